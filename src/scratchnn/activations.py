@@ -1,0 +1,199 @@
+"""Activation functions: each forward formula beside its derivative.
+
+Every activation is a small class with two methods:
+
+``forward(Z)``
+    the activation ``A = g(Z)``, computed so that it never overflows for any finite ``Z``;
+``backward(dA, A)``
+    the vector-Jacobian product ``dZ = dA * g'(Z)``, written in terms of the *output* ``A``.
+
+Expressing the derivative through ``A`` (``sigmoid' = A(1 - A)``, ``tanh' = 1 - A^2``,
+``relu' = [A > 0]``) means the forward pass only has to keep ``A`` for backpropagation, the same
+choice scikit-learn makes in ``sklearn/neural_network/_base.py``.
+
+Arrays follow the README's convention: one example per column, so ``Z`` and ``A`` have shape
+``(n_units, m)``.
+
+Look an activation up by name with :func:`get`; :data:`ACTIVATIONS` lists the registry.
+"""
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "get"]
+
+
+class Sigmoid:
+    r"""Logistic sigmoid, squashing to (0, 1).
+
+    Notes
+    -----
+    .. math:: A = \sigma(Z) = \frac{1}{1 + e^{-Z}}, \qquad
+              \frac{dA}{dZ} = \sigma(Z)\,(1 - \sigma(Z)) = A (1 - A)
+
+    ``1 / (1 + exp(-Z))`` overflows ``exp`` for ``Z < -709`` (float64). With ``E = exp(-|Z|)``,
+    which lies in (0, 1] for every finite ``Z``, the same function is ``1 / (1 + E)`` for ``Z >= 0``
+    and ``E / (1 + E)`` for ``Z < 0``: no overflow, and full relative precision in both tails.
+    """
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(Z):
+        E = np.abs(Z)
+        np.negative(E, out=E)
+        np.exp(E, out=E)
+        A = np.where(Z >= 0, 1.0, E)
+        A /= 1.0 + E
+        return A
+
+    @staticmethod
+    def backward(dA, A):
+        return dA * A * (1.0 - A)
+
+
+class Tanh:
+    r"""Hyperbolic tangent, squashing to (-1, 1).
+
+    Notes
+    -----
+    .. math:: A = \tanh(Z) = \frac{e^{Z} - e^{-Z}}{e^{Z} + e^{-Z}}, \qquad
+              \frac{dA}{dZ} = 1 - \tanh^2(Z) = 1 - A^2
+    """
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(Z):
+        return np.tanh(Z)
+
+    @staticmethod
+    def backward(dA, A):
+        return dA * (1.0 - A * A)
+
+
+class ReLU:
+    r"""Rectified linear unit.
+
+    Notes
+    -----
+    .. math:: A = \max(0, Z), \qquad \frac{dA}{dZ} = [Z > 0] = [A > 0]
+
+    At ``Z = 0`` the derivative is taken as 0 (a valid subgradient).
+    """
+
+    name = "relu"
+
+    @staticmethod
+    def forward(Z):
+        return np.maximum(Z, 0.0)
+
+    @staticmethod
+    def backward(dA, A):
+        return dA * (A > 0)
+
+
+class LeakyReLU:
+    r"""Leaky rectified linear unit with slope ``alpha = 0.01`` for negative inputs.
+
+    Notes
+    -----
+    .. math:: A = \begin{cases} Z & Z > 0 \\ \alpha Z & Z \le 0 \end{cases}, \qquad
+              \frac{dA}{dZ} = \begin{cases} 1 & A > 0 \\ \alpha & A \le 0 \end{cases}
+
+    Since ``alpha > 0``, ``A`` has the sign of ``Z``, so the derivative can be read from ``A``.
+    """
+
+    name = "leaky_relu"
+    alpha = 0.01
+
+    @classmethod
+    def forward(cls, Z):
+        return np.where(Z > 0, Z, Z * cls.alpha)
+
+    @classmethod
+    def backward(cls, dA, A):
+        return np.where(A > 0, dA, dA * cls.alpha)
+
+
+class Linear:
+    r"""Identity: ``A = Z`` and ``dA/dZ = 1``."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(Z):
+        return np.array(Z, copy=True)
+
+    @staticmethod
+    def backward(dA, A):
+        return np.array(dA, copy=True)
+
+
+class Softmax:
+    r"""Softmax over the units of each example (axis 0): a probability distribution per column.
+
+    Notes
+    -----
+    .. math:: A_i = \frac{e^{Z_i - \max_j Z_j}}{\sum_k e^{Z_k - \max_j Z_j}}
+
+    Subtracting each *column's* maximum leaves the result unchanged (it cancels between numerator
+    and denominator) and keeps every exponent ``<= 0``, so nothing overflows. (The seed subtracted the
+    maximum of the whole matrix, which still lets a column underflow to 0/0.)
+
+    The Jacobian of softmax is not diagonal: :math:`\partial A_i / \partial Z_j = A_i(\delta_{ij} -
+    A_j)`. Its vector-Jacobian product is
+
+    .. math:: dZ = A \odot \left(dA - \textstyle\sum_i dA_i A_i\right)
+
+    (the sum over units, per example). Using only the diagonal ``A(1 - A)`` is the classic mistake of
+    from-scratch code, the seed's included. At the output layer with cross-entropy the product
+    simplifies further to ``A - Y`` (see :mod:`scratchnn.losses`), and that fused form is used there.
+    """
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(Z):
+        A = Z - Z.max(axis=0, keepdims=True)
+        np.exp(A, out=A)
+        A /= A.sum(axis=0, keepdims=True)
+        return A
+
+    @staticmethod
+    def backward(dA, A):
+        return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+
+
+ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Softmax, LeakyReLU, Linear)}
+"""All activations by name; any of them may be used in a hidden layer."""
+
+HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
+"""A classifier's output must be probabilities: independent sigmoids or one softmax."""
+
+
+def get(identifier):
+    """Return the activation class registered under ``identifier``.
+
+    Parameters
+    ----------
+    identifier : str or activation class
+        A name from :data:`ACTIVATIONS` (case-insensitive), or an activation class itself.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For anything that is neither a string nor a registered activation.
+    """
+    if isinstance(identifier, type) and identifier in ACTIVATIONS.values():
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"activation must be a string, got {type(identifier).__name__}")
+    try:
+        return ACTIVATIONS[identifier.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {identifier!r}; expected one of {sorted(ACTIVATIONS)}"
+        ) from None

@@ -1,0 +1,131 @@
+r"""Gradient checking: backpropagation against central differences over the flat parameter vector.
+
+For every parameter :math:`\theta_i`,
+
+.. math:: \frac{\partial J}{\partial\theta_i} \approx
+          \frac{J(\theta + \varepsilon e_i) - J(\theta - \varepsilon e_i)}{2\varepsilon}
+
+whose error is :math:`O(\varepsilon^2)`. Backpropagation is correct when the two gradient vectors
+agree, measured by the relative difference
+
+.. math:: \frac{\lVert g - g_{approx}\rVert_2}{\lVert g\rVert_2 + \lVert g_{approx}\rVert_2}
+
+which is around 1e-9 or below in float64 for a correct implementation, and ~1e-2 or worse for a
+wrong formula. The check runs in float64 on a copy of the parameters, whatever the model's dtype.
+
+Dropout draws random masks, which would make :math:`J` a different function at every evaluation,
+so the masks are drawn once and frozen. Batch normalization is checked in training mode (batch
+statistics), the mode in which its gradients are used.
+"""
+
+import numpy as np
+
+from .layers import dropout_mask
+from .parameters import allocate, views
+from .validation import check_bool, check_float, check_keep_prob, check_X
+
+__all__ = ["gradient_check", "numerical_gradient", "relative_difference"]
+
+
+def numerical_gradient(cost, theta, epsilon=1e-7):
+    """Central-difference gradient of ``cost()`` with respect to the 1-D array ``theta``.
+
+    ``theta`` is perturbed in place, one entry at a time, and restored exactly afterwards.
+
+    Parameters
+    ----------
+    cost : callable
+        Takes no argument and returns the cost for the current contents of ``theta``.
+    theta : ndarray of shape (n,)
+    epsilon : float
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    approx = np.empty_like(theta)
+    for i in range(theta.size):
+        saved = theta[i]
+        theta[i] = saved + epsilon
+        cost_plus = cost()
+        theta[i] = saved - epsilon
+        cost_minus = cost()
+        theta[i] = saved
+        approx[i] = (cost_plus - cost_minus) / (2 * epsilon)
+    return approx
+
+
+def relative_difference(grad, approx):
+    """``||grad - approx|| / (||grad|| + ||approx||)``, and 0.0 when both are zero."""
+    denominator = np.linalg.norm(grad) + np.linalg.norm(approx)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(grad - approx) / denominator)
+
+
+def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None, epsilon=1e-7,
+                   return_details=False):
+    """Check ``model``'s backpropagation on ``(X, Y)`` against central differences.
+
+    Parameters
+    ----------
+    model : ClassifierNN
+    X : array of shape (n_features, m)
+        A few examples suffice: the check costs two forward passes per parameter.
+    Y : array
+        Labels in the loss's format.
+    loss : str, default 'BinaryCrossEntropy'
+    lambd : float, default 0
+        L2 strength.
+    keep_prob : sequence of float, optional
+        Dropout keep probabilities; the masks are drawn once (from a fixed local generator, so
+        the model's own generator is not advanced) and frozen.
+    epsilon : float, default 1e-7
+        Step of the central differences.
+    return_details : bool, default False
+        Also return the relative difference of each named parameter.
+
+    Returns
+    -------
+    float, or (float, dict of str to float)
+        The relative difference over all parameters (and, with ``return_details``, per parameter).
+    """
+    loss = model._check_loss(loss)
+    X = check_X(X, model.n_features).astype(np.float64)
+    Y = model._check_Y(Y, loss, X.shape[1], np.float64)
+    lambd = check_float(lambd, "lambd", low=0.0)
+    keep_prob = check_keep_prob(keep_prob, model.num_layers - 1)
+    epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
+    return_details = check_bool(return_details, "return_details")
+
+    L = model.num_layers - 1
+    theta = model._theta.astype(np.float64)  # a copy: the model is never perturbed
+    parameters = views(theta, model._shapes)
+    masks = None
+    if keep_prob is not None:
+        rng = np.random.default_rng(0)
+        layer_sizes = [X.shape[0]] + model.layer_dims[1:-1]
+        masks = {
+            l: dropout_mask((layer_sizes[l], X.shape[1]), keep_prob[l], rng, theta.dtype)
+            for l in range(L)
+            if keep_prob[l] < 1.0
+        }
+
+    def forward():
+        return model._forward(X, parameters, keep_prob, training=True, masks=masks)
+
+    def cost():
+        A, caches = forward()
+        return model._cost(A, Y, loss, lambd, parameters, Z=caches["layers"][L]["Z"])
+
+    A, caches = forward()
+    grad, grads = allocate(model._shapes, np.float64, prefix="d")
+    model._backward(A, Y, caches, lambd, loss, grads)
+    approx = numerical_gradient(cost, theta, epsilon)
+    difference = relative_difference(grad, approx)
+    if not return_details:
+        return difference
+    approx_views = views(approx, model._shapes)
+    details = {name: relative_difference(grads["d" + name], approx_views[name])
+               for name in model._shapes}
+    return difference, details

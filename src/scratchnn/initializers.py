@@ -1,0 +1,63 @@
+r"""Weight initializers: fill a weight matrix ``W`` of shape ``(n_l, n_{l-1})`` from a Generator.
+
+Biases always start at zero (breaking symmetry only needs random weights). Each initializer draws
+from the model's own ``numpy.random.Generator``, never from NumPy's global random state.
+
+Notes
+-----
+``random``
+    :math:`W \sim \mathcal N(0, 1)\times 0.01`: small weights, the seed's first method. Fine for
+    shallow nets; in deep ones the signal shrinks by ~0.01 per layer.
+``he``
+    :math:`W \sim \mathcal N(0, 2/n_{l-1})` (He et al., 2015). A ReLU zeroes half of its inputs on
+    average, so doubling the variance keeps :math:`\operatorname{Var}(Z^{[l]})` roughly constant
+    from layer to layer. The default.
+``xavier``
+    :math:`W \sim \mathcal N(0, 1/n_{l-1})` (Glorot-style, fan-in version), suited to tanh and
+    sigmoid layers.
+"""
+
+import numpy as np
+
+__all__ = ["INITIALIZERS", "get"]
+
+
+def random(W, rng):
+    """Fill ``W`` in place with N(0, 1) samples scaled by 0.01."""
+    W[...] = rng.standard_normal(W.shape) * 0.01
+
+
+def he(W, rng):
+    """Fill ``W`` in place with N(0, 2 / n_{l-1}) samples, ``n_{l-1} = W.shape[1]``."""
+    W[...] = rng.standard_normal(W.shape) * np.sqrt(2.0 / W.shape[1])
+
+
+def xavier(W, rng):
+    """Fill ``W`` in place with N(0, 1 / n_{l-1}) samples, ``n_{l-1} = W.shape[1]``."""
+    W[...] = rng.standard_normal(W.shape) * np.sqrt(1.0 / W.shape[1])
+
+
+INITIALIZERS = {"random": random, "he": he, "xavier": xavier}
+"""All initializers by name."""
+
+
+def get(identifier):
+    """Return the initializer function registered under ``identifier``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For a non-string.
+    """
+    if not isinstance(identifier, str):
+        raise TypeError(
+            f"initialization_method must be a string, got {type(identifier).__name__}"
+        )
+    try:
+        return INITIALIZERS[identifier.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown initialization_method {identifier!r}; expected one of {sorted(INITIALIZERS)}"
+        ) from None

@@ -1,0 +1,230 @@
+r"""Cross-entropy losses: the cost, the label check, and the fused output delta.
+
+Each loss is a class with
+
+``check_labels(Y, n_outputs)``
+    validate ``Y`` against the output layer and return it as a float (or, for sparse labels, an
+    integer) array of shape ``(n_outputs, m)`` or ``(1, m)``;
+``cost(A, Y, Z=None)``
+    the mean loss over the ``m`` examples (the columns). With the output layer's pre-activation
+    ``Z`` the cost is evaluated from these logits (log-sum-exp form), exact even where ``A``
+    rounds to 0 or 1; from ``A`` alone the probabilities are clipped into ``[tiny, 1 - eps]`` so
+    ``log`` never sees 0;
+``delta(A, Y)``
+    ``dZ = dJ/dZ`` of the output layer: the loss's derivative chained with the output activation's.
+
+Why the delta is fused
+----------------------
+For sigmoid outputs with binary cross-entropy,
+
+.. math:: \frac{\partial J}{\partial A} = -\frac{1}{m}\left(\frac{Y}{A} - \frac{1-Y}{1-A}\right),
+          \qquad \frac{\partial A}{\partial Z} = A(1-A)
+          \quad\Longrightarrow\quad \frac{\partial J}{\partial Z} = \frac{A - Y}{m}.
+
+For softmax outputs with categorical cross-entropy :math:`J = -\frac1m\sum Y\log A`, chaining
+:math:`\partial J/\partial A = -Y/(mA)` through the softmax Jacobian
+:math:`\partial A_i/\partial Z_j = A_i(\delta_{ij} - A_j)` gives, because each column of ``Y`` sums
+to one,
+
+.. math:: \frac{\partial J}{\partial Z} = \frac{A - Y}{m}.
+
+Computing ``A - Y`` directly avoids dividing by probabilities that may be 0 and is cheaper. The
+pairing is therefore part of each loss: binary cross-entropy needs sigmoid outputs, the categorical
+losses need a softmax output (:attr:`output_activation`).
+"""
+
+import numpy as np
+
+__all__ = ["LOSSES", "get"]
+
+
+def _clip_probabilities(A):
+    """Clip probabilities into ``[tiny, 1 - eps/2]`` of their dtype so both logs stay finite."""
+    info = np.finfo(A.dtype)
+    return np.clip(A, info.tiny, 1.0 - info.epsneg)
+
+
+def _logsumexp(Z):
+    """``log(sum(exp(Z), axis=0))`` per column, shifted by the column maximum so it cannot overflow."""
+    Zmax = Z.max(axis=0)
+    return Zmax + np.log(np.sum(np.exp(Z - Zmax), axis=0))
+
+
+def _check_finite_numeric(Y):
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"Y must hold numbers, got an array of dtype {Y.dtype}")
+    if Y.dtype.kind == "f" and not np.all(np.isfinite(Y)):
+        raise ValueError("Y contains NaN or infinite values")
+    return Y
+
+
+class BinaryCrossEntropy:
+    r"""Binary cross-entropy over one or more independent sigmoid outputs.
+
+    ``Y`` has shape ``(k, m)`` with values in [0, 1] (normally 0 or 1), one row per sigmoid unit.
+
+    Notes
+    -----
+    .. math:: J = -\frac{1}{m}\sum_{i,j}\left(Y_{ij}\log A_{ij} + (1-Y_{ij})\log(1-A_{ij})\right)
+
+    From the logits ``Z`` (``A = sigma(Z)``) the same value is
+    :math:`\frac1m\sum \max(Z,0) - ZY + \log(1 + e^{-|Z|})`, which never takes the log of 0.
+    """
+
+    name = "BinaryCrossEntropy"
+    output_activation = "sigmoid"
+
+    @staticmethod
+    def check_labels(Y, n_outputs):
+        Y = _check_finite_numeric(Y)
+        if Y.ndim == 1 and n_outputs == 1:
+            Y = Y.reshape(1, -1)
+        if Y.ndim != 2 or Y.shape[0] != n_outputs:
+            raise ValueError(
+                f"Y for BinaryCrossEntropy must have shape ({n_outputs}, m), one row per sigmoid "
+                f"output, got shape {Y.shape}"
+            )
+        if Y.size and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError("Y for BinaryCrossEntropy must hold values in [0, 1] (labels 0 and 1)")
+        return Y
+
+    @staticmethod
+    def cost(A, Y, Z=None):
+        m = A.shape[1]
+        if Z is not None:
+            loss = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
+            return float(np.sum(loss)) / m
+        A = _clip_probabilities(A)
+        return -float(np.sum(Y * np.log(A) + (1 - Y) * np.log1p(-A))) / m
+
+    @staticmethod
+    def delta(A, Y):
+        return (A - Y) / A.shape[1]
+
+
+class CategoricalCrossEntropy:
+    r"""Categorical cross-entropy over a softmax output, with one-hot labels.
+
+    ``Y`` has shape ``(C, m)``: each column one-hot (more generally, a probability distribution).
+
+    Notes
+    -----
+    .. math:: J = -\frac{1}{m}\sum_{j=1}^{m}\sum_{i=1}^{C} Y_{ij}\log A_{ij}
+
+    From the logits, :math:`-\sum_i Y_{ij}\log A_{ij} = \operatorname{logsumexp}(Z_{:j})\sum_i Y_{ij}
+    - \sum_i Y_{ij} Z_{ij}`.
+    """
+
+    name = "CategoricalCrossEntropy"
+    output_activation = "softmax"
+
+    @staticmethod
+    def check_labels(Y, n_outputs):
+        Y = _check_finite_numeric(Y)
+        if Y.ndim != 2 or Y.shape[0] != n_outputs:
+            raise ValueError(
+                f"Y for CategoricalCrossEntropy must be one-hot of shape ({n_outputs}, m), got "
+                f"shape {Y.shape}; for integer class labels use SparseCategoricalCrossEntropy"
+            )
+        if Y.size and (Y.min() < 0 or Y.max() > 1 or not np.allclose(Y.sum(axis=0), 1.0)):
+            raise ValueError(
+                "Y for CategoricalCrossEntropy must be one-hot: values in [0, 1], each column "
+                "summing to 1"
+            )
+        return Y
+
+    @staticmethod
+    def cost(A, Y, Z=None):
+        m = A.shape[1]
+        if Z is not None:
+            return float(np.sum(_logsumexp(Z) * Y.sum(axis=0)) - np.sum(Y * Z)) / m
+        return -float(np.sum(Y * np.log(_clip_probabilities(A)))) / m
+
+    @staticmethod
+    def delta(A, Y):
+        return (A - Y) / A.shape[1]
+
+
+class SparseCategoricalCrossEntropy:
+    r"""Categorical cross-entropy over a softmax output, with integer class labels.
+
+    ``Y`` has shape ``(1, m)`` (or ``(m,)``) and holds class indices ``0 .. C-1``.
+
+    Notes
+    -----
+    .. math:: J = -\frac{1}{m}\sum_{j=1}^{m}\log A_{y_j, j}
+
+    It equals :class:`CategoricalCrossEntropy` with the one-hot matrix of ``y``, but never builds
+    that matrix: the delta is ``A`` with 1 subtracted at ``A[y_j, j]``, divided by ``m``.
+    """
+
+    name = "SparseCategoricalCrossEntropy"
+    output_activation = "softmax"
+
+    @staticmethod
+    def check_labels(Y, n_outputs):
+        Y = _check_finite_numeric(Y)
+        if Y.ndim == 1:
+            Y = Y.reshape(1, -1)
+        if Y.ndim != 2 or Y.shape[0] != 1:
+            raise ValueError(
+                "Y for SparseCategoricalCrossEntropy must be a row of class indices of shape "
+                f"(1, m), got shape {Y.shape}; for one-hot labels use CategoricalCrossEntropy"
+            )
+        if Y.dtype.kind == "f" and not np.array_equal(Y, np.round(Y)):
+            raise ValueError("Y for SparseCategoricalCrossEntropy must hold integer class indices")
+        if Y.size and (Y.min() < 0 or Y.max() >= n_outputs):
+            raise ValueError(
+                f"Y for SparseCategoricalCrossEntropy must hold class indices in [0, {n_outputs - 1}]"
+                f" for a softmax of {n_outputs} units, got values in [{Y.min()}, {Y.max()}]"
+            )
+        return Y.astype(np.intp)
+
+    @staticmethod
+    def cost(A, Y, Z=None):
+        m = A.shape[1]
+        y, columns = Y[0], np.arange(m)
+        if Z is not None:
+            return float(np.sum(_logsumexp(Z) - Z[y, columns])) / m
+        return -float(np.sum(np.log(_clip_probabilities(A[y, columns])))) / m
+
+    @staticmethod
+    def delta(A, Y):
+        m = A.shape[1]
+        dZ = A.copy()
+        dZ[Y[0], np.arange(m)] -= 1.0
+        dZ /= m
+        return dZ
+
+
+LOSSES = {
+    cls.name: cls
+    for cls in (BinaryCrossEntropy, CategoricalCrossEntropy, SparseCategoricalCrossEntropy)
+}
+"""All losses by name."""
+
+_ALIASES = {
+    # The seed README's spelling, kept so its examples run unchanged.
+    "SpareCategoricalCrossEntropy": SparseCategoricalCrossEntropy,
+}
+
+
+def get(identifier):
+    """Return the loss class registered under ``identifier`` (a name or alias, or the class itself).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For anything that is neither a string nor a registered loss.
+    """
+    if isinstance(identifier, type) and identifier in LOSSES.values():
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"loss must be a string, got {type(identifier).__name__}")
+    loss = LOSSES.get(identifier) or _ALIASES.get(identifier)
+    if loss is None:
+        raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(LOSSES)}")
+    return loss

@@ -1,0 +1,678 @@
+r"""``ClassifierNN``: the seed's fully connected classifier, with the math made exact.
+
+The class keeps the seed README's public walk-through (``initialize_parameters``,
+``forward_propagation``, ``compute_cost``, ``backward_propagation``, ``random_mini_batches``,
+``train``, ``predict``, ``accuracy``) so each formula there maps to a method here; the formulas
+themselves live one per module:
+
+- activations and their derivatives: :mod:`scratchnn.activations`
+- losses and the fused output delta: :mod:`scratchnn.losses`
+- dense / batch-norm / dropout computations: :mod:`scratchnn.layers`
+- initializers: :mod:`scratchnn.initializers`; optimizers: :mod:`scratchnn.optimizers`
+- the flat parameter buffer: :mod:`scratchnn.parameters`
+
+Conventions (as in the seed): ``X`` has shape ``(n_features, m)``, one example per column;
+layer ``l`` has weights ``W{l}`` of shape ``(n_l, n_{l-1})`` and bias ``b{l}`` of shape
+``(n_l, 1)``; with batch normalization, hidden layers have ``gamma{l}`` and ``beta{l}`` instead
+of ``b{l}``.
+"""
+
+import numpy as np
+
+from . import activations as _activations
+from . import initializers as _initializers
+from . import layers as _layers
+from . import losses as _losses
+from . import optimizers as _optimizers
+from .parameters import allocate, parameter_shapes, views
+from .validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_keep_prob,
+    check_X,
+    resolve_dtype,
+)
+
+__all__ = ["ClassifierNN", "DivergenceError"]
+
+
+class DivergenceError(ValueError, FloatingPointError):
+    """Training produced a NaN or infinite cost or gradient (usually: the learning rate is too high).
+
+    It is a ``ValueError`` (a hyperparameter was unsuitable) and a ``FloatingPointError``.
+    """
+
+
+class ClassifierNN:
+    r"""A fully connected neural-network classifier trained by backpropagation.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int, length L + 1
+        ``[n_features, n_1, ..., n_L]``: the input size, then the units of each layer. The last
+        entry is the number of outputs.
+    activations : sequence of str, length L
+        One activation per layer: ``'sigmoid'``, ``'relu'``, ``'tanh'``, ``'softmax'``,
+        ``'leaky_relu'`` or ``'linear'`` for hidden layers. The output layer must be
+        ``'sigmoid'`` (binary, or independent yes/no outputs) or ``'softmax'`` (one class out
+        of ``n_L >= 2``).
+    initialization_method : {'he', 'random', 'xavier'}, default 'he'
+        How weights are drawn (:mod:`scratchnn.initializers`). Biases start at 0, batch-norm
+        ``gamma`` at 1 and ``beta`` at 0.
+    batch_norm : bool, default False
+        Normalize the net input ``Z`` of every hidden layer over the mini-batch
+        (:func:`scratchnn.layers.batchnorm_forward`).
+    seed : int or None, default None
+        Seed of the model's own ``numpy.random.Generator``, used for initialization, shuffling and
+        dropout. The same seed gives bit-identical results; NumPy's global random state is never
+        used.
+    dtype : {None, 'float32', 'float64'}, default None
+        Computation dtype. ``None`` computes in float32 when the training ``X`` is float32 and in
+        float64 otherwise; parameters, gradients and optimizer state all use it.
+
+    Attributes
+    ----------
+    parameters : dict of str to ndarray
+        ``W{l}``, ``b{l}`` (or ``gamma{l}``, ``beta{l}``): views into one flat buffer.
+    bn_state : dict of str to ndarray
+        ``running_mean{l}`` and ``running_var{l}`` of shape ``(n_l, 1)`` for batch-normalized
+        layers (state used at inference, not trained by gradients).
+    optimizer : Optimizer or None
+        The optimizer of the last ``train`` call, with its moments and step count.
+    """
+
+    def __init__(self, layer_dims, activations, initialization_method="he", *, batch_norm=False,
+                 seed=None, dtype=None):
+        self.layer_dims = self._check_layer_dims(layer_dims)
+        self.activations = self._check_activations(activations, self.layer_dims)
+        self.num_layers = len(self.layer_dims)  # as in the seed: layers are 1 .. num_layers - 1
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        if seed is not None:
+            seed = check_int(seed, "seed", minimum=0)
+        self.seed = seed
+        self.dtype = resolve_dtype(dtype)
+        self.rng = np.random.default_rng(seed)
+        self.optimizer = None
+        self.initialize_parameters(initialization_method)
+
+    # ------------------------------------------------------------------ construction checks
+    @staticmethod
+    def _check_layer_dims(layer_dims):
+        if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+            raise TypeError(f"layer_dims must be a list of integers, got {layer_dims!r}")
+        if len(layer_dims) < 2:
+            raise ValueError(
+                "layer_dims must have at least 2 entries: [n_features, ..., n_outputs], got "
+                f"{list(layer_dims)}"
+            )
+        return [check_int(n, f"layer_dims[{i}]", minimum=1) for i, n in enumerate(layer_dims)]
+
+    @staticmethod
+    def _check_activations(activations, layer_dims):
+        L = len(layer_dims) - 1
+        if isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
+            raise TypeError(f"activations must be a list of {L} names, got {activations!r}")
+        if len(activations) != L:
+            raise ValueError(
+                f"activations must have one entry per layer after the input: {L} for layer_dims "
+                f"{layer_dims}, got {len(activations)}"
+            )
+        names = [_activations.get(a).name for a in activations]
+        if names[-1] not in _activations.OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"the output activation must be one of {list(_activations.OUTPUT_ACTIVATIONS)} "
+                f"for a classifier, got {names[-1]!r}"
+            )
+        if names[-1] == "softmax" and layer_dims[-1] < 2:
+            raise ValueError(
+                "a softmax output needs at least 2 units (layer_dims[-1] >= 2); for two classes "
+                "use one sigmoid unit or a softmax of 2"
+            )
+        return names
+
+    # ------------------------------------------------------------------ parameters
+    @property
+    def n_features(self):
+        """Number of input features, ``layer_dims[0]``."""
+        return self.layer_dims[0]
+
+    @property
+    def n_outputs(self):
+        """Number of output units, ``layer_dims[-1]``."""
+        return self.layer_dims[-1]
+
+    @property
+    def n_parameters(self):
+        """Total number of trainable parameters."""
+        return self._theta.size
+
+    def _hidden_bn_layers(self):
+        return range(1, self.num_layers - 1) if self.batch_norm else range(0)
+
+    def initialize_parameters(self, initialization_method="he"):
+        """(Re)initialize every parameter and the batch-norm running statistics.
+
+        Weights come from the chosen initializer (:mod:`scratchnn.initializers`) with the model's
+        generator; biases and ``beta`` are 0, ``gamma`` is 1, running means 0 and variances 1.
+
+        Returns
+        -------
+        dict of str to ndarray
+            The new ``parameters`` (views into the flat buffer).
+        """
+        init = _initializers.get(initialization_method)
+        self.initialization_method = init.__name__
+        dtype = self.dtype or np.dtype(np.float64)
+        self._shapes = parameter_shapes(self.layer_dims, self.batch_norm)
+        theta64, params64 = allocate(self._shapes, np.float64)
+        for l in range(1, self.num_layers):
+            init(params64[f"W{l}"], self.rng)
+        for l in self._hidden_bn_layers():
+            params64[f"gamma{l}"][...] = 1.0
+        self._set_theta(theta64.astype(dtype, copy=False))
+        self.bn_state = {}
+        for l in self._hidden_bn_layers():
+            self.bn_state[f"running_mean{l}"] = np.zeros((self.layer_dims[l], 1), dtype)
+            self.bn_state[f"running_var{l}"] = np.ones((self.layer_dims[l], 1), dtype)
+        self.optimizer = None
+        return self.parameters
+
+    def _set_theta(self, theta):
+        """Install ``theta`` as the parameter buffer and rebuild the views and gradient buffer."""
+        self._theta = theta
+        self.parameters = views(theta, self._shapes)
+        self._grad, self._grads = allocate(self._shapes, theta.dtype, prefix="d")
+
+    def _ensure_dtype(self, dtype):
+        """Convert parameters and running statistics to ``dtype`` if they are not in it."""
+        if self._theta.dtype != dtype:
+            self._set_theta(self._theta.astype(dtype))
+            self.bn_state = {k: v.astype(dtype) for k, v in self.bn_state.items()}
+            self.optimizer = None
+
+    @property
+    def compute_dtype(self):
+        """The dtype the parameters are stored and computed in."""
+        return self._theta.dtype
+
+    # ------------------------------------------------------------------ checks of data
+    def _check_X(self, X, name="X"):
+        return check_X(X, self.n_features, name).astype(self.compute_dtype, copy=False)
+
+    def _check_Y(self, Y, loss, m, dtype, name="Y"):
+        try:
+            Y = loss.check_labels(Y, self.n_outputs)
+        except (TypeError, ValueError) as exc:
+            message = str(exc)
+            if name != "Y":
+                message = message.replace("Y ", f"{name} ", 1)
+            raise type(exc)(message) from None
+        if Y.shape[1] != m:
+            raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but X has {m}")
+        return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
+
+    def _check_loss(self, loss):
+        loss = _losses.get(loss)
+        if self.activations[-1] != loss.output_activation:
+            raise ValueError(
+                f"loss {loss.name!r} needs a {loss.output_activation!r} output layer, but this "
+                f"network's output activation is {self.activations[-1]!r}"
+            )
+        return loss
+
+    def _check_parameters(self, parameters):
+        if parameters is None:
+            return self.parameters
+        if not isinstance(parameters, dict):
+            raise TypeError(f"parameters must be a dict, got {type(parameters).__name__}")
+        checked = {}
+        for name, shape in self._shapes.items():
+            if name not in parameters:
+                raise ValueError(f"parameters is missing {name!r}")
+            value = np.asarray(parameters[name])
+            if value.shape != shape:
+                raise ValueError(f"parameters[{name!r}] must have shape {shape}, got {value.shape}")
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"parameters[{name!r}] must be numeric, got dtype {value.dtype}")
+            checked[name] = value
+        return checked
+
+    # ------------------------------------------------------------------ forward
+    def forward_propagation(self, X, keep_prob=None, parameters=None, training=False):
+        r"""Pass ``X`` through every layer.
+
+        For each layer :math:`l = 1..L`:
+
+        .. math:: Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}, \qquad A^{[l]} = g^{[l]}(Z^{[l]})
+
+        with :math:`A^{[0]} = X`. With batch normalization, hidden layers normalize :math:`Z^{[l]}`
+        (no bias) before the activation. With ``keep_prob``, inverted dropout multiplies
+        :math:`A^{[l]}` (``l = 0`` is the input) by a fresh random mask.
+
+        Parameters
+        ----------
+        X : array of shape (n_features, m)
+        keep_prob : sequence of float, length L, optional
+            Dropout keep probability of the input and of each hidden layer's output; ``None``
+            (default) applies no dropout. Entries of 1.0 switch a layer's dropout off.
+        parameters : dict, optional
+            Parameters to use instead of the model's own (same names and shapes).
+        training : bool, default False
+            With batch normalization: use the batch's statistics (True) or the running ones.
+
+        Returns
+        -------
+        A : ndarray of shape (n_L, m)
+            The output activations (probabilities).
+        caches : dict
+            What backward propagation needs: ``caches["layers"][l]`` holds layer ``l``'s input
+            ``A_prev``, net input ``Z`` (after batch normalization, if any), output ``A``, dropout
+            mask ``D`` and batch-norm cache ``bn``.
+        """
+        X = self._check_X(X)
+        keep_prob = check_keep_prob(keep_prob, self.num_layers - 1)
+        parameters = self._check_parameters(parameters)
+        training = check_bool(training, "training")
+        return self._forward(X, parameters, keep_prob, training)
+
+    def _forward(self, X, parameters, keep_prob=None, training=False, masks=None):
+        """Forward pass on validated inputs; ``masks`` (layer -> D) freezes the dropout masks."""
+        L = self.num_layers - 1
+        dtype = X.dtype
+        caches = {"parameters": parameters, "keep_prob": keep_prob, "layers": [None] * (L + 1)}
+        A = X
+        for l in range(0, L + 1):
+            if l > 0:
+                A_prev = A
+                layer = {"A_prev": A_prev, "D": None, "bn": None}
+                if self.batch_norm and l < L:
+                    Z = _layers.dense_forward(A_prev, parameters[f"W{l}"])
+                    Z, layer["bn"] = _layers.batchnorm_forward(
+                        Z, parameters[f"gamma{l}"], parameters[f"beta{l}"],
+                        self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
+                        training,
+                    )
+                else:
+                    Z = _layers.dense_forward(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
+                A = _activations.get(self.activations[l - 1]).forward(Z)
+                layer["Z"], layer["A"] = Z, A
+            else:
+                layer = {"A": X, "D": None}
+            # Inverted dropout on the output of every layer before the output layer.
+            if keep_prob is not None and l < L and keep_prob[l] < 1.0:
+                D = masks[l] if masks is not None else _layers.dropout_mask(
+                    A.shape, keep_prob[l], self.rng, dtype)
+                layer["D"] = D
+                A = _layers.dropout_apply(A, D)
+            caches["layers"][l] = layer
+        return caches["layers"][L]["A"], caches
+
+    # ------------------------------------------------------------------ cost
+    def compute_cost(self, A, Y, lambd=0, loss="BinaryCrossEntropy"):
+        r"""Mean cross-entropy of the output ``A`` against ``Y``, plus the L2 penalty.
+
+        .. math:: J = \frac{1}{m}\sum_{j=1}^{m}\mathcal L(A_{:,j}, Y_{:,j})
+                    + \frac{\lambda}{2m}\sum_{l=1}^{L}\lVert W^{[l]}\rVert_F^2
+
+        (weights only; biases and batch-norm parameters are not penalized). The probabilities are
+        clipped into ``[tiny, 1 - eps]`` of their dtype so the logs stay finite; ``A`` itself is
+        never modified. (Training evaluates the same cost from the output layer's logits, which is
+        exact even where a probability rounds to 0 or 1.)
+
+        Parameters
+        ----------
+        A : array of shape (n_L, m)
+            Output activations from :meth:`forward_propagation`.
+        Y : array
+            Labels in the loss's format (see :mod:`scratchnn.losses`).
+        lambd : float, default 0
+            L2 regularization strength :math:`\lambda \ge 0`.
+        loss : str, default 'BinaryCrossEntropy'
+
+        Returns
+        -------
+        float
+        """
+        loss = self._check_loss(loss)
+        lambd = check_float(lambd, "lambd", low=0.0)
+        A = np.asarray(A)
+        if A.ndim != 2 or A.shape[0] != self.n_outputs or A.shape[1] == 0:
+            raise ValueError(f"A must have shape ({self.n_outputs}, m) with m >= 1, got {A.shape}")
+        if A.dtype.kind != "f":
+            raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
+        if not np.all(np.isfinite(A)) or A.min() < 0 or A.max() > 1:
+            raise ValueError("A must hold probabilities in [0, 1]")
+        Y = self._check_Y(Y, loss, A.shape[1], A.dtype)
+        return self._cost(A, Y, loss, lambd, self.parameters)
+
+    @staticmethod
+    def _l2_cost(parameters, lambd, m, L):
+        if lambd == 0:
+            return 0.0
+        total = sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
+        return lambd / (2 * m) * total
+
+    def _cost(self, A, Y, loss, lambd, parameters, Z=None):
+        """Cost on validated inputs; ``Z`` (output logits) selects the exact log-sum-exp form."""
+        return loss.cost(A, Y, Z) + self._l2_cost(parameters, lambd, A.shape[1], self.num_layers - 1)
+
+    # ------------------------------------------------------------------ backward
+    def backward_propagation(self, A, Y, caches, lambd=0, keep_prob=None,
+                             loss="BinaryCrossEntropy"):
+        r"""Gradients of the cost with respect to every parameter, by the chain rule.
+
+        Starting from the fused output delta :math:`dZ^{[L]} = (A - Y)/m`
+        (:mod:`scratchnn.losses`), for :math:`l = L, \dots, 1`:
+
+        .. math::
+            dW^{[l]} = dZ^{[l]} A^{[l-1]T} + \frac{\lambda}{m} W^{[l]}, \qquad
+            db^{[l]} = \sum_j dZ^{[l]}_{:,j}, \qquad
+            dA^{[l-1]} = W^{[l]T} dZ^{[l]}
+
+        then, one layer down, dropout's mask (``dA = dA * D``), the activation's derivative
+        (``dZ = g'(dA)``, :mod:`scratchnn.activations`) and batch normalization's backward pass
+        (:func:`scratchnn.layers.batchnorm_backward`).
+
+        Parameters
+        ----------
+        A : ndarray of shape (n_L, m)
+            Output of :meth:`forward_propagation`.
+        Y : array
+            Labels in the loss's format.
+        caches : dict
+            The second result of :meth:`forward_propagation` for the same ``A``.
+        lambd : float, default 0
+        keep_prob : sequence of float, optional
+            Accepted for the seed's signature; the dropout masks (already scaled by
+            ``1/keep_prob``) are taken from ``caches``. If given, it must match the forward pass's.
+        loss : str, default 'BinaryCrossEntropy'
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``dW{l}``, ``db{l}`` (or ``dgamma{l}``, ``dbeta{l}``): views of a new flat gradient
+            buffer, in the dtype of ``A``.
+        """
+        loss = self._check_loss(loss)
+        lambd = check_float(lambd, "lambd", low=0.0)
+        if not isinstance(caches, dict) or not {"layers", "parameters", "keep_prob"} <= set(caches):
+            raise TypeError("caches must be the second result of forward_propagation")
+        layers = caches["layers"]
+        A = np.asarray(A)
+        if len(layers) != self.num_layers or A.shape != layers[-1]["A"].shape:
+            raise ValueError("A and caches must come from the same forward_propagation call")
+        if A.dtype.kind != "f":
+            raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
+        if keep_prob is not None:
+            if check_keep_prob(keep_prob, self.num_layers - 1) != caches["keep_prob"]:
+                raise ValueError("keep_prob differs from the one used in forward_propagation")
+        Y = self._check_Y(Y, loss, A.shape[1], A.dtype)
+        _, grads = allocate(self._shapes, A.dtype, prefix="d")
+        self._backward(A, Y, caches, lambd, loss, grads)
+        return grads
+
+    def _backward(self, A, Y, caches, lambd, loss, grads):
+        """Backward pass on validated inputs, writing into the gradient views ``grads``."""
+        L = self.num_layers - 1
+        parameters, layers = caches["parameters"], caches["layers"]
+        m = A.shape[1]
+        dZ = loss.delta(A, Y)
+        for l in range(L, 0, -1):
+            layer = layers[l]
+            if l < L:
+                dA = dA_prev
+                if layer["D"] is not None:
+                    dA = _layers.dropout_apply(dA, layer["D"])
+                dZ = _activations.get(self.activations[l - 1]).backward(dA, layer["A"])
+                if layer["bn"] is not None:
+                    dZ = _layers.batchnorm_backward(
+                        dZ, layer["bn"], parameters[f"gamma{l}"], grads[f"dgamma{l}"],
+                        grads[f"dbeta{l}"],
+                    )
+            W = parameters[f"W{l}"]
+            dA_prev = _layers.dense_backward(
+                dZ, layer["A_prev"], W, grads[f"dW{l}"], grads.get(f"db{l}"), need_dA_prev=l > 1
+            )
+            if lambd:
+                grads[f"dW{l}"] += (lambd / m) * W
+        return grads
+
+    # ------------------------------------------------------------------ mini-batches
+    def random_mini_batches(self, X, Y, batch_size=64, seed=0):
+        """Shuffle the examples and split them into mini-batches.
+
+        Parameters
+        ----------
+        X : array of shape (n_features, m)
+        Y : array of shape (k, m)
+        batch_size : int or None, default 64
+            Examples per batch; the last batch keeps the remainder. ``None`` means one batch.
+        seed : int or None, default 0
+            Seed of a local generator for the permutation (NumPy's global state is untouched);
+            ``None`` draws from the model's own generator.
+
+        Returns
+        -------
+        list of (X_batch, Y_batch)
+        """
+        X = self._check_X(X)
+        Y = np.asarray(Y)
+        if Y.ndim == 1:
+            Y = Y.reshape(1, -1)
+        if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
+            raise ValueError(f"Y must have shape (k, {X.shape[1]}) to match X, got {Y.shape}")
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        rng = self.rng if seed is None else np.random.default_rng(check_int(seed, "seed", 0))
+        m = X.shape[1]
+        permutation = rng.permutation(m)
+        size = m if batch_size is None else batch_size
+        return [
+            (X[:, permutation[k:k + size]], Y[:, permutation[k:k + size]])
+            for k in range(0, m, size)
+        ]
+
+    # ------------------------------------------------------------------ training
+    def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
+              batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
+              beta1=0.9, beta2=0.999, epsilon=1e-8):
+        """Train the network with mini-batch gradient-based optimization.
+
+        Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
+        runs forward propagation, the cost, backward propagation and one optimizer step. Training
+        continues from the current parameters; the optimizer starts fresh on every call.
+
+        Parameters
+        ----------
+        X : array of shape (n_features, m)
+        Y : array
+            ``(k, m)`` 0/1 for BinaryCrossEntropy (k sigmoid outputs), ``(C, m)`` one-hot for
+            CategoricalCrossEntropy, ``(1, m)`` class indices for SparseCategoricalCrossEntropy.
+        loss : str, default 'BinaryCrossEntropy'
+            One of :data:`scratchnn.losses.LOSSES` (``'SpareCategoricalCrossEntropy'``, the seed's
+            spelling, is accepted too).
+        num_epochs : int, default 100
+            Passes over the training data.
+        learning_rate : float, default 0.01
+        batch_size : int or None, default 64
+            ``None`` or ``>= m`` gives full-batch gradient descent; the last partial batch is kept.
+        lambd : float, default 0
+            L2 regularization strength.
+        keep_prob : sequence of float, length L, optional
+            Dropout keep probabilities for the input and each hidden layer (see
+            :meth:`forward_propagation`). Never applied by :meth:`predict`.
+        print_cost : bool, default True
+            Show a progress bar with the epoch and cost.
+        optimizer : {'gd', 'momentum', 'rmsprop', 'adam'}, default 'gd'
+        beta1, beta2 : float in [0, 1), default 0.9, 0.999
+            Decay rates: ``beta1`` for momentum, RMSprop and Adam's first moment, ``beta2`` for
+            Adam's second moment.
+        epsilon : float > 0, default 1e-8
+            Added to the root-mean-square in RMSprop and Adam.
+
+        Returns
+        -------
+        parameters : dict of str to ndarray
+            The model's live parameters.
+        costs : list of float
+            One cost per epoch: the example-weighted mean of that epoch's mini-batch costs,
+            L2 term included.
+
+        Raises
+        ------
+        DivergenceError
+            If a cost or gradient becomes NaN or infinite. The parameters of the last finite step
+            stay in place; the error's ``costs`` attribute holds the costs of completed epochs.
+        """
+        loss = self._check_loss(loss)
+        X = check_X(X, self.n_features)
+        dtype = self.dtype or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
+        X = X.astype(dtype, copy=False)
+        m = X.shape[1]
+        Y = self._check_Y(Y, loss, m, dtype)
+        num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
+        learning_rate = check_float(learning_rate, "learning_rate", low=0.0, low_open=True)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        lambd = check_float(lambd, "lambd", low=0.0)
+        keep_prob = check_keep_prob(keep_prob, self.num_layers - 1)
+        print_cost = check_bool(print_cost, "print_cost")
+        optimizer_cls = _optimizers.get(optimizer)
+        beta1 = check_float(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        beta2 = check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
+
+        self._ensure_dtype(dtype)
+        self.optimizer = optimizer_cls(self._theta.size, dtype, learning_rate, beta1, beta2, epsilon)
+        batch_size = m if batch_size is None else min(batch_size, m)
+        L = self.num_layers - 1
+
+        costs = []
+        epochs = range(num_epochs)
+        if print_cost:
+            from tqdm import tqdm
+
+            epochs = tqdm(epochs, desc="training", unit="epoch")
+        for epoch in epochs:
+            # Shuffle indices, not the data: one permutation per epoch from the model's generator.
+            permutation = self.rng.permutation(m) if batch_size < m else None
+            epoch_cost = 0.0
+            for start in range(0, m, batch_size):
+                if permutation is None:
+                    Xb, Yb = X, Y
+                else:
+                    idx = permutation[start:start + batch_size]
+                    Xb, Yb = X[:, idx], Y[:, idx]
+                A, caches = self._forward(Xb, self.parameters, keep_prob, training=True)
+                cost = self._cost(A, Yb, loss, lambd, self.parameters, Z=caches["layers"][L]["Z"])
+                self._backward(A, Yb, caches, lambd, loss, self._grads)
+                if not (np.isfinite(cost) and np.isfinite(np.dot(self._grad, self._grad))):
+                    error = DivergenceError(
+                        f"training diverged at epoch {epoch + 1}: the cost or a gradient became "
+                        f"NaN or infinite (cost {cost}); try a lower learning_rate than "
+                        f"{learning_rate:g}. The parameters of the last finite step were kept."
+                    )
+                    error.costs = costs
+                    raise error
+                for l in self._hidden_bn_layers():
+                    _layers.update_running_stats(
+                        self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
+                        caches["layers"][l]["bn"],
+                    )
+                self.optimizer.step(self._theta, self._grad)
+                epoch_cost += cost * Xb.shape[1]
+            costs.append(epoch_cost / m)
+            if print_cost:
+                epochs.set_postfix(cost=f"{costs[-1]:.6f}")
+        return self.parameters, costs
+
+    # ------------------------------------------------------------------ inference
+    def predict_proba(self, X):
+        """Output activations for ``X``: an array of shape ``(n_L, m)``.
+
+        For a softmax output each column is a probability distribution over the classes; for
+        sigmoid outputs each entry is the probability of a 1. No dropout, and batch normalization
+        uses its running statistics.
+        """
+        X = self._check_X(X)
+        A, _ = self._forward(X, self.parameters, None, training=False)
+        return A
+
+    def predict(self, X):
+        """Predicted labels, an integer array of shape ``(1, m)``.
+
+        A single sigmoid output gives 0/1 (``A > 0.5``); otherwise the index of the largest
+        output (the argmax class). (The seed thresholded every output at 0.5, which is wrong for
+        softmax.)
+        """
+        A = self.predict_proba(X)
+        if self.n_outputs == 1:
+            return (A > 0.5).astype(np.int64)
+        return np.argmax(A, axis=0).reshape(1, -1).astype(np.int64)
+
+    def accuracy(self, X, Y):
+        """Fraction of examples of ``X`` whose predicted label equals the label in ``Y``.
+
+        Parameters
+        ----------
+        X : array of shape (n_features, m)
+        Y : array
+            Labels as a row ``(1, m)`` (or ``(m,)``), or one-hot ``(n_L, m)`` for several outputs.
+
+        Returns
+        -------
+        float in [0, 1]
+        """
+        X = self._check_X(X)
+        Y = np.asarray(Y)
+        if Y.dtype.kind not in "biuf":
+            raise TypeError(f"Y must hold numeric labels, got dtype {Y.dtype}")
+        if Y.ndim == 1:
+            Y = Y.reshape(1, -1)
+        if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"Y must be a label row of shape (1, {X.shape[1]}) or one-hot of shape "
+                f"({self.n_outputs}, {X.shape[1]}), got {Y.shape}"
+            )
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("Y contains NaN or infinite values")
+        if Y.shape[0] != 1:
+            if Y.shape[0] != self.n_outputs or not (
+                np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)
+            ):
+                raise ValueError(
+                    f"Y must be a label row of shape (1, m) or one-hot of shape "
+                    f"({self.n_outputs}, m), got shape {Y.shape}"
+                )
+            Y = np.argmax(Y, axis=0).reshape(1, -1)
+        return float(np.mean(self.predict(X) == Y))
+
+    # ------------------------------------------------------------------ tools
+    def gradient_check(self, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None,
+                       epsilon=1e-7):
+        """Compare backpropagation with central differences; return the relative difference.
+
+        See :func:`scratchnn.gradcheck.gradient_check`.
+        """
+        from .gradcheck import gradient_check
+
+        return gradient_check(self, X, Y, loss=loss, lambd=lambd, keep_prob=keep_prob,
+                              epsilon=epsilon)
+
+    def save(self, path):
+        """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""
+        from .io import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`; see :func:`scratchnn.io.load`."""
+        from .io import load
+
+        return load(path)
+
+    def __repr__(self):
+        return (
+            f"ClassifierNN(layer_dims={self.layer_dims}, activations={self.activations}, "
+            f"batch_norm={self.batch_norm})"
+        )

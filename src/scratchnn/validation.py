@@ -1,0 +1,141 @@
+"""Argument checks shared by the public entry points.
+
+Each check raises ``TypeError`` for a value of the wrong kind and ``ValueError`` for a value of
+the right kind but out of range, and names the argument, so that a bad input never surfaces as a
+NumPy broadcasting error or a silent NaN deep inside training.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_int",
+    "check_float",
+    "check_bool",
+    "check_X",
+    "check_keep_prob",
+    "resolve_dtype",
+]
+
+
+def check_int(value, name, minimum=None, allow_none=False):
+    """Return ``value`` as a Python int, rejecting bools, floats and values below ``minimum``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_float(value, name, low=None, high=None, low_open=False, high_open=False):
+    """Return ``value`` as a finite Python float inside the given interval.
+
+    ``low``/``high`` are the bounds (``None`` for unbounded); ``*_open`` excludes the bound.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        interval = (
+            ("(" if low_open else "[")
+            + ("-inf" if low is None else f"{low:g}")
+            + ", "
+            + ("inf" if high is None else f"{high:g}")
+            + (")" if high_open or high is None else "]")
+        )
+        raise ValueError(f"{name} must be in {interval}, got {value:g}")
+    return value
+
+
+def check_bool(value, name):
+    """Return ``value`` as a bool; only ``True``/``False`` (Python or NumPy) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def resolve_dtype(dtype, name="dtype"):
+    """Turn ``None``, ``'float32'``, ``np.float64`` ... into ``None`` or a float32/float64 dtype."""
+    if dtype is None:
+        return None
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be None, 'float32' or 'float64', got {dtype!r}") from None
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be None, 'float32' or 'float64', got {dtype!r}")
+    return resolved
+
+
+def _as_numeric_array(X, name):
+    """``np.asarray(X)`` restricted to real numbers; object arrays are converted if they can be."""
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    if X.dtype.kind == "O":
+        try:
+            X = X.astype(np.float64)
+        except (ValueError, TypeError):
+            raise TypeError(f"{name} must hold numbers, got an object array that does not") from None
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {X.dtype}")
+    return X
+
+
+def check_X(X, n_features, name="X"):
+    """Validate an input matrix of shape ``(n_features, m)``; return it as a float array.
+
+    Bool and integer arrays become float64, float16 becomes float64, float32 and float64 are kept
+    (the caller casts to the model's dtype). Empty, non-2-D, NaN/inf or wrongly sized arrays raise.
+    """
+    X = _as_numeric_array(X, name)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_features, m) = ({n_features}, m), one example "
+            f"per column, got shape {X.shape}"
+        )
+    if X.shape[0] != n_features:
+        hint = " (did you pass (m, n_features)? use X.T)" if X.shape[1] == n_features else ""
+        raise ValueError(
+            f"{name} has {X.shape[0]} rows (features) but the network expects {n_features}: "
+            f"shape must be ({n_features}, m){hint}"
+        )
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} is empty: it has no examples (columns)")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+def check_keep_prob(keep_prob, n_layers):
+    """Validate dropout keep probabilities: one per layer before the output, each in (0, 1].
+
+    Returns a tuple of floats, or ``None`` when ``keep_prob`` is ``None``.
+    """
+    if keep_prob is None:
+        return None
+    if isinstance(keep_prob, (str, bytes)) or not hasattr(keep_prob, "__len__"):
+        raise TypeError(
+            f"keep_prob must be None or a sequence of {n_layers} probabilities (one per layer "
+            f"before the output, the input first), got {keep_prob!r}"
+        )
+    if len(keep_prob) != n_layers:
+        raise ValueError(
+            f"keep_prob must have {n_layers} entries (one per layer before the output, the input "
+            f"first), got {len(keep_prob)}"
+        )
+    return tuple(
+        check_float(p, f"keep_prob[{i}]", low=0.0, high=1.0, low_open=True)
+        for i, p in enumerate(keep_prob)
+    )
