@@ -154,7 +154,10 @@ class Softmax:
 
     @staticmethod
     def forward(Z):
-        A = Z - Z.max(axis=0, keepdims=True)
+        # A column spanning more than the float range (say 1e308 and -1e308) overflows to -inf
+        # here; exp(-inf) = 0 is then exactly right, so that overflow is harmless.
+        with np.errstate(over="ignore"):
+            A = Z - Z.max(axis=0, keepdims=True)
         np.exp(A, out=A)
         A /= A.sum(axis=0, keepdims=True)
         return A

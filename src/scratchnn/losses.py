@@ -47,7 +47,9 @@ def _clip_probabilities(A):
 def _logsumexp(Z):
     """``log(sum(exp(Z), axis=0))`` per column, shifted by the column maximum so it cannot overflow."""
     Zmax = Z.max(axis=0)
-    return Zmax + np.log(np.sum(np.exp(Z - Zmax), axis=0))
+    with np.errstate(over="ignore"):  # as in Softmax.forward: an -inf here gives exp = 0, exactly
+        shifted = Z - Zmax
+    return Zmax + np.log(np.sum(np.exp(shifted), axis=0))
 
 
 def _check_finite_numeric(Y):

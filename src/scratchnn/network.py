@@ -235,6 +235,8 @@ class ClassifierNN:
                 raise ValueError(f"parameters[{name!r}] must have shape {shape}, got {value.shape}")
             if value.dtype.kind not in "biuf":
                 raise TypeError(f"parameters[{name!r}] must be numeric, got dtype {value.dtype}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"parameters[{name!r}] contains NaN or infinite values")
             checked[name] = value
         return checked
 
@@ -400,8 +402,10 @@ class ClassifierNN:
             raise TypeError("caches must be the second result of forward_propagation")
         layers = caches["layers"]
         A = np.asarray(A)
-        if len(layers) != self.num_layers or A.shape != layers[-1]["A"].shape:
-            raise ValueError("A and caches must come from the same forward_propagation call")
+        if not self._caches_fit(caches, A):
+            raise ValueError(
+                "A and caches must come from the same forward_propagation call of this network"
+            )
         if A.dtype.kind != "f":
             raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
         if keep_prob is not None:
@@ -411,6 +415,29 @@ class ClassifierNN:
         _, grads = allocate(self._shapes, A.dtype, prefix="d")
         self._backward(A, Y, caches, lambd, loss, grads)
         return grads
+
+    def _caches_fit(self, caches, A):
+        """Whether ``caches`` has this network's layer structure for an output of ``A``'s shape."""
+        layers = caches["layers"]
+        if not isinstance(layers, (list, tuple)) or len(layers) != self.num_layers or A.ndim != 2:
+            return False
+        m = A.shape[1]
+        keys = {"A", "D"}
+        for l, layer in enumerate(layers):
+            if not isinstance(layer, dict) or not keys <= set(layer):
+                return False
+            if np.shape(layer["A"]) != (self.layer_dims[l], m):
+                return False
+            bn = self.batch_norm and 0 < l < self.num_layers - 1
+            if l > 0 and (np.shape(layer.get("Z")) != (self.layer_dims[l], m)
+                          or np.shape(layer.get("A_prev")) != (self.layer_dims[l - 1], m)
+                          or (layer.get("bn") is not None) != bn):
+                return False
+        try:
+            self._check_parameters(caches["parameters"])
+        except (TypeError, ValueError):
+            return False
+        return A.shape == np.shape(layers[-1]["A"])
 
     def _backward(self, A, Y, caches, lambd, loss, grads):
         """Backward pass on validated inputs, writing into the gradient views ``grads``."""
@@ -547,6 +574,7 @@ class ClassifierNN:
         L = self.num_layers - 1
 
         costs = []
+        backup = np.empty_like(self._theta)
         epochs = range(num_epochs)
         if print_cost:
             from tqdm import tqdm
@@ -562,14 +590,32 @@ class ClassifierNN:
                 else:
                     idx = permutation[start:start + batch_size]
                     Xb, Yb = X[:, idx], Y[:, idx]
-                A, caches = self._forward(Xb, self.parameters, keep_prob, training=True)
-                cost = self._cost(A, Yb, loss, lambd, self.parameters, Z=caches["layers"][L]["Z"])
-                self._backward(A, Yb, caches, lambd, loss, self._grads)
-                if not (np.isfinite(cost) and np.isfinite(np.dot(self._grad, self._grad))):
+                # A diverging run overflows to inf/NaN somewhere in these steps; that is detected
+                # below and reported as a DivergenceError, so NumPy's warnings are not wanted here.
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    A, caches = self._forward(Xb, self.parameters, keep_prob, training=True)
+                    cost = self._cost(A, Yb, loss, lambd, self.parameters,
+                                      Z=caches["layers"][L]["Z"])
+                    self._backward(A, Yb, caches, lambd, loss, self._grads)
+                    finite = np.isfinite(cost) and np.isfinite(np.dot(self._grad, self._grad))
+                    finite = finite and all(
+                        np.all(np.isfinite(caches["layers"][l]["bn"]["var"]))
+                        for l in self._hidden_bn_layers()
+                    )
+                    if finite:
+                        # Keep the current parameters: a step can overflow them even from a
+                        # finite gradient.
+                        np.copyto(backup, self._theta)
+                        self.optimizer.step(self._theta, self._grad)
+                        finite = bool(np.all(np.isfinite(self._theta)))
+                        if not finite:
+                            np.copyto(self._theta, backup)
+                if not finite:
                     error = DivergenceError(
-                        f"training diverged at epoch {epoch + 1}: the cost or a gradient became "
-                        f"NaN or infinite (cost {cost}); try a lower learning_rate than "
-                        f"{learning_rate:g}. The parameters of the last finite step were kept."
+                        f"training diverged at epoch {epoch + 1}: the cost, a gradient or a "
+                        f"parameter became NaN or infinite (cost {cost}); try a lower "
+                        f"learning_rate than {learning_rate:g}. The parameters of the last finite "
+                        f"step were kept."
                     )
                     error.costs = costs
                     raise error
@@ -578,7 +624,6 @@ class ClassifierNN:
                         self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
                         caches["layers"][l]["bn"],
                     )
-                self.optimizer.step(self._theta, self._grad)
                 epoch_cost += cost * Xb.shape[1]
             costs.append(epoch_cost / m)
             if print_cost:
@@ -594,7 +639,14 @@ class ClassifierNN:
         uses its running statistics.
         """
         X = self._check_X(X)
-        A, _ = self._forward(X, self.parameters, None, training=False)
+        # Inputs near the float range can overflow a product W A to inf; report that as bad input
+        # instead of letting inf - inf turn into silent NaN probabilities.
+        with np.errstate(over="ignore", invalid="ignore"):
+            A, _ = self._forward(X, self.parameters, None, training=False)
+        if not np.all(np.isfinite(A)):
+            raise ValueError(
+                "X is too large for this network: the forward pass overflowed (scale the features)"
+            )
         return A
 
     def predict(self, X):
@@ -648,15 +700,17 @@ class ClassifierNN:
 
     # ------------------------------------------------------------------ tools
     def gradient_check(self, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None,
-                       epsilon=1e-7):
+                       epsilon=1e-7, return_details=False):
         """Compare backpropagation with central differences; return the relative difference.
 
+        Works for any configuration (dropout with frozen masks, batch normalization in training
+        mode), in float64 on a copy of the parameters. A correct gradient gives ~1e-9.
         See :func:`scratchnn.gradcheck.gradient_check`.
         """
         from .gradcheck import gradient_check
 
         return gradient_check(self, X, Y, loss=loss, lambd=lambd, keep_prob=keep_prob,
-                              epsilon=epsilon)
+                              epsilon=epsilon, return_details=return_details)
 
     def save(self, path):
         """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""
