@@ -1,0 +1,44 @@
+# scratchnn developer entry points. Everything runs inside ./.venv, which the
+# targets create on demand, so `make test` works from a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# Stamp files record that a step finished, so reruns skip it; each extras
+# stamp also depends on pyproject.toml, so changed dependencies reinstall.
+VENV_STAMP := $(VENV)/.stamp-venv
+
+# Plots are only ever written to files: no display needed, in CI or over ssh.
+export MPLBACKEND := Agg
+
+.PHONY: .venv install demo test clean
+
+.venv: $(VENV_STAMP)
+
+# A .venv folder left half-made (no bin/python) is created again.
+$(VENV_STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	touch $@
+
+$(VENV)/.stamp-plot: pyproject.toml $(VENV_STAMP)
+	$(BIN)/pip install -q -e '.[plot]'
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV_STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.stamp-plot
+
+demo: install
+	$(BIN)/scratchnn demo
+
+test: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis
+	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
+	find src -name '*.egg-info' -type d -prune -exec rm -rf {} +

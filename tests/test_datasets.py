@@ -1,0 +1,252 @@
+"""Tests for scratchnn.datasets: shapes, balance, determinism, geometry, bad arguments."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scratchnn.datasets import make_circles, make_moons, make_spiral, train_test_split
+
+GENERATORS = [make_moons, make_circles, make_spiral]
+
+
+def _sorted_rows(X):
+    """Rows of X in lexicographic order, to compare point sets regardless of shuffling."""
+    return X[np.lexsort(X.T[::-1])]
+
+
+# --------------------------------------------------------------------------- shapes and balance
+
+
+@pytest.mark.parametrize("make", GENERATORS)
+@pytest.mark.parametrize("n_samples", [3, 10, 301, 1000])
+def test_shapes_and_dtypes(make, n_samples):
+    X, y = make(n_samples=n_samples, seed=0)
+    assert X.shape == (n_samples, 2)
+    assert y.shape == (n_samples,)
+    assert X.dtype == np.float64
+    assert y.dtype == np.int64
+    assert np.all(np.isfinite(X))
+
+
+@pytest.mark.parametrize("make", [make_moons, make_circles])
+@pytest.mark.parametrize("n_samples", [1, 2, 7, 1000])
+def test_two_class_label_balance(make, n_samples):
+    _, y = make(n_samples=n_samples, seed=0)
+    # The outer shape gets n // 2 points, the inner one the rest (scikit-learn's split).
+    assert np.count_nonzero(y == 0) == n_samples // 2
+    assert np.count_nonzero(y == 1) == n_samples - n_samples // 2
+    assert set(np.unique(y)) <= {0, 1}
+
+
+@pytest.mark.parametrize(("n_samples", "n_classes", "expected"), [
+    (900, 3, [300, 300, 300]),
+    (10, 3, [4, 3, 3]),
+    (11, 4, [3, 3, 3, 2]),
+    (2, 2, [1, 1]),
+])
+def test_spiral_class_sizes(n_samples, n_classes, expected):
+    _, y = make_spiral(n_samples=n_samples, n_classes=n_classes, seed=0)
+    assert np.bincount(y, minlength=n_classes).tolist() == expected
+
+
+@settings(max_examples=30, deadline=None, database=None)
+@given(n_samples=st.integers(1, 400), noise=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_moons_counts_property(n_samples, noise, seed):
+    X, y = make_moons(n_samples=n_samples, noise=noise, seed=seed)
+    assert X.shape == (n_samples, 2)
+    assert int(y.sum()) == n_samples - n_samples // 2
+
+
+def test_data_is_shuffled():
+    # Unshuffled data would have all of class 0 first; a seeded shuffle of 1000
+    # points leaves it in blocks with negligible probability.
+    for make in GENERATORS:
+        _, y = make(seed=0)
+        assert np.any(np.diff(y) < 0)
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+@pytest.mark.parametrize("make", GENERATORS)
+def test_same_seed_same_data(make):
+    X1, y1 = make(seed=7)
+    X2, y2 = make(seed=7)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+
+
+@pytest.mark.parametrize("make", GENERATORS)
+def test_different_seed_different_data(make):
+    X1, _ = make(seed=0)
+    X2, _ = make(seed=1)
+    assert not np.array_equal(X1, X2)
+
+
+@pytest.mark.parametrize("make", GENERATORS)
+def test_global_random_state_untouched(make):
+    # The next global draws are the same whether or not a dataset was made in between.
+    np.random.seed(1234)
+    expected = np.random.random(5)
+    np.random.seed(1234)
+    make(seed=0)
+    np.testing.assert_array_equal(np.random.random(5), expected)
+
+
+def test_generator_accepted_as_seed():
+    X1, _ = make_moons(seed=np.random.default_rng(3))
+    X2, _ = make_moons(seed=3)
+    np.testing.assert_array_equal(X1, X2)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_moons_noiseless_points_lie_on_their_unit_circles():
+    X, y = make_moons(n_samples=200, noise=0.0, seed=0)
+    outer, inner = X[y == 0], X[y == 1]
+    # Outer moon: upper half of the unit circle around (0, 0).
+    np.testing.assert_allclose(np.hypot(outer[:, 0], outer[:, 1]), 1.0, atol=1e-12)
+    assert np.all(outer[:, 1] >= -1e-12)
+    # Inner moon: lower half of the unit circle around (1, 0.5).
+    np.testing.assert_allclose(np.hypot(inner[:, 0] - 1.0, inner[:, 1] - 0.5), 1.0, atol=1e-12)
+    assert np.all(inner[:, 1] <= 0.5 + 1e-12)
+    # The arcs are complete: both ends of each half circle are present.
+    np.testing.assert_allclose([outer[:, 0].min(), outer[:, 0].max()], [-1.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose([inner[:, 0].min(), inner[:, 0].max()], [0.0, 2.0], atol=1e-12)
+
+
+def test_moons_noise_scales_the_spread():
+    X0, y0 = make_moons(n_samples=2000, noise=0.0, seed=0)
+    X1, y1 = make_moons(n_samples=2000, noise=0.1, seed=0)
+    # Same shuffle, then noise added on top: the difference is the noise itself.
+    np.testing.assert_array_equal(y0, y1)
+    assert np.std(X1 - X0) == pytest.approx(0.1, rel=0.05)
+
+
+def test_moons_matches_scikit_learn_geometry():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    X_ref, y_ref = sklearn_datasets.make_moons(n_samples=101, noise=None, shuffle=False)
+    X, y = make_moons(n_samples=101, noise=0.0, seed=0)
+    for label in (0, 1):
+        np.testing.assert_allclose(
+            _sorted_rows(X[y == label]), _sorted_rows(X_ref[y_ref == label]), atol=1e-12
+        )
+
+
+def test_circles_noiseless_radii():
+    X, y = make_circles(n_samples=100, noise=0.0, factor=0.3, seed=0)
+    radii = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_allclose(radii[y == 0], 1.0, atol=1e-12)
+    np.testing.assert_allclose(radii[y == 1], 0.3, atol=1e-12)
+
+
+def test_spiral_noiseless_angle_follows_radius():
+    X, y = make_spiral(n_samples=300, n_classes=3, noise=0.0, seed=0)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert np.all(r <= 1.0 + 1e-12)
+    # Arm k: x = r sin(theta), y = r cos(theta) with theta = 4k + 4r.
+    theta = np.arctan2(X[:, 0], X[:, 1])
+    expected = 4.0 * y + 4.0 * r
+    wrapped = np.angle(np.exp(1j * (theta - expected)))
+    on_arm = r > 1e-9  # the angle of the origin is undefined
+    np.testing.assert_allclose(wrapped[on_arm], 0.0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- train_test_split
+
+
+def test_split_sizes_and_partition():
+    X = np.arange(20, dtype=np.float64).reshape(10, 2)
+    y = np.arange(10)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=0)
+    assert X_train.shape == (7, 2) and X_test.shape == (3, 2)
+    assert y_train.shape == (7,) and y_test.shape == (3,)
+    # Every example lands in exactly one part, with its own label.
+    assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(10))
+    np.testing.assert_array_equal(X_train[:, 0], 2 * y_train)
+    np.testing.assert_array_equal(X_test[:, 0], 2 * y_test)
+
+
+def test_split_test_size_rounds_up():
+    X, y = make_moons(n_samples=1000, seed=0)
+    X_train, X_test, _, _ = train_test_split(X, y, test_size=0.3, seed=0)
+    assert (len(X_train), len(X_test)) == (700, 300)
+    X_train, X_test, _, _ = train_test_split(X[:11], y[:11], test_size=0.25, seed=0)
+    assert (len(X_train), len(X_test)) == (8, 3)  # ceil(2.75) = 3
+
+
+def test_split_is_seeded():
+    X, y = make_moons(n_samples=50, seed=0)
+    a = train_test_split(X, y, seed=4)
+    b = train_test_split(X, y, seed=4)
+    c = train_test_split(X, y, seed=5)
+    for part_a, part_b in zip(a, b):
+        np.testing.assert_array_equal(part_a, part_b)
+    assert not np.array_equal(a[1], c[1])
+
+
+# --------------------------------------------------------------------------- bad arguments
+
+
+@pytest.mark.parametrize("make", GENERATORS)
+@pytest.mark.parametrize(("kwargs", "error", "name"), [
+    ({"n_samples": 0}, ValueError, "n_samples"),
+    ({"n_samples": -5}, ValueError, "n_samples"),
+    ({"n_samples": 10.0}, TypeError, "n_samples"),
+    ({"n_samples": True}, TypeError, "n_samples"),
+    ({"n_samples": "100"}, TypeError, "n_samples"),
+    ({"noise": -0.1}, ValueError, "noise"),
+    ({"noise": float("nan")}, ValueError, "noise"),
+    ({"noise": float("inf")}, ValueError, "noise"),
+    ({"noise": "0.1"}, TypeError, "noise"),
+])
+def test_generators_reject_bad_arguments(make, kwargs, error, name):
+    with pytest.raises(error, match=name):
+        make(**kwargs)
+
+
+@pytest.mark.parametrize("factor", [-0.1, 1.0, 2.0])
+def test_circles_rejects_bad_factor(factor):
+    with pytest.raises(ValueError, match="factor"):
+        make_circles(factor=factor)
+
+
+def test_spiral_rejects_bad_class_counts():
+    with pytest.raises(ValueError, match="n_classes"):
+        make_spiral(n_classes=1)
+    with pytest.raises(TypeError, match="n_classes"):
+        make_spiral(n_classes=2.0)
+    with pytest.raises(ValueError, match="n_samples"):
+        make_spiral(n_samples=2, n_classes=3)
+
+
+@pytest.mark.parametrize(("test_size", "error"), [
+    (0.0, ValueError),
+    (1.0, ValueError),
+    (-0.2, ValueError),
+    (1.5, ValueError),
+    (float("nan"), ValueError),
+    ("0.3", TypeError),
+    (None, TypeError),
+])
+def test_split_rejects_bad_test_size(test_size, error):
+    X, y = make_moons(n_samples=20, seed=0)
+    with pytest.raises(error, match="test_size"):
+        train_test_split(X, y, test_size=test_size)
+
+
+def test_split_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same number of rows"):
+        train_test_split(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_split_rejects_empty_part():
+    with pytest.raises(ValueError, match="test_size"):
+        train_test_split(np.zeros((2, 2)), np.zeros(2), test_size=0.9)
+
+
+def test_split_rejects_scalars():
+    with pytest.raises(ValueError, match="X"):
+        train_test_split(np.float64(1.0), np.zeros(1))
