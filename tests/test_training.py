@@ -1,0 +1,230 @@
+"""Learning floors on seeded data, reproducibility, dtypes and the training loop's contract."""
+
+import numpy as np
+import pytest
+
+from scratchnn import ClassifierNN
+from scratchnn.datasets import make_moons, train_test_split
+
+sklearn_datasets = pytest.importorskip("sklearn.datasets")
+
+
+def standardized_split(X, y, seed=0):
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=seed)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + 1e-12
+    return (X_train - mean) / std, (X_test - mean) / std, y_train, y_test
+
+
+def test_moons_floor_with_the_seed_demo_settings():
+    X, y = make_moons(n_samples=1000, noise=0.1, seed=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=0)
+    nn = ClassifierNN([2, 4, 3, 1], ["relu", "relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X_train.T, y_train.reshape(1, -1), loss="BinaryCrossEntropy",
+                        num_epochs=200, learning_rate=0.01, batch_size=64, optimizer="adam",
+                        print_cost=False)
+    assert nn.accuracy(X_test.T, y_test.reshape(1, -1)) >= 0.97
+    assert costs[-1] < costs[0] / 5
+
+
+@pytest.mark.parametrize("loss", ["CategoricalCrossEntropy", "SparseCategoricalCrossEntropy",
+                                  "SpareCategoricalCrossEntropy"])
+@pytest.mark.parametrize("dataset, hidden, epochs, lambd, floor", [
+    ("load_iris", [16], 200, 0.1, 0.92),  # 105 training examples: a little L2 curbs overfitting
+    ("load_digits", [64], 40, 0.0, 0.96),
+])
+def test_multiclass_floors(dataset, hidden, epochs, lambd, floor, loss):
+    X, y = getattr(sklearn_datasets, dataset)(return_X_y=True)
+    X_train, X_test, y_train, y_test = standardized_split(X, y)
+    C = int(y.max()) + 1
+    Y = np.eye(C)[y_train].T if loss == "CategoricalCrossEntropy" else y_train.reshape(1, -1)
+    nn = ClassifierNN([X.shape[1], *hidden, C], ["relu"] * len(hidden) + ["softmax"], seed=0)
+    nn.train(X_train.T, Y, loss=loss, num_epochs=epochs, learning_rate=0.01, batch_size=32,
+             lambd=lambd, optimizer="adam", print_cost=False)
+    assert nn.accuracy(X_test.T, y_test.reshape(1, -1)) >= floor
+    # accuracy takes one-hot labels as well, with the same answer
+    one_hot = np.eye(C)[y_test].T
+    assert nn.accuracy(X_test.T, one_hot) == nn.accuracy(X_test.T, y_test)
+
+
+def test_every_feature_at_once_still_learns():
+    X, y = make_moons(n_samples=600, noise=0.15, seed=3)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, seed=3)
+    nn = ClassifierNN([2, 32, 16, 2], ["tanh", "leaky_relu", "softmax"], "xavier",
+                      batch_norm=True, seed=3)
+    nn.train(X_train.T, y_train, loss="SparseCategoricalCrossEntropy", num_epochs=60,
+             learning_rate=0.01, batch_size=32, lambd=0.01, keep_prob=[1.0, 0.9, 0.9],
+             optimizer="adam", print_cost=False)
+    assert nn.accuracy(X_test.T, y_test) >= 0.95
+
+
+def small_problem(seed=0, m=50, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((3, m)).astype(dtype)
+    y = (X[0] + X[1] * X[2] > 0).astype(int).reshape(1, -1)
+    return X, y
+
+
+CONFIGS = [
+    dict(optimizer="adam", keep_prob=[0.9, 0.8], batch_size=16),
+    dict(optimizer="momentum", batch_size=7),
+    dict(optimizer="rmsprop", lambd=0.1, batch_size=None),
+]
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("config", CONFIGS)
+def test_same_seed_is_bit_identical(config, batch_norm):
+    X, y = small_problem()
+    runs = []
+    for _ in range(2):
+        nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=42)
+        _, costs = nn.train(X, y, num_epochs=5, print_cost=False, **config)
+        runs.append((nn._theta.copy(), costs, nn.predict_proba(X)))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
+    other = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=43)
+    assert not np.array_equal(other._theta, runs[0][0])
+
+
+def test_global_random_state_is_never_touched():
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    X, y = small_problem()
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=3, keep_prob=[0.8, 0.8], print_cost=False)
+    nn.random_mini_batches(X, y, batch_size=8)
+    nn.gradient_check(X[:, :5], y[:, :5], keep_prob=[0.8, 0.8])
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
+def test_float32_end_to_end_and_float64_by_default():
+    X, y = small_problem(dtype=np.float32)
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.train(X, y, num_epochs=3, optimizer="adam", print_cost=False)
+    assert nn.compute_dtype == np.float32
+    assert all(v.dtype == np.float32 for v in nn.bn_state.values())
+    assert nn.predict_proba(X).dtype == np.float32
+    X64, y64 = small_problem()
+    nn64 = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0)
+    nn64.train(X64, y64, num_epochs=1, print_cost=False)
+    assert nn64.compute_dtype == np.float64
+    forced = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0, dtype="float32")
+    forced.train(X64, y64, num_epochs=1, print_cost=False)
+    assert forced.compute_dtype == np.float32
+
+
+def test_mini_batches_keep_the_last_partial_batch_and_cost_is_example_weighted():
+    X, y = small_problem(m=50)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    batches = nn.random_mini_batches(X, y, batch_size=16, seed=0)
+    assert [b[0].shape[1] for b in batches] == [16, 16, 16, 2]
+    # every example exactly once
+    seen = np.sort(np.concatenate([b[0][0] for b in batches]))
+    np.testing.assert_array_equal(seen, np.sort(X[0]))
+    # same local seed, same batches; NumPy's global state plays no part
+    again = nn.random_mini_batches(X, y, batch_size=16, seed=0)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again))
+    assert len(nn.random_mini_batches(X, y, batch_size=None)) == 1
+
+    nn.train(X, y, num_epochs=2, batch_size=16, optimizer="adam", print_cost=False)
+    assert nn.optimizer.t == 2 * 4
+    nn.train(X, y, num_epochs=2, batch_size=500, optimizer="adam", print_cost=False)
+    assert nn.optimizer.t == 2
+
+
+def test_epoch_cost_is_the_weighted_mean_of_batch_costs():
+    X, y = small_problem(m=10)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    theta = nn._theta.copy()
+    _, costs = nn.train(X, y, num_epochs=1, batch_size=4, learning_rate=1e-12, lambd=0.5,
+                        print_cost=False)
+    # With a negligible learning rate every batch sees the initial parameters, so the weighted
+    # mean of the batch costs equals the cost over all examples up to the L2 term's 1/m_batch.
+    nn._theta[...] = theta
+    A, _ = nn.forward_propagation(X)
+    data_cost = nn.compute_cost(A, y)
+    l2 = sum(float(np.sum(nn.parameters[f"W{l}"] ** 2)) for l in (1, 2))
+    expected = data_cost + 0.5 / 2 * l2 * (4 * (1 / 4) + 4 * (1 / 4) + 2 * (1 / 2)) / 10
+    assert costs[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_dropout_is_never_applied_by_predict_and_keep_prob_one_is_off():
+    X, y = small_problem()
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=3, keep_prob=[0.5, 0.5], print_cost=False)
+    np.testing.assert_array_equal(nn.predict_proba(X), nn.predict_proba(X))
+    A, caches = nn.forward_propagation(X, keep_prob=[0.5, 0.5], training=True)
+    assert not np.array_equal(A, nn.predict_proba(X))  # dropout changes the forward pass
+    assert caches["layers"][1]["D"] is not None
+    A1, caches1 = nn.forward_propagation(X, keep_prob=[1.0, 1.0])
+    np.testing.assert_array_equal(A1, nn.predict_proba(X))
+    assert caches1["layers"][1]["D"] is None
+
+
+def test_batch_norm_predict_uses_running_statistics():
+    X, y = small_problem(m=64)
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    assert "b1" not in nn.parameters and nn.parameters["gamma1"].shape == (8, 1)
+    nn.train(X, y, num_epochs=20, batch_size=16, optimizer="adam", print_cost=False)
+    assert not np.allclose(nn.bn_state["running_mean1"], 0.0)
+    # One example at a time gives the same predictions as the whole set: no batch statistics.
+    single = np.hstack([nn.predict_proba(X[:, j:j + 1]) for j in range(5)])
+    np.testing.assert_allclose(single, nn.predict_proba(X)[:, :5], rtol=1e-12)
+    # forward_propagation(training=True) uses the batch's statistics instead
+    A_train, _ = nn.forward_propagation(X, training=True)
+    assert not np.allclose(A_train, nn.predict_proba(X))
+
+
+def test_running_statistics_follow_the_momentum_rule():
+    X, y = small_problem(m=20)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    Z = nn.parameters["W1"] @ X
+    nn.train(X, y, num_epochs=1, batch_size=None, learning_rate=0.1, print_cost=False)
+    np.testing.assert_allclose(nn.bn_state["running_mean1"], 0.1 * Z.mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(nn.bn_state["running_var1"],
+                               0.9 + 0.1 * Z.var(axis=1, keepdims=True))
+
+
+def test_train_returns_the_live_parameters_and_continues_from_them():
+    X, y = small_problem()
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0)
+    params, costs = nn.train(X, y, num_epochs=30, learning_rate=0.5, print_cost=False)
+    assert params is nn.parameters and len(costs) == 30
+    assert np.shares_memory(params["W1"], nn._theta)
+    _, more = nn.train(X, y, num_epochs=5, learning_rate=0.5, print_cost=False)
+    assert more[0] < costs[0]  # picks up where it stopped
+
+
+def test_predict_shapes_and_classes():
+    X, y = small_problem()
+    binary = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    pred = binary.predict(X)
+    assert pred.shape == (1, 50) and pred.dtype.kind == "i" and set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (binary.predict_proba(X) > 0.5).astype(int))
+    multi = ClassifierNN([3, 4, 5], ["relu", "softmax"], seed=0)
+    A = multi.predict_proba(X)
+    np.testing.assert_allclose(A.sum(axis=0), 1.0)
+    np.testing.assert_array_equal(multi.predict(X), A.argmax(axis=0).reshape(1, -1))
+    several = ClassifierNN([3, 4, 3], ["relu", "sigmoid"], seed=0)  # independent sigmoids
+    np.testing.assert_array_equal(several.predict(X), several.predict_proba(X).argmax(axis=0)[None])
+
+
+def test_progress_shows_epoch_and_cost(capsys):
+    X, y = small_problem()
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=3)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "cost=" in err
+    nn.train(X, y, num_epochs=3, print_cost=False)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("init, std", [("random", lambda n: 0.01), ("he", lambda n: np.sqrt(2 / n)),
+                                       ("xavier", lambda n: np.sqrt(1 / n))])
+def test_initializers_have_the_documented_scale(init, std):
+    nn = ClassifierNN([400, 300, 2], ["relu", "softmax"], init, seed=0)
+    W1 = nn.parameters["W1"]
+    assert W1.std() == pytest.approx(std(400), rel=0.02)
+    assert abs(W1.mean()) < 0.05 * std(400)
+    np.testing.assert_array_equal(nn.parameters["b1"], 0.0)
