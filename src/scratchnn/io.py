@@ -129,6 +129,10 @@ def load(path):
             files = {name: npz[name] for name in npz.files}
     except Exception as exc:
         raise _invalid(path, f"{type(exc).__name__}: {exc}") from None
+    # NpzFile hands back raw bytes for a zip member that is not in the .npy format.
+    not_arrays = sorted(name for name, value in files.items() if not isinstance(value, np.ndarray))
+    if not_arrays:
+        raise _invalid(path, f"{not_arrays} are not .npy arrays")
     header = _read_header(path, files)
     try:
         model = ClassifierNN(header["layer_dims"], header["activations"],

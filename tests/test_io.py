@@ -1,0 +1,441 @@
+"""Model files: exact round trips, atomic saves, and loads that reject anything not ours.
+
+``ClassifierNN.save`` writes an ``.npz`` (a JSON header plus the flat parameter buffer and the
+batch-norm running statistics) through a temporary file that is renamed into place, and
+``ClassifierNN.load`` reads it back with ``allow_pickle=False``, validating every array against the
+header. Anything else must raise ``ValueError`` naming the file, never unpickle or build a broken
+model.
+"""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from scratchnn import ClassifierNN
+from scratchnn import io as scratch_io
+
+INVALID = "not a valid scratchnn model file"
+
+
+# ---------------------------------------------------------------------------------- helpers
+def make_data(n_features, m=40, seed=0):
+    X = np.random.default_rng(seed).standard_normal((n_features, m))
+    return X
+
+
+def trained_model(kind="plain"):
+    if kind == "plain":
+        nn = ClassifierNN([3, 5, 1], ["relu", "sigmoid"], seed=0)
+        X = make_data(3)
+        nn.train(X, (X[0:1] > 0).astype(float), num_epochs=5, learning_rate=0.1,
+                 print_cost=False)
+    elif kind == "batch_norm":
+        nn = ClassifierNN([3, 6, 4, 3], ["relu", "tanh", "softmax"], batch_norm=True, seed=1,
+                          initialization_method="xavier")
+        X = make_data(3) * 2.0 + 0.7  # shifted, so the running statistics move away from 0 and 1
+        y = np.argmax(X, axis=0).reshape(1, -1)
+        nn.train(X, y, loss="SparseCategoricalCrossEntropy", num_epochs=6, batch_size=8,
+                 learning_rate=0.05, optimizer="adam", print_cost=False)
+    elif kind == "float32":
+        nn = ClassifierNN([3, 5, 2], ["leaky_relu", "sigmoid"], seed=2, dtype="float32")
+        X = make_data(3).astype(np.float32)
+        Y = np.vstack([X[0:1] > 0, X[1:2] > 0]).astype(np.float32)
+        nn.train(X, Y, num_epochs=5, learning_rate=0.1, optimizer="momentum", print_cost=False)
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+    return nn
+
+
+@pytest.fixture(scope="module")
+def plain_file(tmp_path_factory):
+    nn = trained_model("plain")
+    path = tmp_path_factory.mktemp("plain") / "model.npz"
+    nn.save(path)
+    return nn, path
+
+
+def read_arrays(path):
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+def header_of(arrays):
+    return json.loads(arrays["header"].tobytes().decode("utf-8"))
+
+
+def encode_header(header):
+    return np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+
+
+def write_npz(path, **arrays):
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    return path
+
+
+def assert_invalid(path):
+    with pytest.raises(ValueError, match=INVALID) as info:
+        ClassifierNN.load(path)
+    assert os.fspath(path) in str(info.value)
+    return info.value
+
+
+# ---------------------------------------------------------------------------------- round trip
+@pytest.mark.parametrize("kind", ["plain", "batch_norm", "float32"])
+@pytest.mark.parametrize("as_str", [False, True])
+def test_round_trip_predicts_bit_identically(tmp_path, kind, as_str):
+    nn = trained_model(kind)
+    if kind == "batch_norm":
+        # The running statistics were trained: they are far from their initial 0 and 1.
+        assert any(np.abs(v).max() > 0.1 for k, v in nn.bn_state.items() if "mean" in k)
+        assert any(np.abs(v - 1).max() > 0.1 for k, v in nn.bn_state.items() if "var" in k)
+    path = tmp_path / "model.npz"
+    nn.save(str(path) if as_str else path)
+    loaded = ClassifierNN.load(str(path) if as_str else path)
+
+    assert loaded.layer_dims == nn.layer_dims
+    assert loaded.activations == nn.activations
+    assert loaded.batch_norm == nn.batch_norm
+    assert loaded.compute_dtype == nn.compute_dtype
+    assert loaded.initialization_method == nn.initialization_method
+    assert np.array_equal(loaded._theta, nn._theta) and loaded._theta.dtype == nn._theta.dtype
+    assert set(loaded.parameters) == set(nn.parameters)
+    assert set(loaded.bn_state) == set(nn.bn_state)
+    for name, value in nn.bn_state.items():
+        assert np.array_equal(loaded.bn_state[name], value)
+        assert loaded.bn_state[name].dtype == value.dtype
+
+    X = make_data(nn.n_features, m=25, seed=7)
+    if kind == "float32":
+        X = X.astype(np.float32)
+    proba = nn.predict_proba(X)
+    assert np.array_equal(loaded.predict_proba(X), proba)
+    assert loaded.predict_proba(X).dtype == proba.dtype
+    assert np.array_equal(loaded.predict(X), nn.predict(X))
+
+
+def test_loaded_model_is_independent_and_trainable(plain_file):
+    nn, path = plain_file
+    loaded = ClassifierNN.load(path)
+    X = make_data(3, seed=3)
+    Y = (X[0:1] > 0).astype(float)
+    before = nn._theta.copy()
+    _, costs = loaded.train(X, Y, num_epochs=3, learning_rate=0.1, print_cost=False)
+    assert np.all(np.isfinite(costs))
+    assert not np.array_equal(loaded._theta, before)
+    assert np.array_equal(nn._theta, before)  # training the copy leaves the original alone
+
+
+def test_save_keeps_the_given_name_without_adding_a_suffix(tmp_path):
+    nn = trained_model("plain")
+    path = tmp_path / "model.bin"
+    nn.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["model.bin"]
+    X = make_data(3)
+    assert np.array_equal(ClassifierNN.load(path).predict_proba(X), nn.predict_proba(X))
+
+
+def test_saved_file_holds_no_pickled_objects(plain_file):
+    _, path = plain_file
+    arrays = read_arrays(path)  # allow_pickle=False: would raise on an object array
+    assert all(a.dtype != object for a in arrays.values())
+    header = header_of(arrays)
+    assert header["format"] == scratch_io.FORMAT
+    assert header["format_version"] == scratch_io.FORMAT_VERSION
+
+
+# ---------------------------------------------------------------------------------- atomic save
+def test_save_leaves_no_temporary_files(tmp_path):
+    nn = trained_model("plain")
+    path = tmp_path / "model.npz"
+    nn.save(path)
+    nn.save(path)  # overwriting goes through a temporary file too
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_save_overwrites_an_existing_file(tmp_path):
+    path = tmp_path / "model.npz"
+    first = trained_model("plain")
+    first.save(path)
+    second = trained_model("float32")
+    second.save(path)
+    loaded = ClassifierNN.load(path)
+    assert loaded.layer_dims == second.layer_dims and loaded.compute_dtype == np.float32
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_failing_save_leaves_the_existing_file_untouched(tmp_path, monkeypatch, error):
+    path = tmp_path / "model.npz"
+    trained_model("plain").save(path)
+    original = path.read_bytes()
+
+    def broken_savez(file, *args, **kwargs):
+        file.write(b"PK\x03\x04 half a zip")  # something was already written when it fails
+        raise error
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(type(error)):
+        trained_model("batch_norm").save(path)
+    assert path.read_bytes() == original
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_failing_save_to_a_new_name_creates_nothing(tmp_path, monkeypatch):
+    def broken_savez(file, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        trained_model("plain").save(tmp_path / "model.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_into_a_missing_folder_raises_and_creates_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        trained_model("plain").save(tmp_path / "missing" / "model.npz")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------- bad files
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        ClassifierNN.load(tmp_path / "nope.npz")
+
+
+def test_load_rejects_a_text_file(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_text("layer_dims: [3, 5, 1]\nthis is not a model\n")
+    assert_invalid(path)
+
+
+def test_load_rejects_an_empty_file(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"")
+    assert_invalid(path)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9, 0.1])
+def test_load_rejects_a_truncated_file(tmp_path, plain_file, fraction):
+    data = plain_file[1].read_bytes()
+    path = tmp_path / "truncated.npz"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    assert_invalid(path)
+
+
+def test_load_rejects_a_npy_file(tmp_path, plain_file):
+    path = tmp_path / "theta.npy"
+    np.save(path, read_arrays(plain_file[1])["theta"])
+    error = assert_invalid(path)
+    assert "not an .npz archive" in str(error)
+
+
+class Trap:
+    """Unpickling an instance of this class would record it in ``UNPICKLED``."""
+
+    def __reduce__(self):
+        return (_record_unpickling, ("trap",))
+
+
+UNPICKLED = []
+
+
+def _record_unpickling(tag):
+    UNPICKLED.append(tag)
+    return tag
+
+
+def test_load_rejects_pickled_objects_without_unpickling(tmp_path, plain_file):
+    arrays = read_arrays(plain_file[1])
+    trap = np.empty(1, dtype=object)
+    trap[0] = Trap()
+    for name in ("theta", "header", "extra"):
+        UNPICKLED.clear()
+        path = tmp_path / f"pickled-{name}.npz"
+        write_npz(path, **{**arrays, name: trap})  # np.savez pickles the object array
+        # The file really does contain a pickle that would run the trap.
+        with np.load(path, allow_pickle=True) as npz:
+            npz[name]
+        assert UNPICKLED == ["trap"]
+        UNPICKLED.clear()
+        assert_invalid(path)
+        assert UNPICKLED == [], "load must never unpickle"
+
+
+@pytest.mark.parametrize("missing", ["theta", "header"])
+def test_load_rejects_a_file_missing_an_array(tmp_path, plain_file, missing):
+    arrays = read_arrays(plain_file[1])
+    del arrays[missing]
+    assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+
+
+def test_load_rejects_missing_or_extra_running_statistics(tmp_path):
+    nn = trained_model("batch_norm")
+    nn.save(tmp_path / "bn.npz")
+    arrays = read_arrays(tmp_path / "bn.npz")
+    missing = dict(arrays)
+    del missing["running_var1"]
+    assert_invalid(write_npz(tmp_path / "missing.npz", **missing))
+    extra = dict(arrays, running_mean9=np.zeros((2, 1)))
+    assert_invalid(write_npz(tmp_path / "extra.npz", **extra))
+    negative = dict(arrays, running_var2=-arrays["running_var2"])
+    assert "negative" in str(assert_invalid(write_npz(tmp_path / "negative.npz", **negative)))
+    wrong_shape = dict(arrays, running_mean1=arrays["running_mean1"][:-1])
+    assert_invalid(write_npz(tmp_path / "shape.npz", **wrong_shape))
+    nan = dict(arrays, running_mean2=np.full_like(arrays["running_mean2"], np.nan))
+    assert_invalid(write_npz(tmp_path / "nan.npz", **nan))
+
+
+def bad_theta_cases():
+    return [
+        pytest.param(lambda t: t[:-1], id="too-short"),
+        pytest.param(lambda t: np.concatenate([t, t[:1]]), id="too-long"),
+        pytest.param(lambda t: t.reshape(1, -1), id="2-D"),
+        pytest.param(lambda t: t.astype(np.float32), id="wrong-dtype"),
+        pytest.param(lambda t: t.astype(np.int64), id="int"),
+        pytest.param(lambda t: t.astype(np.complex128), id="complex"),
+        pytest.param(lambda t: np.where(np.arange(t.size) == 3, np.nan, t), id="nan"),
+        pytest.param(lambda t: np.where(np.arange(t.size) == 0, np.inf, t), id="inf"),
+        pytest.param(lambda t: np.array(str(t.tolist())), id="string"),
+    ]
+
+
+@pytest.mark.parametrize("change", bad_theta_cases())
+def test_load_rejects_a_bad_theta(tmp_path, plain_file, change):
+    arrays = read_arrays(plain_file[1])
+    arrays["theta"] = change(arrays["theta"])
+    assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+
+
+def bad_header_cases():
+    def edit(**changes):
+        def apply(header):
+            header = dict(header)
+            for key, value in changes.items():
+                if value is KeyError:
+                    del header[key]
+                else:
+                    header[key] = value
+            return encode_header(header)
+
+        return apply
+
+    return [
+        pytest.param(edit(format="somebody.else"), id="format-name"),
+        pytest.param(edit(format=KeyError), id="no-format"),
+        pytest.param(edit(format_version=2), id="version-2"),
+        pytest.param(edit(format_version="1"), id="version-string"),
+        pytest.param(edit(format_version=KeyError), id="no-version"),
+        pytest.param(edit(layer_dims=[3, 6, 1]), id="layer-dims-disagree-with-theta"),
+        pytest.param(edit(layer_dims=[3, 5, 1, 1]), id="layer-dims-too-long"),
+        pytest.param(edit(layer_dims=[3, 0, 1]), id="layer-dims-zero"),
+        pytest.param(edit(layer_dims="[3, 5, 1]"), id="layer-dims-string"),
+        pytest.param(edit(layer_dims=KeyError), id="no-layer-dims"),
+        pytest.param(edit(activations=["relu", "relu"]), id="output-activation"),
+        pytest.param(edit(activations=["relu", "bogus"]), id="unknown-activation"),
+        pytest.param(edit(activations=KeyError), id="no-activations"),
+        pytest.param(edit(batch_norm=True), id="batch-norm-disagrees"),
+        pytest.param(edit(batch_norm="false"), id="batch-norm-string"),
+        pytest.param(edit(dtype="float32"), id="dtype-disagrees"),
+        pytest.param(edit(dtype="int64"), id="dtype-int"),
+        pytest.param(edit(dtype="not-a-dtype"), id="dtype-garbage"),
+        pytest.param(edit(initialization_method="bogus"), id="init-method"),
+        pytest.param(edit(parameters=[["W1", [5, 3]]]), id="parameter-list"),
+        pytest.param(edit(parameters=KeyError), id="no-parameter-list"),
+        pytest.param(lambda h: encode_header([h]), id="json-list"),
+        pytest.param(lambda h: encode_header("scratchnn.ClassifierNN"), id="json-string"),
+        pytest.param(lambda h: np.frombuffer(b"\xff\xfe\x00garbage", dtype=np.uint8),
+                     id="not-utf8"),
+        pytest.param(lambda h: np.frombuffer(b"{not json", dtype=np.uint8), id="not-json"),
+        pytest.param(lambda h: np.zeros(0, dtype=np.uint8), id="empty"),
+        pytest.param(lambda h: encode_header(h).astype(np.int64), id="wrong-dtype"),
+        pytest.param(lambda h: encode_header(h).reshape(1, -1), id="2-D"),
+        pytest.param(lambda h: np.array(json.dumps(h)), id="unicode-array"),
+    ]
+
+
+@pytest.mark.parametrize("change", bad_header_cases())
+def test_load_rejects_a_bad_header(tmp_path, plain_file, change):
+    arrays = read_arrays(plain_file[1])
+    arrays["header"] = change(header_of(arrays))
+    assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+
+
+def test_load_rejects_a_zip_that_is_not_an_npz(tmp_path):
+    path = tmp_path / "model.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("header.npy", b"not an npy file")
+        archive.writestr("theta.npy", b"nor this")
+    assert_invalid(path)
+
+
+def test_load_of_a_directory_does_not_build_a_model(tmp_path):
+    with pytest.raises((ValueError, OSError)):
+        ClassifierNN.load(tmp_path)
+
+
+# ---------------------------------------------------------------------------------- fuzzing
+def test_single_byte_corruptions_are_rejected_or_harmless(tmp_path, plain_file):
+    nn, source = plain_file
+    data = source.read_bytes()
+    X = make_data(3, m=16, seed=11)
+    expected = nn.predict_proba(X)
+    rng = np.random.default_rng(2024)
+    path = tmp_path / "mutated.npz"
+    outcomes = {"rejected": 0, "harmless": 0}
+    for _ in range(200):
+        mutated = bytearray(data)
+        position = int(rng.integers(len(data)))
+        mutated[position] = (mutated[position] + int(rng.integers(1, 256))) % 256
+        path.write_bytes(bytes(mutated))
+        try:
+            loaded = ClassifierNN.load(path)
+        except ValueError as exc:
+            assert INVALID in str(exc)
+            outcomes["rejected"] += 1
+            continue
+        assert np.array_equal(loaded.predict_proba(X), expected), f"byte {position} changed"
+        outcomes["harmless"] += 1
+    # Most of the file is array data guarded by the zip CRC: most corruptions are caught.
+    assert outcomes["rejected"] > 100
+
+
+def test_header_corruptions_are_rejected_or_harmless(tmp_path, plain_file):
+    """Mutate bytes of the JSON header itself (re-zipped, so the CRC is right and only the checks
+    of :func:`scratchnn.io.load` stand between the corruption and the model)."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    raw = arrays["header"].tobytes()
+    X = make_data(3, m=16, seed=12)
+    expected = nn.predict_proba(X)
+    rng = np.random.default_rng(7)
+    path = tmp_path / "mutated.npz"
+    for _ in range(60):
+        mutated = bytearray(raw)
+        position = int(rng.integers(len(raw)))
+        mutated[position] = int(rng.integers(32, 127))
+        arrays["header"] = np.frombuffer(bytes(mutated), dtype=np.uint8)
+        write_npz(path, **arrays)
+        try:
+            loaded = ClassifierNN.load(path)
+        except ValueError as exc:
+            assert INVALID in str(exc)
+            continue
+        assert np.array_equal(loaded.predict_proba(X), expected), bytes(mutated)
+
+
+def test_load_accepts_str_pathlike_and_bytes_paths(plain_file):
+    nn, path = plain_file
+    X = make_data(3)
+    for p in (path, str(path), os.fsencode(path)):
+        assert np.array_equal(ClassifierNN.load(p).predict_proba(X), nn.predict_proba(X))
+
+
+def test_model_file_does_not_depend_on_its_name(tmp_path, plain_file):
+    nn, path = plain_file
+    copy = tmp_path / "renamed-without-suffix"
+    copy.write_bytes(path.read_bytes())
+    X = make_data(3)
+    assert np.array_equal(ClassifierNN.load(copy).predict_proba(X), nn.predict_proba(X))
