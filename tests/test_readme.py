@@ -1,0 +1,59 @@
+"""The documentation runs: README.md's python blocks, and the seed README's usage steps."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def python_blocks(text):
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_readme_python_blocks_run_in_order(tmp_path, monkeypatch):
+    blocks = python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(blocks) >= 10
+    monkeypatch.chdir(tmp_path)  # the save/load example writes a file
+    namespace = {"__name__": "readme"}
+    for number, block in enumerate(blocks, 1):
+        try:
+            exec(compile(block, f"README.md python block {number}", "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message says which block failed
+            pytest.fail(f"README.md python block {number} raised {exc!r}:\n{block}")
+
+
+def test_seed_readme_usage_steps_run_as_written():
+    """Steps 2-7 of the seed README's Usage section, with data shaped as step 3 asks."""
+    from classifier_nn import ClassifierNN  # step 2, unchanged
+
+    rng = np.random.default_rng(0)
+    n_features, m = 4, 300
+    X = rng.standard_normal((n_features, m))  # step 3: (number of features, number of examples)
+    labels = (X[0] > 0).astype(int) + (X[1] > 0.5).astype(int)
+    Y = np.eye(3)[labels].T
+
+    # step 4: the README's [n_features, 3, 4, 3, 3] relu/softmax network
+    layer_dims = [n_features, 3, 4, 3, 3]
+    activations = ["relu", "relu", "relu", "softmax"]
+    nn = ClassifierNN(layer_dims, activations)
+
+    # step 5, with the categorical loss that a softmax output needs ...
+    parameters, costs = nn.train(X, Y, loss="CategoricalCrossEntropy", print_cost=False)
+    assert len(costs) == 100 and set(parameters) == {f"{p}{l}" for p in "Wb" for l in range(1, 5)}
+    # ... while the README's literal binary call is refused with a message saying why
+    with pytest.raises(ValueError, match="'sigmoid' output layer"):
+        nn.train(X, Y, loss="BinaryCrossEntropy")
+
+    # the same literal call works as written on a binary (sigmoid) network
+    binary = ClassifierNN([n_features, 3, 4, 3, 1], ["relu", "relu", "relu", "sigmoid"])
+    parameters, costs = binary.train(X, Y[:1], loss="BinaryCrossEntropy", print_cost=False)
+    assert np.all(np.isfinite(costs))
+
+    predictions = nn.predict(X)  # step 6
+    assert predictions.shape == (1, m)
+    acc = nn.accuracy(X, Y)  # step 7
+    assert 0.0 <= acc <= 1.0
+    assert acc == pytest.approx(float(np.mean(predictions == labels)))
