@@ -627,7 +627,7 @@ class ClassifierNN:
                 epoch_cost += cost * Xb.shape[1]
             costs.append(epoch_cost / m)
             if print_cost:
-                epochs.set_postfix(cost=f"{costs[-1]:.6f}")
+                epochs.set_postfix(cost=f"{costs[-1]:.6f}", refresh=False)
         return self.parameters, costs
 
     # ------------------------------------------------------------------ inference
@@ -724,6 +724,12 @@ class ClassifierNN:
         from .io import load
 
         return load(path)
+
+    def to_onnx(self, path):
+        """Export the network as an ONNX graph; see :func:`scratchnn.export.to_onnx`."""
+        from .export import to_onnx
+
+        return to_onnx(self, path)
 
     def __repr__(self):
         return (
