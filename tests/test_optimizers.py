@@ -98,3 +98,39 @@ def test_float32_state_stays_float32(optimizer):
     for value in nn.optimizer.state().values():
         if isinstance(value, np.ndarray):
             assert value.dtype == np.float32
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_a_non_finite_update_is_refused(optimizer):
+    cls = OPTIMIZERS[optimizer]
+    theta = np.array([1.0, -2.0, 3.0])
+    opt = cls(3, np.float64, learning_rate=0.1)
+    assert opt.step(theta, np.array([0.5, 0.5, 0.5])) is True
+    kept = theta.copy()
+    assert opt.step(theta, np.array([np.nan, 0.0, 1.0])) is False
+    np.testing.assert_array_equal(theta, kept)
+
+
+def test_an_update_that_overflows_is_refused():
+    theta = np.array([1.0, -2.0])
+    gd = OPTIMIZERS["gd"](2, np.float64, learning_rate=1e308)
+    with np.errstate(over="ignore"):  # the training loop runs its steps this way
+        assert gd.step(theta, np.array([1e300, 1.0])) is False
+    np.testing.assert_array_equal(theta, [1.0, -2.0])
+
+
+def test_state_reports_the_textbook_moments():
+    g1, g2 = np.array([0.2, -1.0]), np.array([0.4, 3.0])
+    adam = Adam(2, np.float64, beta1=0.8, beta2=0.9)
+    adam.step(np.zeros(2), g1)
+    adam.step(np.zeros(2), g2)
+    state = adam.state()
+    assert state["t"] == 2
+    np.testing.assert_allclose(state["v"], 0.8 * (0.2 * g1) + 0.2 * g2)
+    np.testing.assert_allclose(state["s"], 0.9 * (0.1 * g1 ** 2) + 0.1 * g2 ** 2)
+    momentum = OPTIMIZERS["momentum"](2, np.float64, beta1=0.8)
+    momentum.step(np.zeros(2), g1)
+    np.testing.assert_allclose(momentum.state()["v"], 0.2 * g1)
+    rmsprop = OPTIMIZERS["rmsprop"](2, np.float64, beta1=0.8)
+    rmsprop.step(np.zeros(2), g1)
+    np.testing.assert_allclose(rmsprop.state()["s"], 0.2 * g1 ** 2)

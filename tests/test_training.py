@@ -228,3 +228,43 @@ def test_initializers_have_the_documented_scale(init, std):
     assert W1.std() == pytest.approx(std(400), rel=0.02)
     assert abs(W1.mean()) < 0.05 * std(400)
     np.testing.assert_array_equal(nn.parameters["b1"], 0.0)
+
+
+def test_callback_sees_every_epoch_and_can_stop_training():
+    X, y = small_problem()
+    seen = []
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=5, print_cost=False,
+                        callback=lambda epoch, cost: seen.append((epoch, cost)))
+    assert seen == list(zip(range(1, 6), costs))
+    _, costs = nn.train(X, y, num_epochs=50, print_cost=False,
+                        callback=lambda epoch, cost: epoch == 3)
+    assert len(costs) == 3
+    with pytest.raises(TypeError, match="callback"):
+        nn.train(X, y, num_epochs=1, print_cost=False, callback=42)
+
+
+def test_examples_given_as_rows_train_identically():
+    """X of shape (n_features, m) as a transposed row-major array is used without a copy."""
+    X, y = small_problem(m=40)
+    rows = np.ascontiguousarray(X.T)
+    results = []
+    for data in (X, rows.T):
+        nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=7)
+        _, costs = nn.train(data, y, num_epochs=4, batch_size=8, optimizer="adam",
+                            print_cost=False)
+        results.append((costs, nn._theta.copy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_chunked_prediction_equals_one_pass(monkeypatch):
+    import scratchnn.network
+
+    X, y = small_problem(m=50)
+    nn = ClassifierNN([3, 6, 3], ["relu", "softmax"], batch_norm=True, seed=0)
+    nn.train(X, y % 3, loss="SparseCategoricalCrossEntropy", num_epochs=3, print_cost=False)
+    whole = nn.predict_proba(X)
+    monkeypatch.setattr(scratchnn.network, "PREDICT_CHUNK", 7)  # 7 chunks of 7 and one of 1
+    np.testing.assert_allclose(nn.predict_proba(X), whole, rtol=1e-12)
+    np.testing.assert_array_equal(nn.predict(X), whole.argmax(axis=0)[None])

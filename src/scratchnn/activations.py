@@ -2,10 +2,13 @@
 
 Every activation is a small class with two methods:
 
-``forward(Z)``
+``forward(Z, out=None)``
     the activation ``A = g(Z)``, computed so that it never overflows for any finite ``Z``;
-``backward(dA, A)``
+``backward(dA, A, out=None)``
     the vector-Jacobian product ``dZ = dA * g'(Z)``, written in terms of the *output* ``A``.
+
+``out``, when given, is a preallocated array of the result's shape and dtype that receives the
+result (the training loop reuses its arrays from step to step); it must not be ``Z``/``dA``.
 
 Expressing the derivative through ``A`` (``sigmoid' = A(1 - A)``, ``tanh' = 1 - A^2``,
 ``relu' = [A > 0]``) means the forward pass only has to keep ``A`` for backpropagation, the same
@@ -38,17 +41,20 @@ class Sigmoid:
     name = "sigmoid"
 
     @staticmethod
-    def forward(Z):
-        E = np.abs(Z)
+    def forward(Z, out=None):
+        E = np.abs(Z, out=out)
         np.negative(E, out=E)
         np.exp(E, out=E)
-        A = np.where(Z >= 0, 1.0, E)
-        A /= 1.0 + E
-        return A
+        denominator = E + 1.0
+        np.copyto(E, 1.0, where=Z >= 0)  # the numerator: 1 where Z >= 0, E elsewhere
+        return np.divide(E, denominator, out=E)
 
     @staticmethod
-    def backward(dA, A):
-        return dA * A * (1.0 - A)
+    def backward(dA, A, out=None):
+        dZ = np.subtract(1.0, A, out=out)
+        dZ *= A
+        dZ *= dA
+        return dZ
 
 
 class Tanh:
@@ -63,12 +69,15 @@ class Tanh:
     name = "tanh"
 
     @staticmethod
-    def forward(Z):
-        return np.tanh(Z)
+    def forward(Z, out=None):
+        return np.tanh(Z, out=out)
 
     @staticmethod
-    def backward(dA, A):
-        return dA * (1.0 - A * A)
+    def backward(dA, A, out=None):
+        dZ = np.multiply(A, A, out=out)
+        np.subtract(1.0, dZ, out=dZ)
+        dZ *= dA
+        return dZ
 
 
 class ReLU:
@@ -84,12 +93,12 @@ class ReLU:
     name = "relu"
 
     @staticmethod
-    def forward(Z):
-        return np.maximum(Z, 0.0)
+    def forward(Z, out=None):
+        return np.maximum(Z, 0.0, out=out)
 
     @staticmethod
-    def backward(dA, A):
-        return dA * (A > 0)
+    def backward(dA, A, out=None):
+        return np.multiply(dA, A > 0, out=out)
 
 
 class LeakyReLU:
@@ -100,19 +109,21 @@ class LeakyReLU:
     .. math:: A = \begin{cases} Z & Z > 0 \\ \alpha Z & Z \le 0 \end{cases}, \qquad
               \frac{dA}{dZ} = \begin{cases} 1 & A > 0 \\ \alpha & A \le 0 \end{cases}
 
-    Since ``alpha > 0``, ``A`` has the sign of ``Z``, so the derivative can be read from ``A``.
+    Since ``0 < alpha < 1``, :math:`A = \max(Z, \alpha Z)`, and ``A`` has the sign of ``Z``,
+    so the derivative can be read from ``A``.
     """
 
     name = "leaky_relu"
     alpha = 0.01
 
     @classmethod
-    def forward(cls, Z):
-        return np.where(Z > 0, Z, Z * cls.alpha)
+    def forward(cls, Z, out=None):
+        return np.maximum(Z, Z * cls.alpha, out=out)
 
     @classmethod
-    def backward(cls, dA, A):
-        return np.where(A > 0, dA, dA * cls.alpha)
+    def backward(cls, dA, A, out=None):
+        slope = np.where(A > 0, 1.0, cls.alpha).astype(A.dtype, copy=False)
+        return np.multiply(dA, slope, out=out)
 
 
 class Linear:
@@ -121,12 +132,18 @@ class Linear:
     name = "linear"
 
     @staticmethod
-    def forward(Z):
-        return np.array(Z, copy=True)
+    def forward(Z, out=None):
+        if out is None:
+            return Z.copy()
+        np.copyto(out, Z)
+        return out
 
     @staticmethod
-    def backward(dA, A):
-        return np.array(dA, copy=True)
+    def backward(dA, A, out=None):
+        if out is None:
+            return dA.copy()
+        np.copyto(out, dA)
+        return out
 
 
 class Softmax:
@@ -153,18 +170,21 @@ class Softmax:
     name = "softmax"
 
     @staticmethod
-    def forward(Z):
+    def forward(Z, out=None):
         # A column spanning more than the float range (say 1e308 and -1e308) overflows to -inf
         # here; exp(-inf) = 0 is then exactly right, so that overflow is harmless.
         with np.errstate(over="ignore"):
-            A = Z - Z.max(axis=0, keepdims=True)
+            A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
         np.exp(A, out=A)
         A /= A.sum(axis=0, keepdims=True)
         return A
 
     @staticmethod
-    def backward(dA, A):
-        return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+    def backward(dA, A, out=None):
+        dZ = np.multiply(dA, A, out=out)
+        np.subtract(dA, dZ.sum(axis=0, keepdims=True), out=dZ)
+        dZ *= A
+        return dZ
 
 
 ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Softmax, LeakyReLU, Linear)}

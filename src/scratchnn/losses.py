@@ -10,8 +10,9 @@ Each loss is a class with
     ``Z`` the cost is evaluated from these logits (log-sum-exp form), exact even where ``A``
     rounds to 0 or 1; from ``A`` alone the probabilities are clipped into ``[tiny, 1 - eps]`` so
     ``log`` never sees 0;
-``delta(A, Y)``
-    ``dZ = dJ/dZ`` of the output layer: the loss's derivative chained with the output activation's.
+``delta(A, Y, out=None)``
+    ``dZ = dJ/dZ`` of the output layer: the loss's derivative chained with the output activation's
+    (written into ``out`` when given).
 
 Why the delta is fused
 ----------------------
@@ -101,8 +102,10 @@ class BinaryCrossEntropy:
         return -float(np.sum(Y * np.log(A) + (1 - Y) * np.log1p(-A))) / m
 
     @staticmethod
-    def delta(A, Y):
-        return (A - Y) / A.shape[1]
+    def delta(A, Y, out=None):
+        dZ = np.subtract(A, Y, out=out)
+        dZ /= A.shape[1]
+        return dZ
 
 
 class CategoricalCrossEntropy:
@@ -144,8 +147,10 @@ class CategoricalCrossEntropy:
         return -float(np.sum(Y * np.log(_clip_probabilities(A)))) / m
 
     @staticmethod
-    def delta(A, Y):
-        return (A - Y) / A.shape[1]
+    def delta(A, Y, out=None):
+        dZ = np.subtract(A, Y, out=out)
+        dZ /= A.shape[1]
+        return dZ
 
 
 class SparseCategoricalCrossEntropy:
@@ -192,9 +197,13 @@ class SparseCategoricalCrossEntropy:
         return -float(np.sum(np.log(_clip_probabilities(A[y, columns])))) / m
 
     @staticmethod
-    def delta(A, Y):
+    def delta(A, Y, out=None):
         m = A.shape[1]
-        dZ = A.copy()
+        if out is None:
+            dZ = A.copy()
+        else:
+            dZ = out
+            np.copyto(dZ, A)
         dZ[Y[0], np.arange(m)] -= 1.0
         dZ /= m
         return dZ

@@ -17,6 +17,8 @@ layer ``l`` has weights ``W{l}`` of shape ``(n_l, n_{l-1})`` and bias ``b{l}`` o
 of ``b{l}``.
 """
 
+import math
+
 import numpy as np
 
 from . import activations as _activations
@@ -35,6 +37,21 @@ from .validation import (
 )
 
 __all__ = ["ClassifierNN", "DivergenceError"]
+
+PREDICT_CHUNK = 4096
+"""Examples per forward pass in :meth:`ClassifierNN.predict_proba`."""
+
+_NO_BUFFERS = {}  # read-only stand-in for a workspace layer: every .get(...) gives None
+
+
+def _rows(M, dtype):
+    """``M.T`` as a C-contiguous array of ``dtype``: one example per row (no copy if it is one)."""
+    rows = M.T
+    if rows.flags.c_contiguous and rows.dtype == dtype:
+        return rows
+    out = np.empty(rows.shape, dtype)
+    out[...] = rows  # transpose and cast in one pass
+    return out
 
 
 class DivergenceError(ValueError, FloatingPointError):
@@ -86,6 +103,7 @@ class ClassifierNN:
                  seed=None, dtype=None):
         self.layer_dims = self._check_layer_dims(layer_dims)
         self.activations = self._check_activations(activations, self.layer_dims)
+        self._kernels = [_activations.get(name) for name in self.activations]
         self.num_layers = len(self.layer_dims)  # as in the seed: layers are 1 .. num_layers - 1
         self.batch_norm = check_bool(batch_norm, "batch_norm")
         if seed is not None:
@@ -278,37 +296,86 @@ class ClassifierNN:
         training = check_bool(training, "training")
         return self._forward(X, parameters, keep_prob, training)
 
-    def _forward(self, X, parameters, keep_prob=None, training=False, masks=None):
-        """Forward pass on validated inputs; ``masks`` (layer -> D) freezes the dropout masks."""
+    def _forward(self, X, parameters, keep_prob=None, training=False, masks=None, workspace=None):
+        """Forward pass on validated inputs.
+
+        ``masks`` (layer -> D) freezes the dropout masks (gradient checking). ``workspace`` (from
+        :meth:`_workspace`) supplies preallocated arrays and a caches structure that are reused at
+        every training step; without it every array is allocated afresh.
+        """
         L = self.num_layers - 1
-        dtype = X.dtype
-        caches = {"parameters": parameters, "keep_prob": keep_prob, "layers": [None] * (L + 1)}
-        A = X
+        if workspace is None:
+            caches = {"parameters": parameters, "keep_prob": keep_prob,
+                      "layers": [{} for _ in range(L + 1)]}
+            buffers = [_NO_BUFFERS] * (L + 1)
+        else:
+            caches, buffers = workspace["caches"], workspace["layers"]
+        layers = caches["layers"]
+        layers[0]["A"] = A = X
         for l in range(0, L + 1):
+            layer, out = layers[l], buffers[l]
             if l > 0:
-                A_prev = A
-                layer = {"A_prev": A_prev, "D": None, "bn": None}
+                layer["A_prev"] = A
                 if self.batch_norm and l < L:
-                    Z = _layers.dense_forward(A_prev, parameters[f"W{l}"])
+                    Z = _layers.dense_forward(A, parameters[f"W{l}"], out=out.get("Z_lin"))
                     Z, layer["bn"] = _layers.batchnorm_forward(
                         Z, parameters[f"gamma{l}"], parameters[f"beta{l}"],
                         self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
-                        training,
+                        training, out=out.get("Z"), Z_hat=out.get("Z_hat"),
                     )
                 else:
-                    Z = _layers.dense_forward(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
-                A = _activations.get(self.activations[l - 1]).forward(Z)
+                    Z = _layers.dense_forward(A, parameters[f"W{l}"], parameters[f"b{l}"],
+                                              out=out.get("Z"))
+                    layer["bn"] = None
+                A = self._kernels[l - 1].forward(Z, out=out.get("A"))
                 layer["Z"], layer["A"] = Z, A
-            else:
-                layer = {"A": X, "D": None}
             # Inverted dropout on the output of every layer before the output layer.
+            layer["D"] = None
             if keep_prob is not None and l < L and keep_prob[l] < 1.0:
-                D = masks[l] if masks is not None else _layers.dropout_mask(
-                    A.shape, keep_prob[l], self.rng, dtype)
+                if masks is not None:
+                    D = masks[l]
+                else:
+                    D = _layers.dropout_mask(A.shape, keep_prob[l], self.rng, A.dtype,
+                                             out=out.get("D"))
                 layer["D"] = D
-                A = _layers.dropout_apply(A, D)
-            caches["layers"][l] = layer
-        return caches["layers"][L]["A"], caches
+                A = _layers.dropout_apply(A, D, out=out.get("A_dropped"))
+        return layers[L]["A"], caches
+
+    def _workspace(self, m, keep_prob, dtype, training=True):
+        """Arrays for passes over batches of ``m`` examples, allocated once and reused.
+
+        Every step writes its activations, gradients and dropout masks into the same arrays, so
+        the hot loop allocates (almost) nothing. Layer ``l``'s entry holds, as needed: ``Z``, ``A``
+        (shape ``(n_l, m)``), ``Z_lin``/``Z_hat`` (batch norm); for training also ``dZ``,
+        ``dZ_lin`` (batch norm), ``D``/``A_dropped`` (dropout) and ``dA`` (the gradient arriving
+        from layer ``l + 1``), plus a row-major batch of inputs and a scratch for the L2 term.
+        """
+        L = self.num_layers - 1
+        layers = []
+        for l in range(L + 1):
+            shape = (self.layer_dims[l], m)
+            names = []
+            if l > 0:
+                names += ["Z", "A"]
+                if self.batch_norm and l < L:
+                    names += ["Z_lin", "Z_hat"]
+            if training:
+                if l > 0:
+                    names.append("dZ")
+                    if self.batch_norm and l < L:
+                        names.append("dZ_lin")
+                if 0 < l < L:
+                    names.append("dA")
+                if keep_prob is not None and l < L and keep_prob[l] < 1.0:
+                    names += ["D", "A_dropped"]
+            layers.append({name: np.empty(shape, dtype) for name in names})
+        caches = {"parameters": self.parameters, "keep_prob": keep_prob,
+                  "layers": [{} for _ in range(L + 1)]}
+        workspace = {"layers": layers, "caches": caches}
+        if training:
+            workspace["X_rows"] = np.empty((m, self.n_features), dtype)
+            workspace["l2"] = views(np.empty_like(self._theta), self._shapes)
+        return workspace
 
     # ------------------------------------------------------------------ cost
     def compute_cost(self, A, Y, lambd=0, loss="BinaryCrossEntropy"):
@@ -352,8 +419,8 @@ class ClassifierNN:
     def _l2_cost(parameters, lambd, m, L):
         if lambd == 0:
             return 0.0
-        total = sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
-        return lambd / (2 * m) * total
+        weights = (parameters[f"W{l}"].ravel() for l in range(1, L + 1))
+        return lambd / (2 * m) * sum(float(np.dot(W, W)) for W in weights)
 
     def _cost(self, A, Y, loss, lambd, parameters, Z=None):
         """Cost on validated inputs; ``Z`` (output logits) selects the exact log-sum-exp form."""
@@ -439,30 +506,37 @@ class ClassifierNN:
             return False
         return A.shape == np.shape(layers[-1]["A"])
 
-    def _backward(self, A, Y, caches, lambd, loss, grads):
-        """Backward pass on validated inputs, writing into the gradient views ``grads``."""
+    def _backward(self, A, Y, caches, lambd, loss, grads, workspace=None):
+        """Backward pass on validated inputs, writing into the gradient views ``grads``.
+
+        With a ``workspace`` (see :meth:`_workspace`) every intermediate goes into its arrays.
+        """
         L = self.num_layers - 1
         parameters, layers = caches["parameters"], caches["layers"]
+        buffers = workspace["layers"] if workspace is not None else [_NO_BUFFERS] * (L + 1)
         m = A.shape[1]
-        dZ = loss.delta(A, Y)
+        dZ = loss.delta(A, Y, out=buffers[L].get("dZ"))
         for l in range(L, 0, -1):
-            layer = layers[l]
+            layer, out = layers[l], buffers[l]
             if l < L:
                 dA = dA_prev
                 if layer["D"] is not None:
-                    dA = _layers.dropout_apply(dA, layer["D"])
-                dZ = _activations.get(self.activations[l - 1]).backward(dA, layer["A"])
+                    dA = _layers.dropout_apply(dA, layer["D"], out=dA)
+                dZ = self._kernels[l - 1].backward(
+                    dA, layer["A"], out=out.get("dZ"))
                 if layer["bn"] is not None:
                     dZ = _layers.batchnorm_backward(
                         dZ, layer["bn"], parameters[f"gamma{l}"], grads[f"dgamma{l}"],
-                        grads[f"dbeta{l}"],
+                        grads[f"dbeta{l}"], out=out.get("dZ_lin"),
                     )
             W = parameters[f"W{l}"]
             dA_prev = _layers.dense_backward(
-                dZ, layer["A_prev"], W, grads[f"dW{l}"], grads.get(f"db{l}"), need_dA_prev=l > 1
+                dZ, layer["A_prev"], W, grads[f"dW{l}"], grads.get(f"db{l}"),
+                need_dA_prev=l > 1, out=buffers[l - 1].get("dA"),
             )
             if lambd:
-                grads[f"dW{l}"] += (lambd / m) * W
+                scratch = workspace["l2"][f"W{l}"] if workspace is not None else None
+                grads[f"dW{l}"] += np.multiply(W, lambd / m, out=scratch)
         return grads
 
     # ------------------------------------------------------------------ mini-batches
@@ -502,7 +576,7 @@ class ClassifierNN:
     # ------------------------------------------------------------------ training
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
               batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
-              beta1=0.9, beta2=0.999, epsilon=1e-8):
+              beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None):
         """Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -536,6 +610,9 @@ class ClassifierNN:
             Adam's second moment.
         epsilon : float > 0, default 1e-8
             Added to the root-mean-square in RMSprop and Adam.
+        callback : callable, optional
+            Called as ``callback(epoch, cost)`` after each epoch (``epoch`` counts from 1);
+            a true return value stops training after that epoch.
 
         Returns
         -------
@@ -568,67 +645,96 @@ class ClassifierNN:
         beta2 = check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True)
         epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
 
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable or None, got {callback!r}")
+
         self._ensure_dtype(dtype)
         self.optimizer = optimizer_cls(self._theta.size, dtype, learning_rate, beta1, beta2, epsilon)
         batch_size = m if batch_size is None else min(batch_size, m)
-        L = self.num_layers - 1
+        # Examples as rows, made once per call: a mini-batch is then a gather of contiguous rows,
+        # several times cheaper than gathering columns of the (n_features, m) input.
+        X_rows = _rows(X, dtype)
+        Y_rows = _rows(Y, Y.dtype)
+        workspaces = {}
+        for size in {batch_size, m % batch_size or batch_size}:
+            workspace = self._workspace(size, keep_prob, dtype)
+            workspace["Y_rows"] = np.empty((size, Y.shape[0]), Y.dtype)
+            workspaces[size] = workspace
+        run = {"loss": loss, "batch_size": batch_size, "lambd": lambd, "keep_prob": keep_prob,
+               "learning_rate": learning_rate, "workspaces": workspaces}
 
         costs = []
-        backup = np.empty_like(self._theta)
-        epochs = range(num_epochs)
+        progress = None
         if print_cost:
             from tqdm import tqdm
 
-            epochs = tqdm(epochs, desc="training", unit="epoch")
-        for epoch in epochs:
-            # Shuffle indices, not the data: one permutation per epoch from the model's generator.
-            permutation = self.rng.permutation(m) if batch_size < m else None
-            epoch_cost = 0.0
-            for start in range(0, m, batch_size):
-                if permutation is None:
-                    Xb, Yb = X, Y
-                else:
-                    idx = permutation[start:start + batch_size]
-                    Xb, Yb = X[:, idx], Y[:, idx]
-                # A diverging run overflows to inf/NaN somewhere in these steps; that is detected
-                # below and reported as a DivergenceError, so NumPy's warnings are not wanted here.
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    A, caches = self._forward(Xb, self.parameters, keep_prob, training=True)
-                    cost = self._cost(A, Yb, loss, lambd, self.parameters,
-                                      Z=caches["layers"][L]["Z"])
-                    self._backward(A, Yb, caches, lambd, loss, self._grads)
-                    finite = np.isfinite(cost) and np.isfinite(np.dot(self._grad, self._grad))
-                    finite = finite and all(
-                        np.all(np.isfinite(caches["layers"][l]["bn"]["var"]))
-                        for l in self._hidden_bn_layers()
-                    )
-                    if finite:
-                        # Keep the current parameters: a step can overflow them even from a
-                        # finite gradient.
-                        np.copyto(backup, self._theta)
-                        self.optimizer.step(self._theta, self._grad)
-                        finite = bool(np.all(np.isfinite(self._theta)))
-                        if not finite:
-                            np.copyto(self._theta, backup)
-                if not finite:
-                    error = DivergenceError(
-                        f"training diverged at epoch {epoch + 1}: the cost, a gradient or a "
-                        f"parameter became NaN or infinite (cost {cost}); try a lower "
-                        f"learning_rate than {learning_rate:g}. The parameters of the last finite "
-                        f"step were kept."
-                    )
-                    error.costs = costs
-                    raise error
-                for l in self._hidden_bn_layers():
-                    _layers.update_running_stats(
-                        self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
-                        caches["layers"][l]["bn"],
-                    )
-                epoch_cost += cost * Xb.shape[1]
-            costs.append(epoch_cost / m)
-            if print_cost:
-                epochs.set_postfix(cost=f"{costs[-1]:.6f}", refresh=False)
+            progress = tqdm(total=num_epochs, desc="training", unit="epoch")
+        # A diverging run overflows to inf/NaN somewhere in a step; the cost check in _train_epoch
+        # catches that and raises DivergenceError, so NumPy's own warnings are not wanted here.
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for epoch in range(1, num_epochs + 1):
+                    cost = self._train_epoch(X_rows, Y_rows, run, epoch, costs)
+                    costs.append(cost)
+                    if progress is not None:
+                        progress.set_postfix(cost=f"{cost:.6f}", refresh=False)
+                        progress.update()
+                    if callback is not None and callback(epoch, cost):
+                        break
+        finally:
+            if progress is not None:
+                progress.close()
         return self.parameters, costs
+
+    def _train_epoch(self, X_rows, Y_rows, run, epoch, costs):
+        """One pass over the shuffled examples; returns the example-weighted mean batch cost.
+
+        ``X_rows``/``Y_rows`` hold one example per row; ``run`` the settings of the ``train`` call.
+        """
+        L = self.num_layers - 1
+        m = X_rows.shape[0]
+        theta, grad, parameters = self._theta, self._grad, self.parameters
+        loss, batch_size, lambd, keep_prob = (run[k] for k in ("loss", "batch_size", "lambd",
+                                                                "keep_prob"))
+        workspaces = run["workspaces"]
+        # Shuffle indices, not the data: one permutation per epoch from the model's generator.
+        permutation = self.rng.permutation(m) if batch_size < m else None
+        total = 0.0
+        for start in range(0, m, batch_size):
+            if permutation is None:
+                workspace, X_batch, Y_batch = workspaces[batch_size], X_rows, Y_rows
+            else:
+                index = permutation[start:start + batch_size]
+                workspace = workspaces[index.size]
+                # mode="clip" lets take write straight into out (the indices are valid anyway).
+                X_batch = np.take(X_rows, index, axis=0, out=workspace["X_rows"], mode="clip")
+                Y_batch = np.take(Y_rows, index, axis=0, out=workspace["Y_rows"], mode="clip")
+            A, caches = self._forward(X_batch.T, parameters, keep_prob, True, workspace=workspace)
+            Y_batch = Y_batch.T
+            cost = self._cost(A, Y_batch, loss, lambd, parameters, Z=caches["layers"][L]["Z"])
+            if not math.isfinite(cost):
+                self._diverged(epoch, cost, costs, run["learning_rate"])
+            self._backward(A, Y_batch, caches, lambd, loss, self._grads, workspace=workspace)
+            for l in self._hidden_bn_layers():
+                _layers.update_running_stats(
+                    self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
+                    caches["layers"][l]["bn"],
+                )
+            # The optimizer refuses a non-finite update, so theta only ever holds finite values.
+            if not self.optimizer.step(theta, grad):
+                self._diverged(epoch, cost, costs, run["learning_rate"])
+            total += cost * A.shape[1]
+        return total / m
+
+    def _diverged(self, epoch, cost, costs, learning_rate):
+        """Raise :class:`DivergenceError`; the parameters are those of the last finite step."""
+        error = DivergenceError(
+            f"training diverged at epoch {epoch}: the cost, a gradient or a parameter became "
+            f"NaN or infinite (cost {cost}); try a lower learning_rate than {learning_rate:g}. "
+            f"The parameters of the last finite step were kept."
+        )
+        error.costs = costs
+        raise error
 
     # ------------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -636,14 +742,25 @@ class ClassifierNN:
 
         For a softmax output each column is a probability distribution over the classes; for
         sigmoid outputs each entry is the probability of a 1. No dropout, and batch normalization
-        uses its running statistics.
+        uses its running statistics. Large inputs are processed in chunks of
+        ``PREDICT_CHUNK`` examples, so memory stays bounded whatever ``m`` is.
         """
-        X = self._check_X(X)
-        # Inputs near the float range can overflow a product W A to inf; report that as bad input
-        # instead of letting inf - inf turn into silent NaN probabilities.
+        X = check_X(X, self.n_features)
+        m = X.shape[1]
+        dtype = self.compute_dtype
+        A = np.empty((self.n_outputs, m), dtype)
+        # Inputs near the float range can overflow a product W A to inf; that is reported below as
+        # bad input instead of letting inf - inf turn into silent NaN probabilities.
+        workspaces = {}  # by chunk size: the full one, and the last remainder
         with np.errstate(over="ignore", invalid="ignore"):
-            A, _ = self._forward(X, self.parameters, None, training=False)
-        if not np.all(np.isfinite(A)):
+            for start in range(0, m, PREDICT_CHUNK):
+                chunk = X[:, start:start + PREDICT_CHUNK].astype(dtype, copy=False)
+                size = chunk.shape[1]
+                if size not in workspaces:
+                    workspaces[size] = self._workspace(size, None, dtype, training=False)
+                A[:, start:start + size], _ = self._forward(chunk, self.parameters,
+                                                            workspace=workspaces[size])
+        if not (np.isfinite(A.min()) and np.isfinite(A.max())):
             raise ValueError(
                 "X is too large for this network: the forward pass overflowed (scale the features)"
             )

@@ -11,13 +11,15 @@ gradient, :math:`\alpha` the learning rate, :math:`\beta_1, \beta_2` the decay r
 :math:`\varepsilon` is added *outside* the square root.
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["OPTIMIZERS", "get", "GradientDescent", "Momentum", "RMSprop", "Adam"]
 
 
 class Optimizer:
-    """Shared hyperparameters and state handling; subclasses define :meth:`step`.
+    r"""Shared hyperparameters, the finite-update guard and state; subclasses define ``_delta``.
 
     Parameters
     ----------
@@ -27,6 +29,14 @@ class Optimizer:
         The parameters' dtype; moments are kept in it.
     learning_rate, beta1, beta2, epsilon : float
         Hyperparameters, already validated by the caller.
+
+    Notes
+    -----
+    Running averages are stored *unnormalized*: instead of :math:`V \leftarrow \beta V +
+    (1-\beta) g` the optimizers keep :math:`U = V / (1 - \beta)`, which obeys
+    :math:`U \leftarrow \beta U + g` (two ufunc passes instead of three), and fold the factor
+    :math:`1 - \beta` into the scalar step size. The updates are the textbook ones exactly (up to
+    rounding); :meth:`state` reports the textbook :math:`V` and :math:`S`.
     """
 
     name = None
@@ -38,17 +48,37 @@ class Optimizer:
         self.beta2 = beta2
         self.epsilon = epsilon
         self.t = 0
-        for name in self.state_names:
-            setattr(self, name, np.zeros(size, dtype=dtype))
-        self._tmp = np.empty(size, dtype=dtype) if self.state_names else None
+        self._moments = {name: np.zeros(size, dtype=dtype) for name in self.state_names}
+        self._delta_buffer = np.empty(size, dtype=dtype)
 
     def state(self):
-        """The optimizer's state: the step count and its moment arrays (copies)."""
+        """The step count ``t`` and the textbook moments (``v``: gradients, ``s``: squares)."""
         out = {"t": self.t}
-        out.update({name: getattr(self, name).copy() for name in self.state_names})
+        for name, unnormalized in self._moments.items():
+            beta = self.beta2 if (name == "s" and self.name == "adam") else self.beta1
+            out[name] = unnormalized * (1.0 - beta)
         return out
 
-    def step(self, theta, grad):  # pragma: no cover - abstract
+    def step(self, theta, grad):
+        """Apply one update ``theta -= delta`` in place.
+
+        Returns
+        -------
+        bool
+            False, with ``theta`` left untouched, when the update is not finite (the training
+            loop then reports divergence); True otherwise.
+        """
+        self.t += 1
+        delta = self._delta(grad, self._delta_buffer)
+        # One read of delta: its squared norm is finite exactly when every entry is (short of an
+        # update so large, ~1e19 in float32, that training has diverged anyway).
+        if not math.isfinite(float(np.dot(delta, delta))):
+            return False
+        theta -= delta
+        return True
+
+    def _delta(self, grad, out):  # pragma: no cover - abstract
+        """Write the amount to subtract from ``theta`` into ``out`` and return it."""
         raise NotImplementedError
 
 
@@ -60,9 +90,8 @@ class GradientDescent(Optimizer):
 
     name = "gd"
 
-    def step(self, theta, grad):
-        self.t += 1
-        theta -= self.learning_rate * grad
+    def _delta(self, grad, out):
+        return np.multiply(grad, self.learning_rate, out=out)
 
 
 class Momentum(Optimizer):
@@ -71,19 +100,18 @@ class Momentum(Optimizer):
     .. math:: V \leftarrow \beta_1 V + (1 - \beta_1) g, \qquad \theta \leftarrow \theta - \alpha V
 
     Oscillating gradient components cancel in the average while consistent ones accumulate.
+    Stored as :math:`U = V/(1-\beta_1)`: :math:`U \leftarrow \beta_1 U + g`,
+    :math:`\theta \leftarrow \theta - \alpha(1-\beta_1) U`.
     """
 
     name = "momentum"
     state_names = ("v",)
 
-    def step(self, theta, grad):
-        self.t += 1
-        v, tmp = self.v, self._tmp
-        v *= self.beta1
-        np.multiply(grad, 1.0 - self.beta1, out=tmp)
-        v += tmp
-        np.multiply(v, self.learning_rate, out=tmp)
-        theta -= tmp
+    def _delta(self, grad, out):
+        U = self._moments["v"]
+        U *= self.beta1
+        U += grad
+        return np.multiply(U, self.learning_rate * (1.0 - self.beta1), out=out)
 
 
 class RMSprop(Optimizer):
@@ -93,23 +121,24 @@ class RMSprop(Optimizer):
               \theta \leftarrow \theta - \alpha \frac{g}{\sqrt{S} + \varepsilon}
 
     The decay rate is ``beta1`` (default 0.9, Keras's ``rho``), as in the seed's code.
+    Stored as :math:`W = S/(1-\beta_1)`; with :math:`c = \sqrt{1-\beta_1}`,
+    :math:`\frac{g}{\sqrt S + \varepsilon} = \frac1c \cdot \frac{g}{\sqrt W + \varepsilon/c}`.
     """
 
     name = "rmsprop"
     state_names = ("s",)
 
-    def step(self, theta, grad):
-        self.t += 1
-        s, tmp = self.s, self._tmp
-        s *= self.beta1
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.beta1
-        s += tmp
-        np.sqrt(s, out=tmp)
-        tmp += self.epsilon
-        np.divide(grad, tmp, out=tmp)
-        tmp *= self.learning_rate
-        theta -= tmp
+    def _delta(self, grad, out):
+        W = self._moments["s"]
+        c = math.sqrt(1.0 - self.beta1)
+        W *= self.beta1
+        np.multiply(grad, grad, out=out)
+        W += out
+        np.sqrt(W, out=out)
+        out += self.epsilon / c
+        np.divide(grad, out, out=out)
+        out *= self.learning_rate / c
+        return out
 
 
 class Adam(Optimizer):
@@ -124,36 +153,36 @@ class Adam(Optimizer):
     where ``t`` counts the updates made so far (1 on the first). The moments start at zero, so
     without the correction the first steps would be biased toward zero.
 
-    The two corrections are folded into scalars (as scikit-learn's ``AdamOptimizer`` and Keras's
-    ``Adam`` do) so no corrected copy of ``V`` or ``S`` is made. Multiplying numerator and
-    denominator by :math:`\sqrt{1-\beta_2^t}` gives exactly the same update:
+    The corrections are folded into scalars (as scikit-learn's ``AdamOptimizer`` and Keras's
+    ``Adam`` do), so no corrected copy of ``V`` or ``S`` is made. With the stored
+    :math:`U = V/(1-\beta_1)` and :math:`W = S/(1-\beta_2)`
+    (:math:`U \leftarrow \beta_1 U + g`, :math:`W \leftarrow \beta_2 W + g^2`), multiplying
+    numerator and denominator by :math:`1/c_2` gives exactly the same update:
 
-    .. math:: \theta \leftarrow \theta - \alpha_t \frac{V}{\sqrt{S} + \hat\varepsilon_t}, \qquad
-              \alpha_t = \alpha\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}, \qquad
-              \hat\varepsilon_t = \varepsilon\sqrt{1-\beta_2^t}
+    .. math:: \theta \leftarrow \theta - \frac{\alpha c_1}{c_2}
+              \frac{U}{\sqrt{W} + \varepsilon / c_2}, \qquad
+              c_1 = \frac{1-\beta_1}{1-\beta_1^t}, \qquad
+              c_2 = \sqrt{\frac{1-\beta_2}{1-\beta_2^t}}
     """
 
     name = "adam"
     state_names = ("v", "s")
 
-    def step(self, theta, grad):
-        self.t += 1
-        b1, b2 = self.beta1, self.beta2
-        v, s, tmp = self.v, self.s, self._tmp
-        v *= b1
-        np.multiply(grad, 1.0 - b1, out=tmp)
-        v += tmp
-        s *= b2
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        s += tmp
-        correction2 = np.sqrt(1.0 - b2 ** self.t)
-        alpha_t = self.learning_rate * correction2 / (1.0 - b1 ** self.t)
-        np.sqrt(s, out=tmp)
-        tmp += self.epsilon * correction2
-        np.divide(v, tmp, out=tmp)
-        tmp *= alpha_t
-        theta -= tmp
+    def _delta(self, grad, out):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        U, W = self._moments["v"], self._moments["s"]
+        U *= b1
+        U += grad
+        W *= b2
+        np.multiply(grad, grad, out=out)
+        W += out
+        c1 = (1.0 - b1) / (1.0 - b1 ** t)
+        c2 = math.sqrt((1.0 - b2) / (1.0 - b2 ** t))
+        np.sqrt(W, out=out)
+        out += self.epsilon / c2
+        np.divide(U, out, out=out)
+        out *= self.learning_rate * c1 / c2
+        return out
 
 
 OPTIMIZERS = {cls.name: cls for cls in (GradientDescent, Momentum, RMSprop, Adam)}

@@ -113,7 +113,9 @@ def check_X(X, n_features, name="X"):
         raise ValueError(f"{name} is empty: it has no examples (columns)")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
-    if not np.all(np.isfinite(X)):
+    # min and max are NaN or infinite exactly when some entry is, and need no temporary as
+    # large as X (np.isfinite(X) would allocate one).
+    if not (np.isfinite(X.min()) and np.isfinite(X.max())):
         raise ValueError(f"{name} contains NaN or infinite values")
     return X
 
