@@ -122,3 +122,13 @@ def test_gradient_check_runs_in_float64_and_leaves_the_model_alone():
 def test_relative_difference_of_zero_gradients_is_zero():
     assert relative_difference(np.zeros(3), np.zeros(3)) == 0.0
     assert relative_difference(np.ones(3), -np.ones(3)) == 1.0
+
+
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "bn"])
+@pytest.mark.parametrize("loss, n_out", LOSSES, ids=["bce1", "bce2", "cce", "scce"])
+def test_sample_weights_enter_the_gradient_exactly(loss, n_out, batch_norm):
+    X, Y, n_out, out = make_case(loss, n_out, seed=9)
+    nn = randomize(ClassifierNN([4, 5, n_out], ["tanh", out], batch_norm=batch_norm), 9)
+    weights = np.random.default_rng(9).uniform(0.0, 3.0, size=M)
+    assert nn.gradient_check(X, Y, loss=loss, lambd=0.2, keep_prob=[0.8, 0.9],
+                             sample_weight=weights) < 1e-7

@@ -268,3 +268,115 @@ def test_chunked_prediction_equals_one_pass(monkeypatch):
     monkeypatch.setattr(scratchnn.network, "PREDICT_CHUNK", 7)  # 7 chunks of 7 and one of 1
     np.testing.assert_allclose(nn.predict_proba(X), whole, rtol=1e-12)
     np.testing.assert_array_equal(nn.predict(X), whole.argmax(axis=0)[None])
+
+
+def test_sample_weights_of_one_change_nothing_and_integer_weights_repeat_examples():
+    X, y = small_problem(m=30)
+    runs = []
+    for weights in (None, np.ones(30)):
+        nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+        _, costs = nn.train(X, y, num_epochs=3, batch_size=None, print_cost=False,
+                            sample_weight=weights)
+        runs.append((costs, nn._theta.copy()))
+    assert runs[0][0] == runs[1][0]
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    # A weight of 2 counts an example twice in a full batch: the same as
+    # training on the data set with those examples repeated (40 rows), once the weights are
+    # scaled by 30/40 to turn our mean over 30 into a mean over 40.
+    weights = np.where(np.arange(30) < 10, 2.0, 1.0)
+    repeated_X = np.hstack([X, X[:, :10]])
+    repeated_y = np.hstack([y, y[:, :10]])
+    a = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+    _, costs_a = a.train(X, y, num_epochs=1, batch_size=None, print_cost=False,
+                         sample_weight=weights * 30 / 40)
+    b = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+    _, costs_b = b.train(repeated_X, repeated_y, num_epochs=1, batch_size=None, print_cost=False)
+    assert costs_a[0] == pytest.approx(costs_b[0], rel=1e-12)
+    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12)
+
+
+def test_zero_weights_remove_examples():
+    X, y = small_problem(m=20)
+    keep = np.arange(20) % 2 == 0
+    a = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=2)
+    a.train(X, y, num_epochs=2, batch_size=None, learning_rate=0.5, print_cost=False,
+            sample_weight=keep * 2.0)  # weight 2 on half of the examples: the same mean
+    b = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=2)
+    b.train(X[:, keep], y[:, keep], num_epochs=2, batch_size=None, learning_rate=0.5,
+            print_cost=False)
+    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_resume_continues_exactly_where_training_stopped(optimizer, batch_norm):
+    X, y = small_problem(m=45)
+    whole = ClassifierNN([3, 6, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=3)
+    _, costs = whole.train(X, y, num_epochs=6, batch_size=10, optimizer=optimizer,
+                           keep_prob=[1.0, 0.8], print_cost=False)
+    split = ClassifierNN([3, 6, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=3)
+    _, first = split.train(X, y, num_epochs=4, batch_size=10, optimizer=optimizer,
+                           keep_prob=[1.0, 0.8], print_cost=False)
+    _, second = split.train(X, y, num_epochs=2, batch_size=10, optimizer=optimizer,
+                            keep_prob=[1.0, 0.8], print_cost=False, resume=True)
+    assert first + second == costs
+    np.testing.assert_array_equal(split._theta, whole._theta)
+    assert split.optimizer.t == whole.optimizer.t == 6 * 5
+
+
+def test_resume_needs_the_same_optimizer():
+    X, y = small_problem()
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    with pytest.raises(ValueError, match="resume=True"):
+        nn.train(X, y, num_epochs=1, print_cost=False, resume=True)
+    nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False)
+    with pytest.raises(ValueError, match="'momentum'.*'adam'"):
+        nn.train(X, y, num_epochs=1, optimizer="momentum", print_cost=False, resume=True)
+    with pytest.raises(TypeError, match="resume"):
+        nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False, resume="yes")
+
+
+def test_resume_with_new_hyperparameters_keeps_the_moments():
+    X, y = small_problem()
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, optimizer="adam", print_cost=False)
+    state = nn.optimizer.state()
+    nn.optimizer.configure(0.5, 0.7, 0.99, 1e-6)
+    after = nn.optimizer.state()
+    assert after["t"] == state["t"]
+    np.testing.assert_allclose(after["v"], state["v"], rtol=1e-12)
+    np.testing.assert_allclose(after["s"], state["s"], rtol=1e-12)
+
+
+def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises():
+    import os
+    import signal
+
+    X, y = small_problem(m=40)
+    reference = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=4)
+    _, reference_costs = reference.train(X, y, num_epochs=3, batch_size=8, optimizer="adam",
+                                         print_cost=False)
+
+    def press_ctrl_c(epoch, cost):
+        if epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=4)
+    with pytest.warns(UserWarning, match="interrupted after 3 complete epoch"):
+        with pytest.raises(KeyboardInterrupt):
+            nn.train(X, y, num_epochs=10, batch_size=8, optimizer="adam", print_cost=False,
+                     callback=press_ctrl_c)
+    assert nn.costs == reference_costs
+    np.testing.assert_array_equal(nn._theta, reference._theta)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    np.testing.assert_array_equal(nn.predict(X), reference.predict(X))  # a usable model
+
+
+def test_sample_weight_errors():
+    X, y = small_problem(m=10)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    for bad, error in [(np.ones(9), ValueError), (-np.ones(10), ValueError),
+                       (np.zeros(10), ValueError), (np.full(10, np.nan), ValueError),
+                       (np.array(["a"] * 10), TypeError)]:
+        with pytest.raises(error, match="sample_weight"):
+            nn.train(X, y, num_epochs=1, print_cost=False, sample_weight=bad)

@@ -21,6 +21,7 @@ statistics), the mode in which its gradients are used.
 import numpy as np
 
 from .layers import dropout_mask
+from .network import _check_sample_weight
 from .parameters import allocate, views
 from .validation import check_bool, check_float, check_keep_prob, check_X
 
@@ -64,7 +65,7 @@ def relative_difference(grad, approx):
 
 
 def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None, epsilon=1e-7,
-                   return_details=False):
+                   return_details=False, sample_weight=None):
     """Check ``model``'s backpropagation on ``(X, Y)`` against central differences.
 
     Parameters
@@ -84,6 +85,8 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
         Step of the central differences.
     return_details : bool, default False
         Also return the relative difference of each named parameter.
+    sample_weight : array of shape (m,), optional
+        Per-example weights of the cost, as in ``train``.
 
     Returns
     -------
@@ -97,6 +100,7 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
     keep_prob = check_keep_prob(keep_prob, model.num_layers - 1)
     epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
     return_details = check_bool(return_details, "return_details")
+    weights = _check_sample_weight(sample_weight, X.shape[1], np.float64)
 
     L = model.num_layers - 1
     theta = model._theta.astype(np.float64)  # a copy: the model is never perturbed
@@ -116,11 +120,12 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
 
     def cost():
         A, caches = forward()
-        return model._cost(A, Y, loss, lambd, parameters, Z=caches["layers"][L]["Z"])
+        return model._cost(A, Y, loss, lambd, parameters, Z=caches["layers"][L]["Z"],
+                           weights=weights)
 
     A, caches = forward()
     grad, grads = allocate(model._shapes, np.float64, prefix="d")
-    model._backward(A, Y, caches, lambd, loss, grads)
+    model._backward(A, Y, caches, lambd, loss, grads, weights=weights)
     approx = numerical_gradient(cost, theta, epsilon)
     difference = relative_difference(grad, approx)
     if not return_details:

@@ -5,14 +5,15 @@ Each loss is a class with
 ``check_labels(Y, n_outputs)``
     validate ``Y`` against the output layer and return it as a float (or, for sparse labels, an
     integer) array of shape ``(n_outputs, m)`` or ``(1, m)``;
-``cost(A, Y, Z=None)``
-    the mean loss over the ``m`` examples (the columns). With the output layer's pre-activation
+``cost(A, Y, Z=None, weights=None)``
+    the mean loss over the ``m`` examples (the columns); with ``weights`` (shape ``(1, m)``), the
+    mean of the weighted losses :math:`\frac1m\sum_j w_j \mathcal L_j`, as Keras weighs samples. With the output layer's pre-activation
     ``Z`` the cost is evaluated from these logits (log-sum-exp form), exact even where ``A``
     rounds to 0 or 1; from ``A`` alone the probabilities are clipped into ``[tiny, 1 - eps]`` so
     ``log`` never sees 0;
-``delta(A, Y, out=None)``
+``delta(A, Y, out=None, weights=None)``
     ``dZ = dJ/dZ`` of the output layer: the loss's derivative chained with the output activation's
-    (written into ``out`` when given).
+    (written into ``out`` when given); each example's column is multiplied by its weight.
 
 Why the delta is fused
 ----------------------
@@ -51,6 +52,21 @@ def _logsumexp(Z):
     with np.errstate(over="ignore"):  # as in Softmax.forward: an -inf here gives exp = 0, exactly
         shifted = Z - Zmax
     return Zmax + np.log(np.sum(np.exp(shifted), axis=0))
+
+
+def _mean(losses, weights):
+    """Mean over the examples (last axis) of ``losses``; ``weights`` of shape (1, m) weigh them."""
+    m = losses.shape[-1]
+    if weights is None:
+        return float(np.sum(losses)) / m
+    return float(np.sum(losses * weights.reshape(-1))) / m
+
+
+def _weigh(dZ, weights):
+    """Scale each example's column of ``dZ`` by its weight, in place."""
+    if weights is not None:
+        dZ *= weights
+    return dZ
 
 
 def _check_finite_numeric(Y):
@@ -93,19 +109,17 @@ class BinaryCrossEntropy:
         return Y
 
     @staticmethod
-    def cost(A, Y, Z=None):
-        m = A.shape[1]
+    def cost(A, Y, Z=None, weights=None):
         if Z is not None:
-            loss = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
-            return float(np.sum(loss)) / m
+            return _mean(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z))), weights)
         A = _clip_probabilities(A)
-        return -float(np.sum(Y * np.log(A) + (1 - Y) * np.log1p(-A))) / m
+        return -_mean(Y * np.log(A) + (1 - Y) * np.log1p(-A), weights)
 
     @staticmethod
-    def delta(A, Y, out=None):
+    def delta(A, Y, out=None, weights=None):
         dZ = np.subtract(A, Y, out=out)
         dZ /= A.shape[1]
-        return dZ
+        return _weigh(dZ, weights)
 
 
 class CategoricalCrossEntropy:
@@ -140,17 +154,16 @@ class CategoricalCrossEntropy:
         return Y
 
     @staticmethod
-    def cost(A, Y, Z=None):
-        m = A.shape[1]
+    def cost(A, Y, Z=None, weights=None):
         if Z is not None:
-            return float(np.sum(_logsumexp(Z) * Y.sum(axis=0)) - np.sum(Y * Z)) / m
-        return -float(np.sum(Y * np.log(_clip_probabilities(A)))) / m
+            return _mean(_logsumexp(Z) * Y.sum(axis=0) - np.sum(Y * Z, axis=0), weights)
+        return -_mean(np.sum(Y * np.log(_clip_probabilities(A)), axis=0), weights)
 
     @staticmethod
-    def delta(A, Y, out=None):
+    def delta(A, Y, out=None, weights=None):
         dZ = np.subtract(A, Y, out=out)
         dZ /= A.shape[1]
-        return dZ
+        return _weigh(dZ, weights)
 
 
 class SparseCategoricalCrossEntropy:
@@ -189,15 +202,14 @@ class SparseCategoricalCrossEntropy:
         return Y.astype(np.intp)
 
     @staticmethod
-    def cost(A, Y, Z=None):
-        m = A.shape[1]
-        y, columns = Y[0], np.arange(m)
+    def cost(A, Y, Z=None, weights=None):
+        y, columns = Y[0], np.arange(A.shape[1])
         if Z is not None:
-            return float(np.sum(_logsumexp(Z) - Z[y, columns])) / m
-        return -float(np.sum(np.log(_clip_probabilities(A[y, columns])))) / m
+            return _mean(_logsumexp(Z) - Z[y, columns], weights)
+        return -_mean(np.log(_clip_probabilities(A[y, columns])), weights)
 
     @staticmethod
-    def delta(A, Y, out=None):
+    def delta(A, Y, out=None, weights=None):
         m = A.shape[1]
         if out is None:
             dZ = A.copy()
@@ -206,7 +218,7 @@ class SparseCategoricalCrossEntropy:
             np.copyto(dZ, A)
         dZ[Y[0], np.arange(m)] -= 1.0
         dZ /= m
-        return dZ
+        return _weigh(dZ, weights)
 
 
 LOSSES = {

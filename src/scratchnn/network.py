@@ -18,6 +18,9 @@ of ``b{l}``.
 """
 
 import math
+import signal
+import threading
+import warnings
 
 import numpy as np
 
@@ -37,6 +40,59 @@ from .validation import (
 )
 
 __all__ = ["ClassifierNN", "DivergenceError"]
+
+def _check_sample_weight(sample_weight, m, dtype):
+    """Validate per-example weights; return them as a (1, m) array of ``dtype`` (or None)."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold numbers, got dtype {weights.dtype}")
+    if weights.ndim == 2 and weights.shape[0] == 1:
+        weights = weights[0]
+    if weights.shape != (m,):
+        raise ValueError(f"sample_weight must have shape ({m},), one weight per example, got "
+                         f"shape {np.shape(sample_weight)}")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError("sample_weight must be finite and non-negative, and not all zero")
+    return weights.astype(dtype).reshape(1, -1)
+
+
+class _DeferredInterrupt:
+    """Hold a Ctrl-C until the training step in progress is complete.
+
+    Inside the ``with`` block (in the main thread only), the first SIGINT just sets a flag that
+    :meth:`check` turns into ``KeyboardInterrupt`` between two steps, so the parameters, the
+    batch-norm statistics and the optimizer state always belong to one completed step. A second
+    SIGINT, or any SIGINT outside the block, interrupts at once as usual.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
+
+    def check(self):
+        if self.requested:
+            self.requested = False
+            raise KeyboardInterrupt
+
 
 PREDICT_CHUNK = 4096
 """Examples per forward pass in :meth:`ClassifierNN.predict_proba`."""
@@ -422,9 +478,10 @@ class ClassifierNN:
         weights = (parameters[f"W{l}"].ravel() for l in range(1, L + 1))
         return lambd / (2 * m) * sum(float(np.dot(W, W)) for W in weights)
 
-    def _cost(self, A, Y, loss, lambd, parameters, Z=None):
+    def _cost(self, A, Y, loss, lambd, parameters, Z=None, weights=None):
         """Cost on validated inputs; ``Z`` (output logits) selects the exact log-sum-exp form."""
-        return loss.cost(A, Y, Z) + self._l2_cost(parameters, lambd, A.shape[1], self.num_layers - 1)
+        return (loss.cost(A, Y, Z, weights)
+                + self._l2_cost(parameters, lambd, A.shape[1], self.num_layers - 1))
 
     # ------------------------------------------------------------------ backward
     def backward_propagation(self, A, Y, caches, lambd=0, keep_prob=None,
@@ -506,7 +563,7 @@ class ClassifierNN:
             return False
         return A.shape == np.shape(layers[-1]["A"])
 
-    def _backward(self, A, Y, caches, lambd, loss, grads, workspace=None):
+    def _backward(self, A, Y, caches, lambd, loss, grads, workspace=None, weights=None):
         """Backward pass on validated inputs, writing into the gradient views ``grads``.
 
         With a ``workspace`` (see :meth:`_workspace`) every intermediate goes into its arrays.
@@ -515,7 +572,7 @@ class ClassifierNN:
         parameters, layers = caches["parameters"], caches["layers"]
         buffers = workspace["layers"] if workspace is not None else [_NO_BUFFERS] * (L + 1)
         m = A.shape[1]
-        dZ = loss.delta(A, Y, out=buffers[L].get("dZ"))
+        dZ = loss.delta(A, Y, out=buffers[L].get("dZ"), weights=weights)
         for l in range(L, 0, -1):
             layer, out = layers[l], buffers[l]
             if l < L:
@@ -576,8 +633,9 @@ class ClassifierNN:
     # ------------------------------------------------------------------ training
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
               batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
-              beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None):
-        """Train the network with mini-batch gradient-based optimization.
+              beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
+              resume=False):
+        r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
         runs forward propagation, the cost, backward propagation and one optimizer step. Training
@@ -613,6 +671,15 @@ class ClassifierNN:
         callback : callable, optional
             Called as ``callback(epoch, cost)`` after each epoch (``epoch`` counts from 1);
             a true return value stops training after that epoch.
+        sample_weight : array of shape (m,), optional
+            Non-negative weight of each example: the cost becomes :math:`\frac1{m_b}\sum_j w_j
+            \mathcal L_j` over each mini-batch of :math:`m_b` examples (Keras's convention), so
+            weights of 1 change nothing.
+        resume : bool, default False
+            Continue with the optimizer of the previous ``train`` call (or of a loaded
+            checkpoint): its moments and step count carry over, so two calls of 10 epochs train
+            exactly like one of 20. The optimizer must be the same kind; the other
+            hyperparameters take this call's values.
 
         Returns
         -------
@@ -627,13 +694,17 @@ class ClassifierNN:
         DivergenceError
             If a cost or gradient becomes NaN or infinite. The parameters of the last finite step
             stay in place; the error's ``costs`` attribute holds the costs of completed epochs.
+        KeyboardInterrupt
+            On Ctrl-C the step in progress is completed, the model keeps its parameters (and
+            ``costs`` the completed epochs' costs), a warning says so, and the interrupt is
+            raised again. A second Ctrl-C interrupts at once.
         """
         loss = self._check_loss(loss)
         X = check_X(X, self.n_features)
         dtype = self.dtype or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
-        X = X.astype(dtype, copy=False)
         m = X.shape[1]
         Y = self._check_Y(Y, loss, m, dtype)
+        weights = _check_sample_weight(sample_weight, m, dtype)
         num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
         learning_rate = check_float(learning_rate, "learning_rate", low=0.0, low_open=True)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
@@ -647,23 +718,38 @@ class ClassifierNN:
 
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {callback!r}")
+        resume = check_bool(resume, "resume")
 
         self._ensure_dtype(dtype)
-        self.optimizer = optimizer_cls(self._theta.size, dtype, learning_rate, beta1, beta2, epsilon)
+        if resume:
+            previous = self.optimizer
+            if previous is None or previous.name != optimizer_cls.name:
+                raise ValueError(
+                    f"resume=True continues the {optimizer_cls.name!r} optimizer of an earlier "
+                    f"train call or loaded checkpoint, but the model has "
+                    f"{'none' if previous is None else repr(previous.name)}"
+                )
+            previous.configure(learning_rate, beta1, beta2, epsilon)
+        else:
+            self.optimizer = optimizer_cls(self._theta.size, dtype, learning_rate, beta1, beta2,
+                                           epsilon)
         batch_size = m if batch_size is None else min(batch_size, m)
         # Examples as rows, made once per call: a mini-batch is then a gather of contiguous rows,
         # several times cheaper than gathering columns of the (n_features, m) input.
         X_rows = _rows(X, dtype)
         Y_rows = _rows(Y, Y.dtype)
+        W_rows = None if weights is None else _rows(weights, dtype)
         workspaces = {}
         for size in {batch_size, m % batch_size or batch_size}:
             workspace = self._workspace(size, keep_prob, dtype)
             workspace["Y_rows"] = np.empty((size, Y.shape[0]), Y.dtype)
+            workspace["W_rows"] = np.empty((size, 1), dtype)
             workspaces[size] = workspace
         run = {"loss": loss, "batch_size": batch_size, "lambd": lambd, "keep_prob": keep_prob,
-               "learning_rate": learning_rate, "workspaces": workspaces}
+               "learning_rate": learning_rate, "workspaces": workspaces, "W_rows": W_rows,
+               "interrupt": _DeferredInterrupt()}
 
-        costs = []
+        self.costs = costs = []
         progress = None
         if print_cost:
             from tqdm import tqdm
@@ -672,7 +758,7 @@ class ClassifierNN:
         # A diverging run overflows to inf/NaN somewhere in a step; the cost check in _train_epoch
         # catches that and raises DivergenceError, so NumPy's own warnings are not wanted here.
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"), run["interrupt"]:
                 for epoch in range(1, num_epochs + 1):
                     cost = self._train_epoch(X_rows, Y_rows, run, epoch, costs)
                     costs.append(cost)
@@ -681,6 +767,14 @@ class ClassifierNN:
                         progress.update()
                     if callback is not None and callback(epoch, cost):
                         break
+                    run["interrupt"].check()
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"training interrupted after {len(costs)} complete epoch(s): the model keeps the "
+                f"parameters of the last completed step, and its costs attribute the costs of "
+                f"the completed epochs", UserWarning, stacklevel=2,
+            )
+            raise
         finally:
             if progress is not None:
                 progress.close()
@@ -696,7 +790,8 @@ class ClassifierNN:
         theta, grad, parameters = self._theta, self._grad, self.parameters
         loss, batch_size, lambd, keep_prob = (run[k] for k in ("loss", "batch_size", "lambd",
                                                                 "keep_prob"))
-        workspaces = run["workspaces"]
+        workspaces, W_rows, interrupt = run["workspaces"], run["W_rows"], run["interrupt"]
+        weights = None if W_rows is None else W_rows.T
         # Shuffle indices, not the data: one permutation per epoch from the model's generator.
         permutation = self.rng.permutation(m) if batch_size < m else None
         total = 0.0
@@ -709,12 +804,17 @@ class ClassifierNN:
                 # mode="clip" lets take write straight into out (the indices are valid anyway).
                 X_batch = np.take(X_rows, index, axis=0, out=workspace["X_rows"], mode="clip")
                 Y_batch = np.take(Y_rows, index, axis=0, out=workspace["Y_rows"], mode="clip")
+                if W_rows is not None:
+                    weights = np.take(W_rows, index, axis=0, out=workspace["W_rows"],
+                                      mode="clip").T
             A, caches = self._forward(X_batch.T, parameters, keep_prob, True, workspace=workspace)
             Y_batch = Y_batch.T
-            cost = self._cost(A, Y_batch, loss, lambd, parameters, Z=caches["layers"][L]["Z"])
+            cost = self._cost(A, Y_batch, loss, lambd, parameters, Z=caches["layers"][L]["Z"],
+                              weights=weights)
             if not math.isfinite(cost):
                 self._diverged(epoch, cost, costs, run["learning_rate"])
-            self._backward(A, Y_batch, caches, lambd, loss, self._grads, workspace=workspace)
+            self._backward(A, Y_batch, caches, lambd, loss, self._grads, workspace=workspace,
+                           weights=weights)
             for l in self._hidden_bn_layers():
                 _layers.update_running_stats(
                     self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
@@ -724,6 +824,7 @@ class ClassifierNN:
             if not self.optimizer.step(theta, grad):
                 self._diverged(epoch, cost, costs, run["learning_rate"])
             total += cost * A.shape[1]
+            interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
         return total / m
 
     def _diverged(self, epoch, cost, costs, learning_rate):
@@ -817,7 +918,7 @@ class ClassifierNN:
 
     # ------------------------------------------------------------------ tools
     def gradient_check(self, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None,
-                       epsilon=1e-7, return_details=False):
+                       epsilon=1e-7, return_details=False, sample_weight=None):
         """Compare backpropagation with central differences; return the relative difference.
 
         Works for any configuration (dropout with frozen masks, batch normalization in training
@@ -827,7 +928,8 @@ class ClassifierNN:
         from .gradcheck import gradient_check
 
         return gradient_check(self, X, Y, loss=loss, lambd=lambd, keep_prob=keep_prob,
-                              epsilon=epsilon, return_details=return_details)
+                              epsilon=epsilon, return_details=return_details,
+                              sample_weight=sample_weight)
 
     def save(self, path):
         """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""

@@ -59,6 +59,22 @@ class Optimizer:
             out[name] = unnormalized * (1.0 - beta)
         return out
 
+    def configure(self, learning_rate, beta1, beta2, epsilon):
+        """Change the hyperparameters, keeping the textbook moments (used by ``resume=True``)."""
+        rescale = (beta1, beta2) != (self.beta1, self.beta2)
+        state = self.state() if rescale else None  # unchanged betas: keep the moments bit for bit
+        self.learning_rate, self.beta1, self.beta2, self.epsilon = (
+            learning_rate, beta1, beta2, epsilon)
+        if rescale:
+            self.load_state(state)
+
+    def load_state(self, state):
+        """Restore what :meth:`state` returned (the moments are copied into this optimizer)."""
+        self.t = int(state["t"])
+        for name, unnormalized in self._moments.items():
+            beta = self.beta2 if (name == "s" and self.name == "adam") else self.beta1
+            np.divide(state[name], 1.0 - beta, out=unnormalized)
+
     def step(self, theta, grad):
         """Apply one update ``theta -= delta`` in place.
 
