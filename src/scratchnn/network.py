@@ -18,6 +18,7 @@ of ``b{l}``.
 """
 
 import math
+import os
 import signal
 import threading
 import warnings
@@ -634,7 +635,7 @@ class ClassifierNN:
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
               batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
-              resume=False):
+              resume=False, checkpoint=None, checkpoint_every=1):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -680,6 +681,14 @@ class ClassifierNN:
             checkpoint): its moments and step count carry over, so two calls of 10 epochs train
             exactly like one of 20. The optimizer must be the same kind; the other
             hyperparameters take this call's values.
+        checkpoint : str or os.PathLike, optional
+            Save a checkpoint there every ``checkpoint_every`` epochs: the model plus the
+            optimizer's moments and step count, the random generator's state and the costs so far,
+            written atomically (a crash mid-write leaves the previous checkpoint intact).
+            ``ClassifierNN.load(checkpoint)`` then ``train(..., resume=True)`` continues exactly
+            as if training had never stopped.
+        checkpoint_every : int, default 1
+            Epochs between checkpoints.
 
         Returns
         -------
@@ -719,6 +728,9 @@ class ClassifierNN:
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {callback!r}")
         resume = check_bool(resume, "resume")
+        checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
+        if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+            raise TypeError(f"checkpoint must be a path or None, got {checkpoint!r}")
 
         self._ensure_dtype(dtype)
         if resume:
@@ -765,6 +777,8 @@ class ClassifierNN:
                     if progress is not None:
                         progress.set_postfix(cost=f"{cost:.6f}", refresh=False)
                         progress.update()
+                    if checkpoint is not None and epoch % checkpoint_every == 0:
+                        self._save_checkpoint(checkpoint, costs)
                     if callback is not None and callback(epoch, cost):
                         break
                     run["interrupt"].check()
@@ -937,12 +951,63 @@ class ClassifierNN:
 
         save(self, path)
 
+    def _save_checkpoint(self, path, costs):
+        """Save the model with everything ``train(..., resume=True)`` needs to continue exactly."""
+        from .io import save
+
+        optimizer = self.optimizer
+        state = {
+            "optimizer": optimizer.name, "t": optimizer.t,
+            "learning_rate": optimizer.learning_rate, "beta1": optimizer.beta1,
+            "beta2": optimizer.beta2, "epsilon": optimizer.epsilon,
+            "rng": self.rng.bit_generator.state, "costs": list(costs),
+        }
+        metadata = {"training_state": state}
+        metadata.update({f"optimizer_{name}": value
+                         for name, value in optimizer.stored_moments.items()})
+        save(self, path, metadata=metadata)
+
     @classmethod
     def load(cls, path):
-        """Load a model written by :meth:`save`; see :func:`scratchnn.io.load`."""
-        from .io import load
+        """Load a model written by :meth:`save` or a ``train`` checkpoint.
 
-        return load(path)
+        A checkpoint also restores the optimizer (so ``train(..., resume=True)`` continues it),
+        the random generator's state and ``costs``. See :func:`scratchnn.io.load`.
+        """
+        from .io import load_with_metadata
+
+        model, metadata = load_with_metadata(path)
+        if "training_state" in metadata:
+            try:
+                model._restore_training_state(metadata)
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:
+                raise ValueError(f"{os.fspath(path)} is not a valid scratchnn model file: its "
+                                 f"training state is damaged ({exc})") from None
+        return model
+
+    def _restore_training_state(self, metadata):
+        state = metadata["training_state"]
+        if not isinstance(state, dict):
+            raise TypeError("training_state is not an object")
+        optimizer_cls = _optimizers.get(state["optimizer"])
+        hyper = [check_float(state["learning_rate"], "learning_rate", low=0.0, low_open=True),
+                 check_float(state["beta1"], "beta1", low=0.0, high=1.0, high_open=True),
+                 check_float(state["beta2"], "beta2", low=0.0, high=1.0, high_open=True),
+                 check_float(state["epsilon"], "epsilon", low=0.0, low_open=True)]
+        optimizer = optimizer_cls(self._theta.size, self.compute_dtype, *hyper)
+        optimizer.t = check_int(state["t"], "t", minimum=0)
+        for name, stored in optimizer.stored_moments.items():
+            value = metadata[f"optimizer_{name}"]
+            if value.dtype != stored.dtype or value.shape != stored.shape:
+                raise ValueError(f"optimizer_{name} must be {stored.dtype} of shape {stored.shape}")
+            stored[...] = value
+        costs = state["costs"]
+        if not isinstance(costs, list) or not all(
+                isinstance(c, (int, float)) and not isinstance(c, bool) for c in costs):
+            raise TypeError("costs is not a list of numbers")
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state["rng"]  # raises for a malformed or foreign state
+        self.optimizer, self.rng, self.costs = optimizer, rng, costs
 
     def to_onnx(self, path):
         """Export the network as an ONNX graph; see :func:`scratchnn.export.to_onnx`."""

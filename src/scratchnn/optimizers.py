@@ -59,6 +59,14 @@ class Optimizer:
             out[name] = unnormalized * (1.0 - beta)
         return out
 
+    @property
+    def stored_moments(self):
+        """The arrays the optimizer keeps (unnormalized, see the class notes), by state name.
+
+        Checkpoints save these exactly, so a resumed run continues bit for bit.
+        """
+        return self._moments
+
     def configure(self, learning_rate, beta1, beta2, epsilon):
         """Change the hyperparameters, keeping the textbook moments (used by ``resume=True``)."""
         rescale = (beta1, beta2) != (self.beta1, self.beta2)
