@@ -9,7 +9,16 @@ A file holds
 ``theta``
     the flat parameter buffer;
 ``running_mean{l}``, ``running_var{l}``
-    batch-normalization running statistics, for each normalized layer.
+    batch-normalization running statistics, for each normalized layer;
+``meta.{key}``
+    one numeric array per array-valued entry of the optional ``metadata``.
+
+``metadata`` is what a caller wants to keep beside the network; the ``scratchnn`` command line
+keeps the feature names, the standardization and the label names there, so one file is enough to
+predict from a CSV. Its JSON values live in the header under ``"metadata"``; its NumPy arrays are
+stored as the ``meta.{key}`` arrays and described (dtype and shape) under ``"metadata_arrays"``, so
+that they are checked on load like every other array. Files without metadata are exactly what
+:meth:`ClassifierNN.save` has always written.
 
 Files are written to a temporary file in the same folder and then renamed over the target, so a
 crash mid-write never leaves a half-written model under the final name. Loading uses
@@ -19,16 +28,24 @@ the arrays before building the model; any mismatch raises ``ValueError``.
 
 import json
 import os
+import re
 import tempfile
 
 import numpy as np
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "save", "load"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "save", "load", "load_with_metadata"]
 
 FORMAT = "scratchnn.ClassifierNN"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 1 << 20
 """A header is a few hundred bytes; anything larger than 1 MiB is not one of ours."""
+
+METADATA_PREFIX = "meta."
+"""Array-valued metadata entry ``key`` is stored as the array ``meta.{key}``."""
+
+_METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+# Keys become archive member names, so they are restricted to short identifiers: no path
+# separators, no clash with "header" or "theta" (which have no "meta." prefix).
 
 
 def _header(model):
@@ -44,18 +61,84 @@ def _header(model):
     }
 
 
-def save(model, path):
+def _split_metadata(metadata):
+    """Check ``metadata`` and split it into JSON values and numeric arrays.
+
+    Returns
+    -------
+    values : dict of str to JSON value
+    arrays : dict of str to ndarray
+    """
+    if metadata is None:
+        return {}, {}
+    if not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
+    values, arrays = {}, {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not _METADATA_KEY.match(key):
+            raise ValueError(
+                f"metadata keys must be identifiers of at most 64 characters (letters, digits, "
+                f"underscores), got {key!r}"
+            )
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"metadata[{key!r}] must be an array of numbers, got dtype {value.dtype}"
+                )
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                raise ValueError(f"metadata[{key!r}] contains NaN or infinite values")
+            # Native byte order, so the dtype named in the header is the one read back.
+            arrays[key] = value.astype(value.dtype.newbyteorder("="), copy=False)
+            continue
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON, and other readers would choke on them.
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"metadata[{key!r}] must be a NumPy array or JSON-serializable (str, int, float, "
+                f"bool, None, lists and str-keyed dicts of those; no NaN): {exc}"
+            ) from None
+        values[key] = value
+    return values, arrays
+
+
+def save(model, path, metadata=None):
     """Write ``model`` to ``path`` atomically (the name is used as given; no suffix is added).
 
     Parameters
     ----------
     model : ClassifierNN
     path : str or os.PathLike
+    metadata : dict, optional
+        Extra entries to keep with the model, read back by :func:`load_with_metadata`. Keys are
+        identifiers (letters, digits and underscores, at most 64 characters). Values are either
+        NumPy arrays of numbers (bool, integer or finite float, any shape), stored as arrays with
+        their dtype, or JSON-serializable values (``str``, ``int``, ``float``, ``bool``,
+        ``None``, and lists and str-keyed dicts of those), stored in the header; tuples come back
+        as lists.
+
+    Raises
+    ------
+    TypeError
+        If ``metadata`` is not a dict or holds a value that is neither a numeric array nor JSON.
+    ValueError
+        If a key of ``metadata`` is not an identifier, or a float array holds NaN or infinity.
+    OSError
+        If the file cannot be written; an existing file of that name is then left untouched.
     """
+    values, meta_arrays = _split_metadata(metadata)
     path = os.fspath(path)
-    header = np.frombuffer(json.dumps(_header(model)).encode("utf-8"), dtype=np.uint8)
+    header = _header(model)
+    if values or meta_arrays:
+        header["metadata"] = values
+        header["metadata_arrays"] = {
+            key: {"dtype": value.dtype.name, "shape": list(value.shape)}
+            for key, value in meta_arrays.items()
+        }
+    header = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     arrays = {"header": header, "theta": model._theta}
     arrays.update(model.bn_state)
+    arrays.update({METADATA_PREFIX + key: value for key, value in meta_arrays.items()})
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
@@ -92,6 +175,35 @@ def _read_header(path, files):
     return header
 
 
+def _read_metadata_spec(path, header):
+    """Return the header's metadata values and the expected ``{key: (dtype, shape)}`` of arrays."""
+    values = header.get("metadata", {})
+    specs = header.get("metadata_arrays", {})
+    if not isinstance(values, dict) or not isinstance(specs, dict):
+        raise _invalid(path, "its metadata is not a JSON object")
+    if not all(_METADATA_KEY.match(key) for key in values):
+        raise _invalid(path, "its metadata has a key that is not an identifier")
+    expected = {}
+    for key, spec in specs.items():
+        if not _METADATA_KEY.match(key) or key in values:
+            raise _invalid(path, f"metadata array name {key!r} is not valid")
+        if not isinstance(spec, dict) or set(spec) != {"dtype", "shape"}:
+            raise _invalid(path, f"metadata array {key!r} is not described by a dtype and shape")
+        shape = spec["shape"]
+        if not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
+            raise _invalid(path, f"metadata array {key!r} has no valid shape")
+        try:
+            dtype = np.dtype(spec["dtype"])
+        except TypeError:
+            raise _invalid(path, f"metadata array {key!r} has no valid dtype") from None
+        if dtype.kind not in "biuf" or dtype.name != spec["dtype"]:
+            raise _invalid(path, f"metadata array {key!r} has no valid dtype")
+        expected[key] = (dtype, tuple(shape))
+    return values, expected
+
+
 def load(path):
     """Read a model written by :func:`save`.
 
@@ -113,6 +225,36 @@ def load(path):
         If the file is not a valid model file: not an ``.npz`` archive, pickled objects, missing
         or malformed header, arrays that disagree with the header, non-finite values.
     """
+    return _load(path)[0]
+
+
+def load_with_metadata(path):
+    """Read a model written by :func:`save` together with the metadata saved with it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    model : ClassifierNN
+        As returned by :func:`load`.
+    metadata : dict
+        The ``metadata`` given to :func:`save`, JSON values and arrays alike (arrays with their
+        saved dtype and shape); empty for a file saved without metadata.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a valid model file (see :func:`load`), including metadata arrays that
+        disagree with their description in the header.
+    """
+    return _load(path)
+
+
+def _load(path):
     from .network import ClassifierNN
 
     path = os.fspath(path)
@@ -143,7 +285,9 @@ def load(path):
     expected = [[name, list(shape)] for name, shape in model._shapes.items()]
     if header.get("parameters") != expected:
         raise _invalid(path, "the header's parameter list does not match its layers")
-    expected_arrays = {"header", "theta", *model.bn_state}
+    metadata, meta_specs = _read_metadata_spec(path, header)
+    meta_names = {METADATA_PREFIX + key for key in meta_specs}
+    expected_arrays = {"header", "theta", *model.bn_state, *meta_names}
     if set(files) != expected_arrays:
         raise _invalid(path, f"it holds arrays {sorted(files)}, expected {sorted(expected_arrays)}")
     theta = files["theta"]
@@ -156,9 +300,16 @@ def load(path):
             raise _invalid(path, f"{name} must be {target.dtype} of shape {target.shape}")
         if name.startswith("running_var") and np.any(value < 0):
             raise _invalid(path, f"{name} holds negative variances")
+    for key, (dtype, shape) in meta_specs.items():
+        value = files[METADATA_PREFIX + key]
+        if value.dtype != dtype or value.shape != shape:
+            raise _invalid(path, f"metadata array {key!r} must be {dtype} of shape {shape}, got "
+                                 f"{value.dtype} of shape {value.shape}")
+        metadata[key] = value
+    # Every array is numeric by now (checked against the header), so isfinite cannot fail.
     if not all(np.all(np.isfinite(files[name])) for name in expected_arrays - {"header"}):
         raise _invalid(path, "it holds NaN or infinite values")
     model._theta[...] = theta
     for name, target in model.bn_state.items():
         target[...] = files[name]
-    return model
+    return model, metadata
