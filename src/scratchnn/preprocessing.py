@@ -1,0 +1,371 @@
+r"""From a CSV table to the arrays a network takes: reading, standardizing, encoding labels.
+
+The ``scratchnn`` command line is built from these pieces, and they are usable on their own:
+
+:func:`read_csv`
+    a header row and rows of text, checked for shape, with the line number of every row kept for
+    error messages;
+:func:`numeric_columns`
+    chosen columns of such a table as a float matrix, one example per row;
+:class:`Standardizer`
+    per-feature :math:`(x - \mu) / \sigma`, fitted on training data;
+:class:`LabelEncoder`
+    class labels (strings) to class indices ``0 .. C - 1`` and back.
+
+Arrays here follow scikit-learn's orientation, like :mod:`scratchnn.datasets`: ``X`` of shape
+``(m, n_features)``, one example per row. :class:`scratchnn.ClassifierNN` takes ``X.T``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CSVTable", "read_csv", "numeric_columns", "Standardizer", "LabelEncoder"]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@dataclass(frozen=True)
+class CSVTable:
+    """The text of a CSV file with a header row.
+
+    Attributes
+    ----------
+    path : str
+        The file it was read from, for error messages.
+    columns : list of str, length n_columns
+        The header, each name stripped of surrounding spaces.
+    rows : list of list of str, shape (m, n_columns)
+        The data rows as text (blank lines skipped).
+    line_numbers : list of int, length m
+        The line of the file each row ends on (1 is the header), for error messages.
+    """
+
+    path: str
+    columns: list
+    rows: list
+    line_numbers: list
+
+    def column(self, name):
+        """Return the text of column ``name``: a list of ``m`` strings.
+
+        Raises
+        ------
+        ValueError
+            If there is no such column, listing the columns there are.
+        """
+        try:
+            index = self.columns.index(name)
+        except ValueError:
+            raise ValueError(
+                f"{self.path}: no column {name!r}; the columns are {self.columns}"
+            ) from None
+        return [row[index] for row in self.rows]
+
+
+def read_csv(path):
+    """Read a CSV file whose first row names the columns.
+
+    The file is read as UTF-8 (a byte-order mark, as spreadsheet programs write, is skipped) with
+    the :mod:`csv` module's default dialect: comma-separated, fields optionally in double quotes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    CSVTable
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        If the file cannot be opened.
+    ValueError
+        Naming the file (and the line) if it is not UTF-8 text, has no header or no data row, has an
+        empty or repeated column name, or a row with a different number of fields than the header.
+    """
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    columns, rows, line_numbers = None, [], []
+    # newline="" lets the csv module handle line ends inside quoted fields itself.
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        try:
+            for row in reader:
+                if not row or all(not field.strip() for field in row):
+                    continue  # blank line, e.g. a trailing newline
+                if columns is None:
+                    columns = [name.strip() for name in row]
+                    _check_header(path, columns)
+                    continue
+                if len(row) != len(columns):
+                    raise ValueError(
+                        f"{path}, line {reader.line_num}: {len(row)} fields, but the header has "
+                        f"{len(columns)}"
+                    )
+                rows.append(row)
+                line_numbers.append(reader.line_num)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path} is not a UTF-8 text file ({exc.reason})") from None
+        except csv.Error as exc:
+            raise ValueError(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
+    if columns is None:
+        raise ValueError(f"{path} is empty: expected a header row naming the columns")
+    if not rows:
+        raise ValueError(f"{path} has a header but no data rows")
+    return CSVTable(path, columns, rows, line_numbers)
+
+
+def _check_header(path, columns):
+    for position, name in enumerate(columns, 1):
+        if not name:
+            raise ValueError(f"{path}: column {position} of the header has no name")
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise ValueError(f"{path}: the header names column {name!r} twice")
+        seen.add(name)
+
+
+def numeric_columns(table, names):
+    """Parse columns of ``table`` as numbers.
+
+    Parameters
+    ----------
+    table : CSVTable
+    names : sequence of str, length n
+        The columns to take, in this order.
+
+    Returns
+    -------
+    ndarray of shape (m, n), float64
+        One example per row.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, line, column and text of the first field that is missing, not a number,
+        or not finite (``nan``, ``inf``), or a column that does not exist.
+    """
+    indices = []
+    for name in names:
+        if name not in table.columns:
+            raise ValueError(f"{table.path}: no column {name!r}; the columns are {table.columns}")
+        indices.append(table.columns.index(name))
+    X = np.empty((len(table.rows), len(indices)), dtype=np.float64)
+    for i, (row, line) in enumerate(zip(table.rows, table.line_numbers)):
+        for j, (name, index) in enumerate(zip(names, indices)):
+            text = row[index].strip()
+            try:
+                value = float(text)
+            except ValueError:
+                what = "is empty" if not text else f"is {text!r}, not a number"
+                raise ValueError(f"{table.path}, line {line}: column {name!r} {what}") from None
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"{table.path}, line {line}: column {name!r} is {text!r}; missing and "
+                    "infinite values are not supported"
+                )
+            X[i, j] = value
+    return X
+
+
+# --------------------------------------------------------------------------- standardization
+
+
+def _check_matrix(X, name, n_features=None):
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric array of shape (m, n_features)") from None
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (m, n_features) with m >= 1, got {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features (columns), expected {n_features}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return X
+
+
+class Standardizer:
+    r"""Scale each feature to mean 0 and standard deviation 1, with statistics of the training set.
+
+    Notes
+    -----
+    For feature :math:`k` with training mean :math:`\mu_k` and (population) standard deviation
+    :math:`\sigma_k`:
+
+    .. math:: x'_k = \frac{x_k - \mu_k}{\sigma_k}
+
+    A constant feature (:math:`\sigma_k = 0`) gets :math:`\sigma_k = 1`, so it becomes 0 instead of
+    0/0, as in scikit-learn's ``StandardScaler``. Features on a common scale let one learning rate
+    suit every weight; the same :math:`\mu, \sigma` must be applied to any data the model sees
+    later, which is why the command line saves them with the model.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+    scale_ : ndarray of shape (n_features,)
+        The :math:`\sigma_k`, all > 0.
+    """
+
+    def fit(self, X):
+        """Learn the per-feature mean and standard deviation of ``X``, shape ``(m, n_features)``.
+
+        Returns
+        -------
+        Standardizer
+            ``self``.
+        """
+        X = _check_matrix(X, "X")
+        self.mean_ = X.mean(axis=0)
+        scale = X.std(axis=0)
+        # Tiny relative to the feature's magnitude counts as constant: such a sigma is roundoff,
+        # and dividing by it would blow roundoff up to order one.
+        constant = scale <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
+        self.scale_ = np.where(constant, 1.0, scale)
+        return self
+
+    @classmethod
+    def from_arrays(cls, mean, scale):
+        """Rebuild a fitted standardizer from saved ``mean`` and ``scale`` arrays.
+
+        Parameters
+        ----------
+        mean, scale : array_like of shape (n_features,)
+            Finite; every entry of ``scale`` > 0.
+
+        Raises
+        ------
+        ValueError
+            If the shapes differ or are not 1-D, or a value is out of range.
+        """
+        mean = np.asarray(mean, dtype=np.float64)
+        scale = np.asarray(scale, dtype=np.float64)
+        if mean.ndim != 1 or scale.shape != mean.shape or mean.size == 0:
+            raise ValueError(
+                f"mean and scale must be 1-D of one length, got shapes {mean.shape} and "
+                f"{scale.shape}"
+            )
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
+            raise ValueError("mean must be finite and scale finite and > 0")
+        self = cls()
+        self.mean_, self.scale_ = mean, scale
+        return self
+
+    def transform(self, X):
+        """Return ``(X - mean_) / scale_`` for ``X`` of shape ``(m, n_features)``."""
+        if not hasattr(self, "mean_"):
+            raise ValueError("this Standardizer is not fitted yet: call fit(X) first")
+        X = _check_matrix(X, "X", self.mean_.size)
+        return (X - self.mean_) / self.scale_
+
+    def fit_transform(self, X):
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X).transform(X)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _sort_key(labels):
+    """Numbers in numeric order ("2" before "10") when every label is one, else text order."""
+    try:
+        values = [float(label) for label in labels]
+    except ValueError:
+        return sorted(labels)
+    if not all(math.isfinite(v) for v in values):
+        return sorted(labels)
+    return [label for _, label in sorted(zip(values, labels))]
+
+
+class LabelEncoder:
+    """Map class labels (strings) to class indices ``0 .. C - 1`` and back.
+
+    Classes are ordered numerically when every label reads as a number (so ``"2"`` comes before
+    ``"10"``), and alphabetically otherwise. For two classes, index 1 is the "positive" class a
+    single sigmoid output predicts.
+
+    Attributes
+    ----------
+    classes_ : list of str, length C
+        The label of each class index.
+    """
+
+    def fit(self, labels):
+        """Learn the classes of ``labels``, a sequence of strings.
+
+        Returns
+        -------
+        LabelEncoder
+            ``self``.
+
+        Raises
+        ------
+        TypeError
+            If a label is not a string.
+        ValueError
+            If ``labels`` is empty.
+        """
+        labels = self._check(labels)
+        self.classes_ = _sort_key(set(labels))
+        self._index = {label: i for i, label in enumerate(self.classes_)}
+        return self
+
+    @classmethod
+    def from_classes(cls, classes):
+        """Rebuild a fitted encoder from a saved ``classes_`` list (kept in the given order)."""
+        classes = cls._check(classes, "classes")
+        if len(set(classes)) != len(classes):
+            raise ValueError(f"classes must be distinct, got {classes}")
+        self = cls()
+        self.classes_ = list(classes)
+        self._index = {label: i for i, label in enumerate(self.classes_)}
+        return self
+
+    @staticmethod
+    def _check(labels, name="labels"):
+        if isinstance(labels, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence of strings, got a single string")
+        labels = list(labels)
+        if not labels:
+            raise ValueError(f"{name} is empty")
+        for label in labels:
+            if not isinstance(label, str):
+                raise TypeError(f"{name} must hold strings, got {label!r}")
+        return labels
+
+    def transform(self, labels):
+        """Class index of each label: an int64 array of shape ``(m,)``.
+
+        Raises
+        ------
+        ValueError
+            If a label is not one of ``classes_``, naming the unknown labels.
+        """
+        if not hasattr(self, "classes_"):
+            raise ValueError("this LabelEncoder is not fitted yet: call fit(labels) first")
+        labels = self._check(labels)
+        unknown = sorted(set(labels) - set(self._index))
+        if unknown:
+            raise ValueError(f"labels {unknown} were not seen in training; known: {self.classes_}")
+        return np.array([self._index[label] for label in labels], dtype=np.int64)
+
+    def inverse_transform(self, indices):
+        """The label of each class index: a list of ``m`` strings."""
+        if not hasattr(self, "classes_"):
+            raise ValueError("this LabelEncoder is not fitted yet: call fit(labels) first")
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu" or indices.ndim != 1:
+            raise TypeError("indices must be a 1-D array of integers")
+        if indices.size and (indices.min() < 0 or indices.max() >= len(self.classes_)):
+            raise ValueError(f"indices must be in [0, {len(self.classes_) - 1}]")
+        return [self.classes_[i] for i in indices]

@@ -1,0 +1,75 @@
+"""Confusion matrix, precision/recall/F1 and the text report, checked against scikit-learn."""
+
+import numpy as np
+import pytest
+
+from scratchnn.metrics import classification_report, confusion_matrix, precision_recall_f1
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_agrees_with_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    C = 4
+    y_true = rng.integers(0, C, 60)
+    # Mostly right, with class 3 never predicted: a zero denominator for its precision.
+    y_pred = np.where(rng.random(60) < 0.7, y_true, rng.integers(0, C - 1, 60))
+    y_pred[y_pred == 3] = 2
+    matrix = confusion_matrix(y_true, y_pred, C)
+    np.testing.assert_array_equal(
+        matrix, sklearn_metrics.confusion_matrix(y_true, y_pred, labels=range(C)))
+    precision, recall, f1, support = precision_recall_f1(matrix)
+    expected = sklearn_metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=range(C), zero_division=0)
+    for got, want in zip((precision, recall, f1, support), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert precision[3] == 0.0
+
+
+def test_rows_are_true_classes_and_absent_classes_get_rows():
+    matrix = confusion_matrix(np.array([[0, 0, 1]]), np.array([[0, 1, 1]]), n_classes=3)
+    np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [0, 0, 0]])
+    assert matrix.dtype == np.int64
+
+
+def test_report_lists_every_class_the_averages_and_the_matrix():
+    matrix = np.array([[5, 1], [2, 12]])
+    report = classification_report(matrix, ["cat", "dog"])
+    lines = report.splitlines()
+    assert lines[0] == "accuracy: 0.850 (17 of 20)"
+    cat = next(line for line in lines if line.startswith("cat "))
+    # precision 5/7, recall 5/6, support 6
+    assert cat.split()[1:] == ["0.714", "0.833", "0.769", "6"]
+    macro = next(line for line in lines if line.startswith("macro avg"))
+    assert macro.split()[-1] == "20"
+    assert lines[-2].split() == ["cat", "5", "1"] and lines[-1].split() == ["dog", "2", "12"]
+    assert not report.endswith("\n")
+
+
+def test_report_default_labels_and_digits():
+    report = classification_report(np.array([[1, 0], [0, 1]]), digits=1)
+    assert "accuracy: 1.0" in report
+    assert any(line.startswith("0 ") for line in report.splitlines())
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "n_classes", "error", "match"), [
+    ([0, 1], [0], 2, ValueError, "same length"),
+    ([0, 2], [0, 1], 2, ValueError, r"y_true must hold class indices in \[0, 1\]"),
+    ([0, 1], [0, -1], 2, ValueError, "y_pred must hold class indices"),
+    ([0.0, 1.0], [0, 1], 2, TypeError, "y_true must hold integer"),
+    ([[0, 1], [1, 0]], [0, 1], 2, ValueError, "y_true must have shape"),
+    ([0], [0], 0, ValueError, "n_classes"),
+])
+def test_confusion_matrix_errors(y_true, y_pred, n_classes, error, match):
+    with pytest.raises(error, match=match):
+        confusion_matrix(y_true, y_pred, n_classes)
+
+
+def test_report_errors():
+    with pytest.raises(ValueError, match="square"):
+        precision_recall_f1(np.zeros((2, 3), dtype=int))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        precision_recall_f1(np.array([[1, -1], [0, 1]]))
+    with pytest.raises(ValueError, match="labels must have 2 entries"):
+        classification_report(np.eye(2, dtype=int), ["a"])

@@ -1,0 +1,185 @@
+"""CSV reading, standardization and label encoding (scratchnn.preprocessing)."""
+
+import numpy as np
+import pytest
+
+from scratchnn.preprocessing import LabelEncoder, Standardizer, numeric_columns, read_csv
+
+
+def write(tmp_path, text, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ----------------------------------------------------------------------------- read_csv
+def test_read_csv_keeps_text_and_line_numbers(tmp_path):
+    path = write(tmp_path, 'a, b ,label\n1,2,x\n\n3,"4",y z\n')
+    table = read_csv(path)
+    assert table.columns == ["a", "b", "label"]  # names stripped
+    assert table.rows == [["1", "2", "x"], ["3", "4", "y z"]]
+    assert table.line_numbers == [2, 4]  # the blank line is skipped but counted
+    assert table.column("label") == ["x", "y z"]
+    assert table.path == str(path)
+
+
+def test_read_csv_skips_a_byte_order_mark_and_handles_crlf(tmp_path):
+    path = write(tmp_path, "\ufeffa,b\r\n1,2\r\n")
+    table = read_csv(path)
+    assert table.columns == ["a", "b"] and table.rows == [["1", "2"]]
+
+
+def test_quoted_fields_may_hold_commas_and_newlines(tmp_path):
+    table = read_csv(write(tmp_path, 'x,label\n1,"a, b"\n2,"two\nlines"\n'))
+    assert table.column("label") == ["a, b", "two\nlines"]
+    assert table.line_numbers == [2, 4]
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("", "is empty"),
+    ("\n\n", "is empty"),
+    ("a,b\n", "no data rows"),
+    ("a,,c\n1,2,3\n", "column 2 of the header has no name"),
+    ("a,b,a\n1,2,3\n", "names column 'a' twice"),
+    ("a,b\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
+    ("a,b\n1,2,3\n", "line 2: 3 fields"),
+])
+def test_read_csv_rejects_malformed_files_naming_file_and_line(tmp_path, text, match):
+    path = write(tmp_path, text)
+    with pytest.raises(ValueError, match=match) as info:
+        read_csv(path)
+    assert str(path) in str(info.value)
+
+
+def test_read_csv_rejects_binary_files(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\n\xff\xfe\x00\x81,2\n")
+    with pytest.raises(ValueError, match="not a UTF-8 text file"):
+        read_csv(path)
+
+
+def test_read_csv_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_csv(tmp_path / "nope.csv")
+
+
+def test_unknown_column_lists_the_columns(tmp_path):
+    table = read_csv(write(tmp_path, "a,b\n1,2\n"))
+    with pytest.raises(ValueError, match=r"no column 'c'; the columns are \['a', 'b'\]"):
+        table.column("c")
+
+
+# ----------------------------------------------------------------------------- numeric_columns
+def test_numeric_columns_in_the_requested_order(tmp_path):
+    table = read_csv(write(tmp_path, "a,b,c\n1,2.5,-3e2\n 4 ,5,6\n"))
+    X = numeric_columns(table, ["c", "a"])
+    assert X.dtype == np.float64
+    np.testing.assert_array_equal(X, [[-300.0, 1.0], [6.0, 4.0]])
+
+
+@pytest.mark.parametrize(("cell", "match"), [
+    ("", "line 3: column 'b' is empty"),
+    ("abc", "line 3: column 'b' is 'abc', not a number"),
+    ("nan", "line 3: column 'b' is 'nan'; missing and infinite"),
+    ("-inf", "column 'b' is '-inf'"),
+    ("1e999", "column 'b' is '1e999'"),
+])
+def test_numeric_columns_name_file_line_and_column(tmp_path, cell, match):
+    path = write(tmp_path, f"a,b\n1,2\n3,{cell}\n")
+    with pytest.raises(ValueError, match=match) as info:
+        numeric_columns(read_csv(path), ["a", "b"])
+    assert str(path) in str(info.value)
+
+
+def test_numeric_columns_unknown_column(tmp_path):
+    with pytest.raises(ValueError, match="no column 'z'"):
+        numeric_columns(read_csv(write(tmp_path, "a\n1\n")), ["z"])
+
+
+# ----------------------------------------------------------------------------- Standardizer
+def test_standardizer_gives_mean_zero_and_unit_deviation():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3)) * [1.0, 10.0, 0.01] + [5.0, -3.0, 100.0]
+    scaler = Standardizer().fit(X)
+    Z = scaler.transform(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-9)  # 100 +- 0.01: roundoff
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0))
+    np.testing.assert_array_equal(scaler.fit_transform(X), Z)
+
+
+def test_constant_feature_becomes_zero_not_nan():
+    X = np.array([[1.0, 7.0], [2.0, 7.0], [3.0, 7.0]])
+    scaler = Standardizer().fit(X)
+    assert scaler.scale_[1] == 1.0
+    np.testing.assert_array_equal(scaler.transform(X)[:, 1], 0.0)
+
+
+def test_from_arrays_round_trip_and_checks():
+    scaler = Standardizer.from_arrays([1.0, 2.0], [0.5, 4.0])
+    np.testing.assert_array_equal(scaler.transform([[2.0, 6.0]]), [[2.0, 1.0]])
+    with pytest.raises(ValueError, match="1-D of one length"):
+        Standardizer.from_arrays([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="scale finite and > 0"):
+        Standardizer.from_arrays([1.0], [0.0])
+
+
+@pytest.mark.parametrize(("X", "error", "match"), [
+    (np.zeros(3), ValueError, r"shape \(m, n_features\)"),
+    (np.zeros((0, 2)), ValueError, "m >= 1"),
+    ([[1.0, np.nan]], ValueError, "NaN"),
+    ([["a", "b"]], TypeError, "numeric"),
+])
+def test_standardizer_rejects_bad_X(X, error, match):
+    with pytest.raises(error, match=match):
+        Standardizer().fit(X)
+
+
+def test_standardizer_transform_checks():
+    with pytest.raises(ValueError, match="not fitted"):
+        Standardizer().transform([[1.0]])
+    scaler = Standardizer().fit([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match="has 3 features"):
+        scaler.transform([[1.0, 2.0, 3.0]])
+
+
+# ----------------------------------------------------------------------------- LabelEncoder
+def test_labels_sorted_alphabetically_and_round_trip():
+    labels = ["virginica", "setosa", "versicolor", "setosa"]
+    encoder = LabelEncoder().fit(labels)
+    assert encoder.classes_ == ["setosa", "versicolor", "virginica"]
+    y = encoder.transform(labels)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, [2, 0, 1, 0])
+    assert encoder.inverse_transform(y) == labels
+
+
+def test_numeric_labels_sorted_as_numbers():
+    encoder = LabelEncoder().fit(["10", "2", "-1", "2.5"])
+    assert encoder.classes_ == ["-1", "2", "2.5", "10"]
+    assert LabelEncoder().fit(["10", "2", "x"]).classes_ == ["10", "2", "x"]  # text order
+
+
+def test_unknown_labels_are_named():
+    encoder = LabelEncoder().fit(["a", "b"])
+    with pytest.raises(ValueError, match=r"labels \['c', 'd'\] were not seen"):
+        encoder.transform(["a", "d", "c"])
+
+
+def test_label_encoder_errors():
+    with pytest.raises(ValueError, match="empty"):
+        LabelEncoder().fit([])
+    with pytest.raises(TypeError, match="single string"):
+        LabelEncoder().fit("abc")
+    with pytest.raises(TypeError, match="must hold strings"):
+        LabelEncoder().fit([1, 2])
+    with pytest.raises(ValueError, match="not fitted"):
+        LabelEncoder().transform(["a"])
+    encoder = LabelEncoder.from_classes(["b", "a"])
+    assert encoder.classes_ == ["b", "a"]  # kept in the given order
+    with pytest.raises(ValueError, match="distinct"):
+        LabelEncoder.from_classes(["a", "a"])
+    with pytest.raises(ValueError, match=r"indices must be in \[0, 1\]"):
+        encoder.inverse_transform(np.array([2]))
+    with pytest.raises(TypeError, match="integers"):
+        encoder.inverse_transform(np.array([0.5]))
