@@ -21,9 +21,8 @@ statistics), the mode in which its gradients are used.
 import numpy as np
 
 from .layers import dropout_mask
-from .network import _check_sample_weight
 from .parameters import allocate, views
-from .validation import check_bool, check_float, check_keep_prob, check_X
+from .validation import check_bool, check_float, check_keep_prob, check_sample_weight, check_X
 
 __all__ = ["gradient_check", "numerical_gradient", "relative_difference"]
 
@@ -100,7 +99,7 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
     keep_prob = check_keep_prob(keep_prob, model.num_layers - 1)
     epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
     return_details = check_bool(return_details, "return_details")
-    weights = _check_sample_weight(sample_weight, X.shape[1], np.float64)
+    weights = check_sample_weight(sample_weight, X.shape[1], np.float64)
 
     L = model.num_layers - 1
     theta = model._theta.astype(np.float64)  # a copy: the model is never perturbed

@@ -36,27 +36,12 @@ from .validation import (
     check_float,
     check_int,
     check_keep_prob,
+    check_sample_weight,
     check_X,
     resolve_dtype,
 )
 
 __all__ = ["ClassifierNN", "DivergenceError"]
-
-def _check_sample_weight(sample_weight, m, dtype):
-    """Validate per-example weights; return them as a (1, m) array of ``dtype`` (or None)."""
-    if sample_weight is None:
-        return None
-    weights = np.asarray(sample_weight)
-    if weights.dtype.kind not in "biuf":
-        raise TypeError(f"sample_weight must hold numbers, got dtype {weights.dtype}")
-    if weights.ndim == 2 and weights.shape[0] == 1:
-        weights = weights[0]
-    if weights.shape != (m,):
-        raise ValueError(f"sample_weight must have shape ({m},), one weight per example, got "
-                         f"shape {np.shape(sample_weight)}")
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
-        raise ValueError("sample_weight must be finite and non-negative, and not all zero")
-    return weights.astype(dtype).reshape(1, -1)
 
 
 class _DeferredInterrupt:
@@ -154,6 +139,9 @@ class ClassifierNN:
         layers (state used at inference, not trained by gradients).
     optimizer : Optimizer or None
         The optimizer of the last ``train`` call, with its moments and step count.
+    costs : list of float
+        The per-epoch costs of the latest ``train`` call (or loaded checkpoint), kept up to date
+        while it runs, so they survive an interruption.
     """
 
     def __init__(self, layer_dims, activations, initialization_method="he", *, batch_norm=False,
@@ -169,6 +157,7 @@ class ClassifierNN:
         self.dtype = resolve_dtype(dtype)
         self.rng = np.random.default_rng(seed)
         self.optimizer = None
+        self.costs = []
         self.initialize_parameters(initialization_method)
 
     # ------------------------------------------------------------------ construction checks
@@ -713,7 +702,7 @@ class ClassifierNN:
         dtype = self.dtype or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
         m = X.shape[1]
         Y = self._check_Y(Y, loss, m, dtype)
-        weights = _check_sample_weight(sample_weight, m, dtype)
+        weights = check_sample_weight(sample_weight, m, dtype)
         num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
         learning_rate = check_float(learning_rate, "learning_rate", low=0.0, low_open=True)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)

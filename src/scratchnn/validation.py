@@ -15,6 +15,7 @@ __all__ = [
     "check_bool",
     "check_X",
     "check_keep_prob",
+    "check_sample_weight",
     "resolve_dtype",
 ]
 
@@ -141,3 +142,20 @@ def check_keep_prob(keep_prob, n_layers):
         check_float(p, f"keep_prob[{i}]", low=0.0, high=1.0, low_open=True)
         for i, p in enumerate(keep_prob)
     )
+
+
+def check_sample_weight(sample_weight, m, dtype):
+    """Validate per-example weights; return them as a (1, m) array of ``dtype`` (or None)."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold numbers, got dtype {weights.dtype}")
+    if weights.ndim == 2 and weights.shape[0] == 1:
+        weights = weights[0]
+    if weights.shape != (m,):
+        raise ValueError(f"sample_weight must have shape ({m},), one weight per example, got "
+                         f"shape {np.shape(sample_weight)}")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError("sample_weight must be finite and non-negative, and not all zero")
+    return weights.astype(dtype).reshape(1, -1)
