@@ -380,3 +380,20 @@ def test_sample_weight_errors():
                        (np.array(["a"] * 10), TypeError)]:
         with pytest.raises(error, match="sample_weight"):
             nn.train(X, y, num_epochs=1, print_cost=False, sample_weight=bad)
+
+
+@pytest.mark.parametrize("copy_model", [
+    lambda nn: __import__("pickle").loads(__import__("pickle").dumps(nn)),
+    lambda nn: __import__("copy").deepcopy(nn),
+], ids=["pickle", "deepcopy"])
+def test_a_copied_model_keeps_its_views_and_trains_like_the_original(copy_model):
+    X, y = small_problem()
+    nn = ClassifierNN([3, 5, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.train(X, y, num_epochs=2, optimizer="adam", print_cost=False)
+    twin = copy_model(nn)
+    assert all(np.shares_memory(view, twin._theta) for view in twin.parameters.values())
+    _, costs = nn.train(X, y, num_epochs=3, optimizer="adam", print_cost=False, resume=True)
+    _, twin_costs = twin.train(X, y, num_epochs=3, optimizer="adam", print_cost=False,
+                               resume=True)
+    assert twin_costs == costs and costs[0] > costs[-1]
+    np.testing.assert_array_equal(twin._theta, nn._theta)

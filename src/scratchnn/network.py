@@ -248,6 +248,18 @@ class ClassifierNN:
         self.parameters = views(theta, self._shapes)
         self._grad, self._grads = allocate(self._shapes, theta.dtype, prefix="d")
 
+    def __getstate__(self):
+        # parameters and the gradients are views of the flat buffers; pickle (and deepcopy) would
+        # copy each view on its own and cut it loose from its buffer, so keep only the buffers.
+        state = self.__dict__.copy()
+        for name in ("parameters", "_grad", "_grads"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._set_theta(self._theta)  # rebuild the named views and the gradient buffer
+
     def _ensure_dtype(self, dtype):
         """Convert parameters and running statistics to ``dtype`` if they are not in it."""
         if self._theta.dtype != dtype:
