@@ -13,3 +13,17 @@ from .network import ClassifierNN, DivergenceError
 __version__ = "0.1.0"
 
 __all__ = ["ClassifierNN", "DivergenceError", "__version__"]
+
+
+def __getattr__(name):
+    # scikit-learn is an optional extra: scratchnn.NNClassifier imports scratchnn.sklearn (and
+    # with it scikit-learn) on first use, so `import scratchnn` never needs it.
+    if name == "NNClassifier":
+        from .sklearn import NNClassifier
+
+        return NNClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "NNClassifier"])

@@ -1,0 +1,487 @@
+"""NNClassifier: scikit-learn's own estimator checks, and what it promises beyond them."""
+
+import copy
+import os
+import pickle
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_blobs, make_classification
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import scratchnn.sklearn as nn_sklearn
+from scratchnn import ClassifierNN
+from scratchnn.sklearn import NNClassifier, glorot_uniform
+
+@parametrize_with_checks([NNClassifier()])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=300, centers=3, cluster_std=1.0, random_state=0)
+    return train_test_split(StandardScaler().fit_transform(X), y, random_state=0, stratify=y)
+
+
+def seed_of(random_state):
+    """The ClassifierNN seed that NNClassifier derives from an int random_state."""
+    return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
+
+
+def test_import_scratchnn_does_not_import_scikit_learn():
+    code = "import sys, scratchnn; assert not any(m.startswith('sklearn') for m in sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_nnclassifier_is_exported_lazily():
+    import scratchnn
+
+    assert scratchnn.NNClassifier is NNClassifier
+    assert "NNClassifier" in dir(scratchnn) and "NNClassifier" not in scratchnn.__all__
+    with pytest.raises(AttributeError, match="NotAThing"):
+        scratchnn.NotAThing
+
+
+def test_missing_scikit_learn_names_the_extra():
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "try:\n    from scratchnn import NNClassifier\n"
+            "except ImportError as exc:\n    print(exc)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert "pip install 'scratchnn[sklearn]'" in out
+
+
+# ---------------------------------------------------------------------------- the network
+def test_output_layer_follows_the_target(blobs):
+    X, _, y, _ = blobs
+    binary = NNClassifier(hidden_layer_sizes=(8,), max_epochs=2).fit(X, y == 0)
+    multiclass = NNClassifier(hidden_layer_sizes=(8, 4), max_epochs=2).fit(X, y)
+    multilabel = NNClassifier(hidden_layer_sizes=(), max_epochs=2).fit(X, np.eye(3)[y][:, :2])
+    assert binary.network_.layer_dims == [2, 8, 1]
+    assert binary.network_.activations == ["relu", "sigmoid"]
+    assert multiclass.network_.layer_dims == [2, 8, 4, 3]
+    assert multiclass.network_.activations == ["relu", "relu", "softmax"]
+    assert multilabel.network_.layer_dims == [2, 2]
+    assert multilabel.network_.activations == ["sigmoid"]
+
+
+def test_training_is_the_engines_train_bit_for_bit(blobs):
+    X, _, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(16,), batch_size=32, max_epochs=7, n_iter_no_change=99,
+                       random_state=3, learning_rate=0.01, l2=0.01, dropout=0.1, batch_norm=True)
+    clf.fit(X, y)
+    engine = ClassifierNN([2, 16, 3], ["relu", "softmax"], batch_norm=True, seed=seed_of(3))
+    glorot_uniform(engine, "relu")  # the initialization of scikit-learn's MLPClassifier
+    _, costs = engine.train(X.T, y.reshape(1, -1), loss="SparseCategoricalCrossEntropy",
+                            num_epochs=7, learning_rate=0.01, batch_size=32, lambd=0.01,
+                            keep_prob=[1.0, 0.9], print_cost=False, optimizer="adam")
+    assert clf.loss_curve_ == costs and clf.n_iter_ == 7
+    np.testing.assert_array_equal(clf.network_._theta, engine._theta)
+    assert engine.optimizer.t == clf.network_.optimizer.t == 7 * 8  # ceil(225 / 32) steps/epoch
+
+
+@pytest.mark.parametrize("dropout, keep_prob", [
+    (0.0, None), (0.25, [1.0, 0.75, 0.75]), ([0.0, 0.5], [1.0, 1.0, 0.5]), ([0.0, 0.0], None),
+])
+def test_dropout_is_a_drop_rate_per_hidden_layer(dropout, keep_prob):
+    settings = NNClassifier(hidden_layer_sizes=(4, 4), dropout=dropout)._check_hyperparameters()
+    assert settings["keep_prob"] == keep_prob
+
+
+@pytest.mark.parametrize("params, error", [
+    ({"hidden_layer_sizes": (4, 0)}, ValueError),
+    ({"hidden_layer_sizes": "4"}, ValueError),
+    ({"activation": "swish"}, ValueError),
+    ({"optimizer": "sgd"}, ValueError),
+    ({"learning_rate": 0}, ValueError),
+    ({"batch_size": 0}, ValueError),
+    ({"batch_size": "big"}, ValueError),
+    ({"max_epochs": 0}, ValueError),
+    ({"l2": -1.0}, ValueError),
+    ({"dropout": 1.0}, ValueError),
+    ({"dropout": [0.1, 0.2]}, ValueError),
+    ({"validation_fraction": 1.0}, ValueError),
+    ({"n_iter_no_change": 0}, ValueError),
+    ({"tol": -1e-3}, ValueError),
+    ({"class_weight": "even"}, ValueError),
+    ({"batch_norm": 1}, TypeError),
+    ({"learning_rate": "fast"}, TypeError),
+])
+def test_bad_hyperparameters_are_refused_at_fit(blobs, params, error):
+    X, _, y, _ = blobs
+    clf = NNClassifier(**params)  # __init__ only stores them
+    with pytest.raises(error, match=next(iter(params))):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("activation, factor", [("logistic", 2.0), ("tanh", 6.0)])
+def test_activation_aliases_and_initialization(activation, factor):
+    X, y = make_blobs(n_samples=2000, n_features=300, centers=3, random_state=0)
+    clf = NNClassifier(hidden_layer_sizes=(200,), activation=activation, max_epochs=1,
+                       learning_rate=1e-9).fit(X, y)  # a step too small to move the weights
+    network = clf.network_
+    expected = "sigmoid" if activation == "logistic" else activation
+    assert network.activations == [expected, "softmax"]
+    for name, fan in [("W1", 500), ("b1", 500), ("W2", 203), ("b2", 203)]:
+        bound = np.sqrt(factor / fan)
+        values = network.parameters[name]
+        assert np.abs(values).max() <= bound + 1e-6
+        if values.size > 500:  # uniform on [-bound, bound]: standard deviation bound / sqrt(3)
+            assert np.std(values) == pytest.approx(bound / np.sqrt(3), rel=0.05)
+
+
+# ---------------------------------------------------------------------------- labels and data
+@pytest.mark.parametrize("labels", [
+    np.array(["cat", "dog", "emu"]), np.array([-1, 7, 30]), np.array([1.0, 2.0, 4.0]),
+])
+def test_labels_come_back_as_given(blobs, labels):
+    X, X_test, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_epochs=30, random_state=0)
+    clf.fit(X, labels[y])
+    np.testing.assert_array_equal(clf.classes_, labels)
+    predicted = clf.predict(X_test)
+    assert predicted.dtype == labels.dtype and set(predicted) <= set(labels)
+    proba = clf.predict_proba(X_test)
+    np.testing.assert_array_equal(predicted, labels[proba.argmax(axis=1)])
+
+
+def test_boolean_labels_and_a_single_sigmoid(blobs):
+    X, X_test, y, y_test = blobs
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_epochs=50, learning_rate=0.01,
+                       random_state=0).fit(X, y == 2)
+    np.testing.assert_array_equal(clf.classes_, [False, True])
+    assert clf.predict(X_test).dtype == bool
+    proba = clf.predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    p1 = clf.network_.predict_proba(X_test.T)[0]
+    np.testing.assert_array_equal(proba[:, 1], p1)
+    assert clf.score(X_test, y_test == 2) > 0.9
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(clf.predict_log_proba(X_test), np.log(proba))
+
+
+def test_multilabel_indicator_targets(blobs):
+    X, X_test, y, y_test = blobs
+    Y = np.column_stack([y == 0, y != 1, X[:, 0] > 0]).astype(np.int64)
+    clf = NNClassifier(hidden_layer_sizes=(16,), max_epochs=150, learning_rate=0.01,
+                       random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    predicted = clf.predict(X_test)
+    Y_test = np.column_stack([y_test == 0, y_test != 1, X_test[:, 0] > 0]).astype(np.int64)
+    assert predicted.shape == Y_test.shape and predicted.dtype == Y_test.dtype
+    assert np.mean(predicted == Y_test) > 0.9
+    assert clf.predict_proba(X_test).shape == (len(X_test), 3)
+
+
+def test_one_class_and_multioutput_targets_are_refused(blobs):
+    X, _, y, _ = blobs
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        NNClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="multiclass-multioutput"):
+        NNClassifier().fit(X, np.column_stack([y, y]))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        NNClassifier().fit(X, X[:, 0])
+
+
+def test_pandas_dataframe_keeps_feature_names(blobs):
+    pd = pytest.importorskip("pandas")
+    X, X_test, y, _ = blobs
+    frame = pd.DataFrame(X, columns=["width", "height"])
+    clf = NNClassifier(hidden_layer_sizes=(4,), max_epochs=2).fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(clf.feature_names_in_, ["width", "height"])
+    assert clf.predict(pd.DataFrame(X_test, columns=["width", "height"])).shape == (len(X_test),)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X_test)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(pd.DataFrame(X_test, columns=["height", "width"]))
+
+
+def test_float32_data_trains_in_float32(blobs):
+    X, X_test, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(4,), max_epochs=2).fit(X.astype(np.float32), y)
+    assert clf.network_.compute_dtype == np.float32
+    assert clf.predict_proba(X_test).dtype == np.float32
+
+
+# ---------------------------------------------------------------------------- scikit-learn tools
+def test_pipeline_grid_search_and_cross_validation():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), NNClassifier(max_epochs=60, learning_rate=0.01,
+                                                        random_state=0))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.mean() > 0.85
+    search = GridSearchCV(pipe, {"nnclassifier__hidden_layer_sizes": [(4,), (16,)],
+                                 "nnclassifier__l2": [0.0, 0.1]}, cv=3)
+    search.fit(X, y)
+    assert search.best_score_ > 0.85
+    assert search.best_estimator_[-1].network_.layer_dims[1] in (4, 16)
+
+
+# ---------------------------------------------------------------------------- reproducibility
+def test_int_random_state_is_deterministic_and_global_state_untouched(blobs):
+    X, X_test, y, _ = blobs
+    before = np.random.get_state()[1].copy()
+    params = dict(hidden_layer_sizes=(8,), max_epochs=5, dropout=0.2, early_stopping=True)
+    a = NNClassifier(random_state=7, **params).fit(X, y)
+    b = NNClassifier(random_state=7, **params).fit(X, y)
+    NNClassifier(random_state=None, **params).fit(X, y)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    assert a.loss_curve_ == b.loss_curve_ and a.validation_scores_ == b.validation_scores_
+    np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+    c = NNClassifier(random_state=8, **params).fit(X, y)
+    assert c.loss_curve_ != a.loss_curve_
+
+
+# ---------------------------------------------------------------------------- early stopping
+def test_early_stopping_on_validation_data_restores_the_best_weights():
+    X, y = make_classification(n_samples=400, n_features=20, n_informative=4, flip_y=0.2,
+                               random_state=0)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, random_state=0)
+    clf = NNClassifier(hidden_layer_sizes=(64, 64), learning_rate=0.01, batch_size=20,
+                       early_stopping=True, n_iter_no_change=5, random_state=0)
+    clf.fit(X_train, y_train, validation_data=(X_val, y_val))
+    assert clf.n_iter_ < 200  # it overfits quickly, so it stopped
+    assert len(clf.validation_scores_) == len(clf.loss_curve_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    best = int(np.argmax(clf.validation_scores_))
+    assert clf.n_iter_ - 1 - best >= 5  # the patience ran out after the best epoch
+    assert clf.score(X_val, y_val) == clf.best_validation_score_  # its weights are back
+
+
+def test_validation_data_without_early_stopping_is_only_recorded(blobs):
+    X, X_val, y, y_val = blobs
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_epochs=12, n_iter_no_change=99,
+                       random_state=0).fit(X, y, validation_data=(X_val, y_val))
+    assert clf.n_iter_ == 12 and len(clf.validation_scores_) == 12
+    assert clf.score(X_val, y_val) == clf.validation_scores_[-1]  # last, not best, weights
+
+
+def test_early_stopping_holds_out_a_fraction_and_stops(blobs):
+    X, _, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, early_stopping=True,
+                       validation_fraction=0.2, n_iter_no_change=3, random_state=0).fit(X, y)
+    assert clf.n_iter_ < 200 and len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ > 0.8
+    with pytest.raises(ValueError, match="validation set is too small"):
+        NNClassifier(early_stopping=True, validation_fraction=0.01).fit(X[:60], y[:60])
+
+
+def test_without_early_stopping_a_flat_training_loss_stops_training(blobs):
+    X, _, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, tol=0.05,
+                       n_iter_no_change=2, random_state=0).fit(X, y)
+    assert clf.n_iter_ < 200 and clf.validation_scores_ is None
+    losses, n = clf.loss_curve_, clf.n_iter_
+    for k in (n - 2, n - 1):  # neither of the last 2 epochs beat the best before it by > tol
+        assert losses[k] >= min(losses[:k]) - 0.05
+    assert losses[n - 3] < min(losses[:n - 3]) - 0.05  # but the one before them did
+
+
+def test_validation_data_is_checked(blobs):
+    X, X_val, y, y_val = blobs
+    clf = NNClassifier(max_epochs=1)
+    with pytest.raises(ValueError, match="tuple"):
+        clf.fit(X, y, validation_data=X_val)
+    with pytest.raises(ValueError, match="features"):
+        clf.fit(X, y, validation_data=(X_val[:, :1], y_val))
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.fit(X, y, validation_data=(X_val, y_val + 10))
+
+
+# ---------------------------------------------------------------------------- weights
+def test_class_weight_balanced_favours_the_rare_class():
+    X, y = make_classification(n_samples=600, n_features=5, weights=[0.9, 0.1], flip_y=0.05,
+                               class_sep=0.5, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), max_epochs=100, learning_rate=0.01, random_state=0)
+    plain = NNClassifier(**params).fit(X, y)
+    balanced = NNClassifier(class_weight="balanced", **params).fit(X, y)
+    as_dict = NNClassifier(class_weight={0: 1.0, 1: 9.0}, **params).fit(X, y)
+    recall = {name: np.mean(clf.predict(X)[y == 1] == 1)
+              for name, clf in [("plain", plain), ("balanced", balanced), ("dict", as_dict)]}
+    assert recall["balanced"] > recall["plain"] + 0.2
+    assert recall["dict"] > recall["plain"] + 0.2
+
+
+def test_sample_weight_is_class_weight_when_equal(blobs):
+    X, _, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8,), max_epochs=5, batch_size=50, random_state=0)
+    by_class = NNClassifier(class_weight={0: 1.0, 1: 2.0, 2: 4.0}, **params).fit(X, y)
+    by_sample = NNClassifier(**params).fit(X, y, sample_weight=np.array([1.0, 2.0, 4.0])[y])
+    np.testing.assert_allclose(by_class.loss_curve_, by_sample.loss_curve_, rtol=1e-12)
+    # rescaled to average 1: the same loss as weights 10x larger
+    heavier = NNClassifier(**params).fit(X, y, sample_weight=np.array([10.0, 20.0, 40.0])[y])
+    np.testing.assert_allclose(heavier.loss_curve_, by_sample.loss_curve_, rtol=1e-12)
+
+
+def test_sample_weights_are_checked_and_not_modified(blobs):
+    X, _, y, _ = blobs
+    weights = np.ones(len(y))
+    NNClassifier(max_epochs=1).fit(X, y, sample_weight=weights)
+    assert np.all(weights == 1.0)
+    with pytest.raises(ValueError, match="(?i)negative"):
+        NNClassifier(max_epochs=1).fit(X, y, sample_weight=-weights)
+    with pytest.raises(ValueError, match="one class"):
+        NNClassifier(max_epochs=1).fit(X, y, sample_weight=(y == 1).astype(float))
+
+
+# ------------------------------------------------------------------------ partial_fit, warm_start
+def test_partial_fit_continues_the_optimizer_like_one_long_run(blobs):
+    X, _, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8,), batch_size=40, n_iter_no_change=99, random_state=0)
+    long_run = NNClassifier(max_epochs=6, **params).fit(X, y)
+    streamed = NNClassifier(**params)
+    for _ in range(6):
+        streamed.partial_fit(X, y, classes=[0, 1, 2])
+    assert streamed.n_iter_ == 6 and streamed.loss_curve_ == long_run.loss_curve_
+    assert streamed.validation_scores_ is None and streamed.best_validation_score_ is None
+    assert streamed.network_.optimizer.t == long_run.network_.optimizer.t == 6 * 6
+    np.testing.assert_array_equal(streamed.network_._theta, long_run.network_._theta)
+
+
+def test_partial_fit_classes(blobs):
+    X, _, y, _ = blobs
+    with pytest.raises(ValueError, match="classes must be passed"):
+        NNClassifier().partial_fit(X, y)
+    clf = NNClassifier(max_epochs=1).partial_fit(X[y < 2], y[y < 2], classes=["a", 0, 1, 2][1:])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.network_.n_outputs == 3  # a class absent from the first chunk still has a unit
+    with pytest.raises(ValueError, match="not the same"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X, y + 1)
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :1], y)
+    with pytest.raises(ValueError, match="early_stopping"):
+        NNClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="balanced"):
+        NNClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_warm_start_continues_like_one_long_run(blobs):
+    X, _, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8,), n_iter_no_change=99, random_state=0)
+    long_run = NNClassifier(max_epochs=10, **params).fit(X, y)
+    warm = NNClassifier(max_epochs=4, warm_start=True, **params).fit(X, y)
+    warm.set_params(max_epochs=6).fit(X, y)
+    assert warm.n_iter_ == 10 and warm.loss_curve_ == long_run.loss_curve_
+    np.testing.assert_array_equal(warm.network_._theta, long_run.network_._theta)
+    cold = NNClassifier(max_epochs=4, **params).fit(X, y)
+    first = cold.network_
+    cold.fit(X, y)
+    assert cold.network_ is not first and cold.n_iter_ == 4
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        warm.set_params(hidden_layer_sizes=(9,)).fit(X, y)
+
+
+def test_pickled_estimator_keeps_training(blobs):
+    X, _, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8,), random_state=0)
+    reference = NNClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    for restored in (pickle.loads(pickle.dumps(reference)), copy.deepcopy(reference)):
+        restored.partial_fit(X, y)
+        assert restored.loss_curve_[1] < restored.loss_curve_[0]
+    reference.partial_fit(X, y)
+    assert restored.loss_curve_ == reference.loss_curve_
+    np.testing.assert_array_equal(restored.network_._theta, reference.network_._theta)
+
+
+def test_clone_gives_an_unfitted_copy(blobs):
+    X, _, y, _ = blobs
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1).fit(X, y)
+    twin = clone(clf)
+    assert twin.get_params() == clf.get_params() and not hasattr(twin, "network_")
+
+
+def test_verbose_prints_each_epoch(blobs, capsys):
+    X, X_val, y, y_val = blobs
+    NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, verbose=True).fit(
+        X, y, validation_data=(X_val, y_val))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Epoch 2, loss = ")
+    assert "validation score" in lines[1]
+
+
+# ---------------------------------------------------------------------------- memory-mapped X
+def write_memmap(path, n, n_features, seed=0):
+    """A (n, n_features) float64 .npy file, two Gaussian blobs, written in chunks; returns y."""
+    X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, n_features))
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    for start in range(0, n, 10_000):
+        stop = min(start + 10_000, n)
+        X[start:stop] = rng.standard_normal((stop - start, n_features)) + y[start:stop, None]
+    X.flush()
+    del X
+    return y
+
+
+def test_memmap_is_streamed_in_blocks_without_loading_it(tmp_path, monkeypatch):
+    n, n_features = 100_000, 64  # a 51 MB file
+    y = write_memmap(tmp_path / "X.npy", n, n_features)
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 2**20)  # blocks of 2,000 rows
+    clf = NNClassifier(hidden_layer_sizes=(16,), max_epochs=2, early_stopping=True,
+                       random_state=0)
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # What remains is per-example bookkeeping (labels, the stratified split: O(n), not O(n x d))
+    assert peak < X.nbytes / 4, f"peak {peak / 2**20:.1f} MiB for a {X.nbytes / 2**20:.0f} MiB X"
+    assert clf.n_iter_ == 2 and clf.best_validation_score_ > 0.95
+    X_test, y_test = np.asarray(X[:5000]), y[:5000]
+    assert clf.score(X_test, y_test) > 0.95
+
+
+def test_memmap_in_one_block_trains_exactly_like_an_array(tmp_path):
+    y = write_memmap(tmp_path / "X.npy", 3000, 5)
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    params = dict(hidden_layer_sizes=(8,), max_epochs=3, early_stopping=True, random_state=0)
+    mapped = NNClassifier(**params).fit(X, y)
+    in_memory = NNClassifier(**params).fit(np.array(X), y)
+    assert mapped.loss_curve_ == in_memory.loss_curve_
+    assert mapped.validation_scores_ == in_memory.validation_scores_
+    np.testing.assert_array_equal(mapped.network_._theta, in_memory.network_._theta)
+
+
+def test_memmap_blocks_keep_whole_mini_batches(tmp_path, monkeypatch):
+    y = write_memmap(tmp_path / "X.npy", 3000, 5)
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 5 * 8 * 450)  # 450 rows -> 400
+    clf = NNClassifier(hidden_layer_sizes=(8,), batch_size=100, max_epochs=2, learning_rate=0.01,
+                       random_state=0)
+    clf.fit(X, y, sample_weight=np.ones(len(y)))
+    assert clf.network_.optimizer.t == 2 * 30  # 3000 / 100 steps per epoch: no partial batches
+    assert clf.score(np.asarray(X), y) > 0.8
+
+
+# ------------------------------------------------------------------------ benchmarks/accuracy.py
+def test_accuracy_benchmark_prints_its_table():
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.accuracy", "--seeds", "2", "--epochs", "3",
+         "--datasets", "iris", "wine"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "| classifier | iris | wine | fit time (s) |" in lines
+    rows = [line for line in lines if line.startswith(("| NNClassifier", "| MLPClassifier"))]
+    assert len(rows) == 6 and all(row.count("±") == 2 for row in rows[:-1])
+    assert rows[0].startswith("| MLPClassifier (scikit-learn) | ")
+    assert rows[-1].startswith("| NNClassifier − MLPClassifier, paired")
