@@ -183,3 +183,13 @@ def test_label_encoder_errors():
         encoder.inverse_transform(np.array([2]))
     with pytest.raises(TypeError, match="integers"):
         encoder.inverse_transform(np.array([0.5]))
+
+
+def test_standardizer_handles_values_near_the_float_range():
+    X = np.array([[0.0, 1e154], [0.0, -1e154], [1.0, 1e308], [2.0, 0.0]])
+    with np.errstate(all="raise"):  # nothing may overflow
+        fitted = Standardizer().fit(X)
+    assert np.all(np.isfinite(fitted.mean_)) and np.all(np.isfinite(fitted.scale_))
+    np.testing.assert_allclose(fitted.mean_, X.mean(axis=0, dtype=np.longdouble), rtol=1e-12)
+    with pytest.raises(ValueError, match="too large to standardize"):
+        fitted.transform(np.array([[0.0, -1.7e308]]))

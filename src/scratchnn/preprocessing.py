@@ -226,8 +226,14 @@ class Standardizer:
             ``self``.
         """
         X = _check_matrix(X, "X")
-        self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        # Divide each column by its largest magnitude first: values near the float range would
+        # overflow the sums and squares of mean and std, and the division changes neither
+        # statistic beyond rounding.
+        peak = np.abs(X).max(axis=0)
+        peak[peak == 0] = 1.0
+        unit = X / peak
+        self.mean_ = unit.mean(axis=0) * peak
+        scale = unit.std(axis=0) * peak
         # Tiny relative to the feature's magnitude counts as constant: such a sigma is roundoff,
         # and dividing by it would blow roundoff up to order one.
         constant = scale <= 1e-12 * np.maximum(np.abs(self.mean_), 1.0)
@@ -266,7 +272,12 @@ class Standardizer:
         if not hasattr(self, "mean_"):
             raise ValueError("this Standardizer is not fitted yet: call fit(X) first")
         X = _check_matrix(X, "X", self.mean_.size)
-        return (X - self.mean_) / self.scale_
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, as bad input
+            standardized = (X - self.mean_) / self.scale_
+        if not np.all(np.isfinite(standardized)):
+            raise ValueError("X holds values too large to standardize (beyond the float range "
+                             "once centred)")
+        return standardized
 
     def fit_transform(self, X):
         """``fit(X)`` then ``transform(X)``."""

@@ -25,6 +25,7 @@ blocks of rows, so it never has to fit in memory.
 
 import mmap
 import numbers
+import re
 
 import numpy as np
 
@@ -41,6 +42,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -70,6 +72,30 @@ def _is_memory_mapped(X):
             return True
         X = X.base
     return isinstance(X, mmap.mmap)
+
+
+def _naming(exc, name):
+    """``exc`` again, its message prefixed with ``name`` unless it already names it.
+
+    scikit-learn's checks say what is wrong ("could not convert string to float") but not always
+    which argument it is; our errors always name it.
+    """
+    message = str(exc)
+    if re.search(rf"\b{re.escape(name)}\b", message):
+        return exc
+    return type(exc)(f"{name}: {message}")
+
+
+def _validate(estimator, X, y="no_validation", **kwargs):
+    """``validate_data`` whose errors name ``X`` or ``y``: X is checked on its own first."""
+    try:
+        check_array(X, dtype=kwargs.get("dtype", "numeric"), input_name="X")
+    except (TypeError, ValueError) as exc:
+        raise _naming(exc, "X") from exc
+    try:
+        return validate_data(estimator, X, y, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise _naming(exc, "X" if isinstance(y, str) and y == "no_validation" else "y") from exc
 
 
 def _rows_in(index, start, stop):
@@ -307,7 +333,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         For multilabel targets, the probability of each label (columns need not sum to 1).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = _validate(self, X, reset=False, dtype=(np.float64, np.float32))
         A = self.network_.predict_proba(X.T).T  # (n_samples, n_outputs)
         if self._target == "binary":
             A = np.column_stack([1.0 - A[:, 0], A[:, 0]])
@@ -516,8 +542,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         mapped = _is_memory_mapped(X)
         # A memory-mapped X is validated where it lies (dtype=None: no converted copy); its
         # blocks are converted one at a time during training.
-        X, y = validate_data(self, X, y, reset=first, multi_output=True,
-                             dtype=None if mapped else (np.float64, np.float32))
+        X, y = _validate(self, X, y, reset=first, multi_output=True,
+                         dtype=None if mapped else (np.float64, np.float32))
         if X.dtype.kind not in "biuf":
             raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
         Y, index = self._encode_targets(y, first, incremental, classes)
@@ -572,7 +598,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a tuple (X_val, y_val)")
         X_val, y_val = validation_data
-        X_val = validate_data(self, X_val, reset=False, dtype=(np.float64, np.float32))
+        X_val = _validate(self, X_val, reset=False, dtype=(np.float64, np.float32))
         y_val = np.asarray(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val)

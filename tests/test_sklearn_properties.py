@@ -1,0 +1,129 @@
+"""NNClassifier on generated inputs: a correct fit and prediction, or an error naming the input.
+
+As in test_properties.py: any dtype, shape, NaN/inf, empty arrays, mismatched sizes, labels of
+any kind, and out-of-range hyperparameters; ``ValueError``/``TypeError`` whose message names the
+argument at fault, or a correct result, and nothing else (no NumPy internals, no NaN output, no
+RuntimeWarning).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+pytest.importorskip("sklearn")
+from scratchnn.sklearn import NNClassifier  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+NASTY = st.one_of(st.none(), st.text(max_size=2), st.floats(allow_nan=True), st.integers(-3, 0),
+                  st.booleans(), st.lists(st.integers(-1, 3), max_size=2))
+
+
+def mostly(valid, invalid, one_in=10):
+    return st.integers(0, one_in - 1).flatmap(lambda i: invalid if i == 0 else valid)
+
+
+def any_array(max_dims=3):
+    shapes = hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=5)
+    dtypes = st.sampled_from([np.bool_, np.int8, np.int64, np.float16, np.float32, np.float64,
+                              np.complex128])
+    return st.one_of(dtypes.flatmap(lambda dt: hnp.arrays(dt, shapes)),
+                     hnp.arrays(hnp.unicode_string_dtypes(max_len=2), shapes))
+
+
+@st.composite
+def data(draw):
+    n = draw(st.integers(2, 12))
+    d = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    kind = draw(st.sampled_from(["int", "str", "bool", "float", "multilabel"]))
+    n_classes = draw(st.integers(2, 3))
+    codes = np.arange(n) % n_classes  # every class present
+    rng.shuffle(codes)
+    y = {"int": codes * 7 - 3, "str": np.array(["ant", "bee", "cat"])[codes],
+         "bool": codes % 2 == 0, "float": codes * 0.5,
+         "multilabel": np.stack([codes % 2, (codes + 1) % 2], axis=1)}[kind]
+    return draw(mostly(st.just((X, y)),
+                       st.one_of(st.tuples(any_array(), st.just(y)),
+                                 st.tuples(st.just(X), any_array()),
+                                 st.tuples(any_array(), any_array())), one_in=3))
+
+
+PARAMS = st.fixed_dictionaries({
+    "hidden_layer_sizes": mostly(st.sampled_from([(4,), (3, 2), ()]),
+                                 st.one_of(st.just((0,)), st.just((-1,)), NASTY)),
+    "activation": mostly(st.sampled_from(["relu", "tanh", "logistic"]), st.just("swish")),
+    "optimizer": mostly(st.sampled_from(["adam", "gd", "momentum", "rmsprop"]), NASTY),
+    "learning_rate": mostly(st.sampled_from([0.01, 0.1]), NASTY),
+    "batch_size": mostly(st.sampled_from(["auto", 2, 5]), NASTY),
+    "max_epochs": mostly(st.integers(1, 2), NASTY),
+    "l2": mostly(st.sampled_from([0.0, 0.1]), NASTY),
+    "dropout": mostly(st.sampled_from([0.0, 0.2]), st.one_of(st.just(1.0), NASTY)),
+    "batch_norm": mostly(st.booleans(), NASTY),
+    "early_stopping": st.just(False),
+    "class_weight": mostly(st.sampled_from([None, "balanced"]), st.just("heavy")),
+    "random_state": mostly(st.sampled_from([None, 0, 3]), st.just("seed")),
+})
+
+NAMES = ["X", "y", "hidden_layer_sizes", "activation", "optimizer", "learning_rate",
+         "batch_size", "max_epochs", "l2", "dropout", "batch_norm", "class_weight",
+         "random_state", "classes", "sample_weight"]
+
+
+def assert_names(exc, names=NAMES):
+    event(f"rejected with {type(exc).__name__}")
+    message = str(exc)
+    assert any(name in message for name in names), f"{type(exc).__name__}: {message!r}"
+
+
+def check_fitted(clf, X):
+    proba = clf.predict_proba(X)
+    assert np.all(np.isfinite(proba)) and np.all((proba >= 0) & (proba <= 1))
+    labels = clf.predict(X)
+    assert len(labels) == len(X)
+    if np.ndim(labels) == 1:
+        assert set(labels.tolist()) <= set(clf.classes_.tolist())
+
+
+@SETTINGS
+@given(xy=data(), params=PARAMS)
+def test_fit_and_predict(xy, params):
+    X, y = xy
+    clf = NNClassifier(**params)
+    try:
+        clf.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc)
+        return
+    event("fitted")
+    check_fitted(clf, np.asarray(X))
+
+
+@SETTINGS
+@given(xy=data(), params=PARAMS, X_new=mostly(st.none(), any_array(), one_in=2))
+def test_partial_fit_and_predict(xy, params, X_new):
+    X, y = xy
+    clf = NNClassifier(**{**params, "class_weight": None})
+    try:
+        y_arr = np.asarray(y)
+        classes = np.unique(y_arr) if y_arr.ndim == 1 and y_arr.size else None
+        clf.partial_fit(X, y, classes=classes)
+        clf.partial_fit(X, y)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc)
+        return
+    event("partially fitted")
+    if X_new is None:
+        check_fitted(clf, np.asarray(X))
+        return
+    try:
+        clf.predict(X_new)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc)
+        return
+    event("predicted on new data")
+    check_fitted(clf, X_new)
