@@ -100,6 +100,8 @@ def test_cost_does_not_mutate_inputs():
 
 def test_registry_alias_and_errors():
     assert losses.get("SpareCategoricalCrossEntropy") is SCCE  # the seed's spelling
+    assert losses.get("binarycrossentropy") is BCE  # names are case-insensitive, as elsewhere
+    assert losses.get(BCE) is BCE
     with pytest.raises(ValueError, match="unknown loss 'MSE'.*BinaryCrossEntropy"):
         losses.get("MSE")
     with pytest.raises(TypeError, match="loss must be a string"):

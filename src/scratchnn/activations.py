@@ -22,6 +22,8 @@ Look an activation up by name with :func:`get`; :data:`ACTIVATIONS` lists the re
 
 import numpy as np
 
+from .validation import lookup
+
 __all__ = ["ACTIVATIONS", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "get"]
 
 
@@ -196,27 +198,6 @@ OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
 def get(identifier):
-    """Return the activation class registered under ``identifier``.
-
-    Parameters
-    ----------
-    identifier : str or activation class
-        A name from :data:`ACTIVATIONS` (case-insensitive), or an activation class itself.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For anything that is neither a string nor a registered activation.
-    """
-    if isinstance(identifier, type) and identifier in ACTIVATIONS.values():
-        return identifier
-    if not isinstance(identifier, str):
-        raise TypeError(f"activation must be a string, got {type(identifier).__name__}")
-    try:
-        return ACTIVATIONS[identifier.lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {identifier!r}; expected one of {sorted(ACTIVATIONS)}"
-        ) from None
+    """Return the activation class registered under ``identifier`` (a name, case-insensitive, or
+    the class itself); see :func:`scratchnn.validation.lookup` for the errors."""
+    return lookup(ACTIVATIONS, identifier, "activation")

@@ -19,6 +19,8 @@ Notes
 
 import numpy as np
 
+from .validation import lookup
+
 __all__ = ["INITIALIZERS", "get"]
 
 
@@ -42,22 +44,6 @@ INITIALIZERS = {"random": random, "he": he, "xavier": xavier}
 
 
 def get(identifier):
-    """Return the initializer function registered under ``identifier``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For a non-string.
-    """
-    if not isinstance(identifier, str):
-        raise TypeError(
-            f"initialization_method must be a string, got {type(identifier).__name__}"
-        )
-    try:
-        return INITIALIZERS[identifier.lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown initialization_method {identifier!r}; expected one of {sorted(INITIALIZERS)}"
-        ) from None
+    """Return the initializer registered under ``identifier`` (a name, case-insensitive, or the
+    function itself); see :func:`scratchnn.validation.lookup` for the errors."""
+    return lookup(INITIALIZERS, identifier, "initialization_method")

@@ -37,6 +37,8 @@ losses need a softmax output (:attr:`output_activation`).
 
 import numpy as np
 
+from .validation import lookup
+
 __all__ = ["LOSSES", "get"]
 
 
@@ -234,20 +236,6 @@ _ALIASES = {
 
 
 def get(identifier):
-    """Return the loss class registered under ``identifier`` (a name or alias, or the class itself).
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For anything that is neither a string nor a registered loss.
-    """
-    if isinstance(identifier, type) and identifier in LOSSES.values():
-        return identifier
-    if not isinstance(identifier, str):
-        raise TypeError(f"loss must be a string, got {type(identifier).__name__}")
-    loss = LOSSES.get(identifier) or _ALIASES.get(identifier)
-    if loss is None:
-        raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(LOSSES)}")
-    return loss
+    """Return the loss class registered under ``identifier`` (a name or alias, case-insensitive,
+    or the class itself); see :func:`scratchnn.validation.lookup` for the errors."""
+    return lookup(LOSSES, identifier, "loss", aliases=_ALIASES)

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .validation import lookup
+
 __all__ = ["OPTIMIZERS", "get", "GradientDescent", "Momentum", "RMSprop", "Adam"]
 
 
@@ -214,20 +216,6 @@ OPTIMIZERS = {cls.name: cls for cls in (GradientDescent, Momentum, RMSprop, Adam
 
 
 def get(identifier):
-    """Return the optimizer class registered under ``identifier`` (case-insensitive).
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For a non-string.
-    """
-    if not isinstance(identifier, str):
-        raise TypeError(f"optimizer must be a string, got {type(identifier).__name__}")
-    try:
-        return OPTIMIZERS[identifier.lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown optimizer {identifier!r}; expected one of {sorted(OPTIMIZERS)}"
-        ) from None
+    """Return the optimizer class registered under ``identifier`` (a name, case-insensitive, or
+    the class itself); see :func:`scratchnn.validation.lookup` for the errors."""
+    return lookup(OPTIMIZERS, identifier, "optimizer")

@@ -16,6 +16,7 @@ __all__ = [
     "check_X",
     "check_keep_prob",
     "check_sample_weight",
+    "lookup",
     "resolve_dtype",
 ]
 
@@ -159,3 +160,37 @@ def check_sample_weight(sample_weight, m, dtype):
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
         raise ValueError("sample_weight must be finite and non-negative, and not all zero")
     return weights.astype(dtype).reshape(1, -1)
+
+
+def lookup(registry, identifier, what, aliases=None):
+    """Resolve a name from one of the registries (activations, losses, initializers, optimizers).
+
+    Parameters
+    ----------
+    registry : dict of str to object
+        The registered objects by name.
+    identifier : str or object
+        A registered name or alias (case-insensitive), or a registered object itself.
+    what : str
+        The argument's name, for the error messages.
+    aliases : dict of str to object, optional
+        Extra accepted names (not listed in the error message).
+
+    Raises
+    ------
+    TypeError
+        For anything that is neither a string nor a registered object.
+    ValueError
+        For an unknown name, listing the valid ones.
+    """
+    if any(identifier is value for value in registry.values()):
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"{what} must be a string, got {type(identifier).__name__}")
+    names = {name.lower(): value for name, value in {**registry, **(aliases or {})}.items()}
+    try:
+        return names[identifier.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown {what} {identifier!r}; expected one of {sorted(registry)}"
+        ) from None
