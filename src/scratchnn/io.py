@@ -27,11 +27,15 @@ the arrays before building the model; any mismatch raises ``ValueError``.
 """
 
 import json
+import math
 import os
 import re
 import tempfile
+import zipfile
 
 import numpy as np
+
+from .parameters import parameter_shapes
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save", "load", "load_with_metadata"]
 
@@ -175,6 +179,24 @@ def _read_header(path, files):
     return header
 
 
+def _check_size(path, header, files):
+    """Refuse a header whose network is not the size of the stored ``theta``.
+
+    Checked before the network is built: a header may not make ``load`` allocate more memory
+    than the parameters actually in the file.
+    """
+    dims = header.get("layer_dims")
+    if not (isinstance(dims, list) and len(dims) >= 2 and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in dims)):
+        raise _invalid(path, "the header's layer_dims are not a list of positive integers")
+    theta = files.get("theta")
+    expected = sum(math.prod(shape) for shape in
+                   parameter_shapes(dims, header.get("batch_norm") is True).values())
+    if theta is None or theta.size != expected:
+        raise _invalid(path, f"the header's layers need {expected} parameters, the file holds "
+                             f"{'none' if theta is None else theta.size}")
+
+
 def _read_metadata_spec(path, header):
     """Return the header's metadata values and the expected ``{key: (dtype, shape)}`` of arrays."""
     values = header.get("metadata", {})
@@ -266,6 +288,11 @@ def _load(path):
         raise _invalid(path, f"{type(exc).__name__}: {exc}") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):  # a bare .npy array
         raise _invalid(path, "it is not an .npz archive")
+    # save() stores members uncompressed, so no member holds more data than the file itself; a
+    # compressed one could inflate a small file into gigabytes before any check could run.
+    if any(info.compress_type != zipfile.ZIP_STORED for info in npz.zip.infolist()):
+        npz.close()
+        raise _invalid(path, "it has compressed members, which scratchnn never writes")
     try:
         with npz:
             files = {name: npz[name] for name in npz.files}
@@ -276,6 +303,7 @@ def _load(path):
     if not_arrays:
         raise _invalid(path, f"{not_arrays} are not .npy arrays")
     header = _read_header(path, files)
+    _check_size(path, header, files)
     try:
         model = ClassifierNN(header["layer_dims"], header["activations"],
                              header.get("initialization_method", "he"),
