@@ -466,3 +466,16 @@ def test_compressed_members_are_refused(tmp_path):
     np.savez_compressed(path, **arrays)
     with pytest.raises(ValueError, match="compressed members"):
         ClassifierNN.load(path)
+
+
+def test_saved_files_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "model.npz"
+        ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0).save(path)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -30,7 +30,7 @@ import json
 import math
 import os
 import re
-import tempfile
+import secrets
 import zipfile
 
 import numpy as np
@@ -144,7 +144,10 @@ def save(model, path, metadata=None):
     arrays.update(model.bn_state)
     arrays.update({METADATA_PREFIX + key: value for key, value in meta_arrays.items()})
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    # Like mkstemp (a fresh name, O_EXCL), but with mode 0o666 so the umask decides the file's
+    # permissions, as for any file np.savez would write (mkstemp always makes it 0o600).
+    tmp = os.path.join(folder, f".tmp-{secrets.token_hex(8)}.npz")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
