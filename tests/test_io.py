@@ -479,3 +479,17 @@ def test_saved_files_follow_the_umask(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("dtype", [None, "float32"])
+def test_load_keeps_whether_the_dtype_follows_the_data(tmp_path, dtype):
+    rng = np.random.default_rng(0)
+    X64 = rng.standard_normal((2, 20))
+    y = (X64[0] > 0).astype(int).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0, dtype=dtype)
+    nn.train(X64, y, num_epochs=1, print_cost=False)
+    nn.save(tmp_path / "m.npz")
+    loaded = ClassifierNN.load(tmp_path / "m.npz")
+    assert loaded.dtype == nn.dtype and loaded.compute_dtype == nn.compute_dtype
+    loaded.train(X64.astype(np.float32), y, num_epochs=1, print_cost=False)
+    assert loaded.compute_dtype == np.float32  # dtype=None follows the data; float32 stays

@@ -60,6 +60,8 @@ def _header(model):
         "activations": model.activations,
         "batch_norm": model.batch_norm,
         "dtype": model.compute_dtype.name,
+        # Whether the dtype was chosen by the user (dtype=...) or follows the training data.
+        "dtype_fixed": model.dtype is not None,
         "initialization_method": model.initialization_method,
         "parameters": [[name, list(shape)] for name, shape in model._shapes.items()],
     }
@@ -313,6 +315,8 @@ def _load(path):
                              batch_norm=header["batch_norm"], dtype=header["dtype"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _invalid(path, f"the header describes no valid network ({exc})") from None
+    if header.get("dtype_fixed") is False:
+        model.dtype = None  # as saved: the next train call follows its data's dtype again
     expected = [[name, list(shape)] for name, shape in model._shapes.items()]
     if header.get("parameters") != expected:
         raise _invalid(path, "the header's parameter list does not match its layers")
