@@ -441,14 +441,18 @@ def test_model_file_does_not_depend_on_its_name(tmp_path, plain_file):
     assert np.array_equal(ClassifierNN.load(copy).predict_proba(X), nn.predict_proba(X))
 
 
+def saved_arrays(path):
+    """Save a small model to ``path`` and return its arrays, for tests that rewrite the file."""
+    ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0).save(path)
+    with np.load(path) as files:
+        return {name: files[name] for name in files.files}
+
+
 def test_a_header_cannot_make_load_allocate_a_huge_network(tmp_path):
     import json
 
-    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
     path = tmp_path / "bomb.npz"
-    nn.save(path)
-    with np.load(path) as files:
-        arrays = {name: files[name] for name in files.files}
+    arrays = saved_arrays(path)
     header = json.loads(arrays["header"].tobytes())
     header["layer_dims"] = [100000, 100000, 1]  # 10 billion parameters, if it were believed
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
@@ -458,11 +462,8 @@ def test_a_header_cannot_make_load_allocate_a_huge_network(tmp_path):
 
 
 def test_compressed_members_are_refused(tmp_path):
-    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
     path = tmp_path / "model.npz"
-    nn.save(path)
-    with np.load(path) as files:
-        arrays = {name: files[name] for name in files.files}
+    arrays = saved_arrays(path)
     np.savez_compressed(path, **arrays)
     with pytest.raises(ValueError, match="compressed members"):
         ClassifierNN.load(path)

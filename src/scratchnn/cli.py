@@ -25,6 +25,7 @@ import sys
 import numpy as np
 
 from . import __version__
+from .validation import outside_interval
 
 __all__ = ["main", "build_parser", "save_model", "load_model", "CLIModel"]
 
@@ -59,12 +60,8 @@ def _number_type(kind, name, low=None, high=None, low_open=False, high_open=Fals
             ) from None
         if kind is float and not np.isfinite(value):
             raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-        too_low = low is not None and (value <= low if low_open else value < low)
-        too_high = high is not None and (value >= high if high_open else value > high)
-        if too_low or too_high:
-            interval = (("(" if low_open else "[") + ("-inf" if low is None else f"{low:g}") + ", "
-                        + ("inf" if high is None else f"{high:g}")
-                        + (")" if high_open or high is None else "]"))
+        interval = outside_interval(value, low, high, low_open, high_open)
+        if interval:
             raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
         return value
 

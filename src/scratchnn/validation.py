@@ -16,6 +16,7 @@ __all__ = [
     "check_X",
     "check_keep_prob",
     "check_sample_weight",
+    "outside_interval",
     "lookup",
     "resolve_dtype",
 ]
@@ -43,18 +44,23 @@ def check_float(value, name, low=None, high=None, low_open=False, high_open=Fals
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
-    too_low = low is not None and (value <= low if low_open else value < low)
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high:
-        interval = (
-            ("(" if low_open else "[")
-            + ("-inf" if low is None else f"{low:g}")
-            + ", "
-            + ("inf" if high is None else f"{high:g}")
-            + (")" if high_open or high is None else "]")
-        )
+    interval = outside_interval(value, low, high, low_open, high_open)
+    if interval:
         raise ValueError(f"{name} must be in {interval}, got {value:g}")
     return value
+
+
+def outside_interval(value, low=None, high=None, low_open=False, high_open=False):
+    """The interval as text (e.g. ``"[0, 1)"``) if ``value`` lies outside it, else ``""``.
+
+    ``low``/``high`` are the bounds (``None`` for unbounded); ``*_open`` excludes the bound.
+    """
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not (too_low or too_high):
+        return ""
+    return (("(" if low_open else "[") + ("-inf" if low is None else f"{low:g}") + ", "
+            + ("inf" if high is None else f"{high:g}") + (")" if high_open or high is None else "]"))
 
 
 def check_bool(value, name):
