@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
+
+from .fileio import atomic_write
 
 __all__ = ["OPSET", "fold_batch_norm", "to_onnx"]
 
@@ -227,18 +228,6 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
         properties["label_names"] = label_names
     helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
     onnx.checker.check_model(onnx_model, full_check=True)
-    _write_atomically(os.fsdecode(os.fspath(path)), onnx_model.SerializeToString())
+    with atomic_write(os.fsdecode(os.fspath(path)), suffix=".onnx") as f:
+        f.write(onnx_model.SerializeToString())
     return onnx_model
-
-
-def _write_atomically(path, data):
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".onnx", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

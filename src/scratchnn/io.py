@@ -30,11 +30,11 @@ import json
 import math
 import os
 import re
-import secrets
 import zipfile
 
 import numpy as np
 
+from .fileio import atomic_write
 from .parameters import parameter_shapes
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save", "load", "load_with_metadata"]
@@ -145,20 +145,8 @@ def save(model, path, metadata=None):
     arrays = {"header": header, "theta": model._theta}
     arrays.update(model.bn_state)
     arrays.update({METADATA_PREFIX + key: value for key, value in meta_arrays.items()})
-    folder = os.path.dirname(os.path.abspath(path))
-    # Like mkstemp (a fresh name, O_EXCL), but with mode 0o666 so the umask decides the file's
-    # permissions, as for any file np.savez would write (mkstemp always makes it 0o600).
-    tmp = os.path.join(folder, f".tmp-{secrets.token_hex(8)}.npz")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path, suffix=".npz") as f:
+        np.savez(f, **arrays)
 
 
 def _invalid(path, why):
