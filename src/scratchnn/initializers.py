@@ -15,6 +15,11 @@ Notes
 ``xavier``
     :math:`W \sim \mathcal N(0, 1/n_{l-1})` (Glorot-style, fan-in version), suited to tanh and
     sigmoid layers.
+``glorot_uniform``
+    :math:`W \sim \mathcal U(-r, r)`, :math:`r = \sqrt{6 / (n_{l-1} + n_l)}` (Glorot and Bengio,
+    2010): the variance :math:`2/(n_{l-1} + n_l)` averages what the forward and the backward pass
+    each need. scikit-learn's MLPClassifier draws its weights *and biases* this way, with 2 in
+    place of 6 for sigmoid layers; :class:`scratchnn.NNClassifier` does the same.
 """
 
 import numpy as np
@@ -39,7 +44,19 @@ def xavier(W, rng):
     W[...] = rng.standard_normal(W.shape) * np.sqrt(1.0 / W.shape[1])
 
 
-INITIALIZERS = {"random": random, "he": he, "xavier": xavier}
+def glorot_uniform(W, rng, b=None, factor=6.0):
+    r"""Fill ``W`` (and ``b``, if given) in place with uniform samples from :math:`[-r, r]`.
+
+    :math:`r = \sqrt{f / (n_{l-1} + n_l)}` with ``f = factor`` (6 by default; MLPClassifier uses
+    2 for sigmoid layers). ``W`` is drawn first, then ``b`` with the same bound.
+    """
+    bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
+    W[...] = rng.uniform(-bound, bound, W.shape)
+    if b is not None:
+        b[...] = rng.uniform(-bound, bound, b.shape)
+
+
+INITIALIZERS = {"random": random, "he": he, "xavier": xavier, "glorot_uniform": glorot_uniform}
 """All initializers by name."""
 
 

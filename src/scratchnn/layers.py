@@ -9,13 +9,16 @@ Shapes follow the README: one example per column, ``A_prev`` is ``(n_{l-1}, m)``
 inside the ``dZ`` that reaches a layer (see :mod:`scratchnn.losses`), so no layer divides by ``m``.
 
 Optional ``out`` arguments take preallocated result arrays: the training loop passes the same
-arrays at every step instead of allocating new ones (see ``ClassifierNN._workspace``).
+arrays at every step instead of allocating new ones (see :meth:`ClassifierNN.make_workspace`).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
     "BN_EPSILON",
+    "BatchNormCache",
     "BN_MOMENTUM",
     "dense_forward",
     "dense_backward",
@@ -31,6 +34,25 @@ BN_EPSILON = 1e-5
 
 BN_MOMENTUM = 0.9
 """Running statistics follow ``running = 0.9 running + 0.1 batch``."""
+
+
+class BatchNormCache(NamedTuple):
+    r"""What :func:`batchnorm_forward` keeps for the backward pass and the running statistics.
+
+    Attributes
+    ----------
+    Z_hat : ndarray of shape (n_l, m)
+        The normalized net input.
+    inv_std : ndarray of shape (n_l, 1)
+        :math:`1/\sqrt{\sigma^2 + \varepsilon}`.
+    mu, var : ndarray of shape (n_l, 1)
+        The statistics used: the batch's in training, the running ones otherwise.
+    """
+
+    Z_hat: np.ndarray
+    inv_std: np.ndarray
+    mu: np.ndarray
+    var: np.ndarray
 
 
 def dense_forward(A_prev, W, b=None, out=None):
@@ -70,8 +92,8 @@ def batchnorm_forward(Z, gamma, beta, running_mean, running_var, training, out=N
               \tilde Z = \gamma \hat Z + \beta
 
     In training the batch's own mean and (biased) variance are used; otherwise the running
-    estimates. Returns ``(Z_tilde, cache)``, where ``cache`` holds what backward needs
-    (``Z_hat``, ``inv_std``) and the batch statistics (``mu``, ``var``) for
+    estimates. Returns ``(Z_tilde, cache)``, where ``cache`` (a :class:`BatchNormCache`) holds
+    what backward needs (``Z_hat``, ``inv_std``) and the batch statistics (``mu``, ``var``) for
     :func:`update_running_stats`. Running statistics are not touched here, so a forward pass has
     no side effects (gradient checking relies on that). ``out`` and ``Z_hat`` optionally receive
     :math:`\tilde Z` and :math:`\hat Z`.
@@ -92,7 +114,7 @@ def batchnorm_forward(Z, gamma, beta, running_mean, running_var, training, out=N
     Z_hat = np.multiply(Zc, inv_std, out=Zc)
     Z_tilde = np.multiply(Z_hat, gamma, out=out)
     Z_tilde += beta
-    return Z_tilde, {"Z_hat": Z_hat, "inv_std": inv_std, "mu": mu, "var": var}
+    return Z_tilde, BatchNormCache(Z_hat, inv_std, mu, var)
 
 
 def batchnorm_backward(dZ_tilde, cache, gamma, dgamma, dbeta, out=None):
@@ -111,7 +133,7 @@ def batchnorm_backward(dZ_tilde, cache, gamma, dgamma, dbeta, out=None):
     :math:`d\hat Z = \gamma\, d\tilde Z`, the sums are :math:`\gamma\, d\beta` and
     :math:`\gamma\, d\gamma`, which the code reuses.
     """
-    Z_hat, inv_std = cache["Z_hat"], cache["inv_std"]
+    Z_hat, inv_std = cache.Z_hat, cache.inv_std
     m = dZ_tilde.shape[1]
     dgamma[:, 0] = np.einsum("ij,ij->i", dZ_tilde, Z_hat)
     np.sum(dZ_tilde, axis=1, keepdims=True, out=dbeta)
@@ -130,9 +152,9 @@ def update_running_stats(running_mean, running_var, cache):
     ``running = BN_MOMENTUM * running + (1 - BN_MOMENTUM) * batch``; inference uses the result.
     """
     running_mean *= BN_MOMENTUM
-    running_mean += (1.0 - BN_MOMENTUM) * cache["mu"]
+    running_mean += (1.0 - BN_MOMENTUM) * cache.mu
     running_var *= BN_MOMENTUM
-    running_var += (1.0 - BN_MOMENTUM) * cache["var"]
+    running_var += (1.0 - BN_MOMENTUM) * cache.var
 
 
 def dropout_mask(shape, keep_prob, rng, dtype, out=None):

@@ -39,7 +39,7 @@ import numpy as np
 
 from .validation import lookup
 
-__all__ = ["LOSSES", "get"]
+__all__ = ["LOSSES", "get", "fused_delta"]
 
 
 def _clip_probabilities(A):
@@ -69,6 +69,18 @@ def _weigh(dZ, weights):
     if weights is not None:
         dZ *= weights
     return dZ
+
+
+def fused_delta(A, Y, out=None, weights=None):
+    r"""The output delta :math:`dZ = (A - Y)/m` of a sigmoid or softmax output with its cross-entropy.
+
+    Shared by :class:`BinaryCrossEntropy` and :class:`CategoricalCrossEntropy` (see the module
+    notes for why both come to the same formula); each example's column is then multiplied by its
+    weight. Written into ``out`` when given.
+    """
+    dZ = np.subtract(A, Y, out=out)
+    dZ /= A.shape[1]
+    return _weigh(dZ, weights)
 
 
 def _check_finite_numeric(Y):
@@ -117,11 +129,7 @@ class BinaryCrossEntropy:
         A = _clip_probabilities(A)
         return -_mean(Y * np.log(A) + (1 - Y) * np.log1p(-A), weights)
 
-    @staticmethod
-    def delta(A, Y, out=None, weights=None):
-        dZ = np.subtract(A, Y, out=out)
-        dZ /= A.shape[1]
-        return _weigh(dZ, weights)
+    delta = staticmethod(fused_delta)
 
 
 class CategoricalCrossEntropy:
@@ -161,11 +169,7 @@ class CategoricalCrossEntropy:
             return _mean(_logsumexp(Z) * Y.sum(axis=0) - np.sum(Y * Z, axis=0), weights)
         return -_mean(np.sum(Y * np.log(_clip_probabilities(A)), axis=0), weights)
 
-    @staticmethod
-    def delta(A, Y, out=None, weights=None):
-        dZ = np.subtract(A, Y, out=out)
-        dZ /= A.shape[1]
-        return _weigh(dZ, weights)
+    delta = staticmethod(fused_delta)
 
 
 class SparseCategoricalCrossEntropy:

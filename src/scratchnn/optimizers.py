@@ -35,14 +35,16 @@ class Optimizer:
     Notes
     -----
     Running averages are stored *unnormalized*: instead of :math:`V \leftarrow \beta V +
-    (1-\beta) g` the optimizers keep :math:`U = V / (1 - \beta)`, which obeys
-    :math:`U \leftarrow \beta U + g` (two ufunc passes instead of three), and fold the factor
+    (1-\beta) g` the optimizers keep the decayed sum :math:`V_\Sigma = V / (1 - \beta)`,
+    which obeys :math:`V_\Sigma \leftarrow \beta V_\Sigma + g` (two ufunc passes instead of three), and fold the factor
     :math:`1 - \beta` into the scalar step size. The updates are the textbook ones exactly (up to
     rounding); :meth:`state` reports the textbook :math:`V` and :math:`S`.
     """
 
     name = None
-    state_names = ()
+    moment_decays = {}
+    """Each stored moment's name and the hyperparameter that is its decay rate, e.g.
+    ``{"v": "beta1", "s": "beta2"}`` for Adam."""
 
     def __init__(self, size, dtype, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8):
         self.learning_rate = learning_rate
@@ -50,15 +52,14 @@ class Optimizer:
         self.beta2 = beta2
         self.epsilon = epsilon
         self.t = 0
-        self._moments = {name: np.zeros(size, dtype=dtype) for name in self.state_names}
+        self._moments = {name: np.zeros(size, dtype=dtype) for name in self.moment_decays}
         self._delta_buffer = np.empty(size, dtype=dtype)
 
     def state(self):
         """The step count ``t`` and the textbook moments (``v``: gradients, ``s``: squares)."""
         out = {"t": self.t}
         for name, unnormalized in self._moments.items():
-            beta = self.beta2 if (name == "s" and self.name == "adam") else self.beta1
-            out[name] = unnormalized * (1.0 - beta)
+            out[name] = unnormalized * (1.0 - self._decay(name))
         return out
 
     @property
@@ -82,8 +83,11 @@ class Optimizer:
         """Restore what :meth:`state` returned (the moments are copied into this optimizer)."""
         self.t = int(state["t"])
         for name, unnormalized in self._moments.items():
-            beta = self.beta2 if (name == "s" and self.name == "adam") else self.beta1
-            np.divide(state[name], 1.0 - beta, out=unnormalized)
+            np.divide(state[name], 1.0 - self._decay(name), out=unnormalized)
+
+    def _decay(self, moment):
+        """The decay rate of the stored moment ``moment`` (see :attr:`moment_decays`)."""
+        return getattr(self, self.moment_decays[moment])
 
     def step(self, theta, grad):
         """Apply one update ``theta -= delta`` in place.
@@ -126,18 +130,18 @@ class Momentum(Optimizer):
     .. math:: V \leftarrow \beta_1 V + (1 - \beta_1) g, \qquad \theta \leftarrow \theta - \alpha V
 
     Oscillating gradient components cancel in the average while consistent ones accumulate.
-    Stored as :math:`U = V/(1-\beta_1)`: :math:`U \leftarrow \beta_1 U + g`,
-    :math:`\theta \leftarrow \theta - \alpha(1-\beta_1) U`.
+    Stored as :math:`V_\Sigma = V/(1-\beta_1)`: :math:`V_\Sigma \leftarrow \beta_1 V_\Sigma + g`,
+    :math:`\theta \leftarrow \theta - \alpha(1-\beta_1) V_\Sigma`.
     """
 
     name = "momentum"
-    state_names = ("v",)
+    moment_decays = {"v": "beta1"}
 
     def _delta(self, grad, out):
-        U = self._moments["v"]
-        U *= self.beta1
-        U += grad
-        return np.multiply(U, self.learning_rate * (1.0 - self.beta1), out=out)
+        v_sum = self._moments["v"]
+        v_sum *= self.beta1
+        v_sum += grad
+        return np.multiply(v_sum, self.learning_rate * (1.0 - self.beta1), out=out)
 
 
 class RMSprop(Optimizer):
@@ -147,20 +151,21 @@ class RMSprop(Optimizer):
               \theta \leftarrow \theta - \alpha \frac{g}{\sqrt{S} + \varepsilon}
 
     The decay rate is ``beta1`` (default 0.9, Keras's ``rho``), as in the seed's code.
-    Stored as :math:`W = S/(1-\beta_1)`; with :math:`c = \sqrt{1-\beta_1}`,
-    :math:`\frac{g}{\sqrt S + \varepsilon} = \frac1c \cdot \frac{g}{\sqrt W + \varepsilon/c}`.
+    Stored as :math:`S_\Sigma = S/(1-\beta_1)`; with :math:`c = \sqrt{1-\beta_1}`,
+    :math:`\frac{g}{\sqrt S + \varepsilon} = \frac1c \cdot
+    \frac{g}{\sqrt{S_\Sigma} + \varepsilon/c}`.
     """
 
     name = "rmsprop"
-    state_names = ("s",)
+    moment_decays = {"s": "beta1"}
 
     def _delta(self, grad, out):
-        W = self._moments["s"]
+        s_sum = self._moments["s"]
         c = math.sqrt(1.0 - self.beta1)
-        W *= self.beta1
+        s_sum *= self.beta1
         np.multiply(grad, grad, out=out)
-        W += out
-        np.sqrt(W, out=out)
+        s_sum += out
+        np.sqrt(s_sum, out=out)
         out += self.epsilon / c
         np.divide(grad, out, out=out)
         out *= self.learning_rate / c
@@ -180,33 +185,34 @@ class Adam(Optimizer):
     without the correction the first steps would be biased toward zero.
 
     The corrections are folded into scalars (as scikit-learn's ``AdamOptimizer`` and Keras's
-    ``Adam`` do), so no corrected copy of ``V`` or ``S`` is made. With the stored
-    :math:`U = V/(1-\beta_1)` and :math:`W = S/(1-\beta_2)`
-    (:math:`U \leftarrow \beta_1 U + g`, :math:`W \leftarrow \beta_2 W + g^2`), multiplying
+    ``Adam`` do), so no corrected copy of ``V`` or ``S`` is made. With the stored sums
+    :math:`V_\Sigma = V/(1-\beta_1)` and :math:`S_\Sigma = S/(1-\beta_2)`
+    (:math:`V_\Sigma \leftarrow \beta_1 V_\Sigma + g`,
+    :math:`S_\Sigma \leftarrow \beta_2 S_\Sigma + g^2`), multiplying
     numerator and denominator by :math:`1/c_2` gives exactly the same update:
 
     .. math:: \theta \leftarrow \theta - \frac{\alpha c_1}{c_2}
-              \frac{U}{\sqrt{W} + \varepsilon / c_2}, \qquad
+              \frac{V_\Sigma}{\sqrt{S_\Sigma} + \varepsilon / c_2}, \qquad
               c_1 = \frac{1-\beta_1}{1-\beta_1^t}, \qquad
               c_2 = \sqrt{\frac{1-\beta_2}{1-\beta_2^t}}
     """
 
     name = "adam"
-    state_names = ("v", "s")
+    moment_decays = {"v": "beta1", "s": "beta2"}
 
     def _delta(self, grad, out):
         b1, b2, t = self.beta1, self.beta2, self.t
-        U, W = self._moments["v"], self._moments["s"]
-        U *= b1
-        U += grad
-        W *= b2
+        v_sum, s_sum = self._moments["v"], self._moments["s"]
+        v_sum *= b1
+        v_sum += grad
+        s_sum *= b2
         np.multiply(grad, grad, out=out)
-        W += out
+        s_sum += out
         c1 = (1.0 - b1) / (1.0 - b1 ** t)
         c2 = math.sqrt((1.0 - b2) / (1.0 - b2 ** t))
-        np.sqrt(W, out=out)
+        np.sqrt(s_sum, out=out)
         out += self.epsilon / c2
-        np.divide(U, out, out=out)
+        np.divide(v_sum, out, out=out)
         out *= self.learning_rate * c1 / c2
         return out
 
