@@ -42,7 +42,7 @@ def test_ten_epochs_then_resume_ten_equals_twenty(tmp_path, optimizer, dtype):
     assert resumed.costs == costs[:10] and resumed.optimizer.t == 10 * 8
     _, more = resumed.train(X, y, num_epochs=10, optimizer=optimizer, resume=True, **SETTINGS)
     assert more == costs[10:]
-    np.testing.assert_array_equal(resumed._theta, straight._theta)
+    np.testing.assert_array_equal(resumed.theta, straight.theta)
     for name, value in straight.bn_state.items():
         np.testing.assert_array_equal(resumed.bn_state[name], value)
 

@@ -7,12 +7,14 @@ finite inputs give finite probabilities and costs without a RuntimeWarning (the 
 ``-W error::RuntimeWarning``).
 """
 
+import dataclasses
 import re
 
 import numpy as np
 import pytest
 
 from scratchnn import ClassifierNN, DivergenceError
+from scratchnn.network import LayerCache
 
 N_FEATURES = 3
 M = 12
@@ -216,10 +218,10 @@ def bad_X_cases():
 @pytest.mark.parametrize("X, error, match", bad_X_cases())
 def test_train_rejects_bad_X(X, error, match):
     nn = sigmoid_net()
-    before = nn._theta.copy()
+    before = nn.theta.copy()
     with pytest.raises(error, match=match):
         quiet_train(nn, X, np.zeros((1, M)))
-    assert np.array_equal(nn._theta, before)
+    assert np.array_equal(nn.theta, before)
 
 
 def test_train_hints_at_transposed_X():
@@ -458,10 +460,10 @@ def test_train_rejects_unknown_optimizer(optimizer, error, match):
 def test_train_rejects_bad_hyperparameters(kwargs, error, match):
     X = make_X()
     nn = sigmoid_net()
-    before = nn._theta.copy()
+    before = nn.theta.copy()
     with pytest.raises(error, match=match):
         quiet_train(nn, X, binary_labels(X), optimizer="adam", **kwargs)
-    assert np.array_equal(nn._theta, before), "a rejected call must not train"
+    assert np.array_equal(nn.theta, before), "a rejected call must not train"
 
 
 @pytest.mark.parametrize(
@@ -645,11 +647,11 @@ def test_backward_propagation_rejects_things_that_are_not_caches():
         with pytest.raises(TypeError, match="caches must be the second result"):
             nn.backward_propagation(A, Y, not_caches)
     for broken in (
-        dict(caches, layers=5),
-        dict(caches, layers=caches["layers"][:-1]),
-        dict(caches, layers=[None] * len(caches["layers"])),
-        dict(caches, layers=[{}] * len(caches["layers"])),
-        dict(caches, parameters={}),
+        dataclasses.replace(caches, layers=5),
+        dataclasses.replace(caches, layers=caches.layers[:-1]),
+        dataclasses.replace(caches, layers=[None] * len(caches.layers)),
+        dataclasses.replace(caches, layers=[LayerCache()] * len(caches.layers)),
+        dataclasses.replace(caches, parameters={}),
     ):
         with pytest.raises(ValueError, match="A and caches must come from the same"):
             nn.backward_propagation(A, Y, broken)
@@ -765,7 +767,7 @@ def test_divergence_keeps_the_parameters_of_the_last_finite_step():
     _, costs = replay.train(X, Y, num_epochs=epochs_done, learning_rate=1e6, batch_size=None,
                             print_cost=False)
     assert costs == info.value.costs
-    assert np.array_equal(replay._theta, nn._theta)
+    assert np.array_equal(replay.theta, nn.theta)
 
 
 def test_step_that_overflows_the_parameters_is_undone():
@@ -774,11 +776,11 @@ def test_step_that_overflows_the_parameters_is_undone():
     X = rng.standard_normal((2, 20)) * 1e3
     Y = (X[0:1] > 0).astype(np.float64)
     nn = ClassifierNN([2, 1], ["sigmoid"], seed=0)
-    before = nn._theta.copy()
+    before = nn.theta.copy()
     with pytest.raises(DivergenceError, match="learning_rate") as info:
         nn.train(X, Y, num_epochs=5, learning_rate=1e308, batch_size=None, print_cost=False)
     assert info.value.costs == []
-    assert np.array_equal(nn._theta, before)
+    assert np.array_equal(nn.theta, before)
 
 
 def test_divergence_with_batch_norm_keeps_finite_state():

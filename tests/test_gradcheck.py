@@ -111,11 +111,11 @@ def test_gradient_check_runs_in_float64_and_leaves_the_model_alone():
     X, Y, _, _ = make_case("BinaryCrossEntropy", 1)
     nn = randomize(ClassifierNN([4, 5, 4, 1], ["relu", "relu", "sigmoid"], seed=4,
                                 dtype="float32"), 4)
-    theta = nn._theta.copy()
+    theta = nn.theta.copy()
     rng_state = nn.rng.bit_generator.state
     assert nn.gradient_check(X.astype(np.float32), Y, keep_prob=[1.0, 0.5, 0.5]) < 1e-7
-    np.testing.assert_array_equal(nn._theta, theta)
-    assert nn._theta.dtype == np.float32
+    np.testing.assert_array_equal(nn.theta, theta)
+    assert nn.theta.dtype == np.float32
     assert nn.rng.bit_generator.state == rng_state
 
 

@@ -101,7 +101,7 @@ def test_round_trip_predicts_bit_identically(tmp_path, kind, as_str):
     assert loaded.batch_norm == nn.batch_norm
     assert loaded.compute_dtype == nn.compute_dtype
     assert loaded.initialization_method == nn.initialization_method
-    assert np.array_equal(loaded._theta, nn._theta) and loaded._theta.dtype == nn._theta.dtype
+    assert np.array_equal(loaded.theta, nn.theta) and loaded.theta.dtype == nn.theta.dtype
     assert set(loaded.parameters) == set(nn.parameters)
     assert set(loaded.bn_state) == set(nn.bn_state)
     for name, value in nn.bn_state.items():
@@ -122,11 +122,11 @@ def test_loaded_model_is_independent_and_trainable(plain_file):
     loaded = ClassifierNN.load(path)
     X = make_data(3, seed=3)
     Y = (X[0:1] > 0).astype(float)
-    before = nn._theta.copy()
+    before = nn.theta.copy()
     _, costs = loaded.train(X, Y, num_epochs=3, learning_rate=0.1, print_cost=False)
     assert np.all(np.isfinite(costs))
-    assert not np.array_equal(loaded._theta, before)
-    assert np.array_equal(nn._theta, before)  # training the copy leaves the original alone
+    assert not np.array_equal(loaded.theta, before)
+    assert np.array_equal(nn.theta, before)  # training the copy leaves the original alone
 
 
 def test_save_keeps_the_given_name_without_adding_a_suffix(tmp_path):

@@ -93,7 +93,7 @@ def test_float32_state_stays_float32(optimizer):
     y = (X[0:1] > 0).astype(np.float32)
     nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=1)
     nn.train(X, y, num_epochs=2, optimizer=optimizer, print_cost=False)
-    assert nn._theta.dtype == np.float32
+    assert nn.theta.dtype == np.float32
     assert all(v.dtype == np.float32 for v in nn.parameters.values())
     for value in nn.optimizer.state().values():
         if isinstance(value, np.ndarray):

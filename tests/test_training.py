@@ -79,12 +79,12 @@ def test_same_seed_is_bit_identical(config, batch_norm):
     for _ in range(2):
         nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=42)
         _, costs = nn.train(X, y, num_epochs=5, print_cost=False, **config)
-        runs.append((nn._theta.copy(), costs, nn.predict_proba(X)))
+        runs.append((nn.theta.copy(), costs, nn.predict_proba(X)))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
     np.testing.assert_array_equal(runs[0][2], runs[1][2])
     other = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=43)
-    assert not np.array_equal(other._theta, runs[0][0])
+    assert not np.array_equal(other.theta, runs[0][0])
 
 
 def test_global_random_state_is_never_touched():
@@ -136,12 +136,12 @@ def test_mini_batches_keep_the_last_partial_batch_and_cost_is_example_weighted()
 def test_epoch_cost_is_the_weighted_mean_of_batch_costs():
     X, y = small_problem(m=10)
     nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
-    theta = nn._theta.copy()
+    theta = nn.theta.copy()
     _, costs = nn.train(X, y, num_epochs=1, batch_size=4, learning_rate=1e-12, lambd=0.5,
                         print_cost=False)
     # With a negligible learning rate every batch sees the initial parameters, so the weighted
     # mean of the batch costs equals the cost over all examples up to the L2 term's 1/m_batch.
-    nn._theta[...] = theta
+    nn.theta[...] = theta
     A, _ = nn.forward_propagation(X)
     data_cost = nn.compute_cost(A, y)
     l2 = sum(float(np.sum(nn.parameters[f"W{l}"] ** 2)) for l in (1, 2))
@@ -156,10 +156,10 @@ def test_dropout_is_never_applied_by_predict_and_keep_prob_one_is_off():
     np.testing.assert_array_equal(nn.predict_proba(X), nn.predict_proba(X))
     A, caches = nn.forward_propagation(X, keep_prob=[0.5, 0.5], training=True)
     assert not np.array_equal(A, nn.predict_proba(X))  # dropout changes the forward pass
-    assert caches["layers"][1]["D"] is not None
+    assert caches.layers[1].D is not None
     A1, caches1 = nn.forward_propagation(X, keep_prob=[1.0, 1.0])
     np.testing.assert_array_equal(A1, nn.predict_proba(X))
-    assert caches1["layers"][1]["D"] is None
+    assert caches1.layers[1].D is None
 
 
 def test_batch_norm_predict_uses_running_statistics():
@@ -191,7 +191,7 @@ def test_train_returns_the_live_parameters_and_continues_from_them():
     nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], seed=0)
     params, costs = nn.train(X, y, num_epochs=30, learning_rate=0.5, print_cost=False)
     assert params is nn.parameters and len(costs) == 30
-    assert np.shares_memory(params["W1"], nn._theta)
+    assert np.shares_memory(params["W1"], nn.theta)
     _, more = nn.train(X, y, num_epochs=5, learning_rate=0.5, print_cost=False)
     assert more[0] < costs[0]  # picks up where it stopped
 
@@ -253,7 +253,7 @@ def test_examples_given_as_rows_train_identically():
         nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=7)
         _, costs = nn.train(data, y, num_epochs=4, batch_size=8, optimizer="adam",
                             print_cost=False)
-        results.append((costs, nn._theta.copy()))
+        results.append((costs, nn.theta.copy()))
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
 
@@ -277,7 +277,7 @@ def test_sample_weights_of_one_change_nothing_and_integer_weights_repeat_example
         nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
         _, costs = nn.train(X, y, num_epochs=3, batch_size=None, print_cost=False,
                             sample_weight=weights)
-        runs.append((costs, nn._theta.copy()))
+        runs.append((costs, nn.theta.copy()))
     assert runs[0][0] == runs[1][0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     # A weight of 2 counts an example twice in a full batch: the same as
@@ -292,7 +292,7 @@ def test_sample_weights_of_one_change_nothing_and_integer_weights_repeat_example
     b = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
     _, costs_b = b.train(repeated_X, repeated_y, num_epochs=1, batch_size=None, print_cost=False)
     assert costs_a[0] == pytest.approx(costs_b[0], rel=1e-12)
-    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12)
+    np.testing.assert_allclose(a.theta, b.theta, rtol=1e-12)
 
 
 def test_zero_weights_remove_examples():
@@ -304,7 +304,7 @@ def test_zero_weights_remove_examples():
     b = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=2)
     b.train(X[:, keep], y[:, keep], num_epochs=2, batch_size=None, learning_rate=0.5,
             print_cost=False)
-    np.testing.assert_allclose(a._theta, b._theta, rtol=1e-12)
+    np.testing.assert_allclose(a.theta, b.theta, rtol=1e-12)
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
@@ -320,7 +320,7 @@ def test_resume_continues_exactly_where_training_stopped(optimizer, batch_norm):
     _, second = split.train(X, y, num_epochs=2, batch_size=10, optimizer=optimizer,
                             keep_prob=[1.0, 0.8], print_cost=False, resume=True)
     assert first + second == costs
-    np.testing.assert_array_equal(split._theta, whole._theta)
+    np.testing.assert_array_equal(split.theta, whole.theta)
     assert split.optimizer.t == whole.optimizer.t == 6 * 5
 
 
@@ -367,7 +367,7 @@ def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises():
             nn.train(X, y, num_epochs=10, batch_size=8, optimizer="adam", print_cost=False,
                      callback=press_ctrl_c)
     assert nn.costs == reference_costs
-    np.testing.assert_array_equal(nn._theta, reference._theta)
+    np.testing.assert_array_equal(nn.theta, reference.theta)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     np.testing.assert_array_equal(nn.predict(X), reference.predict(X))  # a usable model
 
@@ -391,9 +391,9 @@ def test_a_copied_model_keeps_its_views_and_trains_like_the_original(copy_model)
     nn = ClassifierNN([3, 5, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
     nn.train(X, y, num_epochs=2, optimizer="adam", print_cost=False)
     twin = copy_model(nn)
-    assert all(np.shares_memory(view, twin._theta) for view in twin.parameters.values())
+    assert all(np.shares_memory(view, twin.theta) for view in twin.parameters.values())
     _, costs = nn.train(X, y, num_epochs=3, optimizer="adam", print_cost=False, resume=True)
     _, twin_costs = twin.train(X, y, num_epochs=3, optimizer="adam", print_cost=False,
                                resume=True)
     assert twin_costs == costs and costs[0] > costs[-1]
-    np.testing.assert_array_equal(twin._theta, nn._theta)
+    np.testing.assert_array_equal(twin.theta, nn.theta)

@@ -9,8 +9,7 @@ Each formula of the README lives in one module: :mod:`~scratchnn.activations`,
 """
 
 from .network import ClassifierNN, DivergenceError
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["ClassifierNN", "DivergenceError", "__version__"]
 

@@ -24,8 +24,8 @@ import sys
 
 import numpy as np
 
-from . import __version__
 from .validation import outside_interval
+from .version import __version__
 
 __all__ = ["main", "build_parser", "save_model", "load_model", "CLIModel"]
 
@@ -312,10 +312,10 @@ def _run_train(args):
     from .preprocessing import LabelEncoder, Standardizer, numeric_columns, read_csv
 
     if args.plot is not None:
-        from .plotting import _new_figure
+        from .plotting import require_matplotlib
 
         _check_writable(args.plot, "--plot")
-        _new_figure()  # a missing matplotlib is reported now, not after training
+        require_matplotlib()  # a missing matplotlib is reported now, not after training
     _check_writable(args.out, "--out")
     table = read_csv(args.data)
     if args.target not in table.columns:
@@ -463,10 +463,10 @@ def _run_evaluate(args):
     if args.target is not None:
         model.target = args.target  # the true labels are in this column of DATA.csv
     if args.plot is not None:
-        from .plotting import _new_figure
+        from .plotting import require_matplotlib
 
         _check_writable(args.plot, "--plot")
-        _new_figure()
+        require_matplotlib()
     table = read_csv(args.data)
     if model.target not in table.columns:
         raise ValueError(f"{args.data}: no target column {model.target!r} (--target); the "

@@ -168,9 +168,8 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     The graph computes in float32 whatever the model's dtype; its probabilities agree with
     ``predict_proba`` to about 1e-6.
     """
-    from .network import ClassifierNN
-
-    if not isinstance(model, ClassifierNN):
+    # Duck-typed, so that this module needs no import of the model (imports run one way).
+    if not all(hasattr(model, name) for name in ("get_config", "parameters", "bn_state")):
         raise TypeError(f"model must be a ClassifierNN, got {type(model).__name__}")
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"path must be a str or an os.PathLike, got {type(path).__name__}")
@@ -213,7 +212,7 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", n_outputs])],
         initializers,
     )
-    from . import __version__
+    from .version import __version__
 
     onnx_model = helper.make_model(
         graph, producer_name="scratchnn", producer_version=__version__, ir_version=IR_VERSION,

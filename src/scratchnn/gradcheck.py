@@ -21,8 +21,8 @@ statistics), the mode in which its gradients are used.
 import numpy as np
 
 from .layers import dropout_mask
-from .parameters import allocate, views
-from .validation import check_bool, check_float, check_keep_prob, check_sample_weight, check_X
+from .parameters import views
+from .validation import check_bool, check_float, check_keep_prob, check_X
 
 __all__ = ["gradient_check", "numerical_gradient", "relative_difference"]
 
@@ -92,44 +92,29 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
     float, or (float, dict of str to float)
         The relative difference over all parameters (and, with ``return_details``, per parameter).
     """
-    loss = model._check_loss(loss)
     X = check_X(X, model.n_features).astype(np.float64)
-    Y = model._check_Y(Y, loss, X.shape[1], np.float64)
     lambd = check_float(lambd, "lambd", low=0.0)
     keep_prob = check_keep_prob(keep_prob, model.num_layers - 1)
     epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
     return_details = check_bool(return_details, "return_details")
-    weights = check_sample_weight(sample_weight, X.shape[1], np.float64)
 
-    L = model.num_layers - 1
-    theta = model._theta.astype(np.float64)  # a copy: the model is never perturbed
-    parameters = views(theta, model._shapes)
+    theta = model.theta.astype(np.float64)  # a copy: the model is never perturbed
     masks = None
     if keep_prob is not None:
         rng = np.random.default_rng(0)
         layer_sizes = [X.shape[0]] + model.layer_dims[1:-1]
         masks = {
-            l: dropout_mask((layer_sizes[l], X.shape[1]), keep_prob[l], rng, theta.dtype)
-            for l in range(L)
-            if keep_prob[l] < 1.0
+            l: dropout_mask((layer_sizes[l], X.shape[1]), p, rng, theta.dtype)
+            for l, p in enumerate(keep_prob)
+            if p < 1.0
         }
-
-    def forward():
-        return model._forward(X, parameters, keep_prob, training=True, masks=masks)
-
-    def cost():
-        A, caches = forward()
-        return model._cost(A, Y, loss, lambd, parameters, Z=caches["layers"][L]["Z"],
-                           weights=weights)
-
-    A, caches = forward()
-    grad, grads = allocate(model._shapes, np.float64, prefix="d")
-    model._backward(A, Y, caches, lambd, loss, grads, weights=weights)
-    approx = numerical_gradient(cost, theta, epsilon)
+    objective = model.objective(X, Y, loss, lambd, sample_weight, masks)
+    _, grad = objective(theta)
+    approx = numerical_gradient(lambda: objective.cost(theta), theta, epsilon)
     difference = relative_difference(grad, approx)
     if not return_details:
         return difference
-    approx_views = views(approx, model._shapes)
-    details = {name: relative_difference(grads["d" + name], approx_views[name])
-               for name in model._shapes}
+    shapes = model.parameter_shapes
+    grads, approx_views = views(grad, shapes), views(approx, shapes)
+    details = {name: relative_difference(grads[name], approx_views[name]) for name in shapes}
     return difference, details

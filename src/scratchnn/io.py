@@ -37,7 +37,8 @@ import numpy as np
 from .fileio import atomic_write
 from .parameters import parameter_shapes
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "save", "load", "load_with_metadata"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "save", "load", "load_with_metadata",
+           "register_model_class"]
 
 FORMAT = "scratchnn.ClassifierNN"
 FORMAT_VERSION = 1
@@ -52,18 +53,34 @@ _METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 # separators, no clash with "header" or "theta" (which have no "meta." prefix).
 
 
+_MODEL_CLASSES = {}
+
+
+def register_model_class(cls):
+    """Make ``cls`` the class that :func:`load` rebuilds files of format ``FORMAT`` as.
+
+    :mod:`scratchnn.network` registers :class:`ClassifierNN` when it is imported (which
+    ``import scratchnn`` always does), so this module never imports the model: it writes a
+    model's :meth:`get_config` and arrays, and rebuilds one with ``from_config`` (Keras's
+    arrangement).
+    """
+    _MODEL_CLASSES[FORMAT] = cls
+    return cls
+
+
 def _header(model):
+    config = model.get_config()
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "layer_dims": model.layer_dims,
-        "activations": model.activations,
-        "batch_norm": model.batch_norm,
+        "layer_dims": config["layer_dims"],
+        "activations": config["activations"],
+        "batch_norm": config["batch_norm"],
         "dtype": model.compute_dtype.name,
         # Whether the dtype was chosen by the user (dtype=...) or follows the training data.
-        "dtype_fixed": model.dtype is not None,
-        "initialization_method": model.initialization_method,
-        "parameters": [[name, list(shape)] for name, shape in model._shapes.items()],
+        "dtype_fixed": config["dtype"] is not None,
+        "initialization_method": config["initialization_method"],
+        "parameters": [[name, list(shape)] for name, shape in model.parameter_shapes.items()],
     }
 
 
@@ -142,7 +159,7 @@ def save(model, path, metadata=None):
             for key, value in meta_arrays.items()
         }
     header = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-    arrays = {"header": header, "theta": model._theta}
+    arrays = {"header": header, "theta": model.theta}
     arrays.update(model.bn_state)
     arrays.update({METADATA_PREFIX + key: value for key, value in meta_arrays.items()})
     with atomic_write(path, suffix=".npz") as f:
@@ -270,8 +287,6 @@ def load_with_metadata(path):
 
 
 def _load(path):
-    from .network import ClassifierNN
-
     path = os.fspath(path)
     try:
         npz = np.load(path, allow_pickle=False)
@@ -298,14 +313,15 @@ def _load(path):
     header = _read_header(path, files)
     _check_size(path, header, files)
     try:
-        model = ClassifierNN(header["layer_dims"], header["activations"],
-                             header.get("initialization_method", "he"),
-                             batch_norm=header["batch_norm"], dtype=header["dtype"])
+        model = _MODEL_CLASSES[FORMAT].from_config({
+            "layer_dims": header["layer_dims"], "activations": header["activations"],
+            "initialization_method": header.get("initialization_method", "he"),
+            "batch_norm": header["batch_norm"], "dtype": header["dtype"]})
     except (KeyError, TypeError, ValueError) as exc:
         raise _invalid(path, f"the header describes no valid network ({exc})") from None
     if header.get("dtype_fixed") is False:
         model.dtype = None  # as saved: the next train call follows its data's dtype again
-    expected = [[name, list(shape)] for name, shape in model._shapes.items()]
+    expected = [[name, list(shape)] for name, shape in model.parameter_shapes.items()]
     if header.get("parameters") != expected:
         raise _invalid(path, "the header's parameter list does not match its layers")
     metadata, meta_specs = _read_metadata_spec(path, header)
@@ -314,8 +330,8 @@ def _load(path):
     if set(files) != expected_arrays:
         raise _invalid(path, f"it holds arrays {sorted(files)}, expected {sorted(expected_arrays)}")
     theta = files["theta"]
-    if theta.dtype != model.compute_dtype or theta.shape != model._theta.shape:
-        raise _invalid(path, f"theta must be {model.compute_dtype} of shape {model._theta.shape}, "
+    if theta.dtype != model.compute_dtype or theta.shape != model.theta.shape:
+        raise _invalid(path, f"theta must be {model.compute_dtype} of shape {model.theta.shape}, "
                              f"got {theta.dtype} of shape {theta.shape}")
     for name, target in model.bn_state.items():
         value = files[name]
@@ -332,7 +348,7 @@ def _load(path):
     # Every array is numeric by now (checked against the header), so isfinite cannot fail.
     if not all(np.all(np.isfinite(files[name])) for name in expected_arrays - {"header"}):
         raise _invalid(path, "it holds NaN or infinite values")
-    model._theta[...] = theta
+    model.theta[...] = theta
     for name, target in model.bn_state.items():
         target[...] = files[name]
     return model, metadata

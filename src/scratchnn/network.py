@@ -1,4 +1,4 @@
-r"""``ClassifierNN``: the seed's fully connected classifier, with the math made exact.
+r"""``ClassifierNN``: the model. Parameters, forward, cost, backward and prediction.
 
 The class keeps the seed README's public walk-through (``initialize_parameters``,
 ``forward_propagation``, ``compute_cost``, ``backward_propagation``, ``random_mini_batches``,
@@ -11,96 +11,223 @@ themselves live one per module:
 - initializers: :mod:`scratchnn.initializers`; optimizers: :mod:`scratchnn.optimizers`
 - the flat parameter buffer: :mod:`scratchnn.parameters`
 
+The model only computes. :meth:`ClassifierNN.train` checks its arguments and hands over to the
+one training loop, :func:`scratchnn.training.fit`. Everything outside the model (the loop, the
+gradient check, L-BFGS, plots, the estimator, model files) uses its public surface: the flat
+parameter vector :attr:`~ClassifierNN.theta` and gradient :attr:`~ClassifierNN.grad`,
+:meth:`~ClassifierNN.forward`, :meth:`~ClassifierNN.cost` and :meth:`~ClassifierNN.backward` on
+checked inputs, :meth:`~ClassifierNN.cost_and_gradient` for given flat parameters, and
+:meth:`~ClassifierNN.get_config` / :meth:`~ClassifierNN.from_config`.
+
 Conventions (as in the seed): ``X`` has shape ``(n_features, m)``, one example per column;
 layer ``l`` has weights ``W{l}`` of shape ``(n_l, n_{l-1})`` and bias ``b{l}`` of shape
 ``(n_l, 1)``; with batch normalization, hidden layers have ``gamma{l}`` and ``beta{l}`` instead
 of ``b{l}``.
 """
 
-import math
 import os
-import signal
-import threading
-import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import activations as _activations
 from . import initializers as _initializers
+from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
+from . import training as _training
 from .parameters import allocate, parameter_shapes, views
+from .training import DivergenceError
 from .validation import (
     check_bool,
     check_float,
     check_int,
     check_keep_prob,
+    check_layer_dims,
     check_sample_weight,
     check_X,
     resolve_dtype,
 )
 
-__all__ = ["ClassifierNN", "DivergenceError"]
-
-
-class _DeferredInterrupt:
-    """Hold a Ctrl-C until the training step in progress is complete.
-
-    Inside the ``with`` block (in the main thread only), the first SIGINT just sets a flag that
-    :meth:`check` turns into ``KeyboardInterrupt`` between two steps, so the parameters, the
-    batch-norm statistics and the optimizer state always belong to one completed step. A second
-    SIGINT, or any SIGINT outside the block, interrupts at once as usual.
-    """
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def _handler(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc_info):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        return False
-
-    def check(self):
-        if self.requested:
-            self.requested = False
-            raise KeyboardInterrupt
-
+__all__ = ["ClassifierNN", "DivergenceError", "ForwardCache", "LayerCache", "Workspace"]
 
 PREDICT_CHUNK = 4096
 """Examples per forward pass in :meth:`ClassifierNN.predict_proba`."""
 
-_NO_BUFFERS = {}  # read-only stand-in for a workspace layer: every .get(...) gives None
 
+@dataclass(eq=False)
+class LayerCache:
+    """What the forward pass keeps of layer ``l`` for the backward pass.
 
-def _rows(M, dtype):
-    """``M.T`` as a C-contiguous array of ``dtype``: one example per row (no copy if it is one)."""
-    rows = M.T
-    if rows.flags.c_contiguous and rows.dtype == dtype:
-        return rows
-    out = np.empty(rows.shape, dtype)
-    out[...] = rows  # transpose and cast in one pass
-    return out
-
-
-class DivergenceError(ValueError, FloatingPointError):
-    """Training produced a NaN or infinite cost or gradient (usually: the learning rate is too high).
-
-    It is a ``ValueError`` (a hyperparameter was unsuitable) and a ``FloatingPointError``.
+    Attributes
+    ----------
+    A : ndarray of shape (n_l, m)
+        The layer's output (for ``l = 0``, the input ``X``), before dropout.
+    A_prev : ndarray of shape (n_{l-1}, m) or None
+        The input the layer saw (after dropout of the layer below); None for ``l = 0``.
+    Z : ndarray of shape (n_l, m) or None
+        The net input (after batch normalization, if any).
+    D : ndarray of shape (n_l, m) or None
+        The dropout mask applied to ``A`` (already scaled by ``1/keep_prob``), or None.
+    bn : scratchnn.layers.BatchNormCache or None
+        Batch normalization's cache, for normalized layers.
     """
+
+    A: np.ndarray = None
+    A_prev: np.ndarray = None
+    Z: np.ndarray = None
+    D: np.ndarray = None
+    bn: _layers.BatchNormCache = None
+
+
+@dataclass(eq=False)
+class ForwardCache:
+    """The second result of a forward pass: what :meth:`ClassifierNN.backward` needs.
+
+    Attributes
+    ----------
+    parameters : dict of str to ndarray
+        The parameters the pass used.
+    keep_prob : tuple of float or None
+        The dropout keep probabilities it used.
+    layers : list of LayerCache, length L + 1
+        One entry per layer, the input first.
+    """
+
+    parameters: dict
+    keep_prob: tuple
+    layers: list
+
+
+@dataclass(eq=False)
+class LayerBuffers:
+    """Preallocated arrays for one layer (``None`` where that layer needs none); see
+    :meth:`ClassifierNN.make_workspace`."""
+
+    Z: np.ndarray = None
+    A: np.ndarray = None
+    Z_lin: np.ndarray = None
+    Z_hat: np.ndarray = None
+    dZ: np.ndarray = None
+    dZ_lin: np.ndarray = None
+    dA: np.ndarray = None
+    D: np.ndarray = None
+    A_dropped: np.ndarray = None
+
+
+_NO_BUFFERS = LayerBuffers()  # every array None: the passes allocate afresh
+
+
+@dataclass(eq=False)
+class Workspace:
+    """Arrays for forward and backward passes over batches of ``m`` examples, reused at every step.
+
+    Attributes
+    ----------
+    layers : list of LayerBuffers, length L + 1
+    caches : ForwardCache
+        The cache structure every pass through this workspace fills in again.
+    l2 : dict of str to ndarray or None
+        Scratch views the size of each ``W{l}`` for the L2 gradient term (training only).
+    """
+
+    layers: list
+    caches: ForwardCache
+    l2: dict = field(default=None)
+
+
+def _check_activations(activations, layer_dims):
+    """Return the activations' registered names: one per layer, a classifier's output last."""
+    L = len(layer_dims) - 1
+    if isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
+        raise TypeError(f"activations must be a list of {L} names, got {activations!r}")
+    if len(activations) != L:
+        raise ValueError(
+            f"activations must have one entry per layer after the input: {L} for layer_dims "
+            f"{layer_dims}, got {len(activations)}"
+        )
+    names = [_activations.get(a).name for a in activations]
+    if names[-1] not in _activations.OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"the output activation must be one of {list(_activations.OUTPUT_ACTIVATIONS)} "
+            f"for a classifier, got {names[-1]!r}"
+        )
+    if names[-1] == "softmax" and layer_dims[-1] < 2:
+        raise ValueError(
+            "a softmax output needs at least 2 units (layer_dims[-1] >= 2); for two classes "
+            "use one sigmoid unit or a softmax of 2"
+        )
+    return names
+
+
+def _check_parameters(parameters, shapes, default):
+    """``parameters`` checked against ``shapes`` (name -> shape); ``default`` if it is None."""
+    if parameters is None:
+        return default
+    if not isinstance(parameters, dict):
+        raise TypeError(f"parameters must be a dict, got {type(parameters).__name__}")
+    checked = {}
+    for name, shape in shapes.items():
+        if name not in parameters:
+            raise ValueError(f"parameters is missing {name!r}")
+        value = np.asarray(parameters[name])
+        if value.shape != shape:
+            raise ValueError(f"parameters[{name!r}] must have shape {shape}, got {value.shape}")
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"parameters[{name!r}] must be numeric, got dtype {value.dtype}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"parameters[{name!r}] contains NaN or infinite values")
+        checked[name] = value
+    return checked
+
+
+def _caches_fit(model, caches, A):
+    """Whether ``caches`` has this network's layer structure for an output of ``A``'s shape."""
+    layers = caches.layers
+    if not isinstance(layers, (list, tuple)) or len(layers) != model.num_layers or A.ndim != 2:
+        return False
+    m = A.shape[1]
+    for l, layer in enumerate(layers):
+        if not isinstance(layer, LayerCache) or np.shape(layer.A) != (model.layer_dims[l], m):
+            return False
+        bn = model.batch_norm and 0 < l < model.num_layers - 1
+        if l > 0 and (np.shape(layer.Z) != (model.layer_dims[l], m)
+                      or np.shape(layer.A_prev) != (model.layer_dims[l - 1], m)
+                      or (layer.bn is not None) != bn):
+            return False
+    try:
+        _check_parameters(caches.parameters, model.parameter_shapes, None)
+    except (TypeError, ValueError):
+        return False
+    return A.shape == np.shape(layers[-1].A)
+
+
+def _new_workspace(model, m, keep_prob, training):
+    """The arrays of :meth:`ClassifierNN.make_workspace`."""
+    L = model.num_layers - 1
+    dtype = model.compute_dtype
+    layers = []
+    for l in range(L + 1):
+        names = []
+        if l > 0:
+            names += ["Z", "A"]
+            if model.batch_norm and l < L:
+                names += ["Z_lin", "Z_hat"]
+        if training:
+            if l > 0:
+                names.append("dZ")
+                if model.batch_norm and l < L:
+                    names.append("dZ_lin")
+            if 0 < l < L:
+                names.append("dA")
+            if keep_prob is not None and l < L and keep_prob[l] < 1.0:
+                names += ["D", "A_dropped"]
+        shape = (model.layer_dims[l], m)
+        layers.append(LayerBuffers(**{name: np.empty(shape, dtype) for name in names}))
+    caches = ForwardCache(model.parameters, keep_prob, [LayerCache() for _ in range(L + 1)])
+    l2 = views(np.empty_like(model.theta), model.parameter_shapes) if training else None
+    return Workspace(layers, caches, l2)
 
 
 class ClassifierNN:
@@ -116,7 +243,7 @@ class ClassifierNN:
         ``'leaky_relu'`` or ``'linear'`` for hidden layers. The output layer must be
         ``'sigmoid'`` (binary, or independent yes/no outputs) or ``'softmax'`` (one class out
         of ``n_L >= 2``).
-    initialization_method : {'he', 'random', 'xavier'}, default 'he'
+    initialization_method : {'he', 'random', 'xavier', 'glorot_uniform'}, default 'he'
         How weights are drawn (:mod:`scratchnn.initializers`). Biases start at 0, batch-norm
         ``gamma`` at 1 and ``beta`` at 0.
     batch_norm : bool, default False
@@ -133,7 +260,9 @@ class ClassifierNN:
     Attributes
     ----------
     parameters : dict of str to ndarray
-        ``W{l}``, ``b{l}`` (or ``gamma{l}``, ``beta{l}``): views into one flat buffer.
+        ``W{l}``, ``b{l}`` (or ``gamma{l}``, ``beta{l}``): views into the flat buffer ``theta``.
+    theta, grad : ndarray of shape (n_parameters,)
+        The flat parameter buffer and the flat gradient buffer the views share.
     bn_state : dict of str to ndarray
         ``running_mean{l}`` and ``running_var{l}`` of shape ``(n_l, 1)`` for batch-normalized
         layers (state used at inference, not trained by gradients).
@@ -146,8 +275,8 @@ class ClassifierNN:
 
     def __init__(self, layer_dims, activations, initialization_method="he", *, batch_norm=False,
                  seed=None, dtype=None):
-        self.layer_dims = self._check_layer_dims(layer_dims)
-        self.activations = self._check_activations(activations, self.layer_dims)
+        self.layer_dims = check_layer_dims(layer_dims)
+        self.activations = _check_activations(activations, self.layer_dims)
         self._kernels = [_activations.get(name) for name in self.activations]
         self.num_layers = len(self.layer_dims)  # as in the seed: layers are 1 .. num_layers - 1
         self.batch_norm = check_bool(batch_norm, "batch_norm")
@@ -160,40 +289,26 @@ class ClassifierNN:
         self.costs = []
         self.initialize_parameters(initialization_method)
 
-    # ------------------------------------------------------------------ construction checks
-    @staticmethod
-    def _check_layer_dims(layer_dims):
-        if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
-            raise TypeError(f"layer_dims must be a list of integers, got {layer_dims!r}")
-        if len(layer_dims) < 2:
-            raise ValueError(
-                "layer_dims must have at least 2 entries: [n_features, ..., n_outputs], got "
-                f"{list(layer_dims)}"
-            )
-        return [check_int(n, f"layer_dims[{i}]", minimum=1) for i, n in enumerate(layer_dims)]
+    def get_config(self):
+        """The constructor arguments that rebuild this network's architecture (Keras's convention).
 
-    @staticmethod
-    def _check_activations(activations, layer_dims):
-        L = len(layer_dims) - 1
-        if isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
-            raise TypeError(f"activations must be a list of {L} names, got {activations!r}")
-        if len(activations) != L:
-            raise ValueError(
-                f"activations must have one entry per layer after the input: {L} for layer_dims "
-                f"{layer_dims}, got {len(activations)}"
-            )
-        names = [_activations.get(a).name for a in activations]
-        if names[-1] not in _activations.OUTPUT_ACTIVATIONS:
-            raise ValueError(
-                f"the output activation must be one of {list(_activations.OUTPUT_ACTIVATIONS)} "
-                f"for a classifier, got {names[-1]!r}"
-            )
-        if names[-1] == "softmax" and layer_dims[-1] < 2:
-            raise ValueError(
-                "a softmax output needs at least 2 units (layer_dims[-1] >= 2); for two classes "
-                "use one sigmoid unit or a softmax of 2"
-            )
-        return names
+        Returns
+        -------
+        dict
+            ``layer_dims``, ``activations``, ``initialization_method``, ``batch_norm`` and
+            ``dtype`` (``None`` when the dtype follows the training data); JSON-serializable.
+        """
+        return {"layer_dims": list(self.layer_dims), "activations": list(self.activations),
+                "initialization_method": self.initialization_method,
+                "batch_norm": self.batch_norm,
+                "dtype": None if self.dtype is None else self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """A new network, freshly initialized, with the architecture :meth:`get_config` describes."""
+        return cls(config["layer_dims"], config["activations"],
+                   config.get("initialization_method", "he"),
+                   batch_norm=config.get("batch_norm", False), dtype=config.get("dtype"))
 
     # ------------------------------------------------------------------ parameters
     @property
@@ -210,6 +325,41 @@ class ClassifierNN:
     def n_parameters(self):
         """Total number of trainable parameters."""
         return self._theta.size
+
+    @property
+    def parameter_shapes(self):
+        """Names and shapes of the parameters in buffer order (``{"W1": (n_1, n_0), ...}``)."""
+        return dict(self._shapes)
+
+    @property
+    def theta(self):
+        """The flat parameter vector: every ``W``, ``b``, ``gamma``, ``beta`` in buffer order.
+
+        This is the live buffer the named ``parameters`` are views of: writing into it (or
+        assigning ``model.theta = vector``, which copies ``vector`` in) changes the model.
+        """
+        return self._theta
+
+    @theta.setter
+    def theta(self, value):
+        value = np.asarray(value)
+        if value.shape != self._theta.shape:
+            raise ValueError(f"theta must have shape {self._theta.shape}, got {value.shape}")
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"theta must be numeric, got dtype {value.dtype}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError("theta contains NaN or infinite values")
+        self._theta[...] = value
+
+    @property
+    def grad(self):
+        """The flat gradient buffer the training loop fills (same layout as :attr:`theta`)."""
+        return self._grad
+
+    @property
+    def grads(self):
+        """Named views of :attr:`grad`: ``dW{l}``, ``db{l}`` (or ``dgamma{l}``, ``dbeta{l}``)."""
+        return self._grads
 
     def _hidden_bn_layers(self):
         return range(1, self.num_layers - 1) if self.batch_norm else range(0)
@@ -273,10 +423,22 @@ class ClassifierNN:
         return self._theta.dtype
 
     # ------------------------------------------------------------------ checks of data
-    def _check_X(self, X, name="X"):
-        return check_X(X, self.n_features, name).astype(self.compute_dtype, copy=False)
+    def check_loss(self, loss):
+        """The loss class named by ``loss``, checked against this network's output activation."""
+        loss = _losses.get(loss)
+        if self.activations[-1] != loss.output_activation:
+            raise ValueError(
+                f"loss {loss.name!r} needs a {loss.output_activation!r} output layer, but this "
+                f"network's output activation is {self.activations[-1]!r}"
+            )
+        return loss
 
-    def _check_Y(self, Y, loss, m, dtype, name="Y"):
+    def check_labels(self, Y, loss, m, dtype, name="Y"):
+        """``Y`` checked against ``loss`` (a loss class) and ``m`` examples, in the engine's format.
+
+        Returns float labels in ``dtype``, or the integer class indices of sparse labels; the
+        errors name the argument ``name``.
+        """
         try:
             Y = loss.check_labels(Y, self.n_outputs)
         except (TypeError, ValueError) as exc:
@@ -288,33 +450,8 @@ class ClassifierNN:
             raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but X has {m}")
         return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
 
-    def _check_loss(self, loss):
-        loss = _losses.get(loss)
-        if self.activations[-1] != loss.output_activation:
-            raise ValueError(
-                f"loss {loss.name!r} needs a {loss.output_activation!r} output layer, but this "
-                f"network's output activation is {self.activations[-1]!r}"
-            )
-        return loss
-
-    def _check_parameters(self, parameters):
-        if parameters is None:
-            return self.parameters
-        if not isinstance(parameters, dict):
-            raise TypeError(f"parameters must be a dict, got {type(parameters).__name__}")
-        checked = {}
-        for name, shape in self._shapes.items():
-            if name not in parameters:
-                raise ValueError(f"parameters is missing {name!r}")
-            value = np.asarray(parameters[name])
-            if value.shape != shape:
-                raise ValueError(f"parameters[{name!r}] must have shape {shape}, got {value.shape}")
-            if value.dtype.kind not in "biuf":
-                raise TypeError(f"parameters[{name!r}] must be numeric, got dtype {value.dtype}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"parameters[{name!r}] contains NaN or infinite values")
-            checked[name] = value
-        return checked
+    def _check_X(self, X, name="X"):
+        return check_X(X, self.n_features, name).astype(self.compute_dtype, copy=False)
 
     # ------------------------------------------------------------------ forward
     def forward_propagation(self, X, keep_prob=None, parameters=None, training=False):
@@ -343,97 +480,79 @@ class ClassifierNN:
         -------
         A : ndarray of shape (n_L, m)
             The output activations (probabilities).
-        caches : dict
-            What backward propagation needs: ``caches["layers"][l]`` holds layer ``l``'s input
-            ``A_prev``, net input ``Z`` (after batch normalization, if any), output ``A``, dropout
-            mask ``D`` and batch-norm cache ``bn``.
+        caches : ForwardCache
+            What backward propagation needs (each layer's input, net input, output, dropout mask
+            and batch-norm cache); pass it to :meth:`backward_propagation` as it is.
         """
         X = self._check_X(X)
         keep_prob = check_keep_prob(keep_prob, self.num_layers - 1)
-        parameters = self._check_parameters(parameters)
+        parameters = _check_parameters(parameters, self._shapes, self.parameters)
         training = check_bool(training, "training")
-        return self._forward(X, parameters, keep_prob, training)
+        return self.forward(X, parameters, keep_prob, training)
 
-    def _forward(self, X, parameters, keep_prob=None, training=False, masks=None, workspace=None):
-        """Forward pass on validated inputs.
+    def forward(self, X, parameters=None, keep_prob=None, training=False, masks=None,
+                workspace=None):
+        """Forward pass on checked inputs (see :meth:`forward_propagation` for the math).
 
-        ``masks`` (layer -> D) freezes the dropout masks (gradient checking). ``workspace`` (from
-        :meth:`_workspace`) supplies preallocated arrays and a caches structure that are reused at
-        every training step; without it every array is allocated afresh.
+        ``parameters`` defaults to the model's own. ``masks`` (layer -> D), when given, replaces
+        the random dropout masks: exactly the layers it holds are masked (gradient checking). ``workspace`` (from :meth:`make_workspace`) supplies
+        preallocated arrays and a cache structure that are reused at every training step; without
+        it every array is allocated afresh.
         """
+        if parameters is None:
+            parameters = self.parameters
         L = self.num_layers - 1
         if workspace is None:
-            caches = {"parameters": parameters, "keep_prob": keep_prob,
-                      "layers": [{} for _ in range(L + 1)]}
+            caches = ForwardCache(parameters, keep_prob, [LayerCache() for _ in range(L + 1)])
             buffers = [_NO_BUFFERS] * (L + 1)
         else:
-            caches, buffers = workspace["caches"], workspace["layers"]
-        layers = caches["layers"]
-        layers[0]["A"] = A = X
+            caches, buffers = workspace.caches, workspace.layers
+            caches.parameters, caches.keep_prob = parameters, keep_prob
+        layers = caches.layers
+        layers[0].A = A = X
         for l in range(0, L + 1):
             layer, out = layers[l], buffers[l]
             if l > 0:
-                layer["A_prev"] = A
+                layer.A_prev = A
                 if self.batch_norm and l < L:
-                    Z = _layers.dense_forward(A, parameters[f"W{l}"], out=out.get("Z_lin"))
-                    Z, layer["bn"] = _layers.batchnorm_forward(
+                    Z = _layers.dense_forward(A, parameters[f"W{l}"], out=out.Z_lin)
+                    Z, layer.bn = _layers.batchnorm_forward(
                         Z, parameters[f"gamma{l}"], parameters[f"beta{l}"],
                         self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
-                        training, out=out.get("Z"), Z_hat=out.get("Z_hat"),
+                        training, out=out.Z, Z_hat=out.Z_hat,
                     )
                 else:
                     Z = _layers.dense_forward(A, parameters[f"W{l}"], parameters[f"b{l}"],
-                                              out=out.get("Z"))
-                    layer["bn"] = None
-                A = self._kernels[l - 1].forward(Z, out=out.get("A"))
-                layer["Z"], layer["A"] = Z, A
+                                              out=out.Z)
+                    layer.bn = None
+                A = self._kernels[l - 1].forward(Z, out=out.A)
+                layer.Z, layer.A = Z, A
             # Inverted dropout on the output of every layer before the output layer.
-            layer["D"] = None
-            if keep_prob is not None and l < L and keep_prob[l] < 1.0:
-                if masks is not None:
-                    D = masks[l]
-                else:
-                    D = _layers.dropout_mask(A.shape, keep_prob[l], self.rng, A.dtype,
-                                             out=out.get("D"))
-                layer["D"] = D
-                A = _layers.dropout_apply(A, D, out=out.get("A_dropped"))
-        return layers[L]["A"], caches
+            if masks is not None:
+                layer.D = masks.get(l)
+            elif keep_prob is not None and l < L and keep_prob[l] < 1.0:
+                layer.D = _layers.dropout_mask(A.shape, keep_prob[l], self.rng, A.dtype,
+                                               out=out.D)
+            else:
+                layer.D = None
+            if layer.D is not None:
+                A = _layers.dropout_apply(A, layer.D, out=out.A_dropped)
+        return layers[L].A, caches
 
-    def _workspace(self, m, keep_prob, dtype, training=True):
+    def make_workspace(self, m, keep_prob=None, training=True):
         """Arrays for passes over batches of ``m`` examples, allocated once and reused.
 
         Every step writes its activations, gradients and dropout masks into the same arrays, so
-        the hot loop allocates (almost) nothing. Layer ``l``'s entry holds, as needed: ``Z``, ``A``
-        (shape ``(n_l, m)``), ``Z_lin``/``Z_hat`` (batch norm); for training also ``dZ``,
+        the hot loop allocates (almost) nothing. Layer ``l``'s buffers hold, as needed: ``Z``,
+        ``A`` (shape ``(n_l, m)``), ``Z_lin``/``Z_hat`` (batch norm); for training also ``dZ``,
         ``dZ_lin`` (batch norm), ``D``/``A_dropped`` (dropout) and ``dA`` (the gradient arriving
-        from layer ``l + 1``), plus a row-major batch of inputs and a scratch for the L2 term.
+        from layer ``l + 1``), plus a scratch for the L2 term.
+
+        Returns
+        -------
+        Workspace
         """
-        L = self.num_layers - 1
-        layers = []
-        for l in range(L + 1):
-            shape = (self.layer_dims[l], m)
-            names = []
-            if l > 0:
-                names += ["Z", "A"]
-                if self.batch_norm and l < L:
-                    names += ["Z_lin", "Z_hat"]
-            if training:
-                if l > 0:
-                    names.append("dZ")
-                    if self.batch_norm and l < L:
-                        names.append("dZ_lin")
-                if 0 < l < L:
-                    names.append("dA")
-                if keep_prob is not None and l < L and keep_prob[l] < 1.0:
-                    names += ["D", "A_dropped"]
-            layers.append({name: np.empty(shape, dtype) for name in names})
-        caches = {"parameters": self.parameters, "keep_prob": keep_prob,
-                  "layers": [{} for _ in range(L + 1)]}
-        workspace = {"layers": layers, "caches": caches}
-        if training:
-            workspace["X_rows"] = np.empty((m, self.n_features), dtype)
-            workspace["l2"] = views(np.empty_like(self._theta), self._shapes)
-        return workspace
+        return _new_workspace(self, m, keep_prob, training)
 
     # ------------------------------------------------------------------ cost
     def compute_cost(self, A, Y, lambd=0, loss="BinaryCrossEntropy"):
@@ -461,7 +580,7 @@ class ClassifierNN:
         -------
         float
         """
-        loss = self._check_loss(loss)
+        loss = self.check_loss(loss)
         lambd = check_float(lambd, "lambd", low=0.0)
         A = np.asarray(A)
         if A.ndim != 2 or A.shape[0] != self.n_outputs or A.shape[1] == 0:
@@ -470,20 +589,19 @@ class ClassifierNN:
             raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
         if not np.all(np.isfinite(A)) or A.min() < 0 or A.max() > 1:
             raise ValueError("A must hold probabilities in [0, 1]")
-        Y = self._check_Y(Y, loss, A.shape[1], A.dtype)
-        return self._cost(A, Y, loss, lambd, self.parameters)
+        Y = self.check_labels(Y, loss, A.shape[1], A.dtype)
+        return self.cost(A, Y, loss, lambd)
 
-    @staticmethod
-    def _l2_cost(parameters, lambd, m, L):
-        if lambd == 0:
-            return 0.0
-        weights = (parameters[f"W{l}"].ravel() for l in range(1, L + 1))
-        return lambd / (2 * m) * sum(float(np.dot(W, W)) for W in weights)
-
-    def _cost(self, A, Y, loss, lambd, parameters, Z=None, weights=None):
-        """Cost on validated inputs; ``Z`` (output logits) selects the exact log-sum-exp form."""
-        return (loss.cost(A, Y, Z, weights)
-                + self._l2_cost(parameters, lambd, A.shape[1], self.num_layers - 1))
+    def cost(self, A, Y, loss, lambd=0.0, parameters=None, Z=None, weights=None):
+        """Cost on checked inputs (see :meth:`compute_cost`); ``Z`` (the output layer's logits)
+        selects the exact log-sum-exp form, ``weights`` of shape ``(1, m)`` weigh the examples."""
+        if parameters is None:
+            parameters = self.parameters
+        l2 = 0.0
+        if lambd:
+            weights_W = (parameters[f"W{l}"].ravel() for l in range(1, self.num_layers))
+            l2 = lambd / (2 * A.shape[1]) * sum(float(np.dot(W, W)) for W in weights_W)
+        return loss.cost(A, Y, Z, weights) + l2
 
     # ------------------------------------------------------------------ backward
     def backward_propagation(self, A, Y, caches, lambd=0, keep_prob=None,
@@ -508,7 +626,7 @@ class ClassifierNN:
             Output of :meth:`forward_propagation`.
         Y : array
             Labels in the loss's format.
-        caches : dict
+        caches : ForwardCache
             The second result of :meth:`forward_propagation` for the same ``A``.
         lambd : float, default 0
         keep_prob : sequence of float, optional
@@ -522,81 +640,108 @@ class ClassifierNN:
             ``dW{l}``, ``db{l}`` (or ``dgamma{l}``, ``dbeta{l}``): views of a new flat gradient
             buffer, in the dtype of ``A``.
         """
-        loss = self._check_loss(loss)
+        loss = self.check_loss(loss)
         lambd = check_float(lambd, "lambd", low=0.0)
-        if not isinstance(caches, dict) or not {"layers", "parameters", "keep_prob"} <= set(caches):
+        if not isinstance(caches, ForwardCache):
             raise TypeError("caches must be the second result of forward_propagation")
-        layers = caches["layers"]
         A = np.asarray(A)
-        if not self._caches_fit(caches, A):
+        if not _caches_fit(self, caches, A):
             raise ValueError(
                 "A and caches must come from the same forward_propagation call of this network"
             )
         if A.dtype.kind != "f":
             raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
         if keep_prob is not None:
-            if check_keep_prob(keep_prob, self.num_layers - 1) != caches["keep_prob"]:
+            if check_keep_prob(keep_prob, self.num_layers - 1) != caches.keep_prob:
                 raise ValueError("keep_prob differs from the one used in forward_propagation")
-        Y = self._check_Y(Y, loss, A.shape[1], A.dtype)
+        Y = self.check_labels(Y, loss, A.shape[1], A.dtype)
         _, grads = allocate(self._shapes, A.dtype, prefix="d")
-        self._backward(A, Y, caches, lambd, loss, grads)
-        return grads
+        return self.backward(A, Y, caches, loss, lambd, grads)
 
-    def _caches_fit(self, caches, A):
-        """Whether ``caches`` has this network's layer structure for an output of ``A``'s shape."""
-        layers = caches["layers"]
-        if not isinstance(layers, (list, tuple)) or len(layers) != self.num_layers or A.ndim != 2:
-            return False
-        m = A.shape[1]
-        keys = {"A", "D"}
-        for l, layer in enumerate(layers):
-            if not isinstance(layer, dict) or not keys <= set(layer):
-                return False
-            if np.shape(layer["A"]) != (self.layer_dims[l], m):
-                return False
-            bn = self.batch_norm and 0 < l < self.num_layers - 1
-            if l > 0 and (np.shape(layer.get("Z")) != (self.layer_dims[l], m)
-                          or np.shape(layer.get("A_prev")) != (self.layer_dims[l - 1], m)
-                          or (layer.get("bn") is not None) != bn):
-                return False
-        try:
-            self._check_parameters(caches["parameters"])
-        except (TypeError, ValueError):
-            return False
-        return A.shape == np.shape(layers[-1]["A"])
+    def backward(self, A, Y, caches, loss, lambd=0.0, grads=None, workspace=None, weights=None):
+        """Backward pass on checked inputs (see :meth:`backward_propagation` for the math).
 
-    def _backward(self, A, Y, caches, lambd, loss, grads, workspace=None, weights=None):
-        """Backward pass on validated inputs, writing into the gradient views ``grads``.
-
-        With a ``workspace`` (see :meth:`_workspace`) every intermediate goes into its arrays.
+        Writes into the gradient views ``grads`` (default: the model's own, :attr:`grads`) and
+        returns them. With a ``workspace`` (see :meth:`make_workspace`) every intermediate goes
+        into its arrays; ``weights`` of shape ``(1, m)`` weigh the examples.
         """
+        if grads is None:
+            grads = self._grads
         L = self.num_layers - 1
-        parameters, layers = caches["parameters"], caches["layers"]
-        buffers = workspace["layers"] if workspace is not None else [_NO_BUFFERS] * (L + 1)
+        parameters, layers = caches.parameters, caches.layers
+        buffers = workspace.layers if workspace is not None else [_NO_BUFFERS] * (L + 1)
         m = A.shape[1]
-        dZ = loss.delta(A, Y, out=buffers[L].get("dZ"), weights=weights)
+        dZ = loss.delta(A, Y, out=buffers[L].dZ, weights=weights)
+        dA_prev = None  # the gradient each layer hands to the one below
         for l in range(L, 0, -1):
             layer, out = layers[l], buffers[l]
             if l < L:
                 dA = dA_prev
-                if layer["D"] is not None:
-                    dA = _layers.dropout_apply(dA, layer["D"], out=dA)
-                dZ = self._kernels[l - 1].backward(
-                    dA, layer["A"], out=out.get("dZ"))
-                if layer["bn"] is not None:
+                if layer.D is not None:
+                    dA = _layers.dropout_apply(dA, layer.D, out=dA)
+                dZ = self._kernels[l - 1].backward(dA, layer.A, out=out.dZ)
+                if layer.bn is not None:
                     dZ = _layers.batchnorm_backward(
-                        dZ, layer["bn"], parameters[f"gamma{l}"], grads[f"dgamma{l}"],
-                        grads[f"dbeta{l}"], out=out.get("dZ_lin"),
+                        dZ, layer.bn, parameters[f"gamma{l}"], grads[f"dgamma{l}"],
+                        grads[f"dbeta{l}"], out=out.dZ_lin,
                     )
             W = parameters[f"W{l}"]
             dA_prev = _layers.dense_backward(
-                dZ, layer["A_prev"], W, grads[f"dW{l}"], grads.get(f"db{l}"),
-                need_dA_prev=l > 1, out=buffers[l - 1].get("dA"),
+                dZ, layer.A_prev, W, grads[f"dW{l}"], grads.get(f"db{l}"),
+                need_dA_prev=l > 1, out=buffers[l - 1].dA,
             )
             if lambd:
-                scratch = workspace["l2"][f"W{l}"] if workspace is not None else None
+                scratch = workspace.l2[f"W{l}"] if workspace is not None else None
                 grads[f"dW{l}"] += np.multiply(W, lambd / m, out=scratch)
         return grads
+
+    def update_batch_norm_statistics(self, caches):
+        """Move the batch-norm running statistics toward the batch statistics in ``caches``."""
+        for l in self._hidden_bn_layers():
+            _layers.update_running_stats(self.bn_state[f"running_mean{l}"],
+                                         self.bn_state[f"running_var{l}"], caches.layers[l].bn)
+
+    # ------------------------------------------------------------------ cost and gradient
+    def cost_and_gradient(self, theta, X, Y, loss="BinaryCrossEntropy", lambd=0,
+                          sample_weight=None, dropout_masks=None):
+        """The cost and its flat gradient at the flat parameters ``theta`` (not the model's own).
+
+        The one function every solver and check uses, in the spirit of scikit-learn's
+        ``_loss_grad_lbfgs``: the gradient check, L-BFGS and the loss-surface plots. The model is
+        not changed. Batch normalization runs in training mode (batch statistics over ``X``).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_parameters,)
+            Flat parameters in the layout of :attr:`theta`; the computation runs in its dtype
+            (float32 or float64; anything else is computed in float64).
+        X : array of shape (n_features, m)
+        Y : array
+            Labels in the loss's format.
+        loss : str, default 'BinaryCrossEntropy'
+        lambd : float, default 0
+        sample_weight : array of shape (m,), optional
+        dropout_masks : dict of int to ndarray, optional
+            Frozen dropout masks by layer (``0`` is the input), each of shape ``(n_l, m)`` and
+            already scaled by ``1/keep_prob`` (:func:`scratchnn.layers.dropout_mask`).
+
+        Returns
+        -------
+        cost : float
+        gradient : ndarray of shape (n_parameters,), in the dtype of the computation
+        """
+        return self.objective(X, Y, loss, lambd, sample_weight, dropout_masks)(theta)
+
+    def objective(self, X, Y, loss="BinaryCrossEntropy", lambd=0, sample_weight=None,
+                  dropout_masks=None):
+        """:meth:`cost_and_gradient` with its data checked once: a callable ``f(theta)``.
+
+        Returns
+        -------
+        Objective
+            ``f(theta)`` gives ``(cost, gradient)``; ``f.cost(theta)`` the cost alone.
+        """
+        return Objective(self, X, Y, loss, lambd, sample_weight, dropout_masks)
 
     # ------------------------------------------------------------------ mini-batches
     def random_mini_batches(self, X, Y, batch_size=64, seed=0):
@@ -709,148 +854,33 @@ class ClassifierNN:
             ``costs`` the completed epochs' costs), a warning says so, and the interrupt is
             raised again. A second Ctrl-C interrupts at once.
         """
-        loss = self._check_loss(loss)
+        loss = self.check_loss(loss)
         X = check_X(X, self.n_features)
         dtype = self.dtype or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
         m = X.shape[1]
-        Y = self._check_Y(Y, loss, m, dtype)
+        Y = self.check_labels(Y, loss, m, dtype)
         weights = check_sample_weight(sample_weight, m, dtype)
-        num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
-        learning_rate = check_float(learning_rate, "learning_rate", low=0.0, low_open=True)
-        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-        lambd = check_float(lambd, "lambd", low=0.0)
-        keep_prob = check_keep_prob(keep_prob, self.num_layers - 1)
-        print_cost = check_bool(print_cost, "print_cost")
-        optimizer_cls = _optimizers.get(optimizer)
-        beta1 = check_float(beta1, "beta1", low=0.0, high=1.0, high_open=True)
-        beta2 = check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True)
-        epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True)
-
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable or None, got {callback!r}")
-        resume = check_bool(resume, "resume")
-        checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
-            raise TypeError(f"checkpoint must be a path or None, got {checkpoint!r}")
-
-        self._ensure_dtype(dtype)
-        if resume:
-            previous = self.optimizer
-            if previous is None or previous.name != optimizer_cls.name:
-                raise ValueError(
-                    f"resume=True continues the {optimizer_cls.name!r} optimizer of an earlier "
-                    f"train call or loaded checkpoint, but the model has "
-                    f"{'none' if previous is None else repr(previous.name)}"
-                )
-            previous.configure(learning_rate, beta1, beta2, epsilon)
-        else:
-            self.optimizer = optimizer_cls(self._theta.size, dtype, learning_rate, beta1, beta2,
-                                           epsilon)
-        batch_size = m if batch_size is None else min(batch_size, m)
-        # Examples as rows, made once per call: a mini-batch is then a gather of contiguous rows,
-        # several times cheaper than gathering columns of the (n_features, m) input.
-        X_rows = _rows(X, dtype)
-        Y_rows = _rows(Y, Y.dtype)
-        W_rows = None if weights is None else _rows(weights, dtype)
-        workspaces = {}
-        for size in {batch_size, m % batch_size or batch_size}:
-            workspace = self._workspace(size, keep_prob, dtype)
-            workspace["Y_rows"] = np.empty((size, Y.shape[0]), Y.dtype)
-            workspace["W_rows"] = np.empty((size, 1), dtype)
-            workspaces[size] = workspace
-        run = {"loss": loss, "batch_size": batch_size, "lambd": lambd, "keep_prob": keep_prob,
-               "learning_rate": learning_rate, "workspaces": workspaces, "W_rows": W_rows,
-               "interrupt": _DeferredInterrupt()}
-
-        self.costs = costs = []
-        progress = None
-        if print_cost:
-            from tqdm import tqdm
-
-            progress = tqdm(total=num_epochs, desc="training", unit="epoch")
-        # A diverging run overflows to inf/NaN somewhere in a step; the cost check in _train_epoch
-        # catches that and raises DivergenceError, so NumPy's own warnings are not wanted here.
-        try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"), run["interrupt"]:
-                for epoch in range(1, num_epochs + 1):
-                    cost = self._train_epoch(X_rows, Y_rows, run, epoch, costs)
-                    costs.append(cost)
-                    if progress is not None:
-                        progress.set_postfix(cost=f"{cost:.6f}", refresh=False)
-                        progress.update()
-                    if checkpoint is not None and epoch % checkpoint_every == 0:
-                        self._save_checkpoint(checkpoint, costs)
-                    if callback is not None and callback(epoch, cost):
-                        break
-                    run["interrupt"].check()
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"training interrupted after {len(costs)} complete epoch(s): the model keeps the "
-                f"parameters of the last completed step, and its costs attribute the costs of "
-                f"the completed epochs", UserWarning, stacklevel=2,
-            )
-            raise
-        finally:
-            if progress is not None:
-                progress.close()
-        return self.parameters, costs
-
-    def _train_epoch(self, X_rows, Y_rows, run, epoch, costs):
-        """One pass over the shuffled examples; returns the example-weighted mean batch cost.
-
-        ``X_rows``/``Y_rows`` hold one example per row; ``run`` the settings of the ``train`` call.
-        """
-        L = self.num_layers - 1
-        m = X_rows.shape[0]
-        theta, grad, parameters = self._theta, self._grad, self.parameters
-        loss, batch_size, lambd, keep_prob = (run[k] for k in ("loss", "batch_size", "lambd",
-                                                                "keep_prob"))
-        workspaces, W_rows, interrupt = run["workspaces"], run["W_rows"], run["interrupt"]
-        weights = None if W_rows is None else W_rows.T
-        # Shuffle indices, not the data: one permutation per epoch from the model's generator.
-        permutation = self.rng.permutation(m) if batch_size < m else None
-        total = 0.0
-        for start in range(0, m, batch_size):
-            if permutation is None:
-                workspace, X_batch, Y_batch = workspaces[batch_size], X_rows, Y_rows
-            else:
-                index = permutation[start:start + batch_size]
-                workspace = workspaces[index.size]
-                # mode="clip" lets take write straight into out (the indices are valid anyway).
-                X_batch = np.take(X_rows, index, axis=0, out=workspace["X_rows"], mode="clip")
-                Y_batch = np.take(Y_rows, index, axis=0, out=workspace["Y_rows"], mode="clip")
-                if W_rows is not None:
-                    weights = np.take(W_rows, index, axis=0, out=workspace["W_rows"],
-                                      mode="clip").T
-            A, caches = self._forward(X_batch.T, parameters, keep_prob, True, workspace=workspace)
-            Y_batch = Y_batch.T
-            cost = self._cost(A, Y_batch, loss, lambd, parameters, Z=caches["layers"][L]["Z"],
-                              weights=weights)
-            if not math.isfinite(cost):
-                self._diverged(epoch, cost, costs, run["learning_rate"])
-            self._backward(A, Y_batch, caches, lambd, loss, self._grads, workspace=workspace,
-                           weights=weights)
-            for l in self._hidden_bn_layers():
-                _layers.update_running_stats(
-                    self.bn_state[f"running_mean{l}"], self.bn_state[f"running_var{l}"],
-                    caches["layers"][l]["bn"],
-                )
-            # The optimizer refuses a non-finite update, so theta only ever holds finite values.
-            if not self.optimizer.step(theta, grad):
-                self._diverged(epoch, cost, costs, run["learning_rate"])
-            total += cost * A.shape[1]
-            interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
-        return total / m
-
-    def _diverged(self, epoch, cost, costs, learning_rate):
-        """Raise :class:`DivergenceError`; the parameters are those of the last finite step."""
-        error = DivergenceError(
-            f"training diverged at epoch {epoch}: the cost, a gradient or a parameter became "
-            f"NaN or infinite (cost {cost}); try a lower learning_rate than {learning_rate:g}. "
-            f"The parameters of the last finite step were kept."
+        settings = _training.TrainingSettings(
+            loss=loss,
+            num_epochs=check_int(num_epochs, "num_epochs", minimum=1),
+            learning_rate=check_float(learning_rate, "learning_rate", low=0.0, low_open=True),
+            batch_size=check_int(batch_size, "batch_size", minimum=1, allow_none=True),
+            lambd=check_float(lambd, "lambd", low=0.0),
+            keep_prob=check_keep_prob(keep_prob, self.num_layers - 1),
+            print_cost=check_bool(print_cost, "print_cost"),
+            optimizer=_optimizers.get(optimizer),
+            beta1=check_float(beta1, "beta1", low=0.0, high=1.0, high_open=True),
+            beta2=check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True),
+            epsilon=check_float(epsilon, "epsilon", low=0.0, low_open=True),
+            resume=check_bool(resume, "resume"),
+            checkpoint=_training.check_checkpoint(checkpoint),
+            checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
         )
-        error.costs = costs
-        raise error
+        callbacks = [] if callback is None else [_training.EpochFunction(callback)]
+        self._ensure_dtype(dtype)
+        data = _training.ArrayData.from_columns(X, Y, weights, dtype)
+        costs = _training.fit(self, data, settings, callbacks)
+        return self.parameters, costs
 
     # ------------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -873,9 +903,8 @@ class ClassifierNN:
                 chunk = X[:, start:start + PREDICT_CHUNK].astype(dtype, copy=False)
                 size = chunk.shape[1]
                 if size not in workspaces:
-                    workspaces[size] = self._workspace(size, None, dtype, training=False)
-                A[:, start:start + size], _ = self._forward(chunk, self.parameters,
-                                                            workspace=workspaces[size])
+                    workspaces[size] = self.make_workspace(size, training=False)
+                A[:, start:start + size], _ = self.forward(chunk, workspace=workspaces[size])
         if not (np.isfinite(A.min()) and np.isfinite(A.max())):
             raise ValueError(
                 "X is too large for this network: the forward pass overflowed (scale the features)"
@@ -901,7 +930,9 @@ class ClassifierNN:
         ----------
         X : array of shape (n_features, m)
         Y : array
-            Labels as a row ``(1, m)`` (or ``(m,)``), or one-hot ``(n_L, m)`` for several outputs.
+            Labels as a row ``(1, m)`` (or ``(m,)``): 0/1 for one sigmoid output, class indices
+            ``0 .. n_L - 1`` otherwise; or one-hot ``(n_L, m)`` for several outputs. They pass
+            the same checks as in :meth:`train`.
 
         Returns
         -------
@@ -929,6 +960,11 @@ class ClassifierNN:
                     f"({self.n_outputs}, m), got shape {Y.shape}"
                 )
             Y = np.argmax(Y, axis=0).reshape(1, -1)
+        elif self.n_outputs > 1:  # class indices, checked as for training
+            self.check_labels(Y, _losses.SparseCategoricalCrossEntropy, X.shape[1], np.float64)
+        elif not np.all((Y == 0) | (Y == 1)):
+            raise ValueError(f"Y must hold the labels 0 and 1 for a single sigmoid output, got "
+                             f"values in [{Y.min():g}, {Y.max():g}]")
         return float(np.mean(self.predict(X) == Y))
 
     # ------------------------------------------------------------------ tools
@@ -948,25 +984,7 @@ class ClassifierNN:
 
     def save(self, path):
         """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""
-        from .io import save
-
-        save(self, path)
-
-    def _save_checkpoint(self, path, costs):
-        """Save the model with everything ``train(..., resume=True)`` needs to continue exactly."""
-        from .io import save
-
-        optimizer = self.optimizer
-        state = {
-            "optimizer": optimizer.name, "t": optimizer.t,
-            "learning_rate": optimizer.learning_rate, "beta1": optimizer.beta1,
-            "beta2": optimizer.beta2, "epsilon": optimizer.epsilon,
-            "rng": self.rng.bit_generator.state, "costs": list(costs),
-        }
-        metadata = {"training_state": state}
-        metadata.update({f"optimizer_{name}": value
-                         for name, value in optimizer.stored_moments.items()})
-        save(self, path, metadata=metadata)
+        _io.save(self, path)
 
     @classmethod
     def load(cls, path):
@@ -975,40 +993,14 @@ class ClassifierNN:
         A checkpoint also restores the optimizer (so ``train(..., resume=True)`` continues it),
         the random generator's state and ``costs``. See :func:`scratchnn.io.load`.
         """
-        from .io import load_with_metadata
-
-        model, metadata = load_with_metadata(path)
+        model, metadata = _io.load_with_metadata(path)
         if "training_state" in metadata:
             try:
-                model._restore_training_state(metadata)
+                _training.restore_checkpoint(model, metadata)
             except (KeyError, TypeError, ValueError, OverflowError) as exc:
                 raise ValueError(f"{os.fspath(path)} is not a valid scratchnn model file: its "
                                  f"training state is damaged ({exc})") from None
         return model
-
-    def _restore_training_state(self, metadata):
-        state = metadata["training_state"]
-        if not isinstance(state, dict):
-            raise TypeError("training_state is not an object")
-        optimizer_cls = _optimizers.get(state["optimizer"])
-        hyper = [check_float(state["learning_rate"], "learning_rate", low=0.0, low_open=True),
-                 check_float(state["beta1"], "beta1", low=0.0, high=1.0, high_open=True),
-                 check_float(state["beta2"], "beta2", low=0.0, high=1.0, high_open=True),
-                 check_float(state["epsilon"], "epsilon", low=0.0, low_open=True)]
-        optimizer = optimizer_cls(self._theta.size, self.compute_dtype, *hyper)
-        optimizer.t = check_int(state["t"], "t", minimum=0)
-        for name, stored in optimizer.stored_moments.items():
-            value = metadata[f"optimizer_{name}"]
-            if value.dtype != stored.dtype or value.shape != stored.shape:
-                raise ValueError(f"optimizer_{name} must be {stored.dtype} of shape {stored.shape}")
-            stored[...] = value
-        costs = state["costs"]
-        if not isinstance(costs, list) or not all(
-                isinstance(c, (int, float)) and not isinstance(c, bool) for c in costs):
-            raise TypeError("costs is not a list of numbers")
-        rng = np.random.default_rng()
-        rng.bit_generator.state = state["rng"]  # raises for a malformed or foreign state
-        self.optimizer, self.rng, self.costs = optimizer, rng, costs
 
     def to_onnx(self, path):
         """Export the network as an ONNX graph; see :func:`scratchnn.export.to_onnx`."""
@@ -1021,3 +1013,61 @@ class ClassifierNN:
             f"ClassifierNN(layer_dims={self.layer_dims}, activations={self.activations}, "
             f"batch_norm={self.batch_norm})"
         )
+
+
+_io.register_model_class(ClassifierNN)
+
+
+class Objective:
+    """The cost and flat gradient of one model on fixed data, as a function of flat parameters.
+
+    Made by :meth:`ClassifierNN.objective`; the data are checked once, so L-BFGS and the
+    gradient check can call it many times cheaply.
+    """
+
+    def __init__(self, model, X, Y, loss, lambd, sample_weight, dropout_masks):
+        self.model = model
+        self.loss = model.check_loss(loss)
+        self.X = check_X(X, model.n_features)
+        self.Y = model.check_labels(Y, self.loss, self.X.shape[1], np.float64)
+        self.lambd = check_float(lambd, "lambd", low=0.0)
+        self.weights = check_sample_weight(sample_weight, self.X.shape[1], np.float64)
+        self.masks = dropout_masks or None
+        if dropout_masks is not None:
+            if not isinstance(dropout_masks, dict):
+                raise TypeError("dropout_masks must be a dict of layer index to mask, or None")
+            sizes = model.layer_dims[:-1]
+            for l, D in dropout_masks.items():
+                if l not in range(len(sizes)) or np.shape(D) != (sizes[l], self.X.shape[1]):
+                    raise ValueError(f"dropout_masks[{l!r}] must be a layer index below "
+                                     f"{len(sizes)} with a mask of shape (n_l, m)")
+
+    def _parameters(self, theta):
+        theta = np.asarray(theta)
+        if theta.shape != (self.model.n_parameters,):
+            raise ValueError(f"theta must have shape ({self.model.n_parameters},), got "
+                             f"{theta.shape}")
+        if theta.dtype not in (np.float32, np.float64):
+            theta = theta.astype(np.float64)
+        return theta, views(theta, self.model.parameter_shapes)
+
+    def _forward(self, theta):
+        theta, parameters = self._parameters(theta)
+        dtype = theta.dtype
+        A, caches = self.model.forward(self.X.astype(dtype, copy=False), parameters,
+                                       training=True, masks=self.masks)
+        Y = self.Y if self.Y.dtype.kind == "i" else self.Y.astype(dtype, copy=False)
+        weights = None if self.weights is None else self.weights.astype(dtype, copy=False)
+        cost = self.model.cost(A, Y, self.loss, self.lambd, parameters,
+                               Z=caches.layers[-1].Z, weights=weights)
+        return theta, A, Y, caches, weights, cost
+
+    def cost(self, theta):
+        """The cost at ``theta``."""
+        return self._forward(theta)[-1]
+
+    def __call__(self, theta):
+        theta, A, Y, caches, weights, cost = self._forward(theta)
+        grad, grads = allocate(self.model.parameter_shapes, theta.dtype, prefix="d")
+        self.model.backward(A, Y, caches, self.loss, self.lambd, grads, weights=weights)
+        return cost, grad

@@ -53,6 +53,14 @@ def _new_figure(figsize=(6.4, 4.8)):
     return Figure(figsize=figsize, layout="constrained")
 
 
+def require_matplotlib():
+    """Raise the ImportError that names the ``plot`` extra now if matplotlib is missing.
+
+    The command line calls it before training, so a missing matplotlib is reported at once.
+    """
+    _new_figure()
+
+
 def _check_path(path):
     """Return ``path`` unchanged after checking it is None, a str or an os.PathLike."""
     if path is not None and not isinstance(path, (str, os.PathLike)):

@@ -16,11 +16,12 @@ two classes                1 sigmoid unit           ``BinaryCrossEntropy``
 ``k`` labels (indicator)   ``k`` sigmoid units      ``BinaryCrossEntropy``
 =========================  =======================  =================================
 
-Training runs one epoch per :meth:`ClassifierNN.train` call with ``resume=True``, so the optimizer
-(Adam's moments and step count) carries over from epoch to epoch, across :meth:`partial_fit`
-calls and across ``warm_start`` fits: this trains exactly like one long ``train`` call, and leaves
-room between epochs for early stopping. A memory-mapped ``X`` (``numpy.memmap``) is streamed in
-blocks of rows, so it never has to fit in memory.
+Training runs through the same loop as :meth:`ClassifierNN.train`
+(:func:`scratchnn.training.fit`), with early stopping as its
+:class:`~scratchnn.callbacks.EarlyStopping` callback. The optimizer (Adam's moments and step
+count) carries over across :meth:`partial_fit` calls and ``warm_start`` fits, so these train
+exactly like one long ``train`` call. A memory-mapped ``X`` (``numpy.memmap``) is streamed to the
+loop in blocks of rows, so it never has to fit in memory.
 """
 
 import mmap
@@ -48,12 +49,16 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import training
 from .activations import ACTIVATIONS
+from .callbacks import Callback, EarlyStopping
+from .initializers import glorot_uniform
+from .losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy
 from .network import ClassifierNN
 from .optimizers import OPTIMIZERS
-from .validation import check_float
+from .validation import check_float, check_int
 
-__all__ = ["NNClassifier", "MEMMAP_BLOCK_BYTES", "glorot_uniform"]
+__all__ = ["NNClassifier", "MEMMAP_BLOCK_BYTES"]
 
 MEMMAP_BLOCK_BYTES = 64 * 2**20
 """Bytes of ``X`` (in the computation dtype) that one block of a memory-mapped ``X`` holds.
@@ -104,34 +109,29 @@ def _rows_in(index, start, stop):
     return index[lo:hi]
 
 
-def glorot_uniform(network, activation):
+def init_like_mlp_classifier(network, activation):
     r"""Draw ``network``'s weights and biases as scikit-learn's MLPClassifier does.
 
-    Every ``W{l}`` and ``b{l}`` of a layer with ``n_in`` inputs and ``n_out`` units is drawn
-    uniformly from :math:`[-r, r]`, :math:`r = \sqrt{f / (n_{in} + n_{out})}`, with ``f = 2`` for
-    sigmoid hidden layers and 6 otherwise (Glorot and Bengio, 2010), from the network's own
+    Every ``W{l}`` and ``b{l}`` is drawn by :func:`scratchnn.initializers.glorot_uniform`, layer
+    by layer, with ``factor`` 2 for sigmoid hidden layers and 6 otherwise, from the network's own
     generator; batch-norm ``gamma``/``beta`` keep 1 and 0. Starting from MLPClassifier's
     distribution makes the two estimators' results comparable; on the small datasets of
     ``benchmarks/accuracy.py`` it also trains better in 200 epochs than He initialization.
     """
     factor = 2.0 if activation == "sigmoid" else 6.0
     for l in range(1, network.num_layers):
-        W = network.parameters[f"W{l}"]
-        bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
-        W[...] = network.rng.uniform(-bound, bound, W.shape)
-        b = network.parameters.get(f"b{l}")
-        if b is not None:
-            b[...] = network.rng.uniform(-bound, bound, b.shape)
+        glorot_uniform(network.parameters[f"W{l}"], network.rng,
+                       network.parameters.get(f"b{l}"), factor)
     return network
 
 
 class _Rows:
-    """Some rows of ``X`` with their labels and weights, served as blocks for the engine.
+    """Some rows of ``X`` with their labels and weights, served as the training loop's blocks.
 
-    In memory the rows are gathered once into one C-ordered block of the computation dtype (no
-    copy when ``X`` already is one and every row is used). A memory-mapped ``X`` is read in
-    blocks of ``block_rows`` consecutive rows instead, each converted when it is used, so only
-    one block is ever in memory.
+    In memory the rows are gathered once into one C-ordered :class:`~scratchnn.training.Block`
+    of the computation dtype (no copy when ``X`` already is one and every row is used). A
+    memory-mapped ``X`` is read in blocks of ``block_rows`` consecutive rows instead, each
+    converted when it is used, so only one block is ever in memory.
 
     Parameters
     ----------
@@ -141,20 +141,25 @@ class _Rows:
     weights : array of shape (n_samples,) or None
     index : sorted int array or None
         The rows to serve; ``None`` for all.
-    dtype : numpy dtype
-        The network's computation dtype.
+    network : ClassifierNN
+        The network trained (its dtype and label checks).
+    loss : type
+        The loss class, whose label format ``Y`` is in.
     block_rows : int or None
         Rows of ``X`` per block; ``None`` serves everything as one block.
     """
 
-    def __init__(self, X, Y, weights, index, dtype, block_rows=None):
-        self.Y, self.weights, self.index, self.dtype = Y, weights, index, dtype
+    def __init__(self, X, Y, weights, index, network, loss, block_rows=None):
+        self.Y, self.weights, self.index = Y, weights, index
+        self.network, self.loss = network, loss
         self.n = X.shape[0] if index is None else index.size
         if block_rows is None or block_rows >= X.shape[0]:
-            self.X = np.asarray(X if index is None else X[index], dtype=dtype, order="C")
+            X = np.asarray(X if index is None else X[index], dtype=network.compute_dtype,
+                           order="C")
             if index is not None:
-                self.Y = Y[:, index]
-                self.weights = None if weights is None else weights[index]
+                Y = Y[:, index]
+                weights = None if weights is None else weights[index]
+            self.block = self._block(X, Y, weights)
             self.starts = None
         else:
             self.X = X
@@ -162,16 +167,23 @@ class _Rows:
                            if index is None or _rows_in(index, start, start + block_rows).size]
             self.block_rows = block_rows
 
+    def _block(self, X_rows, Y, weights):
+        dtype = self.network.compute_dtype
+        Y = self.network.check_labels(Y, self.loss, X_rows.shape[0], dtype)
+        weights = None if weights is None else np.asarray(weights, dtype).reshape(-1, 1)
+        return training.Block(X_rows, training.as_rows(Y, Y.dtype), weights)
+
     @property
     def n_blocks(self):
         return 1 if self.starts is None else len(self.starts)
 
     def blocks(self, rng=None):
-        """Yield ``(X_block, Y_block, weights_block)``; ``rng`` shuffles the order of the blocks."""
+        """Yield :class:`~scratchnn.training.Block` objects; ``rng`` shuffles their order."""
         if self.starts is None:
-            yield self.X, self.Y, self.weights
+            yield self.block
             return
-        order = range(len(self.starts)) if rng is None else rng.permutation(len(self.starts))
+        shuffle = rng is not None and len(self.starts) > 1
+        order = rng.permutation(len(self.starts)) if shuffle else range(len(self.starts))
         for position in order:
             start = self.starts[position]
             stop = min(start + self.block_rows, self.X.shape[0])
@@ -181,7 +193,30 @@ class _Rows:
                 rows = _rows_in(self.index, start, stop)
                 X_block = self.X[start:stop][rows - start]
             w = None if self.weights is None else self.weights[rows]
-            yield np.asarray(X_block, dtype=self.dtype, order="C"), self.Y[:, rows], w
+            X_block = np.asarray(X_block, dtype=self.network.compute_dtype, order="C")
+            yield self._block(X_block, self.Y[:, rows], w)
+
+
+class _EpochRecord(Callback):
+    """The estimator's per-epoch bookkeeping: ``loss_curve_``, the validation score (added to the
+    logs as ``val_accuracy`` for early stopping) and the verbose messages."""
+
+    def __init__(self, estimator, validation, score):
+        self.estimator, self.validation, self.score = estimator, validation, score
+        self.scores = []
+
+    def on_epoch_end(self, epoch, logs):
+        estimator = self.estimator
+        estimator.loss_curve_.append(logs["loss"])
+        estimator.n_iter_ += 1
+        message = f"Epoch {estimator.n_iter_}, loss = {logs['loss']:.8f}"
+        if self.validation is not None:
+            logs["val_accuracy"] = score = self.score(self.validation)
+            self.scores.append(score)
+            message += f", validation score = {score:.6f}"
+        if estimator.verbose:
+            print(message)
+        return False
 
 
 class NNClassifier(ClassifierMixin, BaseEstimator):
@@ -194,7 +229,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     activation : {'relu', 'tanh', 'sigmoid', 'leaky_relu', 'linear', 'softmax'}, default 'relu'
         Activation of every hidden layer; scikit-learn's ``'logistic'`` and ``'identity'`` are
         accepted for ``'sigmoid'`` and ``'linear'``. Weights and biases start as in
-        MLPClassifier (:func:`glorot_uniform`).
+        MLPClassifier (:func:`init_like_mlp_classifier`).
     optimizer : {'adam', 'gd', 'momentum', 'rmsprop'}, default 'adam'
     learning_rate : float > 0, default 0.001
     batch_size : int >= 1 or 'auto', default 'auto'
@@ -368,12 +403,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         except TypeError:
             raise TypeError(f"hidden_layer_sizes must be an int or a sequence of ints, got "
                             f"{self.hidden_layer_sizes!r}") from None
-        for size in sizes:
-            if (isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral)
-                    or size < 1):
-                raise ValueError(f"hidden_layer_sizes must hold positive ints, got "
-                                 f"{self.hidden_layer_sizes!r}")
-        sizes = [int(size) for size in sizes]
+        sizes = [check_int(size, f"hidden_layer_sizes[{i}]", minimum=1)
+                 for i, size in enumerate(sizes)]
         activation = self.activation
         if not isinstance(activation, str):
             raise TypeError(f"activation must be a string, got {activation!r}")
@@ -385,10 +416,14 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got "
                              f"{self.optimizer!r}")
         check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            _check_integer(self.batch_size, "batch_size", "or 'auto'")
-        _check_integer(self.max_epochs, "max_epochs")
-        _check_integer(self.n_iter_no_change, "n_iter_no_change")
+        if isinstance(self.batch_size, str):
+            if self.batch_size != "auto":
+                raise ValueError(f"batch_size must be an integer >= 1 or 'auto', got "
+                                 f"{self.batch_size!r}")
+        else:
+            check_int(self.batch_size, "batch_size", minimum=1)
+        check_int(self.max_epochs, "max_epochs", minimum=1)
+        check_int(self.n_iter_no_change, "n_iter_no_change", minimum=1)
         check_float(self.l2, "l2", low=0.0)
         check_float(self.tol, "tol", low=0.0)
         check_float(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
@@ -520,7 +555,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             [n_features, *sizes, n_outputs], [activation] * len(sizes) + [output], "xavier",
             batch_norm=bool(self.batch_norm), seed=seed, dtype=dtype,
         )
-        glorot_uniform(network, activation)
+        init_like_mlp_classifier(network, activation)
         return network
 
     def _check_warm_network(self, settings):
@@ -587,9 +622,9 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if mapped:
             per_row = X.shape[1] * np.dtype(dtype).itemsize
             block_rows = max(1, MEMMAP_BLOCK_BYTES // per_row // batch_size) * batch_size
-        train = _Rows(X, Y, weights, train_index, dtype, block_rows)
+        train = _Rows(X, Y, weights, train_index, network, self._loss(), block_rows)
         if validation is not None:
-            validation = _Rows(*validation, dtype, block_rows)
+            validation = _Rows(*validation, network, self._loss(), block_rows)
         self._train(train, validation, settings, batch_size, incremental)
         return self
 
@@ -617,82 +652,50 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             weights = None if self.class_weight is None else self._class_weights(y_val, index)
         return X_val, Y_val, weights, None
 
+    def _loss(self):
+        return SparseCategoricalCrossEntropy if self._target == "multiclass" else (
+            BinaryCrossEntropy)
+
     def _train(self, train, validation, settings, batch_size, incremental):
-        """The epoch loop: train, score, keep the best weights, stop; see the class docstring."""
+        """Train through the training loop, with early stopping as its callback."""
         network = self.network_
-        loss = "SparseCategoricalCrossEntropy" if self._target == "multiclass" else (
-            "BinaryCrossEntropy")
-        resume = network.optimizer is not None and network.optimizer.name == self.optimizer
         early_stopping = self.early_stopping and not incremental
-        max_epochs = 1 if incremental else int(self.max_epochs)
-        scores, best_score, best_loss, stale = [], -np.inf, np.inf, 0
-        best = None
-        for _ in range(max_epochs):
-            total = 0.0
-            for X_block, Y_block, w_block in train.blocks(
-                    network.rng if train.n_blocks > 1 else None):
-                if w_block is not None and not np.any(w_block > 0):
-                    continue  # nothing to learn from this block (the engine refuses it)
-                _, costs = network.train(
-                    X_block.T, Y_block, loss=loss, num_epochs=1,
-                    learning_rate=float(self.learning_rate), batch_size=batch_size,
-                    lambd=float(self.l2), keep_prob=settings["keep_prob"], print_cost=False,
-                    optimizer=self.optimizer, sample_weight=w_block, resume=resume)
-                resume = True
-                total += costs[0] * X_block.shape[0]
-            epoch_loss = total / train.n
-            self.loss_curve_.append(epoch_loss)
-            self.n_iter_ += 1
-            message = f"Epoch {self.n_iter_}, loss = {epoch_loss:.8f}"
-            if validation is not None:
-                score = self._score_rows(validation)
-                scores.append(score)
-                message += f", validation score = {score:.6f}"
-            if self.verbose:
-                print(message)
-            if incremental:
-                break
-            if early_stopping:
-                improved = score > best_score + self.tol
-                if score > best_score:
-                    best_score = score
-                    best = (network._theta.copy(),
-                            {k: v.copy() for k, v in network.bn_state.items()})
-            else:
-                improved = epoch_loss < best_loss - self.tol
-                best_loss = min(best_loss, epoch_loss)
-            stale = 0 if improved else stale + 1
-            if stale >= self.n_iter_no_change:
-                if self.verbose:
-                    watched = "Validation score" if early_stopping else "Training loss"
-                    print(f"{watched} did not improve by more than tol={self.tol} for "
-                          f"{self.n_iter_no_change} consecutive epochs: stopping")
-                break
+        run = training.TrainingSettings(
+            loss=self._loss(), num_epochs=1 if incremental else int(self.max_epochs),
+            learning_rate=float(self.learning_rate), batch_size=batch_size,
+            lambd=float(self.l2), keep_prob=settings["keep_prob"],
+            optimizer=OPTIMIZERS[self.optimizer],
+            resume=network.optimizer is not None and network.optimizer.name == self.optimizer)
+        record = _EpochRecord(self, validation, self._score_rows)
+        callbacks = [record]
+        if not incremental:
+            # Without early stopping the training loss is watched, as in MLPClassifier.
+            stopper = EarlyStopping("val_accuracy" if early_stopping else "loss",
+                                    patience=int(self.n_iter_no_change), min_delta=self.tol,
+                                    restore_best_weights=early_stopping)
+            callbacks.append(stopper)
+        training.fit(network, train, run, callbacks)
+        if not incremental and stopper.stopped_epoch is not None and self.verbose:
+            watched = "Validation score" if early_stopping else "Training loss"
+            print(f"{watched} did not improve by more than tol={self.tol} for "
+                  f"{self.n_iter_no_change} consecutive epochs: stopping")
         if validation is not None and not incremental:
-            self.validation_scores_ = scores
-            self.best_validation_score_ = max(scores)
-        if best is not None:
-            network._theta[...] = best[0]
-            for key, value in best[1].items():
-                network.bn_state[key][...] = value
+            self.validation_scores_ = record.scores
+            self.best_validation_score_ = max(record.scores)
 
     def _score_rows(self, rows):
         """(Weighted) accuracy on ``rows`` (a ``_Rows``); a multilabel row counts if all match."""
         correct = total = 0.0
-        for X_block, Y_block, w_block in rows.blocks():
-            A = self.network_.predict_proba(X_block.T)
+        for block in rows.blocks():
+            A = self.network_.predict_proba(block.X.T)
             if self._target == "multiclass":
-                hit = np.argmax(A, axis=0) == Y_block[0]
+                hit = np.argmax(A, axis=0) == block.Y[:, 0]
             else:
-                hit = np.all((A > 0.5) == (Y_block > 0.5), axis=0)
-            if w_block is None:
+                hit = np.all((A > 0.5) == (block.Y.T > 0.5), axis=0)
+            if block.weights is None:
                 correct, total = correct + hit.sum(), total + hit.size
             else:
-                correct, total = correct + w_block[hit].sum(), total + w_block.sum()
+                w = block.weights[:, 0]
+                correct, total = correct + w[hit].sum(), total + w.sum()
         return float(correct / total) if total > 0 else 0.0
 
-
-def _check_integer(value, name, extra=""):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1{' ' + extra if extra else ''}, got "
-                         f"{value!r}")

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "check_layer_dims",
     "check_int",
     "check_float",
     "check_bool",
@@ -200,3 +201,15 @@ def lookup(registry, identifier, what, aliases=None):
         raise ValueError(
             f"unknown {what} {identifier!r}; expected one of {sorted(registry)}"
         ) from None
+
+
+def check_layer_dims(layer_dims):
+    """Return ``layer_dims`` as a list of ints >= 1, at least two of them."""
+    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+        raise TypeError(f"layer_dims must be a list of integers, got {layer_dims!r}")
+    if len(layer_dims) < 2:
+        raise ValueError(
+            "layer_dims must have at least 2 entries: [n_features, ..., n_outputs], got "
+            f"{list(layer_dims)}"
+        )
+    return [check_int(n, f"layer_dims[{i}]", minimum=1) for i, n in enumerate(layer_dims)]
