@@ -35,8 +35,12 @@ install: $(VENV)/.stamp-plot
 demo: install
 	$(BIN)/scratchnn demo
 
+# The structure checks first (lint, the import layers), then the suite with its coverage floor;
+# see "Running the tests" in the README.
 test: $(VENV)/.stamp-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q --cov=scratchnn --cov-report=term
 
 clean:
 	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis
