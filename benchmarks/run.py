@@ -17,6 +17,7 @@ W1  the seed's make_moons demo: [2, 4, 3, 1], Adam, 200 epochs, batch 64 (per-st
 W2  one epoch, 20,000 x 784 -> 256 -> 128 -> 10 softmax, batch 128, Adam (typical CPU work)
 W3  one epoch, 20,000 x 784 -> 1024 -> 1024 -> 10 softmax, batch 512, Adam (BLAS bound)
 W4  prediction throughput of W2's network on 100,000 x 784 rows
+W5  W2 through the scikit-learn estimators: NNClassifier.fit against MLPClassifier.fit
 MEM peak RSS while training W2's network for one epoch on 200,000 x 784 (a subprocess)
 
 For honest numbers on a machine where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
@@ -135,6 +136,19 @@ def torch_trainer(X, y, spec):
     return run
 
 
+def estimator_trainer(X, y, spec):
+    """scratchnn's NNClassifier on scikit-learn's convention: X as (n_samples, n_features)."""
+    from scratchnn import NNClassifier
+
+    def run():
+        clf = NNClassifier(hidden_layer_sizes=spec["hidden"], learning_rate=spec["lr"],
+                           batch_size=spec["batch"], max_epochs=spec["epochs"],
+                           n_iter_no_change=10 ** 9, random_state=0)
+        return clf.fit(X, y)
+
+    return run
+
+
 def floor_trainer(X, y, spec):
     """The unavoidable work: every step's matrix products, and Adam over all parameters."""
     n_classes = int(y.max()) + 1
@@ -197,7 +211,7 @@ def available(module):
 def time_alternating(runners, repeats):
     """Run each runner once per repeat, in turn; return the list of seconds per runner."""
     times = {name: [] for name in runners}
-    for name, run in runners.items():  # warm-up: imports, BLAS threads, allocator
+    for run in runners.values():  # warm-up: imports, BLAS threads, allocator
         run()
     for _ in range(repeats):
         for name, run in runners.items():
@@ -221,6 +235,17 @@ def bench_training(key, repeats, notes):
             notes.append(f"{name} skipped for {key}: `{module}` is not installed")
     if key in ("W2", "W3"):
         runners["floor (bare matmuls + Adam)"] = floor_trainer(X, y, spec)
+    return spec["title"], time_alternating(runners, repeats)
+
+
+def bench_estimator(repeats, notes):
+    spec = dict(WORKLOADS["W2"], title="W2 (1 epoch) through NNClassifier.fit / MLPClassifier.fit")
+    if not available("sklearn"):
+        notes.append("W5 skipped: scikit-learn is not installed")
+        return None
+    X, y = spec["data"]()
+    runners = {"scratchnn": estimator_trainer(X, y, spec),
+               "scikit-learn MLPClassifier": sklearn_trainer(X, y, spec)}
     return spec["title"], time_alternating(runners, repeats)
 
 
@@ -323,8 +348,8 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs per peer")
-    parser.add_argument("--only", nargs="+", choices=["W1", "W2", "W3", "W4", "MEM"],
-                        default=["W1", "W2", "W3", "W4", "MEM"])
+    parser.add_argument("--only", nargs="+", choices=["W1", "W2", "W3", "W4", "W5", "MEM"],
+                        default=["W1", "W2", "W3", "W4", "W5", "MEM"])
     parser.add_argument("--json", help="also write the raw timings to this JSON file")
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -339,6 +364,11 @@ def main(argv=None):
     if "W4" in args.only:
         title, times = bench_predict(args.repeats, notes)
         results["W4"], raw["W4"] = (title, summarize(times)), times
+    if "W5" in args.only:
+        outcome = bench_estimator(args.repeats, notes)
+        if outcome is not None:
+            title, times = outcome
+            results["W5"], raw["W5"] = (title, summarize(times)), times
     memory = bench_memory() if "MEM" in args.only else None
     report = table(results, memory, notes, args.repeats)
     print(report)
