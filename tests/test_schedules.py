@@ -1,0 +1,174 @@
+"""Learning-rate schedules against independently written references.
+
+The references follow PyTorch's schedulers as they compute: recursively, one multiplication per
+epoch (``StepLR``, ``ExponentialLR``, and ``CosineAnnealingLR``'s recursive form with its special
+case one past each minimum), sharing nothing with :mod:`scratchnn.schedules`' closed forms.
+"""
+
+import math
+
+import pytest
+
+from scratchnn import schedules
+from scratchnn.schedules import SCHEDULES, CosineDecay, ExponentialDecay, Schedule, StepDecay
+
+
+def step_reference(base, step_size, gamma, n):
+    rates, lr = [], base
+    for epoch in range(n):
+        if epoch > 0 and epoch % step_size == 0:
+            lr *= gamma
+        rates.append(lr)
+    return rates
+
+
+def exponential_reference(base, gamma, n):
+    rates, lr = [], base
+    for _ in range(n):
+        rates.append(lr)
+        lr *= gamma
+    return rates
+
+
+def cosine_reference(base, T, eta_min, n):
+    """CosineAnnealingLR's recursive update, as PyTorch steps it once per epoch."""
+    rates, lr = [base], base
+    for epoch in range(1, n):
+        if (epoch - 1 - T) % (2 * T) == 0:
+            lr = lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
+        else:
+            lr = ((1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T))
+                  * (lr - eta_min) + eta_min)
+        rates.append(lr)
+    return rates[:n]
+
+
+def sequence(schedule, base, n):
+    return [schedule(epoch, base) for epoch in range(n)]
+
+
+@pytest.mark.parametrize("base", [0.1, 0.37])
+@pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (3, 0.1), (7, 0.9), (2, 1.0)])
+def test_step_decay_matches_steplr(base, step_size, gamma):
+    assert sequence(StepDecay(step_size, gamma), base, 30) == pytest.approx(
+        step_reference(base, step_size, gamma, 30), rel=1e-13)
+
+
+@pytest.mark.parametrize("base", [0.1, 1.0])
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99, 1.0])
+def test_exponential_decay_matches_exponentiallr(base, gamma):
+    assert sequence(ExponentialDecay(gamma), base, 40) == pytest.approx(
+        exponential_reference(base, gamma, 40), rel=1e-13)
+
+
+@pytest.mark.parametrize("base", [0.01, 0.5])
+@pytest.mark.parametrize("T", [1, 2, 7, 10])
+@pytest.mark.parametrize("min_lr", [0.0, 1e-4])
+def test_cosine_decay_matches_cosineannealinglr_past_its_end(base, T, min_lr):
+    # 3T + 2 epochs: down to min_lr at T, back up to base at 2T, down again (PyTorch's behaviour
+    # past T_max, which the docstring documents).
+    n = 3 * T + 2
+    assert sequence(CosineDecay(T, min_lr=min_lr), base, n) == pytest.approx(
+        cosine_reference(base, T, min_lr, n), rel=1e-12, abs=1e-15)
+
+
+def test_cosine_decay_pinned_values():
+    # T = 4, base 1, min 0: (1 + cos(pi e / 4)) / 2 = 1, (2 + sqrt 2) / 4, 1/2, (2 - sqrt 2) / 4, 0
+    rates = sequence(CosineDecay(4), 1.0, 5)
+    assert rates == pytest.approx([1.0, (2 + 2 ** 0.5) / 4, 0.5, (2 - 2 ** 0.5) / 4, 0.0],
+                                  abs=1e-15)
+    assert CosineDecay(4, min_lr=0.2)(2, 1.0) == pytest.approx(0.6)
+
+
+def test_cosine_warmup_ramps_linearly_then_follows_the_shortened_cosine():
+    base, T, W, min_lr = 0.3, 10, 4, 0.01
+    rates = sequence(CosineDecay(T, min_lr=min_lr, warmup_epochs=W), base, 2 * T)
+    # Warmup: base/5, 2 base/5, 3 base/5, 4 base/5, then base at epoch W.
+    assert rates[:W + 1] == pytest.approx([base * k / 5 for k in range(1, 6)], rel=1e-15)
+    # From epoch W: CosineAnnealingLR over T - W epochs, started afresh.
+    assert rates[W:] == pytest.approx(cosine_reference(base, T - W, min_lr, 2 * T - W),
+                                      rel=1e-12)
+    assert rates[T] == pytest.approx(min_lr)
+
+
+def test_rates_are_python_floats_and_epoch_zero_is_the_base_rate():
+    for schedule in (StepDecay(2), ExponentialDecay(0.5), CosineDecay(5)):
+        rate = schedule(0, 0.25)
+        assert type(rate) is float and rate == 0.25
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: StepDecay(0), "step_size"),
+    (lambda: StepDecay(2.0), "step_size"),
+    (lambda: StepDecay(True), "step_size"),
+    (lambda: StepDecay(2, gamma=0.0), "gamma"),
+    (lambda: StepDecay(2, gamma=1.5), "gamma"),
+    (lambda: StepDecay(2, gamma="0.1"), "gamma"),
+    (lambda: ExponentialDecay(-0.5), "gamma"),
+    (lambda: ExponentialDecay(float("nan")), "gamma"),
+    (lambda: ExponentialDecay(None), "gamma"),
+    (lambda: CosineDecay(0), "total_epochs"),
+    (lambda: CosineDecay(10.5), "total_epochs"),
+    (lambda: CosineDecay(10, min_lr=-1e-3), "min_lr"),
+    (lambda: CosineDecay(10, min_lr=float("inf")), "min_lr"),
+    (lambda: CosineDecay(10, warmup_epochs=-1), "warmup_epochs"),
+    (lambda: CosineDecay(10, warmup_epochs=10), "warmup_epochs"),
+    (lambda: CosineDecay(10, warmup_epochs=2.0), "warmup_epochs"),
+    (lambda: CosineDecay(10)(-1, 0.1), "epoch"),
+    (lambda: CosineDecay(10)(1.0, 0.1), "epoch"),
+    (lambda: StepDecay(2)(1, 0.0), "base_lr"),
+    (lambda: StepDecay(2)(1, "0.1"), "base_lr"),
+])
+def test_bad_arguments_name_themselves(make, argument):
+    with pytest.raises((TypeError, ValueError), match=argument):
+        make()
+
+
+def test_get_resolves_none_instances_and_cosine():
+    assert schedules.get(None, 10) is None
+    step = StepDecay(3)
+    assert schedules.get(step, 10) is step
+    for name in ("cosine", "Cosine", "COSINE"):
+        cosine = schedules.get(name, 17)
+        assert cosine == CosineDecay(17)
+        assert sequence(cosine, 0.1, 17) == sequence(CosineDecay(17), 0.1, 17)
+
+
+@pytest.mark.parametrize("identifier, error, pattern", [
+    ("step", ValueError, "StepDecay needs arguments"),
+    ("linear", ValueError, "unknown lr_schedule 'linear'"),
+    (0.1, TypeError, "lr_schedule must be"),
+    (StepDecay, TypeError, "lr_schedule must be"),
+    (lambda epoch, lr: lr, TypeError, "lr_schedule must be"),
+])
+def test_get_rejects_everything_else_listing_what_is_accepted(identifier, error, pattern):
+    with pytest.raises(error, match=pattern) as info:
+        schedules.get(identifier, 10)
+    assert "'cosine'" in str(info.value) and "CosineDecay" in str(info.value)
+
+
+def test_get_cosine_checks_num_epochs():
+    with pytest.raises(ValueError, match="num_epochs"):
+        schedules.get("cosine", 0)
+
+
+@pytest.mark.parametrize("schedule", [StepDecay(3, 0.5), ExponentialDecay(0.9),
+                                      CosineDecay(20, min_lr=1e-3, warmup_epochs=2)])
+def test_config_round_trip_repr_and_registry(schedule):
+    import json
+
+    config = json.loads(json.dumps(schedule.get_config()))
+    rebuilt = SCHEDULES[schedule.name].from_config(config)
+    assert rebuilt == schedule and hash(rebuilt) == hash(schedule)
+    assert sequence(rebuilt, 0.1, 25) == sequence(schedule, 0.1, 25)
+    assert repr(schedule).startswith(type(schedule).__name__ + "(")
+    assert eval(repr(schedule), vars(schedules)) == schedule
+    assert isinstance(schedule, Schedule)
+    assert schedule != ExponentialDecay(0.5) and schedule != StepDecay(3, 0.25)
+
+
+def test_schedules_hold_no_state_between_calls():
+    schedule = CosineDecay(10, warmup_epochs=3)
+    forward = sequence(schedule, 0.1, 15)
+    backward = [schedule(epoch, 0.1) for epoch in reversed(range(15))][::-1]
+    assert forward == backward
