@@ -17,15 +17,32 @@ A callback subclasses :class:`Callback` and overrides what it needs. The loop ca
     the last epoch's ``logs``. It is not called when training is interrupted or diverges.
 
 Callbacks run in the order given, and share one ``logs`` dict per epoch.
+
+For ``train(..., resume=True)`` a callback can keep state across the two calls:
+
+``get_state()``
+    a dict of JSON-able scalars (numbers, strings, ``None``), lists and NumPy arrays, keyed by
+    identifiers, that the checkpoint stores, or ``None`` (the default) when there is nothing to
+    keep;
+``set_state(state)``
+    restores what ``get_state`` returned. When continuing, the loop calls it right after
+    ``on_train_begin(model)``, so it may use the model.
+
+The callbacks that watch a history value name it in their ``monitor`` attribute (the loop checks
+before the first epoch that a ``val_*`` key will exist). Those with ``mode='auto'`` take
+``'max'`` for keys containing ``"accuracy"`` and ``'min'`` otherwise.
 """
 
+import csv
 import math
+import os
+import string
 
 import numpy as np
 
 from .validation import check_bool, check_float, check_int
 
-__all__ = ["Callback", "EarlyStopping"]
+__all__ = ["Callback", "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger"]
 
 
 class Callback:
@@ -43,6 +60,13 @@ class Callback:
 
     def on_train_end(self, logs):
         """Called once when training ends normally."""
+
+    def get_state(self):
+        """What ``resume=True`` must carry over (see the module docstring); ``None``: nothing."""
+        return None
+
+    def set_state(self, state):
+        """Restore what :meth:`get_state` returned; called right after ``on_train_begin``."""
 
 
 class EarlyStopping(Callback):
@@ -128,6 +152,334 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs):
         if self._best_weights is not None:
             _restore(self.model, self._best_weights)
+
+    def get_state(self):
+        """``best`` (``None`` before any value), ``best_epoch``, ``wait``, and with
+        ``restore_best_weights`` the kept weights: ``best_theta`` and ``best_<key>`` for each
+        batch-norm running statistic."""
+        state = {"best": _finite_or_none(self.best), "best_epoch": self.best_epoch,
+                 "wait": self.wait}
+        if self._best_weights is not None:
+            theta, bn_state = self._best_weights
+            state["best_theta"] = theta.copy()
+            state.update({f"best_{key}": value.copy() for key, value in bn_state.items()})
+        return state
+
+    def set_state(self, state):
+        self.best = _best_or_worst(state["best"], self.mode)
+        self.best_epoch = None if state["best_epoch"] is None else int(state["best_epoch"])
+        self.wait = int(state["wait"])
+        self._best_weights = None
+        if "best_theta" in state:
+            bn_state = {key: np.array(state[f"best_{key}"], dtype=value.dtype)
+                        for key, value in self.model.bn_state.items()}
+            self._best_weights = (np.array(state["best_theta"], dtype=self.model.theta.dtype),
+                                  bn_state)
+
+
+class ReduceLROnPlateau(Callback):
+    r"""Divide the learning rate when a monitored value stops improving, as PyTorch decides.
+
+    Makes the decisions of ``torch.optim.lr_scheduler.ReduceLROnPlateau(mode="min",
+    threshold_mode="rel")`` stepped with the monitored value after every epoch, and writes the
+    new rate into ``model.optimizer.learning_rate``, which the loop uses from the next epoch on.
+
+    Parameters
+    ----------
+    monitor : str, default 'val_loss'
+        The history key to watch.
+    factor : float in (0, 1), default 0.1
+        The factor the rate is multiplied by at each reduction.
+    patience : int >= 0, default 10
+        Bad epochs tolerated: the rate is reduced at the ``patience + 1``-th bad epoch in a row.
+    threshold : float >= 0, default 1e-4
+        The relative improvement that counts.
+    cooldown : int >= 0, default 0
+        Epochs after a reduction during which bad epochs are not counted.
+    min_lr : float >= 0, default 0.0
+        The rate is never reduced below this.
+    mode : {'auto', 'min', 'max'}, default 'auto'
+        Whether smaller or larger is better (see the module docstring); ``'min'`` for the
+        default ``'val_loss'``.
+
+    Notes
+    -----
+    With :math:`\tau` = ``threshold`` and ``best`` starting at :math:`+\infty` (``mode='min'``;
+    :math:`-\infty` for ``'max'``), after each epoch with value :math:`a`::
+
+        if a < best * (1 - tau)        # 'max': a > best * (1 + tau)
+            best = a; num_bad_epochs = 0
+        else
+            num_bad_epochs += 1
+        if cooldown_counter > 0
+            cooldown_counter -= 1; num_bad_epochs = 0
+        if num_bad_epochs > patience
+            new = max(lr * factor, min_lr)
+            if lr - new > 1e-8: lr = new
+            cooldown_counter = cooldown; num_bad_epochs = 0
+
+    The threshold is relative, as PyTorch's ``threshold_mode='rel'``, so for values that change
+    sign (not losses) it behaves as there. A NaN value is a bad epoch.
+
+    Attributes
+    ----------
+    best : float
+        The best value seen.
+    num_bad_epochs, cooldown_counter : int
+        The counters above.
+    """
+
+    eps = 1e-8
+    """The smallest change of the rate that is applied (PyTorch's ``eps``)."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, threshold=1e-4, cooldown=0,
+                 min_lr=0.0, mode="auto"):
+        self.monitor = _check_monitor(monitor)
+        self.factor = check_float(factor, "factor", low=0.0, high=1.0, low_open=True,
+                                  high_open=True)
+        self.patience = check_int(patience, "patience", minimum=0)
+        self.threshold = check_float(threshold, "threshold", low=0.0)
+        self.cooldown = check_int(cooldown, "cooldown", minimum=0)
+        self.min_lr = check_float(min_lr, "min_lr", low=0.0)
+        self.mode = _resolve_mode(mode, self.monitor)
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = 0
+
+    def on_epoch_end(self, epoch, logs):
+        value = _monitored(self, logs)
+        if self._is_better(value, self.best):
+            self.best, self.num_bad_epochs = value, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs in cooldown are not counted
+        if self.num_bad_epochs > self.patience:
+            old = float(self.model.optimizer.learning_rate)
+            new = max(old * self.factor, self.min_lr)
+            if old - new > self.eps:
+                self.model.optimizer.learning_rate = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        return False
+
+    def _is_better(self, value, best):
+        if self.mode == "min":
+            return value < best * (1.0 - self.threshold)
+        return value > best * (1.0 + self.threshold)
+
+    def get_state(self):
+        """``best`` (``None`` before any value), ``num_bad_epochs``, ``cooldown_counter`` and
+        the optimizer's ``learning_rate``."""
+        return {"best": _finite_or_none(self.best), "num_bad_epochs": self.num_bad_epochs,
+                "cooldown_counter": self.cooldown_counter,
+                "learning_rate": float(self.model.optimizer.learning_rate)}
+
+    def set_state(self, state):
+        """Restore the counters, and write ``learning_rate`` back into the model's optimizer."""
+        self.best = _best_or_worst(state["best"], self.mode)
+        self.num_bad_epochs = int(state["num_bad_epochs"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+        self.model.optimizer.learning_rate = float(state["learning_rate"])
+
+
+class ModelCheckpoint(Callback):
+    r"""Save the model after an epoch whose monitored value is the best so far (or after every
+    epoch).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Where :meth:`ClassifierNN.save` writes (atomically: a crash mid-write leaves the previous
+        file). Fields are filled in Keras's way, ``path.format(epoch=epoch, **logs)``: e.g.
+        ``"model-{epoch:03d}.npz"`` or ``"model-{val_loss:.3f}.npz"`` keeps one file per save;
+        a plain name is overwritten by each save.
+    monitor : str, default 'val_loss'
+        The history key to watch (unused when ``save_best_only`` is False).
+    save_best_only : bool, default True
+        Save only after an epoch whose value improves strictly on the best so far (``best``
+        starts at :math:`+\infty` for ``'min'``, :math:`-\infty` for ``'max'``, and a NaN never
+        improves); otherwise after every epoch.
+    mode : {'auto', 'min', 'max'}, default 'auto'
+        Whether smaller or larger is better (see the module docstring).
+
+    Attributes
+    ----------
+    best : float
+        The best monitored value seen.
+    last_saved : str or None
+        The path of the last save.
+    """
+
+    def __init__(self, path, monitor="val_loss", save_best_only=True, mode="auto"):
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a file name (str or os.PathLike), got {path!r}")
+        try:
+            list(string.Formatter().parse(path))
+        except ValueError as exc:
+            raise ValueError(f"path {path!r} is not a valid format string ({exc}); write a "
+                             f"literal brace as '{{{{' or '}}}}'") from None
+        self.path = path
+        self.monitor = _check_monitor(monitor)
+        self.save_best_only = check_bool(save_best_only, "save_best_only")
+        self.mode = _resolve_mode(mode, self.monitor)
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.last_saved = None
+
+    def on_epoch_end(self, epoch, logs):
+        if self.save_best_only:
+            value = _monitored(self, logs)
+            if not (value < self.best if self.mode == "min" else value > self.best):
+                return False
+            self.best = value
+        try:
+            path = self.path.format_map({**logs, "epoch": epoch})
+        except (KeyError, IndexError) as exc:
+            raise ValueError(f"path {self.path!r} names {exc}, which is not 'epoch' nor a "
+                             f"history key ({sorted(logs)})") from None
+        self.model.save(path)
+        self.last_saved = path
+        return False
+
+    def get_state(self):
+        """``best`` (``None`` before any value)."""
+        return {"best": _finite_or_none(self.best)}
+
+    def set_state(self, state):
+        self.best = _best_or_worst(state["best"], self.mode)
+
+
+class CSVLogger(Callback):
+    """Write the history to a CSV file, one row per epoch.
+
+    The columns are ``epoch`` (from 1) and then the keys of the first epoch's ``logs`` in their
+    order; the header is written with the first row. Each row is appended by opening the file,
+    writing and closing it, so the completed epochs are on disk however training ends, and no
+    file stays open if it is interrupted. A key missing from a later epoch is left empty; keys
+    that first appear later are not written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    separator : str, default ','
+        One character between the fields.
+    append : bool, default False
+        Add to an existing file (no second header when it is not empty) instead of starting it
+        anew at the first epoch.
+
+    Notes
+    -----
+    With ``resume=True`` the rows written before the checkpoint are kept (``get_state`` counts
+    them) and the rows of epochs after it, written before an interruption, are dropped, so the
+    file of a 10 + 10 epoch run equals that of a 20 epoch run.
+    """
+
+    def __init__(self, path, separator=",", append=False):
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a file name (str or os.PathLike), got {path!r}")
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise (ValueError if isinstance(separator, str) else TypeError)(
+                f"separator must be one character, got {separator!r}")
+        self.path = path
+        self.separator = separator
+        self.append = check_bool(append, "append")
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.keys = None
+        self.rows = 0
+        self._keep_rows = None  # set by set_state: rows of the earlier run to keep
+
+    def on_epoch_end(self, epoch, logs):
+        if self.keys is None:
+            self.keys = list(logs)
+            header = self._start_file()
+        else:
+            header = False
+        with open(self.path, "a", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file, delimiter=self.separator)
+            if header:
+                writer.writerow(["epoch", *self.keys])
+            writer.writerow([epoch, *(_csv_value(logs.get(key, "")) for key in self.keys)])
+        self.rows += 1
+        return False
+
+    def _start_file(self):
+        """Prepare the file for this run's first row; True when the header must be written."""
+        if self._keep_rows is not None:
+            lines = []
+            if os.path.exists(self.path):
+                with open(self.path, newline="", encoding="utf-8") as file:
+                    lines = file.read().splitlines(keepends=True)
+            lines = lines[:1 + self._keep_rows] if lines else []
+            with open(self.path, "w", newline="", encoding="utf-8") as file:
+                file.writelines(lines)
+            self.rows = self._keep_rows
+            return not lines
+        if self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+            return False
+        open(self.path, "w", encoding="utf-8").close()
+        return True
+
+    def get_state(self):
+        """``rows``: the epoch rows written so far."""
+        return {"rows": self.rows}
+
+    def set_state(self, state):
+        self._keep_rows = check_int(state["rows"], "rows", minimum=0)
+        self.rows = self._keep_rows
+
+
+def _check_monitor(monitor):
+    if not isinstance(monitor, str):
+        raise TypeError(f"monitor must be a history key (a string), got {monitor!r}")
+    return monitor
+
+
+def _resolve_mode(mode, monitor):
+    """``'min'`` or ``'max'`` from ``mode``; ``'auto'`` is ``'max'`` for accuracies."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        return "max" if "accuracy" in monitor else "min"
+    return mode
+
+
+def _monitored(callback, logs):
+    """The value of ``callback.monitor`` in ``logs`` as a float; a clear error when missing."""
+    if callback.monitor not in logs:
+        raise ValueError(f"{type(callback).__name__} monitors {callback.monitor!r}, but the "
+                         f"history has only {sorted(logs)}")
+    return float(logs[callback.monitor])
+
+
+def _finite_or_none(best):
+    """``best`` for a state dict: ``None`` while it is still the starting infinity."""
+    return float(best) if math.isfinite(best) else None
+
+
+def _best_or_worst(best, mode):
+    """Inverse of :func:`_finite_or_none`."""
+    if best is None:
+        return math.inf if mode == "min" else -math.inf
+    return float(best)
+
+
+def _csv_value(value):
+    """Numbers (Python or NumPy) as their shortest round-tripping text; the rest as ``str``."""
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return value
 
 
 def _snapshot(model):
