@@ -331,6 +331,11 @@ def test_model_checkpoint_unknown_field_or_monitor_is_a_clear_error(tmp_path):
     callback.on_train_begin(fake_model())
     with pytest.raises(ValueError, match="path .* names 'val_los'"):
         callback.on_epoch_end(1, {"loss": 1.0, "val_loss": 1.0})
+    callback = ModelCheckpoint(tmp_path / "m{val_los}.npz")
+    callback.on_train_begin(fake_model())
+    with pytest.raises(ValueError, match="names 'val_los'"):
+        callback.on_epoch_end(1, {"loss": 1.0, "val_loss": 1.0})
+    assert callback.best == float("inf")  # nothing was saved, so nothing is the best yet
     callback = ModelCheckpoint(tmp_path / "m.npz")
     callback.on_train_begin(fake_model())
     with pytest.raises(ValueError, match="ModelCheckpoint monitors 'val_loss'"):

@@ -338,13 +338,16 @@ class ModelCheckpoint(Callback):
             value = _monitored(self, logs)
             if not (value < self.best if self.mode == "min" else value > self.best):
                 return False
-            self.best = value
         try:
             path = self.path.format_map({**logs, "epoch": epoch})
         except (KeyError, IndexError) as exc:
             raise ValueError(f"path {self.path!r} names {exc}, which is not 'epoch' nor a "
                              f"history key ({sorted(logs)})") from None
         self.model.save(path)
+        # Only a saved model counts as the best: after a failed save, the next epoch that
+        # beats the previous best is saved.
+        if self.save_best_only:
+            self.best = value
         self.last_saved = path
         return False
 
