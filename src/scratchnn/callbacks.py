@@ -34,12 +34,14 @@ before the first epoch that a ``val_*`` key will exist). Those with ``mode='auto
 """
 
 import csv
+import io
 import math
 import os
 import string
 
 import numpy as np
 
+from .fileio import atomic_write
 from .validation import check_bool, check_float, check_int
 
 __all__ = ["Callback", "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger"]
@@ -363,9 +365,9 @@ class CSVLogger(Callback):
     """Write the history to a CSV file, one row per epoch.
 
     The columns are ``epoch`` (from 1) and then the keys of the first epoch's ``logs`` in their
-    order; the header is written with the first row. Each row is appended by opening the file,
-    writing and closing it, so the completed epochs are on disk however training ends, and no
-    file stays open if it is interrupted. A key missing from a later epoch is left empty; keys
+    order; the file is started (atomically, with the header) at the first epoch of the run. Each
+    row is appended by opening the file, writing and closing it, so the completed epochs are on
+    disk however training ends, and no file stays open if it is interrupted. A key missing from a later epoch is left empty; keys
     that first appear later are not written.
 
     Parameters
@@ -406,33 +408,40 @@ class CSVLogger(Callback):
     def on_epoch_end(self, epoch, logs):
         if self.keys is None:
             self.keys = list(logs)
-            header = self._start_file()
-        else:
-            header = False
-        with open(self.path, "a", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file, delimiter=self.separator)
-            if header:
-                writer.writerow(["epoch", *self.keys])
-            writer.writerow([epoch, *(_csv_value(logs.get(key, "")) for key in self.keys)])
+            self._start_file()
+        self._append([epoch, *(_csv_value(logs.get(key, "")) for key in self.keys)])
         self.rows += 1
         return False
 
     def _start_file(self):
-        """Prepare the file for this run's first row; True when the header must be written."""
+        """Before this run's first row: the header alone, or what an earlier run left.
+
+        The file is replaced atomically (:func:`scratchnn.fileio.atomic_write`), so a crash
+        here leaves the previous file whole.
+        """
+        exists = os.path.exists(self.path)
         if self._keep_rows is not None:
             lines = []
-            if os.path.exists(self.path):
+            if exists:
                 with open(self.path, newline="", encoding="utf-8") as file:
-                    lines = file.read().splitlines(keepends=True)
-            lines = lines[:1 + self._keep_rows] if lines else []
-            with open(self.path, "w", newline="", encoding="utf-8") as file:
-                file.writelines(lines)
-            self.rows = self._keep_rows
-            return not lines
-        if self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
-            return False
-        open(self.path, "w", encoding="utf-8").close()
-        return True
+                    lines = file.read().splitlines(keepends=True)[:1 + self._keep_rows]
+            text = "".join(lines)
+        elif self.append and exists and os.path.getsize(self.path) > 0:
+            return
+        else:
+            text = ""
+        if not text:
+            buffer = io.StringIO(newline="")
+            csv.writer(buffer, delimiter=self.separator).writerow(["epoch", *self.keys])
+            text = buffer.getvalue()
+        with atomic_write(self.path) as file:
+            file.write(text.encode("utf-8"))
+
+    def _append(self, row):
+        # Opened and closed for every row: the row is on disk when the epoch ends, and no file
+        # stays open if training is interrupted.
+        with open(self.path, "a", newline="", encoding="utf-8") as file:
+            csv.writer(file, delimiter=self.separator).writerow(row)
 
     def get_state(self):
         """``rows``: the epoch rows written so far."""
