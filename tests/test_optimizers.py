@@ -16,7 +16,11 @@ def reference_training(nn, X, Y, loss, optimizer, steps, lr, beta1, beta2, eps, 
     params = {k: v.astype(np.float64) for k, v in nn.parameters.items()}
     V = {k: np.zeros_like(v) for k, v in params.items()}
     S = {k: np.zeros_like(v) for k, v in params.items()}
+    mu_product = 1.0
     for t in range(1, steps + 1):
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * 0.004))  # NAdam's momentum schedule
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004))
+        mu_product *= mu
         A, caches = nn.forward_propagation(X, parameters=params, training=True)
         grads = nn.backward_propagation(A, Y, caches, lambd=lambd, loss=loss)
         for k in params:
@@ -29,17 +33,31 @@ def reference_training(nn, X, Y, loss, optimizer, steps, lr, beta1, beta2, eps, 
             elif optimizer == "rmsprop":
                 S[k] = beta1 * S[k] + (1 - beta1) * g ** 2
                 params[k] = params[k] - lr * g / (np.sqrt(S[k]) + eps)
-            elif optimizer == "adam":
+            elif optimizer == "nesterov":
+                V[k] = beta1 * V[k] + (1 - beta1) * g
+                params[k] = params[k] - lr * (beta1 * V[k] + (1 - beta1) * g)
+            elif optimizer in ("adam", "adamw"):
+                if optimizer == "adamw" and k.startswith("W"):  # decoupled decay, weights only
+                    params[k] = params[k] - lr * 0.01 * params[k]
                 V[k] = beta1 * V[k] + (1 - beta1) * g
                 S[k] = beta2 * S[k] + (1 - beta2) * g ** 2
                 V_corrected = V[k] / (1 - beta1 ** t)
                 S_corrected = S[k] / (1 - beta2 ** t)
                 params[k] = params[k] - lr * V_corrected / (np.sqrt(S_corrected) + eps)
+            elif optimizer == "nadam":
+                V[k] = beta1 * V[k] + (1 - beta1) * g
+                S[k] = beta2 * S[k] + (1 - beta2) * g ** 2
+                denominator = np.sqrt(S[k] / (1 - beta2 ** t)) + eps
+                params[k] = (params[k] - lr * (1 - mu) / (1 - mu_product) * g / denominator
+                             - lr * mu_next / (1 - mu_product * mu_next) * V[k] / denominator)
     return params
 
 
+STEP_OPTIMIZERS = sorted(name for name, cls in OPTIMIZERS.items() if not cls.full_batch)
+
+
 @pytest.mark.parametrize("batch_norm", [False, True])
-@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
 def test_first_steps_match_the_textbook_formulas(optimizer, batch_norm):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 20))
@@ -86,7 +104,7 @@ def test_first_adam_step_moves_each_parameter_by_about_the_learning_rate():
     assert adam.t == 1
 
 
-@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
 def test_float32_state_stays_float32(optimizer):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((2, 30)).astype(np.float32)
@@ -100,7 +118,7 @@ def test_float32_state_stays_float32(optimizer):
             assert value.dtype == np.float32
 
 
-@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
 def test_a_non_finite_update_is_refused(optimizer):
     cls = OPTIMIZERS[optimizer]
     theta = np.array([1.0, -2.0, 3.0])
