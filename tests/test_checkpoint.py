@@ -71,8 +71,11 @@ def test_checkpoint_arguments_are_checked(tmp_path):
 
 
 @pytest.mark.parametrize("damage", [
-    lambda state: state.update(optimizer="lbfgs"),
+    lambda state: state.update(optimizer="no such optimizer"),
     lambda state: state.update(t=-1),
+    lambda state: state.update(t=10 ** 400),  # would overflow beta ** t at resume
+    lambda state: state.update(epoch=-3),
+    lambda state: state.update(callbacks=["not", "an", "object"]),
     lambda state: state.update(rng={"bit_generator": "Nope"}),
     lambda state: state.update(costs="many"),
     lambda state: state.pop("beta2"),
@@ -87,6 +90,20 @@ def test_a_damaged_training_state_is_refused(tmp_path, damage):
     damage(metadata["training_state"])
     save(model, path, metadata=metadata)
     with pytest.raises(ValueError, match="not a valid scratchnn model file"):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize("name,value", [("optimizer_s", -1.0)])
+def test_impossible_moments_are_refused_at_load(tmp_path, name, value):
+    X, y = problem()
+    path = tmp_path / "c.npz"
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=1, optimizer="adam", checkpoint=path, **SETTINGS)
+    model, metadata = load_with_metadata(path)
+    metadata[name] = metadata[name].copy()
+    metadata[name][3] = value
+    save(model, path, metadata=metadata)
+    with pytest.raises(ValueError, match=f"not a valid scratchnn model file.*{name}"):
         ClassifierNN.load(path)
 
 

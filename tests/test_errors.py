@@ -544,6 +544,16 @@ def test_accuracy_rejects_bad_Y(trained, Y, error, match):
         trained.accuracy(make_X(), Y)
 
 
+def test_accuracy_checks_label_values_as_train_does(trained):
+    X = make_X()
+    Y = (X[0:1] > 0).astype(float)
+    with pytest.raises(ValueError, match="labels 0 and 1"):
+        trained.accuracy(X, 2 * Y - 1)  # -1/1 labels: refused, not scored as 50% right
+    nn = softmax_net()
+    with pytest.raises(ValueError, match=r"class indices in \[0, 2\]"):
+        nn.accuracy(X, sparse_labels(X) + 1)
+
+
 def test_accuracy_of_softmax_net_rejects_non_one_hot_and_wrong_rows():
     X = make_X()
     nn = softmax_net()

@@ -64,7 +64,7 @@ def relative_difference(grad, approx):
 
 
 def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None, epsilon=1e-7,
-                   return_details=False, sample_weight=None):
+                   return_details=False, sample_weight=None, label_smoothing=0.0):
     """Check ``model``'s backpropagation on ``(X, Y)`` against central differences.
 
     Parameters
@@ -86,6 +86,8 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
         Also return the relative difference of each named parameter.
     sample_weight : array of shape (m,), optional
         Per-example weights of the cost, as in ``train``.
+    label_smoothing : float in [0, 1), default 0
+        Smoothed targets, as in ``train``.
 
     Returns
     -------
@@ -108,7 +110,7 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
             for l, p in enumerate(keep_prob)
             if p < 1.0
         }
-    objective = model.objective(X, Y, loss, lambd, sample_weight, masks)
+    objective = model.objective(X, Y, loss, lambd, sample_weight, masks, label_smoothing)
     _, grad = objective(theta)
     approx = numerical_gradient(lambda: objective.cost(theta), theta, epsilon)
     difference = relative_difference(grad, approx)

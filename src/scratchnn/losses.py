@@ -39,7 +39,7 @@ import numpy as np
 
 from .validation import lookup
 
-__all__ = ["LOSSES", "get", "fused_delta"]
+__all__ = ["LOSSES", "get", "fused_delta", "smooth_labels"]
 
 
 def _clip_probabilities(A):
@@ -237,6 +237,45 @@ _ALIASES = {
     # The seed README's spelling, kept so its examples run unchanged.
     "SpareCategoricalCrossEntropy": SparseCategoricalCrossEntropy,
 }
+
+
+def smooth_labels(loss, Y, epsilon, n_outputs):
+    r"""Label smoothing: the targets ``loss`` trains toward, and the loss class that takes them.
+
+    For the categorical losses (one-hot or class-index labels over :math:`C` classes) each target
+    distribution moves a fraction :math:`\varepsilon` of its mass to the uniform one,
+
+    .. math:: y' = (1 - \varepsilon)\, y + \frac{\varepsilon}{C},
+
+    exactly as ``torch.nn.CrossEntropyLoss(label_smoothing=epsilon)``; for binary cross-entropy
+    each 0/1 target becomes :math:`y(1 - \varepsilon) + \varepsilon / 2`, as Keras's
+    ``BinaryCrossentropy(label_smoothing=epsilon)``. The fused delta :math:`A - y'` and the cost
+    from the logits hold unchanged for such soft targets (each column still sums to 1), so
+    smoothing is only this change of targets. Sparse labels become the smoothed one-hot matrix,
+    trained with :class:`CategoricalCrossEntropy`.
+
+    Parameters
+    ----------
+    loss : loss class
+    Y : ndarray
+        Labels already checked by ``loss.check_labels``.
+    epsilon : float in [0, 1)
+    n_outputs : int
+
+    Returns
+    -------
+    loss : loss class
+    Y : ndarray of floats
+    """
+    if not epsilon:
+        return loss, Y
+    if loss is SparseCategoricalCrossEntropy:
+        one_hot = np.zeros((n_outputs, Y.shape[1]))
+        one_hot[Y[0], np.arange(Y.shape[1])] = 1.0
+        loss, Y = CategoricalCrossEntropy, one_hot
+    if loss is CategoricalCrossEntropy:
+        return loss, (1.0 - epsilon) * Y + epsilon / n_outputs
+    return loss, Y * (1.0 - epsilon) + epsilon / 2
 
 
 def get(identifier):

@@ -25,6 +25,7 @@ layer ``l`` has weights ``W{l}`` of shape ``(n_l, n_{l-1})`` and bias ``b{l}`` o
 of ``b{l}``.
 """
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
@@ -703,7 +704,7 @@ class ClassifierNN:
 
     # ------------------------------------------------------------------ cost and gradient
     def cost_and_gradient(self, theta, X, Y, loss="BinaryCrossEntropy", lambd=0,
-                          sample_weight=None, dropout_masks=None):
+                          sample_weight=None, dropout_masks=None, label_smoothing=0.0):
         """The cost and its flat gradient at the flat parameters ``theta`` (not the model's own).
 
         The one function every solver and check uses, in the spirit of scikit-learn's
@@ -724,16 +725,19 @@ class ClassifierNN:
         dropout_masks : dict of int to ndarray, optional
             Frozen dropout masks by layer (``0`` is the input), each of shape ``(n_l, m)`` and
             already scaled by ``1/keep_prob`` (:func:`scratchnn.layers.dropout_mask`).
+        label_smoothing : float in [0, 1), default 0
+            Smooth the targets as ``train`` does (:func:`scratchnn.losses.smooth_labels`).
 
         Returns
         -------
         cost : float
         gradient : ndarray of shape (n_parameters,), in the dtype of the computation
         """
-        return self.objective(X, Y, loss, lambd, sample_weight, dropout_masks)(theta)
+        return self.objective(X, Y, loss, lambd, sample_weight, dropout_masks,
+                              label_smoothing)(theta)
 
     def objective(self, X, Y, loss="BinaryCrossEntropy", lambd=0, sample_weight=None,
-                  dropout_masks=None):
+                  dropout_masks=None, label_smoothing=0.0):
         """:meth:`cost_and_gradient` with its data checked once: a callable ``f(theta)``.
 
         Returns
@@ -741,7 +745,7 @@ class ClassifierNN:
         Objective
             ``f(theta)`` gives ``(cost, gradient)``; ``f.cost(theta)`` the cost alone.
         """
-        return Objective(self, X, Y, loss, lambd, sample_weight, dropout_masks)
+        return Objective(self, X, Y, loss, lambd, sample_weight, dropout_masks, label_smoothing)
 
     # ------------------------------------------------------------------ mini-batches
     def random_mini_batches(self, X, Y, batch_size=64, seed=0):
@@ -781,7 +785,9 @@ class ClassifierNN:
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
               batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
-              resume=False, checkpoint=None, checkpoint_every=1):
+              resume=False, checkpoint=None, checkpoint_every=1, validation_data=None,
+              callbacks=None, lr_schedule=None, clipnorm=None, clipvalue=None,
+              weight_decay=None, label_smoothing=0.0):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -809,7 +815,12 @@ class ClassifierNN:
             :meth:`forward_propagation`). Never applied by :meth:`predict`.
         print_cost : bool, default True
             Show a progress bar with the epoch and cost.
-        optimizer : {'gd', 'momentum', 'rmsprop', 'adam'}, default 'gd'
+        optimizer : {'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw', 'nadam', \
+'lbfgs'}, default 'gd'
+            See :mod:`scratchnn.optimizers`. ``'lbfgs'`` runs SciPy's full-batch L-BFGS-B over
+            :meth:`cost_and_gradient` (the ``scipy`` extra): ``num_epochs`` is its iteration limit,
+            ``costs`` has one value per iteration, and ``batch_size``, ``learning_rate``, dropout,
+            schedules, clipping and weight decay do not apply (the last four are refused).
         beta1, beta2 : float in [0, 1), default 0.9, 0.999
             Decay rates: ``beta1`` for momentum, RMSprop and Adam's first moment, ``beta2`` for
             Adam's second moment.
@@ -835,6 +846,29 @@ class ClassifierNN:
             as if training had never stopped.
         checkpoint_every : int, default 1
             Epochs between checkpoints.
+        validation_data : tuple (X_val, Y_val), optional
+            Scored after every epoch (:class:`scratchnn.training.ValidationData`): ``val_loss``,
+            the cost without dropout or the L2 term with batch normalization in inference mode,
+            and ``val_accuracy``. ``Y_val`` is in the same format as ``Y``.
+        callbacks : sequence of scratchnn.callbacks.Callback, optional
+            Hooks called by the training loop (:mod:`scratchnn.callbacks`): ``EarlyStopping``,
+            ``ReduceLROnPlateau``, ``ModelCheckpoint``, ``CSVLogger`` or your own. A callback
+            that monitors a ``val_*`` value needs ``validation_data``.
+        lr_schedule : Schedule or 'cosine', optional
+            The learning rate of each epoch from ``learning_rate`` (:mod:`scratchnn.schedules`);
+            ``'cosine'`` is ``CosineDecay(num_epochs)``. Epochs count from 0 and continue across
+            ``resume``.
+        clipnorm, clipvalue : float > 0, optional
+            Clip the gradient before each step: rescale it to a global L2 norm of at most
+            ``clipnorm``, then clamp each component into ``[-clipvalue, clipvalue]``
+            (:func:`scratchnn.training.clip_gradient`).
+        weight_decay : float >= 0, optional
+            Decoupled weight decay of the weights ``W`` (not biases or batch-norm parameters):
+            each step also does ``W -= learning_rate * weight_decay * W``. Default: 0.01 for
+            ``'adamw'``, 0 otherwise.
+        label_smoothing : float in [0, 1), default 0
+            Train toward ``(1 - eps) y + eps / C`` (categorical losses) or ``y (1 - eps) + eps / 2``
+            (binary), :func:`scratchnn.losses.smooth_labels`.
 
         Returns
         -------
@@ -842,7 +876,8 @@ class ClassifierNN:
             The model's live parameters.
         costs : list of float
             One cost per epoch: the example-weighted mean of that epoch's mini-batch costs,
-            L2 term included.
+            L2 term included. ``history`` holds it as ``"loss"`` beside the epoch's
+            ``"learning_rate"`` (and ``"val_loss"``, ``"val_accuracy"`` with validation data).
 
         Raises
         ------
@@ -860,27 +895,59 @@ class ClassifierNN:
         m = X.shape[1]
         Y = self.check_labels(Y, loss, m, dtype)
         weights = check_sample_weight(sample_weight, m, dtype)
+        optimizer = _optimizers.get(optimizer)
+        num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
         settings = _training.TrainingSettings(
             loss=loss,
-            num_epochs=check_int(num_epochs, "num_epochs", minimum=1),
+            num_epochs=num_epochs,
             learning_rate=check_float(learning_rate, "learning_rate", low=0.0, low_open=True),
             batch_size=check_int(batch_size, "batch_size", minimum=1, allow_none=True),
             lambd=check_float(lambd, "lambd", low=0.0),
-            keep_prob=check_keep_prob(keep_prob, self.num_layers - 1),
+            keep_prob=_training.check_dropout(keep_prob, self.num_layers - 1, dtype),
             print_cost=check_bool(print_cost, "print_cost"),
-            optimizer=_optimizers.get(optimizer),
+            optimizer=optimizer,
             beta1=check_float(beta1, "beta1", low=0.0, high=1.0, high_open=True),
             beta2=check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True),
             epsilon=check_float(epsilon, "epsilon", low=0.0, low_open=True),
             resume=check_bool(resume, "resume"),
             checkpoint=_training.check_checkpoint(checkpoint),
             checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
+            lr_schedule=_training.check_schedule(lr_schedule, num_epochs),
+            clipnorm=check_float(clipnorm, "clipnorm", low=0.0, low_open=True, allow_none=True),
+            clipvalue=check_float(clipvalue, "clipvalue", low=0.0, low_open=True,
+                                  allow_none=True),
+            weight_decay=optimizer.default_weight_decay if weight_decay is None else
+            check_float(weight_decay, "weight_decay", low=0.0),
         )
-        callbacks = [] if callback is None else [_training.EpochFunction(callback)]
+        callbacks = _training.check_callbacks(callbacks, callback)
+        _training.check_combination(self, settings, callbacks, m)
+        _training.check_monitors(callbacks, validation_data is not None)
+        epsilon_ls = check_float(label_smoothing, "label_smoothing", low=0.0, high=1.0,
+                                 high_open=True)
         self._ensure_dtype(dtype)
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_data(validation_data, loss, epsilon_ls, dtype)
+        loss, Y = _losses.smooth_labels(loss, Y, epsilon_ls, self.n_outputs)
+        settings = dataclasses.replace(settings, loss=loss, validation=validation)
         data = _training.ArrayData.from_columns(X, Y, weights, dtype)
         costs = _training.fit(self, data, settings, callbacks)
         return self.parameters, costs
+
+    def _validation_data(self, validation_data, loss, label_smoothing, dtype):
+        """``validation_data = (X_val, Y_val)`` checked, as :class:`~scratchnn.training.ValidationData`."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a tuple (X_val, Y_val), got "
+                            f"{type(validation_data).__name__}")
+        X_val = check_X(validation_data[0], self.n_features, "validation_data X_val")
+        Y_val = self.check_labels(validation_data[1], loss, X_val.shape[1], dtype,
+                                  name="validation_data Y_val")
+        labels = np.argmax(Y_val, axis=0)[None] if loss is _losses.CategoricalCrossEntropy \
+            else Y_val
+        loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, self.n_outputs)
+        if Y_val.dtype.kind == "f":
+            Y_val = Y_val.astype(dtype, copy=False)
+        return _training.ValidationData(X_val.astype(dtype), Y_val, loss, labels)
 
     # ------------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -969,7 +1036,8 @@ class ClassifierNN:
 
     # ------------------------------------------------------------------ tools
     def gradient_check(self, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None,
-                       epsilon=1e-7, return_details=False, sample_weight=None):
+                       epsilon=1e-7, return_details=False, sample_weight=None,
+                       label_smoothing=0.0):
         """Compare backpropagation with central differences; return the relative difference.
 
         Works for any configuration (dropout with frozen masks, batch normalization in training
@@ -980,7 +1048,7 @@ class ClassifierNN:
 
         return gradient_check(self, X, Y, loss=loss, lambd=lambd, keep_prob=keep_prob,
                               epsilon=epsilon, return_details=return_details,
-                              sample_weight=sample_weight)
+                              sample_weight=sample_weight, label_smoothing=label_smoothing)
 
     def save(self, path):
         """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""
@@ -1025,11 +1093,15 @@ class Objective:
     gradient check can call it many times cheaply.
     """
 
-    def __init__(self, model, X, Y, loss, lambd, sample_weight, dropout_masks):
+    def __init__(self, model, X, Y, loss, lambd, sample_weight, dropout_masks,
+                 label_smoothing=0.0):
         self.model = model
         self.loss = model.check_loss(loss)
         self.X = check_X(X, model.n_features)
         self.Y = model.check_labels(Y, self.loss, self.X.shape[1], np.float64)
+        epsilon = check_float(label_smoothing, "label_smoothing", low=0.0, high=1.0,
+                              high_open=True)
+        self.loss, self.Y = _losses.smooth_labels(self.loss, self.Y, epsilon, model.n_outputs)
         self.lambd = check_float(lambd, "lambd", low=0.0)
         self.weights = check_sample_weight(sample_weight, self.X.shape[1], np.float64)
         self.masks = dropout_masks or None

@@ -8,7 +8,7 @@ calls over ``theta``, gradient checking walks one vector, and saving writes one 
 
 import numpy as np
 
-__all__ = ["parameter_shapes", "views", "allocate"]
+__all__ = ["parameter_shapes", "views", "slices", "allocate"]
 
 
 def parameter_shapes(layer_dims, batch_norm=False):
@@ -58,6 +58,16 @@ def views(flat, shapes, prefix=""):
         offset += size
     if offset != flat.size:
         raise ValueError(f"buffer of size {flat.size} does not hold parameters of size {offset}")
+    return out
+
+
+def slices(shapes):
+    """Where each parameter lies in the flat buffer: name -> ``slice`` (in buffer order)."""
+    out, offset = {}, 0
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        out[name] = slice(offset, offset + size)
+        offset += size
     return out
 
 

@@ -53,7 +53,7 @@ from . import training
 from .activations import ACTIVATIONS
 from .callbacks import Callback, EarlyStopping
 from .initializers import glorot_uniform
-from .losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy
+from .losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smooth_labels
 from .network import ClassifierNN
 from .optimizers import OPTIMIZERS
 from .validation import check_float, check_int
@@ -149,9 +149,10 @@ class _Rows:
         Rows of ``X`` per block; ``None`` serves everything as one block.
     """
 
-    def __init__(self, X, Y, weights, index, network, loss, block_rows=None):
+    def __init__(self, X, Y, weights, index, network, loss, block_rows=None,
+                 label_smoothing=0.0):
         self.Y, self.weights, self.index = Y, weights, index
-        self.network, self.loss = network, loss
+        self.network, self.loss, self.label_smoothing = network, loss, label_smoothing
         self.n = X.shape[0] if index is None else index.size
         if block_rows is None or block_rows >= X.shape[0]:
             X = np.asarray(X if index is None else X[index], dtype=network.compute_dtype,
@@ -170,6 +171,9 @@ class _Rows:
     def _block(self, X_rows, Y, weights):
         dtype = self.network.compute_dtype
         Y = self.network.check_labels(Y, self.loss, X_rows.shape[0], dtype)
+        if self.label_smoothing:
+            _, Y = smooth_labels(self.loss, Y, self.label_smoothing, self.network.n_outputs)
+            Y = Y.astype(dtype, copy=False)
         weights = None if weights is None else np.asarray(weights, dtype).reshape(-1, 1)
         return training.Block(X_rows, training.as_rows(Y, Y.dtype), weights)
 
@@ -198,12 +202,13 @@ class _Rows:
 
 
 class _EpochRecord(Callback):
-    """The estimator's per-epoch bookkeeping: ``loss_curve_``, the validation score (added to the
-    logs as ``val_accuracy`` for early stopping) and the verbose messages."""
+    """The estimator's per-epoch bookkeeping: ``loss_curve_``, the validation loss and score (added
+    to the logs as ``val_loss`` and ``val_accuracy`` for the callbacks) and the verbose messages."""
 
-    def __init__(self, estimator, validation, score):
+    def __init__(self, estimator, validation, score, validation_loss):
         self.estimator, self.validation, self.score = estimator, validation, score
-        self.scores = []
+        self.validation_loss = validation_loss
+        self.scores, self.losses = [], []
 
     def on_epoch_end(self, epoch, logs):
         estimator = self.estimator
@@ -211,7 +216,9 @@ class _EpochRecord(Callback):
         estimator.n_iter_ += 1
         message = f"Epoch {estimator.n_iter_}, loss = {logs['loss']:.8f}"
         if self.validation is not None:
+            logs["val_loss"] = val_loss = self.validation_loss(self.validation)
             logs["val_accuracy"] = score = self.score(self.validation)
+            self.losses.append(val_loss)
             self.scores.append(score)
             message += f", validation score = {score:.6f}"
         if estimator.verbose:
@@ -230,7 +237,10 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         Activation of every hidden layer; scikit-learn's ``'logistic'`` and ``'identity'`` are
         accepted for ``'sigmoid'`` and ``'linear'``. Weights and biases start as in
         MLPClassifier (:func:`init_like_mlp_classifier`).
-    optimizer : {'adam', 'gd', 'momentum', 'rmsprop'}, default 'adam'
+    optimizer : str, default 'adam'
+        One of :data:`scratchnn.optimizers.OPTIMIZERS`: ``'adam'``, ``'adamw'``, ``'nadam'``,
+        ``'gd'``, ``'momentum'``, ``'nesterov'``, ``'rmsprop'`` or ``'lbfgs'`` (full batch,
+        in-memory data only; ``max_epochs`` is its iteration limit).
     learning_rate : float > 0, default 0.001
     batch_size : int >= 1 or 'auto', default 'auto'
         Examples per mini-batch; ``'auto'`` is ``min(200, n_samples)``.
@@ -270,6 +280,17 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default False
         Let :meth:`fit` continue from the current weights and optimizer state instead of starting
         afresh.
+    lr_schedule : Schedule, 'cosine' or None, default None
+        Learning rate of each epoch (:mod:`scratchnn.schedules`); ``'cosine'`` decays it over
+        ``max_epochs``.
+    clipnorm : float > 0 or None, default None
+        Rescale each step's gradient to a global L2 norm of at most ``clipnorm``.
+    weight_decay : float >= 0 or None, default None
+        Decoupled weight decay of the weights (default 0.01 for ``'adamw'``, else 0).
+    label_smoothing : float in [0, 1), default 0.0
+        Train toward smoothed targets (:func:`scratchnn.losses.smooth_labels`).
+    callbacks : list of scratchnn.callbacks.Callback or None, default None
+        More hooks for the training loop, run after the estimator's own bookkeeping.
 
     Attributes
     ----------
@@ -290,6 +311,9 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         set (``early_stopping`` or ``validation_data``).
     best_validation_score_ : float or None
         The best of ``validation_scores_``.
+    validation_loss_curve_ : list of float or None
+        Validation loss (no L2 term, no dropout) after each epoch of the last :meth:`fit`, when
+        it had a validation set.
 
     Notes
     -----
@@ -302,7 +326,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
                  learning_rate=0.001, batch_size="auto", max_epochs=200, l2=0.0, dropout=0.0,
                  batch_norm=False, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, class_weight=None, random_state=None,
-                 verbose=False, warm_start=False):
+                 verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
+                 weight_decay=None, label_smoothing=0.0, callbacks=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -320,6 +345,11 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.lr_schedule = lr_schedule
+        self.clipnorm = clipnorm
+        self.weight_decay = weight_decay
+        self.label_smoothing = label_smoothing
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -415,6 +445,10 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got "
                              f"{self.optimizer!r}")
+        check_float(self.clipnorm, "clipnorm", low=0.0, low_open=True, allow_none=True)
+        check_float(self.weight_decay, "weight_decay", low=0.0, allow_none=True)
+        check_float(self.label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
+        training.check_callbacks(self.callbacks)
         check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
@@ -448,7 +482,9 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")
                 or isinstance(cw, list)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
-        return {"sizes": sizes, "activation": activation, "keep_prob": keep_prob}
+        schedule = training.check_schedule(self.lr_schedule, int(self.max_epochs))
+        return {"sizes": sizes, "activation": activation, "keep_prob": keep_prob,
+                "lr_schedule": schedule}
 
     def _random_state(self):
         """A RandomState for this fit; a fresh one (not NumPy's global state) for ``None``."""
@@ -590,10 +626,12 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             self.network_ = self._new_network(settings, X.shape[1], dtype, seed)
             self.loss_curve_, self.n_iter_ = [], 0
             self.validation_scores_ = self.best_validation_score_ = None
+            self.validation_loss_curve_ = None
         else:
             self._check_warm_network(settings)
         if not incremental:
             self.validation_scores_ = self.best_validation_score_ = None
+            self.validation_loss_curve_ = None
         network = self.network_
         dtype = network.compute_dtype
 
@@ -622,7 +660,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if mapped:
             per_row = X.shape[1] * np.dtype(dtype).itemsize
             block_rows = max(1, MEMMAP_BLOCK_BYTES // per_row // batch_size) * batch_size
-        train = _Rows(X, Y, weights, train_index, network, self._loss(), block_rows)
+        train = _Rows(X, Y, weights, train_index, network, self._loss(), block_rows,
+                      float(self.label_smoothing))
         if validation is not None:
             validation = _Rows(*validation, network, self._loss(), block_rows)
         self._train(train, validation, settings, batch_size, incremental)
@@ -660,13 +699,20 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """Train through the training loop, with early stopping as its callback."""
         network = self.network_
         early_stopping = self.early_stopping and not incremental
+        optimizer = OPTIMIZERS[self.optimizer]
+        loss, _ = smooth_labels(self._loss(), np.zeros((1, 1), np.intp),
+                                float(self.label_smoothing), network.n_outputs)
         run = training.TrainingSettings(
-            loss=self._loss(), num_epochs=1 if incremental else int(self.max_epochs),
+            loss=loss, num_epochs=1 if incremental else int(self.max_epochs),
             learning_rate=float(self.learning_rate), batch_size=batch_size,
             lambd=float(self.l2), keep_prob=settings["keep_prob"],
-            optimizer=OPTIMIZERS[self.optimizer],
-            resume=network.optimizer is not None and network.optimizer.name == self.optimizer)
-        record = _EpochRecord(self, validation, self._score_rows)
+            optimizer=optimizer,
+            resume=network.optimizer is not None and network.optimizer.name == self.optimizer,
+            lr_schedule=settings["lr_schedule"],
+            clipnorm=None if self.clipnorm is None else float(self.clipnorm),
+            weight_decay=optimizer.default_weight_decay if self.weight_decay is None
+            else float(self.weight_decay))
+        record = _EpochRecord(self, validation, self._score_rows, self._loss_rows)
         callbacks = [record]
         if not incremental:
             # Without early stopping the training loss is watched, as in MLPClassifier.
@@ -674,6 +720,9 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
                                     patience=int(self.n_iter_no_change), min_delta=self.tol,
                                     restore_best_weights=early_stopping)
             callbacks.append(stopper)
+        callbacks += training.check_callbacks(self.callbacks)
+        training.check_combination(network, run, callbacks, train.n)
+        training.check_monitors(callbacks, validation is not None)
         training.fit(network, train, run, callbacks)
         if not incremental and stopper.stopped_epoch is not None and self.verbose:
             watched = "Validation score" if early_stopping else "Training loss"
@@ -682,6 +731,22 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         if validation is not None and not incremental:
             self.validation_scores_ = record.scores
             self.best_validation_score_ = max(record.scores)
+            self.validation_loss_curve_ = record.losses
+
+    def _loss_rows(self, rows):
+        """(Weighted) mean loss on ``rows``, without L2 or dropout, batch norm in inference mode."""
+        network, total, weight = self.network_, 0.0, 0.0
+        loss = self._loss()
+        for block in rows.blocks():
+            A, caches = network.forward(block.X.T)
+            Y = block.Y.T
+            loss_s, Y = smooth_labels(loss, Y, float(self.label_smoothing), network.n_outputs)
+            w = None if block.weights is None else block.weights.T
+            m = A.shape[1]
+            total += m * loss_s.cost(A, Y.astype(A.dtype) if Y.dtype.kind == "f" else Y,
+                                     Z=caches.layers[-1].Z, weights=w)
+            weight += m if w is None else float(w.sum())
+        return total / weight if weight > 0 else 0.0
 
     def _score_rows(self, rows):
         """(Weighted) accuracy on ``rows`` (a ``_Rows``); a multilabel row counts if all match."""

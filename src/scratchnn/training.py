@@ -36,10 +36,18 @@ import numpy as np
 from . import optimizers as _optimizers
 from .callbacks import Callback
 from .io import save as _save
-from .validation import check_float, check_int
+from .parameters import slices
+from .validation import check_float, check_int, check_keep_prob
 
 __all__ = ["Block", "ArrayData", "DivergenceError", "EpochFunction", "Step", "TrainingSettings",
-           "as_rows", "fit", "restore_checkpoint", "save_checkpoint"]
+           "ValidationData", "as_rows", "clip_gradient", "fit", "restore_checkpoint",
+           "save_checkpoint"]
+
+MAX_STEPS = 2 ** 53
+"""The largest step or epoch count a checkpoint may hold (exact as a float)."""
+
+EVALUATION_CHUNK = 4096
+"""Validation examples per forward pass: memory stays bounded whatever the set's size."""
 
 
 class DivergenceError(ValueError, FloatingPointError):
@@ -71,6 +79,11 @@ class TrainingSettings:
     print_cost: bool = False
     checkpoint: str = None
     checkpoint_every: int = 1
+    validation: object = None
+    lr_schedule: object = None
+    clipnorm: float = None
+    clipvalue: float = None
+    weight_decay: float = 0.0
 
 
 def as_rows(M, dtype):
@@ -124,6 +137,47 @@ class ArrayData:
 
     def blocks(self, rng):
         return (self.block,)
+
+
+class ValidationData:
+    """A held-out set scored after every epoch: ``val_loss`` and ``val_accuracy``.
+
+    The cost is the training loss (label smoothing included, as Keras computes it) without the L2
+    term, with no dropout and batch normalization in inference mode (running statistics); the
+    accuracy counts the examples whose predicted label is right (for several sigmoid outputs,
+    the mean over outputs and examples of thresholded agreement, Keras's ``binary_accuracy``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_features, m), in the model's dtype
+    Y : ndarray
+        Labels checked for ``loss``, in its format (possibly smoothed).
+    loss : loss class
+    labels : ndarray of shape (1, m) or (k, m)
+        The hard labels accuracy compares with: class indices, or 0/1 rows for sigmoid outputs.
+    """
+
+    def __init__(self, X, Y, loss, labels):
+        self.X, self.Y, self.loss, self.labels = X, Y, loss, labels
+        self._workspaces = {}
+
+    def evaluate(self, model):
+        m = self.X.shape[1]
+        total_cost = correct = 0.0
+        for start in range(0, m, EVALUATION_CHUNK):
+            stop = min(start + EVALUATION_CHUNK, m)
+            size = stop - start
+            if size not in self._workspaces:  # made once per fit for each chunk size
+                self._workspaces[size] = model.make_workspace(size, training=False)
+            A, caches = model.forward(self.X[:, start:stop], workspace=self._workspaces[size])
+            total_cost += size * model.cost(A, self.Y[:, start:stop], self.loss, 0.0,
+                                            Z=caches.layers[-1].Z)
+            labels = self.labels[:, start:stop]
+            if A.shape[0] == 1 or labels.shape[0] > 1:
+                correct += np.mean((A > 0.5) == (labels > 0.5), axis=0).sum()
+            else:
+                correct += np.count_nonzero(np.argmax(A, axis=0) == labels[0])
+        return {"val_loss": total_cost / m, "val_accuracy": float(correct) / m}
 
 
 class Step(NamedTuple):
@@ -206,7 +260,8 @@ class _Run:
     """The working state of one :func:`fit` call: settings, buffers, callbacks, costs so far."""
 
     def __init__(self, model, settings, callbacks):
-        self.model, self.settings = model, settings
+        self.model, self.settings, self.callbacks = model, settings, callbacks
+        self.logs = {}
         self.buffers = {}  # by batch size
         self.batch_callbacks = [c for c in callbacks
                                 if type(c).on_batch_end is not Callback.on_batch_end]
@@ -252,11 +307,14 @@ def fit(model, data, settings, callbacks=()):
     -------
     list of float
         One cost per completed epoch, also kept up to date in ``model.costs`` while training
-        runs.
+        runs. ``model.history`` holds every per-epoch value (``"loss"``, ``"learning_rate"``,
+        and with validation data ``"val_loss"`` and ``"val_accuracy"``).
     """
     _start_optimizer(model, settings)
     run = _Run(model, settings, callbacks)
     model.costs = costs = run.costs
+    model.history = {}
+    optimizer = model.optimizer
     progress = None
     if settings.print_cost:
         from tqdm import tqdm
@@ -264,26 +322,31 @@ def fit(model, data, settings, callbacks=()):
         progress = tqdm(total=settings.num_epochs, desc="training", unit="epoch")
     for callback in callbacks:
         callback.on_train_begin(model)
+    if settings.resume:
+        for key, callback in _keyed(callbacks):
+            if key in optimizer.callback_states:
+                callback.set_state(optimizer.callback_states[key])
     logs = {}
-    # A diverging run overflows to inf/NaN somewhere in a step; the cost check in _train_block
-    # catches that and raises DivergenceError, so NumPy's own warnings are not wanted here.
     try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), run.interrupt:
-            for epoch in range(1, settings.num_epochs + 1):
-                cost = _train_epoch(run, data, epoch)
-                costs.append(cost)
-                logs = {"loss": cost}
-                if progress is not None:
-                    progress.set_postfix(cost=f"{cost:.6f}", refresh=False)
-                    progress.update()
-                if settings.checkpoint is not None and epoch % settings.checkpoint_every == 0:
-                    save_checkpoint(model, settings.checkpoint, costs)
-                stop = False
-                for callback in callbacks:
-                    stop = bool(callback.on_epoch_end(epoch, logs)) or stop
-                if stop:
-                    break
-                run.interrupt.check()
+        if optimizer.full_batch:
+            _fit_lbfgs(run, data, callbacks, progress)
+            logs = run.logs
+        else:
+            # A diverging run overflows to inf/NaN somewhere in a step; the cost check in
+            # _train_block catches that and raises DivergenceError, so NumPy's own warnings are
+            # not wanted here.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"), run.interrupt:
+                for epoch in range(1, settings.num_epochs + 1):
+                    if settings.lr_schedule is not None:
+                        optimizer.learning_rate = float(
+                            settings.lr_schedule(optimizer.epoch, settings.learning_rate))
+                    learning_rate = optimizer.learning_rate
+                    cost = _train_epoch(run, data, epoch)
+                    optimizer.epoch += 1
+                    logs = {"loss": cost, "learning_rate": learning_rate}
+                    if _end_epoch(run, epoch, logs, progress):
+                        break
+                    run.interrupt.check()
     except KeyboardInterrupt:
         warnings.warn(
             f"training interrupted after {len(costs)} complete epoch(s): the model keeps the "
@@ -297,6 +360,115 @@ def fit(model, data, settings, callbacks=()):
     for callback in callbacks:
         callback.on_train_end(logs)
     return costs
+
+
+def _end_epoch(run, epoch, logs, progress):
+    """Score, record, report and checkpoint one finished epoch; True when a callback stops."""
+    model, settings = run.model, run.settings
+    if settings.validation is not None:
+        logs.update(settings.validation.evaluate(model))
+    run.costs.append(logs["loss"])
+    for key, value in logs.items():
+        model.history.setdefault(key, []).append(value)
+    if progress is not None:
+        progress.set_postfix(cost=f"{logs['loss']:.6f}", refresh=False)
+        progress.update()
+    stop = False
+    for callback in run.callbacks:
+        stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+    states = {}
+    for key, callback in _keyed(run.callbacks):
+        state = callback.get_state() if hasattr(callback, "get_state") else None
+        if state is not None:
+            states[key] = state
+    model.optimizer.callback_states = states
+    if settings.checkpoint is not None and (epoch % settings.checkpoint_every == 0):
+        save_checkpoint(model, settings.checkpoint, run.costs)
+    run.logs = logs
+    return stop
+
+
+def _keyed(callbacks):
+    """``(key, callback)`` pairs: the class name and its count among callbacks of that class,
+    so a resumed run finds each callback's saved state (``ReduceLROnPlateau``,
+    ``EarlyStopping``, ``EarlyStopping_1``, ...)."""
+    seen = {}
+    for callback in callbacks:
+        name = type(callback).__name__
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        yield (name if count == 0 else f"{name}_{count}"), callback
+
+
+def check_monitors(callbacks, has_validation):
+    """Refuse, before any training, a callback that monitors ``val_*`` without validation data."""
+    for callback in callbacks:
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor.startswith("val_") and not has_validation:
+            raise ValueError(
+                f"{type(callback).__name__} monitors {monitor!r}, but train has no "
+                f"validation_data: pass validation_data=(X_val, Y_val) or monitor 'loss'"
+            )
+
+
+def _fit_lbfgs(run, data, callbacks, progress):
+    """Full-batch L-BFGS over :meth:`ClassifierNN.cost_and_gradient`: ``num_epochs`` iterations.
+
+    SciPy's ``L-BFGS-B`` runs in float64; after each iteration the loop records the cost, scores
+    the validation data, runs the callbacks (a true return stops it) and checkpoints, as after an
+    epoch. With batch normalization the running statistics become the full batch's statistics
+    at the final parameters.
+    """
+    try:
+        from scipy.optimize import minimize
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("optimizer='lbfgs' needs SciPy: pip install 'scratchnn[scipy]'") from None
+    model, settings = run.model, run.settings
+    if data.n_blocks != 1:
+        raise ValueError("optimizer='lbfgs' trains on in-memory data only (one block)")
+    block = next(iter(data.blocks(None)))
+    objective = model.objective(
+        block.X.T, block.Y.T, settings.loss, settings.lambd,
+        None if block.weights is None else block.weights[:, 0])
+    theta0 = model.theta.astype(np.float64)
+    state = {"epoch": 0, "theta": theta0.copy(), "cost": None}
+
+    def fun(theta):
+        cost, grad = objective(theta)
+        state["cost"] = cost
+        return cost, grad
+
+    def after_iteration(intermediate_result):
+        state["epoch"] += 1
+        model.theta = intermediate_result.x
+        state["theta"] = intermediate_result.x.copy()
+        _refresh_batch_norm(model, objective)
+        model.optimizer.t += 1
+        model.optimizer.epoch += 1
+        if _end_epoch(run, state["epoch"], {"loss": float(intermediate_result.fun)}, progress):
+            raise StopIteration
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        cost0, _ = fun(theta0)
+        if not math.isfinite(cost0):
+            run.diverged(1, cost0)
+        minimize(fun, theta0, jac=True, method="L-BFGS-B", callback=after_iteration,
+                 options={"maxiter": settings.num_epochs, "maxfun": 15000 + settings.num_epochs})
+    model.theta = state["theta"]
+    _refresh_batch_norm(model, objective)
+    if not run.costs:  # converged before its first iteration: the starting cost
+        run.logs = {"loss": cost0}
+
+
+def _refresh_batch_norm(model, objective):
+    """Set the batch-norm running statistics to the full batch's at the current parameters."""
+    if not model.batch_norm:
+        return
+    _, caches = model.forward(objective.X.astype(model.compute_dtype, copy=False), training=True)
+    for l, layer in enumerate(caches.layers):
+        if layer.bn is not None:
+            np.copyto(model.bn_state[f"running_mean{l}"], layer.bn.mu)
+            np.copyto(model.bn_state[f"running_var{l}"], layer.bn.var)
 
 
 def _start_optimizer(model, settings):
@@ -314,6 +486,31 @@ def _start_optimizer(model, settings):
         previous.configure(*hyper)
     else:
         model.optimizer = settings.optimizer(model.n_parameters, dtype, *hyper)
+    weights = [part for name, part in slices(model.parameter_shapes).items()
+               if name.startswith("W")]
+    model.optimizer.set_weight_decay(settings.weight_decay, weights)
+
+
+def clip_gradient(grad, clipnorm=None, clipvalue=None):
+    r"""Clip the flat gradient in place: first its global norm, then each component.
+
+    With ``clipnorm`` :math:`c`, the whole gradient is rescaled when its L2 norm exceeds it,
+
+    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g\rVert_2 + 10^{-6}}\right),
+
+    as ``torch.nn.utils.clip_grad_norm_`` (every parameter, the L2 term included); with
+    ``clipvalue`` :math:`v` each component is clamped into :math:`[-v, v]`, as
+    ``clip_grad_value_``. Returns the norm before clipping (NaN for a non-finite gradient,
+    which the optimizer then refuses).
+    """
+    norm = math.sqrt(float(np.dot(grad, grad))) if clipnorm is not None else None
+    if clipnorm is not None and math.isfinite(norm):
+        scale = clipnorm / (norm + 1e-6)
+        if scale < 1.0:
+            grad *= scale
+    if clipvalue is not None:
+        np.clip(grad, -clipvalue, clipvalue, out=grad)
+    return norm
 
 
 def _train_epoch(run, data, epoch):
@@ -339,13 +536,16 @@ def _train_block(run, block, epoch):
     weights = None if block.weights is None else block.weights.T
     # Shuffle indices, not the data: one permutation per block from the model's generator.
     permutation = model.rng.permutation(m) if batch_size < m else None
+    starts = list(range(0, m, batch_size))
+    if model.batch_norm and len(starts) > 1 and m - starts[-1] == 1:
+        starts.pop()  # batch norm: a trailing batch of one joins the previous batch
     total = 0.0
-    for start in range(0, m, batch_size):
+    for start, stop in zip(starts, starts[1:] + [m]):
         if permutation is None:
             buffers = run.buffers_for(batch_size, block)
             X_batch, Y_batch = block.X, block.Y
         else:
-            index = permutation[start:start + batch_size]
+            index = permutation[start:stop]
             buffers = run.buffers_for(index.size, block)
             # mode="clip" lets take write straight into out (the indices are valid anyway).
             X_batch = np.take(block.X, index, axis=0, out=buffers.X, mode="clip")
@@ -363,6 +563,8 @@ def _train_block(run, block, epoch):
                        weights=weights)
         if model.batch_norm:
             model.update_batch_norm_statistics(caches)
+        if settings.clipnorm is not None or settings.clipvalue is not None:
+            clip_gradient(grad, settings.clipnorm, settings.clipvalue)
         # The optimizer refuses a non-finite update, so theta only ever holds finite values.
         if not model.optimizer.step(theta, grad):
             run.diverged(epoch, cost)
@@ -371,6 +573,67 @@ def _train_block(run, block, epoch):
         total += cost * A.shape[1]
         run.interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
     return total / m
+
+
+# --------------------------------------------------------------------------- argument checks
+def check_dropout(keep_prob, n_layers, dtype):
+    """:func:`~scratchnn.validation.check_keep_prob`, and refuse a probability whose inverse (the
+    inverted-dropout scale) overflows ``dtype``: that would otherwise surface as divergence."""
+    keep_prob = check_keep_prob(keep_prob, n_layers)
+    if keep_prob is not None:
+        tiny = 1.0 / float(np.finfo(dtype).max)
+        for i, p in enumerate(keep_prob):
+            if p <= tiny:
+                raise ValueError(f"keep_prob[{i}] = {p:g} is too small for {np.dtype(dtype).name}: "
+                                 f"its inverse, the dropout scale, overflows")
+    return keep_prob
+
+
+def check_schedule(lr_schedule, num_epochs):
+    """The schedule object for ``lr_schedule`` (:func:`scratchnn.schedules.get`), or None."""
+    if lr_schedule is None:
+        return None
+    from . import schedules
+
+    return schedules.get(lr_schedule, num_epochs)
+
+
+def check_callbacks(callbacks, callback=None):
+    """``callbacks`` as a list of :class:`Callback` objects, the legacy ``callback`` function
+    first (as :class:`EpochFunction`)."""
+    checked = [] if callback is None else [EpochFunction(callback)]
+    if callbacks is None:
+        return checked
+    if isinstance(callbacks, Callback) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of scratchnn.callbacks.Callback objects, got "
+                        f"{callbacks!r}")
+    for i, item in enumerate(callbacks):
+        if not isinstance(item, Callback):
+            raise TypeError(f"callbacks[{i}] must be a scratchnn.callbacks.Callback, got "
+                            f"{item!r}")
+        checked.append(item)
+    return checked
+
+
+def check_combination(model, settings, callbacks, m):
+    """Refuse combinations of otherwise valid settings that cannot work together."""
+    if model.batch_norm and settings.batch_size == 1 and m > 1:
+        raise ValueError("batch_size=1 cannot train with batch_norm=True: a batch of one example "
+                         "has no variance to normalize by (use batch_size >= 2)")
+    if settings.optimizer.full_batch:
+        refused = [name for name, value in (
+            ("keep_prob", settings.keep_prob and min(settings.keep_prob) < 1.0),
+            ("lr_schedule", settings.lr_schedule),
+            ("clipnorm", settings.clipnorm), ("clipvalue", settings.clipvalue),
+            ("weight_decay", settings.weight_decay)) if value]
+        if refused:
+            raise ValueError(f"optimizer='lbfgs' minimizes one deterministic full-batch cost and "
+                             f"cannot be combined with {', '.join(refused)}")
+    if settings.lr_schedule is not None:
+        for callback in callbacks:
+            if type(callback).__name__ == "ReduceLROnPlateau":
+                raise ValueError("lr_schedule and ReduceLROnPlateau both set the learning rate: "
+                                 "use one of them")
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -391,10 +654,20 @@ def save_checkpoint(model, path, costs):
         "learning_rate": optimizer.learning_rate, "beta1": optimizer.beta1,
         "beta2": optimizer.beta2, "epsilon": optimizer.epsilon,
         "rng": model.rng.bit_generator.state, "costs": list(costs),
+        "epoch": optimizer.epoch, "callbacks": {},
     }
     metadata = {"training_state": state}
     metadata.update({f"optimizer_{name}": value
                      for name, value in optimizer.stored_moments.items()})
+    # Callbacks' states: JSON values in the header, arrays (best weights) as members of their own.
+    for key, callback_state in optimizer.callback_states.items():
+        saved = state["callbacks"][key] = {}
+        for name, value in callback_state.items():
+            if isinstance(value, np.ndarray):
+                metadata[f"callback_{key}_{name}"] = value
+                saved[name] = {"array": f"callback_{key}_{name}"}
+            else:
+                saved[name] = value
     _save(model, path, metadata=metadata)
 
 
@@ -413,12 +686,26 @@ def restore_checkpoint(model, metadata):
              check_float(state["beta2"], "beta2", low=0.0, high=1.0, high_open=True),
              check_float(state["epsilon"], "epsilon", low=0.0, low_open=True)]
     optimizer = optimizer_cls(model.n_parameters, model.compute_dtype, *hyper)
-    optimizer.t = check_int(state["t"], "t", minimum=0)
+    # The step count enters powers like beta ** t: bounded so that resuming cannot overflow.
+    optimizer.t = check_int(state["t"], "t", minimum=0, maximum=MAX_STEPS)
+    optimizer.epoch = check_int(state.get("epoch", 0), "epoch", minimum=0, maximum=MAX_STEPS)
     for name, stored in optimizer.stored_moments.items():
         value = metadata[f"optimizer_{name}"]
         if value.dtype != stored.dtype or value.shape != stored.shape:
             raise ValueError(f"optimizer_{name} must be {stored.dtype} of shape {stored.shape}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"optimizer_{name} holds NaN or infinite values")
+        if name == "s" and np.any(value < 0):
+            raise ValueError("optimizer_s (a sum of squared gradients) holds negative values")
         stored[...] = value
+    callbacks = state.get("callbacks", {})
+    if not isinstance(callbacks, dict) or not all(
+            isinstance(saved, dict) for saved in callbacks.values()):
+        raise TypeError("callbacks is not an object of objects")
+    optimizer.callback_states = {
+        key: {name: metadata[value["array"]] if isinstance(value, dict) and "array" in value
+              else value for name, value in saved.items()}
+        for key, saved in callbacks.items()}
     costs = state["costs"]
     if not isinstance(costs, list) or not all(
             isinstance(c, (int, float)) and not isinstance(c, bool) for c in costs):

@@ -23,8 +23,9 @@ __all__ = [
 ]
 
 
-def check_int(value, name, minimum=None, allow_none=False):
-    """Return ``value`` as a Python int, rejecting bools, floats and values below ``minimum``."""
+def check_int(value, name, minimum=None, allow_none=False, maximum=None):
+    """Return ``value`` as a Python int, rejecting bools, floats and values outside
+    ``[minimum, maximum]``."""
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -32,14 +33,21 @@ def check_int(value, name, minimum=None, allow_none=False):
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got a number of {len(str(value))} digits"
+                         if value > 10 ** 30 else f"{name} must be <= {maximum}, got {value}")
     return value
 
 
-def check_float(value, name, low=None, high=None, low_open=False, high_open=False):
+def check_float(value, name, low=None, high=None, low_open=False, high_open=False,
+                allow_none=False):
     """Return ``value`` as a finite Python float inside the given interval.
 
-    ``low``/``high`` are the bounds (``None`` for unbounded); ``*_open`` excludes the bound.
+    ``low``/``high`` are the bounds (``None`` for unbounded); ``*_open`` excludes the bound;
+    ``allow_none`` lets ``None`` through.
     """
+    if value is None and allow_none:
+        return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
