@@ -4,6 +4,8 @@ Usage::
 
     python -m benchmarks.accuracy                    # 5 seeds, 200 epochs, all four datasets
     python -m benchmarks.accuracy --seeds 2 --epochs 50 --datasets iris wine
+    python -m benchmarks.accuracy --time-to-accuracy  # seconds to a target accuracy instead
+                                                      # (benchmarks/time_to_accuracy.py)
 
 Every model is ``Pipeline(StandardScaler(), classifier)`` with one hidden layer of 100 relu
 units, Adam (learning rate 0.001), mini-batches of ``min(200, n)`` and the same number of epochs:
@@ -101,11 +103,20 @@ def table(scores, seconds, dataset_names):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--time-to-accuracy" in argv:
+        from .time_to_accuracy import main as time_to_accuracy
+
+        argv.remove("--time-to-accuracy")
+        return time_to_accuracy(argv)
     parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="splits and initializations")
     parser.add_argument("--epochs", type=int, default=200, help="epochs for every classifier")
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    parser.add_argument("--time-to-accuracy", action="store_true",
+                        help="report seconds to a target validation accuracy instead "
+                             "(see benchmarks/time_to_accuracy.py)")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be >= 1")

@@ -18,6 +18,8 @@ W2  one epoch, 20,000 x 784 -> 256 -> 128 -> 10 softmax, batch 128, Adam (typica
 W3  one epoch, 20,000 x 784 -> 1024 -> 1024 -> 10 softmax, batch 512, Adam (BLAS bound)
 W4  prediction throughput of W2's network on 100,000 x 784 rows
 W5  W2 through the scikit-learn estimators: NNClassifier.fit against MLPClassifier.fit
+OPT W2 with each per-step optimizer of scratchnn, time relative to Adam's (the new optimizers'
+    goal: at most 1.2x Adam)
 MEM peak RSS while training W2's network for one epoch on 200,000 x 784 (a subprocess)
 
 For honest numbers on a machine where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
@@ -69,7 +71,7 @@ WORKLOADS = {
 
 
 # ----------------------------------------------------------------------------- peers
-def scratchnn_trainer(X, y, spec):
+def scratchnn_trainer(X, y, spec, optimizer="adam"):
     """scratchnn on the seed's data convention: X as (n_features, m), labels as (1, m)."""
     n_classes = int(y.max()) + 1
     binary = n_classes == 2
@@ -81,7 +83,7 @@ def scratchnn_trainer(X, y, spec):
     def run():
         nn = ClassifierNN(dims, acts, seed=0)
         nn.train(XT, Y, loss=loss, num_epochs=spec["epochs"], learning_rate=spec["lr"],
-                 batch_size=spec["batch"], optimizer="adam", print_cost=False)
+                 batch_size=spec["batch"], optimizer=optimizer, print_cost=False)
         return nn
 
     return run
@@ -249,6 +251,17 @@ def bench_estimator(repeats, notes):
     return spec["title"], time_alternating(runners, repeats)
 
 
+def bench_optimizers(repeats):
+    """W2 with every per-step optimizer; the table shows each one's time over Adam's."""
+    from scratchnn.optimizers import OPTIMIZERS
+
+    spec = WORKLOADS["W2"]
+    X, y = spec["data"]()
+    runners = {name: scratchnn_trainer(X, y, spec, optimizer=name)
+               for name, cls in OPTIMIZERS.items() if not cls.full_batch}
+    return "W2 (1 epoch) with each optimizer", time_alternating(runners, repeats)
+
+
 def bench_predict(repeats, notes):
     X, y = mnist_shaped(100000, seed=1)
     spec = WORKLOADS["W2"]
@@ -313,6 +326,8 @@ def table(results, memory, notes, repeats):
              "scratchnn time (above 1: scratchnn is faster; for the floor, scratchnn / floor).", ""]
     lines += ["| workload | implementation | median (s) | ratio |", "|---|---|---:|---:|"]
     for key, (title, medians) in results.items():
+        if key == "OPT":
+            continue
         ours = medians["scratchnn"]
         for name, seconds in medians.items():
             if name == "scratchnn":
@@ -322,6 +337,12 @@ def table(results, memory, notes, repeats):
             else:
                 ratio = f"{seconds / ours:.2f}"
             lines.append(f"| {key}: {title} | {name} | {seconds:.4f} | {ratio} |")
+    if "OPT" in results:
+        title, medians = results["OPT"]
+        lines += ["", f"OPT: {title}; ratio = optimizer time / Adam time.", "",
+                  "| optimizer | median (s) | ratio to adam |", "|---|---:|---:|"]
+        lines += [f"| {name} | {seconds:.4f} | {seconds / medians['adam']:.2f} |"
+                  for name, seconds in medians.items()]
     if memory:
         lines += ["", f"Memory: training W2's network on 200,000 x 784 float32 (X = "
                       f"{memory['x_bytes'] / 2**20:.0f} MiB) peaked at "
@@ -348,8 +369,8 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs per peer")
-    parser.add_argument("--only", nargs="+", choices=["W1", "W2", "W3", "W4", "W5", "MEM"],
-                        default=["W1", "W2", "W3", "W4", "W5", "MEM"])
+    workloads = ["W1", "W2", "W3", "W4", "W5", "OPT", "MEM"]
+    parser.add_argument("--only", nargs="+", choices=workloads, default=workloads)
     parser.add_argument("--json", help="also write the raw timings to this JSON file")
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -369,6 +390,9 @@ def main(argv=None):
         if outcome is not None:
             title, times = outcome
             results["W5"], raw["W5"] = (title, summarize(times)), times
+    if "OPT" in args.only:
+        title, times = bench_optimizers(args.repeats)
+        results["OPT"], raw["OPT"] = (title, summarize(times)), times
     memory = bench_memory() if "MEM" in args.only else None
     report = table(results, memory, notes, args.repeats)
     print(report)
