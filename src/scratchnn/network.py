@@ -25,8 +25,6 @@ layer ``l`` has weights ``W{l}`` of shape ``(n_l, n_{l-1})`` and bias ``b{l}`` o
 of ``b{l}``.
 """
 
-import dataclasses
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +34,6 @@ from . import initializers as _initializers
 from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
-from . import optimizers as _optimizers
 from . import training as _training
 from .parameters import allocate, parameter_shapes, views
 from .training import DivergenceError
@@ -231,6 +228,67 @@ def _new_workspace(model, m, keep_prob, training):
     return Workspace(layers, caches, l2)
 
 
+def _check_probabilities(A, n_outputs):
+    """``A`` checked as output probabilities of shape ``(n_outputs, m)`` (for ``compute_cost``)."""
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[0] != n_outputs or A.shape[1] == 0:
+        raise ValueError(f"A must have shape ({n_outputs}, m) with m >= 1, got {A.shape}")
+    if A.dtype.kind != "f":
+        raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
+    if not np.all(np.isfinite(A)) or A.min() < 0 or A.max() > 1:
+        raise ValueError("A must hold probabilities in [0, 1]")
+    return A
+
+
+def _check_forward_result(model, A, caches, keep_prob):
+    """``A`` and ``caches`` checked to be one ``forward_propagation`` result of ``model``."""
+    if not isinstance(caches, ForwardCache):
+        raise TypeError("caches must be the second result of forward_propagation")
+    A = np.asarray(A)
+    if not _caches_fit(model, caches, A):
+        raise ValueError(
+            "A and caches must come from the same forward_propagation call of this network"
+        )
+    if A.dtype.kind != "f":
+        raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
+    if keep_prob is not None:
+        if check_keep_prob(keep_prob, model.num_layers - 1) != caches.keep_prob:
+            raise ValueError("keep_prob differs from the one used in forward_propagation")
+    return A
+
+
+def _hard_labels(model, Y, m):
+    """``accuracy``'s labels checked (as ``train`` checks them) and made a row of class indices
+    (or 0/1 for one sigmoid output)."""
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"Y must hold numeric labels, got dtype {Y.dtype}")
+    if Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    if Y.ndim != 2 or Y.shape[1] != m:
+        raise ValueError(
+            f"Y must be a label row of shape (1, {m}) or one-hot of shape "
+            f"({model.n_outputs}, {m}), got {Y.shape}"
+        )
+    if not np.all(np.isfinite(Y)):
+        raise ValueError("Y contains NaN or infinite values")
+    if Y.shape[0] != 1:
+        if Y.shape[0] != model.n_outputs or not (
+            np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)
+        ):
+            raise ValueError(
+                f"Y must be a label row of shape (1, m) or one-hot of shape "
+                f"({model.n_outputs}, m), got shape {Y.shape}"
+            )
+        Y = np.argmax(Y, axis=0).reshape(1, -1)
+    elif model.n_outputs > 1:  # class indices, checked as for training
+        model.check_labels(Y, _losses.SparseCategoricalCrossEntropy, m, np.float64)
+    elif not np.all((Y == 0) | (Y == 1)):
+        raise ValueError(f"Y must hold the labels 0 and 1 for a single sigmoid output, got "
+                         f"values in [{Y.min():g}, {Y.max():g}]")
+    return Y
+
+
 class ClassifierNN:
     r"""A fully connected neural-network classifier trained by backpropagation.
 
@@ -411,8 +469,9 @@ class ClassifierNN:
         self.__dict__.update(state)
         self._set_theta(self._theta)  # rebuild the named views and the gradient buffer
 
-    def _ensure_dtype(self, dtype):
-        """Convert parameters and running statistics to ``dtype`` if they are not in it."""
+    def set_compute_dtype(self, dtype):
+        """Convert parameters and running statistics to ``dtype`` if they are not in it (a new
+        optimizer then starts: the old one's moments are in the old dtype)."""
         if self._theta.dtype != dtype:
             self._set_theta(self._theta.astype(dtype))
             self.bn_state = {k: v.astype(dtype) for k, v in self.bn_state.items()}
@@ -583,13 +642,7 @@ class ClassifierNN:
         """
         loss = self.check_loss(loss)
         lambd = check_float(lambd, "lambd", low=0.0)
-        A = np.asarray(A)
-        if A.ndim != 2 or A.shape[0] != self.n_outputs or A.shape[1] == 0:
-            raise ValueError(f"A must have shape ({self.n_outputs}, m) with m >= 1, got {A.shape}")
-        if A.dtype.kind != "f":
-            raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
-        if not np.all(np.isfinite(A)) or A.min() < 0 or A.max() > 1:
-            raise ValueError("A must hold probabilities in [0, 1]")
+        A = _check_probabilities(A, self.n_outputs)
         Y = self.check_labels(Y, loss, A.shape[1], A.dtype)
         return self.cost(A, Y, loss, lambd)
 
@@ -643,18 +696,7 @@ class ClassifierNN:
         """
         loss = self.check_loss(loss)
         lambd = check_float(lambd, "lambd", low=0.0)
-        if not isinstance(caches, ForwardCache):
-            raise TypeError("caches must be the second result of forward_propagation")
-        A = np.asarray(A)
-        if not _caches_fit(self, caches, A):
-            raise ValueError(
-                "A and caches must come from the same forward_propagation call of this network"
-            )
-        if A.dtype.kind != "f":
-            raise TypeError(f"A must be a float array of probabilities, got dtype {A.dtype}")
-        if keep_prob is not None:
-            if check_keep_prob(keep_prob, self.num_layers - 1) != caches.keep_prob:
-                raise ValueError("keep_prob differs from the one used in forward_propagation")
+        A = _check_forward_result(self, A, caches, keep_prob)
         Y = self.check_labels(Y, loss, A.shape[1], A.dtype)
         _, grads = allocate(self._shapes, A.dtype, prefix="d")
         return self.backward(A, Y, caches, loss, lambd, grads)
@@ -765,21 +807,7 @@ class ClassifierNN:
         -------
         list of (X_batch, Y_batch)
         """
-        X = self._check_X(X)
-        Y = np.asarray(Y)
-        if Y.ndim == 1:
-            Y = Y.reshape(1, -1)
-        if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
-            raise ValueError(f"Y must have shape (k, {X.shape[1]}) to match X, got {Y.shape}")
-        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-        rng = self.rng if seed is None else np.random.default_rng(check_int(seed, "seed", 0))
-        m = X.shape[1]
-        permutation = rng.permutation(m)
-        size = m if batch_size is None else batch_size
-        return [
-            (X[:, permutation[k:k + size]], Y[:, permutation[k:k + size]])
-            for k in range(0, m, size)
-        ]
+        return _training.random_mini_batches(self._check_X(X), Y, batch_size, seed, self.rng)
 
     # ------------------------------------------------------------------ training
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
@@ -889,65 +917,16 @@ class ClassifierNN:
             ``costs`` the completed epochs' costs), a warning says so, and the interrupt is
             raised again. A second Ctrl-C interrupts at once.
         """
-        loss = self.check_loss(loss)
-        X = check_X(X, self.n_features)
-        dtype = self.dtype or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
-        m = X.shape[1]
-        Y = self.check_labels(Y, loss, m, dtype)
-        weights = check_sample_weight(sample_weight, m, dtype)
-        optimizer = _optimizers.get(optimizer)
-        num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
-        settings = _training.TrainingSettings(
-            loss=loss,
-            num_epochs=num_epochs,
-            learning_rate=check_float(learning_rate, "learning_rate", low=0.0, low_open=True),
-            batch_size=check_int(batch_size, "batch_size", minimum=1, allow_none=True),
-            lambd=check_float(lambd, "lambd", low=0.0),
-            keep_prob=_training.check_dropout(keep_prob, self.num_layers - 1, dtype),
-            print_cost=check_bool(print_cost, "print_cost"),
-            optimizer=optimizer,
-            beta1=check_float(beta1, "beta1", low=0.0, high=1.0, high_open=True),
-            beta2=check_float(beta2, "beta2", low=0.0, high=1.0, high_open=True),
-            epsilon=check_float(epsilon, "epsilon", low=0.0, low_open=True),
-            resume=check_bool(resume, "resume"),
-            checkpoint=_training.check_checkpoint(checkpoint),
-            checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
-            lr_schedule=_training.check_schedule(lr_schedule, num_epochs),
-            clipnorm=check_float(clipnorm, "clipnorm", low=0.0, low_open=True, allow_none=True),
-            clipvalue=check_float(clipvalue, "clipvalue", low=0.0, low_open=True,
-                                  allow_none=True),
-            weight_decay=optimizer.default_weight_decay if weight_decay is None else
-            check_float(weight_decay, "weight_decay", low=0.0),
-        )
-        callbacks = _training.check_callbacks(callbacks, callback)
-        _training.check_combination(self, settings, callbacks, m)
-        _training.check_monitors(callbacks, validation_data is not None)
-        epsilon_ls = check_float(label_smoothing, "label_smoothing", low=0.0, high=1.0,
-                                 high_open=True)
-        self._ensure_dtype(dtype)
-        validation = None
-        if validation_data is not None:
-            validation = self._validation_data(validation_data, loss, epsilon_ls, dtype)
-        loss, Y = _losses.smooth_labels(loss, Y, epsilon_ls, self.n_outputs)
-        settings = dataclasses.replace(settings, loss=loss, validation=validation)
-        data = _training.ArrayData.from_columns(X, Y, weights, dtype)
+        data, settings, callbacks = _training.prepare(self, X, Y, dict(
+            loss=loss, num_epochs=num_epochs, learning_rate=learning_rate, batch_size=batch_size,
+            lambd=lambd, keep_prob=keep_prob, print_cost=print_cost, optimizer=optimizer,
+            beta1=beta1, beta2=beta2, epsilon=epsilon, callback=callback,
+            sample_weight=sample_weight, resume=resume, checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every, validation_data=validation_data,
+            callbacks=callbacks, lr_schedule=lr_schedule, clipnorm=clipnorm,
+            clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing))
         costs = _training.fit(self, data, settings, callbacks)
         return self.parameters, costs
-
-    def _validation_data(self, validation_data, loss, label_smoothing, dtype):
-        """``validation_data = (X_val, Y_val)`` checked, as :class:`~scratchnn.training.ValidationData`."""
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError(f"validation_data must be a tuple (X_val, Y_val), got "
-                            f"{type(validation_data).__name__}")
-        X_val = check_X(validation_data[0], self.n_features, "validation_data X_val")
-        Y_val = self.check_labels(validation_data[1], loss, X_val.shape[1], dtype,
-                                  name="validation_data Y_val")
-        labels = np.argmax(Y_val, axis=0)[None] if loss is _losses.CategoricalCrossEntropy \
-            else Y_val
-        loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, self.n_outputs)
-        if Y_val.dtype.kind == "f":
-            Y_val = Y_val.astype(dtype, copy=False)
-        return _training.ValidationData(X_val.astype(dtype), Y_val, loss, labels)
 
     # ------------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -1006,32 +985,7 @@ class ClassifierNN:
         float in [0, 1]
         """
         X = self._check_X(X)
-        Y = np.asarray(Y)
-        if Y.dtype.kind not in "biuf":
-            raise TypeError(f"Y must hold numeric labels, got dtype {Y.dtype}")
-        if Y.ndim == 1:
-            Y = Y.reshape(1, -1)
-        if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
-            raise ValueError(
-                f"Y must be a label row of shape (1, {X.shape[1]}) or one-hot of shape "
-                f"({self.n_outputs}, {X.shape[1]}), got {Y.shape}"
-            )
-        if not np.all(np.isfinite(Y)):
-            raise ValueError("Y contains NaN or infinite values")
-        if Y.shape[0] != 1:
-            if Y.shape[0] != self.n_outputs or not (
-                np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)
-            ):
-                raise ValueError(
-                    f"Y must be a label row of shape (1, m) or one-hot of shape "
-                    f"({self.n_outputs}, m), got shape {Y.shape}"
-                )
-            Y = np.argmax(Y, axis=0).reshape(1, -1)
-        elif self.n_outputs > 1:  # class indices, checked as for training
-            self.check_labels(Y, _losses.SparseCategoricalCrossEntropy, X.shape[1], np.float64)
-        elif not np.all((Y == 0) | (Y == 1)):
-            raise ValueError(f"Y must hold the labels 0 and 1 for a single sigmoid output, got "
-                             f"values in [{Y.min():g}, {Y.max():g}]")
+        Y = _hard_labels(self, Y, X.shape[1])
         return float(np.mean(self.predict(X) == Y))
 
     # ------------------------------------------------------------------ tools
@@ -1061,14 +1015,7 @@ class ClassifierNN:
         A checkpoint also restores the optimizer (so ``train(..., resume=True)`` continues it),
         the random generator's state and ``costs``. See :func:`scratchnn.io.load`.
         """
-        model, metadata = _io.load_with_metadata(path)
-        if "training_state" in metadata:
-            try:
-                _training.restore_checkpoint(model, metadata)
-            except (KeyError, TypeError, ValueError, OverflowError) as exc:
-                raise ValueError(f"{os.fspath(path)} is not a valid scratchnn model file: its "
-                                 f"training state is damaged ({exc})") from None
-        return model
+        return _training.load(path)
 
     def to_onnx(self, path):
         """Export the network as an ONNX graph; see :func:`scratchnn.export.to_onnx`."""

@@ -1,6 +1,6 @@
 r"""The one training loop: epochs, shuffled mini-batches, optimizer steps, callbacks, checkpoints.
 
-:meth:`ClassifierNN.train` checks its arguments and calls :func:`fit`; so does
+:meth:`ClassifierNN.train` checks its arguments (:func:`prepare`) and calls :func:`fit`; so does
 :class:`scratchnn.NNClassifier`, whose data may arrive as a sequence of blocks (a memory-mapped
 file, dask chunks). The loop sees the model only through its public surface (``forward``,
 ``cost``, ``backward``, ``theta``, ``grad``, ``rng``, ...), the way an optimizer sees only a flat
@@ -23,6 +23,7 @@ Safety: a non-finite cost or update raises :class:`DivergenceError` with the par
 last finite step in place; Ctrl-C is deferred until the step in progress is complete.
 """
 
+import dataclasses
 import math
 import os
 import signal
@@ -33,15 +34,24 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import losses as _losses
 from . import optimizers as _optimizers
 from .callbacks import Callback
+from .io import load_with_metadata as _load_with_metadata
 from .io import save as _save
 from .parameters import slices
-from .validation import check_float, check_int, check_keep_prob
+from .validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_keep_prob,
+    check_sample_weight,
+    check_X,
+)
 
 __all__ = ["Block", "ArrayData", "DivergenceError", "EpochFunction", "Step", "TrainingSettings",
-           "ValidationData", "as_rows", "clip_gradient", "fit", "restore_checkpoint",
-           "save_checkpoint"]
+           "ValidationData", "as_rows", "clip_gradient", "fit", "load", "prepare",
+           "random_mini_batches", "restore_checkpoint", "save_checkpoint"]
 
 MAX_STEPS = 2 ** 53
 """The largest step or epoch count a checkpoint may hold (exact as a float)."""
@@ -160,6 +170,22 @@ class ValidationData:
     def __init__(self, X, Y, loss, labels):
         self.X, self.Y, self.loss, self.labels = X, Y, loss, labels
         self._workspaces = {}
+
+    @classmethod
+    def from_arguments(cls, model, validation_data, loss, label_smoothing, dtype):
+        """``train``'s ``validation_data = (X_val, Y_val)``, checked for ``model`` and ``loss``."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a tuple (X_val, Y_val), got "
+                            f"{type(validation_data).__name__}")
+        X_val = check_X(validation_data[0], model.n_features, "validation_data X_val")
+        Y_val = model.check_labels(validation_data[1], loss, X_val.shape[1], dtype,
+                                   name="validation_data Y_val")
+        one_hot = loss is _losses.CategoricalCrossEntropy
+        labels = np.argmax(Y_val, axis=0)[None] if one_hot else Y_val
+        loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, model.n_outputs)
+        if Y_val.dtype.kind == "f":
+            Y_val = Y_val.astype(dtype, copy=False)
+        return cls(X_val.astype(dtype), Y_val, loss, labels)
 
     def evaluate(self, model):
         m = self.X.shape[1]
@@ -576,6 +602,78 @@ def _train_block(run, block, epoch):
 
 
 # --------------------------------------------------------------------------- argument checks
+def prepare(model, X, Y, arguments):
+    """Check :meth:`ClassifierNN.train`'s arguments (a dict by name) and make the run's pieces.
+
+    Returns ``(data, settings, callbacks)`` for :func:`fit`. Everything is checked before the
+    model is touched; the model's dtype is then set from ``X`` (unless fixed).
+    """
+    a = arguments
+    loss = model.check_loss(a["loss"])
+    X = check_X(X, model.n_features)
+    dtype = model.dtype or np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+    m = X.shape[1]
+    Y = model.check_labels(Y, loss, m, dtype)
+    weights = check_sample_weight(a["sample_weight"], m, dtype)
+    optimizer = _optimizers.get(a["optimizer"])
+    num_epochs = check_int(a["num_epochs"], "num_epochs", minimum=1)
+    settings = TrainingSettings(
+        loss=loss,
+        num_epochs=num_epochs,
+        learning_rate=check_float(a["learning_rate"], "learning_rate", low=0.0, low_open=True),
+        batch_size=check_int(a["batch_size"], "batch_size", minimum=1, allow_none=True),
+        lambd=check_float(a["lambd"], "lambd", low=0.0),
+        keep_prob=check_dropout(a["keep_prob"], model.num_layers - 1, dtype),
+        print_cost=check_bool(a["print_cost"], "print_cost"),
+        optimizer=optimizer,
+        beta1=check_float(a["beta1"], "beta1", low=0.0, high=1.0, high_open=True),
+        beta2=check_float(a["beta2"], "beta2", low=0.0, high=1.0, high_open=True),
+        epsilon=check_float(a["epsilon"], "epsilon", low=0.0, low_open=True),
+        resume=check_bool(a["resume"], "resume"),
+        checkpoint=check_checkpoint(a["checkpoint"]),
+        checkpoint_every=check_int(a["checkpoint_every"], "checkpoint_every", minimum=1),
+        lr_schedule=check_schedule(a["lr_schedule"], num_epochs),
+        clipnorm=check_float(a["clipnorm"], "clipnorm", low=0.0, low_open=True,
+                             allow_none=True),
+        clipvalue=check_float(a["clipvalue"], "clipvalue", low=0.0, low_open=True,
+                              allow_none=True),
+        weight_decay=optimizer.default_weight_decay if a["weight_decay"] is None else
+        check_float(a["weight_decay"], "weight_decay", low=0.0),
+    )
+    callbacks = check_callbacks(a["callbacks"], a["callback"])
+    check_combination(model, settings, callbacks, m)
+    check_monitors(callbacks, a["validation_data"] is not None)
+    smoothing = check_float(a["label_smoothing"], "label_smoothing", low=0.0, high=1.0,
+                            high_open=True)
+    validation = None
+    if a["validation_data"] is not None:
+        validation = ValidationData.from_arguments(model, a["validation_data"], loss, smoothing,
+                                                   dtype)
+    model.set_compute_dtype(dtype)
+    loss, Y = _losses.smooth_labels(loss, Y, smoothing, model.n_outputs)
+    settings = dataclasses.replace(settings, loss=loss, validation=validation)
+    return ArrayData.from_columns(X, Y, weights, dtype), settings, callbacks
+
+
+def random_mini_batches(X, Y, batch_size, seed, rng):
+    """The seed's ``random_mini_batches`` (see :meth:`ClassifierNN.random_mini_batches`): ``X``
+    checked, ``Y`` of shape ``(k, m)``; a local generator from ``seed``, or ``rng`` for None."""
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
+        raise ValueError(f"Y must have shape (k, {X.shape[1]}) to match X, got {Y.shape}")
+    batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    if seed is not None:
+        rng = np.random.default_rng(check_int(seed, "seed", 0))
+    m = X.shape[1]
+    permutation = rng.permutation(m)
+    size = m if batch_size is None else batch_size
+    return [(X[:, permutation[k:k + size]], Y[:, permutation[k:k + size]])
+            for k in range(0, m, size)]
+
+
+
 def check_dropout(keep_prob, n_layers, dtype):
     """:func:`~scratchnn.validation.check_keep_prob`, and refuse a probability whose inverse (the
     inverted-dropout scale) overflows ``dtype``: that would otherwise surface as divergence."""
@@ -669,6 +767,19 @@ def save_checkpoint(model, path, costs):
             else:
                 saved[name] = value
     _save(model, path, metadata=metadata)
+
+
+def load(path):
+    """A model file or checkpoint: the model, with the training state of a checkpoint restored
+    (:func:`restore_checkpoint`); a damaged state is a ``ValueError`` naming the file."""
+    model, metadata = _load_with_metadata(path)
+    if "training_state" in metadata:
+        try:
+            restore_checkpoint(model, metadata)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"{os.fspath(path)} is not a valid scratchnn model file: its "
+                             f"training state is damaged ({exc})") from None
+    return model
 
 
 def restore_checkpoint(model, metadata):
