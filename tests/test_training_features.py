@@ -557,3 +557,52 @@ def test_csv_logger_writes_the_history(moons, tmp_path):
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
     for key, values in nn.history.items():
         np.testing.assert_allclose([float(r[key]) for r in rows], values, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- the estimator
+def test_estimator_takes_the_new_training_parameters():
+    pytest.importorskip("sklearn")
+    from sklearn.datasets import load_digits
+
+    from scratchnn.callbacks import ReduceLROnPlateau
+    from scratchnn.sklearn import NNClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    seen = []
+
+    class Rates(Callback):
+        def on_batch_end(self, step):
+            seen.append(step.learning_rate)
+
+    clf = NNClassifier(hidden_layer_sizes=(32,), optimizer="adamw", max_epochs=12,
+                       early_stopping=True, n_iter_no_change=50, random_state=0,
+                       clipnorm=5.0, label_smoothing=0.1, learning_rate=0.01,
+                       callbacks=[ReduceLROnPlateau("val_loss", patience=1, threshold=0.5), Rates()])
+    clf.fit(X, y)
+    assert len(clf.validation_loss_curve_) == len(clf.validation_scores_) == clf.n_iter_ == 12
+    assert all(np.isfinite(clf.validation_loss_curve_))
+    assert clf.score(X, y) > 0.9
+    assert seen[0] == 0.01 and len(set(seen)) > 1  # the plateau callback cut the rate
+    lbfgs = NNClassifier(hidden_layer_sizes=(32,), optimizer="lbfgs", max_epochs=40,
+                         random_state=0).fit(X, y)
+    assert lbfgs.score(X, y) > 0.95 and lbfgs.n_iter_ <= 40
+    cosine = NNClassifier(hidden_layer_sizes=(16,), lr_schedule="cosine", max_epochs=5,
+                          n_iter_no_change=5, random_state=0).fit(X, y)
+    np.testing.assert_allclose(cosine.network_.history["learning_rate"],
+                               [0.001 * (1 + math.cos(math.pi * e / 5)) / 2 for e in range(5)])
+
+
+@pytest.mark.parametrize("name,value,error", [
+    ("clipnorm", 0.0, ValueError), ("weight_decay", -1.0, ValueError),
+    ("label_smoothing", 1.5, ValueError), ("lr_schedule", "sometimes", ValueError),
+    ("callbacks", [print], TypeError), ("optimizer", "adamax", ValueError),
+])
+def test_estimator_new_parameters_are_checked(name, value, error):
+    pytest.importorskip("sklearn")
+    from scratchnn.sklearn import NNClassifier
+
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(error, match=name):
+        NNClassifier(**{name: value}).fit(X, y)
