@@ -8,6 +8,7 @@ whose unpickling would leave a mark is mutated too.
 """
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -87,7 +88,8 @@ def test_mutated_model_files_load_identically_or_are_refused(tmp_path, checkpoin
         try:
             model = ClassifierNN.load(path)
         except ValueError as exc:
-            assert str(exc).startswith(f"{path} is not a valid scratchnn model file")
+            assert re.match(f"{re.escape(str(path))} is not a (valid )?scratchnn model file: ",
+                            str(exc))
             outcomes["refused"] += 1
             continue
         np.testing.assert_array_equal(model.predict_proba(X_PROBE), expected)
@@ -121,6 +123,6 @@ def test_a_pickle_inside_a_model_file_never_runs(tmp_path, checkpoint_bytes, pic
     for attempt in range(200):
         data = trap_bytes if attempt == 0 else mutate(trap_bytes, rng)
         trap.write_bytes(data)
-        with pytest.raises(ValueError, match="not a valid scratchnn model file"):
+        with pytest.raises(ValueError, match="is not a (valid )?scratchnn model file"):
             ClassifierNN.load(trap)
     assert RAN == [] and pickle_recorder == []
