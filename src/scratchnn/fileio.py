@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import stat
+import tempfile
 
 __all__ = ["atomic_write"]
 
@@ -125,16 +126,21 @@ def _copy_in_place(source, target):
 
 @contextlib.contextmanager
 def _direct(target, name):
-    """Write straight into a character device: it is a device, not a file to replace."""
-    try:
-        fd = os.open(target, os.O_WRONLY)
-    except OSError as exc:
-        raise _naming(exc, name) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-    except OSError as exc:
-        renamed = _naming(exc, name, target)
-        if renamed is exc:
-            raise
-        raise renamed from None
+    """Write into a character device: it is a device, not a file to replace.
+
+    The writer gets an ordinary temporary file (a device's position cannot be trusted: ``tell``
+    on ``/dev/null`` is always 0, which corrupts a zip archive's offsets); its content is copied
+    into the device once complete.
+    """
+    with tempfile.TemporaryFile() as buffer:
+        yield buffer
+        buffer.flush()
+        buffer.seek(0)
+        try:
+            with open(target, "wb", buffering=0) as device:
+                shutil.copyfileobj(buffer, device)
+        except OSError as exc:
+            renamed = _naming(exc, name, target)
+            if renamed is exc:
+                raise
+            raise renamed from None
