@@ -20,10 +20,15 @@ stored as the ``meta.{key}`` arrays and described (dtype and shape) under ``"met
 that they are checked on load like every other array. Files without metadata are exactly what
 :meth:`ClassifierNN.save` has always written.
 
-Files are written to a temporary file in the same folder and then renamed over the target, so a
-crash mid-write never leaves a half-written model under the final name. Loading uses
-``allow_pickle=False`` (a model file can hold data only, never code) and checks the header against
-the arrays before building the model; any mismatch raises ``ValueError``.
+Files are written through :func:`scratchnn.fileio.atomic_write` (a temporary file in the same
+folder, renamed over the target), so a crash mid-write never leaves a half-written model under the
+final name; :func:`save` first refuses anything :func:`load` would refuse. Loading reads the
+archive through :class:`scratchnn.archive.NpzArchive`, which checks the zip layout before any
+member is read, parses the header with bounded depth and numbers, checks every member's declared
+size against the header, and only then reads the arrays, never unpickling (a model file can hold
+data only, never code). Any failure is a ``ValueError`` naming the file: "is not a scratchnn model
+file" for something that is no model at all, "is not a valid scratchnn model file" for a damaged
+or hostile one.
 """
 
 import json
