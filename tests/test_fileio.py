@@ -183,3 +183,15 @@ def test_a_symlink_loop_is_reported_with_the_destination(tmp_path):
         model(0).save(loop)
     assert info.value.filename == str(loop)
     assert loop.is_symlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="making a device node needs root")
+def test_a_full_device_reports_the_destination(tmp_path):
+    # Our own copy of /dev/full (major 1, minor 7): every write fails with ENOSPC.
+    node = tmp_path / "full"
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    with pytest.raises(OSError) as info:
+        model(0).save(node)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(node)
+    assert stat.S_ISCHR(node.stat().st_mode) and os.listdir(tmp_path) == ["full"]

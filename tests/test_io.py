@@ -670,3 +670,69 @@ def test_an_npy_header_that_disagrees_with_its_member_size_is_refused(tmp_path, 
             target.writestr(name, data)
     error = assert_invalid(path)
     assert "member 'theta' is not a valid .npy array" in str(error)
+
+
+def test_a_fifo_is_not_opened(tmp_path):
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    with pytest.raises(ValueError, match="is not a scratchnn model file: it is not a regular file"):
+        ClassifierNN.load(fifo)
+
+
+def rezip(path, members):
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    return path
+
+
+def members_of(path):
+    with zipfile.ZipFile(path) as source:
+        return {info.filename: source.read(info) for info in source.infolist()}
+
+
+def test_npy_format_versions(tmp_path, plain_file):
+    import io
+
+    nn, source = plain_file
+    members = members_of(source)
+    for version, loads in [((2, 0), True), ((3, 0), False)]:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, read_arrays(source)["theta"], version=version)
+        members["theta.npy"] = buffer.getvalue()
+        path = rezip(tmp_path / f"v{version[0]}.npz", members)
+        if loads:
+            assert np.array_equal(ClassifierNN.load(path).theta, nn.theta)
+        else:
+            assert "npy format version (3, 0)" in str(assert_invalid(path))
+
+
+def test_encrypted_members_are_refused(tmp_path, plain_file):
+    raw = bytearray(plain_file[1].read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # the first central directory entry; its flags at +8
+    raw[entry + 8] |= 0x1  # "encrypted"
+    path = tmp_path / "model.npz"
+    path.write_bytes(bytes(raw))
+    assert "encrypted" in str(assert_invalid(path))
+
+
+def test_a_member_named_outside_npy_is_refused(tmp_path, plain_file):
+    members = members_of(plain_file[1])
+    members["../evil.npy"] = members.pop("theta.npy")
+    assert "are not .npy members" in str(assert_invalid(rezip(tmp_path / "model.npz", members)))
+
+
+def test_an_oversized_header_member_is_refused_before_it_is_read(tmp_path, plain_file):
+    arrays = read_arrays(plain_file[1])
+    arrays["header"] = np.zeros(scratch_io.MAX_HEADER_BYTES + 20_000, dtype=np.uint8)
+    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+    assert "at most 1 MiB" in str(error)
+
+
+def test_running_statistics_of_the_wrong_size_are_refused_before_reading(tmp_path):
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.save(tmp_path / "model.npz")
+    arrays = read_arrays(tmp_path / "model.npz")
+    arrays["running_var1"] = np.ones(30_000)  # 240 KB where 24 bytes are expected
+    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+    assert "member 'running_var1' declares" in str(error)

@@ -140,7 +140,4 @@ def _direct(target, name):
             with open(target, "wb", buffering=0) as device:
                 shutil.copyfileobj(buffer, device)
         except OSError as exc:
-            renamed = _naming(exc, name, target)
-            if renamed is exc:
-                raise
-            raise renamed from None
+            raise _naming(exc, name, target) from None
