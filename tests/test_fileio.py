@@ -195,3 +195,13 @@ def test_a_full_device_reports_the_destination(tmp_path):
         model(0).save(node)
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(node)
     assert stat.S_ISCHR(node.stat().st_mode) and os.listdir(tmp_path) == ["full"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="giving a file to another owner needs root")
+def test_root_resaving_a_users_file_keeps_its_owner(tmp_path):
+    path = tmp_path / "model.npz"
+    model(0).save(path)
+    os.chown(path, 12345, 23456)
+    model(1).save(path)
+    assert (path.stat().st_uid, path.stat().st_gid) == (12345, 23456)

@@ -5,8 +5,8 @@ Every file the project writes (models, checkpoints, ONNX graphs, predictions) go
 and every destination is treated the same way:
 
 - a symbolic link is followed: its target is replaced, the link stays a link;
-- an existing file keeps its permission bits; a new file gets ``0o666`` less the umask, as
-  ``open`` would give it;
+- an existing file keeps its permission bits (and its owner and group, where the process may set
+  them); a new file gets ``0o666`` less the umask, as ``open`` would give it;
 - a file with more than one hard link is rewritten in place once the new content is complete
   beside it, so that every name of the file sees the new content (only that last copy is not
   atomic);
@@ -96,8 +96,10 @@ def atomic_write(path, suffix=".tmp"):
         raise _naming(exc, name, tmp) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            if info is not None:
-                os.fchmod(f.fileno(), stat.S_IMODE(info.st_mode))  # an existing file's mode stays
+            if info is not None:  # an existing file keeps its mode and, where allowed, owner
+                os.fchmod(f.fileno(), stat.S_IMODE(info.st_mode))
+                with contextlib.suppress(OSError):
+                    os.fchown(f.fileno(), info.st_uid, info.st_gid)
             yield f
             f.flush()
             os.fsync(f.fileno())

@@ -350,8 +350,13 @@ def load(path):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a valid model file: not an ``.npz`` archive, pickled objects, missing
-        or malformed header, arrays that disagree with the header, non-finite values.
+        If the file is not a model file ("<path> is not a scratchnn model file: <why>": a folder,
+        a FIFO, not a zip archive, no header, another format or a newer format version) or not a
+        valid one ("<path> is not a valid scratchnn model file: <why>": a zip layout that cannot
+        be trusted, pickled objects, a malformed or too deeply nested header, arrays that
+        disagree with the header, non-finite values).
+    OSError
+        If the file exists but cannot be read.
     """
     return _load(path)[0]
 
