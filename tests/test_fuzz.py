@@ -213,7 +213,10 @@ def hostile_files(raw):
     yield ("header nested 5000 deep",
            with_header_text(raw, text[:-1] + ', "deep": ' + "[" * 5000 + "]" * 5000 + "}"),
            "nests more than")
-    yield ("header nested 5000 deep, unclosed", with_header_text(raw, "{" * 5000), "nests more")
+    yield ("header nested 5000 deep, unclosed", with_header_text(raw, '{"a": ' * 5000),
+           "nests more")
+    yield ("unterminated string of escaped quotes",
+           with_header_text(raw, '{"a": "' + '\\"' * 100_000), "not JSON")
     yield ("5000-digit integer",
            with_header_text(raw, text[:-1] + ', "big": ' + "7" * 5000 + "}"), "5000 digits")
     yield ("5000-digit layer size",
@@ -240,7 +243,7 @@ def test_hostile_layouts_and_headers_are_refused_naming_the_file(tmp_path, check
                         message), (label, message)
         assert reason in message, (label, message)
         labels.append(label)
-    assert len(labels) == 10 and pickle_recorder == []
+    assert len(labels) == 11 and pickle_recorder == []
 
 
 def test_overlapping_members_cost_no_more_memory_than_the_file(tmp_path):

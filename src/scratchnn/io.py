@@ -55,9 +55,6 @@ MAX_JSON_DEPTH = 64
 """Headers nest at most this deep (a header of ours nests 3 deep, plus its metadata's own depth);
 deeper JSON would exhaust Python's recursion limit while it is parsed or written."""
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_OPENING = np.frombuffer(b"[{", dtype=np.uint8)
-_CLOSING = np.frombuffer(b"]}", dtype=np.uint8)
 MAX_INT_DIGITS = 100
 """Integers in a header have at most 100 digits (a generator's 128-bit state takes 39); longer
 ones are refused on save and on load, before Python is asked to convert them."""
@@ -222,12 +219,16 @@ def _invalid(path, why):
     return ValueError(f"{path} is not a valid scratchnn model file: {why}")
 
 
-def _json_depth(text):
-    """How deeply ``text``'s brackets nest, outside strings (JSON text is not parsed for this)."""
-    skeleton = _JSON_STRING.sub("", text).encode("utf-8")
-    codes = np.frombuffer(skeleton, dtype=np.uint8)
-    steps = np.isin(codes, _OPENING).astype(np.int64) - np.isin(codes, _CLOSING)
-    return int(np.cumsum(steps).max(initial=0))
+def _json_depth(value):
+    """How deeply lists and dicts nest in ``value`` (1 for a flat list), walked without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1)
+                           for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _parse_int(digits):
@@ -256,8 +257,7 @@ def _read_header(path, raw):
         text = raw.tobytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _invalid(path, f"the header is not JSON ({exc})") from None
-    if _json_depth(text) > MAX_JSON_DEPTH:
-        raise _invalid(path, f"the header nests more than {MAX_JSON_DEPTH} levels deep")
+    too_deep = _invalid(path, f"the header nests more than {MAX_JSON_DEPTH} levels deep")
     try:
         header = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
                             parse_constant=_parse_constant)
@@ -265,6 +265,12 @@ def _read_header(path, raw):
         raise _invalid(path, f"the header is not JSON ({exc})") from None
     except ValueError as exc:
         raise _invalid(path, exc) from None
+    except RecursionError:
+        # The parser recurses once per level and stops cleanly at Python's recursion limit
+        # (about 1,000 levels), in time linear in the text: nothing that deep is a header.
+        raise too_deep from None
+    if _json_depth(header) > MAX_JSON_DEPTH:
+        raise too_deep
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _not_a_model(path, f"its header does not name the format {FORMAT!r}")
     version = header.get("format_version")
