@@ -89,7 +89,7 @@ def test_a_damaged_training_state_is_refused(tmp_path, damage):
     model, metadata = load_with_metadata(path)
     damage(metadata["training_state"])
     save(model, path, metadata=metadata)
-    with pytest.raises(ValueError, match="not a valid scratchnn model file"):
+    with pytest.raises(ValueError, match="is not a (valid )?scratchnn model file"):
         ClassifierNN.load(path)
 
 

@@ -468,7 +468,7 @@ def test_train_output_folder_must_exist_before_training(tmp_path, moons):
 def test_model_file_errors(tmp_path, spiral):
     not_model = tmp_path / "model.npz"
     not_model.write_text("hello")
-    assert "not a valid scratchnn model file" in one_line_error(
+    assert "is not a scratchnn model file" in one_line_error(
         ["predict", not_model, spiral["data"]])
     assert "nope.npz" in one_line_error(["info", tmp_path / "nope.npz"])
     plain = tmp_path / "plain.npz"

@@ -174,6 +174,27 @@ def test_export_overwrites_and_leaves_no_temporary_files(tmp_path):
     assert_matches(nn, path, random_rows(3))
 
 
+def test_export_keeps_the_mode_and_follows_a_symlink_like_save(tmp_path):
+    import stat
+
+    nn = trained("tanh")
+    target = tmp_path / "real.onnx"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    link = tmp_path / "model.onnx"
+    link.symlink_to(target)
+    old_umask = os.umask(0o022)
+    try:
+        nn.to_onnx(link)
+        nn.to_onnx(tmp_path / "new.onnx")
+    finally:
+        os.umask(old_umask)
+    assert link.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "new.onnx").stat().st_mode) == 0o644  # umask, not 0600
+    assert_matches(nn, target, random_rows(3))
+    assert sorted(os.listdir(tmp_path)) == ["model.onnx", "new.onnx", "real.onnx"]
+
+
 def test_export_into_a_missing_folder_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         trained("relu").to_onnx(tmp_path / "missing" / "model.onnx")

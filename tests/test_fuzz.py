@@ -7,7 +7,15 @@ reach pickle: its entry points are replaced by recorders, and a file carrying a 
 whose unpickling would leave a mark is mutated too.
 """
 
+import io
+import json
 import pickle
+import re
+import struct
+import tracemalloc
+import warnings
+import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -87,7 +95,8 @@ def test_mutated_model_files_load_identically_or_are_refused(tmp_path, checkpoin
         try:
             model = ClassifierNN.load(path)
         except ValueError as exc:
-            assert str(exc).startswith(f"{path} is not a valid scratchnn model file")
+            assert re.match(f"{re.escape(str(path))} is not a (valid )?scratchnn model file: ",
+                            str(exc))
             outcomes["refused"] += 1
             continue
         np.testing.assert_array_equal(model.predict_proba(X_PROBE), expected)
@@ -121,6 +130,134 @@ def test_a_pickle_inside_a_model_file_never_runs(tmp_path, checkpoint_bytes, pic
     for attempt in range(200):
         data = trap_bytes if attempt == 0 else mutate(trap_bytes, rng)
         trap.write_bytes(data)
-        with pytest.raises(ValueError, match="not a valid scratchnn model file"):
+        with pytest.raises(ValueError, match="is not a (valid )?scratchnn model file"):
             ClassifierNN.load(trap)
     assert RAN == [] and pickle_recorder == []
+
+
+# ---------------------------------------------------------------------------------- hostile layouts
+# Files an attacker would craft rather than damage: zip layouts no writer produces, and headers
+# made to exhaust the JSON parser. Each must be refused with the one ValueError naming the file,
+# before any member's data is read.
+def local_header(name, data):
+    return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, zlib.crc32(data), len(data),
+                       len(data), len(name), 0) + name
+
+
+def central_entry(name, data, offset):
+    return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, zlib.crc32(data),
+                       len(data), len(data), len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def end_record(entries, directory_size, directory_offset):
+    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, directory_size,
+                       directory_offset, 0)
+
+
+def overlapping_zip(n_members, kernel):
+    """A stored zip whose member k's local header lies inside member k-1's data.
+
+    Built back to front: each member's data is the next member's local header and data, so every
+    member "holds" the whole kernel and the declared sizes add up to about n_members times the
+    file. The CRCs are right: a reader that trusts the layout reads every member in full.
+    """
+    names = [f"m{k:05d}.npy".encode() for k in range(n_members)]
+    body, members = kernel, []
+    for name in reversed(names):
+        members.append((name, body))
+        body = local_header(name, body) + body
+    members.reverse()
+    offset, directory = 0, b""
+    for name, data in members:
+        directory += central_entry(name, data, offset)
+        offset += 30 + len(name)
+    return body + directory + end_record(n_members, len(directory), len(body))
+
+
+def with_header_text(raw, text):
+    """The model file ``raw`` with its JSON header replaced by ``text`` (re-zipped, CRCs right)."""
+    source = zipfile.ZipFile(io.BytesIO(raw))
+    members = {info.filename: source.read(info) for info in source.infolist()}
+    header = io.BytesIO()
+    np.save(header, np.frombuffer(text.encode(), dtype=np.uint8))
+    members["header.npy"] = header.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def with_duplicate(raw, name):
+    """The model file ``raw`` with a second member called ``name`` appended."""
+    source = zipfile.ZipFile(io.BytesIO(raw))
+    members = [(info.filename, source.read(info)) for info in source.infolist()]
+    members.append((name, dict(members)[name]))
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns "Duplicate name"
+        with zipfile.ZipFile(out, "w") as target:
+            for member, data in members:
+                target.writestr(member, data)
+    return out.getvalue()
+
+
+def hostile_files(raw):
+    """(label, bytes, expected reason) for each hostile variant of the model file ``raw``."""
+    header = json.loads(np.load(io.BytesIO(raw))["header"].tobytes())
+    text = json.dumps(header)
+    yield ("overlapping members", overlapping_zip(200, b"\x00" * 4096), "declare")
+    yield ("overlapping members, small sizes", overlapping_zip(2, b"\x00" * 8), "overlaps")
+    yield ("duplicate theta", with_duplicate(raw, "theta.npy"), "duplicate members")
+    yield ("duplicate header", with_duplicate(raw, "header.npy"), "duplicate members")
+    yield ("header nested 5000 deep",
+           with_header_text(raw, text[:-1] + ', "deep": ' + "[" * 5000 + "]" * 5000 + "}"),
+           "nests more than")
+    yield ("header nested 5000 deep, unclosed", with_header_text(raw, '{"a": ' * 5000),
+           "nests more")
+    yield ("unterminated string of escaped quotes",
+           with_header_text(raw, '{"a": "' + '\\"' * 100_000), "not JSON")
+    yield ("5000-digit integer",
+           with_header_text(raw, text[:-1] + ', "big": ' + "7" * 5000 + "}"), "5000 digits")
+    yield ("5000-digit layer size",
+           with_header_text(raw, text.replace('"layer_dims": [', '"layer_dims": [' + "9" * 5000
+                                              + ", ", 1)), "5000 digits")
+    yield ("number beyond float", with_header_text(raw, text[:-1] + ', "x": 1e999}'),
+           "too large for a float")
+    moved = bytearray(raw)
+    moved[-6:-2] = struct.pack("<L", len(raw) * 4)  # the directory said to lie beyond the end
+    yield ("members outside the file", bytes(moved), "outside the file")
+
+
+def test_hostile_layouts_and_headers_are_refused_naming_the_file(tmp_path, checkpoint_bytes,
+                                                                 pickle_recorder):
+    raw, _ = checkpoint_bytes
+    path = tmp_path / "hostile.npz"
+    labels = []
+    for label, data, reason in hostile_files(raw):
+        path.write_bytes(data)
+        with pytest.raises(ValueError) as info:
+            ClassifierNN.load(path)
+        message = str(info.value)
+        assert re.match(f"{re.escape(str(path))} is not a (valid )?scratchnn model file: ",
+                        message), (label, message)
+        assert reason in message, (label, message)
+        labels.append(label)
+    assert len(labels) == 11 and pickle_recorder == []
+
+
+def test_overlapping_members_cost_no_more_memory_than_the_file(tmp_path):
+    # 300 members "each" holding the same 256 KiB: a reader that trusts the layout allocates
+    # about 75 MiB for a file of 285 KiB.
+    path = tmp_path / "overlap.npz"
+    path.write_bytes(overlapping_zip(300, b"\x00" * (256 << 10)))
+    would_be = 300 * (256 << 10)
+    assert path.stat().st_size < would_be // 250
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="declare"):
+            ClassifierNN.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * path.stat().st_size  # not a fraction of the would-be 75 MiB

@@ -9,6 +9,7 @@ model.
 
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -17,7 +18,9 @@ import pytest
 from scratchnn import ClassifierNN
 from scratchnn import io as scratch_io
 
-INVALID = "not a valid scratchnn model file"
+# A damaged model "is not a valid scratchnn model file"; something that is no model at all (not a
+# zip archive, no header, another format) "is not a scratchnn model file". Both name the file.
+INVALID = "is not a (valid )?scratchnn model file: "
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -393,7 +396,7 @@ def test_single_byte_corruptions_are_rejected_or_harmless(tmp_path, plain_file):
         try:
             loaded = ClassifierNN.load(path)
         except ValueError as exc:
-            assert INVALID in str(exc)
+            assert re.search(INVALID, str(exc))
             outcomes["rejected"] += 1
             continue
         assert np.array_equal(loaded.predict_proba(X), expected), f"byte {position} changed"
@@ -421,7 +424,7 @@ def test_header_corruptions_are_rejected_or_harmless(tmp_path, plain_file):
         try:
             loaded = ClassifierNN.load(path)
         except ValueError as exc:
-            assert INVALID in str(exc)
+            assert re.search(INVALID, str(exc))
             continue
         assert np.array_equal(loaded.predict_proba(X), expected), bytes(mutated)
 
@@ -494,3 +497,242 @@ def test_load_keeps_whether_the_dtype_follows_the_data(tmp_path, dtype):
     assert loaded.dtype == nn.dtype and loaded.compute_dtype == nn.compute_dtype
     loaded.train(X64.astype(np.float32), y, num_epochs=1, print_cost=False)
     assert loaded.compute_dtype == np.float32  # dtype=None follows the data; float32 stays
+
+
+# ---------------------------------------------------------------------------------- not a model at all
+@pytest.mark.parametrize("content", [
+    b"sepal_length,sepal_width,species\n5.1,3.5,setosa\n4.9,3.0,setosa\n",  # a CSV
+    np.random.default_rng(5).integers(0, 256, 4096, dtype=np.uint8).tobytes(),  # noise
+    b"",
+])
+def test_a_file_that_is_no_model_says_so_without_pickle_advice(tmp_path, content):
+    path = tmp_path / "train.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as info:
+        ClassifierNN.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path} is not a scratchnn model file: ")
+    assert "pickle" not in message  # numpy's "allow_pickle=" advice contradicts our promise
+
+
+def test_a_zip_without_a_header_is_not_a_model(tmp_path):
+    path = tmp_path / "arrays.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(ValueError, match="is not a scratchnn model file: it has no header member"):
+        ClassifierNN.load(path)
+
+
+def test_a_newer_format_version_is_named(tmp_path, plain_file):
+    arrays = read_arrays(plain_file[1])
+    header = header_of(arrays)
+    header["format_version"] = scratch_io.FORMAT_VERSION + 1
+    arrays["header"] = encode_header(header)
+    path = write_npz(tmp_path / "future.npz", **arrays)
+    with pytest.raises(ValueError, match="is not a scratchnn model file: it is in a newer format"):
+        ClassifierNN.load(path)
+
+
+def test_a_folder_is_not_a_model(tmp_path):
+    with pytest.raises(ValueError, match=f"{tmp_path} is not a scratchnn model file: it is a folder"):
+        ClassifierNN.load(tmp_path)
+
+
+# ---------------------------------------------------------------------------------- header JSON
+def with_metadata_json(tmp_path, plain_file, value_json):
+    """The plain model's file with ``"metadata": {"x": <value_json>}`` spliced into its header."""
+    arrays = read_arrays(plain_file[1])
+    text = json.dumps(header_of(arrays))
+    text = text[:-1] + ', "metadata": {"x": ' + value_json + '}, "metadata_arrays": {}}'
+    arrays["header"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    return write_npz(tmp_path / "model.npz", **arrays)
+
+
+def test_a_header_nested_5000_deep_is_refused_naming_the_file(tmp_path, plain_file):
+    path = with_metadata_json(tmp_path, plain_file, "[" * 5000 + "]" * 5000)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(ValueError, match=f"{path} is not a valid scratchnn model file: the "
+                                         f"header nests more than 64 levels deep"):
+        ClassifierNN.load(path)
+
+
+def test_brackets_inside_strings_do_not_count_as_depth(tmp_path, plain_file):
+    text = "[{" * 500 + '"[\\' * 100  # brackets, escaped quotes and backslashes in a string
+    path = with_metadata_json(tmp_path, plain_file, json.dumps(text))
+    _, metadata = scratch_io.load_with_metadata(path)
+    assert metadata["x"] == text
+
+
+@pytest.mark.parametrize(("value", "match"), [
+    ("9" * 5000, "integer of 5000 digits"),
+    ("-" + "1" * 101, "integer of 101 digits"),
+    ("1e400", "too large for a float"),
+    ("NaN", "NaN, which is not JSON"),
+    ("-Infinity", "-Infinity, which is not JSON"),
+])
+def test_huge_numbers_in_the_header_are_refused_naming_the_file(tmp_path, plain_file, value,
+                                                                match):
+    path = with_metadata_json(tmp_path, plain_file, value)
+    with pytest.raises(ValueError, match=match) as info:
+        ClassifierNN.load(path)
+    assert str(info.value).startswith(f"{path} is not a valid scratchnn model file: ")
+
+
+def test_a_128_bit_integer_round_trips(tmp_path):
+    path = tmp_path / "model.npz"
+    big = 2**128 - 1
+    model = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+    scratch_io.save(model, path, metadata={"state": {"n": big, "m": -big}})
+    assert scratch_io.load_with_metadata(path)[1]["state"] == {"n": big, "m": -big}
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("metadata", "match"), [
+    ({"x": nested(990)}, r"metadata\['x'\] is nested more than 62 levels deep"),
+    ({"x": {"a": nested(62)}}, r"metadata\['x'\] is nested more than 62 levels deep"),
+    ({"x": [10**100]}, r"metadata\['x'\] holds an integer of more than 100 digits"),
+])
+def test_save_refuses_metadata_load_would_refuse(tmp_path, metadata, match):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"previous")
+    with pytest.raises(ValueError, match=match):
+        scratch_io.save(ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0), path, metadata)
+    assert path.read_bytes() == b"previous" and os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_metadata_at_the_depth_limit_round_trips(tmp_path):
+    path = tmp_path / "model.npz"
+    value = nested(62)
+    scratch_io.save(ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0), path, {"x": value})
+    assert scratch_io.load_with_metadata(path)[1]["x"] == value
+
+
+# ---------------------------------------------------------------------------------- save refuses what load refuses
+@pytest.mark.parametrize(("damage", "match"), [
+    (lambda nn: nn.theta.__setitem__(0, np.inf), "NaN or infinite"),
+    (lambda nn: nn.theta.__setitem__(-1, np.nan), "NaN or infinite"),
+    (lambda nn: nn.bn_state["running_mean1"].__setitem__(0, -np.inf), "NaN or infinite"),
+    (lambda nn: nn.bn_state["running_var1"].__setitem__(1, -0.5),
+     "running_var1 holds negative variances"),
+])
+def test_save_refuses_a_model_load_would_refuse_and_keeps_the_old_file(tmp_path, damage, match):
+    path = tmp_path / "model.npz"
+    good = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    good.save(path)
+    original = path.read_bytes()
+    bad = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=1)
+    damage(bad)
+    with pytest.raises(ValueError, match=f"cannot save to {path}: .*{match}"):
+        bad.save(path)
+    assert path.read_bytes() == original and os.listdir(tmp_path) == ["model.npz"]
+
+
+# ---------------------------------------------------------------------------------- sizes before data
+def test_member_sizes_are_checked_against_the_header_before_any_array_is_read(
+        tmp_path, plain_file, monkeypatch):
+    from scratchnn.archive import NpzArchive
+
+    arrays = read_arrays(plain_file[1])
+    arrays["theta"] = np.zeros(arrays["theta"].size * 1000)  # far more than the header's layers
+    path = write_npz(tmp_path / "padded.npz", **arrays)
+    read = []
+    original = NpzArchive.read_array
+
+    def recording(self, name):
+        read.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(NpzArchive, "read_array", recording)
+    with pytest.raises(ValueError, match="the header's layers need 26 parameters"):
+        ClassifierNN.load(path)
+    assert read == ["header"]  # theta itself was never read
+
+
+def test_an_npy_header_that_disagrees_with_its_member_size_is_refused(tmp_path, plain_file):
+    arrays = read_arrays(plain_file[1])
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    # theta's .npy header rewritten to claim a billion elements, keeping its length (the padding
+    # spaces absorb the longer shape) and re-zipped so the CRC is right: only the member's size
+    # contradicts it, and nothing of that size may be allocated.
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    raw = members["theta.npy"]
+    claimed = raw.replace(b"(26,), }" + b" " * 7, b"(999999999,), }", 1)
+    assert claimed != raw and len(claimed) == len(raw)
+    members["theta.npy"] = claimed
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    error = assert_invalid(path)
+    assert "member 'theta' is not a valid .npy array" in str(error)
+
+
+def test_a_fifo_is_not_opened(tmp_path):
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    with pytest.raises(ValueError, match="is not a scratchnn model file: it is not a regular file"):
+        ClassifierNN.load(fifo)
+
+
+def rezip(path, members):
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    return path
+
+
+def members_of(path):
+    with zipfile.ZipFile(path) as source:
+        return {info.filename: source.read(info) for info in source.infolist()}
+
+
+def test_npy_format_versions(tmp_path, plain_file):
+    import io
+
+    nn, source = plain_file
+    members = members_of(source)
+    for version, loads in [((2, 0), True), ((3, 0), False)]:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, read_arrays(source)["theta"], version=version)
+        members["theta.npy"] = buffer.getvalue()
+        path = rezip(tmp_path / f"v{version[0]}.npz", members)
+        if loads:
+            assert np.array_equal(ClassifierNN.load(path).theta, nn.theta)
+        else:
+            assert "npy format version (3, 0)" in str(assert_invalid(path))
+
+
+def test_encrypted_members_are_refused(tmp_path, plain_file):
+    raw = bytearray(plain_file[1].read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # the first central directory entry; its flags at +8
+    raw[entry + 8] |= 0x1  # "encrypted"
+    path = tmp_path / "model.npz"
+    path.write_bytes(bytes(raw))
+    assert "encrypted" in str(assert_invalid(path))
+
+
+def test_a_member_named_outside_npy_is_refused(tmp_path, plain_file):
+    members = members_of(plain_file[1])
+    members["../evil.npy"] = members.pop("theta.npy")
+    assert "are not .npy members" in str(assert_invalid(rezip(tmp_path / "model.npz", members)))
+
+
+def test_an_oversized_header_member_is_refused_before_it_is_read(tmp_path, plain_file):
+    arrays = read_arrays(plain_file[1])
+    arrays["header"] = np.zeros(scratch_io.MAX_HEADER_BYTES + 20_000, dtype=np.uint8)
+    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+    assert "at most 1 MiB" in str(error)
+
+
+def test_running_statistics_of_the_wrong_size_are_refused_before_reading(tmp_path):
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.save(tmp_path / "model.npz")
+    arrays = read_arrays(tmp_path / "model.npz")
+    arrays["running_var1"] = np.ones(30_000)  # 240 KB where 24 bytes are expected
+    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
+    assert "member 'running_var1' declares" in str(error)

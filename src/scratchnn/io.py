@@ -20,20 +20,26 @@ stored as the ``meta.{key}`` arrays and described (dtype and shape) under ``"met
 that they are checked on load like every other array. Files without metadata are exactly what
 :meth:`ClassifierNN.save` has always written.
 
-Files are written to a temporary file in the same folder and then renamed over the target, so a
-crash mid-write never leaves a half-written model under the final name. Loading uses
-``allow_pickle=False`` (a model file can hold data only, never code) and checks the header against
-the arrays before building the model; any mismatch raises ``ValueError``.
+Files are written through :func:`scratchnn.fileio.atomic_write` (a temporary file in the same
+folder, renamed over the target), so a crash mid-write never leaves a half-written model under the
+final name; :func:`save` first refuses anything :func:`load` would refuse. Loading reads the
+archive through :class:`scratchnn.archive.NpzArchive`, which checks the zip layout before any
+member is read, parses the header with bounded depth and numbers, checks every member's declared
+size against the header, and only then reads the arrays, never unpickling (a model file can hold
+data only, never code). Any failure is a ``ValueError`` naming the file: "is not a scratchnn model
+file" for something that is no model at all, "is not a valid scratchnn model file" for a damaged
+or hostile one.
 """
 
 import json
 import math
 import os
 import re
-import zipfile
+import stat
 
 import numpy as np
 
+from .archive import MAX_NPY_HEADER_BYTES, NotAnArchiveError, NpzArchive
 from .fileio import atomic_write
 from .parameters import parameter_shapes
 
@@ -44,6 +50,15 @@ FORMAT = "scratchnn.ClassifierNN"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 1 << 20
 """A header is a few hundred bytes; anything larger than 1 MiB is not one of ours."""
+
+MAX_JSON_DEPTH = 64
+"""Headers nest at most this deep (a header of ours nests 3 deep, plus its metadata's own depth);
+deeper JSON would exhaust Python's recursion limit while it is parsed or written."""
+
+MAX_INT_DIGITS = 100
+"""Integers in a header have at most 100 digits (a generator's 128-bit state takes 39); longer
+ones are refused on save and on load, before Python is asked to convert them."""
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
 
 METADATA_PREFIX = "meta."
 """Array-valued metadata entry ``key`` is stored as the array ``meta.{key}``."""
@@ -84,6 +99,24 @@ def _header(model):
     }
 
 
+def _check_json_value(key, value):
+    """Refuse a metadata value that :func:`load` would refuse: nested too deeply for the header,
+    or holding an integer of more than ``MAX_INT_DIGITS`` digits. Walked without recursion, so depth cannot exhaust it."""
+    # The header is an object, "metadata" is one inside it: the value starts 3 levels deep.
+    pending = [(value, 3)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, tuple, dict)):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"metadata[{key!r}] is nested more than "
+                                 f"{MAX_JSON_DEPTH - 2} levels deep")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif isinstance(item, int) and abs(item) >= _INT_LIMIT:
+            raise ValueError(f"metadata[{key!r}] holds an integer of more than {MAX_INT_DIGITS} "
+                             f"digits")
+
+
 def _split_metadata(metadata):
     """Check ``metadata`` and split it into JSON values and numeric arrays.
 
@@ -113,6 +146,7 @@ def _split_metadata(metadata):
             # Native byte order, so the dtype named in the header is the one read back.
             arrays[key] = value.astype(value.dtype.newbyteorder("="), copy=False)
             continue
+        _check_json_value(key, value)
         try:
             # allow_nan=False: NaN and Infinity are not JSON, and other readers would choke on them.
             json.dumps(value, allow_nan=False)
@@ -145,12 +179,27 @@ def save(model, path, metadata=None):
     TypeError
         If ``metadata`` is not a dict or holds a value that is neither a numeric array nor JSON.
     ValueError
-        If a key of ``metadata`` is not an identifier, or a float array holds NaN or infinity.
+        If a key of ``metadata`` is not an identifier, a float array holds NaN or infinity, a
+        value nests more than 62 levels deep or holds an integer of more than 100 digits; if the model's
+        parameters or running statistics are not finite, or a running variance is negative
+        (:func:`load` would refuse the file); if ``path`` is a folder, a FIFO or another file
+        that is neither regular nor a character device (see
+        :func:`scratchnn.fileio.atomic_write`). Nothing is written then.
     OSError
-        If the file cannot be written; an existing file of that name is then left untouched.
+        If the file cannot be written (the message names ``path``); an existing file of that
+        name is then left untouched.
     """
     values, meta_arrays = _split_metadata(metadata)
     path = os.fspath(path)
+    # What load would refuse is refused here, before the destination is touched.
+    if not np.all(np.isfinite(model.theta)) or not all(
+            np.all(np.isfinite(value)) for value in model.bn_state.values()):
+        raise ValueError(f"cannot save to {path}: the model's parameters or running statistics "
+                         f"hold NaN or infinite values")
+    negative = [name for name, value in model.bn_state.items()
+                if name.startswith("running_var") and np.any(value < 0)]
+    if negative:
+        raise ValueError(f"cannot save to {path}: {negative[0]} holds negative variances")
     header = _header(model)
     if values or meta_arrays:
         header["metadata"] = values
@@ -170,41 +219,94 @@ def _invalid(path, why):
     return ValueError(f"{path} is not a valid scratchnn model file: {why}")
 
 
-def _read_header(path, files):
-    if "header" not in files:
-        raise _invalid(path, "it has no header")
-    raw = files["header"]
+def _json_depth(value):
+    """How deeply lists and dicts nest in ``value`` (1 for a flat list), walked without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1)
+                           for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _parse_int(digits):
+    # Checked on the digits, before int() is asked to convert thousands of them.
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"the header holds an integer of {len(digits.lstrip('-'))} digits "
+                         f"({digits[:20]}...), more than {MAX_INT_DIGITS}")
+    return int(digits)
+
+
+def _parse_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the header holds the number {text[:30]}, too large for a float")
+    return value
+
+
+def _parse_constant(name):
+    raise ValueError(f"the header holds {name}, which is not JSON")
+
+
+def _read_header(path, raw):
     if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > MAX_HEADER_BYTES:
         raise _invalid(path, "the header is not a JSON byte string of at most 1 MiB")
     try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.tobytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _invalid(path, f"the header is not JSON ({exc})") from None
+    too_deep = _invalid(path, f"the header nests more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        header = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
+                            parse_constant=_parse_constant)
+    except json.JSONDecodeError as exc:
+        raise _invalid(path, f"the header is not JSON ({exc})") from None
+    except ValueError as exc:
+        raise _invalid(path, exc) from None
+    except RecursionError:
+        # The parser recurses once per level and stops cleanly at Python's recursion limit
+        # (about 1,000 levels), in time linear in the text: nothing that deep is a header.
+        raise too_deep from None
+    if _json_depth(header) > MAX_JSON_DEPTH:
+        raise too_deep
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _invalid(path, f"the header does not name the format {FORMAT!r}")
-    if header.get("format_version") != FORMAT_VERSION:
-        raise _invalid(
-            path, f"format_version {header.get('format_version')!r} is not {FORMAT_VERSION}"
-        )
+        raise _not_a_model(path, f"its header does not name the format {FORMAT!r}")
+    version = header.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise _not_a_model(path, f"it is in a newer format (format_version {version}); this "
+                                 f"scratchnn reads format_version {FORMAT_VERSION}")
+    if version != FORMAT_VERSION:
+        raise _invalid(path, f"format_version {version!r} is not {FORMAT_VERSION}")
     return header
 
 
-def _check_size(path, header, files):
-    """Refuse a header whose network is not the size of the stored ``theta``.
+def _check_size(path, header, archive):
+    """Refuse a header whose network is not the size of the stored ``theta``; return its dtype.
 
-    Checked before the network is built: a header may not make ``load`` allocate more memory
-    than the parameters actually in the file.
+    Checked before the network is built and before ``theta`` is read: a header may not make
+    ``load`` allocate more memory than the parameters actually in the file.
     """
     dims = header.get("layer_dims")
     if not (isinstance(dims, list) and len(dims) >= 2 and all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in dims)):
         raise _invalid(path, "the header's layer_dims are not a list of positive integers")
-    theta = files.get("theta")
+    try:
+        dtype = np.dtype(header.get("dtype"))
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind != "f" or dtype.name != header.get("dtype"):
+        raise _invalid(path, f"the header's dtype {header.get('dtype')!r} is not a float dtype")
     expected = sum(math.prod(shape) for shape in
                    parameter_shapes(dims, header.get("batch_norm") is True).values())
-    if theta is None or theta.size != expected:
-        raise _invalid(path, f"the header's layers need {expected} parameters, the file holds "
-                             f"{'none' if theta is None else theta.size}")
+    declared = archive.size("theta") if "theta" in archive.names else None
+    nbytes = expected * dtype.itemsize
+    if declared is None or not nbytes < declared <= nbytes + MAX_NPY_HEADER_BYTES:
+        raise _invalid(path, f"the header's layers need {expected} parameters ({nbytes} bytes of "
+                             f"{dtype}), the file's theta holds "
+                             f"{'none' if declared is None else f'{declared} bytes'}")
+    return dtype
 
 
 def _read_metadata_spec(path, header):
@@ -228,7 +330,7 @@ def _read_metadata_spec(path, header):
             raise _invalid(path, f"metadata array {key!r} has no valid shape")
         try:
             dtype = np.dtype(spec["dtype"])
-        except TypeError:
+        except (TypeError, ValueError):
             raise _invalid(path, f"metadata array {key!r} has no valid dtype") from None
         if dtype.kind not in "biuf" or dtype.name != spec["dtype"]:
             raise _invalid(path, f"metadata array {key!r} has no valid dtype")
@@ -254,8 +356,13 @@ def load(path):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a valid model file: not an ``.npz`` archive, pickled objects, missing
-        or malformed header, arrays that disagree with the header, non-finite values.
+        If the file is not a model file ("<path> is not a scratchnn model file: <why>": a folder,
+        a FIFO, not a zip archive, no header, another format or a newer format version) or not a
+        valid one ("<path> is not a valid scratchnn model file: <why>": a zip layout that cannot
+        be trusted, pickled objects, a malformed or too deeply nested header, arrays that
+        disagree with the header, non-finite values).
+    OSError
+        If the file exists but cannot be read.
     """
     return _load(path)[0]
 
@@ -286,69 +393,99 @@ def load_with_metadata(path):
     return _load(path)
 
 
+def _not_a_model(path, why):
+    return ValueError(f"{path} is not a scratchnn model file: {why}")
+
+
+def _open_archive(path):
+    """Open ``path`` as a checked :class:`~scratchnn.archive.NpzArchive`, or say why it is not one."""
+    # Neither a folder nor a FIFO is opened: opening a FIFO would wait for a writer forever.
+    kind = os.stat(path).st_mode
+    if stat.S_ISDIR(kind):
+        raise _not_a_model(path, "it is a folder")
+    if not stat.S_ISREG(kind):
+        raise _not_a_model(path, "it is not a regular file")
+    try:
+        return NpzArchive(path)
+    except NotAnArchiveError as exc:
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":
+                raise _not_a_model(path, "it is an .npy array, not an .npz archive") from None
+        raise _not_a_model(path, exc) from None
+    except ValueError as exc:
+        raise _invalid(path, exc) from None
+
+
+def _check_declared_size(path, archive, name, dtype, shape):
+    """Refuse member ``name`` unless its declared size fits an .npy array of ``dtype``, ``shape``.
+
+    Checked before the member is read: the archive cannot make ``load`` read (or allocate) more
+    than the header's description of the model needs.
+    """
+    nbytes = math.prod(shape) * dtype.itemsize
+    declared = archive.size(name)
+    if not nbytes < declared <= nbytes + MAX_NPY_HEADER_BYTES:
+        raise _invalid(path, f"its member {name!r} declares {declared} bytes, but {dtype} of "
+                             f"shape {tuple(shape)} needs {nbytes} bytes of data")
+
+
+def _read(path, archive, name):
+    try:
+        return archive.read_array(name)
+    except ValueError as exc:
+        raise _invalid(path, exc) from None
+
+
 def _load(path):
     path = os.fspath(path)
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # whatever a damaged file makes the parser raise, it is invalid
-        raise _invalid(path, f"{type(exc).__name__}: {exc}") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):  # a bare .npy array
-        raise _invalid(path, "it is not an .npz archive")
-    # save() stores members uncompressed, so no member holds more data than the file itself; a
-    # compressed one could inflate a small file into gigabytes before any check could run.
-    if any(info.compress_type != zipfile.ZIP_STORED for info in npz.zip.infolist()):
-        npz.close()
-        raise _invalid(path, "it has compressed members, which scratchnn never writes")
-    try:
-        with npz:
-            files = {name: npz[name] for name in npz.files}
-    except Exception as exc:
-        raise _invalid(path, f"{type(exc).__name__}: {exc}") from None
-    # NpzFile hands back raw bytes for a zip member that is not in the .npy format.
-    not_arrays = sorted(name for name, value in files.items() if not isinstance(value, np.ndarray))
-    if not_arrays:
-        raise _invalid(path, f"{not_arrays} are not .npy arrays")
-    header = _read_header(path, files)
-    _check_size(path, header, files)
-    try:
-        model = _MODEL_CLASSES[FORMAT].from_config({
-            "layer_dims": header["layer_dims"], "activations": header["activations"],
-            "initialization_method": header.get("initialization_method", "he"),
-            "batch_norm": header["batch_norm"], "dtype": header["dtype"]})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _invalid(path, f"the header describes no valid network ({exc})") from None
-    if header.get("dtype_fixed") is False:
-        model.dtype = None  # as saved: the next train call follows its data's dtype again
-    expected = [[name, list(shape)] for name, shape in model.parameter_shapes.items()]
-    if header.get("parameters") != expected:
-        raise _invalid(path, "the header's parameter list does not match its layers")
-    metadata, meta_specs = _read_metadata_spec(path, header)
-    meta_names = {METADATA_PREFIX + key for key in meta_specs}
-    expected_arrays = {"header", "theta", *model.bn_state, *meta_names}
-    if set(files) != expected_arrays:
-        raise _invalid(path, f"it holds arrays {sorted(files)}, expected {sorted(expected_arrays)}")
-    theta = files["theta"]
-    if theta.dtype != model.compute_dtype or theta.shape != model.theta.shape:
-        raise _invalid(path, f"theta must be {model.compute_dtype} of shape {model.theta.shape}, "
-                             f"got {theta.dtype} of shape {theta.shape}")
-    for name, target in model.bn_state.items():
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    with _open_archive(path) as archive:
+        names = set(archive.names)
+        if "header" not in names:
+            raise _not_a_model(path, "it has no header member")
+        if archive.size("header") > MAX_HEADER_BYTES + MAX_NPY_HEADER_BYTES:
+            raise _invalid(path, "the header is not a JSON byte string of at most 1 MiB")
+        header = _read_header(path, _read(path, archive, "header"))
+        dtype = _check_size(path, header, archive)
+        try:
+            model = _MODEL_CLASSES[FORMAT].from_config({
+                "layer_dims": header["layer_dims"], "activations": header["activations"],
+                "initialization_method": header.get("initialization_method", "he"),
+                "batch_norm": header["batch_norm"], "dtype": header["dtype"]})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _invalid(path, f"the header describes no valid network ({exc})") from None
+        if header.get("dtype_fixed") is False:
+            model.dtype = None  # as saved: the next train call follows its data's dtype again
+        expected = [[name, list(shape)] for name, shape in model.parameter_shapes.items()]
+        if header.get("parameters") != expected:
+            raise _invalid(path, "the header's parameter list does not match its layers")
+        metadata, meta_specs = _read_metadata_spec(path, header)
+        specs = {"theta": (dtype, model.theta.shape)}
+        specs.update({name: (value.dtype, value.shape) for name, value in model.bn_state.items()})
+        specs.update({METADATA_PREFIX + key: spec for key, spec in meta_specs.items()})
+        if names != {"header", *specs}:
+            raise _invalid(path, f"it holds arrays {sorted(names)}, expected "
+                                 f"{sorted({'header', *specs})}")
+        # Every member's size is checked before any of them is read.
+        for name, (member_dtype, shape) in specs.items():
+            _check_declared_size(path, archive, name, member_dtype, shape)
+        files = {name: _read(path, archive, name) for name in specs}
+    for name, (member_dtype, shape) in specs.items():
         value = files[name]
-        if value.dtype != target.dtype or value.shape != target.shape:
-            raise _invalid(path, f"{name} must be {target.dtype} of shape {target.shape}")
+        if value.dtype != member_dtype or value.shape != shape:
+            what = (f"metadata array {name[len(METADATA_PREFIX):]!r}"
+                    if name.startswith(METADATA_PREFIX) else name)
+            raise _invalid(path, f"{what} must be {member_dtype} of shape {shape}, got "
+                                 f"{value.dtype} of shape {value.shape}")
         if name.startswith("running_var") and np.any(value < 0):
             raise _invalid(path, f"{name} holds negative variances")
-    for key, (dtype, shape) in meta_specs.items():
-        value = files[METADATA_PREFIX + key]
-        if value.dtype != dtype or value.shape != shape:
-            raise _invalid(path, f"metadata array {key!r} must be {dtype} of shape {shape}, got "
-                                 f"{value.dtype} of shape {value.shape}")
-        metadata[key] = value
     # Every array is numeric by now (checked against the header), so isfinite cannot fail.
-    if not all(np.all(np.isfinite(files[name])) for name in expected_arrays - {"header"}):
+    if not all(np.all(np.isfinite(value)) for value in files.values()):
         raise _invalid(path, "it holds NaN or infinite values")
-    model.theta[...] = theta
+    for key in meta_specs:
+        metadata[key] = files[METADATA_PREFIX + key]
+    model.theta[...] = files["theta"]
     for name, target in model.bn_state.items():
         target[...] = files[name]
     return model, metadata
