@@ -455,8 +455,8 @@ def test_train_data_errors_name_the_file_and_column(tmp_path):
     assert "line 3: column 'y' is empty" in one_line_error(
         ["train", empty_label, "--target", "y", "--out", out])
     ragged = tmp_path / "ragged.csv"
-    ragged.write_text("a,y\n1,x\n2\n")
-    assert "line 3: 1 fields" in one_line_error(["train", ragged, "--target", "y", "--out", out])
+    ragged.write_text("a,y\n1,x\n2,z,5\n")
+    assert "line 3, saw 3" in one_line_error(["train", ragged, "--target", "y", "--out", out])
     assert not out.exists()
 
 

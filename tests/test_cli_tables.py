@@ -3,7 +3,6 @@ id columns, joinable predictions, chunked reading; and outputs that cannot destr
 
 import bz2
 import contextlib
-import csv
 import gzip
 import io
 import os

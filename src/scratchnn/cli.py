@@ -573,13 +573,18 @@ class _Interrupted(Exception):
 # --------------------------------------------------------------------------- evaluate and predict
 
 
-def _data_columns(bundle, columns, path, also=()):
-    """Check the feature columns are there; note the columns that will be ignored."""
+def _data_columns(bundle, columns, path, notes, also=()):
+    """Check the feature columns are there; add a note on the columns that will be ignored.
+
+    Notes and warnings are printed once the whole file has been read, so that a command that
+    fails prints one line.
+    """
     bundle.missing_columns(path, columns)
     known = set(bundle.column_names) | set(bundle.id_columns) | {bundle.target} | set(also)
     extra = [name for name in columns if name not in known]
     if extra:
-        _note(f"{path}: ignoring column(s) {format_names(extra)}, which the model does not read")
+        notes.append(f"{path}: ignoring column(s) {format_names(extra)}, which the model does "
+                     f"not read")
 
 
 def _note_unseen(path, unseen):
@@ -622,13 +627,13 @@ def _run_evaluate(args):
     options = _table_options(args)
     n_classes = len(bundle.label_names)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    unseen = {}
+    unseen, notes = {}, []
     for k, chunk in enumerate(iter_table(args.data, options, _read_dtype(bundle, [target]))):
         if k == 0:
             if target not in chunk.columns:
                 raise ValueError(f"{args.data}: no target column {target!r} (--target); the "
                                  f"columns are {format_names(chunk.columns)}")
-            _data_columns(bundle, list(chunk.columns), args.data, also=[target])
+            _data_columns(bundle, list(chunk.columns), args.data, notes, also=[target])
 
         def locate(index):
             return options.locate(args.data, index)
@@ -639,6 +644,8 @@ def _run_evaluate(args):
         matrix += confusion_matrix(y, y_pred, n_classes)
         for name, n in chunk_unseen.items():
             unseen[name] = unseen.get(name, 0) + n
+    for note in notes:
+        _note(note)
     _note_unseen(args.data, unseen)
     print(_printable(f"{args.model} on {args.data} ({matrix.sum()} rows, target {target!r})"))
     print(_printable(classification_report(matrix, bundle.label_names)))
@@ -684,7 +691,7 @@ def _run_predict(args):
         fmt = check_output_format(args.out, "--out")
     _, _, bundle = load_model(args.model)
     options = _table_options(args)
-    unseen = {}
+    unseen, notes = {}, []
     dtype = _read_dtype(bundle)
 
     def predictions():
@@ -693,10 +700,10 @@ def _run_predict(args):
         for k, chunk in enumerate(iter_table(args.data, options, dtype)):
             columns = list(chunk.columns)
             if k == 0:
-                _data_columns(bundle, columns, args.data)
+                _data_columns(bundle, columns, args.data, notes)
                 absent = [name for name in bundle.id_columns if name not in columns]
                 if absent:
-                    _note(f"{args.data}: no id column(s) {format_names(absent)} to copy")
+                    notes.append(f"{args.data}: no id column(s) {format_names(absent)} to copy")
 
             def locate(index):
                 return options.locate(args.data, index)
@@ -718,19 +725,21 @@ def _run_predict(args):
     if args.out is None:
         for k, frame in enumerate(predictions()):
             frame.to_csv(sys.stdout, index=False, header=k == 0, lineterminator="\n")
-        _note_unseen(args.data, unseen)
-        return 0
-    try:
-        with atomic_write(args.out, suffix=fmt) as f:
-            rows = write_table(predictions(), f, fmt)
-    except OSError as exc:
-        if isinstance(exc, (FileNotFoundError, IsADirectoryError)) and exc.filename in (
-                args.data, os.path.abspath(args.data)):
-            raise
-        raise ValueError(f"--out {args.out}: could not write it ({exc.strerror or exc}); "
-                         f"nothing was written there") from None
+    else:
+        try:
+            with atomic_write(args.out, suffix=fmt) as f:
+                rows = write_table(predictions(), f, fmt)
+        except OSError as exc:
+            if exc.filename is not None and os.path.abspath(exc.filename) == os.path.abspath(
+                    args.data):
+                raise  # reading the data failed, not writing
+            raise ValueError(f"--out {args.out}: could not write it ({exc.strerror or exc}); "
+                             f"nothing was written there") from None
+    for note in notes:
+        _note(note)
     _note_unseen(args.data, unseen)
-    print(f"saved {args.out} ({rows} rows)")
+    if args.out is not None:
+        print(f"saved {args.out} ({rows} rows)")
     return 0
 
 

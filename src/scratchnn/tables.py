@@ -26,6 +26,7 @@ import gzip
 import io
 import lzma
 import os
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -153,6 +154,9 @@ def _read_csv_kwargs(path, options, dtype):
         "skipinitialspace": True,
         "dtype": dtype,
         "compression": "infer",
+        # Never take the first column as the index, even when the rows have one more field
+        # than the header (pandas's convention for a saved index): such rows are refused.
+        "index_col": False,
     }
     if not options.header:
         kwargs["header"] = None
@@ -169,6 +173,9 @@ def _name_by_position(frame, options):
 
 def _fail(path, exc):
     """A one-line ValueError for whatever pandas or the decompressor raised on a bad file."""
+    if isinstance(exc, require_pandas().errors.ParserWarning):
+        return ValueError(f"{path}: a row has more fields than the header (a delimiter inside an "
+                          f"unquoted field, or the wrong --sep?)")
     if isinstance(exc, UnicodeDecodeError):
         return ValueError(f"{path} is not a UTF-8 text file ({exc.reason})")
     why = " ".join(str(exc).split()) or type(exc).__name__
@@ -177,7 +184,8 @@ def _fail(path, exc):
 
 def _parse_errors():
     pandas = require_pandas()
-    return (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError,
+    return (pandas.errors.ParserError, pandas.errors.EmptyDataError, pandas.errors.ParserWarning,
+            UnicodeDecodeError,
             zipfile.BadZipFile, EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError)
 
 
@@ -229,8 +237,10 @@ def read_table(path, options=TableOptions(), dtype=None):
             frame = pandas.read_parquet(path)
             frame = _text_columns(frame, dtype)
         else:
-            frame = pandas.read_csv(path, low_memory=False,
-                                    **_read_csv_kwargs(path, options, _only_present(dtype)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pandas.errors.ParserWarning)
+                frame = pandas.read_csv(path, low_memory=False,
+                                        **_read_csv_kwargs(path, options, _only_present(dtype)))
     except _parse_errors() + (ValueError,) as exc:
         _reraise(path, exc)
     return _check_frame(path, _name_by_position(frame, options))
@@ -274,7 +284,12 @@ def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None):
         else:
             kwargs = _read_csv_kwargs(path, options, _only_present(dtype))
             with pandas.read_csv(path, chunksize=chunk_rows, **kwargs) as reader:
-                for frame in reader:
+                while True:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error", pandas.errors.ParserWarning)
+                        frame = next(reader, None)
+                    if frame is None:
+                        break
                     first = False
                     yield _check_frame(path, _name_by_position(frame, options))
     except _parse_errors() + (ValueError,) as exc:
