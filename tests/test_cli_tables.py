@@ -513,3 +513,197 @@ def test_ctrl_c_during_train_saves_nothing_and_exits_130(moons, tmp_path, monkey
                           "--out", model, "--epochs", 50, "--quiet"])
     assert status == 130 and err.count("\n") == 1 and "checkpoint" not in err
     assert not model.exists()
+
+
+def test_without_pandas_the_table_commands_name_the_extra(moons, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    err = one_line_error(["predict", moons["model"], moons["data"]])
+    assert "pip install 'scratchnn[cli]'" in err
+
+
+# --------------------------------------------------------------------------- more edges
+
+
+def test_train_argument_conflicts(moons, tmp_path):
+    base = ["train", moons["data"], "--target", "answer", "--id", "row_key"]
+    err = one_line_error(base + ["--out", tmp_path / "m.npz", "--checkpoint", tmp_path / "m.npz"])
+    assert "--checkpoint" in err and "same file as --out" in err
+    err = one_line_error(["train", moons["data"], "--target", "answer", "--ignore", "answer",
+                          "--out", tmp_path / "m.npz"])
+    assert "cannot also be an --id or --ignore column" in err
+    err = one_line_error(base + ["--out", tmp_path / "m.npz", "--id", "nope"])
+    assert "no column 'nope' (--id)" in err
+    two = write(tmp_path / "two.csv", "x,y\n1,a\n2,b\n")
+    err = one_line_error(["train", two, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--val-split", "0.9"])
+    assert "too few to hold out" in err
+    status, _, err = run(["train", moons["data"], "--target", "answer", "--out",
+                          tmp_path / "m.npz", "--sep", "ab"])
+    assert status == 2 and "argument --sep: expected one character" in err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_many_text_labels_are_classes(tmp_path):
+    rows = [[i % 12, f"class{i % 12}"] for i in range(60)]
+    data = write(tmp_path / "d.csv", csv_text(["x", "label"], rows))
+    status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                          "--epochs", 1, "--quiet"])
+    assert status == 0, err
+
+
+@pytest.mark.parametrize(("rows", "match"), [
+    ([["1", "a"], ["inf", "b"], ["2", "a"]], "line 3: column 'x' is 'inf'; infinite"),
+    ([["", "a"], ["", "b"], ["", "a"]], "column 'x' has no value in the training rows"),
+])
+def test_numeric_column_errors_at_train_time(tmp_path, rows, match):
+    data = write(tmp_path / "d.csv", csv_text(["x", "label"], rows))
+    err = one_line_error(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                          "--val-split", 0])
+    assert re.search(match, err)
+
+
+def test_distinct_text_on_every_row_looks_like_an_id(tmp_path):
+    rows = [[f"name{i}", f"{np.cos(i):.3f}", i % 2] for i in range(30)]
+    data = write(tmp_path / "d.csv", csv_text(["who", "x", "label"], rows))
+    status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                          "--val-split", 0, "--epochs", 1, "--quiet"])
+    assert status == 0 and "'who' looks like a row id (its values are distinct text" in err
+
+
+def test_values_beyond_the_float_range_once_centred(tmp_path):
+    rows = [["-1e308", f"{i % 3}", i % 2] for i in range(20)]
+    data = write(tmp_path / "d.csv", csv_text(["big", "x", "label"], rows))
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "label", "--out", model, "--epochs", 1,
+                "--quiet"])[0] == 0
+    new = write(tmp_path / "new.csv", csv_text(["big", "x"], [["1e308", "1"]]))
+    assert "too large to standardize" in one_line_error(["predict", model, new])
+
+
+def test_evaluate_errors_and_notes(messy, tmp_path):
+    rows = [["0.5", "0", "purple", "a", "extra"], ["0.5", "0", "red", "", "extra"]]
+    header = ["x", "noise", "colour", "label", "comment"]
+    data = write(tmp_path / "d.csv", csv_text(header, rows))
+    assert "line 3: column 'label' is empty" in one_line_error(["evaluate", messy["model"], data])
+    err = one_line_error(["evaluate", messy["model"], data, "--target", "nope"])
+    assert "no target column 'nope' (--target)" in err
+    data = write(tmp_path / "d.csv", csv_text(header, rows[:1]))
+    status, out, err = run(["evaluate", messy["model"], data])
+    assert status == 0 and "(1 rows" in out
+    assert "scratchnn: note:" in err and "['comment']" in err and "'colour': 1" in err
+
+
+def test_predict_notes_a_missing_id_column(moons, tmp_path):
+    header, rows = moons["header"][1:], [row[1:] for row in moons["rows"][:3]]
+    data = write(tmp_path / "d.csv", csv_text(header, rows))
+    status, out, err = run(["predict", moons["model"], data])
+    assert status == 0 and out.splitlines()[0] == "predicted_answer"
+    assert "no id column(s) ['row_key'] to copy" in err
+
+
+def test_predict_write_failure_names_the_file(moons, tmp_path, monkeypatch):
+    import errno
+
+    from scratchnn import tables
+
+    def full_disk(frames, f, fmt):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tables, "write_table", full_disk)
+    out = tmp_path / "p.csv"
+    err = one_line_error(["predict", moons["model"], moons["data"], "--out", out])
+    assert f"--out {out}: could not write it (No space left on device)" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_predict_missing_data_file_is_named(moons, tmp_path):
+    missing = tmp_path / "missing.csv"
+    err = one_line_error(["predict", moons["model"], missing, "--out", tmp_path / "p.csv"])
+    assert str(missing) in err and "--out" not in err
+
+
+def test_export_refuses_text_columns_and_keeps_numeric_models(messy, moons, tmp_path):
+    pytest.importorskip("onnx")
+    err = one_line_error(["export", messy["model"], tmp_path / "m.onnx"])
+    assert "text columns" in err and "['colour']" in err and "--ignore" in err
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_interrupt_outside_training_exits_130(moons, tmp_path, monkeypatch):
+    from scratchnn import tables
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tables, "read_table", interrupted)
+    status, _, err = run(["train", moons["data"], "--target", "answer", "--out",
+                          tmp_path / "m.npz"])
+    assert status == 130 and err == "scratchnn: interrupted; nothing was written\n"
+
+
+def test_interrupt_before_the_first_checkpoint(moons, tmp_path, monkeypatch):
+    import signal
+
+    from scratchnn.network import ClassifierNN
+
+    def interrupt(self, X, Y):
+        os.kill(os.getpid(), signal.SIGINT)
+        return 0.5
+
+    monkeypatch.setattr(ClassifierNN, "accuracy", interrupt)
+    checkpoint = tmp_path / "ckpt.npz"
+    status, _, err = run(["train", moons["data"], "--target", "answer", "--id", "row_key",
+                          "--out", tmp_path / "m.npz", "--checkpoint", checkpoint,
+                          "--checkpoint-every", 5, "--quiet"])
+    assert status == 130
+    assert f"no checkpoint was written yet to {checkpoint}" in err
+
+
+# --------------------------------------------------------------------------- model files
+
+
+def _resave(moons, tmp_path, change):
+    from scratchnn.io import load_with_metadata, save
+
+    network, metadata = load_with_metadata(moons["model"])
+    change(metadata)
+    path = tmp_path / "changed.npz"
+    save(network, path, metadata=metadata)
+    return path
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    (lambda m: m.update(cli_format=3), "cli_format 3 is not 1 or 2"),
+    (lambda m: m.update(feature_names=["u"]), "feature_names must be 4 distinct names"),
+    (lambda m: m.update(columns=[1]), "a column must be a dict with a name"),
+    (lambda m: m["columns"][0].update(fill=True), "fill must be a finite number"),
+    (lambda m: m["columns"][2].update(categories=["a", "a"]), "categories must be distinct"),
+    (lambda m: m["columns"][0].update(kind="date"), "kind must be 'numeric' or 'text'"),
+    (lambda m: m["columns"].reverse(), "columns do not match its feature_names"),
+    (lambda m: m.update(id_columns="row_key"), "id_columns must be a list of names"),
+    (lambda m: m.update(label_names=["no"]), "label_names must be 2 distinct names"),
+    (lambda m: m.update(target=3), "no target name"),
+    (lambda m: m.update(feature_mean=m["feature_mean"][:2]), "feature_mean must be a float array"),
+    (lambda m: m.update(feature_scale=-m["feature_scale"]), "feature_scale must be > 0"),
+])
+def test_invalid_bundles_are_refused(moons, tmp_path, change, match):
+    path = _resave(moons, tmp_path, change)
+    err = one_line_error(["predict", path, moons["data"]])
+    assert "is not a model written by `scratchnn train`" in err and match in err
+
+
+def test_format_1_files_still_load_with_numeric_columns(tmp_path):
+    from scratchnn import ClassifierNN
+    from scratchnn.io import save
+
+    network = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+    path = tmp_path / "old.npz"
+    save(network, path, metadata={
+        "cli_format": 1, "feature_names": ["a", "b"], "target": "y", "label_names": ["n", "p"],
+        "training": {}, "feature_mean": np.zeros(2), "feature_scale": np.ones(2)})
+    data = write(tmp_path / "d.csv", csv_text(["a", "b"], [[1, 2], [3, ""]]))
+    err = one_line_error(["predict", path, data])
+    assert "line 3: column 'b' is missing" in err and "--impute error" in err
+    data = write(tmp_path / "d.csv", csv_text(["a", "b"], [[1, 2]]))
+    status, out, _ = run(["predict", path, data])
+    assert status == 0 and out.splitlines()[0] == "predicted_y"

@@ -422,11 +422,12 @@ def fill_value(x, strategy):
     present = x[~np.isnan(x)]
     if strategy == "error" or present.size == 0:
         return None
+    # Scaled like Standardizer.fit, so values near the float range do not overflow the sums
+    # (the median of an even count is the mean of the two middle values).
+    peak = float(np.abs(present).max()) or 1.0
     if strategy == "median":
-        return float(np.median(present))
+        return float(np.median(present / peak) * peak)
     if strategy == "mean":
-        # Scaled like Standardizer.fit, so values near the float range do not overflow the sum.
-        peak = float(np.abs(present).max()) or 1.0
         return float(np.mean(present / peak) * peak)
     values, counts = np.unique(present, return_counts=True)
     return float(values[np.argmax(counts)])
