@@ -405,8 +405,10 @@ def test_export_includes_the_standardization(tmp_path, spiral):
     network, _, model = load_model(str(spiral["model"]))
     raw = spiral["X"][:50]
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (got,) = session.run(None, {"input": raw.astype(np.float32)})
+    labels, got = session.run(None, {"x1": raw[:, :1].astype(np.float32),
+                                     "x2": raw[:, 1:].astype(np.float32)})
     expected = network.predict_proba(((raw - model.mean) / model.scale).T).T
+    assert list(labels) == [model.label_names[k] for k in expected.argmax(axis=1)]
     # float32 input: the features near 1000 are rounded to ~6e-5 before standardizing.
     assert np.max(np.abs(got - expected)) <= 1e-4
 

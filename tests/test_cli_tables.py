@@ -622,11 +622,57 @@ def test_predict_missing_data_file_is_named(moons, tmp_path):
     assert str(missing) in err and "--out" not in err
 
 
-def test_export_refuses_text_columns_and_keeps_numeric_models(messy, moons, tmp_path):
+def test_export_runs_the_whole_bundle_on_raw_columns(messy, tmp_path):
+    """Imputation, one-hot (unseen categories too), standardization and the network in one
+    graph: onnxruntime on the raw table agrees with predict --proba."""
+    ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    err = one_line_error(["export", messy["model"], tmp_path / "m.onnx"])
-    assert "text columns" in err and "['colour']" in err and "--ignore" in err
-    assert not (tmp_path / "m.onnx").exists()
+    path = tmp_path / "m.onnx"
+    old_umask = os.umask(0o022)
+    try:
+        status, out, err = run(["export", messy["model"], path])
+    finally:
+        os.umask(old_umask)
+    assert status == 0, err
+    assert path.stat().st_mode & 0o777 == 0o644  # follows the umask, like model files
+    rows = messy["rows"][:60] + [["", "0.1", "purple", "a"], ["1.5", "", "", "b"]]
+    data = write(tmp_path / "d.csv", csv_text(["x", "noise", "colour", "label"], rows))
+    expected = predictions(messy["model"], data)
+    frame = pandas.read_csv(data, dtype={"colour": str})
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x", "noise", "colour"]
+    feed = {name: frame[[name]].to_numpy(np.float32) for name in ("x", "noise")}
+    feed["colour"] = frame[["colour"]].fillna("").to_numpy(object)
+    labels, proba = session.run(None, feed)
+    np.testing.assert_allclose(proba, expected[["proba_a", "proba_b", "proba_c"]], atol=1e-5)
+    assert list(labels) == list(expected["predicted_label"])
+
+
+def test_export_of_a_binary_bundle_gives_two_probability_columns(moons, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    path = tmp_path / "m.onnx"
+    assert run(["export", moons["model"], path])[0] == 0
+    expected = predictions(moons["model"], moons["data"])
+    frame = pandas.read_csv(moons["data"])
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    labels, proba = session.run(None, {"u": frame[["u"]].to_numpy(np.float32),
+                                       "v": frame[["v"]].to_numpy(np.float32),
+                                       "side": frame[["side"]].to_numpy(object)})
+    assert proba.shape == (300, 2)
+    np.testing.assert_allclose(proba, expected[["proba_no", "proba_yes"]], atol=1e-5)
+    assert list(labels) == list(expected["predicted_answer"])
+
+
+def test_export_refuses_a_column_named_like_a_graph_value(tmp_path):
+    pytest.importorskip("onnx")
+    rows = [[i % 3, i % 2] for i in range(20)]
+    data = write(tmp_path / "d.csv", csv_text(["features", "label"], rows))
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "label", "--out", model, "--epochs", 1,
+                "--quiet"])[0] == 0
+    err = one_line_error(["export", model, tmp_path / "m.onnx"])
+    assert "['features'] have the name of a value inside the ONNX graph" in err
 
 
 def test_interrupt_outside_training_exits_130(moons, tmp_path, monkeypatch):
@@ -707,3 +753,27 @@ def test_format_1_files_still_load_with_numeric_columns(tmp_path):
     data = write(tmp_path / "d.csv", csv_text(["a", "b"], [[1, 2]]))
     status, out, _ = run(["predict", path, data])
     assert status == 0 and out.splitlines()[0] == "predicted_y"
+
+
+def test_export_of_a_format_1_bundle_and_without_onnx(tmp_path, monkeypatch):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from scratchnn import ClassifierNN
+    from scratchnn.io import save
+
+    network = ClassifierNN([2, 3, 3], ["relu", "softmax"], seed=0)
+    path = tmp_path / "old.npz"
+    save(network, path, metadata={
+        "cli_format": 1, "feature_names": ["a", "b"], "target": "y",
+        "label_names": ["p", "q", "r"], "training": {}, "feature_mean": np.ones(2),
+        "feature_scale": np.full(2, 2.0)})
+    assert run(["export", path, tmp_path / "old.onnx"])[0] == 0
+    session = ort.InferenceSession(str(tmp_path / "old.onnx"), providers=["CPUExecutionProvider"])
+    labels, proba = session.run(None, {"a": np.array([[3.0], [np.nan]], np.float32),
+                                       "b": np.array([[1.0], [1.0]], np.float32)})
+    expected = network.predict_proba(np.array([[1.0], [0.0]]))[:, 0]
+    np.testing.assert_allclose(proba[0], expected, atol=1e-6)
+    assert np.all(np.isnan(proba[1]))  # trained with missing values an error: NaN stays NaN
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    err = one_line_error(["export", path, tmp_path / "again.onnx"])
+    assert "pip install 'scratchnn[onnx]'" in err

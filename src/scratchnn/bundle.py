@@ -379,6 +379,113 @@ class Bundle:
         lines.append(f"{self.target}: target, {len(self.label_names)} labels")
         return lines
 
+    # ----------------------------------------------------------------------- ONNX
+
+    def to_onnx(self, path):
+        """Write the whole bundle as one ONNX graph that takes the raw feature columns.
+
+        The graph has one input per feature column, named like it, of shape ``(batch, 1)``:
+        float32 for a numeric column (NaN for a missing value), string for a text column (the
+        value as the file spells it, stripped of surrounding spaces; ``""`` when missing). Inside,
+        missing numbers are imputed (``IsNaN``, ``Where``), text columns one-hot encoded
+        (``ai.onnx.ml`` ``OneHotEncoder``, an unseen or missing value all zeros), the inputs
+        concatenated, standardized and fed to the network. Outputs: ``label``, string
+        ``(batch,)``, and ``probabilities``, float32 ``(batch, n_classes)``: one column per
+        class, two for a binary model, like ``predict --proba``.
+
+        Returns
+        -------
+        onnx.ModelProto
+
+        Raises
+        ------
+        ImportError
+            Without the ``onnx`` package, naming the extra.
+        ValueError
+            If a column's name is also a name inside the graph.
+        """
+        import json
+
+        from .export import IR_VERSION, OPSET, network_nodes, write_onnx
+
+        try:
+            from onnx import TensorProto, helper, numpy_helper
+        except ImportError:
+            raise ImportError("ONNX export needs the onnx package: pip install "
+                              "'scratchnn[onnx]'") from None
+        node = helper.make_node
+        nodes, initializers, inputs, parts = [], [], [], []
+        for k, column in enumerate(self.columns):
+            name = column.name
+            if column.kind == "numeric":
+                inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT,
+                                                            ["batch", 1]))
+                if column.fill is None:  # trained with --impute error: NaN stays NaN
+                    parts.append(name)
+                    continue
+                initializers.append(numpy_helper.from_array(
+                    np.array([column.fill], dtype=np.float32), name=f"fill_{k}"))
+                nodes += [node("IsNaN", [name], [f"missing_{k}"], name=f"isnan_{k}"),
+                          node("Where", [f"missing_{k}", f"fill_{k}", name], [f"imputed_{k}"],
+                               name=f"impute_{k}")]
+                parts.append(f"imputed_{k}")
+            else:
+                inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING,
+                                                            ["batch", 1]))
+                initializers.append(numpy_helper.from_array(
+                    np.array([-1, len(column.categories)], dtype=np.int64), name=f"shape_{k}"))
+                nodes += [node("OneHotEncoder", [name], [f"onehot3d_{k}"], name=f"onehot_{k}",
+                               domain="ai.onnx.ml", cats_strings=list(column.categories),
+                               zeros=1),
+                          node("Reshape", [f"onehot3d_{k}", f"shape_{k}"], [f"onehot_{k}"],
+                               name=f"reshape_{k}")]
+                parts.append(f"onehot_{k}")
+        nodes.append(node("Concat", parts, ["features"], name="concat", axis=1))
+        net_nodes, net_initializers = network_nodes(self.network, "features", "network_output",
+                                                    self.mean, self.scale)
+        nodes += net_nodes
+        initializers += net_initializers
+        if self.network.layer_dims[-1] == 1:  # one sigmoid output: P(label 1); add P(label 0)
+            initializers.append(numpy_helper.from_array(np.ones(1, np.float32), name="one"))
+            nodes += [node("Sub", ["one", "network_output"], ["p_first"], name="complement"),
+                      node("Concat", ["p_first", "network_output"], ["probabilities"],
+                           name="both_classes", axis=1)]
+        else:
+            nodes.append(node("Identity", ["network_output"], ["probabilities"], name="proba"))
+        initializers.append(helper.make_tensor("label_names", TensorProto.STRING,
+                                               [len(self.label_names)],
+                                               [name.encode() for name in self.label_names]))
+        nodes += [node("ArgMax", ["probabilities"], ["class_index"], name="argmax", axis=1,
+                       keepdims=0),
+                  node("Gather", ["label_names", "class_index"], ["label"], name="label",
+                       axis=0)]
+        internal = {out for n in nodes for out in n.output} | {t.name for t in initializers}
+        clash = sorted(internal & set(self.column_names))
+        if clash:
+            raise ValueError(f"column(s) {format_names(clash)} have the name of a value inside "
+                             f"the ONNX graph; rename them to export")
+        n_classes = len(self.label_names)
+        graph = helper.make_graph(
+            nodes, "scratchnn_bundle", inputs,
+            [helper.make_tensor_value_info("label", TensorProto.STRING, ["batch"]),
+             helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                           ["batch", n_classes])],
+            initializers,
+        )
+        from .version import __version__
+
+        onnx_model = helper.make_model(
+            graph, producer_name="scratchnn", producer_version=__version__,
+            ir_version=IR_VERSION,
+            opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", 1)],
+            doc_string=f"scratchnn train bundle: columns {self.column_names} -> label, "
+                       f"probabilities (batch, {n_classes})",
+        )
+        properties = {"columns": [c.to_json() for c in self.columns], "target": self.target,
+                      "label_names": self.label_names, "id_columns": self.id_columns}
+        helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
+        return write_onnx(onnx_model, path)
+
     # ----------------------------------------------------------------------- files
 
     def save(self, path):

@@ -766,10 +766,13 @@ def _add_export(subparsers):
     parser = subparsers.add_parser(
         "export",
         help="export a model file as ONNX",
-        description="Write MODEL.npz as an ONNX graph that takes float32 (batch, n_features) "
-        "raw features (the standardization is part of the graph) and outputs the class "
-        "probabilities (batch, n_outputs). Needs the onnx package: pip install "
-        "'scratchnn[onnx]'. Models with text columns cannot be exported yet.",
+        description="Write MODEL.npz as an ONNX graph. For a model made by `scratchnn train` "
+        "the graph takes the raw feature columns, one input of shape (batch, 1) each (float32 "
+        "with NaN for a missing number; strings for a text column), and applies imputation, "
+        "one-hot encoding, standardization and the network inside; it outputs the label "
+        "(batch,) and the probabilities (batch, n_classes). A file written by "
+        "ClassifierNN.save becomes a graph from float32 (batch, n_features) to the network's "
+        "outputs. Needs the onnx package: pip install 'scratchnn[onnx]'.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("onnx", metavar="MODEL.onnx")
@@ -784,13 +787,7 @@ def _run_export(args):
     if bundle is None:
         to_onnx(network, args.onnx)
     else:
-        text = [c.name for c in bundle.columns if c.kind == "text"]
-        if text:
-            raise ValueError(f"{args.model}: ONNX export of text columns is not supported yet "
-                             f"({format_names(text)}); train without them (--ignore) to export")
-        # A single sigmoid output is P(label_names[1]); label_names still lists both classes.
-        to_onnx(network, args.onnx, mean=bundle.mean, scale=bundle.scale,
-                feature_names=bundle.feature_names, label_names=bundle.label_names)
+        bundle.to_onnx(args.onnx)
     print(f"saved {args.onnx}")
     return 0
 
