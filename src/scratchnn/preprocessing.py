@@ -1,10 +1,11 @@
 r"""From a CSV table to the arrays a network takes: reading, standardizing, encoding labels.
 
-The ``scratchnn`` command line is built from these pieces, and they are usable on their own:
+The ``scratchnn`` command line uses the standardizer and the encoders (it reads its tables with
+pandas, in :mod:`scratchnn.tables`); all of them need NumPy only and are usable on their own:
 
 :func:`read_csv`
-    a header row and rows of text, checked for shape, with the line number of every row kept for
-    error messages;
+    a dependency-free reader of plain comma-separated files: a header row and rows of text,
+    checked for shape, with the line number of every row kept for error messages;
 :func:`numeric_columns`
     chosen columns of such a table as a float matrix, one example per row;
 :class:`Standardizer`
