@@ -777,3 +777,13 @@ def test_export_of_a_format_1_bundle_and_without_onnx(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     err = one_line_error(["export", path, tmp_path / "again.onnx"])
     assert "pip install 'scratchnn[onnx]'" in err
+
+
+def test_swapped_arguments_and_random_bytes_as_a_model_give_one_line(moons, tmp_path):
+    noise = tmp_path / "noise.npz"
+    noise.write_bytes(os.urandom(3000))
+    for argv in (["evaluate", moons["data"], moons["model"]],
+                 ["predict", noise, moons["data"]],
+                 ["info", noise]):
+        err = one_line_error(argv)
+        assert str(argv[1]) in err
