@@ -787,3 +787,16 @@ def test_swapped_arguments_and_random_bytes_as_a_model_give_one_line(moons, tmp_
                  ["info", noise]):
         err = one_line_error(argv)
         assert str(argv[1]) in err
+
+
+def test_save_model_and_load_model_round_trip(moons, tmp_path):
+    from scratchnn.cli import save_model
+
+    _, _, bundle = load_model(str(moons["model"]))
+    bundle.label_names = ["no\x1b[2J", "yes"]  # a name from someone else's file
+    save_model(tmp_path / "copy.npz", bundle)
+    _, _, again = load_model(str(tmp_path / "copy.npz"))
+    assert again.columns == bundle.columns and again.id_columns == ["row_key"]
+    np.testing.assert_array_equal(again.scale, bundle.scale)
+    status, out, _ = run(["info", tmp_path / "copy.npz"])
+    assert status == 0 and "no\\x1b[2J" in out and "\x1b" not in out

@@ -110,3 +110,38 @@ def test_missing_pandas_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pip install 'scratchnn\[cli\]'"):
         require_pandas()
+
+
+def test_empty_zip_and_a_long_first_block(tmp_path):
+    import zipfile
+
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(ValueError, match="empty zip archive"):
+        detect_separator(empty)
+    # More than the 64 KiB sniffed: the cut-off last line does not spoil the detection.
+    big = write(tmp_path / "big.txt", "a;b\n" + "1;2\n" * 40000)
+    assert detect_separator(big) == ";"
+
+
+def test_parquet_without_rows_or_columns(tmp_path):
+    pytest.importorskip("pyarrow")
+    pandas = require_pandas()
+    no_rows = tmp_path / "no_rows.parquet"
+    pandas.DataFrame({"a": pandas.Series([], dtype=float)}).to_parquet(no_rows)
+    with pytest.raises(ValueError, match="no data rows"):
+        list(iter_table(no_rows))
+    no_columns = tmp_path / "no_columns.parquet"
+    pandas.DataFrame(index=range(3)).to_parquet(no_columns, index=False)
+    with pytest.raises(ValueError, match="is empty"):
+        read_table(no_columns)
+
+
+def test_missing_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(ImportError, match=r"Parquet files need pyarrow: pip install"):
+        read_table(tmp_path / "t.parquet")
+    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[cli\]'"):
+        check_output_format(tmp_path / "p.parquet", "--out")
