@@ -800,3 +800,26 @@ def test_save_model_and_load_model_round_trip(moons, tmp_path):
     np.testing.assert_array_equal(again.scale, bundle.scale)
     status, out, _ = run(["info", tmp_path / "copy.npz"])
     assert status == 0 and "no\\x1b[2J" in out and "\x1b" not in out
+
+
+def test_train_and_evaluate_on_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    X, y = make_moons(n_samples=200, noise=0.1, seed=5)
+    frame = pandas.DataFrame({"id": np.arange(200), "u": X[:, 0], "v": X[:, 1],
+                              "kind": np.where(X[:, 0] > 0.5, "east", "west"), "label": y})
+    frame.loc[::17, "u"] = np.nan
+    frame.to_parquet(tmp_path / "d.parquet")
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", tmp_path / "d.parquet", "--target", "label", "--id", "id",
+                            "--out", model, "--epochs", 100, "--quiet"])
+    assert status == 0, err
+    _, _, bundle = load_model(str(model))
+    assert bundle.label_names == ["0", "1"] and bundle.column_names == ["u", "v", "kind"]
+    status, out, _ = run(["evaluate", model, tmp_path / "d.parquet"])
+    assert status == 0
+    assert float(re.search(r"accuracy: ([0-9.]+)", out).group(1)) >= 0.9
+    bad = frame.astype({"u": str})  # a text column in the Parquet file
+    bad.loc[3, "u"] = "oops"
+    bad.to_parquet(tmp_path / "bad.parquet")
+    assert "row 4: column 'u' is 'oops', not a number" in one_line_error(
+        ["predict", model, tmp_path / "bad.parquet"])
