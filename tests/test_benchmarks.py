@@ -28,3 +28,21 @@ def test_runner_rejects_bad_arguments():
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--repeats", "0"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--repeats" in result.stderr
+
+
+def test_tables_benchmark_runs_on_a_small_table(tmp_path):
+    """`python -m benchmarks.tables` end to end on 2,000 rows (it reports; nothing timed)."""
+    import pytest
+
+    pytest.importorskip("pandas")
+    out = tmp_path / "tables.json"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tables", "--rows", "2000", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["rows"] == 2000
+    for key in ("pandas_read_s", "train_s", "predict_s", "train_peak_mb", "predict_peak_mb"):
+        assert data[key] > 0

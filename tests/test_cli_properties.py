@@ -57,6 +57,7 @@ def check_outcome(status, err):
         return
     assert status in (1, 2), status
     if status == 1:
+        # One error line; warnings and notes come only once the data has passed every check.
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("scratchnn: error: "), err
     else:
@@ -126,5 +127,5 @@ def test_predict_on_generated_csv(tmp_path_factory, trained_model, text, proba):
     check_outcome(status, err)
     if status == 0:
         lines = out.strip().splitlines()
-        assert lines[0].split(",")[0] == "label"
+        assert lines[0].split(",")[0] == "predicted_label"
         assert all(line.split(",")[0] in ("cat", "dog") for line in lines[1:])

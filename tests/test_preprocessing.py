@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from scratchnn.preprocessing import LabelEncoder, Standardizer, numeric_columns, read_csv
+from scratchnn.preprocessing import (
+    LabelEncoder,
+    OneHotEncoder,
+    Standardizer,
+    fill_value,
+    numeric_columns,
+    read_csv,
+)
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):
@@ -193,3 +200,47 @@ def test_standardizer_handles_values_near_the_float_range():
     np.testing.assert_allclose(fitted.mean_, X.mean(axis=0, dtype=np.longdouble), rtol=1e-12)
     with pytest.raises(ValueError, match="too large to standardize"):
         fitted.transform(np.array([[0.0, -1.7e308]]))
+
+
+# ----------------------------------------------------------------------------- missing values
+@pytest.mark.parametrize(("strategy", "expected"), [
+    ("median", 2.0), ("mean", 13 / 5), ("most_frequent", 1.0), ("error", None),
+])
+def test_fill_value_strategies_ignore_missing_entries(strategy, expected):
+    x = [1.0, np.nan, 1.0, 2.0, 3.0, 6.0, np.nan]
+    assert fill_value(x, strategy) == (None if expected is None else pytest.approx(expected))
+
+
+def test_fill_value_of_a_column_without_values_is_none():
+    assert fill_value([np.nan, np.nan], "median") is None
+
+
+def test_fill_value_checks():
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        fill_value([1.0], "max")
+    with pytest.raises(ValueError, match="infinite"):
+        fill_value([1.0, np.inf], "mean")
+    for strategy in ("mean", "median"):  # no overflow in the sums
+        assert fill_value([1e308, 1e308], strategy) == 1e308
+
+
+# ----------------------------------------------------------------------------- one-hot
+def test_one_hot_sorted_categories_and_zeros_for_missing_or_unseen():
+    encoder = OneHotEncoder().fit(["red", None, "blue", "red"])
+    assert encoder.categories_ == ["blue", "red"]
+    X, unseen = encoder.transform(["red", "blue", None, "green"])
+    np.testing.assert_array_equal(X, [[0, 1], [1, 0], [0, 0], [0, 0]])
+    assert unseen == 1  # green; the missing value is not counted
+    again = OneHotEncoder.from_categories(encoder.categories_)
+    np.testing.assert_array_equal(again.transform(["blue"])[0], [[1, 0]])
+
+
+def test_one_hot_errors():
+    with pytest.raises(ValueError, match="not fitted"):
+        OneHotEncoder().transform(["a"])
+    with pytest.raises(TypeError, match="single string"):
+        OneHotEncoder().fit("abc")
+    with pytest.raises(TypeError, match="strings or None"):
+        OneHotEncoder().fit(["a", 3])
+    with pytest.raises(ValueError, match="distinct strings"):
+        OneHotEncoder.from_categories(["a", "a"])

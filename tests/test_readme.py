@@ -57,3 +57,36 @@ def test_seed_readme_usage_steps_run_as_written():
     acc = nn.accuracy(X, Y)  # step 7
     assert 0.0 <= acc <= 1.0
     assert acc == pytest.approx(float(np.mean(predictions == labels)))
+
+
+def test_readme_command_line_section_runs_as_written(tmp_path, monkeypatch):
+    """The section's Python block makes the example files; then each `scratchnn` line runs."""
+    import shlex
+
+    pytest.importorskip("pandas")
+    from scratchnn.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Command line\n"):text.index("## Pictures\n")]
+    (make_files,) = python_blocks(section)
+    commands = [shlex.split(line, comments=True)
+                for block in re.findall(r"^```bash\n(.*?)^```", section, re.S | re.M)
+                for line in block.splitlines() if line.startswith("scratchnn ")]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(make_files, "README.md command-line block", "exec"), {"__name__": "readme"})
+    ran = 0
+    for argv in commands:
+        if argv[1] == "demo" or (argv[1] == "export" and not _has("onnx")):
+            continue  # the demos have tests of their own
+        assert main(argv[1:]) == 0, argv
+        ran += 1
+    assert ran >= 4
+    header, first = (tmp_path / "predictions.csv").read_text().splitlines()[:2]
+    assert header == "customer,predicted_answer,proba_no,proba_yes"
+    assert first.startswith("C00500,")
+
+
+def _has(module):
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

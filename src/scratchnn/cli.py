@@ -18,16 +18,19 @@ naming the file, column or argument at fault, and no traceback.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
+import unicodedata
+import warnings
 
 import numpy as np
 
+from .bundle import format_names
+from .preprocessing import IMPUTE_STRATEGIES
 from .validation import outside_interval
 from .version import __version__
 
-__all__ = ["main", "build_parser", "save_model", "load_model", "CLIModel"]
+__all__ = ["main", "build_parser", "save_model", "load_model"]
 
 PROG = "scratchnn"
 
@@ -40,10 +43,6 @@ _USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 # scratchnn.optimizers; a name missing here would only be unreachable from the command line.
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear", "softmax")
 _OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
-
-CLI_FORMAT = 1
-"""Version of what ``train`` stores in a model file's metadata."""
-
 
 # --------------------------------------------------------------------------- option types
 
@@ -80,176 +79,125 @@ def _quiet_argument(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+# --------------------------------------------------------------------------- messages
+
+
+def _printable(text):
+    """``text`` with control characters (terminal escapes among them) shown as ``\\x1b`` etc.
+
+    Names from a file (columns, labels) reach the terminal through ``info``, ``evaluate`` and
+    error messages; a name holding ``\\x1b[...`` must not drive the terminal. Newlines stay.
+    """
+    return "".join(
+        char if char == "\n" or unicodedata.category(char) not in ("Cc", "Cf")
+        else ascii(char)[1:-1]
+        for char in str(text)
+    )
+
+
+def _warn(message, kind="warning"):
+    print(f"{PROG}: {kind}: {_printable(message)}", file=sys.stderr)
+
+
+def _note(message):
+    _warn(message, "note")
+
+
 # --------------------------------------------------------------------------- model files
 
 
-class CLIModel:
-    """A network with what the command line keeps beside it.
-
-    Attributes
-    ----------
-    network : ClassifierNN
-    feature_names : list of str, length n_features
-        The CSV columns the network reads, in its input order.
-    mean, scale : ndarray of shape (n_features,)
-        The standardization ``(x - mean) / scale`` applied before the network.
-    target : str
-        The CSV column the network predicts.
-    label_names : list of str
-        The label of each class index (2 for a single sigmoid output).
-    training : dict
-        The settings and results of training, for ``info``.
-    history : dict of str to ndarray
-        Per-epoch ``costs`` (and ``val_costs``, ``val_accuracy`` with a validation split).
-    """
-
-    def __init__(self, network, feature_names, mean, scale, target, label_names, training,
-                 history=None):
-        self.network = network
-        self.feature_names = list(feature_names)
-        self.mean = np.asarray(mean, dtype=np.float64)
-        self.scale = np.asarray(scale, dtype=np.float64)
-        self.target = target
-        self.label_names = list(label_names)
-        self.training = dict(training)
-        self.history = dict(history or {})
-
-    def features(self, table, ignore=()):
-        """The network input for a CSV table: ``(n_features, m)``, standardized.
-
-        Columns are matched by name; the target column and the columns in ``ignore``, if
-        present, are skipped.
-
-        Raises
-        ------
-        ValueError
-            If a feature column is missing, there are columns the model does not know, or a value
-            is not a finite number (naming file, line and column).
-        """
-        from .preprocessing import numeric_columns
-
-        missing = [name for name in self.feature_names if name not in table.columns]
-        if missing:
-            raise ValueError(f"{table.path}: missing feature column(s) {missing}; the model was "
-                             f"trained on {self.feature_names}")
-        extra = [name for name in table.columns
-                 if name not in self.feature_names and name != self.target and name not in ignore]
-        if extra:
-            raise ValueError(f"{table.path}: unexpected column(s) {extra}; the model reads "
-                             f"{self.feature_names} (and ignores the target {self.target!r})")
-        X = numeric_columns(table, self.feature_names)
-        return ((X - self.mean) / self.scale).T
-
-    def labels(self, table):
-        """The class index of each row's target label: an int64 array of shape ``(m,)``."""
-        raw = _target_labels(table, self.target)
-        known = {label: k for k, label in enumerate(self.label_names)}
-        for label, line in zip(raw, table.line_numbers):
-            if label not in known:
-                raise ValueError(
-                    f"{table.path}, line {line}: column {self.target!r} holds {label!r}, a label "
-                    f"the model was not trained on; it knows {self.label_names}"
-                )
-        return np.array([known[label] for label in raw], dtype=np.int64)
-
-    def predict_proba(self, X):
-        """Class probabilities ``(n_classes, m)``, two rows for a single sigmoid output."""
-        proba = self.network.predict_proba(X)
-        if proba.shape[0] == 1:
-            proba = np.vstack([1.0 - proba, proba])
-        return proba
-
-
 def save_model(path, model):
-    """Save a :class:`CLIModel` as one model file (:func:`scratchnn.io.save` with metadata).
-
-    The JSON metadata holds ``cli_format``, ``feature_names``, ``target``, ``label_names`` and
-    ``training``; the arrays ``feature_mean`` and ``feature_scale`` hold the standardization, and
-    ``costs`` (and, with a validation split, ``val_costs`` and ``val_accuracy``) the history.
-    """
-    from .io import save
-
-    metadata = {
-        "cli_format": CLI_FORMAT,
-        "feature_names": model.feature_names,
-        "target": model.target,
-        "label_names": model.label_names,
-        "training": model.training,
-        "feature_mean": model.mean,
-        "feature_scale": model.scale,
-    }
-    metadata.update(model.history)
-    save(model.network, path, metadata=metadata)
-
-
-def _invalid_cli_model(path, why):
-    return ValueError(f"{path} is not a model written by `scratchnn train`: {why}")
-
-
-def _string_list(value, length):
-    return (isinstance(value, list) and len(value) == length
-            and all(isinstance(v, str) and v for v in value) and len(set(value)) == length)
+    """Save a :class:`scratchnn.bundle.Bundle` as one model file (see :meth:`Bundle.save`)."""
+    model.save(path)
 
 
 def load_model(path, require_cli=True):
-    """Load a model file; return ``(network, metadata, cli_model)``.
+    """Load a model file; return ``(network, metadata, bundle)`` (see :meth:`Bundle.load`)."""
+    from .bundle import Bundle
 
-    Parameters
-    ----------
-    path : str
-    require_cli : bool, default True
-        Raise unless the file was written by ``scratchnn train``. With False, a plain
-        :meth:`ClassifierNN.save` file is accepted and ``cli_model`` is None.
+    return Bundle.load(path, require_bundle=require_cli)
 
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the file is not a model file, or (with ``require_cli``) has no valid command-line
-        metadata.
+
+# --------------------------------------------------------------------------- paths
+
+
+def _check_output(path, option, inputs=()):
+    """Fail before any work if ``path`` cannot be written, or is one of the ``inputs``.
+
+    ``inputs`` are ``(path, what)`` pairs; the same file under another spelling (``./``, a link)
+    counts, through :func:`os.path.samefile`.
     """
-    from .io import load_with_metadata
-
-    network, metadata = load_with_metadata(path)
-    if "cli_format" not in metadata:
-        if require_cli:
-            raise _invalid_cli_model(
-                path, "it holds a network but no feature names, standardization or label names "
-                "(save a model with `scratchnn train` to use it on CSV files)")
-        return network, metadata, None
-    if metadata["cli_format"] != CLI_FORMAT:
-        raise _invalid_cli_model(path, f"cli_format {metadata['cli_format']!r} is not {CLI_FORMAT}")
-    n_features = network.layer_dims[0]
-    n_classes = max(network.layer_dims[-1], 2)
-    if not _string_list(metadata.get("feature_names"), n_features):
-        raise _invalid_cli_model(path, f"feature_names must be {n_features} distinct names")
-    if not _string_list(metadata.get("label_names"), n_classes):
-        raise _invalid_cli_model(path, f"label_names must be {n_classes} distinct names")
-    if not (isinstance(metadata.get("target"), str)
-            and isinstance(metadata.get("training"), dict)):
-        raise _invalid_cli_model(path, "it has no target name or training settings")
-    mean, scale = metadata.get("feature_mean"), metadata.get("feature_scale")
-    for name, value in (("feature_mean", mean), ("feature_scale", scale)):
-        if not isinstance(value, np.ndarray) or value.shape != (n_features,) \
-                or value.dtype.kind != "f":
-            raise _invalid_cli_model(path, f"{name} must be a float array of shape ({n_features},)")
-    if np.any(scale <= 0):
-        raise _invalid_cli_model(path, "feature_scale must be > 0")
-    history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy")
-               if key in metadata}
-    cli_model = CLIModel(network, metadata["feature_names"], mean, scale, metadata["target"],
-                         metadata["label_names"], metadata["training"], history)
-    return network, metadata, cli_model
+    if path is None:
+        return
+    text = os.fspath(path)
+    if text.endswith(("/", os.sep)) or os.path.isdir(text):
+        raise ValueError(f"{option} {text} is a folder; give the name of a file to write")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option} {text}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):  # pragma: no cover - root (the tests' user) may write
+        raise ValueError(f"{option} {text}: the folder {folder} is not writable")
+    for other, what in inputs:
+        if other is None:
+            continue
+        try:
+            same = os.path.samefile(text, other)
+        except OSError:  # one of them does not exist (yet): not the same file
+            same = False
+        if same:
+            raise ValueError(f"{option} {text} is the same file as {what} {other}; refusing to "
+                             f"overwrite it")
 
 
-def _target_labels(table, target):
-    """The stripped text of the target column; an empty label is an error naming its line."""
-    labels = [label.strip() for label in table.column(target)]
-    for label, line in zip(labels, table.line_numbers):
-        if not label:
-            raise ValueError(f"{table.path}, line {line}: column {target!r} is empty")
-    return labels
+def _check_plot(path, option, inputs):
+    """Check a ``--plot`` path (folder, format) and that matplotlib is there, before any work."""
+    if path is None:
+        return
+    from .plotting import require_matplotlib
+
+    _check_output(path, option, inputs)
+    require_matplotlib()  # a missing matplotlib is reported now, not after training
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if ext and ext not in formats:
+        raise ValueError(f"{option} {path}: matplotlib cannot write {ext!r} images; use one of "
+                         f"{', '.join(sorted(formats))}")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _separator(text):
+    sep = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(text, text)
+    if len(sep) != 1 or sep in "\r\n\"" or sep.isalnum():
+        raise argparse.ArgumentTypeError(
+            f"expected one character such as ',', ';', '|' or 'tab', got {text!r}")
+    return sep
+
+
+def _table_arguments(parser):
+    group = parser.add_argument_group(
+        "reading the table", "CSV-like text (optionally .gz, .bz2, .xz, .zip) or Parquet")
+    group.add_argument("--sep", type=_separator, metavar="CHAR",
+                       help="the delimiter: ',', ';', '|' or 'tab' (default: detected from the "
+                       "first lines; tab for .tsv)")
+    group.add_argument("--decimal", choices=(".", ","), default=".",
+                       help="the decimal mark of numbers (default: .)")
+    group.add_argument("--no-header", action="store_true",
+                       help="the first line is data; columns are named by position: 1, 2, ...")
+
+
+def _table_options(args):
+    from .tables import TableOptions
+
+    return TableOptions(sep=args.sep, decimal=args.decimal, header=not args.no_header)
+
+
+def _text_dtype(names):
+    """Read these columns as text (ids keep leading zeros, labels their spelling)."""
+    return {name: str for name in names}
 
 
 # --------------------------------------------------------------------------- train
@@ -258,16 +206,25 @@ def _target_labels(table, target):
 def _add_train(subparsers):
     parser = subparsers.add_parser(
         "train",
-        help="train a classifier on a CSV file and save it",
-        description="Train a classifier on DATA.csv (a header row, numeric feature columns and "
-        "a target column that may hold any labels). Features are standardized with the mean and "
-        "standard deviation of the training rows; the model file holds the network, the feature "
-        "names, the standardization and the label names.",
+        help="train a classifier on a table and save it",
+        description="Train a classifier on DATA (CSV-like text or Parquet; a target column that "
+        "may hold any labels, numeric and text feature columns). Missing numbers are imputed, "
+        "text columns one-hot encoded and every input standardized, all learned on the training "
+        "rows; the model file holds the network and all of that.",
     )
-    parser.add_argument("data", metavar="DATA.csv", help="training data with a header row")
+    parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
     parser.add_argument("--target", required=True, metavar="COLUMN",
-                        help="the column to predict; every other column is a feature")
+                        help="the column to predict; every other column is a feature unless "
+                        "--id or --ignore names it")
     parser.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model")
+    parser.add_argument("--id", action="append", default=[], metavar="COLUMN", dest="ids",
+                        help="a column identifying rows: never a feature, copied first into "
+                        "predict's output (repeatable)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
+                        help="a column to leave out (repeatable)")
+    parser.add_argument("--impute", choices=IMPUTE_STRATEGIES, default="median",
+                        help="what a missing number becomes: the training rows' median (default), "
+                        "mean or most frequent value, or 'error' to refuse missing values")
     parser.add_argument("--hidden", type=_positive_int, nargs="+", default=[25, 15], metavar="N",
                         help="units of each hidden layer (default: 25 15)")
     parser.add_argument("--activation", choices=_ACTIVATIONS, default="relu",
@@ -287,13 +244,27 @@ def _add_train(subparsers):
                         "(default: 0)")
     parser.add_argument("--batch-norm", action="store_true",
                         help="batch-normalize the hidden layers")
+    parser.add_argument("--class-weight", choices=("none", "balanced"), default="none",
+                        help="'balanced' weighs each class's rows by m / (n_classes * its rows), "
+                        "so rare classes count as much as common ones (default: none)")
     parser.add_argument("--val-split", type=_fraction, default=0.2, metavar="X",
-                        help="fraction of the rows held out to report validation accuracy; 0 "
+                        help="fraction of the rows held out for validation and early stopping; 0 "
                         "trains on every row (default: 0.2)")
+    parser.add_argument("--patience", type=_positive_int, default=10, metavar="N",
+                        help="with a validation split, stop after N epochs without a lower "
+                        "validation cost and keep the best epoch's weights (default: 10)")
+    parser.add_argument("--no-early-stopping", action="store_true",
+                        help="train every epoch and keep the last weights")
     parser.add_argument("--seed", type=_seed, default=0, metavar="N",
                         help="seed of the split, the weights, shuffling and dropout (default: 0)")
     parser.add_argument("--plot", metavar="CURVES.png",
                         help="also save the cost curves (training and validation) as an image")
+    parser.add_argument("--checkpoint", metavar="CKPT.npz",
+                        help="save a training checkpoint there every --checkpoint-every epochs "
+                        "(ClassifierNN.load reads it); it survives Ctrl-C")
+    parser.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
+                        help="epochs between checkpoints (default: 1)")
+    _table_arguments(parser)
     _quiet_argument(parser)
     parser.set_defaults(handler=_run_train)
 
@@ -307,33 +278,104 @@ def _split(m, val_split, seed, path):
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def _check_named_columns(path, columns, names, option):
+    for name in names:
+        if name not in columns:
+            raise ValueError(f"{path}: no column {name!r} ({option}); the columns are "
+                             f"{format_names(columns)}")
+
+
+def _check_target_is_categorical(path, target, labels):
+    """Refuse a target that looks continuous: numbers that are not a few repeated levels."""
+    levels = set(labels)
+    if len(levels) <= 10:
+        return
+    try:
+        values = np.array([float(label) for label in levels])
+    except ValueError:
+        return  # text labels: classes whatever their number
+    fractional = np.any(np.isfinite(values) & (values != np.round(values)))
+    if fractional or len(levels) > len(labels) / 2:
+        raise ValueError(
+            f"{path}: column {target!r} (--target) looks continuous ({len(levels)} distinct "
+            f"numbers in {len(labels)} rows); scratchnn classifies, it does not predict "
+            f"quantities: choose a column of classes, or bin this one into a few levels first")
+
+
+def _target(frame, args, locate):
+    """The target labels as stripped strings; a missing one is an error naming its line."""
+    from .bundle import text_values
+
+    labels = text_values(frame[args.target])
+    missing = np.flatnonzero(labels == None)  # noqa: E711 - elementwise on an object array
+    if missing.size:
+        raise ValueError(f"{args.data}, {locate(frame.index[missing[0]])}: column "
+                         f"{args.target!r} is empty")
+    return list(labels)
+
+
 def _run_train(args):
+    from .bundle import Bundle, fit_columns, looks_like_id
     from .network import ClassifierNN
-    from .preprocessing import LabelEncoder, Standardizer, numeric_columns, read_csv
+    from .preprocessing import LabelEncoder, Standardizer
+    from .tables import read_table
 
-    if args.plot is not None:
-        from .plotting import require_matplotlib
+    inputs = [(args.data, "DATA")]
+    _check_output(args.out, "--out", inputs)
+    _check_output(args.checkpoint, "--checkpoint", inputs + [(args.out, "--out")])
+    _check_plot(args.plot, "--plot", inputs + [(args.out, "--out"),
+                                              (args.checkpoint, "--checkpoint")])
+    if args.checkpoint is not None and os.path.abspath(args.checkpoint) == os.path.abspath(
+            args.out):
+        raise ValueError(f"--checkpoint {args.checkpoint} is the same file as --out")
 
-        _check_writable(args.plot, "--plot")
-        require_matplotlib()  # a missing matplotlib is reported now, not after training
-    _check_writable(args.out, "--out")
-    table = read_csv(args.data)
-    if args.target not in table.columns:
-        raise ValueError(f"{args.data}: no column {args.target!r} (--target); the columns are "
-                         f"{table.columns}")
-    feature_names = [name for name in table.columns if name != args.target]
+    options = _table_options(args)
+    frame = read_table(args.data, options, dtype=_text_dtype([args.target, *args.ids]))
+    columns = list(frame.columns)
+
+    def locate(index):
+        return options.locate(args.data, index)
+
+    _check_named_columns(args.data, columns, [args.target], "--target")
+    _check_named_columns(args.data, columns, args.ids, "--id")
+    _check_named_columns(args.data, columns, args.ignore, "--ignore")
+    if args.target in args.ids or args.target in args.ignore:
+        raise ValueError(f"--target {args.target} cannot also be an --id or --ignore column")
+    feature_names = [name for name in columns
+                     if name != args.target and name not in args.ids and name not in args.ignore]
     if not feature_names:
-        raise ValueError(f"{args.data}: no feature columns besides the target {args.target!r}")
-    X = numeric_columns(table, feature_names)
-    encoder = LabelEncoder().fit(_target_labels(table, args.target))
+        raise ValueError(f"{args.data}: no feature columns besides the target {args.target!r}"
+                         + (" and the --id/--ignore columns" if args.ids or args.ignore else ""))
+
+    labels = _target(frame, args, locate)
+    encoder = LabelEncoder().fit(labels)
     if len(encoder.classes_) < 2:
         raise ValueError(f"{args.data}: column {args.target!r} holds one label only "
                          f"({encoder.classes_[0]!r}); a classifier needs at least two")
-    y = encoder.transform(_target_labels(table, args.target))
-
+    _check_target_is_categorical(args.data, args.target, labels)
+    y = encoder.transform(labels)
     train_rows, val_rows = _split(len(y), args.val_split, args.seed, args.data)
+    counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
+    treatments = fit_columns(frame, feature_names, train_rows, args.impute, args.data, locate)
+    # Warnings once the data has passed every check, so a failing command prints one line.
+    rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
+    if rare:
+        _warn(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer than 2 "
+              f"training rows; the model can hardly learn them")
+    for name in feature_names:
+        why = looks_like_id(name, frame[name])
+        if why:
+            _warn(f"{args.data}: column {name!r} looks like a row id ({why}) and is used as a "
+                  f"feature; a model that learns row ids fails on new rows. Pass --id {name} to "
+                  f"copy it to predictions instead, or --ignore {name}")
+    bundle = Bundle(None, treatments, [], [], args.target, encoder.classes_, {},
+                    id_columns=args.ids)
+    X, _ = bundle.encode(frame, args.data, locate)
+    del frame  # the table's memory is not needed any more
     standardizer = Standardizer().fit(X[train_rows])
-    X_all = standardizer.transform(X).T  # (n_features, m): one example per column
+    bundle.mean, bundle.scale = standardizer.mean_, standardizer.scale_
+    X_all = standardizer.transform(X).T  # (n_inputs, m): one example per column
+    del X
     X_train, Y_train = X_all[:, train_rows], y[train_rows].reshape(1, -1)
     X_val, Y_val = X_all[:, val_rows], y[val_rows].reshape(1, -1)
 
@@ -341,24 +383,33 @@ def _run_train(args):
     binary = n_classes == 2
     n_hidden = len(args.hidden)
     network = ClassifierNN(
-        [len(feature_names), *args.hidden, 1 if binary else n_classes],
+        [X_all.shape[0], *args.hidden, 1 if binary else n_classes],
         [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"],
         batch_norm=args.batch_norm, seed=args.seed,
     )
+    bundle.network = network
     loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
-    # Dropout on the hidden layers' outputs only: dropping raw input features rarely helps.
-    keep_prob = None if args.dropout == 0 else [1.0] + [1.0 - args.dropout] * n_hidden
-    history = {"val_costs": [], "val_accuracy": []}
-    costs = _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, keep_prob, args,
-                                 history)
+    sample_weight = None
+    if args.class_weight == "balanced":
+        # scikit-learn's "balanced": m / (n_classes * rows of the class), so weights average 1.
+        weights = len(train_rows) / (np.count_nonzero(counts) * np.maximum(counts, 1))
+        sample_weight = weights[y[train_rows]]
+    run = _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args)
 
+    costs = run.costs
     training = {
         "data": os.path.basename(args.data),
         "training_rows": int(len(train_rows)),
         "validation_rows": int(len(val_rows)),
+        "impute": args.impute,
+        "ignored_columns": list(args.ignore),
         "loss": loss,
+        "class_weight": args.class_weight,
         "optimizer": args.optimizer,
         "epochs": args.epochs,
+        "epochs_run": len(costs),
+        "early_stopping": run.patience,
+        "best_epoch": run.best_epoch,
         "batch_size": args.batch_size,
         "learning_rate": args.lr,
         "l2": args.l2,
@@ -367,175 +418,319 @@ def _run_train(args):
         "seed": args.seed,
         "final_cost": float(costs[-1]),
         "train_accuracy": network.accuracy(X_train, Y_train),
-        "validation_accuracy": history["val_accuracy"][-1] if len(val_rows) else None,
+        "validation_accuracy": (network.accuracy(X_val, Y_val) if len(val_rows) else None),
     }
-    saved_history = {"costs": np.asarray(costs, dtype=np.float64)}
+    bundle.training = training
+    bundle.history = {"costs": np.asarray(costs, dtype=np.float64)}
     if len(val_rows):
-        saved_history.update({key: np.asarray(values, dtype=np.float64)
-                              for key, values in history.items()})
-    model = CLIModel(network, feature_names, standardizer.mean_, standardizer.scale_,
-                     args.target, encoder.classes_, training, saved_history)
-    save_model(args.out, model)
+        bundle.history.update({key: np.asarray(values, dtype=np.float64)
+                               for key, values in run.history.items()})
+    bundle.save(args.out)
 
-    print(f"train accuracy: {model.training['train_accuracy']:.4f} ({len(train_rows)} rows)")
+    print(f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)")
     if len(val_rows):
-        print(f"validation accuracy: {model.training['validation_accuracy']:.4f} "
+        print(f"validation accuracy: {training['validation_accuracy']:.4f} "
               f"({len(val_rows)} rows)")
+    if run.stopped:
+        print(f"early stopping: no lower validation cost for {run.patience} epochs; kept epoch "
+              f"{run.best_epoch} of {len(costs)}")
+    elif run.patience and run.best_epoch != len(costs):
+        print(f"kept epoch {run.best_epoch} of {len(costs)}, the lowest validation cost")
     print(f"saved {args.out}")
     if args.plot is not None:
         from .plotting import plot_costs
 
-        plot_costs(costs, args.plot, val_costs=model.history.get("val_costs"),
+        plot_costs(costs, args.plot, val_costs=bundle.history.get("val_costs"),
                    title=f"{os.path.basename(args.data)}: cost per epoch")
         print(f"saved {args.plot}")
     return 0
 
 
-def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, keep_prob, args, history):
-    """Train, showing a progress bar with the epoch, the cost and the validation accuracy.
+class _Run:
+    """The outcome of :func:`_train_with_progress`."""
 
-    The validation cost and accuracy of every epoch are appended to ``history``.
+    def __init__(self, patience):
+        self.patience = patience  # None: no early stopping
+        self.costs = []
+        self.history = {"val_costs": [], "val_accuracy": []}
+        self.best_epoch = None
+        self.best_cost = np.inf
+        self.best_state = None
+        self.stopped = False
+
+
+def _copy_state(network):
+    return network.theta.copy(), {key: value.copy() for key, value in network.bn_state.items()}
+
+
+def _restore_state(network, state):
+    theta, bn_state = state
+    network.theta = theta
+    for key, value in bn_state.items():
+        network.bn_state[key][...] = value
+
+
+def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args):
+    """Train with a progress bar (epoch, cost, validation accuracy) and early stopping.
+
+    With validation rows and early stopping on, training stops after ``--patience`` epochs
+    without a lower validation cost, and the weights (and batch-norm statistics) of the best epoch
+    are put back. Ctrl-C ends the command with status 130 and saves nothing (see :func:`main`).
 
     Returns
     -------
-    list of float
-        The training cost of each epoch.
+    _Run
     """
     from tqdm import tqdm
 
+    from .training import DivergenceError
+
     has_val = X_val.shape[1] > 0
+    run = _Run(args.patience if has_val and not args.no_early_stopping else None)
     # train()'s own bar knows only the cost, so it is off and this bar, fed by the per-epoch
     # callback, shows the validation accuracy too.
     with tqdm(total=args.epochs, desc="training", unit="epoch", disable=args.quiet,
               file=sys.stderr) as bar:
         def on_epoch_end(epoch, cost):
+            run.costs.append(cost)
             postfix = {"cost": f"{cost:.4f}"}
+            stop = False
             if has_val:
                 # The validation cost is the plain cross-entropy: no L2 term, no dropout.
                 A = network.predict_proba(X_val)
-                history["val_costs"].append(network.compute_cost(A, Y_val, loss=loss))
-                history["val_accuracy"].append(network.accuracy(X_val, Y_val))
-                postfix["val_acc"] = f"{history['val_accuracy'][-1]:.3f}"
+                val_cost = network.compute_cost(A, Y_val, loss=loss)
+                run.history["val_costs"].append(val_cost)
+                run.history["val_accuracy"].append(network.accuracy(X_val, Y_val))
+                postfix["val_acc"] = f"{run.history['val_accuracy'][-1]:.3f}"
+                if run.patience is not None:
+                    if val_cost < run.best_cost:
+                        run.best_cost, run.best_epoch = val_cost, epoch
+                        run.best_state = _copy_state(network)
+                    stop = epoch - run.best_epoch >= run.patience
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
-            return False  # never stop early
+            return stop
 
-        _, costs = network.train(
-            X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
-            batch_size=args.batch_size, lambd=args.l2, keep_prob=keep_prob,
-            optimizer=args.optimizer, print_cost=False, callback=on_epoch_end,
-        )
-    return costs
+        try:
+            with warnings.catch_warnings():
+                # Ctrl-C is reported in one line by main(), not by train()'s warning.
+                warnings.filterwarnings("ignore", message="training interrupted")
+                network.train(
+                    X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
+                    batch_size=args.batch_size, lambd=args.l2, keep_prob=_keep_prob(args),
+                    optimizer=args.optimizer, print_cost=False, callback=on_epoch_end,
+                    sample_weight=sample_weight, checkpoint=args.checkpoint,
+                    checkpoint_every=args.checkpoint_every,
+                )
+        except DivergenceError:
+            raise ValueError(
+                f"training diverged in epoch {len(run.costs) + 1}: the numbers overflowed to NaN "
+                f"or infinity. The features are already standardized, so try a lower --lr than "
+                f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
+        except KeyboardInterrupt:
+            raise _Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
+    run.stopped = run.patience is not None and len(run.costs) < args.epochs
+    if run.best_state is not None and run.best_epoch != len(run.costs):
+        _restore_state(network, run.best_state)
+    elif run.patience is None:
+        run.best_epoch = len(run.costs)
+    return run
 
 
-def _check_writable(path, option):
-    """Fail before the work if the folder of an output file does not exist."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"{option} {path}: the folder {folder} does not exist")
+def _keep_prob(args):
+    # Dropout on the hidden layers' outputs only: dropping raw input features rarely helps.
+    return None if args.dropout == 0 else [1.0] + [1.0 - args.dropout] * len(args.hidden)
 
 
-# --------------------------------------------------------------------------- evaluate
+class _Interrupted(Exception):
+    """Ctrl-C during training: :func:`main` prints :meth:`message` and exits with 130."""
+
+    def __init__(self, epochs, checkpoint, every):
+        super().__init__(epochs, checkpoint, every)
+        self.epochs, self.checkpoint, self.every = epochs, checkpoint, every
+
+    def message(self):
+        text = f"interrupted after {self.epochs} complete epoch(s); no model saved"
+        if self.checkpoint is not None:
+            last = self.epochs // self.every * self.every
+            if last and os.path.exists(self.checkpoint):
+                text += (f"; the last checkpoint (epoch {last}) is {self.checkpoint}, "
+                         f"ClassifierNN.load reads it")
+            else:
+                text += f"; no checkpoint was written yet to {self.checkpoint}"
+        return text
+
+
+# --------------------------------------------------------------------------- evaluate and predict
+
+
+def _data_columns(bundle, columns, path, notes, also=()):
+    """Check the feature columns are there; add a note on the columns that will be ignored.
+
+    Notes and warnings are printed once the whole file has been read, so that a command that
+    fails prints one line.
+    """
+    bundle.missing_columns(path, columns)
+    known = set(bundle.column_names) | set(bundle.id_columns) | {bundle.target} | set(also)
+    extra = [name for name in columns if name not in known]
+    if extra:
+        notes.append(f"{path}: ignoring column(s) {format_names(extra)}, which the model does "
+                     f"not read")
+
+
+def _note_unseen(path, unseen):
+    if unseen:
+        counts = ", ".join(f"{name!r}: {n}" for name, n in unseen.items())
+        _warn(f"{path}: cells holding a category not seen in training were encoded as all zeros "
+              f"({counts})")
+
+
+def _read_dtype(bundle, also=()):
+    text = [c.name for c in bundle.columns if c.kind == "text"]
+    return _text_dtype([*text, *bundle.id_columns, bundle.target, *also])
 
 
 def _add_evaluate(subparsers):
     parser = subparsers.add_parser(
         "evaluate",
-        help="accuracy, per-class precision/recall/F1 and the confusion matrix on a CSV file",
-        description="Evaluate a model saved by `scratchnn train` on a labelled CSV file.",
+        help="accuracy, per-class precision/recall/F1 and the confusion matrix on a table",
+        description="Evaluate a model saved by `scratchnn train` on a labelled table. The file "
+        "is read in chunks, so its size is not limited by memory.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
-    parser.add_argument("data", metavar="DATA.csv", help="the feature columns and the target")
+    parser.add_argument("data", metavar="DATA", help="the feature columns and the target")
     parser.add_argument("--target", metavar="COLUMN",
                         help="the column with the true labels (default: the one the model was "
                         "trained on)")
     parser.add_argument("--plot", metavar="CONFUSION.png",
                         help="also save the confusion matrix as an image")
+    _table_arguments(parser)
     parser.set_defaults(handler=_run_evaluate)
 
 
 def _run_evaluate(args):
     from .metrics import classification_report, confusion_matrix
-    from .preprocessing import read_csv
+    from .tables import iter_table
 
-    _, _, model = load_model(args.model)
-    trained_target = model.target
-    if args.target is not None:
-        model.target = args.target  # the true labels are in this column of DATA.csv
-    if args.plot is not None:
-        from .plotting import require_matplotlib
+    _check_plot(args.plot, "--plot", [(args.model, "MODEL"), (args.data, "DATA")])
+    _, _, bundle = load_model(args.model)
+    target = bundle.target if args.target is None else args.target
+    options = _table_options(args)
+    n_classes = len(bundle.label_names)
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    unseen, notes = {}, []
+    for k, chunk in enumerate(iter_table(args.data, options, _read_dtype(bundle, [target]))):
+        if k == 0:
+            if target not in chunk.columns:
+                raise ValueError(f"{args.data}: no target column {target!r} (--target); the "
+                                 f"columns are {format_names(chunk.columns)}")
+            _data_columns(bundle, list(chunk.columns), args.data, notes, also=[target])
 
-        _check_writable(args.plot, "--plot")
-        require_matplotlib()
-    table = read_csv(args.data)
-    if model.target not in table.columns:
-        raise ValueError(f"{args.data}: no target column {model.target!r} (--target); the "
-                         f"columns are {table.columns}")
-    X = model.features(table, ignore={trained_target})
-    y = model.labels(table)
-    y_pred = np.argmax(model.predict_proba(X), axis=0)
-    matrix = confusion_matrix(y, y_pred, len(model.label_names))
-    print(f"{args.model} on {args.data} ({len(y)} rows, target {model.target!r})")
-    print(classification_report(matrix, model.label_names))
+        def locate(index):
+            return options.locate(args.data, index)
+
+        X, chunk_unseen = bundle.inputs(chunk, args.data, locate)
+        y = bundle.labels(chunk, args.data, locate, target)
+        y_pred = np.argmax(bundle.predict_proba(X), axis=0)
+        matrix += confusion_matrix(y, y_pred, n_classes)
+        for name, n in chunk_unseen.items():
+            unseen[name] = unseen.get(name, 0) + n
+    for note in notes:
+        _note(note)
+    _note_unseen(args.data, unseen)
+    print(_printable(f"{args.model} on {args.data} ({matrix.sum()} rows, target {target!r})"))
+    print(_printable(classification_report(matrix, bundle.label_names)))
     if args.plot is not None:
         from .plotting import plot_confusion_matrix
 
         accuracy = np.trace(matrix) / matrix.sum()
-        plot_confusion_matrix(matrix, model.label_names, args.plot,
+        plot_confusion_matrix(matrix, bundle.label_names, args.plot,
                               title=f"{os.path.basename(args.data)}: accuracy {accuracy:.3f}")
         print(f"saved {args.plot}")
     return 0
 
 
-# --------------------------------------------------------------------------- predict
-
-
 def _add_predict(subparsers):
     parser = subparsers.add_parser(
         "predict",
-        help="predict the label of every row of a CSV file",
+        help="predict the label of every row of a table",
         description="Predict with a model saved by `scratchnn train`. Columns are matched by "
-        "name; a missing or unknown column is an error (the target column, if present, is "
-        "ignored). Writes one row per input row, in order, with the predicted label.",
+        "name; a missing feature column is an error, other columns are ignored. Writes one row "
+        "per input row, in order: the id columns, predicted_<target>, and with --proba one "
+        "proba_<label> column per class. The file is read in chunks, so its size is not limited "
+        "by memory.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
-    parser.add_argument("data", metavar="DATA.csv")
+    parser.add_argument("data", metavar="DATA")
     parser.add_argument("--proba", action="store_true",
                         help="add one column per class with its probability")
-    parser.add_argument("--out", metavar="PRED.csv", help="write here instead of to stdout")
+    parser.add_argument("--keep-columns", action="store_true",
+                        help="copy every input column before the predictions")
+    parser.add_argument("--out", metavar="PRED.csv",
+                        help="write here (.csv, .tsv or .parquet) instead of CSV to stdout")
+    _table_arguments(parser)
     parser.set_defaults(handler=_run_predict)
 
 
 def _run_predict(args):
-    from .preprocessing import read_csv
+    from .fileio import atomic_write
+    from .tables import check_output_format, iter_table, require_pandas, write_table
 
-    _, _, model = load_model(args.model)
+    fmt = None
     if args.out is not None:
-        _check_writable(args.out, "--out")
-    table = read_csv(args.data)
-    proba = model.predict_proba(model.features(table))
-    predicted = np.argmax(proba, axis=0)
-    header = [model.target]
-    if args.proba:
-        header += [f"proba_{label}" for label in model.label_names]
-    rows = []
-    for k, column in zip(predicted, proba.T):
-        row = [model.label_names[k]]
-        if args.proba:
-            row += [f"{p:.6g}" for p in column]
-        rows.append(row)
+        _check_output(args.out, "--out", [(args.model, "MODEL"), (args.data, "DATA")])
+        fmt = check_output_format(args.out, "--out")
+    _, _, bundle = load_model(args.model)
+    options = _table_options(args)
+    unseen, notes = {}, []
+    dtype = _read_dtype(bundle)
 
-    def write(f):
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    pandas = require_pandas()
+
+    def predictions():
+        for k, chunk in enumerate(iter_table(args.data, options, dtype)):
+            columns = list(chunk.columns)
+            if k == 0:
+                _data_columns(bundle, columns, args.data, notes)
+                absent = [name for name in bundle.id_columns if name not in columns]
+                if absent:
+                    notes.append(f"{args.data}: no id column(s) {format_names(absent)} to copy")
+
+            def locate(index):
+                return options.locate(args.data, index)
+
+            X, chunk_unseen = bundle.inputs(chunk, args.data, locate)
+            for name, n in chunk_unseen.items():
+                unseen[name] = unseen.get(name, 0) + n
+            proba = bundle.predict_proba(X)
+            kept = columns if args.keep_columns else [n for n in bundle.id_columns
+                                                      if n in columns]
+            out = chunk[kept].copy()
+            labels = np.asarray(bundle.label_names, dtype=object)
+            new = {f"predicted_{bundle.target}": labels[np.argmax(proba, axis=0)]}
+            if args.proba:
+                new.update({f"proba_{label}": p for label, p in zip(bundle.label_names, proba)})
+            out = pandas.concat([out, pandas.DataFrame(new, index=chunk.index)], axis=1)
+            yield out
 
     if args.out is None:
-        write(sys.stdout)
+        for k, frame in enumerate(predictions()):
+            frame.to_csv(sys.stdout, index=False, header=k == 0, lineterminator="\n")
     else:
-        with open(args.out, "w", newline="", encoding="utf-8") as f:
-            write(f)
-        print(f"saved {args.out} ({len(rows)} rows)")
+        try:
+            with atomic_write(args.out, suffix=fmt) as f:
+                rows = write_table(predictions(), f, fmt)
+        except OSError as exc:
+            if exc.filename is not None and os.path.abspath(exc.filename) == os.path.abspath(
+                    args.data):
+                raise  # reading the data failed, not writing
+            raise ValueError(f"--out {args.out}: could not write it ({exc.strerror or exc}); "
+                             f"nothing was written there") from None
+    for note in notes:
+        _note(note)
+    _note_unseen(args.data, unseen)
+    if args.out is not None:
+        print(f"saved {args.out} ({rows} rows)")
     return 0
 
 
@@ -545,8 +740,9 @@ def _run_predict(args):
 def _add_info(subparsers):
     parser = subparsers.add_parser(
         "info",
-        help="summarize a model file: layers, shapes, parameters, training settings",
-        description="Print a summary of a model file, like Keras's model.summary().",
+        help="summarize a model file: layers, shapes, parameters, columns, training settings",
+        description="Print a summary of a model file, like Keras's model.summary(), and for a "
+        "model made by `scratchnn train` how each column is treated.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.set_defaults(handler=_run_info)
@@ -555,8 +751,11 @@ def _add_info(subparsers):
 def _run_info(args):
     from .summary import summary
 
-    network, metadata, _ = load_model(args.model, require_cli=False)
-    print(summary(network, metadata, title=f"Model: ClassifierNN ({args.model})"))
+    network, metadata, bundle = load_model(args.model, require_cli=False)
+    text = summary(network, metadata, title=f"Model: ClassifierNN ({args.model})")
+    if bundle is not None:
+        text += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
+    print(_printable(text))
     return 0
 
 
@@ -567,10 +766,13 @@ def _add_export(subparsers):
     parser = subparsers.add_parser(
         "export",
         help="export a model file as ONNX",
-        description="Write MODEL.npz as an ONNX graph that takes float32 (batch, n_features) "
-        "raw features (the standardization is part of the graph) and outputs the class "
-        "probabilities (batch, n_outputs). Needs the onnx package: pip install "
-        "'scratchnn[onnx]'.",
+        description="Write MODEL.npz as an ONNX graph. For a model made by `scratchnn train` "
+        "the graph takes the raw feature columns, one input of shape (batch, 1) each (float32 "
+        "with NaN for a missing number; strings for a text column), and applies imputation, "
+        "one-hot encoding, standardization and the network inside; it outputs the label "
+        "(batch,) and the probabilities (batch, n_classes). A file written by "
+        "ClassifierNN.save becomes a graph from float32 (batch, n_features) to the network's "
+        "outputs. Needs the onnx package: pip install 'scratchnn[onnx]'.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("onnx", metavar="MODEL.onnx")
@@ -580,14 +782,12 @@ def _add_export(subparsers):
 def _run_export(args):
     from .export import to_onnx
 
-    network, _, model = load_model(args.model, require_cli=False)
-    _check_writable(args.onnx, "MODEL.onnx")
-    if model is None:
+    _check_output(args.onnx, "MODEL.onnx", [(args.model, "MODEL.npz")])
+    network, _, bundle = load_model(args.model, require_cli=False)
+    if bundle is None:
         to_onnx(network, args.onnx)
     else:
-        # A single sigmoid output is P(label_names[1]); label_names still lists both classes.
-        to_onnx(network, args.onnx, mean=model.mean, scale=model.scale,
-                feature_names=model.feature_names, label_names=model.label_names)
+        bundle.to_onnx(args.onnx)
     print(f"saved {args.onnx}")
     return 0
 
@@ -677,7 +877,8 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit status: 0 success, 1 data or model error.
+        Exit status: 0 success, 1 data or model error, 130 after Ctrl-C (nothing half-done
+        is saved).
 
     Raises
     ------
@@ -689,6 +890,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except _Interrupted as exc:
+        print(f"{PROG}: {_printable(exc.message())}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader of stdout went away (`scratchnn predict ... | head`): stop quietly, and point
         # stdout at devnull so Python's own flush at exit does not fail on the closed pipe.
@@ -698,5 +905,5 @@ def main(argv=None):
     except _USER_ERRORS as exc:
         # One line, even when the message itself has several.
         message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        print(f"{PROG}: error: {_printable(message)}", file=sys.stderr)
         return 1

@@ -25,7 +25,7 @@ import numpy as np
 
 from .fileio import atomic_write
 
-__all__ = ["OPSET", "fold_batch_norm", "to_onnx"]
+__all__ = ["OPSET", "IR_VERSION", "fold_batch_norm", "to_onnx", "network_nodes", "write_onnx"]
 
 OPSET = 17
 """The ONNX operator set the graph declares. 17 is old enough for every current runtime and new
@@ -179,33 +179,11 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     n_classes = 2 if n_outputs == 1 else n_outputs
     label_names = _check_names(label_names, n_classes, "label_names")
     try:
-        import onnx
-        from onnx import TensorProto, helper, numpy_helper
+        from onnx import TensorProto, helper
     except ImportError as exc:
         raise ImportError(_MISSING_ONNX) from exc
 
-    def constant(name, value):
-        return numpy_helper.from_array(np.asarray(value, dtype=np.float32), name=name)
-
-    nodes, initializers = [], []
-    current = "input"
-    if mean is not None:
-        initializers += [constant("mean", mean), constant("scale", scale)]
-        nodes.append(helper.make_node("Sub", [current, "mean"], ["centered"],
-                                      name="standardize_sub"))
-        nodes.append(helper.make_node("Div", ["centered", "scale"], ["standardized"],
-                                      name="standardize_div"))
-        current = "standardized"
-    layers = list(_layers(model))
-    for l, (W, b, activation) in enumerate(layers, 1):
-        initializers += [constant(f"W{l}", W), constant(f"b{l}", b)]
-        nodes.append(helper.make_node("Gemm", [current, f"W{l}", f"b{l}"], [f"Z{l}"],
-                                      name=f"dense{l}", transB=1))
-        op, attributes = _ACTIVATION_OPS[activation]
-        current = "probabilities" if l == len(layers) else f"A{l}"
-        nodes.append(helper.make_node(op, [f"Z{l}"], [current], name=f"{activation}{l}",
-                                      **attributes))
-
+    nodes, initializers = network_nodes(model, "input", "probabilities", mean, scale)
     graph = helper.make_graph(
         nodes, "scratchnn_ClassifierNN",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", n_features])],
@@ -226,6 +204,62 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     if label_names is not None:
         properties["label_names"] = label_names
     helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
+    return write_onnx(onnx_model, path)
+
+
+def network_nodes(model, input_name, output_name, mean=None, scale=None):
+    """The ONNX nodes and initializers of ``model``: optional standardization, then the layers.
+
+    Parameters
+    ----------
+    model : ClassifierNN
+    input_name, output_name : str
+        The graph values the network reads, float32 ``(batch, n_features)``, and writes,
+        ``(batch, n_outputs)``.
+    mean, scale : ndarray of shape (n_features,), optional
+        ``(input - mean) / scale`` in front, as ``Sub`` and ``Div``.
+
+    Returns
+    -------
+    nodes : list of onnx.NodeProto
+    initializers : list of onnx.TensorProto
+    """
+    try:
+        from onnx import helper, numpy_helper
+    except ImportError as exc:
+        raise ImportError(_MISSING_ONNX) from exc
+
+    def constant(name, value):
+        return numpy_helper.from_array(np.asarray(value, dtype=np.float32), name=name)
+
+    nodes, initializers = [], []
+    current = input_name
+    if mean is not None:
+        initializers += [constant("mean", mean), constant("scale", scale)]
+        nodes.append(helper.make_node("Sub", [current, "mean"], ["centered"],
+                                      name="standardize_sub"))
+        nodes.append(helper.make_node("Div", ["centered", "scale"], ["standardized"],
+                                      name="standardize_div"))
+        current = "standardized"
+    layers = list(_layers(model))
+    for l, (W, b, activation) in enumerate(layers, 1):
+        initializers += [constant(f"W{l}", W), constant(f"b{l}", b)]
+        nodes.append(helper.make_node("Gemm", [current, f"W{l}", f"b{l}"], [f"Z{l}"],
+                                      name=f"dense{l}", transB=1))
+        op, attributes = _ACTIVATION_OPS[activation]
+        current = output_name if l == len(layers) else f"A{l}"
+        nodes.append(helper.make_node(op, [f"Z{l}"], [current], name=f"{activation}{l}",
+                                      **attributes))
+    return nodes, initializers
+
+
+def write_onnx(onnx_model, path):
+    """Check ``onnx_model`` with ``onnx.checker`` and write it atomically to ``path``.
+
+    Returns ``onnx_model``.
+    """
+    import onnx
+
     onnx.checker.check_model(onnx_model, full_check=True)
     with atomic_write(os.fsdecode(os.fspath(path)), suffix=".onnx") as f:
         f.write(onnx_model.SerializeToString())

@@ -1,16 +1,21 @@
 r"""From a CSV table to the arrays a network takes: reading, standardizing, encoding labels.
 
-The ``scratchnn`` command line is built from these pieces, and they are usable on their own:
+The ``scratchnn`` command line uses the standardizer and the encoders (it reads its tables with
+pandas, in :mod:`scratchnn.tables`); all of them need NumPy only and are usable on their own:
 
 :func:`read_csv`
-    a header row and rows of text, checked for shape, with the line number of every row kept for
-    error messages;
+    a dependency-free reader of plain comma-separated files: a header row and rows of text,
+    checked for shape, with the line number of every row kept for error messages;
 :func:`numeric_columns`
     chosen columns of such a table as a float matrix, one example per row;
 :class:`Standardizer`
     per-feature :math:`(x - \mu) / \sigma`, fitted on training data;
 :class:`LabelEncoder`
-    class labels (strings) to class indices ``0 .. C - 1`` and back.
+    class labels (strings) to class indices ``0 .. C - 1`` and back;
+:func:`fill_value`
+    the value a numeric column's missing entries (NaN) are imputed with;
+:class:`OneHotEncoder`
+    a text column to one 0/1 column per category seen in training.
 
 Arrays here follow scikit-learn's orientation, like :mod:`scratchnn.datasets`: ``X`` of shape
 ``(m, n_features)``, one example per row. :class:`scratchnn.ClassifierNN` takes ``X.T``.
@@ -25,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CSVTable", "read_csv", "numeric_columns", "Standardizer", "LabelEncoder"]
+__all__ = ["CSVTable", "read_csv", "numeric_columns", "Standardizer", "LabelEncoder",
+           "IMPUTE_STRATEGIES", "fill_value", "OneHotEncoder"]
 
 
 # --------------------------------------------------------------------------- CSV
@@ -380,3 +386,106 @@ class LabelEncoder:
         if indices.size and (indices.min() < 0 or indices.max() >= len(self.classes_)):
             raise ValueError(f"indices must be in [0, {len(self.classes_) - 1}]")
         return [self.classes_[i] for i in indices]
+
+
+# --------------------------------------------------------------------------- missing values
+
+
+IMPUTE_STRATEGIES = ("median", "mean", "most_frequent", "error")
+
+
+def fill_value(x, strategy):
+    """The value that stands in for the missing entries (NaN) of a numeric column.
+
+    Parameters
+    ----------
+    x : array_like of shape (m,)
+        The column on the training rows, NaN where a value is missing.
+    strategy : {'median', 'mean', 'most_frequent', 'error'}
+        ``most_frequent`` takes the smallest of the most frequent values; ``error`` imputes
+        nothing.
+
+    Returns
+    -------
+    float or None
+        None for ``error``, or when ``x`` holds no value at all.
+
+    Raises
+    ------
+    ValueError
+        For an unknown strategy, or an infinite value in ``x``.
+    """
+    if strategy not in IMPUTE_STRATEGIES:
+        raise ValueError(f"strategy must be one of {IMPUTE_STRATEGIES}, got {strategy!r}")
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if np.any(np.isinf(x)):
+        raise ValueError("x holds infinite values")
+    present = x[~np.isnan(x)]
+    if strategy == "error" or present.size == 0:
+        return None
+    # Scaled like Standardizer.fit, so values near the float range do not overflow the sums
+    # (the median of an even count is the mean of the two middle values).
+    peak = float(np.abs(present).max()) or 1.0
+    if strategy == "median":
+        return float(np.median(present / peak) * peak)
+    if strategy == "mean":
+        return float(np.mean(present / peak) * peak)
+    values, counts = np.unique(present, return_counts=True)
+    return float(values[np.argmax(counts)])
+
+
+# --------------------------------------------------------------------------- text columns
+
+
+class OneHotEncoder:
+    """One 0/1 column per category of a text column; missing or unseen values encode as all zeros.
+
+    Attributes
+    ----------
+    categories_ : list of str
+        The distinct values seen in :meth:`fit`, sorted.
+    """
+
+    def fit(self, values):
+        """Learn the categories of ``values``: a sequence of str, None marking a missing value."""
+        self.categories_ = sorted({v for v in self._check(values) if v is not None})
+        return self
+
+    @classmethod
+    def from_categories(cls, categories):
+        """Rebuild a fitted encoder from saved categories (kept in the given order)."""
+        categories = list(categories)
+        if not all(isinstance(c, str) for c in categories) or len(set(categories)) != len(
+                categories):
+            raise ValueError("categories must be distinct strings")
+        self = cls()
+        self.categories_ = categories
+        return self
+
+    @staticmethod
+    def _check(values):
+        if isinstance(values, (str, bytes)):
+            raise TypeError("values must be a sequence of strings, got a single string")
+        values = list(values)
+        for value in values:
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"values must hold strings or None, got {value!r}")
+        return values
+
+    def transform(self, values):
+        """Encode ``values``: return ``(X, n_unseen)``.
+
+        ``X`` has shape ``(m, len(categories_))``, float64, one 1 per row at its category;
+        ``n_unseen`` counts the rows whose (present) value is not a known category, encoded as
+        all zeros like a missing value.
+        """
+        if not hasattr(self, "categories_"):
+            raise ValueError("this OneHotEncoder is not fitted yet: call fit(values) first")
+        values = self._check(values)
+        index = {c: k for k, c in enumerate(self.categories_)}
+        codes = np.array([index.get(v, -1) if v is not None else -2 for v in values],
+                         dtype=np.int64)
+        X = np.zeros((len(values), len(self.categories_)), dtype=np.float64)
+        known = codes >= 0
+        X[np.flatnonzero(known), codes[known]] = 1.0
+        return X, int(np.sum(codes == -1))

@@ -1,0 +1,100 @@
+"""``python -m benchmarks.tables``: the command line on a big generated table.
+
+Writes a CSV of ``--rows`` rows (default 1,000,000) and 50 columns: 46 numeric features with 1%
+missing cells, 3 text columns (5 to 20 categories) and a 3-class label. Then it reports, each in a
+fresh process:
+
+- the wall time of ``pandas.read_csv`` alone on the file;
+- ``scratchnn train`` for 1 epoch (reading, encoding, standardizing, one pass): wall time and
+  peak memory, beside the size of the float32 feature matrix;
+- ``scratchnn predict``: wall time and peak memory, which should stay flat in the number of rows
+  (the file is read in chunks).
+
+Peak memory is the child's ``ru_maxrss``. Figures depend on the machine; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+N_NUMERIC, TEXT_LEVELS = 46, (5, 12, 20)
+
+
+def write_table(path, rows, seed=0, chunk=100_000):
+    """Write the generated table in chunks, so that making it needs little memory."""
+    rng = np.random.default_rng(seed)
+    names = [f"x{k}" for k in range(N_NUMERIC)] + [f"t{k}" for k in range(len(TEXT_LEVELS))]
+    with open(path, "w") as f:
+        f.write(",".join(names + ["label"]) + "\n")
+        for start in range(0, rows, chunk):
+            m = min(chunk, rows - start)
+            X = rng.standard_normal((m, N_NUMERIC))
+            codes = [rng.integers(0, n, m) for n in TEXT_LEVELS]
+            label = (X[:, 0] + X[:, 1] > 0).astype(int) + (codes[0] == 0)
+            text = np.char.mod("%.4f", X).astype(object)
+            text[rng.random(X.shape) < 0.01] = ""
+            columns = [text[:, k] for k in range(N_NUMERIC)]
+            columns += [np.char.add("level", code.astype(str)).astype(object) for code in codes]
+            columns.append(label.astype(str).astype(object))
+            lines = [",".join(row) for row in zip(*columns)]
+            f.write("\n".join(lines) + "\n")
+
+
+def _child(code, argv):
+    """Run ``code`` in a fresh Python; return (seconds, peak MB of that child alone)."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{argv[:1]} exited with {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+_READ = "import sys, pandas; pandas.read_csv(sys.argv[1])"
+_CLI = "import sys; from scratchnn.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def run(rows, folder):
+    data = os.path.join(folder, "big.csv")
+    model = os.path.join(folder, "big.npz")
+    write_table(data, rows)
+    results = {"rows": rows, "file_mb": os.path.getsize(data) / 2**20,
+               "float32_matrix_mb": rows * (N_NUMERIC + sum(TEXT_LEVELS)) * 4 / 2**20}
+    results["pandas_read_s"], results["pandas_read_peak_mb"] = _child(_READ, [data])
+    results["train_s"], results["train_peak_mb"] = _child(
+        _CLI, ["train", data, "--target", "label", "--out", model, "--epochs", "1",
+               "--batch-size", "512", "--quiet"])
+    results["predict_s"], results["predict_peak_mb"] = _child(
+        _CLI, ["predict", model, data, "--out", os.path.join(folder, "pred.csv")])
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tables", description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--json", help="also write the figures there")
+    args = parser.parse_args(argv)
+    if args.rows < 10:
+        parser.error("--rows must be at least 10")
+    with tempfile.TemporaryDirectory() as folder:
+        results = run(args.rows, folder)
+    for key, value in results.items():
+        print(f"{key:24s} {value:12.2f}" if isinstance(value, float) else f"{key:24s} {value:12d}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

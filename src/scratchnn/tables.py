@@ -1,0 +1,344 @@
+"""Tables on disk for the command line: CSV-like text (any delimiter, compressed or not) and Parquet.
+
+Reading is pandas's (``pip install 'scratchnn[cli]'``; pyarrow for Parquet), not a parser of our
+own; this module only chooses pandas's options and turns its failures into one-line
+``ValueError`` messages that name the file.
+
+:func:`read_table`
+    the whole file as a ``pandas.DataFrame``;
+:func:`iter_table`
+    the same in chunks of rows, so that ``predict`` and ``evaluate`` use memory that does not grow
+    with the number of rows;
+:func:`check_output_format` and :func:`write_table`
+    the output format follows the file's extension (``.csv``, ``.tsv``, ``.parquet``).
+
+The delimiter of a text file is detected from its first lines (comma, semicolon, tab or pipe,
+whichever splits every line into the same number of fields, the most fields winning) unless
+:attr:`TableOptions.sep` forces one; ``.tsv`` files are tab-separated. Each
+:class:`pandas.DataFrame` keeps pandas's default row index, counting data rows from 0 across
+chunks, which :meth:`TableOptions.locate` turns into a line of the file for error messages.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+__all__ = ["TableOptions", "require_pandas", "read_table", "iter_table", "check_output_format",
+           "write_table", "OUTPUT_FORMATS"]
+
+CHUNK_ROWS = 100_000
+"""Rows per chunk of :func:`iter_table`: a few tens of MB for 50 numeric columns."""
+
+_SEPARATORS = ("\t", ";", "|", ",")  # in order of preference when two split the lines alike
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+OUTPUT_FORMATS = (".csv", ".tsv", ".parquet")
+
+
+def require_pandas():
+    """Import and return pandas, or fail with one line naming the extra that provides it."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("reading tables needs pandas: pip install 'scratchnn[cli]'") from None
+    return pandas
+
+
+def _require_pyarrow(path):
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        raise ImportError(f"{path}: Parquet files need pyarrow: pip install 'scratchnn[cli]'"
+                          ) from None
+    return pyarrow.parquet
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How to read a text table; the command line's ``--sep``, ``--decimal`` and ``--no-header``.
+
+    Attributes
+    ----------
+    sep : str or None
+        The delimiter; None detects it.
+    decimal : str
+        The decimal mark of numbers (``","`` for ``1,5``).
+    header : bool
+        Whether the first line names the columns; without one the columns are named by position,
+        ``"1"``, ``"2"``, ...
+    """
+
+    sep: str | None = None
+    decimal: str = "."
+    header: bool = True
+
+    def locate(self, path, index):
+        """Where data row ``index`` (from 0) is, for messages: ``line N`` of a text file.
+
+        The line counts the header and assumes no blank lines or line breaks inside quoted
+        fields before it; a Parquet file has rows, not lines.
+        """
+        if _is_parquet(path):
+            return f"row {int(index) + 1}"
+        return f"line {int(index) + 1 + int(self.header)}"
+
+
+def _is_parquet(path):
+    return os.fspath(path).lower().endswith((".parquet", ".pq"))
+
+
+def _first_lines(path, n_lines=20, n_bytes=1 << 16):
+    """The first lines of a (possibly compressed) text file, decoded as UTF-8."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not names:
+                raise ValueError(f"{path} is an empty zip archive")
+            with archive.open(names[0]) as f:
+                raw = f.read(n_bytes)
+    else:
+        opener = _COMPRESSED.get(ext, open)
+        with opener(path, "rb") as f:
+            raw = f.read(n_bytes)
+    text = raw.decode("utf-8-sig", errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(raw) == n_bytes and len(lines) > 1:
+        lines = lines[:-1]  # the last one may be cut off
+    return lines[:n_lines]
+
+
+def _count_outside_quotes(line, sep):
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            count += 1
+    return count
+
+
+def detect_separator(path, decimal="."):
+    """The delimiter that splits each of the first lines into the same number (> 1) of fields.
+
+    Among such delimiters the one giving the most fields wins; on a tie, tab, semicolon, pipe,
+    then comma. ``","`` is not a candidate when it is the decimal mark. Returns ``","`` when none
+    qualifies (a one-column file).
+    """
+    if os.fspath(path).lower().endswith((".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tab")):
+        return "\t"
+    lines = _first_lines(path)
+    best, best_count = ",", 0
+    for sep in _SEPARATORS:
+        if sep == decimal:
+            continue
+        counts = {_count_outside_quotes(line, sep) for line in lines}
+        if len(counts) == 1 and (count := counts.pop()) > best_count:
+            best, best_count = sep, count
+    return best
+
+
+def _read_csv_kwargs(path, options, dtype):
+    sep = options.sep if options.sep is not None else detect_separator(path, options.decimal)
+    kwargs = {
+        "sep": sep,
+        "decimal": options.decimal,
+        "encoding": "utf-8-sig",  # skips the byte-order mark spreadsheet programs write
+        "skipinitialspace": True,
+        "dtype": dtype,
+        "compression": "infer",
+        # Never take the first column as the index, even when the rows have one more field
+        # than the header (pandas's convention for a saved index): such rows are refused.
+        "index_col": False,
+    }
+    if not options.header:
+        kwargs["header"] = None
+    return kwargs
+
+
+def _name_by_position(frame, options):
+    if not options.header:
+        frame.columns = [str(k) for k in range(1, frame.shape[1] + 1)]
+    else:
+        frame.columns = [str(name).strip() for name in frame.columns]
+    return frame
+
+
+def _fail(path, exc):
+    """A one-line ValueError for whatever pandas or the decompressor raised on a bad file."""
+    if isinstance(exc, require_pandas().errors.ParserWarning):
+        return ValueError(f"{path}: a row has more fields than the header (a delimiter inside an "
+                          f"unquoted field, or the wrong --sep?)")
+    if isinstance(exc, UnicodeDecodeError):
+        return ValueError(f"{path} is not a UTF-8 text file ({exc.reason})")
+    why = " ".join(str(exc).split()) or type(exc).__name__
+    return ValueError(f"{path} could not be read as a table: {why}")
+
+
+def _parse_errors():
+    pandas = require_pandas()
+    return (pandas.errors.ParserError, pandas.errors.EmptyDataError, pandas.errors.ParserWarning,
+            UnicodeDecodeError,
+            zipfile.BadZipFile, EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError)
+
+
+def _check_frame(path, frame):
+    if frame.shape[1] == 0:
+        raise ValueError(f"{path} is empty: expected a header row naming the columns")
+    if frame.shape[0] == 0:
+        raise ValueError(f"{path} has a header but no data rows")
+    return frame
+
+
+def _reraise(path, exc):
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        raise exc
+    raise _fail(path, exc) from None
+
+
+def read_table(path, options=TableOptions(), dtype=None):
+    """Read a whole table.
+
+    Parameters
+    ----------
+    path : str
+        A text table (``.csv``, ``.tsv``, ``.txt``, ..., optionally ``.gz``, ``.bz2``, ``.xz``,
+        ``.zip``) or a ``.parquet`` file.
+    options : TableOptions
+    dtype : dict of str to type, optional
+        Columns to read as given (``str`` for ids, text and labels).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column names as strings, stripped of surrounding spaces.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        If the file cannot be opened.
+    ValueError
+        Naming the file if it is not a table pandas can read, has no columns or no data rows.
+    ImportError
+        Without pandas (or pyarrow, for Parquet), naming the ``cli`` extra.
+    """
+    pandas = require_pandas()
+    path = os.fspath(path)
+    try:
+        if _is_parquet(path):
+            _require_pyarrow(path)
+            frame = pandas.read_parquet(path)
+            frame = _text_columns(frame, dtype)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pandas.errors.ParserWarning)
+                frame = pandas.read_csv(path, low_memory=False,
+                                        **_read_csv_kwargs(path, options, _only_present(dtype)))
+    except _parse_errors() + (ValueError,) as exc:
+        _reraise(path, exc)
+    return _check_frame(path, _name_by_position(frame, options))
+
+
+def _only_present(dtype):
+    # read_csv ignores dtype entries for columns that are not in the file; passing them is safe,
+    # but a copy keeps the caller's dict unchanged.
+    return dict(dtype) if dtype else None
+
+
+def _text_columns(frame, dtype):
+    """Parquet keeps its own column types: turn the columns meant as text into text."""
+    for name in dtype or {}:
+        if name in frame.columns:
+            column = frame[name]
+            frame[name] = column.astype(str).where(column.notna(), None)
+    return frame
+
+
+def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None):
+    """Yield a table in chunks of at most ``chunk_rows`` rows (:data:`CHUNK_ROWS` by default).
+
+    Each chunk is a ``pandas.DataFrame`` as :func:`read_table` returns, with the row index
+    continuing across chunks. Raises as :func:`read_table`, possibly after some chunks.
+    """
+    pandas = require_pandas()
+    path = os.fspath(path)
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    first = True
+    try:
+        if _is_parquet(path):
+            parquet = _require_pyarrow(path)
+            start = 0
+            for batch in parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+                frame = batch.to_pandas()
+                frame.index = pandas.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                first = False
+                yield _check_frame(path, _name_by_position(_text_columns(frame, dtype), options))
+        else:
+            kwargs = _read_csv_kwargs(path, options, _only_present(dtype))
+            with pandas.read_csv(path, chunksize=chunk_rows, **kwargs) as reader:
+                while True:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error", pandas.errors.ParserWarning)
+                        frame = next(reader, None)
+                    if frame is None:
+                        break
+                    first = False
+                    yield _check_frame(path, _name_by_position(frame, options))
+    except _parse_errors() + (ValueError,) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(path):
+            raise
+        _reraise(path, exc)
+    if first:
+        raise ValueError(f"{path} has a header but no data rows")
+
+
+def check_output_format(path, option):
+    """The format of an output table from its extension; ``.csv`` when it has none.
+
+    Raises
+    ------
+    ValueError
+        For an extension other than ``.csv``, ``.tsv`` and ``.parquet``, naming the option.
+    """
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext == "":
+        return ".csv"
+    if ext not in OUTPUT_FORMATS:
+        raise ValueError(f"{option} {path}: unknown table format {ext!r}; use a file name ending "
+                         f"in {', '.join(OUTPUT_FORMATS)}")
+    if ext == ".parquet":
+        _require_pyarrow(path)
+    return ext
+
+
+def write_table(frames, f, fmt):
+    """Write data frames one after the other as one table into binary file ``f``.
+
+    CSV and TSV are written chunk by chunk (one header); Parquet gathers the chunks first.
+    Returns the number of rows written.
+    """
+    rows = 0
+    if fmt == ".parquet":
+        pandas = require_pandas()
+        frames = list(frames)
+        table = pandas.concat(frames, ignore_index=True)
+        table.to_parquet(f, index=False)
+        return len(table)
+    text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+    try:
+        for k, frame in enumerate(frames):
+            frame.to_csv(text, sep="\t" if fmt == ".tsv" else ",", index=False, header=k == 0,
+                         lineterminator="\n")
+            rows += len(frame)
+        text.flush()
+    finally:
+        text.detach()  # the caller closes f
+    return rows
