@@ -25,7 +25,7 @@ import numpy as np
 
 from .validation import check_bool, check_float, check_int
 
-__all__ = ["Callback", "EarlyStopping"]
+__all__ = ["Callback", "Diagnostics", "EarlyStopping"]
 
 
 class Callback:
@@ -141,3 +141,6 @@ def _restore(model, snapshot):
     np.copyto(model.theta, theta)
     for key, value in bn_state.items():
         np.copyto(model.bn_state[key], value)
+
+
+from .diagnostics import Diagnostics  # noqa: E402

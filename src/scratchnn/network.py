@@ -781,7 +781,7 @@ class ClassifierNN:
     def train(self, X, Y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
               batch_size=64, lambd=0, keep_prob=None, print_cost=True, optimizer="gd",
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
-              resume=False, checkpoint=None, checkpoint_every=1):
+              resume=False, checkpoint=None, checkpoint_every=1, callbacks=None):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -835,6 +835,8 @@ class ClassifierNN:
             as if training had never stopped.
         checkpoint_every : int, default 1
             Epochs between checkpoints.
+        callbacks : sequence of scratchnn.callbacks.Callback, optional
+            Hooks of the training loop (:mod:`scratchnn.callbacks`), called before ``callback``.
 
         Returns
         -------
@@ -876,7 +878,8 @@ class ClassifierNN:
             checkpoint=_training.check_checkpoint(checkpoint),
             checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
         )
-        callbacks = [] if callback is None else [_training.EpochFunction(callback)]
+        callbacks = [*(callbacks or ()),
+                     *([] if callback is None else [_training.EpochFunction(callback)])]
         self._ensure_dtype(dtype)
         data = _training.ArrayData.from_columns(X, Y, weights, dtype)
         costs = _training.fit(self, data, settings, callbacks)
