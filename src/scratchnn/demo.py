@@ -13,8 +13,8 @@ import numpy as np
 
 from .datasets import make_circles, make_moons, make_spiral, train_test_split
 from .network import ClassifierNN
+from .optimizer_comparison import compare_optimizers
 from .plotting import (
-    compare_optimizers,
     plot_confusion_matrix,
     plot_costs,
     plot_decision_boundary,
@@ -86,7 +86,8 @@ OPTIMIZERS_CONFIG = {
     "layer_dims": [2, 6, 1],
     "activations": ["tanh", "sigmoid"],
     "loss": "BinaryCrossEntropy",
-    "learning_rate": {"gd": 1.0, "momentum": 1.0, "rmsprop": 0.03, "adam": 0.03},
+    # Each optimizer at its best rate of optimizer_comparison.RATE_SWEEP, stated in the picture.
+    "learning_rate": "sweep",
     "num_epochs": 80,
 }
 
