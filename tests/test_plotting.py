@@ -381,3 +381,52 @@ def test_diagnostics_plot_rejects_what_is_not_a_record():
         plot_diagnostics({"grad_norm": []})
     with pytest.raises(ValueError, match="no epoch"):
         plot_diagnostics(Diagnostics())
+
+
+# --------------------------------------------------------------------------- boundary legends
+
+
+def _legend_texts(legend):
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def test_decision_boundary_names_the_classes_and_tells_train_from_test(tmp_path):
+    X, y = make_moons(n_samples=40, seed=0)
+    path = tmp_path / "boundary.png"
+    fig = plot_decision_boundary(SigmoidModel(), X[:30], y[:30], path, resolution=20,
+                                 X_test=X[30:] + 5.0, y_test=y[30:],
+                                 class_names={0: "outer", 1: "inner"})
+    _assert_png(path)
+    ax = fig.axes[0]
+    class_legend = [a for a in ax.artists if a.__class__.__name__ == "Legend"]
+    assert [_legend_texts(legend) for legend in class_legend] == [["outer", "inner"]]
+    assert _legend_texts(ax.get_legend()) == ["train", "test"]
+    train, test = ax.collections[-2:]
+    np.testing.assert_array_equal(train.get_offsets(), X[:30])
+    np.testing.assert_array_equal(test.get_offsets(), X[30:] + 5.0)
+    assert train.get_paths()[0] != test.get_paths()[0]  # circles and triangles
+    # The view covers the test points too.
+    assert ax.get_xlim()[1] > (X[30:, 0] + 5.0).max()
+
+
+def test_decision_boundary_class_legend_alone_and_its_colours():
+    X, y = make_spiral(n_samples=30, n_classes=3, seed=0)
+    fig = plot_decision_boundary(SoftmaxModel(), X, y, resolution=10)
+    legend = fig.axes[0].get_legend()
+    assert _legend_texts(legend) == ["class 0", "class 1", "class 2"]
+    # Each class's legend colour is the colour its points have.
+    points = fig.axes[0].collections[-1]
+    faces = points.to_rgba(points.get_array())
+    for k, handle in enumerate(legend.legend_handles):
+        np.testing.assert_allclose(handle.get_markerfacecolor(), faces[np.flatnonzero(y == k)[0]])
+    assert len({tuple(face) for face in faces}) == 3
+
+
+def test_decision_boundary_rejects_a_half_given_test_set():
+    X, y = make_moons(n_samples=10, seed=0)
+    with pytest.raises(ValueError, match="X_test and y_test"):
+        plot_decision_boundary(SigmoidModel(), X, y, X_test=X)
+    with pytest.raises(ValueError, match="y_test"):
+        plot_decision_boundary(SigmoidModel(), X, y, X_test=X, y_test=y[:3])
+    with pytest.raises(TypeError, match="class_names"):
+        plot_decision_boundary(SigmoidModel(), X, y, class_names=["a", "b"])

@@ -141,8 +141,13 @@ def plot_costs(costs, path=None, val_costs=None, title="Training cost"):
     return fig
 
 
-def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *, resolution=200):
+def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *, resolution=200,
+                           X_test=None, y_test=None, class_names=None):
     """Shade what a 2-feature model predicts over the plane, with the data on top.
+
+    Each point's colour is its class (a legend names them). Given ``X_test`` and ``y_test``, the
+    training points (``X``, ``y``) are drawn as circles and the test points as triangles, with a
+    second legend saying which is which, so a title about either set can be read off the picture.
 
     With a single sigmoid output the shading is the probability of class 1 and the
     0.5 contour is drawn as the boundary; with several (softmax) outputs each region
@@ -164,6 +169,12 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         Axes title.
     resolution : int, default=200
         Grid points per axis at which the model is evaluated, >= 2.
+    X_test : array_like of shape (n_test, 2), optional
+        Held-out points, drawn as triangles; the view covers them too.
+    y_test : array_like of shape (n_test,), optional
+        Their labels; required with ``X_test``.
+    class_names : dict of label to str, optional
+        Names for the class legend; ``"class <label>"`` by default.
 
     Returns
     -------
@@ -178,29 +189,28 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         If ``model`` has no ``predict_proba``, ``resolution`` is not an integer or
         ``path`` is not path-like.
     ValueError
-        If ``X`` is not ``(n_samples, 2)`` and finite, ``y`` does not match it, or
-        ``predict_proba`` returns the wrong shape.
+        If ``X`` (or ``X_test``) is not ``(n_samples, 2)`` and finite, ``y`` (or ``y_test``)
+        does not match it, only one of ``X_test`` and ``y_test`` is given, or ``predict_proba``
+        returns the wrong shape.
     OSError
         If the file cannot be written.
     """
     if not callable(getattr(model, "predict_proba", None)):
         raise TypeError(f"model must have a predict_proba method, got {type(model).__name__}")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError(
-            f"X must have shape (n_samples, 2) with n_samples >= 1, got {X.shape}; "
-            "a decision boundary can only be drawn for 2 features"
-        )
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must contain only finite values")
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    X, y = _points(X, y, "X", "y")
+    sets = [("train", X, y, "o")]
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together")
+    if X_test is not None:
+        sets.append(("test", *_points(X_test, y_test, "X_test", "y_test"), "^"))
+    if class_names is not None and not isinstance(class_names, dict):
+        raise TypeError(f"class_names must be a dict of label to name, got {class_names!r}")
     resolution = check_int(resolution, "resolution", minimum=2)
     path = check_path(path)
 
     # Pad the data's bounding box so points on the edge are not cut in half.
-    lows, highs = X.min(axis=0), X.max(axis=0)
+    every = np.concatenate([points for _, points, _, _ in sets])
+    lows, highs = every.min(axis=0), every.max(axis=0)
     spans = highs - lows
     pads = np.where(spans > 0, 0.1 * spans, 1.0)
     xs = np.linspace(lows[0] - pads[0], highs[0] + pads[0], resolution)
@@ -232,7 +242,10 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         regions = proba.argmax(axis=0).reshape(xx.shape)
         levels = np.arange(n_classes + 1) - 0.5
         ax.contourf(xx, yy, regions, levels=levels, alpha=0.4, **colours)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, edgecolors="k", linewidths=0.3, **colours)
+    for _, points, labels, marker in sets:
+        ax.scatter(points[:, 0], points[:, 1], c=labels, s=14 if marker == "o" else 22,
+                   marker=marker, edgecolors="k", linewidths=0.3, **colours)
+    _boundary_legends(ax, sets, colours, class_names or {})
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("$x_1$")
@@ -241,6 +254,47 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def _points(X, y, x_name, y_name):
+    """``X`` as a finite ``(n, 2)`` float array and ``y`` as a matching ``(n,)`` array."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError(
+            f"{x_name} must have shape (n_samples, 2) with n_samples >= 1, got {X.shape}; "
+            "a decision boundary can only be drawn for 2 features"
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{x_name} must contain only finite values")
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{y_name} must have shape ({X.shape[0]},) to match {x_name}, got "
+                         f"{y.shape}")
+    return X, y
+
+
+def _boundary_legends(ax, sets, colours, class_names):
+    """A legend of the classes (by colour) and, with test points, one of the sets (by marker)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    cmap = colormaps[colours["cmap"]]
+    norm = Normalize(colours["vmin"], colours["vmax"])
+    labels = np.unique(np.concatenate([y for _, _, y, _ in sets]))
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=6, markeredgecolor="k",
+                      markeredgewidth=0.3,
+                      markerfacecolor=cmap(norm(float(label))) if labels.dtype.kind in "biuf"
+                      else "0.5",
+                      label=str(class_names.get(label, f"class {label}")))
+               for label in labels]
+    classes = ax.legend(handles=handles, loc="upper left", fontsize=8, title="class",
+                        title_fontsize=8)
+    if len(sets) > 1:
+        ax.add_artist(classes)
+        markers = [Line2D([], [], linestyle="", marker=marker, markersize=6, color="0.4",
+                          label=name) for name, _, _, marker in sets]
+        ax.legend(handles=markers, loc="lower right", fontsize=8)
 
 
 # --------------------------------------------------------------------------- confusion matrix
