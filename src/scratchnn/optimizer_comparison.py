@@ -29,7 +29,7 @@ from .validation import check_float, check_int
 
 __all__ = ["RATE_SWEEP", "OptimizerComparison", "compare_optimizers"]
 
-RATE_SWEEP = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+RATE_SWEEP = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """The learning rates ``compare_optimizers(learning_rate="sweep")`` tries for every optimizer."""
 
 
