@@ -35,7 +35,7 @@ def comparison(tmp_path_factory):
     X, y = make_moons(n_samples=60, noise=0.2, seed=0)
     result = compare_optimizers(X.T, y.reshape(1, -1), [2, 3, 1], ["tanh", "sigmoid"],
                                 num_epochs=12, resolution=10, path=folder / "opt.png",
-                                gif_path=folder / "opt.gif", seed=4)
+                                gif_path=folder / "opt.gif", seed=4, gif_dpi=40)
     return result, folder, X, y
 
 
@@ -96,6 +96,7 @@ def test_comparison_saves_png_and_animated_gif(comparison):
         assert gif.is_animated
         assert gif.n_frames == 13  # epochs 0..12, one frame each
         assert gif.info["loop"] == 0
+        assert gif.size == (440, 196)  # the 11 x 4.9 inch figure at gif_dpi=40
     cost_ax, surface_ax = result.figure.axes[:2]
     # The returned figure shows the full runs, even after the GIF drew partial frames.
     assert len(cost_ax.get_lines()[0].get_xdata()) == 12
@@ -136,6 +137,7 @@ def test_comparison_states_per_optimizer_rates():
     ({"num_epochs": 0}, ValueError, "num_epochs"),
     ({"resolution": 1}, ValueError, "resolution"),
     ({"fps": 0}, ValueError, "fps"),
+    ({"gif_dpi": 5}, ValueError, "gif_dpi"),
     ({"path": 3}, TypeError, "path"),
     ({"gif_path": 3}, TypeError, "path"),
 ])

@@ -191,6 +191,7 @@ def _run_2d_demo(name, cfg, X, y, out_dir, seed, print_cost):
         "costs_path": costs_path,
         "decision_boundary_path": boundary_path,
         "diagnostics_path": diagnostics_path,
+        "diagnostics": diagnostics,
     }
 
 
@@ -221,8 +222,9 @@ def run_moons_demo(out_dir=".", seed=0, print_cost=True):
     dict
         ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
         final training cost is above half that of a network without hidden layers),
-        ``final_cost`` and ``straight_line_cost``, and ``costs_path``,
-        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`).
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------
@@ -258,8 +260,9 @@ def run_circles_demo(out_dir=".", seed=0, print_cost=True):
     dict
         ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
         final training cost is above half that of a network without hidden layers),
-        ``final_cost`` and ``straight_line_cost``, and ``costs_path``,
-        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`).
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------
@@ -294,8 +297,9 @@ def run_spiral_demo(out_dir=".", seed=0, print_cost=True):
     dict
         ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
         final training cost is above half that of a network without hidden layers),
-        ``final_cost`` and ``straight_line_cost``, and ``costs_path``,
-        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`).
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------

@@ -117,7 +117,7 @@ def _rates(learning_rate, optimizers):
 def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntropy",
                        optimizers=("gd", "momentum", "rmsprop", "adam"), learning_rate="sweep",
                        num_epochs=60, batch_size=None, seed=0, path=None, gif_path=None,
-                       resolution=40, fps=8):
+                       resolution=40, fps=8, gif_dpi=72):
     r"""Train one network with several optimizers from the same weights and draw how each moved.
 
     Every optimizer trains a :class:`~scratchnn.ClassifierNN` built from the same ``layer_dims``,
@@ -163,6 +163,8 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
         Grid points per axis of the surface (the cost is evaluated ``resolution**2`` times).
     fps : int, default=8
         Frames per second of the GIF (at most 40 frames are drawn, spread over the epochs).
+    gif_dpi : int, default=72
+        Resolution of the GIF's frames, in dots per inch of the 11 x 4.9 inch figure.
 
     Returns
     -------
@@ -188,6 +190,7 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
     num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
     resolution = check_int(resolution, "resolution", minimum=2)
     fps = check_int(fps, "fps", minimum=1)
+    gif_dpi = check_int(gif_dpi, "gif_dpi", minimum=10)
     path = check_path(path)
     gif_path = check_path(gif_path)
     new_figure()  # fail now, not after training, if matplotlib is missing
@@ -257,7 +260,7 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
     if path is not None:
         fig.savefig(path, dpi=120)
     if gif_path is not None:
-        save_gif(fig, update, moving, num_epochs, gif_path, fps)
+        save_gif(fig, update, moving, num_epochs, gif_path, fps, gif_dpi)
     return OptimizerComparison(costs, rates, rule, sweep_costs, trajectories, directions,
                                explained, (a, b, cost), fig)
 

@@ -565,12 +565,13 @@ def log_norm(values):
     return LogNorm(vmin=low, vmax=max(float(np.max(values)), low * (1 + 1e-9)))
 
 
-def save_gif(fig, update, artists, n_frames, gif_path, fps):
+def save_gif(fig, update, artists, n_frames, gif_path, fps, dpi=72):
     """Write an animated GIF of ``fig`` in which ``update(k)`` shows step ``k`` of ``n_frames``.
 
     ``update(k)`` moves the ``artists`` (lines) to their state after ``k`` steps, ``0 <= k <=
-    n_frames``; at most 40 frames are drawn, spread over the steps, each shown ``1/fps`` seconds
-    and the last one 1.5 s. The figure is left showing its full state.
+    n_frames``; at most 40 frames are drawn at ``dpi`` dots per inch, spread over the steps,
+    each shown ``1/fps`` seconds and the last one 1.5 s. The figure is left showing its full
+    state.
 
     Only the curves move, so the rest of the figure is drawn once and each frame redraws just
     those lines on a copy of it (blitting). matplotlib's ``PillowWriter`` would redraw the whole
@@ -582,10 +583,10 @@ def save_gif(fig, update, artists, n_frames, gif_path, fps):
     from PIL import Image
 
     frames = np.unique(np.linspace(0, n_frames, min(n_frames + 1, 40)).round().astype(int))
-    dpi, layout = fig.get_dpi(), fig.get_layout_engine()
+    figure_dpi, layout = fig.get_dpi(), fig.get_layout_engine()
     canvas = FigureCanvasAgg(fig)
     try:
-        fig.set_dpi(72)
+        fig.set_dpi(dpi)
         update(n_frames)  # lay the figure out for its complete state, then keep that layout
         canvas.draw()
         fig.set_layout_engine("none")
@@ -612,5 +613,5 @@ def save_gif(fig, update, artists, n_frames, gif_path, fps):
         for artist in artists:
             artist.set_visible(True)
         fig.set_layout_engine(layout)
-        fig.set_dpi(dpi)
+        fig.set_dpi(figure_dpi)
         update(n_frames)
