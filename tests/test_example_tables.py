@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,13 @@ def test_bad_arguments_are_refused(tmp_path):
     assert exit_info.value.code == 2
     status, _, err = run(["datasets", "moons", tmp_path / "missing" / "a.csv"])
     assert status == 1 and err.startswith("scratchnn: error: ")
+
+
+def test_iris_without_scikit_learn_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn...` fail
+    status, _, err = run(["datasets", "iris", tmp_path / "iris.csv"])
+    assert status == 1 and "scratchnn[sklearn]" in err
+    assert not (tmp_path / "iris.csv").exists()
 
 
 def test_the_readme_command_line_block_runs_as_written(tmp_path, monkeypatch):
