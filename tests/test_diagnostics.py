@@ -153,3 +153,20 @@ def test_reading_before_training_and_bad_arguments():
         diagnostics.last("gradient")
     with pytest.raises(TypeError, match="warn"):
         Diagnostics(warn="yes")
+
+
+@pytest.mark.parametrize(("batch_norm", "keep_prob", "dtype"), [
+    (True, None, "float64"), (False, (1.0, 0.8), "float64"), (False, None, "float32"),
+])
+def test_batch_norm_dropout_and_float32_runs_are_recorded(batch_norm, keep_prob, dtype):
+    X, y = make_moons(n_samples=80, seed=0)
+    nn = ClassifierNN([2, 6, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=0, dtype=dtype)
+    diagnostics = Diagnostics()
+    nn.train(X.T.astype(dtype), y.reshape(1, -1), num_epochs=3, batch_size=16, keep_prob=keep_prob,
+             print_cost=False, callbacks=[diagnostics])
+    for name in ("grad_norm", "weight_norm", "update_ratio", "activation_mean",
+                 "activation_std"):
+        values = diagnostics.history[name]
+        assert values.shape == (3, 2) and values.dtype == np.float64
+        assert np.all(np.isfinite(values)) and np.all(values[:, :1] >= 0)
+    assert 0.0 <= diagnostics.last("dead_fraction")[0] <= 1.0
