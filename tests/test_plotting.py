@@ -7,10 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from scratchnn import ClassifierNN
 from scratchnn.datasets import make_moons, make_spiral
 from scratchnn.plotting import (
-    compare_optimizers,
     plot_activations,
     plot_confusion_matrix,
     plot_costs,
@@ -204,13 +202,11 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         plot_confusion_matrix(np.eye(2, dtype=int))
     with pytest.raises(ImportError, match=r"scratchnn\[plot\]"):
         plot_activations()
-    with pytest.raises(ImportError, match=r"scratchnn\[plot\]"):
-        compare_optimizers(X.T, y.reshape(1, -1), [2, 1], ["sigmoid"], num_epochs=1)
 
 
 def test_importing_scratchnn_does_not_import_matplotlib():
     code = (
-        "import sys, scratchnn, scratchnn.plotting, scratchnn.cli; "
+        "import sys, scratchnn, scratchnn.plotting, scratchnn.optimizer_comparison, scratchnn.cli; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -329,105 +325,108 @@ def test_activations_reject_bad_arguments(kwargs, error, match):
         plot_activations(**kwargs)
 
 
-# --------------------------------------------------------------------------- compare_optimizers
+# --------------------------------------------------------------------------- plot_diagnostics
 
 
-@pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("optimizers")
-    X, y = make_moons(n_samples=60, noise=0.2, seed=0)
-    result = compare_optimizers(X.T, y.reshape(1, -1), [2, 3, 1], ["tanh", "sigmoid"],
-                                num_epochs=12, resolution=10, path=folder / "opt.png",
-                                gif_path=folder / "opt.gif", seed=4)
-    return result, folder, X, y
+def test_diagnostics_panels_draw_the_recorded_rows(tmp_path):
+    from scratchnn import ClassifierNN
+    from scratchnn.callbacks import Diagnostics
+    from scratchnn.plotting import plot_diagnostics
+
+    X, y = make_moons(n_samples=60, seed=0)
+    nn = ClassifierNN([2, 5, 4, 1], ["relu", "tanh", "sigmoid"], seed=0)
+    diagnostics = Diagnostics()
+    nn.train(X.T, y.reshape(1, -1), num_epochs=4, print_cost=False, callbacks=[diagnostics])
+    path = tmp_path / "diagnostics.png"
+    fig = plot_diagnostics(diagnostics, path, title="moons run")
+    _assert_png(path)
+    axes = fig.axes
+    assert fig.get_suptitle() == "moons run"
+    assert [ax.get_title() for ax in axes][3:5] == ["dead units (relu)",
+                                                   "saturated units (sigmoid, tanh)"]
+    legend = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert legend == ["layer 1 (relu)", "layer 2 (tanh)", "layer 3 (sigmoid)"]
+    for line, column in zip(axes[0].get_lines(), diagnostics.history["grad_norm"].T):
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4])
+        np.testing.assert_array_equal(line.get_ydata(), column)
+    assert axes[0].get_yscale() == "log"
+    # Only the relu layer has a dead share, only the tanh layer a saturated share.
+    (dead,) = axes[3].get_lines()
+    np.testing.assert_array_equal(dead.get_ydata(), diagnostics.history["dead_fraction"][:, 0])
+    (saturated,) = axes[4].get_lines()
+    np.testing.assert_array_equal(saturated.get_ydata(),
+                                  diagnostics.history["saturated_fraction"][:, 1])
+    # The mean of the activations, with a band of one standard deviation per layer.
+    assert len(axes[5].get_lines()) == 3 and len(axes[5].collections) == 3
 
 
-def test_every_optimizer_starts_from_the_same_weights(comparison):
-    result, _, _, _ = comparison
-    assert list(result.costs) == ["gd", "momentum", "rmsprop", "adam"]
-    # Full batch: the first epoch's cost is measured before any step, at the common start.
-    first = {costs[0] for costs in result.costs.values()}
-    assert len(first) == 1
-    for name, path in result.trajectories.items():
-        assert path.shape == (13, 2)
-        np.testing.assert_array_equal(path[0], [0.0, 0.0])
-        assert len(result.costs[name]) == 12
+def test_diagnostics_panel_without_such_layers_says_so():
+    from scratchnn import ClassifierNN
+    from scratchnn.callbacks import Diagnostics
+    from scratchnn.plotting import plot_diagnostics
+
+    X, y = make_moons(n_samples=30, seed=0)
+    diagnostics = Diagnostics()
+    ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0).train(
+        X.T, y.reshape(1, -1), num_epochs=2, print_cost=False, callbacks=[diagnostics])
+    saturated = plot_diagnostics(diagnostics).axes[4]
+    assert saturated.get_lines() == [] and saturated.texts[0].get_text() == "no such layer"
 
 
-def test_trajectories_are_the_runs_projected_on_the_slice(comparison):
-    result, _, X, y = comparison
-    u_v = result.directions
-    np.testing.assert_allclose(u_v @ u_v.T, np.eye(2), atol=1e-12)  # orthonormal
-    assert 0.5 < result.explained <= 1.0 + 1e-12
-    # Train Adam independently for 5 epochs: its displacement, projected, is the 5th point.
-    start = ClassifierNN([2, 3, 1], ["tanh", "sigmoid"], seed=4)
-    theta0 = np.concatenate([v.ravel() for v in start.parameters.values()])
-    start.train(X.T, y.reshape(1, -1), optimizer="adam", learning_rate=0.01, num_epochs=5,
-                batch_size=None, print_cost=False)
-    theta5 = np.concatenate([v.ravel() for v in start.parameters.values()])
-    np.testing.assert_allclose((theta5 - theta0) @ u_v.T, result.trajectories["adam"][5],
-                               atol=1e-10)
+def test_diagnostics_plot_rejects_what_is_not_a_record():
+    from scratchnn.callbacks import Diagnostics
+    from scratchnn.plotting import plot_diagnostics
+
+    with pytest.raises(TypeError, match="Diagnostics"):
+        plot_diagnostics({"grad_norm": []})
+    with pytest.raises(ValueError, match="no epoch"):
+        plot_diagnostics(Diagnostics())
 
 
-def test_surface_is_the_cost_on_the_slice(comparison):
-    result, _, X, y = comparison
-    a, b, cost = result.surface
-    assert a.shape == b.shape == (10,) and cost.shape == (10, 10)
-    assert np.all(np.isfinite(cost)) and np.all(cost > 0)
-    # Check one grid point by building that network by hand.
-    nn = ClassifierNN([2, 3, 1], ["tanh", "sigmoid"], seed=4)
-    theta0 = np.concatenate([v.ravel() for v in nn.parameters.values()])
-    theta = theta0 + a[7] * result.directions[0] + b[2] * result.directions[1]
-    start = 0
-    for value in nn.parameters.values():
-        value[...] = theta[start:start + value.size].reshape(value.shape)
-        start += value.size
-    A = nn.predict_proba(X.T)
-    assert cost[2, 7] == pytest.approx(nn.compute_cost(A, y.reshape(1, -1)), rel=1e-10)
-    # The grid covers every path.
-    points = np.concatenate(list(result.trajectories.values()))
-    assert a[0] < points[:, 0].min() and points[:, 0].max() < a[-1]
-    assert b[0] < points[:, 1].min() and points[:, 1].max() < b[-1]
+# --------------------------------------------------------------------------- boundary legends
 
 
-def test_comparison_saves_png_and_animated_gif(comparison):
-    from PIL import Image
-
-    result, folder, _, _ = comparison
-    _assert_png(folder / "opt.png")
-    with Image.open(folder / "opt.gif") as gif:
-        assert gif.is_animated
-        assert gif.n_frames == 13  # epochs 0..12, one frame each
-        assert gif.info["loop"] == 0
-    cost_ax, surface_ax = result.figure.axes[:2]
-    # The returned figure shows the full runs, even after the GIF drew partial frames.
-    assert len(cost_ax.get_lines()[0].get_xdata()) == 12
-    assert surface_ax.get_title().startswith("Paths on a 2-parameter slice")
+def _legend_texts(legend):
+    return [t.get_text() for t in legend.get_texts()]
 
 
-def test_comparison_accepts_one_rate_and_a_subset():
-    X, y = make_moons(n_samples=20, seed=0)
-    result = compare_optimizers(X.T, y.reshape(1, -1), [2, 1], ["sigmoid"],
-                                optimizers=["adam", "gd"], learning_rate=0.1, num_epochs=3,
-                                resolution=3, batch_size=8)
-    assert list(result.costs) == ["adam", "gd"]
+def test_decision_boundary_names_the_classes_and_tells_train_from_test(tmp_path):
+    X, y = make_moons(n_samples=40, seed=0)
+    path = tmp_path / "boundary.png"
+    fig = plot_decision_boundary(SigmoidModel(), X[:30], y[:30], path, resolution=20,
+                                 X_test=X[30:] + 5.0, y_test=y[30:],
+                                 class_names={0: "outer", 1: "inner"})
+    _assert_png(path)
+    ax = fig.axes[0]
+    class_legend = [a for a in ax.artists if a.__class__.__name__ == "Legend"]
+    assert [_legend_texts(legend) for legend in class_legend] == [["outer", "inner"]]
+    assert _legend_texts(ax.get_legend()) == ["train", "test"]
+    train, test = ax.collections[-2:]
+    np.testing.assert_array_equal(train.get_offsets(), X[:30])
+    np.testing.assert_array_equal(test.get_offsets(), X[30:] + 5.0)
+    assert train.get_paths()[0] != test.get_paths()[0]  # circles and triangles
+    # The view covers the test points too.
+    assert ax.get_xlim()[1] > (X[30:, 0] + 5.0).max()
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"optimizers": []}, ValueError, "optimizers"),
-    ({"optimizers": ["adam", "adam"]}, ValueError, "optimizers"),
-    ({"optimizers": "adam"}, TypeError, "optimizers"),
-    ({"optimizers": ["adam", "lion"]}, ValueError, "lion"),
-    ({"learning_rate": {"adam": 0.1}}, ValueError, r"learning_rate has no entry for \['gd'"),
-    ({"learning_rate": -1.0}, ValueError, "learning_rate"),
-    ({"num_epochs": 0}, ValueError, "num_epochs"),
-    ({"resolution": 1}, ValueError, "resolution"),
-    ({"fps": 0}, ValueError, "fps"),
-    ({"path": 3}, TypeError, "path"),
-    ({"gif_path": 3}, TypeError, "path"),
-])
-def test_comparison_rejects_bad_arguments(kwargs, error, match):
+def test_decision_boundary_class_legend_alone_and_its_colours():
+    X, y = make_spiral(n_samples=30, n_classes=3, seed=0)
+    fig = plot_decision_boundary(SoftmaxModel(), X, y, resolution=10)
+    legend = fig.axes[0].get_legend()
+    assert _legend_texts(legend) == ["class 0", "class 1", "class 2"]
+    # Each class's legend colour is the colour its points have.
+    points = fig.axes[0].collections[-1]
+    faces = points.to_rgba(points.get_array())
+    for k, handle in enumerate(legend.legend_handles):
+        np.testing.assert_allclose(handle.get_markerfacecolor(), faces[np.flatnonzero(y == k)[0]])
+    assert len({tuple(face) for face in faces}) == 3
+
+
+def test_decision_boundary_rejects_a_half_given_test_set():
     X, y = make_moons(n_samples=10, seed=0)
-    with pytest.raises(error, match=match):
-        compare_optimizers(X.T, y.reshape(1, -1), [2, 1], ["sigmoid"],
-                           **{"num_epochs": 2, "resolution": 3, **kwargs})
+    with pytest.raises(ValueError, match="X_test and y_test"):
+        plot_decision_boundary(SigmoidModel(), X, y, X_test=X)
+    with pytest.raises(ValueError, match="y_test"):
+        plot_decision_boundary(SigmoidModel(), X, y, X_test=X, y_test=y[:3])
+    with pytest.raises(TypeError, match="class_names"):
+        plot_decision_boundary(SigmoidModel(), X, y, class_names=["a", "b"])

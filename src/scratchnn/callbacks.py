@@ -44,7 +44,8 @@ import numpy as np
 from .fileio import atomic_write
 from .validation import check_bool, check_float, check_int
 
-__all__ = ["Callback", "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger"]
+__all__ = ["Callback", "CSVLogger", "Diagnostics", "EarlyStopping", "ModelCheckpoint",
+           "ReduceLROnPlateau"]
 
 
 class Callback:
@@ -505,3 +506,6 @@ def _restore(model, snapshot):
     np.copyto(model.theta, theta)
     for key, value in bn_state.items():
         np.copyto(model.bn_state[key], value)
+
+
+from .diagnostics import Diagnostics  # noqa: E402

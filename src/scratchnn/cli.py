@@ -840,9 +840,45 @@ def _run_demo(args):
     return 0
 
 
+# --------------------------------------------------------------------------- datasets
+
+
+def _add_datasets(subparsers):
+    from .example_tables import EXAMPLE_TABLES
+
+    parser = subparsers.add_parser(
+        "datasets",
+        help="write an example table (iris, moons, circles, spiral) as CSV",
+        description="Write an example dataset as a CSV file with a header row, the label column "
+        "last: the tables the README's command-line examples use. iris needs scikit-learn.",
+    )
+    parser.add_argument("name", choices=EXAMPLE_TABLES, help="which dataset")
+    parser.add_argument("out", help="the CSV file (with --test or --new: its training rows)")
+    parser.add_argument("--test", metavar="FILE",
+                        help="also hold out rows into FILE, labels included (for evaluate)")
+    parser.add_argument("--new", metavar="FILE",
+                        help="also write the held-out rows without labels to FILE (for predict)")
+    parser.add_argument("--test-size", type=_number_type(float, "test size", 0.0, 1.0, True, True),
+                        default=0.3, help="share of rows held out (default: 0.3)")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="seed of the data and the split (default: 0)")
+    parser.set_defaults(handler=_run_datasets)
+
+
+def _run_datasets(args):
+    from .example_tables import write_example_tables
+
+    written = write_example_tables(args.name, args.out, test=args.test, new=args.new,
+                                   test_size=args.test_size, seed=args.seed)
+    for path, rows in written.items():
+        print(f"saved {path} ({rows} rows)")
+    return 0
+
+
 # --------------------------------------------------------------------------- entry point
 
-_SUBCOMMANDS = (_add_train, _add_evaluate, _add_predict, _add_info, _add_export, _add_demo)
+_SUBCOMMANDS = (_add_train, _add_evaluate, _add_predict, _add_info, _add_export, _add_demo,
+                _add_datasets)
 
 
 def build_parser():

@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import make_circles, make_moons, make_spiral, train_test_split
+from .diagnostics import Diagnostics
 from .network import ClassifierNN
+from .optimizer_comparison import compare_optimizers
 from .plotting import (
-    compare_optimizers,
     plot_confusion_matrix,
     plot_costs,
     plot_decision_boundary,
+    plot_diagnostics,
 )
 
 __all__ = [
@@ -86,11 +88,18 @@ OPTIMIZERS_CONFIG = {
     "layer_dims": [2, 6, 1],
     "activations": ["tanh", "sigmoid"],
     "loss": "BinaryCrossEntropy",
-    "learning_rate": {"gd": 1.0, "momentum": 1.0, "rmsprop": 0.03, "adam": 0.03},
+    # Each optimizer at its best rate of optimizer_comparison.RATE_SWEEP, stated in the picture.
+    "learning_rate": "sweep",
     "num_epochs": 80,
 }
 
 _TRAIN_KEYS = ("loss", "num_epochs", "learning_rate", "batch_size", "optimizer", "lambd")
+
+STUCK_SHARE = 0.5
+"""A 2-D demo run counts as stuck when its final training cost is above this share of the cost
+a network without hidden layers (a straight boundary) reaches with the same training. On the
+moons demo's seeds 0-14 the stuck runs end at 0.8-0.9 of that cost and the others below 0.03
+of it (README, "Why a demo run gets stuck")."""
 
 
 def _out_dir(out_dir):
@@ -101,37 +110,88 @@ def _out_dir(out_dir):
 
 
 def _train_and_report(cfg, X_train, X_test, y_train, y_test, seed, print_cost):
-    """Train ``cfg``'s network on ``(m, n)`` data; print and return the two accuracies."""
+    """Train ``cfg``'s network on ``(m, n)`` data; print and return the two accuracies.
+
+    The run is watched by a :class:`Diagnostics` callback, whose findings (dead or saturated
+    layers, vanishing gradients) are printed after the accuracies.
+    """
     # ClassifierNN wants features in rows and examples in columns, labels as (1, m).
     X_train, X_test = X_train.T, X_test.T
     Y_train, Y_test = y_train.reshape(1, -1), y_test.reshape(1, -1)
     nn = ClassifierNN(cfg["layer_dims"], cfg["activations"], seed=seed)
-    _, costs = nn.train(X_train, Y_train, print_cost=print_cost,
+    diagnostics = Diagnostics()
+    _, costs = nn.train(X_train, Y_train, print_cost=print_cost, callbacks=[diagnostics],
                         **{key: cfg[key] for key in _TRAIN_KEYS if key in cfg})
     train_accuracy = float(nn.accuracy(X_train, Y_train))
     test_accuracy = float(nn.accuracy(X_test, Y_test))
     print(f"train accuracy: {train_accuracy:.4f}")
     print(f"test accuracy: {test_accuracy:.4f}")
-    return nn, costs, train_accuracy, test_accuracy
+    for message in diagnostics.problems():
+        print(f"warning: {message}")
+    return nn, costs, train_accuracy, test_accuracy, diagnostics
+
+
+def straight_line_cost(cfg, X_train, y_train, seed):
+    """The final training cost of ``cfg``'s training on a network without hidden layers.
+
+    Its decision boundary is a straight line (a hyperplane): the yardstick a stuck run is
+    measured against.
+    """
+    layer_dims = [cfg["layer_dims"][0], cfg["layer_dims"][-1]]
+    line = ClassifierNN(layer_dims, cfg["activations"][-1:], seed=seed)
+    _, costs = line.train(X_train.T, y_train.reshape(1, -1), print_cost=False,
+                          **{key: cfg[key] for key in _TRAIN_KEYS if key in cfg})
+    return float(costs[-1])
+
+
+def _report_stuck(name, cost, line_cost, diagnostics):
+    """Print what happened to a run that ended no better than a straight boundary."""
+    grad = diagnostics.last("grad_norm")
+    dead = diagnostics.last("dead_fraction")
+    dead_text = ", ".join(f"{100 * share:.0f}%" for share in dead if share == share) or "none"
+    print(
+        f"stuck: this run's training cost ({cost:.3f}) is no better than that of a network "
+        f"without hidden layers trained the same way ({line_cost:.3f}): its boundary bends too "
+        f"little to follow the classes. It is not a vanishing gradient: the output layer's "
+        f"gradient norm is still {grad[-1]:.3g} in the last epoch (healthy runs end far lower), "
+        f"so the steps go on but no longer lower the cost; dead relu units per hidden layer: "
+        f"{dead_text}. More epochs or another learning rate rarely help; what gets out: wider "
+        f"hidden layers, tanh hidden layers, or another --seed (README, \"Why a demo run gets "
+        f"stuck\")."
+    )
 
 
 def _run_2d_demo(name, cfg, X, y, out_dir, seed, print_cost):
     out_dir = _out_dir(out_dir)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=cfg["test_size"], seed=seed)
-    nn, costs, train_accuracy, test_accuracy = _train_and_report(
+    nn, costs, train_accuracy, test_accuracy, diagnostics = _train_and_report(
         cfg, X_train, X_test, y_train, y_test, seed, print_cost)
+    line_cost = straight_line_cost(cfg, X_train, y_train, seed)
+    stuck = costs[-1] > STUCK_SHARE * line_cost
+    if stuck:
+        _report_stuck(name, costs[-1], line_cost, diagnostics)
     costs_path = out_dir / f"{name}_costs.png"
     boundary_path = out_dir / f"{name}_decision_boundary.png"
+    diagnostics_path = out_dir / f"{name}_diagnostics.png"
     plot_costs(costs, costs_path, title=f"{name}: training cost")
-    plot_decision_boundary(nn, X, y, boundary_path,
-                           title=f"{name}: test accuracy {test_accuracy:.3f}")
-    print(f"saved {costs_path}")
-    print(f"saved {boundary_path}")
+    plot_decision_boundary(
+        nn, X_train, y_train, boundary_path, X_test=X_test, y_test=y_test,
+        title=f"{name}: train accuracy {train_accuracy:.3f}, test accuracy {test_accuracy:.3f}")
+    plot_diagnostics(diagnostics, diagnostics_path,
+                     title=f"{name}, seed {seed}: training diagnostics"
+                     + (" (stuck)" if stuck else ""))
+    for path in (costs_path, boundary_path, diagnostics_path):
+        print(f"saved {path}")
     return {
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,
+        "stuck": stuck,
+        "final_cost": float(costs[-1]),
+        "straight_line_cost": line_cost,
         "costs_path": costs_path,
         "decision_boundary_path": boundary_path,
+        "diagnostics_path": diagnostics_path,
+        "diagnostics": diagnostics,
     }
 
 
@@ -141,7 +201,12 @@ def run_moons_demo(out_dir=".", seed=0, print_cost=True):
     1000 points of ``make_moons`` (noise 0.1) are split 70/30; a ``[2, 4, 3, 1]``
     network (relu, relu, sigmoid) is trained with Adam (learning rate 0.01) for 200
     epochs in mini-batches of 64 on binary cross-entropy. The train and test accuracy
-    and the paths of ``moons_costs.png`` and ``moons_decision_boundary.png`` are printed.
+    and the paths of ``moons_costs.png``, ``moons_decision_boundary.png`` (training points as
+    circles, test points as triangles) and ``moons_diagnostics.png`` (:func:`plot_diagnostics`)
+    are printed.
+
+    This small network gets stuck on about one seed in three (seeds 1, 4, 5, 8 and 10 of 0-14):
+    it ends no better than a straight boundary. The demo then says so, with what gets it out.
 
     Parameters
     ----------
@@ -155,8 +220,11 @@ def run_moons_demo(out_dir=".", seed=0, print_cost=True):
     Returns
     -------
     dict
-        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]),
-        ``costs_path`` and ``decision_boundary_path`` (:class:`pathlib.Path`).
+        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
+        final training cost is above half that of a network without hidden layers),
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------
@@ -190,8 +258,11 @@ def run_circles_demo(out_dir=".", seed=0, print_cost=True):
     Returns
     -------
     dict
-        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]),
-        ``costs_path`` and ``decision_boundary_path`` (:class:`pathlib.Path`).
+        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
+        final training cost is above half that of a network without hidden layers),
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------
@@ -224,8 +295,11 @@ def run_spiral_demo(out_dir=".", seed=0, print_cost=True):
     Returns
     -------
     dict
-        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]),
-        ``costs_path`` and ``decision_boundary_path`` (:class:`pathlib.Path`).
+        ``train_accuracy`` and ``test_accuracy`` (float in [0, 1]), ``stuck`` (bool: the
+        final training cost is above half that of a network without hidden layers),
+        ``final_cost`` and ``straight_line_cost``, ``costs_path``,
+        ``decision_boundary_path`` and ``diagnostics_path`` (:class:`pathlib.Path`), and the
+        run's ``diagnostics`` (:class:`scratchnn.callbacks.Diagnostics`).
 
     Raises
     ------
@@ -283,7 +357,7 @@ def run_iris_demo(out_dir=".", seed=0, print_cost=True):
     X_train, X_test, y_train, y_test = train_test_split(
         iris.data, iris.target.astype(np.int64), test_size=cfg["test_size"], seed=seed)
     scaler = Standardizer().fit(X_train)
-    nn, costs, train_accuracy, test_accuracy = _train_and_report(
+    nn, costs, train_accuracy, test_accuracy, _ = _train_and_report(
         cfg, scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, seed,
         print_cost)
     labels = [str(name) for name in iris.target_names]
@@ -308,7 +382,8 @@ def run_optimizers_demo(out_dir=".", seed=0, print_cost=True):
     """Train one network with gd, momentum, RMSprop and Adam from the same weights; draw it.
 
     200 points of ``make_moons`` (noise 0.2) train a ``[2, 6, 1]`` network (tanh, sigmoid) for 80
-    full-batch epochs with each optimizer (:func:`scratchnn.plotting.compare_optimizers`).
+    full-batch epochs with each optimizer (:func:`scratchnn.optimizer_comparison.compare_optimizers`),
+    each at its best learning rate of :data:`scratchnn.optimizer_comparison.RATE_SWEEP`.
     Writes ``optimizers.png`` (cost curves, and the paths on a 2-parameter slice of the loss
     surface) and ``optimizers.gif`` (the same, animated epoch by epoch), and prints each
     optimizer's final cost.
@@ -320,12 +395,13 @@ def run_optimizers_demo(out_dir=".", seed=0, print_cost=True):
     seed : int, default=0
         Seeds the data, the split and the network, so a run is reproducible.
     print_cost : bool, default=True
-        Print each optimizer's final cost.
+        Print the rates and each optimizer's final cost.
 
     Returns
     -------
     dict
-        ``final_costs`` (optimizer name to float), ``png_path``, ``gif_path``.
+        ``final_costs`` and ``learning_rates`` (optimizer name to float), ``png_path``,
+        ``gif_path``.
 
     Raises
     ------
@@ -343,8 +419,11 @@ def run_optimizers_demo(out_dir=".", seed=0, print_cost=True):
     )
     final_costs = {name: float(costs[-1]) for name, costs in result.costs.items()}
     if print_cost:
+        print(f"learning rates: {result.rate_rule}: "
+              + ", ".join(f"{name} {rate:g}" for name, rate in result.learning_rates.items()))
         for name, cost in final_costs.items():
             print(f"{name:>8}: final cost {cost:.4f}")
     print(f"saved {png_path}")
     print(f"saved {gif_path}")
-    return {"final_costs": final_costs, "png_path": png_path, "gif_path": gif_path}
+    return {"final_costs": final_costs, "learning_rates": result.learning_rates,
+            "png_path": png_path, "gif_path": gif_path}

@@ -1,5 +1,6 @@
-"""Pictures of training: cost curves, decision boundaries, confusion matrices, activations, and
-a side-by-side comparison of the optimizers, drawn with matplotlib.
+"""Pictures of training: cost curves, decision boundaries, confusion matrices, activations and
+training diagnostics, drawn with matplotlib, and the primitives other picture-making modules
+share (:mod:`scratchnn.optimizer_comparison` builds its figure from them).
 
 matplotlib is an optional dependency (``pip install 'scratchnn[plot]'``), so it is
 imported only when a plot is made; importing :mod:`scratchnn` never needs it.
@@ -16,7 +17,6 @@ expression of a cell (the examples/ notebooks do this).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,14 +27,18 @@ __all__ = [
     "plot_decision_boundary",
     "plot_confusion_matrix",
     "plot_activations",
-    "compare_optimizers",
-    "OptimizerComparison",
+    "plot_diagnostics",
+    "check_path",
+    "log_norm",
+    "new_figure",
+    "require_matplotlib",
+    "save_gif",
 ]
 
 _MISSING_MATPLOTLIB = "plotting needs matplotlib: pip install 'scratchnn[plot]'"
 
 
-def _new_figure(figsize=(6.4, 4.8)):
+def new_figure(figsize=(6.4, 4.8)):
     """Return a new pyplot-free ``Figure``, importing matplotlib on first use.
 
     Raises
@@ -58,10 +62,10 @@ def require_matplotlib():
 
     The command line calls it before training, so a missing matplotlib is reported at once.
     """
-    _new_figure()
+    new_figure()
 
 
-def _check_path(path):
+def check_path(path):
     """Return ``path`` unchanged after checking it is None, a str or an os.PathLike."""
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str, an os.PathLike or None, got {type(path).__name__}")
@@ -119,9 +123,9 @@ def plot_costs(costs, path=None, val_costs=None, title="Training cost"):
         curves = {"train": _as_curve(costs, "costs")}
     if val_costs is not None:
         curves["validation"] = _as_curve(val_costs, "val_costs")
-    path = _check_path(path)
+    path = check_path(path)
 
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.subplots()
     for label, curve in curves.items():
         # Epochs count from 1: the first recorded cost is the one after the first epoch.
@@ -137,8 +141,13 @@ def plot_costs(costs, path=None, val_costs=None, title="Training cost"):
     return fig
 
 
-def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *, resolution=200):
+def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *, resolution=200,
+                           X_test=None, y_test=None, class_names=None):
     """Shade what a 2-feature model predicts over the plane, with the data on top.
+
+    Each point's colour is its class (a legend names them). Given ``X_test`` and ``y_test``, the
+    training points (``X``, ``y``) are drawn as circles and the test points as triangles, with a
+    second legend saying which is which, so a title about either set can be read off the picture.
 
     With a single sigmoid output the shading is the probability of class 1 and the
     0.5 contour is drawn as the boundary; with several (softmax) outputs each region
@@ -160,6 +169,12 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         Axes title.
     resolution : int, default=200
         Grid points per axis at which the model is evaluated, >= 2.
+    X_test : array_like of shape (n_test, 2), optional
+        Held-out points, drawn as triangles; the view covers them too.
+    y_test : array_like of shape (n_test,), optional
+        Their labels; required with ``X_test``.
+    class_names : dict of label to str, optional
+        Names for the class legend; ``"class <label>"`` by default.
 
     Returns
     -------
@@ -174,29 +189,28 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         If ``model`` has no ``predict_proba``, ``resolution`` is not an integer or
         ``path`` is not path-like.
     ValueError
-        If ``X`` is not ``(n_samples, 2)`` and finite, ``y`` does not match it, or
-        ``predict_proba`` returns the wrong shape.
+        If ``X`` (or ``X_test``) is not ``(n_samples, 2)`` and finite, ``y`` (or ``y_test``)
+        does not match it, only one of ``X_test`` and ``y_test`` is given, or ``predict_proba``
+        returns the wrong shape.
     OSError
         If the file cannot be written.
     """
     if not callable(getattr(model, "predict_proba", None)):
         raise TypeError(f"model must have a predict_proba method, got {type(model).__name__}")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError(
-            f"X must have shape (n_samples, 2) with n_samples >= 1, got {X.shape}; "
-            "a decision boundary can only be drawn for 2 features"
-        )
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must contain only finite values")
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    X, y = _points(X, y, "X", "y")
+    sets = [("train", X, y, "o")]
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together")
+    if X_test is not None:
+        sets.append(("test", *_points(X_test, y_test, "X_test", "y_test"), "^"))
+    if class_names is not None and not isinstance(class_names, dict):
+        raise TypeError(f"class_names must be a dict of label to name, got {class_names!r}")
     resolution = check_int(resolution, "resolution", minimum=2)
-    path = _check_path(path)
+    path = check_path(path)
 
     # Pad the data's bounding box so points on the edge are not cut in half.
-    lows, highs = X.min(axis=0), X.max(axis=0)
+    every = np.concatenate([points for _, points, _, _ in sets])
+    lows, highs = every.min(axis=0), every.max(axis=0)
     spans = highs - lows
     pads = np.where(spans > 0, 0.1 * spans, 1.0)
     xs = np.linspace(lows[0] - pads[0], highs[0] + pads[0], resolution)
@@ -211,7 +225,7 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
             f"expected (n_outputs, {grid.shape[1]})"
         )
 
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.subplots()
     if proba.shape[0] == 1:
         # Shade P(class 1); labels 0 and 1 take the two ends of the same colour map.
@@ -228,7 +242,10 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
         regions = proba.argmax(axis=0).reshape(xx.shape)
         levels = np.arange(n_classes + 1) - 0.5
         ax.contourf(xx, yy, regions, levels=levels, alpha=0.4, **colours)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, edgecolors="k", linewidths=0.3, **colours)
+    for _, points, labels, marker in sets:
+        ax.scatter(points[:, 0], points[:, 1], c=labels, s=14 if marker == "o" else 22,
+                   marker=marker, edgecolors="k", linewidths=0.3, **colours)
+    _boundary_legends(ax, sets, colours, class_names or {})
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("$x_1$")
@@ -237,6 +254,47 @@ def plot_decision_boundary(model, X, y, path=None, title="Decision boundary", *,
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def _points(X, y, x_name, y_name):
+    """``X`` as a finite ``(n, 2)`` float array and ``y`` as a matching ``(n,)`` array."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError(
+            f"{x_name} must have shape (n_samples, 2) with n_samples >= 1, got {X.shape}; "
+            "a decision boundary can only be drawn for 2 features"
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{x_name} must contain only finite values")
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{y_name} must have shape ({X.shape[0]},) to match {x_name}, got "
+                         f"{y.shape}")
+    return X, y
+
+
+def _boundary_legends(ax, sets, colours, class_names):
+    """A legend of the classes (by colour) and, with test points, one of the sets (by marker)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    cmap = colormaps[colours["cmap"]]
+    norm = Normalize(colours["vmin"], colours["vmax"])
+    labels = np.unique(np.concatenate([y for _, _, y, _ in sets]))
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=6, markeredgecolor="k",
+                      markeredgewidth=0.3,
+                      markerfacecolor=cmap(norm(float(label))) if labels.dtype.kind in "biuf"
+                      else "0.5",
+                      label=str(class_names.get(label, f"class {label}")))
+               for label in labels]
+    classes = ax.legend(handles=handles, loc="upper left", fontsize=8, title="class",
+                        title_fontsize=8)
+    if len(sets) > 1:
+        ax.add_artist(classes)
+        markers = [Line2D([], [], linestyle="", marker=marker, markersize=6, color="0.4",
+                          label=name) for name, _, _, marker in sets]
+        ax.legend(handles=markers, loc="lower right", fontsize=8)
 
 
 # --------------------------------------------------------------------------- confusion matrix
@@ -290,7 +348,7 @@ def plot_confusion_matrix(matrix, labels=None, path=None, title="Confusion matri
         raise ValueError(f"labels must be a sequence of {C} class names, got {labels!r}")
     labels = [str(label) for label in labels]
     normalize = check_bool(normalize, "normalize")
-    path = _check_path(path)
+    path = check_path(path)
 
     if normalize:
         rows = matrix.sum(axis=1, keepdims=True)
@@ -303,7 +361,7 @@ def plot_confusion_matrix(matrix, labels=None, path=None, title="Confusion matri
         vmax = max(int(matrix.max()), 1)
 
     size = min(4.0 + 0.45 * C, 12.0)
-    fig = _new_figure((size + 1.0, size))
+    fig = new_figure((size + 1.0, size))
     ax = fig.subplots()
     image = ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax)
     fig.colorbar(image, ax=ax, label="share of the true class" if normalize else "examples")
@@ -384,12 +442,12 @@ def plot_activations(path=None, names=None, z_range=(-4.0, 4.0)):
         raise TypeError(f"z_range must be a pair of numbers, got {z_range!r}") from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"z_range must be an increasing pair of finite numbers, got {z_range!r}")
-    path = _check_path(path)
+    path = check_path(path)
 
     Z = np.linspace(low, high, 401).reshape(1, -1)
     columns = min(len(functions), 3)
     rows = -(-len(functions) // columns)
-    fig = _new_figure((3.4 * columns, 2.9 * rows))
+    fig = new_figure((3.4 * columns, 2.9 * rows))
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
     for ax, activation in zip(axes, functions):
         A = activation.forward(Z.copy())
@@ -409,276 +467,111 @@ def plot_activations(path=None, names=None, z_range=(-4.0, 4.0)):
     return fig
 
 
-# --------------------------------------------------------------------------- optimizers
+# --------------------------------------------------------------------------- diagnostics
 
-OPTIMIZER_LEARNING_RATES = {"gd": 0.5, "momentum": 0.5, "rmsprop": 0.01, "adam": 0.01}
-"""Default step sizes of :func:`compare_optimizers`. Plain gradient descent and momentum take raw
-gradient-sized steps and need a large rate; RMSprop and Adam divide by the gradient's root mean
-square, so their steps are about ``learning_rate`` per parameter whatever the gradient's scale."""
-
-
-@dataclass
-class OptimizerComparison:
-    """What :func:`compare_optimizers` computed.
-
-    Attributes
-    ----------
-    costs : dict of str to list of float
-        Per optimizer, the training cost of each epoch.
-    trajectories : dict of str to ndarray of shape (n_epochs + 1, 2)
-        Per optimizer, the parameters at the start and after each epoch, as coordinates in the
-        plane of the slice (the initial weights are ``(0, 0)``).
-    directions : ndarray of shape (2, n_parameters)
-        The orthonormal directions ``u, v`` spanning the slice: coordinates ``(a, b)`` stand for
-        the parameters ``theta0 + a u + b v``.
-    explained : float
-        Fraction of the runs' squared distance from the initial weights that lies in the slice
-        (1.0 means the trajectories lie in it exactly).
-    surface : tuple of ndarray
-        ``(a, b, cost)``: the grid axes, shapes ``(r,)`` and ``(r,)``, and the cost on the slice,
-        shape ``(r, r)`` with ``cost[i, j]`` at ``(a[j], b[i])``.
-    figure : matplotlib.figure.Figure
-        The cost curves beside the trajectories on the surface.
-    """
-
-    costs: dict
-    trajectories: dict
-    directions: np.ndarray
-    explained: float
-    surface: tuple
-    figure: object
+_DIAGNOSTIC_PANELS = (
+    ("grad_norm", "gradient norm $\\|dW\\|$", True),
+    ("update_ratio", "update / weight $\\|\\Delta W\\| / \\|W\\|$", True),
+    ("weight_norm", "weight norm $\\|W\\|$", False),
+    ("dead_fraction", "dead units (relu)", False),
+    ("saturated_fraction", "saturated units (sigmoid, tanh)", False),
+    ("activation_mean", "activations: mean $\\pm$ std", False),
+)
 
 
-def _flat(parameters):
-    return np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in parameters.values()])
+def plot_diagnostics(diagnostics, path=None, title="Training diagnostics"):
+    """Draw what a :class:`scratchnn.callbacks.Diagnostics` callback recorded, one line per layer.
 
-
-def _unflat(theta, template):
-    out, start = {}, 0
-    for name, value in template.items():
-        out[name] = theta[start:start + value.size].reshape(value.shape)
-        start += value.size
-    return out
-
-
-def _train_recording(model, X, Y, num_epochs, train_kwargs):
-    """Train ``model``; return its costs and its flat parameters at the start and after every epoch.
-
-    Returns
-    -------
-    costs : list of float, length num_epochs
-    snapshots : ndarray of shape (num_epochs + 1, n_parameters)
-    """
-    snapshots = [_flat(model.parameters)]
-
-    def record(epoch, cost):
-        snapshots.append(_flat(model.parameters))
-        return False  # never stop early
-
-    _, costs = model.train(X, Y, num_epochs=num_epochs, print_cost=False, callback=record,
-                           **train_kwargs)
-    return costs, np.array(snapshots)
-
-
-def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntropy",
-                       optimizers=("gd", "momentum", "rmsprop", "adam"), learning_rate=None,
-                       num_epochs=60, batch_size=None, seed=0, path=None, gif_path=None,
-                       resolution=40, fps=8):
-    r"""Train one network with several optimizers from the same weights and draw how each moved.
-
-    Every optimizer trains a :class:`~scratchnn.ClassifierNN` built from the same ``layer_dims``,
-    ``activations`` and ``seed``, so all start from identical initial weights :math:`\theta_0`
-    (and, with mini-batches, see the examples in the same order). The figure has two panels:
-
-    - the training cost per epoch of each optimizer;
-    - the cost on a **2-parameter slice** of the loss surface, with each optimizer's path on it.
-      The network has many parameters, so the picture takes the plane through :math:`\theta_0`
-      spanned by the two directions :math:`u, v` in which the runs moved most (the top two
-      principal directions of all the displacements :math:`\theta_t - \theta_0`, as in Li et al.,
-      *Visualizing the Loss Landscape of Neural Nets*, 2018). A point :math:`(a, b)` of the picture
-      is the network with parameters :math:`\theta_0 + a u + b v`; each path is its run projected
-      onto the plane. ``explained`` says how much of the runs the plane holds.
+    Six panels against the epoch: the gradient norm and the update-to-weight ratio (log scales),
+    the weight norm, the shares of dead (relu) and of saturated (sigmoid, tanh) hidden units, and
+    the mean of the activations with a band of one standard deviation. The README's "Training
+    diagnostics" section says what each pattern means.
 
     Parameters
     ----------
-    X : array of shape (n_features, m)
-        Training data, one example per column, as :meth:`ClassifierNN.train` takes it.
-    Y : array of shape (k, m)
-        Labels in the format ``loss`` expects.
-    layer_dims, activations : sequence
-        The network, as for :class:`~scratchnn.ClassifierNN`.
-    loss : str, default='BinaryCrossEntropy'
-    optimizers : sequence of str, default=('gd', 'momentum', 'rmsprop', 'adam')
-        Which optimizers to compare (at least one, no repeats).
-    learning_rate : float or dict of str to float, optional
-        One step size for all, or one per optimizer; by default
-        :data:`OPTIMIZER_LEARNING_RATES`.
-    num_epochs : int, default=60
-    batch_size : int or None, default=None
-        ``None`` trains on the full batch, which gives the smoothest paths.
-    seed : int, default=0
-        Seed of every network (so of the common initial weights).
+    diagnostics : scratchnn.callbacks.Diagnostics
+        A callback that has been through at least one epoch of training.
     path : str or os.PathLike, optional
-        Where to save the figure (PNG, or any format matplotlib writes).
-    gif_path : str or os.PathLike, optional
-        Where to save an animated GIF in which the curves and paths grow epoch by epoch (written
-        with matplotlib's ``PillowWriter``; pillow comes with matplotlib).
-    resolution : int, default=40
-        Grid points per axis of the surface (the cost is evaluated ``resolution**2`` times).
-    fps : int, default=8
-        Frames per second of the GIF (at most 40 frames are drawn, spread over the epochs).
+        If given, the figure is also saved there.
+    title : str, default="Training diagnostics"
+        The figure's title.
 
     Returns
     -------
-    OptimizerComparison
+    matplotlib.figure.Figure
+        The figure. It is not managed by pyplot, so it needs no closing.
 
     Raises
     ------
     ImportError
         If matplotlib is not installed.
-    TypeError, ValueError
-        If an argument is invalid (the message names it), including errors
-        :class:`~scratchnn.ClassifierNN` raises for the network, data or training settings.
-    DivergenceError
-        If an optimizer diverges: lower its learning rate.
+    TypeError
+        If ``diagnostics`` is not a Diagnostics callback or ``path`` is not path-like.
+    ValueError
+        If it has recorded no epoch yet.
     """
-    from .network import ClassifierNN
-    from .validation import check_int
+    history = getattr(diagnostics, "history", None)
+    names = getattr(diagnostics, "layer_names", None)
+    if not isinstance(history, dict) or not isinstance(names, list):
+        raise TypeError(f"diagnostics must be a scratchnn.callbacks.Diagnostics callback, got "
+                        f"{type(diagnostics).__name__}")
+    if not names or history["grad_norm"].shape[0] == 0:
+        raise ValueError("diagnostics has recorded no epoch: pass it in train(callbacks=[...]) "
+                         "first")
+    path = check_path(path)
 
-    if isinstance(optimizers, (str, bytes)) or not hasattr(optimizers, "__iter__"):
-        raise TypeError(f"optimizers must be a sequence of optimizer names, got {optimizers!r}")
-    optimizers = list(optimizers)
-    if not optimizers or len(set(optimizers)) != len(optimizers):
-        raise ValueError(f"optimizers must name at least one optimizer, each once: {optimizers}")
-    if learning_rate is None:
-        learning_rate = OPTIMIZER_LEARNING_RATES
-    if isinstance(learning_rate, dict):
-        missing = [name for name in optimizers if name not in learning_rate]
-        if missing:
-            raise ValueError(f"learning_rate has no entry for {missing}")
-        rates = {name: learning_rate[name] for name in optimizers}
-    else:
-        rates = dict.fromkeys(optimizers, learning_rate)
-    num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
-    resolution = check_int(resolution, "resolution", minimum=2)
-    fps = check_int(fps, "fps", minimum=1)
-    path = _check_path(path)
-    gif_path = _check_path(gif_path)
-    _new_figure()  # fail now, not after training, if matplotlib is missing
-
-    base = ClassifierNN(layer_dims, activations, seed=seed)
-    # The weights every run starts from, copied in explicitly rather than trusting the seed alone.
-    theta0 = _flat(base.parameters)
-
-    def make_model():
-        model = ClassifierNN(layer_dims, activations, seed=seed)
-        for name, value in _unflat(theta0, base.parameters).items():
-            model.parameters[name][...] = value
-        return model
-
-    costs, paths = {}, {}
-    for name in optimizers:
-        costs[name], paths[name] = _train_recording(
-            make_model(), X, Y, num_epochs,
-            {"loss": loss, "optimizer": name, "learning_rate": rates[name],
-             "batch_size": batch_size},
-        )
-
-    # The slice: the top two right singular vectors of all displacements theta_t - theta0.
-    displacements = np.concatenate([p - theta0 for p in paths.values()])
-    _, singular, Vt = np.linalg.svd(displacements, full_matrices=False)
-    directions = np.zeros((2, theta0.size))
-    directions[: min(2, Vt.shape[0])] = Vt[:2]
-    total = float(np.sum(singular**2))
-    explained = float(np.sum(singular[:2] ** 2) / total) if total > 0 else 1.0
-    trajectories = {name: (p - theta0) @ directions.T for name, p in paths.items()}
-    for k in range(2):
-        # SVD leaves each direction's sign arbitrary; make the runs end on the positive side.
-        if np.mean([t[-1, k] for t in trajectories.values()]) < 0:
-            directions[k] *= -1
-            for t in trajectories.values():
-                t[:, k] *= -1
-
-    points = np.concatenate(list(trajectories.values()))
-    lows, highs = points.min(axis=0), points.max(axis=0)
-    pads = np.maximum(0.15 * (highs - lows), 0.05 * max(float(np.max(highs - lows)), 1e-3))
-    a = np.linspace(lows[0] - pads[0], highs[0] + pads[0], resolution)
-    b = np.linspace(lows[1] - pads[1], highs[1] + pads[1], resolution)
-    surface_model = make_model()
-    cost = np.empty((resolution, resolution))
-    for i, bi in enumerate(b):
-        for j, aj in enumerate(a):
-            parameters = _unflat(theta0 + aj * directions[0] + bi * directions[1],
-                                 base.parameters)
-            A, _ = surface_model.forward_propagation(X, parameters=parameters)
-            cost[i, j] = surface_model.compute_cost(A, Y, loss=loss)
-
-    fig, update, moving = _comparison_figure(costs, trajectories, (a, b, cost), explained)
-    update(num_epochs)
+    fig = new_figure((12.0, 6.4))
+    axes = fig.subplots(2, 3, sharex=True).ravel()
+    epochs = np.arange(1, history["grad_norm"].shape[0] + 1)
+    for ax, (key, label, log) in zip(axes, _DIAGNOSTIC_PANELS):
+        values = history[key]
+        drawn = 0
+        for i, name in enumerate(names):
+            column = values[:, i]
+            if np.all(np.isnan(column)):
+                continue  # the quantity does not apply to this layer
+            ax.plot(epochs, column, color=f"C{i}", label=name)
+            if key == "activation_mean":
+                spread = history["activation_std"][:, i]
+                ax.fill_between(epochs, column - spread, column + spread, color=f"C{i}",
+                                alpha=0.15, linewidth=0)
+            drawn += 1
+        if drawn and log and np.all(values[np.isfinite(values)] > 0):
+            ax.set_yscale("log")
+        if key in ("dead_fraction", "saturated_fraction"):
+            ax.set_ylim(-0.05, 1.05)
+        if not drawn:
+            ax.text(0.5, 0.5, "no such layer", ha="center", va="center", color="0.5",
+                    transform=ax.transAxes)
+        ax.set_title(label, fontsize=10)
+        ax.grid(True, alpha=0.3)
+    for ax in axes[3:]:
+        ax.set_xlabel("epoch")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title)
     if path is not None:
-        fig.savefig(path, dpi=120)
-    if gif_path is not None:
-        _save_gif(fig, update, moving, num_epochs, gif_path, fps)
-        update(num_epochs)  # leave the returned figure complete
-    return OptimizerComparison(costs, trajectories, directions, explained, (a, b, cost), fig)
+        fig.savefig(path, dpi=100)
+    return fig
 
 
-def _comparison_figure(costs, trajectories, surface, explained):
-    """Build the two-panel figure; ``update(k)`` shows the first ``k`` epochs of every run."""
-    a, b, cost = surface
-    fig = _new_figure((11.0, 4.6))
-    ax_cost, ax_surface = fig.subplots(1, 2)
-    # Contours of log(cost): the interesting valleys are orders of magnitude below the rim.
-    levels = np.geomspace(max(cost.min(), 1e-12), cost.max(), 25) if cost.max() > cost.min() \
-        else 10
-    filled = ax_surface.contourf(a, b, cost, levels=levels, cmap="viridis",
-                                 norm=_log_norm(cost))
-    fig.colorbar(filled, ax=ax_surface, label="cost", format="%.3g")
-    colours = {name: f"C{k}" for k, name in enumerate(costs)}
-    lines, paths, heads = {}, {}, {}
-    for name in costs:
-        (lines[name],) = ax_cost.plot([], [], color=colours[name], label=name)
-        (paths[name],) = ax_surface.plot([], [], color=colours[name], linewidth=1.6, label=name)
-        (heads[name],) = ax_surface.plot([], [], "o", color=colours[name], markersize=5,
-                                         markeredgecolor="white")
-    ax_surface.plot([0.0], [0.0], "k*", markersize=10, label="start")
-    n_epochs = max(len(c) for c in costs.values())
-    every = np.concatenate([np.asarray(c, dtype=np.float64) for c in costs.values()])
-    ax_cost.set_xlim(1, max(n_epochs, 2))
-    if np.all(every > 0):
-        ax_cost.set_yscale("log")
-        ax_cost.set_ylim(every.min() / 1.2, every.max() * 1.2)
-    else:  # pragma: no cover - a cross-entropy cost is positive
-        ax_cost.set_ylim(every.min(), every.max())
-    ax_cost.set_xlabel("epoch")
-    ax_cost.set_ylabel("training cost")
-    ax_cost.set_title("Cost per epoch")
-    ax_cost.grid(True, alpha=0.3)
-    ax_cost.legend()
-    ax_surface.set_xlabel("direction 1")
-    ax_surface.set_ylabel("direction 2")
-    ax_surface.set_title(f"Paths on a 2-parameter slice ({100 * explained:.0f}% of the motion)")
-    ax_surface.legend(loc="best", fontsize=8)
-
-    def update(k):
-        for name, curve in costs.items():
-            lines[name].set_data(np.arange(1, min(k, len(curve)) + 1), curve[:k])
-            path = trajectories[name][: k + 1]
-            paths[name].set_data(path[:, 0], path[:, 1])
-            heads[name].set_data(path[-1:, 0], path[-1:, 1])
-
-    return fig, update, [*lines.values(), *paths.values(), *heads.values()]
+# --------------------------------------------------------------------------- primitives
 
 
-def _log_norm(cost):
+def log_norm(values):
+    """A logarithmic colour scale over the (positive) range of ``values``."""
     from matplotlib.colors import LogNorm
 
-    low = max(float(cost.min()), 1e-12)
-    return LogNorm(vmin=low, vmax=max(float(cost.max()), low * (1 + 1e-9)))
+    low = max(float(np.min(values)), 1e-12)
+    return LogNorm(vmin=low, vmax=max(float(np.max(values)), low * (1 + 1e-9)))
 
 
-def _save_gif(fig, update, artists, n_epochs, gif_path, fps):
-    """Write the figure's growth over the epochs as an animated GIF.
+def save_gif(fig, update, artists, n_frames, gif_path, fps, dpi=72):
+    """Write an animated GIF of ``fig`` in which ``update(k)`` shows step ``k`` of ``n_frames``.
+
+    ``update(k)`` moves the ``artists`` (lines) to their state after ``k`` steps, ``0 <= k <=
+    n_frames``; at most 40 frames are drawn at ``dpi`` dots per inch, spread over the steps,
+    each shown ``1/fps`` seconds and the last one 1.5 s. The figure is left showing its full
+    state.
 
     Only the curves move, so the rest of the figure is drawn once and each frame redraws just
     those lines on a copy of it (blitting). matplotlib's ``PillowWriter`` would redraw the whole
@@ -689,12 +582,12 @@ def _save_gif(fig, update, artists, n_epochs, gif_path, fps):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    frames = np.unique(np.linspace(0, n_epochs, min(n_epochs + 1, 40)).round().astype(int))
-    dpi, layout = fig.get_dpi(), fig.get_layout_engine()
+    frames = np.unique(np.linspace(0, n_frames, min(n_frames + 1, 40)).round().astype(int))
+    figure_dpi, layout = fig.get_dpi(), fig.get_layout_engine()
     canvas = FigureCanvasAgg(fig)
     try:
-        fig.set_dpi(72)
-        update(n_epochs)  # lay the figure out for its complete state, then keep that layout
+        fig.set_dpi(dpi)
+        update(n_frames)  # lay the figure out for its complete state, then keep that layout
         canvas.draw()
         fig.set_layout_engine("none")
         for artist in artists:
@@ -720,4 +613,5 @@ def _save_gif(fig, update, artists, n_epochs, gif_path, fps):
         for artist in artists:
             artist.set_visible(True)
         fig.set_layout_engine(layout)
-        fig.set_dpi(dpi)
+        fig.set_dpi(figure_dpi)
+        update(n_frames)

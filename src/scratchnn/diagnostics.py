@@ -1,0 +1,248 @@
+r"""See inside a training run: per-layer gradient and weight norms, update sizes, dead and
+saturated units, activation statistics, recorded epoch by epoch by a callback.
+
+:class:`Diagnostics` plugs into the training loop (:func:`scratchnn.training.fit`) as a
+:class:`scratchnn.callbacks.Callback`. After every optimizer step it reads the step's forward
+cache and gradients (:class:`scratchnn.training.Step`) and the model's weights; after every epoch
+it turns what it gathered into one row per quantity. :func:`scratchnn.plotting.plot_diagnostics`
+draws the rows; :meth:`Diagnostics.problems` says in words what looks wrong at the end.
+
+For every weight layer :math:`l = 1, \dots, L` and epoch, with :math:`t` running over the
+epoch's steps and :math:`\|\cdot\|` the Frobenius norm:
+
+``grad_norm``
+    :math:`\operatorname{mean}_t \|dW^{[l]}_t\|`, the size of the gradient the step used.
+``weight_norm``
+    :math:`\|W^{[l]}\|` after the epoch's last step.
+``update_ratio``
+    :math:`\operatorname{mean}_t \|W^{[l]}_t - W^{[l]}_{t-1}\| / \|W^{[l]}_{t-1}\|`: how far one
+    step moves the weights, relative to their size (about 1e-3 is the usual healthy figure; far
+    larger means the steps overshoot, far smaller that the layer hardly learns).
+``dead_fraction``
+    relu hidden layers only: the share of units whose output :math:`A^{[l]}` was not positive on
+    any example of the epoch. Such a unit passes no gradient (:math:`\operatorname{relu}'(z) = 0`
+    for :math:`z \le 0`), so nothing can revive it but a change of the layers below.
+``saturated_fraction``
+    sigmoid and tanh hidden layers only: the share of units whose output was within
+    :data:`SATURATION_TOLERANCE` of the activation's bounds (0 and 1, or -1 and 1) on every
+    example of the epoch, where their derivative is nearly 0.
+``activation_mean``, ``activation_std``
+    the mean and standard deviation of :math:`A^{[l]}` over the epoch's examples and the layer's
+    units.
+
+The activations are those of each step's forward pass (training mode, before dropout), so they
+belong to the weights before that step; the whole epoch's examples are counted once each.
+Quantities that do not apply to a layer (the dead fraction of a tanh layer, anything of the
+output layer but norms and activation statistics) are NaN.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .callbacks import Callback
+from .validation import check_bool
+
+__all__ = ["Diagnostics", "TrainingProblemWarning", "QUANTITIES", "SATURATION_TOLERANCE"]
+
+QUANTITIES = ("grad_norm", "weight_norm", "update_ratio", "dead_fraction", "saturated_fraction",
+              "activation_mean", "activation_std")
+"""The names of :attr:`Diagnostics.history`, in the order they are drawn."""
+
+SATURATION_TOLERANCE = 1e-3
+"""How close to a bound a sigmoid or tanh output counts as saturated."""
+
+DEAD_WARNING = 0.5
+"""A hidden layer with at least this share of dead (or saturated) units is reported."""
+
+VANISHING_RATIO = 1e-4
+"""The first layer's gradient norm below this times the last layer's is reported."""
+
+_BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+_REMEDIES = ("leaky_relu hidden layers, a lower learning rate, He initialization "
+             "(initialization_method='he'), batch_norm=True, or another seed")
+
+
+class TrainingProblemWarning(UserWarning):
+    """Issued by :class:`Diagnostics` (``warn=True``) when a run ends with dead or saturated
+    layers or vanishing gradients; the message names the layer, the numbers and what helps."""
+
+
+class _Epoch:
+    """Sums over the steps of one epoch, for one model (one slot per weight layer)."""
+
+    def __init__(self, n_layers, units, hidden):
+        self.steps = 0
+        self.grad_norm = np.zeros(n_layers)
+        self.update_ratio = np.zeros(n_layers)
+        self.update_steps = np.zeros(n_layers)  # steps with a non-zero previous weight norm
+        self.total = np.zeros(n_layers)
+        self.total_sq = np.zeros(n_layers)
+        self.count = np.zeros(n_layers)
+        # Per hidden unit: ever positive (relu), always near a bound (sigmoid, tanh).
+        self.ever_positive = [np.zeros(n, dtype=bool) for n in units[:hidden]]
+        self.always_saturated = [np.ones(n, dtype=bool) for n in units[:hidden]]
+
+
+class Diagnostics(Callback):
+    r"""Record per layer and epoch what shows whether (and why) a network learns.
+
+    Pass it among the callbacks of a training run; afterwards :attr:`history` holds, for each
+    quantity of :data:`QUANTITIES`, an array of shape ``(n_epochs, L)`` (one column per weight
+    layer ``1 .. L``). See the module docstring for the definitions.
+
+    Parameters
+    ----------
+    warn : bool, default False
+        At the end of training, issue a :class:`TrainingProblemWarning` for each of
+        :meth:`problems`.
+
+    Attributes
+    ----------
+    history : dict of str to ndarray of shape (n_epochs, L)
+        One row per completed epoch, one column per weight layer.
+    layer_names : list of str
+        ``"layer l (activation)"`` for each column.
+    activations : list of str
+        The activation of each layer.
+
+    Notes
+    -----
+    The cost per step is a few passes over the layers' outputs and weights (no extra forward or
+    backward pass), small beside the step's matrix products.
+    """
+
+    def __init__(self, warn=False):
+        self.warn = check_bool(warn, "warn")
+        self.history = {name: np.empty((0, 0)) for name in QUANTITIES}
+        self.layer_names, self.activations = [], []
+
+    # ------------------------------------------------------------------ the callback
+    def on_train_begin(self, model):
+        self.model = model
+        self.activations = list(model.activations)
+        self.n_layers = L = len(self.activations)
+        self.layer_names = [f"layer {l} ({name})" for l, name in enumerate(self.activations, 1)]
+        self._units = list(model.layer_dims[1:])
+        self._hidden = L - 1
+        self._rows = {name: [] for name in QUANTITIES}
+        self.history = {name: np.empty((0, L)) for name in QUANTITIES}
+        self._previous = [model.parameters[f"W{l}"].copy() for l in range(1, L + 1)]
+        self._epoch = _Epoch(L, self._units, self._hidden)
+
+    def on_batch_end(self, step):
+        epoch, model = self._epoch, step.model
+        epoch.steps += 1
+        for i in range(self.n_layers):
+            l = i + 1
+            W, previous = model.parameters[f"W{l}"], self._previous[i]
+            epoch.grad_norm[i] += _norm(step.grads[f"dW{l}"])
+            size = _norm(previous)
+            if size > 0.0:
+                np.subtract(W, previous, out=previous)
+                epoch.update_ratio[i] += _norm(previous) / size
+                epoch.update_steps[i] += 1
+            np.copyto(previous, W)
+            A = step.caches.layers[l].A
+            epoch.total[i] += float(np.sum(A, dtype=np.float64))
+            epoch.total_sq[i] += float(np.vdot(A, A))
+            epoch.count[i] += A.size
+            if i < self._hidden:
+                name = self.activations[i]
+                if name == "relu":
+                    np.logical_or(epoch.ever_positive[i], (A > 0).any(axis=1),
+                                  out=epoch.ever_positive[i])
+                elif name in _BOUNDS:
+                    low, high = _BOUNDS[name]
+                    near = (A <= low + SATURATION_TOLERANCE) | (A >= high - SATURATION_TOLERANCE)
+                    np.logical_and(epoch.always_saturated[i], near.all(axis=1),
+                                   out=epoch.always_saturated[i])
+
+    def on_epoch_end(self, epoch_number, logs):
+        epoch, L = self._epoch, self.n_layers
+        nan = np.full(L, np.nan)
+        steps = max(epoch.steps, 1)
+        mean = np.divide(epoch.total, epoch.count, out=nan.copy(), where=epoch.count > 0)
+        mean_sq = np.divide(epoch.total_sq, epoch.count, out=nan.copy(), where=epoch.count > 0)
+        dead, saturated = nan.copy(), nan.copy()
+        for i in range(self._hidden):
+            if self.activations[i] == "relu":
+                dead[i] = 1.0 - float(np.mean(epoch.ever_positive[i]))
+            elif self.activations[i] in _BOUNDS:
+                saturated[i] = float(np.mean(epoch.always_saturated[i]))
+        row = {
+            "grad_norm": epoch.grad_norm / steps,
+            "weight_norm": np.array([_norm(self.model.parameters[f"W{l}"])
+                                     for l in range(1, L + 1)]),
+            "update_ratio": np.divide(epoch.update_ratio, epoch.update_steps, out=nan.copy(),
+                                      where=epoch.update_steps > 0),
+            "dead_fraction": dead,
+            "saturated_fraction": saturated,
+            "activation_mean": mean,
+            # E[A^2] - E[A]^2 can come out a hair below 0 by rounding.
+            "activation_std": np.sqrt(np.maximum(mean_sq - mean**2, 0.0)),
+        }
+        for name, values in row.items():
+            self._rows[name].append(values)
+            self.history[name] = np.array(self._rows[name])
+        self._epoch = _Epoch(L, self._units, self._hidden)
+        return False
+
+    def on_train_end(self, logs):
+        if self.warn:
+            for message in self.problems():
+                warnings.warn(message, TrainingProblemWarning, stacklevel=2)
+
+    # ------------------------------------------------------------------ reading the record
+    @property
+    def n_epochs(self):
+        """The number of epochs recorded."""
+        return self.history["grad_norm"].shape[0]
+
+    def last(self, name):
+        """The last epoch's row of quantity ``name``: an array of shape ``(L,)``."""
+        if name not in QUANTITIES:
+            raise ValueError(f"name must be one of {list(QUANTITIES)}, got {name!r}")
+        if self.n_epochs == 0:
+            raise ValueError("no epoch recorded yet: train with this callback first")
+        return self.history[name][-1]
+
+    def problems(self):
+        """What looks wrong after the last recorded epoch, one sentence each (empty if nothing).
+
+        Reported: a hidden layer with at least half its units dead (relu) or saturated (sigmoid,
+        tanh); a first-layer gradient norm below 1e-4 of the last layer's (vanishing
+        gradients). Each sentence names the layer and the numbers, and what usually helps.
+        """
+        if self.n_epochs == 0:
+            return []
+        messages = []
+        for i in range(self._hidden):
+            units = self._units[i]
+            for name, what in (("dead_fraction", "dead (never positive on any example)"),
+                               ("saturated_fraction", "saturated (always within "
+                                f"{SATURATION_TOLERANCE:g} of a bound)")):
+                share = self.last(name)[i]
+                if not math.isnan(share) and share >= DEAD_WARNING:
+                    count = round(share * units)
+                    messages.append(
+                        f"{self.layer_names[i]}: {count} of {units} units ended the training "
+                        f"{what} in the last epoch, so they pass no gradient; what helps: "
+                        f"{_REMEDIES}")
+        grad = self.last("grad_norm")
+        if self.n_layers > 1 and grad[0] < VANISHING_RATIO * grad[-1]:
+            messages.append(
+                f"vanishing gradients: the gradient norm of {self.layer_names[0]} "
+                f"({grad[0]:.3g}) is {grad[0] / grad[-1]:.2g} times that of "
+                f"{self.layer_names[-1]} ({grad[-1]:.3g}) in the last epoch, so the first layer "
+                f"hardly learns; what helps: relu or leaky_relu instead of sigmoid/tanh, "
+                f"batch_norm=True, He or Xavier initialization, fewer layers")
+        return messages
+
+
+def _norm(array):
+    """The Frobenius norm of ``array``, as a float (in float64 whatever the array's dtype)."""
+    flat = array.reshape(-1)
+    return math.sqrt(float(np.dot(flat, flat)))
