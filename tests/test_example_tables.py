@@ -72,7 +72,9 @@ def test_bad_arguments_are_refused(tmp_path):
 
 
 def test_iris_without_scikit_learn_names_the_extra(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn...` fail
+    # None in sys.modules makes the import fail, even where an earlier test imported it already
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     status, _, err = run(["datasets", "iris", tmp_path / "iris.csv"])
     assert status == 1 and "scratchnn[sklearn]" in err
     assert not (tmp_path / "iris.csv").exists()
