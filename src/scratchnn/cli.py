@@ -25,7 +25,9 @@ import warnings
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .bundle import format_names
+from .optimizers import OPTIMIZERS
 from .preprocessing import IMPUTE_STRATEGIES
 from .validation import outside_interval
 from .version import __version__
@@ -39,10 +41,10 @@ PROG = "scratchnn"
 # scratchnn and keeps its traceback.
 _USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 
-# The choices of the train options. They mirror the registries in scratchnn.activations and
-# scratchnn.optimizers; a name missing here would only be unreachable from the command line.
-_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear", "softmax")
-_OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+# The choices of the train options, read from the registries (a new activation or optimizer
+# appears here by itself).
+_ACTIVATIONS = tuple(ACTIVATIONS)
+_OPTIMIZERS = tuple(OPTIMIZERS)
 
 # --------------------------------------------------------------------------- option types
 
@@ -73,6 +75,33 @@ _seed = _number_type(int, "seed", low=0)
 _learning_rate = _number_type(float, "learning rate", low=0.0, low_open=True)
 _non_negative = _number_type(float, "non-negative number", low=0.0)
 _fraction = _number_type(float, "fraction", low=0.0, high=1.0, high_open=True)
+_positive = _number_type(float, "positive number", low=0.0, low_open=True)
+
+
+def _lr_schedule(text):
+    """``--lr-schedule``: ``none``, ``cosine``, ``cosine:WARMUP``, ``step:SIZE[:GAMMA]`` or
+    ``exponential:GAMMA``, as a :mod:`scratchnn.schedules` object (or None)."""
+    from .schedules import ExponentialDecay, StepDecay
+
+    name, _, rest = text.partition(":")
+    fields = rest.split(":") if rest else []
+    try:
+        if name == "none" and not fields:
+            return None
+        if name == "cosine" and len(fields) <= 1:
+            return ("cosine", int(fields[0]) if fields else 0)  # total epochs known later
+        if name == "step" and len(fields) in (1, 2):
+            return StepDecay(int(fields[0]), *(float(f) for f in fields[1:]))
+        if name == "exponential" and len(fields) == 1:
+            return ExponentialDecay(float(fields[0]))
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    raise argparse.ArgumentTypeError(
+        f"expected none, cosine, cosine:WARMUP_EPOCHS, step:STEP_SIZE[:GAMMA] or "
+        f"exponential:GAMMA, got {text!r}")
+
+
+_lr_schedule.__name__ = "learning-rate schedule"
 
 
 def _quiet_argument(parser):
@@ -230,13 +259,25 @@ def _add_train(subparsers):
     parser.add_argument("--activation", choices=_ACTIVATIONS, default="relu",
                         help="activation of the hidden layers (default: relu)")
     parser.add_argument("--optimizer", choices=_OPTIMIZERS, default="adam",
-                        help="(default: adam)")
+                        help="(default: adam); lbfgs is full-batch L-BFGS (the scipy extra)")
     parser.add_argument("--epochs", type=_positive_int, default=100, metavar="N",
                         help="passes over the training rows (default: 100)")
     parser.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
                         help="rows per mini-batch (default: 64)")
     parser.add_argument("--lr", type=_learning_rate, default=0.01, metavar="X",
                         help="learning rate (default: 0.01)")
+    parser.add_argument("--lr-schedule", type=_lr_schedule, default=None, metavar="SCHEDULE",
+                        help="the learning rate per epoch: none (default), cosine (down to 0 "
+                        "over --epochs), cosine:W (after W warmup epochs), step:N[:GAMMA] "
+                        "(times GAMMA, default 0.1, every N epochs) or exponential:GAMMA")
+    parser.add_argument("--clipnorm", type=_positive, default=None, metavar="X",
+                        help="rescale each step's gradient to a global L2 norm of at most X")
+    parser.add_argument("--weight-decay", type=_non_negative, default=None, metavar="X",
+                        help="decoupled weight decay of the weights (default: 0.01 with adamw, "
+                        "else 0)")
+    parser.add_argument("--label-smoothing", type=_fraction, default=0.0, metavar="X",
+                        help="train toward (1 - X) y + X / C instead of one-hot targets "
+                        "(default: 0)")
     parser.add_argument("--l2", type=_non_negative, default=0.0, metavar="X",
                         help="L2 regularization strength (default: 0)")
     parser.add_argument("--dropout", type=_fraction, default=0.0, metavar="X",
@@ -314,12 +355,32 @@ def _target(frame, args, locate):
     return list(labels)
 
 
+def _check_training_options(args):
+    """Combinations of training options that cannot work, refused before any reading."""
+    if args.optimizer == "lbfgs":
+        refused = [flag for flag, value in (
+            ("--dropout", args.dropout), ("--lr-schedule", args.lr_schedule),
+            ("--clipnorm", args.clipnorm), ("--weight-decay", args.weight_decay)) if value]
+        if refused:
+            raise ValueError(f"--optimizer lbfgs minimizes one deterministic full-batch cost and "
+                             f"cannot be combined with {', '.join(refused)}")
+    if isinstance(args.lr_schedule, tuple):  # cosine over --epochs, after W warmup epochs
+        from .schedules import CosineDecay
+
+        warmup = args.lr_schedule[1]
+        if not 0 <= warmup < args.epochs:
+            raise ValueError(f"--lr-schedule cosine:{warmup} needs 0 <= warmup epochs < --epochs "
+                             f"({args.epochs})")
+        args.lr_schedule = CosineDecay(args.epochs, warmup_epochs=warmup)
+
+
 def _run_train(args):
     from .bundle import Bundle, fit_columns, looks_like_id
     from .network import ClassifierNN
     from .preprocessing import LabelEncoder, Standardizer
     from .tables import read_table
 
+    _check_training_options(args)
     inputs = [(args.data, "DATA")]
     _check_output(args.out, "--out", inputs)
     _check_output(args.checkpoint, "--checkpoint", inputs + [(args.out, "--out")])
@@ -406,6 +467,10 @@ def _run_train(args):
         "loss": loss,
         "class_weight": args.class_weight,
         "optimizer": args.optimizer,
+        "lr_schedule": None if args.lr_schedule is None else repr(args.lr_schedule),
+        "clipnorm": args.clipnorm,
+        "weight_decay": args.weight_decay,
+        "label_smoothing": args.label_smoothing,
         "epochs": args.epochs,
         "epochs_run": len(costs),
         "early_stopping": run.patience,
@@ -506,7 +571,7 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                     if val_cost < run.best_cost:
                         run.best_cost, run.best_epoch = val_cost, epoch
                         run.best_state = _copy_state(network)
-                    stop = epoch - run.best_epoch >= run.patience
+                    stop = run.stopped = epoch - run.best_epoch >= run.patience
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
             return stop
@@ -519,6 +584,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                     X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
                     batch_size=args.batch_size, lambd=args.l2, keep_prob=_keep_prob(args),
                     optimizer=args.optimizer, print_cost=False, callback=on_epoch_end,
+                    lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
+                    weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                     sample_weight=sample_weight, checkpoint=args.checkpoint,
                     checkpoint_every=args.checkpoint_every,
                 )
@@ -529,7 +596,6 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
         except KeyboardInterrupt:
             raise _Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
-    run.stopped = run.patience is not None and len(run.costs) < args.epochs
     if run.best_state is not None and run.best_epoch != len(run.costs):
         _restore_state(network, run.best_state)
     elif run.patience is None:
