@@ -487,17 +487,19 @@ def test_ctrl_c_during_train_saves_nothing_and_exits_130(moons, tmp_path, monkey
     import signal
 
     from scratchnn.network import ClassifierNN
+    from scratchnn.training import ValidationData
 
     calls = []
-    accuracy = ClassifierNN.accuracy
+    evaluate = ValidationData.evaluate
 
-    def interrupt_in_epoch_3(self, X, Y):
+    def interrupt_in_epoch_3(self, model):
         calls.append(1)
         if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, deferred to the step's end
-        return accuracy(self, X, Y)
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, deferred to the epoch's end
+        return evaluate(self, model)
 
-    monkeypatch.setattr(ClassifierNN, "accuracy", interrupt_in_epoch_3)
+    # The validation rows are scored at the end of every epoch, inside the training loop.
+    monkeypatch.setattr(ValidationData, "evaluate", interrupt_in_epoch_3)
     model, checkpoint = tmp_path / "m.npz", tmp_path / "ckpt.npz"
     status, out, err = run(["train", moons["data"], "--target", "answer", "--id", "row_key",
                             "--out", model, "--epochs", 50, "--checkpoint", checkpoint, "--quiet"])
@@ -690,13 +692,15 @@ def test_interrupt_outside_training_exits_130(moons, tmp_path, monkeypatch):
 def test_interrupt_before_the_first_checkpoint(moons, tmp_path, monkeypatch):
     import signal
 
-    from scratchnn.network import ClassifierNN
+    from scratchnn.training import ValidationData
 
-    def interrupt(self, X, Y):
+    evaluate = ValidationData.evaluate
+
+    def interrupt(self, model):
         os.kill(os.getpid(), signal.SIGINT)
-        return 0.5
+        return evaluate(self, model)
 
-    monkeypatch.setattr(ClassifierNN, "accuracy", interrupt)
+    monkeypatch.setattr(ValidationData, "evaluate", interrupt)
     checkpoint = tmp_path / "ckpt.npz"
     status, _, err = run(["train", moons["data"], "--target", "answer", "--id", "row_key",
                           "--out", tmp_path / "m.npz", "--checkpoint", checkpoint,

@@ -519,28 +519,16 @@ class _Run:
         self.costs = []
         self.history = {"val_costs": [], "val_accuracy": []}
         self.best_epoch = None
-        self.best_cost = np.inf
-        self.best_state = None
         self.stopped = False
-
-
-def _copy_state(network):
-    return network.theta.copy(), {key: value.copy() for key, value in network.bn_state.items()}
-
-
-def _restore_state(network, state):
-    theta, bn_state = state
-    network.theta = theta
-    for key, value in bn_state.items():
-        network.bn_state[key][...] = value
 
 
 def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args):
     """Train with a progress bar (epoch, cost, validation accuracy) and early stopping.
 
-    With validation rows and early stopping on, training stops after ``--patience`` epochs
-    without a lower validation cost, and the weights (and batch-norm statistics) of the best epoch
-    are put back. Ctrl-C ends the command with status 130 and saves nothing (see :func:`main`).
+    The validation rows are the training loop's ``validation_data``; with early stopping on, the
+    loop's :class:`~scratchnn.callbacks.EarlyStopping` stops after ``--patience`` epochs without
+    a lower validation cost and puts back the weights (and batch-norm statistics) of the best
+    epoch. Ctrl-C ends the command with status 130 and saves nothing (see :func:`main`).
 
     Returns
     -------
@@ -548,34 +536,33 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     """
     from tqdm import tqdm
 
+    from .callbacks import Callback, EarlyStopping
     from .training import DivergenceError
 
     has_val = X_val.shape[1] > 0
     run = _Run(args.patience if has_val and not args.no_early_stopping else None)
-    # train()'s own bar knows only the cost, so it is off and this bar, fed by the per-epoch
-    # callback, shows the validation accuracy too.
-    with tqdm(total=args.epochs, desc="training", unit="epoch", disable=args.quiet,
-              file=sys.stderr) as bar:
-        def on_epoch_end(epoch, cost):
-            run.costs.append(cost)
-            postfix = {"cost": f"{cost:.4f}"}
-            stop = False
+
+    class Progress(Callback):
+        """Feeds the bar and the run's record from each epoch's history values."""
+
+        def on_epoch_end(self, epoch, logs):
+            run.costs.append(logs["loss"])
+            postfix = {"cost": f"{logs['loss']:.4f}"}
             if has_val:
-                # The validation cost is the plain cross-entropy: no L2 term, no dropout.
-                A = network.predict_proba(X_val)
-                val_cost = network.compute_cost(A, Y_val, loss=loss)
-                run.history["val_costs"].append(val_cost)
-                run.history["val_accuracy"].append(network.accuracy(X_val, Y_val))
-                postfix["val_acc"] = f"{run.history['val_accuracy'][-1]:.3f}"
-                if run.patience is not None:
-                    if val_cost < run.best_cost:
-                        run.best_cost, run.best_epoch = val_cost, epoch
-                        run.best_state = _copy_state(network)
-                    stop = run.stopped = epoch - run.best_epoch >= run.patience
+                run.history["val_costs"].append(logs["val_loss"])
+                run.history["val_accuracy"].append(logs["val_accuracy"])
+                postfix["val_acc"] = f"{logs['val_accuracy']:.3f}"
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
-            return stop
 
+    callbacks = [Progress()]
+    if run.patience is not None:
+        stopper = EarlyStopping("val_loss", patience=run.patience, restore_best_weights=True)
+        callbacks.append(stopper)
+    # train()'s own bar knows only the cost, so it is off and this one shows the validation
+    # accuracy too.
+    with tqdm(total=args.epochs, desc="training", unit="epoch", disable=args.quiet,
+              file=sys.stderr) as bar:
         try:
             with warnings.catch_warnings():
                 # Ctrl-C is reported in one line by main(), not by train()'s warning.
@@ -583,7 +570,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 network.train(
                     X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
                     batch_size=args.batch_size, lambd=args.l2, keep_prob=_keep_prob(args),
-                    optimizer=args.optimizer, print_cost=False, callback=on_epoch_end,
+                    optimizer=args.optimizer, print_cost=False, callbacks=callbacks,
+                    validation_data=(X_val, Y_val) if has_val else None,
                     lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
                     weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                     sample_weight=sample_weight, checkpoint=args.checkpoint,
@@ -596,10 +584,10 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
         except KeyboardInterrupt:
             raise _Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
-    if run.best_state is not None and run.best_epoch != len(run.costs):
-        _restore_state(network, run.best_state)
-    elif run.patience is None:
+    if run.patience is None:
         run.best_epoch = len(run.costs)
+    else:
+        run.best_epoch, run.stopped = stopper.best_epoch, stopper.stopped_epoch is not None
     return run
 
 
