@@ -397,7 +397,7 @@ class Session:
         self._boundary_X = self._grid(LIMITS.boundary_grid)
         self._unit_X = self._grid(LIMITS.unit_grid)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
-        self._stop = False
+        self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
         self._last_logs = {}
@@ -420,7 +420,7 @@ class Session:
             return "finished"
         if self._thread is None:
             return "ready"
-        return "running" if self._mode == "run" else "paused"
+        return "paused" if self._held and self._holding() else "running"
 
     def play(self):
         """Start or resume training."""
@@ -516,7 +516,7 @@ class Session:
             self._last_logs = dict(logs)
             if self._steps > 0:
                 self._steps -= 1
-            hold = self._holding()
+            hold = self._held = self._holding()
         now = time.monotonic()
         if hold or now - self._last_frame_time >= FRAME_INTERVAL or epoch == self.config.epochs:
             frame = self._make_frame()
@@ -526,8 +526,10 @@ class Session:
         with self._cond:
             self._run_tasks()
             while self._holding():
+                self._held = True
                 self._cond.wait()
                 self._run_tasks()
+            self._held = False
             if self._stop:
                 raise _Stopped
         return False
@@ -573,27 +575,12 @@ class Session:
     # ---------------------------------------------------------------- frames
     def _make_frame(self):
         """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
-        model = self.model
-        proba = model.predict_proba(self._boundary_X)
-        if self.n_classes == 2:
-            p = proba[0]
-            cls, confidence = (p > 0.5).astype(int), np.maximum(p, 1.0 - p)
-        else:
-            cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
-        _, caches = model.forward(self._unit_X)
-        units = []
-        for layer in caches.layers[1:-1]:
-            A = layer.A
-            scale = np.abs(A).max(axis=1, keepdims=True)
-            A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
-            units.append([np.round(row, 2).tolist() for row in A])
-        metrics = {}
-        for part, X, Y, y in (("train", self.X_train, self._Y_train, self.y_train),
-                              ("test", self.X_test, self._Y_test, self.y_test)):
-            A = model.predict_proba(X.T)
-            metrics[f"{part}_loss"] = float(self.loss.cost(A, Y))
-            pred = (A[0] > 0.5).astype(int) if self.n_classes == 2 else A.argmax(axis=0)
-            metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
+        try:
+            with np.errstate(all="ignore"):
+                pictures, metrics = self._pictures(), self._metrics()
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
+            pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
+            metrics = self.frame["metrics"]
         loss = self._last_logs.get("loss")
         if self.epoch > 0 and (not self.history["epoch"]
                                or self.history["epoch"][-1] != self.epoch):
@@ -609,11 +596,41 @@ class Session:
             "loss": loss,
             "metrics": metrics,
             "history": {key: list(values) for key, values in self.history.items()},
-            "boundary": {"size": LIMITS.boundary_grid, "classes": cls.tolist(),
-                         "confidence": np.round(confidence, 3).tolist()},
-            "units": {"size": LIMITS.unit_grid, "layers": units},
+            **pictures,
             "logs": _jsonable(extra),
         }
+
+    def _pictures(self):
+        """The decision boundary over the plane, and each hidden unit's output over it."""
+        model = self.model
+        proba = model.predict_proba(self._boundary_X)
+        if self.n_classes == 2:
+            p = proba[0]
+            cls, confidence = (p > 0.5).astype(int), np.maximum(p, 1.0 - p)
+        else:
+            cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
+        _, caches = model.forward(self._unit_X)
+        units = []
+        for layer in caches.layers[1:-1]:
+            A = np.nan_to_num(layer.A)
+            scale = np.abs(A).max(axis=1, keepdims=True)
+            A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
+            units.append([np.round(row, 2).tolist() for row in A])
+        return {"boundary": {"size": LIMITS.boundary_grid, "classes": cls.tolist(),
+                             "confidence": np.round(confidence, 3).tolist()},
+                "units": {"size": LIMITS.unit_grid, "layers": units}}
+
+    def _metrics(self):
+        """Loss (without the L2 term) and accuracy on the training and the test points."""
+        metrics = {}
+        for part, X, Y, y in (("train", self.X_train, self._Y_train, self.y_train),
+                              ("test", self.X_test, self._Y_test, self.y_test)):
+            A = self.model.predict_proba(X.T)
+            loss = float(self.loss.cost(A, Y))
+            metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # JSON has no inf
+            pred = (A[0] > 0.5).astype(int) if self.n_classes == 2 else A.argmax(axis=0)
+            metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
+        return metrics
 
     def state(self):
         """The session's full state: settings, data points, the latest frame."""
@@ -661,7 +678,7 @@ def _jsonable(value):
     if isinstance(value, np.ndarray):
         return _jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return _jsonable(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is None or isinstance(value, (bool, int, float, str)):
