@@ -291,6 +291,7 @@ def test_delete_ends_the_session(playground):
     ({"hidden": [{"units": 2}]}, "hidden[0]"),
     ({"hidden": "big"}, "hidden must be a list"),
     ({"optimizer": "sgd-ish"}, "optimizer must be one of"),
+    ({"optimizer": 3}, "optimizer must be a string"),
     ({"learning_rate": 0}, "learning_rate"),
     ({"learning_rate": "fast"}, "learning_rate"),
     ({"classes": LIMITS.max_classes + 1}, "classes"),
@@ -330,6 +331,12 @@ def test_bad_requests(playground):
     status, reply = call(playground, "POST", f"/api/sessions/{session_id}/upload",
                          raw=b"\xff\xfe")
     assert status == 400 and "UTF-8" in reply["error"]
+    # A POST without any Content-Length is an empty body: the default settings.
+    connection = http.client.HTTPConnection(*playground.server_address[:2], timeout=WAIT)
+    connection.putrequest("POST", "/api/sessions")
+    connection.endheaders()
+    assert connection.getresponse().status == 201
+    connection.close()
 
 
 def test_the_number_of_sessions_is_bounded(playground):
@@ -424,6 +431,8 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
         def on_epoch_end(self, epoch, logs):
             logs["dead_units"] = [np.int64(epoch)]
             logs["grad_norm"] = np.float64(np.inf)
+            logs["per_layer"] = np.array([0.5, 2.0])
+            logs["layer"] = slice(1)
 
     monkeypatch.setattr(callbacks, "Diagnostics", Diagnostics, raising=False)
     monkeypatch.setattr(session_module, "_train_parameters",
@@ -444,8 +453,48 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
     session.step()
     wait_until(lambda: session.epoch == 1 and session.status == "paused", "one epoch")
     wait_until(lambda: session.frame["epoch"] == 1, "its frame")
-    assert session.frame["logs"] == {"dead_units": [1], "grad_norm": None}
+    assert session.frame["logs"] == {"dead_units": [1], "grad_norm": None,
+                                     "per_layer": [0.5, 2.0], "layer": "slice(None, 1, None)"}
     session.close()
+
+
+def test_tasks_run_between_epochs_and_hand_back_their_errors():
+    session = Session(PlaygroundConfig(n_points=40))
+    session.step()
+    wait_until(lambda: session.status == "paused", "the pause")
+    assert session.at_epoch_boundary(lambda: session.epoch) == 1
+    with pytest.raises(ZeroDivisionError):
+        session.at_epoch_boundary(lambda: 1 / 0)
+    session.close()
+
+
+def test_long_histories_are_thinned_to_the_curve_limit():
+    from scratchnn.playground.session import MAX_CURVE_POINTS
+
+    epochs = 2 * MAX_CURVE_POINTS + 3
+    session = Session(PlaygroundConfig(n_points=20, epochs=epochs, batch_size=100,
+                                       hidden=[{"units": 2, "activation": "relu"}]))
+    session.play()
+    wait_until(lambda: session.status == "finished", "the last epoch")
+    history = session.frame["history"]
+    assert len(session.history["epoch"]) == epochs
+    assert len(history["epoch"]) <= MAX_CURVE_POINTS + 1
+    assert history["epoch"][0] == 1 and history["epoch"][-1] == epochs
+
+
+def test_frames_survive_parameters_too_large_to_evaluate(monkeypatch):
+    session = Session(PlaygroundConfig(n_points=40))
+    before = session.frame
+
+    def too_large():
+        raise ValueError("X is too large for this network")
+
+    monkeypatch.setattr(session, "_pictures", too_large)
+    monkeypatch.setattr(session, "_metrics", too_large)
+    session._record(1, 0.5)
+    frame = session._make_frame()
+    assert frame["boundary"] == before["boundary"] and frame["metrics"] == before["metrics"]
+    assert session.history["epoch"] == []
 
 
 # --------------------------------------------------------------------------- command line

@@ -40,6 +40,9 @@ __all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback",
 FRAME_INTERVAL = 0.05
 """Seconds between two frames while training runs (at most 20 frames a second)."""
 
+MAX_CURVE_POINTS = 400
+"""Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
+
 DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "csv")
 
 
@@ -295,8 +298,6 @@ def make_data(config, upload=None):
         return _datasets.make_circles(n, noise, seed=seed)
     if config.dataset == "xor":
         return _datasets.make_xor(n, noise, seed=seed)
-    if n < config.classes:  # unreachable with the limits, kept for a clear message
-        raise ValueError(f"n_points must be at least classes ({config.classes})")
     if config.dataset == "spiral":
         return _datasets.make_spiral(n, config.classes, noise, seed=seed)
     return _datasets.make_blobs(n, config.classes, noise, seed=seed)
@@ -337,7 +338,7 @@ class SessionCallback(Callback):
         self.session = session
 
     def on_epoch_end(self, epoch, logs):
-        return self.session._epoch_end(epoch, logs)
+        return self.session.epoch_end(epoch, logs)
 
 
 class _Stopped(Exception):
@@ -401,6 +402,7 @@ class Session:
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
         self._last_logs = {}
+        self._latest_metrics = None
         self._last_frame_time = -math.inf
         self.version = getattr(self, "version", -1) + 1
         self.frame = self._make_frame()
@@ -509,21 +511,28 @@ class Session:
                 self._run_tasks()
                 self._thread = None
 
-    def _epoch_end(self, epoch, logs):
-        """Record the epoch, publish a frame when one is due, hold while paused."""
+    def epoch_end(self, epoch, logs):
+        """Record the epoch, publish a frame when one is due, hold while paused (called by
+        :class:`SessionCallback` in the training thread). A reset ends training from here."""
         with self._cond:
             self.epoch = epoch
             self._last_logs = dict(logs)
             if self._steps > 0:
                 self._steps -= 1
-            hold = self._held = self._holding()
+            hold = self._holding()
         now = time.monotonic()
+        self._record(epoch, logs.get("loss"))
+        frame = None
         if hold or now - self._last_frame_time >= FRAME_INTERVAL or epoch == self.config.epochs:
-            frame = self._make_frame()
-            with self._cond:
-                self._publish(frame)
+            frame = self._make_frame("paused" if hold else None)
             self._last_frame_time = now
         with self._cond:
+            # One block from publishing to holding, so a page that sees 'paused' also sees
+            # the frame of the epoch it paused at.
+            if frame is not None:
+                self._publish(frame)
+            if self._holding() and not hold:  # paused while this epoch's end was recorded
+                self._publish(self._make_frame("paused"))
             self._run_tasks()
             while self._holding():
                 self._held = True
@@ -573,29 +582,45 @@ class Session:
             return self.version, self.frame
 
     # ---------------------------------------------------------------- frames
-    def _make_frame(self):
+    def _record(self, epoch, loss):
+        """Append the epoch's losses and accuracies to the history (the curves' data)."""
+        try:
+            with np.errstate(all="ignore"):
+                metrics = self._metrics()
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
+            return
+        self.history["epoch"].append(epoch)
+        self.history["loss"].append(loss)
+        for key, value in metrics.items():
+            self.history[key].append(value)
+        self._latest_metrics = metrics
+
+    def _make_frame(self, status=None):
         """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
         try:
             with np.errstate(all="ignore"):
-                pictures, metrics = self._pictures(), self._metrics()
+                pictures = self._pictures()
         except ValueError:  # parameters too large to evaluate (a run that diverged)
             pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
-            metrics = self.frame["metrics"]
+        if self._latest_metrics is None:
+            self._latest_metrics = self._metrics()
+        n = len(self.history["epoch"])
+        stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
+        keep = list(range(0, n, stride))
+        if n and keep[-1] != n - 1:
+            keep.append(n - 1)  # the curves always end at the latest epoch
+        history = {key: [_rounded(values[i]) for i in keep]
+                   for key, values in self.history.items()}
         loss = self._last_logs.get("loss")
-        if self.epoch > 0 and (not self.history["epoch"]
-                               or self.history["epoch"][-1] != self.epoch):
-            self.history["epoch"].append(self.epoch)
-            self.history["loss"].append(loss)
-            for key, value in metrics.items():
-                self.history[key].append(value)
+        metrics = self._latest_metrics
         extra = {key: value for key, value in self._last_logs.items() if key != "loss"}
         return {
             "epoch": self.epoch,
-            "status": self.status,
+            "status": status or self.status,
             "error": self.error,
             "loss": loss,
             "metrics": metrics,
-            "history": {key: list(values) for key, values in self.history.items()},
+            "history": history,
             **pictures,
             "logs": _jsonable(extra),
         }
@@ -667,6 +692,10 @@ class Session:
         session did (its epochs so far), ending with the same parameters bit for bit."""
         epochs = self.at_epoch_boundary(lambda: self.epoch)
         return python_code(self.config, self.plan, epochs, self.upload)
+
+
+def _rounded(value):
+    return value if value is None or isinstance(value, int) else float(f"{value:.5g}")
 
 
 def _jsonable(value):
