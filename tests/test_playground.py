@@ -183,6 +183,20 @@ def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, co
     assert np.array_equal(namespace["model"].theta, model.theta)
 
 
+@pytest.mark.parametrize("optimizer", list(optimizers.OPTIMIZERS))
+def test_python_code_reproduces_each_optimizer(tmp_path, optimizer):
+    session = Session(PlaygroundConfig(n_points=60, optimizer=optimizer, learning_rate=0.05,
+                                       keep_prob=0.9, batch_size=16))
+    session.step()
+    session.step()
+    wait_until(lambda: session.epoch == 2 and session.status == "paused", "two epochs")
+    script = tmp_path / "session.py"
+    script.write_text(session.python_code())
+    np.testing.assert_array_equal(runpy.run_path(str(script))["model"].theta,
+                                  session.model.theta)
+    session.close()
+
+
 def test_python_code_of_an_uploaded_csv_runs_as_a_script(playground, tmp_path):
     session_id, _ = new_session(playground)
     X, y = np.random.default_rng(1).normal(size=(60, 2)), np.arange(60) % 3 * 5

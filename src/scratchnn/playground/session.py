@@ -113,7 +113,7 @@ def _formulas():
         doc = inspect.getdoc(obj) or ""
         head, _, rest = doc.partition("Notes\n-----\n")
         text = rest if rest else head
-        return text.split("\n\n\n")[0].strip()
+        return text.split("\n\n\n")[0].replace(".. math:: ", "").strip()
 
     return {
         "activations": {name: notes(cls) for name, cls in _activations.ACTIVATIONS.items()},
@@ -123,7 +123,10 @@ def _formulas():
 
 
 def _diagnostics_class():
-    """``scratchnn.callbacks.Diagnostics`` where it exists, else None."""
+    """``scratchnn.callbacks.Diagnostics`` where it exists and ``train`` takes ``callbacks``
+    (the way to hand it to the training loop), else None."""
+    if "callbacks" not in _train_parameters():
+        return None
     return getattr(_callbacks, "Diagnostics", None)
 
 
