@@ -1,5 +1,6 @@
 """The playground's server and sessions, over real HTTP on a free loopback port (no browser)."""
 
+import base64
 import http.client
 import json
 import os
@@ -100,9 +101,15 @@ def test_new_session_state_has_the_split_data_and_an_untrained_frame(playground)
     assert state["layer_dims"] == [2, 8, 8, 1]
     frame = state["frame"]
     assert frame["epoch"] == 0 and frame["status"] == "ready"
-    assert len(frame["boundary"]["classes"]) == LIMITS.boundary_grid ** 2
-    assert [len(units) for units in frame["units"]["layers"]] == [8, 8]
-    assert all(len(unit) == LIMITS.unit_grid ** 2 for unit in frame["units"]["layers"][0])
+    classes = base64.b64decode(frame["boundary"]["classes"])
+    assert len(classes) == LIMITS.boundary_grid ** 2 and set(classes) <= {0, 1}
+    confidence = np.frombuffer(base64.b64decode(frame["boundary"]["confidence"]), np.uint8)
+    assert confidence.size == LIMITS.boundary_grid ** 2 and confidence.min() >= 127
+    units = [base64.b64decode(layer) for layer in frame["units"]["layers"]]
+    assert [len(layer) for layer in units] == [8 * LIMITS.unit_grid ** 2] * 2
+    assert max(units[0]) <= 254
+    status, code = call(playground, "GET", f"/api/sessions/{session_id}/code")
+    assert status == 200 and b"Not trained yet" in code
 
 
 def test_step_trains_exactly_one_epoch_at_a_time(playground):
@@ -482,9 +489,11 @@ def test_tasks_run_between_epochs_and_hand_back_their_errors():
     session.close()
 
 
-def test_long_histories_are_thinned_to_the_curve_limit():
+def test_long_histories_are_thinned_to_the_curve_limit(monkeypatch):
+    from scratchnn.playground import session as session_module
     from scratchnn.playground.session import MAX_CURVE_POINTS
 
+    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)  # a frame after every epoch
     epochs = 2 * MAX_CURVE_POINTS + 3
     session = Session(PlaygroundConfig(n_points=20, epochs=epochs, batch_size=100,
                                        hidden=[{"units": 2, "activation": "relu"}]))
@@ -494,17 +503,17 @@ def test_long_histories_are_thinned_to_the_curve_limit():
     assert len(session.history["epoch"]) == epochs
     assert len(history["epoch"]) <= MAX_CURVE_POINTS + 1
     assert history["epoch"][0] == 1 and history["epoch"][-1] == epochs
+    session._record(epochs, 0.0)  # an epoch already recorded is not recorded twice
+    assert len(session.history["epoch"]) == epochs
 
 
-def test_frames_survive_parameters_too_large_to_evaluate(monkeypatch):
-    session = Session(PlaygroundConfig(n_points=40))
+def test_frames_survive_parameters_too_large_to_evaluate():
+    session = Session(PlaygroundConfig(n_points=40,
+                                       hidden=[{"units": 4, "activation": "linear"}] * 2))
     before = session.frame
-
-    def too_large():
-        raise ValueError("X is too large for this network")
-
-    monkeypatch.setattr(session, "_pictures", too_large)
-    monkeypatch.setattr(session, "_metrics", too_large)
+    theta = np.full(session.model.n_parameters, 1e308)
+    theta[::2] = -1e308  # the products overflow to inf - inf = NaN
+    session.model.theta = theta
     session._record(1, 0.5)
     frame = session._make_frame()
     assert frame["boundary"] == before["boundary"] and frame["metrics"] == before["metrics"]
@@ -512,6 +521,18 @@ def test_frames_survive_parameters_too_large_to_evaluate(monkeypatch):
 
 
 # --------------------------------------------------------------------------- command line
+def test_streaming_benchmark_reports():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.path.join(root, "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.playground", "--seconds", "0.2", "--epochs", "3",
+         "--repeats", "1"], cwd=root, env=env, capture_output=True, text=True, timeout=WAIT)
+    assert result.returncode == 0, result.stderr
+    assert "| updates per second reaching the page |" in result.stdout
+    assert "| training time lost to streaming (3 epochs) |" in result.stdout
+
+
+
 def test_cli_refuses_a_bad_port(capsys):
     assert main(["playground", "--port", "70000", "--no-browser"]) == 1
     assert "--port" in capsys.readouterr().err

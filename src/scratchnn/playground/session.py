@@ -12,6 +12,7 @@ Everything a page can ask for is bounded by :data:`LIMITS`; a bad setting raises
 TypeError that names it.
 """
 
+import base64
 import csv
 import inspect
 import io
@@ -37,8 +38,8 @@ from ..validation import check_bool, check_float, check_int
 __all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "options",
            "parse_csv"]
 
-FRAME_INTERVAL = 0.05
-"""Seconds between two frames while training runs (at most 20 frames a second)."""
+FRAME_INTERVAL = 1 / 25
+"""Seconds between two frames while training runs (at most 25 frames a second)."""
 
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
@@ -59,8 +60,8 @@ class Limits:
     max_upload_bytes: int = 200_000
     max_sessions: int = 8
     session_idle_seconds: float = 1800.0
-    boundary_grid: int = 48
-    unit_grid: int = 24
+    boundary_grid: int = 40
+    unit_grid: int = 20  # every other point of the boundary's grid: one forward pass for both
 
 
 LIMITS = Limits()
@@ -399,7 +400,6 @@ class Session:
         for name, value in prepared.items():
             setattr(self, name, value)
         self._boundary_X = self._grid(LIMITS.boundary_grid)
-        self._unit_X = self._grid(LIMITS.unit_grid)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
@@ -524,9 +524,11 @@ class Session:
                 self._steps -= 1
             hold = self._holding()
         now = time.monotonic()
-        self._record(epoch, logs.get("loss"))
         frame = None
+        # Frames, and the curves' points with them, are made at a bounded rate, not per epoch,
+        # so what streaming costs does not grow with the number of epochs per second.
         if hold or now - self._last_frame_time >= FRAME_INTERVAL or epoch == self.config.epochs:
+            self._record(epoch, logs.get("loss"))
             frame = self._make_frame("paused" if hold else None)
             self._last_frame_time = now
         with self._cond:
@@ -535,6 +537,7 @@ class Session:
             if frame is not None:
                 self._publish(frame)
             if self._holding() and not hold:  # paused while this epoch's end was recorded
+                self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
             self._run_tasks()
             while self._holding():
@@ -587,15 +590,17 @@ class Session:
     # ---------------------------------------------------------------- frames
     def _record(self, epoch, loss):
         """Append the epoch's losses and accuracies to the history (the curves' data)."""
+        if self.history["epoch"] and self.history["epoch"][-1] == epoch:
+            return
         try:
             with np.errstate(all="ignore"):
                 metrics = self._metrics()
         except ValueError:  # parameters too large to evaluate (a run that diverged)
             return
         self.history["epoch"].append(epoch)
-        self.history["loss"].append(loss)
+        self.history["loss"].append(_rounded(loss))
         for key, value in metrics.items():
-            self.history[key].append(value)
+            self.history[key].append(_rounded(value))
         self._latest_metrics = metrics
 
     def _make_frame(self, status=None):
@@ -612,8 +617,7 @@ class Session:
         keep = list(range(0, n, stride))
         if n and keep[-1] != n - 1:
             keep.append(n - 1)  # the curves always end at the latest epoch
-        history = {key: [_rounded(values[i]) for i in keep]
-                   for key, values in self.history.items()}
+        history = {key: [values[i] for i in keep] for key, values in self.history.items()}
         loss = self._last_logs.get("loss")
         metrics = self._latest_metrics
         extra = {key: value for key, value in self._last_logs.items() if key != "loss"}
@@ -630,22 +634,24 @@ class Session:
 
     def _pictures(self):
         """The decision boundary over the plane, and each hidden unit's output over it."""
-        model = self.model
-        proba = model.predict_proba(self._boundary_X)
+        proba, caches = self.model.forward(self._boundary_X)  # no dropout, running statistics
+        if not np.all(np.isfinite(proba)):
+            raise ValueError("the network's output is not finite")
         if self.n_classes == 2:
             p = proba[0]
             cls, confidence = (p > 0.5).astype(int), np.maximum(p, 1.0 - p)
         else:
             cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
-        _, caches = model.forward(self._unit_X)
+        n, step = LIMITS.boundary_grid, LIMITS.boundary_grid // LIMITS.unit_grid
         units = []
         for layer in caches.layers[1:-1]:
-            A = np.nan_to_num(layer.A)
+            A = layer.A.reshape(-1, n, n)[:, ::step, ::step].reshape(layer.A.shape[0], -1)
+            A = np.nan_to_num(A)
             scale = np.abs(A).max(axis=1, keepdims=True)
             A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
-            units.append([np.round(row, 2).tolist() for row in A])
-        return {"boundary": {"size": LIMITS.boundary_grid, "classes": cls.tolist(),
-                             "confidence": np.round(confidence, 3).tolist()},
+            units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
+        return {"boundary": {"size": LIMITS.boundary_grid, "classes": _base64_bytes(cls),
+                             "confidence": _base64_bytes(confidence * 255)},
                 "units": {"size": LIMITS.unit_grid, "layers": units}}
 
     def _metrics(self):
@@ -695,6 +701,16 @@ class Session:
         session did (its epochs so far), ending with the same parameters bit for bit."""
         epochs = self.at_epoch_boundary(lambda: self.epoch)
         return python_code(self.config, self.plan, epochs, self.upload)
+
+
+def _base64_bytes(values):
+    """``values`` (in [0, 255]) rounded to bytes, row after row, as base64 text.
+
+    A frame's pictures are some 12,000 numbers; as bytes they cost the server almost nothing to
+    encode and the page one ``atob`` to decode, where a JSON list of numbers costs both sides
+    milliseconds a frame.
+    """
+    return base64.b64encode(np.rint(values).astype(np.uint8).tobytes()).decode("ascii")
 
 
 def _rounded(value):

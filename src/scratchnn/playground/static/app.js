@@ -163,6 +163,9 @@ function drawFrame(newFrame) {
   drawDiagnostics(frame.logs || {});
 }
 
+// The pictures arrive as base64 text of bytes, one per pixel (see session.py's _base64_bytes).
+function bytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
+
 function mix(color, alpha) {
   return color.map((c) => Math.round(255 + (c - 255) * alpha));
 }
@@ -173,9 +176,11 @@ function drawBoundary() {
   const small = document.createElement("canvas");
   small.width = small.height = n;
   const sctx = small.getContext("2d"), image = sctx.createImageData(n, n);
+  const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
   for (let i = 0; i < n * n; i++) {
-    const alpha = Math.max(0, (frame.boundary.confidence[i] - 1 / K) / (1 - 1 / K)) * 0.75;
-    const rgb = mix(COLORS[frame.boundary.classes[i]], alpha);
+    const confidence = confidences[i] / 255;  // sent as 0 .. 255
+    const alpha = Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
+    const rgb = mix(COLORS[classes[i]], alpha);
     image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
   sctx.putImageData(image, 0, 0);
@@ -200,7 +205,12 @@ function drawBoundary() {
 
 function drawUnits() {
   const box = $("units");
-  const layers = frame.units.layers, n = frame.units.size;
+  const n = frame.units.size;
+  const layers = frame.units.layers.map((text) => {
+    const all = bytes(text), units = [];
+    for (let u = 0; u < all.length / (n * n); u++) units.push(all.subarray(u * n * n, (u + 1) * n * n));
+    return units;
+  });
   const counts = layers.map((units) => units.length).join(",");
   if (box.dataset.counts !== counts) {
     box.innerHTML = "";
@@ -222,7 +232,7 @@ function drawUnits() {
       const ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
       const values = layers[l][u];
       for (let i = 0; i < n * n; i++) {
-        const v = values[i];
+        const v = (values[i] - 127) / 127;  // sent as 0 .. 254
         const rgb = mix(v >= 0 ? COLORS[1] : COLORS[0], Math.min(1, Math.abs(v)));
         image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
       }
