@@ -281,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         version = -1
         while not self.server.stopping.is_set():
+            session.touched = time.monotonic()  # a page that is watching is not idle
             new_version, frame = session.wait_for_frame(version, timeout=1.0)
             if new_version == version:
                 self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
