@@ -538,6 +538,18 @@ def test_cli_refuses_a_bad_port(capsys):
     assert "--port" in capsys.readouterr().err
 
 
+def test_cli_hands_its_options_to_serve(monkeypatch):
+    import scratchnn.playground
+
+    calls = []
+    monkeypatch.setattr(scratchnn.playground, "serve",
+                        lambda *args, **kwargs: calls.append((args, kwargs)) or 0)
+    assert main(["playground", "--port", "8765", "--host", "0.0.0.0", "--no-browser"]) == 0
+    assert main(["playground"]) == 0
+    assert calls == [(("0.0.0.0", 8765), {"open_browser": False}),
+                     (("127.0.0.1", 0), {"open_browser": True})]
+
+
 def test_serve_prints_the_url_opens_the_browser_and_stops_on_ctrl_c(monkeypatch, capsys):
     import io
     import webbrowser
