@@ -136,7 +136,9 @@ async function sendConfig(changes) {
 }
 
 async function control(action) {
-  await guarded(async () => setStatus((await api("POST", `/api/sessions/${session}/${action}`)).status));
+  // The status shown comes from the frames alone: a reply can arrive after the frame that
+  // already reports the pause, and must not overwrite it.
+  await guarded(() => api("POST", `/api/sessions/${session}/${action}`));
 }
 
 function setStatus(status) { $("status").textContent = status; }
