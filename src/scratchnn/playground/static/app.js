@@ -247,8 +247,8 @@ function drawChart(canvas, xs, series, range) {
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 28;
   ctx.clearRect(0, 0, w, h);
   ctx.strokeStyle = "#999"; ctx.strokeRect(pad, 4, w - pad - 4, h - pad);
-  if (xs.length === 0) return;
   const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
+  if (values.length === 0) return;
   let [lo, hi] = range || [Math.min(...values), Math.max(...values)];
   if (hi <= lo) hi = lo + 1;
   const xmax = Math.max(xs[xs.length - 1], 1);
@@ -260,7 +260,12 @@ function drawChart(canvas, xs, series, range) {
   series.forEach((ys, k) => {
     ctx.strokeStyle = k === 0 ? "rgb(8,119,189)" : "rgb(245,147,34)";
     ctx.beginPath();
-    ys.forEach((v, i) => { if (i === 0) ctx.moveTo(X(xs[i]), Y(v)); else ctx.lineTo(X(xs[i]), Y(v)); });
+    let gap = true;  // a missing value (an infinite loss) breaks the line
+    ys.forEach((v, i) => {
+      if (v === null || !Number.isFinite(v)) { gap = true; return; }
+      if (gap) ctx.moveTo(X(xs[i]), Y(v)); else ctx.lineTo(X(xs[i]), Y(v));
+      gap = false;
+    });
     ctx.stroke();
   });
 }
