@@ -51,8 +51,11 @@ def page(browser):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert errors == [], f"the page raised JavaScript errors: {errors}"
 
 
 @pytest.fixture
@@ -116,3 +119,23 @@ def test_network_controls_and_a_clear_message(page, url):
     page.get_by_label("units of layer 1").fill("99")
     page.get_by_label("units of layer 1").dispatch_event("change")
     page.get_by_role("alert").filter(has_text="at most 16").wait_for()
+
+
+def test_multiclass_step_and_csv_upload(page, url, tmp_path):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()
+    page.select_option("#dataset", "spiral")
+    page.get_by_label("Classes").fill("4")
+    page.get_by_label("Classes").dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('#learn').textContent"
+                           ".includes('SparseCategoricalCrossEntropy')")
+    page.get_by_role("button", name="Step one epoch").click()
+    page.get_by_text("epoch 1", exact=True).wait_for()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'paused'")
+
+    rows = "".join(f"{k % 7 / 7},{k % 5 / 5},{k % 3}\n" for k in range(60))
+    csv_file = tmp_path / "points.csv"
+    csv_file.write_text("x1,x2,label\n" + rows)
+    page.set_input_files("#csv", str(csv_file))
+    page.wait_for_function("() => document.querySelector('#dataset').value === 'csv'")
+    page.get_by_text("epoch 0", exact=True).wait_for()
