@@ -21,8 +21,16 @@ async function api(method, path, body) {
 
 function showError(error) { $("message").textContent = error ? String(error.message || error) : ""; }
 
-async function guarded(action) {
-  try { showError(null); return await action(); } catch (error) { showError(error); }
+// Requests run one after another, in the order of the clicks and changes that made them: a
+// Step pressed right after a change of settings must reach the new network, not the old one.
+let queue = Promise.resolve();
+
+function guarded(action) {
+  const run = async () => {
+    try { showError(null); return await action(); } catch (error) { showError(error); }
+  };
+  queue = queue.then(run);
+  return queue;
 }
 
 // ------------------------------------------------------------------ settings controls
