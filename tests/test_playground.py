@@ -192,8 +192,10 @@ def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, co
 
 @pytest.mark.parametrize("optimizer", list(optimizers.OPTIMIZERS))
 def test_python_code_reproduces_each_optimizer(tmp_path, optimizer):
+    # A full-batch optimizer (L-BFGS) takes no dropout; the others train with it.
+    full_batch = getattr(optimizers.OPTIMIZERS[optimizer], "full_batch", False)
     session = Session(PlaygroundConfig(n_points=60, optimizer=optimizer, learning_rate=0.05,
-                                       keep_prob=0.9, batch_size=16))
+                                       keep_prob=1.0 if full_batch else 0.9, batch_size=16))
     session.step()
     session.step()
     wait_until(lambda: session.epoch == 2 and session.status == "paused", "two epochs")
@@ -426,20 +428,33 @@ def test_code_of_an_untrained_session_builds_the_initial_network(tmp_path):
                                   session.model.theta)
 
 
-def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch):
+def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_path):
     import types
 
     from scratchnn.playground import session as session_module
 
-    assert session_module.schedule_names() == [] or "schedule" in \
-        session_module._train_parameters()
     fake = types.ModuleType("scratchnn.schedules")
     fake.SCHEDULES = {"step": object(), "cosine": object()}
+
+    def get(identifier, num_epochs):  # as scratchnn.schedules.get: only 'cosine' by name alone
+        if identifier != "cosine":
+            raise ValueError(f"{identifier} needs arguments")
+        return identifier
+
+    fake.get = get
     monkeypatch.setitem(sys.modules, "scratchnn.schedules", fake)
-    monkeypatch.setattr(session_module, "_train_parameters", lambda: {"schedule": None})
-    assert session_module.schedule_names() == ["cosine", "step"]
-    config = PlaygroundConfig.from_json({"schedule": "step"})
-    assert session_module._plan(config, 2).train_kwargs["schedule"] == "step"
+    monkeypatch.setattr(session_module, "_train_parameters", lambda: {"lr_schedule": None})
+    assert session_module.schedule_names() == ["cosine"]
+    config = PlaygroundConfig.from_json({"schedule": "cosine", "epochs": 50})
+    plan = session_module._plan(config, 2)
+    assert plan.train_kwargs["lr_schedule"] == "cosine"
+    # The rates depend on the run's length: the script trains for 50 epochs, stopping at 7.
+    code = python_code(config, plan, 7)
+    assert "num_epochs=50" in code and "callback=lambda epoch, cost: epoch >= 7" in code
+    assert "num_epochs=50" in python_code(config, plan, 50)
+    assert "callback=" not in python_code(config, plan, 50)
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        PlaygroundConfig.from_json({"schedule": "step"})
     monkeypatch.setattr(session_module, "_train_parameters", lambda: {})
     assert session_module.schedule_names() == []
 
@@ -449,21 +464,41 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
     from scratchnn.playground import session as session_module
 
     class Diagnostics(callbacks.Callback):
+        """The surface of the learners' Diagnostics: history, last(name), problems()."""
+
+        def on_train_begin(self, model):
+            self.layer_names = [f"layer {l}" for l in range(1, len(model.activations) + 1)]
+            self.history = {"grad_norm": [], "dead_fraction": []}
+
         def on_epoch_end(self, epoch, logs):
-            logs["dead_units"] = [np.int64(epoch)]
-            logs["grad_norm"] = np.float64(np.inf)
-            logs["per_layer"] = np.array([0.5, 2.0])
+            self.history["grad_norm"].append(np.array([0.5, np.float64(epoch), 2.0]))
+            self.history["dead_fraction"].append(np.array([0.75, np.nan, np.nan]))
+            logs["val_loss"] = np.float64(np.inf)  # another callback's history value
             logs["layer"] = slice(1)
+
+        @property
+        def n_epochs(self):
+            return len(self.history["grad_norm"])
+
+        def last(self, name):
+            return self.history[name][-1]
+
+        def problems(self):
+            return ["layer 1: 6 of 8 units ended the training dead"]
 
     monkeypatch.setattr(callbacks, "Diagnostics", Diagnostics, raising=False)
     monkeypatch.setattr(session_module, "_train_parameters",
                         lambda: {"callbacks": None, "callback": None})
     assert session_module.options()["diagnostics"] is True
     session = Session(PlaygroundConfig(n_points=40))
+    assert session.frame["diagnostics"] is None
     original = ClassifierNN.train
 
     def train_with_callbacks(self, X, Y, callbacks=(), **kwargs):
         # What a train(..., callbacks=[...]) does: the loop calls each callback in turn.
+        for callback in callbacks:
+            callback.on_train_begin(self)
+
         def each_epoch(epoch, cost):
             logs = {"loss": cost}
             return any([c.on_epoch_end(epoch, logs) for c in callbacks])
@@ -474,9 +509,24 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
     session.step()
     wait_until(lambda: session.epoch == 1 and session.status == "paused", "one epoch")
     wait_until(lambda: session.frame["epoch"] == 1, "its frame")
-    assert session.frame["logs"] == {"dead_units": [1], "grad_norm": None,
-                                     "per_layer": [0.5, 2.0], "layer": "slice(None, 1, None)"}
+    assert session.frame["diagnostics"] == {
+        "layers": ["layer 1", "layer 2", "layer 3"],
+        "values": {"grad_norm": [0.5, 1.0, 2.0], "dead_fraction": [0.75, None, None]},
+        "problems": ["layer 1: 6 of 8 units ended the training dead"]}
+    assert session.frame["logs"] == {"val_loss": None, "layer": "slice(None, 1, None)"}
+    json.dumps(session.frame, allow_nan=False)  # what the page parses
     session.close()
+
+
+def test_settings_the_training_loop_refuses_are_reported(monkeypatch):
+    def refuse(self, X, Y, **kwargs):
+        raise ValueError("optimizer='lbfgs' cannot be combined with keep_prob")
+
+    monkeypatch.setattr(ClassifierNN, "train", refuse)
+    session = Session(PlaygroundConfig(n_points=40))
+    session.play()
+    wait_until(lambda: session.frame["status"] == "error", "the error's frame")
+    assert "cannot be combined" in session.frame["error"]
 
 
 def test_tasks_run_between_epochs_and_hand_back_their_errors():

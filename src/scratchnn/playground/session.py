@@ -32,7 +32,7 @@ from .. import initializers as _initializers
 from .. import losses as _losses
 from .. import optimizers as _optimizers
 from ..callbacks import Callback
-from ..network import ClassifierNN, DivergenceError
+from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
 
 __all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "options",
@@ -68,19 +68,28 @@ LIMITS = Limits()
 
 
 def schedule_names():
-    """The learning-rate schedules the training loop offers, read when called (empty if none).
+    """The learning-rate schedules ``train`` accepts by name, read when called (empty if none).
 
-    They are offered only when :mod:`scratchnn.schedules` has a registry and
-    :meth:`ClassifierNN.train` takes a ``schedule`` argument.
+    A name of the :mod:`scratchnn.schedules` registry is offered when ``ClassifierNN.train``
+    takes an ``lr_schedule`` argument and ``schedules.get(name, num_epochs)`` builds it from the
+    name alone (a schedule that needs more arguments is left out).
     """
     try:
         from .. import schedules
     except ImportError:
         return []
     registry = getattr(schedules, "SCHEDULES", None)
-    if not isinstance(registry, dict) or "schedule" not in _train_parameters():
+    get = getattr(schedules, "get", None)
+    if not isinstance(registry, dict) or get is None or "lr_schedule" not in _train_parameters():
         return []
-    return sorted(registry)
+    names = []
+    for name in sorted(registry):
+        try:
+            get(name, 10)
+        except (TypeError, ValueError):
+            continue
+        names.append(name)
+    return names
 
 
 def _train_parameters():
@@ -331,7 +340,7 @@ def _plan(config, n_classes):
               "batch_size": config.batch_size, "lambd": config.l2, "keep_prob": keep_prob,
               "optimizer": config.optimizer}
     if config.schedule is not None:
-        kwargs["schedule"] = config.schedule
+        kwargs["lr_schedule"] = config.schedule
     return _Plan(layer_dims, activations, loss, kwargs)
 
 
@@ -405,6 +414,7 @@ class Session:
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
         self._last_logs = {}
+        self._diagnostics = None
         self._latest_metrics = None
         self._last_frame_time = -math.inf
         self.version = getattr(self, "version", -1) + 1
@@ -487,11 +497,10 @@ class Session:
     def _train(self):
         callbacks = []
         diagnostics = _diagnostics_class()
+        self._diagnostics = None
         if diagnostics is not None:
-            try:
-                callbacks.append(diagnostics())
-            except TypeError:  # pragma: no cover - only if its constructor needs arguments
-                pass
+            self._diagnostics = diagnostics()
+            callbacks.append(self._diagnostics)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
         kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
@@ -504,7 +513,9 @@ class Session:
             self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
         except _Stopped:
             pass
-        except DivergenceError as exc:
+        except (ValueError, TypeError, ImportError) as exc:
+            # DivergenceError, or settings the training loop refuses together (say, an
+            # optimizer that cannot take dropout): the page shows the message.
             self.error = str(exc)
         finally:
             with self._cond:
@@ -630,7 +641,17 @@ class Session:
             "history": history,
             **pictures,
             "logs": _jsonable(extra),
+            "diagnostics": _jsonable(self._diagnostics_frame()),
         }
+
+    def _diagnostics_frame(self):
+        """The Diagnostics callback's last epoch per layer, and the problems it reports."""
+        diagnostics = self._diagnostics
+        if diagnostics is None or not diagnostics.n_epochs:
+            return None
+        return {"layers": list(diagnostics.layer_names),
+                "values": {name: diagnostics.last(name) for name in diagnostics.history},
+                "problems": list(diagnostics.problems())}
 
     def _pictures(self):
         """The decision boundary over the plane, and each hidden unit's output over it."""
@@ -734,12 +755,23 @@ def _jsonable(value):
     return repr(value)
 
 
-def _train_lines(epochs, arguments):
+def _train_lines(epochs, arguments, total_epochs, schedule):
     if epochs == 0:
         return ["# Not trained yet: the playground's network is still as initialized."]
-    return ["model.train(",
-            f"    X_train.T, y_train.reshape(1, -1), num_epochs={epochs}, print_cost=False,",
+    if schedule is None or epochs == total_epochs:
+        return ["model.train(",
+                f"    X_train.T, y_train.reshape(1, -1), num_epochs={epochs}, print_cost=False,",
+                *(f"    {argument}," for argument in arguments),
+                ")"]
+    # The schedule's rates depend on the run's length: train for the playground's number of
+    # epochs, and stop where the playground was.
+    return [f"# The {schedule!r} schedule spreads over {total_epochs} epochs; the playground "
+            f"stopped after {epochs}.",
+            "model.train(",
+            f"    X_train.T, y_train.reshape(1, -1), num_epochs={total_epochs}, "
+            f"print_cost=False,",
             *(f"    {argument}," for argument in arguments),
+            f"    callback=lambda epoch, cost: epoch >= {epochs},",
             ")"]
 
 
@@ -785,7 +817,7 @@ def python_code(config, plan, epochs, upload=None):
         "# The network: ClassifierNN wants one example per column, hence the .T below.",
         f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
         f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
-        *_train_lines(epochs, arguments),
+        *_train_lines(epochs, arguments, c.epochs, c.schedule),
         "",
         'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
         'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")',

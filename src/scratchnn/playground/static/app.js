@@ -170,7 +170,7 @@ function drawFrame(newFrame) {
   const h = frame.history;
   drawChart($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], null);
   drawChart($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], [0, 1]);
-  drawDiagnostics(frame.logs || {});
+  drawDiagnostics(frame.diagnostics, frame.logs || {});
 }
 
 // The pictures arrive as base64 text of bytes, one per pixel (see session.py's _base64_bytes).
@@ -278,17 +278,39 @@ function drawChart(canvas, xs, series, range) {
   });
 }
 
-function drawDiagnostics(logs) {
+function drawDiagnostics(diagnostics, logs) {
+  // The Diagnostics callback's last epoch, one column per layer; a dead or saturated share of
+  // half a layer or more, and each problem it reports, in red. Other history values below.
   const entries = Object.entries(logs);
-  $("diagnostics-box").hidden = entries.length === 0;
+  $("diagnostics-box").hidden = !diagnostics && entries.length === 0;
   const table = $("diagnostics");
   table.innerHTML = "";
+  const format = (v) => (v === null ? "\u2013" : typeof v === "number" ? v.toPrecision(3) : JSON.stringify(v));
+  if (diagnostics) {
+    const head = table.insertRow();
+    head.insertCell();
+    for (const name of diagnostics.layers) head.insertCell().textContent = name;
+    for (const [name, values] of Object.entries(diagnostics.values)) {
+      const row = table.insertRow();
+      row.insertCell().textContent = name;
+      for (const v of values) {
+        const cell = row.insertCell();
+        cell.textContent = format(v);
+        if (/dead|saturated/.test(name) && v !== null && v >= 0.5) cell.className = "flag";
+      }
+    }
+    for (const problem of diagnostics.problems) {
+      const row = table.insertRow();
+      row.className = "flag";
+      const cell = row.insertCell();
+      cell.colSpan = diagnostics.layers.length + 1;
+      cell.textContent = problem;
+    }
+  }
   for (const [key, value] of entries) {
     const row = table.insertRow();
-    // A diagnostic that reports a warning (a non-empty list or a true flag) is shown in red.
-    if ((Array.isArray(value) && value.length > 0 && /dead|saturat|warn|flag/i.test(key)) || value === true) row.className = "flag";
     row.insertCell().textContent = key;
-    row.insertCell().textContent = typeof value === "number" ? value.toPrecision(4) : JSON.stringify(value);
+    row.insertCell().textContent = format(value);
   }
 }
 
