@@ -5,9 +5,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scratchnn.datasets import make_circles, make_moons, make_spiral, train_test_split
+from scratchnn.datasets import (
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spiral,
+    make_xor,
+    train_test_split,
+)
 
-GENERATORS = [make_moons, make_circles, make_spiral]
+GENERATORS = [make_moons, make_circles, make_spiral, make_xor, make_blobs]
 
 
 def _sorted_rows(X):
@@ -205,6 +212,39 @@ def test_split_is_seeded():
 def test_generators_reject_bad_arguments(make, kwargs, error, name):
     with pytest.raises(error, match=name):
         make(**kwargs)
+
+
+def test_xor_labels_are_the_quadrants_and_keep_a_margin():
+    X, y = make_xor(n_samples=400, noise=0.0, seed=2)
+    np.testing.assert_array_equal(y, (np.sign(X[:, 0]) == np.sign(X[:, 1])).astype(np.int64))
+    assert np.abs(X).min() >= 0.1 and np.abs(X).max() <= 1.0
+    assert 150 < y.sum() < 250  # about half the points in each class
+
+
+@pytest.mark.parametrize(("n_samples", "n_classes", "expected"), [
+    (10, 3, [4, 3, 3]),
+    (8, 4, [2, 2, 2, 2]),
+])
+def test_blobs_class_sizes(n_samples, n_classes, expected):
+    _, y = make_blobs(n_samples=n_samples, n_classes=n_classes, seed=0)
+    assert np.bincount(y, minlength=n_classes).tolist() == expected
+
+
+def test_blobs_sit_on_the_unit_circle():
+    X, y = make_blobs(n_samples=5000, n_classes=5, noise=0.1, seed=1)
+    for k in range(5):
+        angle = 2 * np.pi * k / 5
+        centre = X[y == k].mean(axis=0)
+        np.testing.assert_allclose(centre, [np.cos(angle), np.sin(angle)], atol=0.02)
+        assert abs(X[y == k].std(axis=0) - 0.1).max() < 0.01
+
+
+@pytest.mark.parametrize("make", [make_spiral, make_blobs])
+def test_class_count_checks(make):
+    with pytest.raises(ValueError, match="n_classes"):
+        make(n_samples=10, n_classes=1)
+    with pytest.raises(ValueError, match="n_samples must be >= n_classes"):
+        make(n_samples=2, n_classes=3)
 
 
 @pytest.mark.parametrize("factor", [-0.1, 1.0, 2.0])

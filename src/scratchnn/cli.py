@@ -929,10 +929,30 @@ def _run_datasets(args):
     return 0
 
 
+def _add_playground(subparsers):
+    parser = subparsers.add_parser(
+        "playground", help="watch the network learn in the browser (a local web server)",
+        description="Serve the playground on this machine, print its URL and open it; Ctrl-C "
+        "stops it. See the README's Playground section.")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--no-browser", action="store_true", help="only print the URL")
+    parser.set_defaults(handler=_run_playground)
+
+
+def _run_playground(args):
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be in 0..65535 (0: a free port), got {args.port}")
+    from .playground import serve
+
+    return serve(args.host, args.port, open_browser=not args.no_browser)
+
+
 # --------------------------------------------------------------------------- entry point
 
 _SUBCOMMANDS = (_add_train, _add_evaluate, _add_predict, _add_info, _add_export, _add_demo,
-                _add_datasets)
+                _add_datasets, _add_playground)
 
 
 def build_parser():

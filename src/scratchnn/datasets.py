@@ -18,7 +18,8 @@ import numpy as np
 
 from .validation import check_float, check_int
 
-__all__ = ["make_moons", "make_circles", "make_spiral", "train_test_split"]
+__all__ = ["make_moons", "make_circles", "make_spiral", "make_xor", "make_blobs",
+           "train_test_split"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -217,6 +218,83 @@ def make_spiral(n_samples=900, n_classes=3, noise=0.2, seed=0):
     y = np.concatenate(y_parts)
     # The noise is already in the angles; shuffle only, so classes are not in blocks.
     return _shuffle_and_add_noise(X, y, 0.0, rng)
+
+
+def make_xor(n_samples=1000, noise=0.1, seed=0):
+    r"""Four square patches in the corners of :math:`[-1, 1]^2`, labelled by quadrant (XOR).
+
+    Label 1 where the two coordinates have the same sign, 0 where they differ: the classic
+    problem no single straight line separates.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Total number of points, >= 1.
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to each coordinate, >= 0. The labels are
+        those of the points before the noise, so a large noise blurs the quadrants.
+    seed : int, numpy.random.Generator or None, default=0
+        Seed for ``np.random.default_rng``; the same seed gives the same data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64
+        1 where :math:`x_1 x_2 > 0`, else 0 (before the noise).
+
+    Notes
+    -----
+    Each coordinate is drawn as :math:`\pm u` with :math:`u \sim U(0.1, 1)` and an even sign, so
+    points keep a margin of 0.1 from the axes before the noise is added.
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    noise = check_float(noise, "noise", low=0.0)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.1, 1.0, size=(n_samples, 2)) * rng.choice([-1.0, 1.0], size=(n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return _shuffle_and_add_noise(X, y, noise, rng)
+
+
+def make_blobs(n_samples=1000, n_classes=3, noise=0.3, seed=0):
+    r"""Gaussian blobs, one per class, centred evenly on the unit circle.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Total number of points, >= ``n_classes``. Each class gets ``n_samples // n_classes``
+        points; the first ``n_samples % n_classes`` classes get one more.
+    n_classes : int, default=3
+        Number of blobs (classes), >= 2.
+    noise : float, default=0.3
+        Standard deviation of each blob in both coordinates, >= 0.
+    seed : int, numpy.random.Generator or None, default=0
+        Seed for ``np.random.default_rng``; the same seed gives the same data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64
+        Class of each row, in ``0 .. n_classes - 1``.
+
+    Notes
+    -----
+    Class :math:`k` of :math:`K` is centred at :math:`(\cos(2\pi k/K), \sin(2\pi k/K))`.
+    """
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    if n_samples < n_classes:
+        raise ValueError(
+            f"n_samples must be >= n_classes ({n_classes}) so every class has a point, "
+            f"got {n_samples}"
+        )
+    noise = check_float(noise, "noise", low=0.0)
+    rng = np.random.default_rng(seed)
+    sizes = np.full(n_classes, n_samples // n_classes)
+    sizes[: n_samples % n_classes] += 1
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)
+    angles = 2.0 * np.pi * y / n_classes
+    X = np.column_stack([np.cos(angles), np.sin(angles)])
+    return _shuffle_and_add_noise(X, y, noise, rng)
 
 
 # --------------------------------------------------------------------------- splitting

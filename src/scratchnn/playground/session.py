@@ -1,0 +1,826 @@
+"""One playground session: its settings, its data, its network and the training thread.
+
+A session trains a real :class:`scratchnn.ClassifierNN` with :meth:`ClassifierNN.train` in a
+thread of its own. A :class:`SessionCallback` in the training loop
+(:func:`scratchnn.training.fit`) publishes a *frame* (the decision boundary, each hidden unit's
+picture, the losses and accuracies) at most :data:`FRAME_INTERVAL` seconds apart, and holds the
+loop at an epoch boundary while the session is paused. Pausing therefore never changes what is
+computed: a session paused and resumed ten times ends with the same parameters, bit for bit, as
+one uninterrupted ``train`` call, which is what :meth:`Session.python_code` writes out.
+
+Everything a page can ask for is bounded by :data:`LIMITS`; a bad setting raises a ValueError or
+TypeError that names it.
+"""
+
+import base64
+import csv
+import inspect
+import io
+import math
+import os
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
+
+from .. import activations as _activations
+from .. import callbacks as _callbacks
+from .. import datasets as _datasets
+from .. import initializers as _initializers
+from .. import losses as _losses
+from .. import optimizers as _optimizers
+from ..callbacks import Callback
+from ..network import ClassifierNN
+from ..validation import check_bool, check_float, check_int
+
+__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "options",
+           "parse_csv"]
+
+FRAME_INTERVAL = 1 / 25
+"""Seconds between two frames while training runs (at most 25 frames a second)."""
+
+MAX_CURVE_POINTS = 400
+"""Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
+
+DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "csv")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one page may ask for; every setting outside these bounds is refused with a message."""
+
+    min_points: int = 20
+    max_points: int = 2000
+    max_hidden_layers: int = 6
+    max_units: int = 16
+    max_classes: int = 5
+    max_epochs: int = 10000
+    max_upload_bytes: int = 200_000
+    max_sessions: int = 8
+    session_idle_seconds: float = 1800.0
+    boundary_grid: int = 40
+    unit_grid: int = 20  # every other point of the boundary's grid: one forward pass for both
+
+
+LIMITS = Limits()
+
+
+def schedule_names():
+    """The learning-rate schedules ``train`` accepts by name, read when called (empty if none).
+
+    A name of the :mod:`scratchnn.schedules` registry is offered when ``ClassifierNN.train``
+    takes an ``lr_schedule`` argument and ``schedules.get(name, num_epochs)`` builds it from the
+    name alone (a schedule that needs more arguments is left out).
+    """
+    try:
+        from .. import schedules
+    except ImportError:
+        return []
+    registry = getattr(schedules, "SCHEDULES", None)
+    get = getattr(schedules, "get", None)
+    if not isinstance(registry, dict) or get is None or "lr_schedule" not in _train_parameters():
+        return []
+    names = []
+    for name in sorted(registry):
+        try:
+            get(name, 10)
+        except (TypeError, ValueError):
+            continue
+        names.append(name)
+    return names
+
+
+def _train_parameters():
+    return inspect.signature(ClassifierNN.train).parameters
+
+
+def hidden_activation_names():
+    """Activations a hidden layer may use (read from the registry)."""
+    return [name for name in _activations.ACTIVATIONS if name != "softmax"]
+
+
+def options():
+    """What the page may choose from, read from the registries, plus the limits and defaults."""
+    return {
+        "datasets": list(DATASETS),
+        "activations": hidden_activation_names(),
+        "initializers": sorted(_initializers.INITIALIZERS),
+        "optimizers": list(_optimizers.OPTIMIZERS),
+        "schedules": schedule_names(),
+        "diagnostics": _diagnostics_class() is not None,
+        "limits": asdict(LIMITS),
+        "defaults": PlaygroundConfig().to_json(),
+        "formulas": _formulas(),
+    }
+
+
+def _formulas():
+    """The Notes of each activation, loss and optimizer docstring: the README's formulas."""
+
+    def notes(obj):
+        doc = inspect.getdoc(obj) or ""
+        head, _, rest = doc.partition("Notes\n-----\n")
+        text = rest if rest else head
+        return text.split("\n\n\n")[0].replace(".. math:: ", "").strip()
+
+    return {
+        "activations": {name: notes(cls) for name, cls in _activations.ACTIVATIONS.items()},
+        "losses": {name: notes(cls) for name, cls in _losses.LOSSES.items()},
+        "optimizers": {name: notes(cls) for name, cls in _optimizers.OPTIMIZERS.items()},
+    }
+
+
+def _diagnostics_class():
+    """``scratchnn.callbacks.Diagnostics`` where it exists and ``train`` takes ``callbacks``
+    (the way to hand it to the training loop), else None."""
+    if "callbacks" not in _train_parameters():
+        return None
+    return getattr(_callbacks, "Diagnostics", None)
+
+
+# --------------------------------------------------------------------------- settings
+def _bounded_int(value, name, low, high):
+    value = check_int(value, name, minimum=low)
+    if value > high:
+        raise ValueError(f"{name} must be at most {high} (the playground's limit), got {value}")
+    return value
+
+
+def _bounded_float(value, name, low, high, low_open=False):
+    return check_float(value, name, low=low, high=high, low_open=low_open)
+
+
+def _choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    """A session's settings, as the page sends them (JSON) and :meth:`from_json` checks them.
+
+    ``hidden`` is one ``{"units": n, "activation": name}`` per hidden layer; ``keep_prob`` is
+    dropout's keep probability for every hidden layer's output (1 turns dropout off).
+    """
+
+    dataset: str = "moons"
+    n_points: int = 500
+    noise: float = 0.1
+    classes: int = 3
+    test_fraction: float = 0.3
+    seed: int = 0
+    hidden: tuple = ({"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"})
+    batch_norm: bool = False
+    keep_prob: float = 1.0
+    initialization: str = "he"
+    optimizer: str = "adam"
+    learning_rate: float = 0.03
+    schedule: str = None
+    batch_size: int = 32
+    l2: float = 0.0
+    epochs: int = 2000
+
+    @classmethod
+    def from_json(cls, data, base=None):
+        """Check a JSON object of settings; missing ones keep ``base``'s (default: the defaults)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"the settings must be a JSON object, got {type(data).__name__}")
+        base = base or cls()
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}; expected some of {names}")
+        merged = {**asdict(base), **data}
+        lim = LIMITS
+        hidden = merged["hidden"]
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError(f"hidden must be a list of layers, got {hidden!r}")
+        if len(hidden) > lim.max_hidden_layers:
+            raise ValueError(f"hidden may have at most {lim.max_hidden_layers} layers (the "
+                             f"playground's limit), got {len(hidden)}")
+        layers = []
+        for i, layer in enumerate(hidden):
+            where = f"hidden[{i}]"
+            if not isinstance(layer, dict) or set(layer) != {"units", "activation"}:
+                raise TypeError(f"{where} must be an object with 'units' and 'activation', "
+                                f"got {layer!r}")
+            layers.append({
+                "units": _bounded_int(layer["units"], f"{where}.units", 1, lim.max_units),
+                "activation": _choice(layer["activation"], f"{where}.activation",
+                                      hidden_activation_names()),
+            })
+        schedule = merged["schedule"]
+        if schedule is not None:
+            schedule = _choice(schedule, "schedule", schedule_names())
+        config = cls(
+            dataset=_choice(merged["dataset"], "dataset", DATASETS),
+            n_points=_bounded_int(merged["n_points"], "n_points", lim.min_points,
+                                  lim.max_points),
+            noise=_bounded_float(merged["noise"], "noise", 0.0, 1.0),
+            classes=_bounded_int(merged["classes"], "classes", 2, lim.max_classes),
+            test_fraction=_bounded_float(merged["test_fraction"], "test_fraction", 0.1, 0.9),
+            seed=_bounded_int(merged["seed"], "seed", 0, 2**31 - 1),
+            hidden=tuple(layers),
+            batch_norm=check_bool(merged["batch_norm"], "batch_norm"),
+            keep_prob=_bounded_float(merged["keep_prob"], "keep_prob", 0.1, 1.0),
+            initialization=_choice(merged["initialization"], "initialization",
+                                   sorted(_initializers.INITIALIZERS)),
+            optimizer=_choice(merged["optimizer"], "optimizer", list(_optimizers.OPTIMIZERS)),
+            learning_rate=_bounded_float(merged["learning_rate"], "learning_rate", 0.0, 10.0,
+                                         low_open=True),
+            schedule=schedule,
+            batch_size=_bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
+            l2=_bounded_float(merged["l2"], "l2", 0.0, 1.0),
+            epochs=_bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
+        )
+        return config
+
+    def to_json(self):
+        out = asdict(self)
+        out["hidden"] = [dict(layer) for layer in self.hidden]
+        return out
+
+
+def parse_csv(text):
+    """Points from CSV text: two feature columns and an integer label per row.
+
+    A first row that is not numeric is taken as a header. Labels are mapped to ``0 .. k - 1`` in
+    sorted order (the original labels are returned too).
+
+    Returns
+    -------
+    X : ndarray of shape (n, 2), float64
+    y : ndarray of shape (n,), int64
+    labels : list
+        The original label of each class index.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the CSV must be text, got {type(text).__name__}")
+    lim = LIMITS
+    if len(text.encode()) > lim.max_upload_bytes:
+        raise ValueError(f"the CSV is larger than {lim.max_upload_bytes} bytes (the playground's "
+                         f"limit)")
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if rows:
+        try:
+            [float(cell) for cell in rows[0]]
+        except ValueError:
+            rows = rows[1:]  # a header
+    if not lim.min_points <= len(rows) <= lim.max_points:
+        raise ValueError(f"the CSV must have between {lim.min_points} and {lim.max_points} rows "
+                         f"of data, got {len(rows)}")
+    X = np.empty((len(rows), 2))
+    raw = []
+    for i, row in enumerate(rows, start=1):
+        if len(row) != 3:
+            raise ValueError(f"CSV row {i} must have 3 columns (x1, x2, label), got {len(row)}")
+        try:
+            X[i - 1] = [float(row[0]), float(row[1])]
+            label = float(row[2])
+        except ValueError:
+            raise ValueError(f"CSV row {i} must hold numbers, got {row!r}") from None
+        if not (np.all(np.isfinite(X[i - 1])) and math.isfinite(label)
+                and label == int(label)):
+            raise ValueError(f"CSV row {i} must hold finite features and an integer label, "
+                             f"got {row!r}")
+        raw.append(int(label))
+    labels = sorted(set(raw))
+    if not 2 <= len(labels) <= lim.max_classes:
+        raise ValueError(f"the CSV must have between 2 and {lim.max_classes} distinct labels, "
+                         f"got {len(labels)}")
+    index = {label: k for k, label in enumerate(labels)}
+    y = np.array([index[label] for label in raw], dtype=np.int64)
+    return X, y, labels
+
+
+def make_data(config, upload=None):
+    """``(X, y)`` for ``config``: generated with its seed, or the uploaded ``(X, y)``."""
+    n, noise, seed = config.n_points, config.noise, config.seed
+    if config.dataset == "csv":
+        if upload is None:
+            raise ValueError("dataset 'csv' needs an uploaded CSV file first")
+        return upload
+    if config.dataset == "moons":
+        return _datasets.make_moons(n, noise, seed=seed)
+    if config.dataset == "circles":
+        return _datasets.make_circles(n, noise, seed=seed)
+    if config.dataset == "xor":
+        return _datasets.make_xor(n, noise, seed=seed)
+    if config.dataset == "spiral":
+        return _datasets.make_spiral(n, config.classes, noise, seed=seed)
+    return _datasets.make_blobs(n, config.classes, noise, seed=seed)
+
+
+# --------------------------------------------------------------------------- the network
+@dataclass(frozen=True)
+class _Plan:
+    """The network and the ``train`` arguments a configuration and its data give."""
+
+    layer_dims: list
+    activations: list
+    loss: str
+    train_kwargs: dict = field(default_factory=dict)
+
+
+def _plan(config, n_classes):
+    binary = n_classes == 2
+    layer_dims = [2, *(layer["units"] for layer in config.hidden), 1 if binary else n_classes]
+    activations = [layer["activation"] for layer in config.hidden]
+    activations.append("sigmoid" if binary else "softmax")
+    keep_prob = None
+    if config.keep_prob < 1.0 and config.hidden:
+        keep_prob = (1.0, *([config.keep_prob] * len(config.hidden)))
+    loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
+    kwargs = {"loss": loss, "learning_rate": config.learning_rate,
+              "batch_size": config.batch_size, "lambd": config.l2, "keep_prob": keep_prob,
+              "optimizer": config.optimizer}
+    if config.schedule is not None:
+        kwargs["lr_schedule"] = config.schedule
+    return _Plan(layer_dims, activations, loss, kwargs)
+
+
+class SessionCallback(Callback):
+    """The training loop's hook into a :class:`Session`: publishes frames, holds for pause."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def on_epoch_end(self, epoch, logs):
+        return self.session.epoch_end(epoch, logs)
+
+
+class _Stopped(Exception):
+    """The session was reset while its training thread waited."""
+
+
+class Session:
+    """One browser tab's playground: settings, data, network, training thread and frames.
+
+    Parameters
+    ----------
+    config : PlaygroundConfig, optional
+    upload : tuple (X, y, labels), optional
+        Data from :func:`parse_csv`, used when ``config.dataset == 'csv'``.
+    """
+
+    def __init__(self, config=None, upload=None):
+        self._cond = threading.Condition()
+        self._thread = None
+        self._tasks = []
+        self.touched = time.monotonic()
+        self._setup(config or PlaygroundConfig(), upload)
+
+    # ---------------------------------------------------------------- setup
+    def _setup(self, config, upload):
+        self._apply(self._prepare(config, upload))
+
+    @staticmethod
+    def _prepare(config, upload):
+        """Data, split, network and labels for ``config``; raises before anything changes."""
+        X, y = make_data(config, upload and upload[:2])
+        X_train, X_test, y_train, y_test = _datasets.train_test_split(
+            X, y, test_size=config.test_fraction, seed=config.seed)
+        if config.batch_size > X_train.shape[0]:
+            config = replace(config, batch_size=X_train.shape[0])
+        n_classes = int(y.max()) + 1
+        plan = _plan(config, n_classes)
+        model = ClassifierNN(plan.layer_dims, plan.activations, config.initialization,
+                             batch_norm=config.batch_norm, seed=config.seed)
+        loss = _losses.get(plan.loss)
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = np.maximum(0.1 * (hi - lo), 0.25)
+        extent = [float(lo[0] - pad[0]), float(hi[0] + pad[0]),
+                  float(lo[1] - pad[1]), float(hi[1] + pad[1])]
+        return {
+            "config": config, "upload": upload, "plan": plan, "model": model,
+            "n_classes": n_classes, "loss": loss, "extent": extent,
+            "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
+            "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
+                                           np.float64),
+            "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
+        }
+
+    def _apply(self, prepared):
+        for name, value in prepared.items():
+            setattr(self, name, value)
+        self._boundary_X = self._grid(LIMITS.boundary_grid)
+        self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
+        self._stop = self._held = False
+        self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
+                        "train_accuracy": [], "test_accuracy": []}
+        self._last_logs = {}
+        self._diagnostics = None
+        self._latest_metrics = None
+        self._last_frame_time = -math.inf
+        self.version = getattr(self, "version", -1) + 1
+        self.frame = self._make_frame()
+
+    def _grid(self, n):
+        x0, x1, y0, y1 = self.extent
+        gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))  # top row first
+        return np.vstack([gx.ravel(), gy.ravel()])
+
+    # ---------------------------------------------------------------- controls
+    @property
+    def status(self):
+        """'ready', 'running', 'paused', 'finished' or 'error'."""
+        if self.error is not None:
+            return "error"
+        if self._finished:
+            return "finished"
+        if self._thread is None:
+            return "ready"
+        return "paused" if self._held and self._holding() else "running"
+
+    def play(self):
+        """Start or resume training."""
+        with self._cond:
+            self._check_can_train()
+            self._mode = "run"
+            self._cond.notify_all()
+            self._start()
+
+    def pause(self):
+        """Hold training at the next epoch boundary."""
+        with self._cond:
+            if self._mode == "run":
+                self._mode = "pause"
+                self._cond.notify_all()
+
+    def step(self):
+        """Train exactly one more epoch, then hold."""
+        with self._cond:
+            self._check_can_train()
+            self._mode = "pause"
+            self._steps += 1
+            self._cond.notify_all()
+            self._start()
+
+    def reset(self, config=None, upload=None):
+        """Stop training and start again from a freshly seeded network (new settings if given)."""
+        if upload is None:
+            upload = self.upload
+        prepared = self._prepare(config or self.config, upload)
+        self.close()
+        with self._cond:
+            self._apply(prepared)
+            self._cond.notify_all()
+
+    def close(self):
+        """Stop the training thread, if any, and wait for it."""
+        with self._cond:
+            thread = self._thread
+            self._stop = True
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join()
+
+    def _check_can_train(self):
+        if self.error is not None:
+            raise ValueError(f"training failed ({self.error}); press Reset")
+        if self._finished:
+            raise ValueError(f"training finished after {self.epoch} epochs (the epochs "
+                             f"setting); press Reset or raise epochs")
+
+    def _start(self):
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._train, name="playground-training",
+                                            daemon=True)
+            self._thread.start()
+
+    # ---------------------------------------------------------------- the training thread
+    def _train(self):
+        callbacks = []
+        diagnostics = _diagnostics_class()
+        self._diagnostics = None
+        if diagnostics is not None:
+            self._diagnostics = diagnostics()
+            callbacks.append(self._diagnostics)
+        session_callback = SessionCallback(self)
+        callbacks.append(session_callback)
+        kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
+        if "callbacks" in _train_parameters():
+            kwargs["callbacks"] = callbacks
+        else:  # the training loop's callbacks reached through train's callback(epoch, cost)
+            kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
+                epoch, {"loss": cost})
+        try:
+            self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
+        except _Stopped:
+            pass
+        except (ValueError, TypeError, ImportError) as exc:
+            # DivergenceError, or settings the training loop refuses together (say, an
+            # optimizer that cannot take dropout): the page shows the message.
+            self.error = str(exc)
+        finally:
+            with self._cond:
+                if not self._stop:
+                    self._finished = self.error is None
+                    self._publish(self._make_frame())
+                self._run_tasks()
+                self._thread = None
+
+    def epoch_end(self, epoch, logs):
+        """Record the epoch, publish a frame when one is due, hold while paused (called by
+        :class:`SessionCallback` in the training thread). A reset ends training from here."""
+        with self._cond:
+            self.epoch = epoch
+            self._last_logs = dict(logs)
+            if self._steps > 0:
+                self._steps -= 1
+            hold = self._holding()
+        now = time.monotonic()
+        frame = None
+        # Frames, and the curves' points with them, are made at a bounded rate, not per epoch,
+        # so what streaming costs does not grow with the number of epochs per second.
+        if hold or now - self._last_frame_time >= FRAME_INTERVAL or epoch == self.config.epochs:
+            self._record(epoch, logs.get("loss"))
+            frame = self._make_frame("paused" if hold else None)
+            self._last_frame_time = now
+        with self._cond:
+            # One block from publishing to holding, so a page that sees 'paused' also sees
+            # the frame of the epoch it paused at.
+            if frame is not None:
+                self._publish(frame)
+            if self._holding() and not hold:  # paused while this epoch's end was recorded
+                self._record(epoch, logs.get("loss"))
+                self._publish(self._make_frame("paused"))
+            self._run_tasks()
+            while self._holding():
+                self._held = True
+                self._cond.wait()
+                self._run_tasks()
+            self._held = False
+            if self._stop:
+                raise _Stopped
+        return False
+
+    def _holding(self):
+        return self._mode != "run" and self._steps == 0 and not self._stop
+
+    def _publish(self, frame):
+        self.frame = frame
+        self.version += 1
+        self._cond.notify_all()
+
+    def _run_tasks(self):
+        while self._tasks:
+            task, done = self._tasks.pop(0)
+            try:
+                done.result = task()
+            except Exception as exc:  # handed back to the caller's thread
+                done.error = exc
+            done.set()
+
+    def at_epoch_boundary(self, task, timeout=30.0):
+        """``task()`` run while the model holds still (between two epochs, or when idle)."""
+        with self._cond:
+            if self._thread is None:
+                return task()
+            done = threading.Event()
+            done.result = done.error = None
+            self._tasks.append((task, done))
+            self._cond.notify_all()
+        if not done.wait(timeout):  # pragma: no cover - a stuck epoch
+            raise TimeoutError("the training thread did not reach an epoch boundary")
+        if done.error is not None:
+            raise done.error
+        return done.result
+
+    def wait_for_frame(self, version, timeout):
+        """Block until a frame newer than ``version`` exists (or ``timeout``); return it."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version > version, timeout)
+            return self.version, self.frame
+
+    # ---------------------------------------------------------------- frames
+    def _record(self, epoch, loss):
+        """Append the epoch's losses and accuracies to the history (the curves' data)."""
+        if self.history["epoch"] and self.history["epoch"][-1] == epoch:
+            return
+        try:
+            with np.errstate(all="ignore"):
+                metrics = self._metrics()
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
+            return
+        self.history["epoch"].append(epoch)
+        self.history["loss"].append(_rounded(loss))
+        for key, value in metrics.items():
+            self.history[key].append(_rounded(value))
+        self._latest_metrics = metrics
+
+    def _make_frame(self, status=None):
+        """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
+        try:
+            with np.errstate(all="ignore"):
+                pictures = self._pictures()
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
+            pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
+        if self._latest_metrics is None:
+            self._latest_metrics = self._metrics()
+        n = len(self.history["epoch"])
+        stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
+        keep = list(range(0, n, stride))
+        if n and keep[-1] != n - 1:
+            keep.append(n - 1)  # the curves always end at the latest epoch
+        history = {key: [values[i] for i in keep] for key, values in self.history.items()}
+        loss = self._last_logs.get("loss")
+        metrics = self._latest_metrics
+        extra = {key: value for key, value in self._last_logs.items() if key != "loss"}
+        return {
+            "epoch": self.epoch,
+            "status": status or self.status,
+            "error": self.error,
+            "loss": loss,
+            "metrics": metrics,
+            "history": history,
+            **pictures,
+            "logs": _jsonable(extra),
+            "diagnostics": _jsonable(self._diagnostics_frame()),
+        }
+
+    def _diagnostics_frame(self):
+        """The Diagnostics callback's last epoch per layer, and the problems it reports."""
+        diagnostics = self._diagnostics
+        if diagnostics is None or not diagnostics.n_epochs:
+            return None
+        return {"layers": list(diagnostics.layer_names),
+                "values": {name: diagnostics.last(name) for name in diagnostics.history},
+                "problems": list(diagnostics.problems())}
+
+    def _pictures(self):
+        """The decision boundary over the plane, and each hidden unit's output over it."""
+        proba, caches = self.model.forward(self._boundary_X)  # no dropout, running statistics
+        if not np.all(np.isfinite(proba)):
+            raise ValueError("the network's output is not finite")
+        if self.n_classes == 2:
+            p = proba[0]
+            cls, confidence = (p > 0.5).astype(int), np.maximum(p, 1.0 - p)
+        else:
+            cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
+        n, step = LIMITS.boundary_grid, LIMITS.boundary_grid // LIMITS.unit_grid
+        units = []
+        for layer in caches.layers[1:-1]:
+            A = layer.A.reshape(-1, n, n)[:, ::step, ::step].reshape(layer.A.shape[0], -1)
+            A = np.nan_to_num(A)
+            scale = np.abs(A).max(axis=1, keepdims=True)
+            A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
+            units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
+        return {"boundary": {"size": LIMITS.boundary_grid, "classes": _base64_bytes(cls),
+                             "confidence": _base64_bytes(confidence * 255)},
+                "units": {"size": LIMITS.unit_grid, "layers": units}}
+
+    def _metrics(self):
+        """Loss (without the L2 term) and accuracy on the training and the test points."""
+        metrics = {}
+        for part, X, Y, y in (("train", self.X_train, self._Y_train, self.y_train),
+                              ("test", self.X_test, self._Y_test, self.y_test)):
+            A = self.model.predict_proba(X.T)
+            loss = float(self.loss.cost(A, Y))
+            metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # JSON has no inf
+            pred = (A[0] > 0.5).astype(int) if self.n_classes == 2 else A.argmax(axis=0)
+            metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
+        return metrics
+
+    def state(self):
+        """The session's full state: settings, data points, the latest frame."""
+        with self._cond:
+            frame = dict(self.frame, status=self.status, error=self.error)
+            return {
+                "config": self.config.to_json(),
+                "n_classes": self.n_classes,
+                "layer_dims": self.plan.layer_dims,
+                "activations": self.plan.activations,
+                "loss": self.plan.loss,
+                "extent": self.extent,
+                "train": {"X": np.round(self.X_train, 4).tolist(), "y": self.y_train.tolist()},
+                "test": {"X": np.round(self.X_test, 4).tolist(), "y": self.y_test.tolist()},
+                "version": self.version,
+                "frame": frame,
+            }
+
+    # ---------------------------------------------------------------- take it home
+    def model_file(self):
+        """The model as the bytes of a :func:`scratchnn.io.save` file, taken between epochs."""
+
+        def save():
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "playground-model.npz")
+                self.model.save(path)
+                with open(path, "rb") as file:
+                    return file.read()
+
+        return self.at_epoch_boundary(save)
+
+    def python_code(self):
+        """A Python script that rebuilds the data and the network and trains them as this
+        session did (its epochs so far), ending with the same parameters bit for bit."""
+        epochs = self.at_epoch_boundary(lambda: self.epoch)
+        return python_code(self.config, self.plan, epochs, self.upload)
+
+
+def _base64_bytes(values):
+    """``values`` (in [0, 255]) rounded to bytes, row after row, as base64 text.
+
+    A frame's pictures are some 12,000 numbers; as bytes they cost the server almost nothing to
+    encode and the page one ``atob`` to decode, where a JSON list of numbers costs both sides
+    milliseconds a frame.
+    """
+    return base64.b64encode(np.rint(values).astype(np.uint8).tobytes()).decode("ascii")
+
+
+def _rounded(value):
+    return value if value is None or isinstance(value, int) else float(f"{value:.5g}")
+
+
+def _jsonable(value):
+    """``value`` with NumPy scalars and arrays made into plain numbers and lists."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _train_lines(epochs, arguments, total_epochs, schedule):
+    if epochs == 0:
+        return ["# Not trained yet: the playground's network is still as initialized."]
+    if schedule is None or epochs == total_epochs:
+        return ["model.train(",
+                f"    X_train.T, y_train.reshape(1, -1), num_epochs={epochs}, print_cost=False,",
+                *(f"    {argument}," for argument in arguments),
+                ")"]
+    # The schedule's rates depend on the run's length: train for the playground's number of
+    # epochs, and stop where the playground was.
+    return [f"# The {schedule!r} schedule spreads over {total_epochs} epochs; the playground "
+            f"stopped after {epochs}.",
+            "model.train(",
+            f"    X_train.T, y_train.reshape(1, -1), num_epochs={total_epochs}, "
+            f"print_cost=False,",
+            *(f"    {argument}," for argument in arguments),
+            f"    callback=lambda epoch, cost: epoch >= {epochs},",
+            ")"]
+
+
+def python_code(config, plan, epochs, upload=None):
+    """The script of :meth:`Session.python_code`."""
+    c = config
+    imports = ["from scratchnn import ClassifierNN"]
+    if c.dataset == "csv":
+        imports = ["import numpy as np", "", *imports]
+        X, y, labels = upload
+        data = [
+            f"# The uploaded CSV's points; labels {labels} are classes 0 .. {len(labels) - 1}.",
+            "X = np.array([",
+            *(f"    [{a!r}, {b!r}]," for a, b in X.tolist()),
+            "])",
+            f"y = np.array({y.tolist()!r})",
+        ]
+        imports.append("from scratchnn.datasets import train_test_split")
+    else:
+        maker = f"make_{c.dataset}"
+        imports.append(f"from scratchnn.datasets import {maker}, train_test_split")
+        if c.dataset in ("spiral", "blobs"):
+            call = f"{maker}({c.n_points}, {c.classes}, {c.noise!r}, seed={c.seed})"
+        else:
+            call = f"{maker}({c.n_points}, {c.noise!r}, seed={c.seed})"
+        data = [f"X, y = {call}"]
+    kwargs = dict(plan.train_kwargs)
+    arguments = [f"{key}={value!r}" for key, value in kwargs.items()]
+    lines = [
+        f'"""A scratchnn playground session, {epochs} epoch(s) of training, as a script.',
+        "",
+        "It rebuilds the same data, the same network with the same seed, and trains it with the",
+        "same settings, so the model ends with the playground's parameters bit for bit.",
+        '"""',
+        "",
+        *imports,
+        "",
+        "# The data: one example per row, as scikit-learn has it.",
+        *data,
+        f"X_train, X_test, y_train, y_test = train_test_split(X, y, test_size={c.test_fraction!r},"
+        f" seed={c.seed})",
+        "",
+        "# The network: ClassifierNN wants one example per column, hence the .T below.",
+        f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
+        f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
+        *_train_lines(epochs, arguments, c.epochs, c.schedule),
+        "",
+        'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
+        'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")',
+        "",
+    ]
+    return "\n".join(lines)

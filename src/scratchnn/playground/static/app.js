@@ -1,0 +1,354 @@
+// The scratchnn playground page. It only draws: the network trains in the server (the real
+// ClassifierNN), and its frames arrive as Server-Sent Events. Plain JavaScript and canvas, so
+// nothing is fetched from the network.
+"use strict";
+
+const COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
+const $ = (id) => document.getElementById(id);
+let options = null, session = null, state = null, events = null, frame = null;
+
+async function api(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    init.headers["Content-Type"] = typeof body === "string" ? "text/csv" : "application/json";
+  }
+  const response = await fetch(path, init);
+  const payload = await response.json();
+  if (!response.ok) throw new Error(payload.error || response.statusText);
+  return payload;
+}
+
+function showError(error) { $("message").textContent = error ? String(error.message || error) : ""; }
+
+// Requests run one after another, in the order of the clicks and changes that made them: a
+// Step pressed right after a change of settings must reach the new network, not the old one.
+let queue = Promise.resolve();
+
+function guarded(action) {
+  const run = async () => {
+    try { showError(null); return await action(); } catch (error) { showError(error); }
+  };
+  queue = queue.then(run);
+  return queue;
+}
+
+// ------------------------------------------------------------------ settings controls
+function fillSelect(select, names) {
+  select.innerHTML = "";
+  for (const name of names) {
+    const option = document.createElement("option");
+    option.value = option.textContent = name;
+    select.appendChild(option);
+  }
+}
+
+function setupControls() {
+  const lim = options.limits;
+  fillSelect($("dataset"), options.datasets);
+  fillSelect($("initialization"), options.initializers);
+  fillSelect($("optimizer"), options.optimizers);
+  fillSelect($("schedule"), ["none", ...options.schedules]);
+  $("schedule-row").hidden = options.schedules.length === 0;
+  $("classes").max = lim.max_classes;
+  $("n_points").min = lim.min_points; $("n_points").max = lim.max_points;
+  $("epochs").max = lim.max_epochs;
+  for (const id of ["dataset", "classes", "n_points", "noise", "test_fraction", "seed",
+                    "batch_norm", "keep_prob", "initialization", "optimizer", "learning_rate",
+                    "schedule", "batch_size", "l2", "epochs"]) {
+    $(id).addEventListener("change", () => sendConfig());
+  }
+  for (const id of ["noise", "test_fraction", "keep_prob"]) {
+    $(id).addEventListener("input", () => { $(id + "-out").textContent = $(id).value; });
+  }
+  $("add-layer").addEventListener("click", () => {
+    const hidden = readHidden();
+    if (hidden.length >= lim.max_hidden_layers) {
+      showError(`at most ${lim.max_hidden_layers} hidden layers`); return;
+    }
+    hidden.push({ units: 4, activation: hidden.length ? hidden[hidden.length - 1].activation : "tanh" });
+    sendConfig({ hidden });
+  });
+  $("csv").addEventListener("change", async () => {
+    const file = $("csv").files[0];
+    if (!file) return;
+    if (file.size > lim.max_upload_bytes) { showError(`the CSV is larger than ${lim.max_upload_bytes} bytes`); return; }
+    const text = await file.text();
+    await guarded(async () => applyState(await api("POST", `/api/sessions/${session}/upload`, text)));
+  });
+  $("train").addEventListener("click", () => control("play"));
+  $("pause").addEventListener("click", () => control("pause"));
+  $("step").addEventListener("click", () => control("step"));
+  $("reset").addEventListener("click", () => guarded(async () =>
+    applyState(await api("POST", `/api/sessions/${session}/reset`))));
+}
+
+function renderLayers(hidden) {
+  const box = $("layers");
+  box.innerHTML = "";
+  hidden.forEach((layer, i) => {
+    const row = document.createElement("div");
+    row.className = "layer";
+    row.innerHTML = `layer ${i + 1}: <input type="number" class="units" min="1" max="${options.limits.max_units}" value="${layer.units}" aria-label="units of layer ${i + 1}"> units <select class="activation" aria-label="activation of layer ${i + 1}"></select> <button type="button" class="remove" aria-label="remove layer ${i + 1}">&minus;</button>`;
+    const select = row.querySelector(".activation");
+    fillSelect(select, options.activations);
+    select.value = layer.activation;
+    row.querySelector(".units").addEventListener("change", () => sendConfig());
+    select.addEventListener("change", () => sendConfig());
+    row.querySelector(".remove").addEventListener("click", () => {
+      const hidden = readHidden(); hidden.splice(i, 1); sendConfig({ hidden });
+    });
+    box.appendChild(row);
+  });
+}
+
+function readHidden() {
+  return [...$("layers").querySelectorAll(".layer")].map((row) => ({
+    units: Number(row.querySelector(".units").value),
+    activation: row.querySelector(".activation").value,
+  }));
+}
+
+function readConfig() {
+  const number = (id) => Number($(id).value);
+  return {
+    dataset: $("dataset").value, classes: number("classes"), n_points: number("n_points"),
+    noise: number("noise"), test_fraction: number("test_fraction"), seed: number("seed"),
+    hidden: readHidden(), batch_norm: $("batch_norm").checked, keep_prob: number("keep_prob"),
+    initialization: $("initialization").value, optimizer: $("optimizer").value,
+    learning_rate: number("learning_rate"),
+    schedule: $("schedule").value === "none" ? null : $("schedule").value,
+    batch_size: number("batch_size"), l2: number("l2"), epochs: number("epochs"),
+  };
+}
+
+function writeConfig(config) {
+  for (const [key, value] of Object.entries(config)) {
+    const element = $(key);
+    if (!element || key === "hidden") continue;
+    if (element.type === "checkbox") element.checked = value;
+    else element.value = value === null ? "none" : value;
+    const out = $(key + "-out");
+    if (out) out.textContent = value;
+  }
+  $("classes-row").hidden = !["spiral", "blobs"].includes(config.dataset);
+  renderLayers(config.hidden);
+}
+
+async function sendConfig(changes) {
+  const config = Object.assign(readConfig(), changes || {});
+  if (config.dataset === "csv" && state && state.config.dataset !== "csv") {
+    showError("choose a CSV file to upload for the csv data set"); writeConfig(state.config); return;
+  }
+  await guarded(async () => applyState(await api("POST", `/api/sessions/${session}/config`, config)));
+}
+
+async function control(action) {
+  // The status shown comes from the frames alone: a reply can arrive after the frame that
+  // already reports the pause, and must not overwrite it.
+  await guarded(() => api("POST", `/api/sessions/${session}/${action}`));
+}
+
+function setStatus(status) { $("status").textContent = status; }
+
+// ------------------------------------------------------------------ state and frames
+function applyState(newState) {
+  state = newState;
+  writeConfig(state.config);
+  showLearn();
+  drawFrame(state.frame);
+}
+
+function drawFrame(newFrame) {
+  frame = newFrame;
+  setStatus(frame.error ? `error: ${frame.error}` : frame.status);
+  $("epoch").textContent = `epoch ${frame.epoch}`;
+  $("test-accuracy").textContent = `test accuracy ${frame.metrics.test_accuracy.toFixed(3)}`;
+  $("train-accuracy").textContent = `train accuracy ${frame.metrics.train_accuracy.toFixed(3)}`;
+  drawBoundary();
+  drawUnits();
+  const h = frame.history;
+  drawChart($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], null);
+  drawChart($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], [0, 1]);
+  drawDiagnostics(frame.diagnostics, frame.logs || {});
+}
+
+// The pictures arrive as base64 text of bytes, one per pixel (see session.py's _base64_bytes).
+function bytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)); }
+
+function mix(color, alpha) {
+  return color.map((c) => Math.round(255 + (c - 255) * alpha));
+}
+
+function drawBoundary() {
+  const canvas = $("boundary"), ctx = canvas.getContext("2d");
+  const n = frame.boundary.size, K = state.n_classes;
+  const small = document.createElement("canvas");
+  small.width = small.height = n;
+  const sctx = small.getContext("2d"), image = sctx.createImageData(n, n);
+  const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
+  for (let i = 0; i < n * n; i++) {
+    const confidence = confidences[i] / 255;  // sent as 0 .. 255
+    const alpha = Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
+    const rgb = mix(COLORS[classes[i]], alpha);
+    image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
+  }
+  sctx.putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+  const [x0, x1, y0, y1] = state.extent;
+  const px = (x) => (x - x0) / (x1 - x0) * canvas.width;
+  const py = (y) => (y1 - y) / (y1 - y0) * canvas.height;
+  for (const [part, ring] of [["train", "white"], ["test", "black"]]) {
+    const points = state[part];
+    ctx.lineWidth = part === "test" ? 1.5 : 1;
+    points.X.forEach(([x, y], i) => {
+      ctx.beginPath();
+      ctx.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
+      ctx.fillStyle = `rgb(${COLORS[points.y[i]].join(",")})`;
+      ctx.fill();
+      ctx.strokeStyle = ring;
+      ctx.stroke();
+    });
+  }
+}
+
+function drawUnits() {
+  const box = $("units");
+  const n = frame.units.size;
+  const layers = frame.units.layers.map((text) => {
+    const all = bytes(text), units = [];
+    for (let u = 0; u < all.length / (n * n); u++) units.push(all.subarray(u * n * n, (u + 1) * n * n));
+    return units;
+  });
+  const counts = layers.map((units) => units.length).join(",");
+  if (box.dataset.counts !== counts) {
+    box.innerHTML = "";
+    layers.forEach((units, l) => {
+      const row = document.createElement("div");
+      row.className = "unit-layer";
+      units.forEach((_, u) => {
+        const canvas = document.createElement("canvas");
+        canvas.width = canvas.height = n;
+        canvas.title = `layer ${l + 1}, unit ${u + 1}`;
+        row.appendChild(canvas);
+      });
+      box.appendChild(row);
+    });
+    box.dataset.counts = counts;
+  }
+  box.querySelectorAll(".unit-layer").forEach((row, l) => {
+    row.querySelectorAll("canvas").forEach((canvas, u) => {
+      const ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
+      const values = layers[l][u];
+      for (let i = 0; i < n * n; i++) {
+        const v = (values[i] - 127) / 127;  // sent as 0 .. 254
+        const rgb = mix(v >= 0 ? COLORS[1] : COLORS[0], Math.min(1, Math.abs(v)));
+        image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
+      }
+      ctx.putImageData(image, 0, 0);
+    });
+  });
+}
+
+function drawChart(canvas, xs, series, range) {
+  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 28;
+  ctx.clearRect(0, 0, w, h);
+  ctx.strokeStyle = "#999"; ctx.strokeRect(pad, 4, w - pad - 4, h - pad);
+  const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
+  if (values.length === 0) return;
+  let [lo, hi] = range || [Math.min(...values), Math.max(...values)];
+  if (hi <= lo) hi = lo + 1;
+  const xmax = Math.max(xs[xs.length - 1], 1);
+  const X = (x) => pad + (x / xmax) * (w - pad - 4);
+  const Y = (v) => 4 + (1 - (v - lo) / (hi - lo)) * (h - pad);
+  ctx.fillStyle = "#555"; ctx.font = "10px sans-serif";
+  ctx.fillText(hi.toPrecision(3), 0, 12); ctx.fillText(lo.toPrecision(3), 0, h - pad);
+  ctx.fillText(`epoch ${xs[xs.length - 1]}`, w - 70, h - 8);
+  series.forEach((ys, k) => {
+    ctx.strokeStyle = k === 0 ? "rgb(8,119,189)" : "rgb(245,147,34)";
+    ctx.beginPath();
+    let gap = true;  // a missing value (an infinite loss) breaks the line
+    ys.forEach((v, i) => {
+      if (v === null || !Number.isFinite(v)) { gap = true; return; }
+      if (gap) ctx.moveTo(X(xs[i]), Y(v)); else ctx.lineTo(X(xs[i]), Y(v));
+      gap = false;
+    });
+    ctx.stroke();
+  });
+}
+
+function drawDiagnostics(diagnostics, logs) {
+  // The Diagnostics callback's last epoch, one column per layer; a dead or saturated share of
+  // half a layer or more, and each problem it reports, in red. Other history values below.
+  const entries = Object.entries(logs);
+  $("diagnostics-box").hidden = !diagnostics && entries.length === 0;
+  const table = $("diagnostics");
+  table.innerHTML = "";
+  const format = (v) => (v === null ? "\u2013" : typeof v === "number" ? v.toPrecision(3) : JSON.stringify(v));
+  if (diagnostics) {
+    const head = table.insertRow();
+    head.insertCell();
+    for (const name of diagnostics.layers) head.insertCell().textContent = name;
+    for (const [name, values] of Object.entries(diagnostics.values)) {
+      const row = table.insertRow();
+      row.insertCell().textContent = name;
+      for (const v of values) {
+        const cell = row.insertCell();
+        cell.textContent = format(v);
+        if (/dead|saturated/.test(name) && v !== null && v >= 0.5) cell.className = "flag";
+      }
+    }
+    for (const problem of diagnostics.problems) {
+      const row = table.insertRow();
+      row.className = "flag";
+      const cell = row.insertCell();
+      cell.colSpan = diagnostics.layers.length + 1;
+      cell.textContent = problem;
+    }
+  }
+  for (const [key, value] of entries) {
+    const row = table.insertRow();
+    row.insertCell().textContent = key;
+    row.insertCell().textContent = format(value);
+  }
+}
+
+function showLearn() {
+  const f = options.formulas, box = $("learn");
+  const activation = state.config.hidden.length ? state.config.hidden[0].activation : null;
+  const parts = [];
+  if (activation) parts.push([`activation: ${activation}`, f.activations[activation]]);
+  parts.push([`output: ${state.activations[state.activations.length - 1]}`, f.activations[state.activations[state.activations.length - 1]]]);
+  parts.push([`loss: ${state.loss}`, f.losses[state.loss]]);
+  parts.push([`optimizer: ${state.config.optimizer}`, f.optimizers[state.config.optimizer]]);
+  box.innerHTML = "";
+  for (const [title, text] of parts) {
+    const h = document.createElement("h3"); h.textContent = title; h.style.fontSize = "0.9em";
+    const pre = document.createElement("pre"); pre.textContent = text || "";
+    box.append(h, pre);
+  }
+}
+
+// ------------------------------------------------------------------ start
+async function start() {
+  options = await api("GET", "/api/options");
+  setupControls();
+  const created = await api("POST", "/api/sessions", {});
+  session = created.id;
+  $("download-code").href = `/api/sessions/${session}/code`;
+  $("download-model").href = `/api/sessions/${session}/model`;
+  applyState(created);
+  events = new EventSource(`/api/sessions/${session}/events`);
+  events.onmessage = (event) => {
+    const data = JSON.parse(event.data);
+    if (data.version < state.version) return;  // a frame of settings already replaced
+    drawFrame(data);
+  };
+  window.addEventListener("pagehide", () => {
+    events.close();
+    fetch(`/api/sessions/${session}`, { method: "DELETE", keepalive: true });
+  });
+}
+
+start().catch(showError);

@@ -1,0 +1,141 @@
+"""The playground in a real browser: Playwright driving Debian's Chromium.
+
+Skipped, with one line saying why, where Playwright or Chromium is missing (``.ci/run`` installs
+Chromium where it can). Screenshots go to ``$PLAYGROUND_SCREENSHOTS`` when set, else to the
+test's temporary folder.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="Playwright is not installed (pip install playwright)")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from scratchnn.playground import make_server  # noqa: E402
+
+TIMEOUT_MS = 60_000  # a bound for a busy machine, not a timing assertion
+
+
+@pytest.fixture(scope="module")
+def url():
+    server = make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield server.url
+    server.close_all()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"the page raised JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pictures(page):
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#boundary, #units canvas')]"
+        ".map((c) => c.toDataURL())")
+
+
+def _test_accuracy(page):
+    text = page.get_by_text(re.compile(r"test accuracy [0-9.]+")).inner_text()
+    return float(text.split()[-1])
+
+
+def test_train_moons_and_take_the_code_home(page, url, shots, tmp_path):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()  # the session's first frame is drawn
+    page.select_option("#dataset", "moons")
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'ready'")
+    before = _pictures(page)
+    page.screenshot(path=str(shots / "playground-start.png"))
+
+    page.get_by_role("button", name=re.compile("Train")).click()
+    page.wait_for_function(
+        "() => parseFloat(document.querySelector('#test-accuracy').textContent.split(' ')[2])"
+        " >= 0.95")
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'paused'")
+    page.screenshot(path=str(shots / "playground-moons.png"))
+    after = _pictures(page)
+    assert len(after) == len(before) == 1 + 16  # the boundary and 2 x 8 hidden units
+    assert after[0] != before[0], "the decision boundary did not change"
+    assert sum(a != b for a, b in zip(after[1:], before[1:])) >= 8, "the units did not change"
+    accuracy = _test_accuracy(page)
+    assert accuracy >= 0.95
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Python script").click()
+    script = tmp_path / "playground_session.py"
+    download.value.save_as(script)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=TIMEOUT_MS / 1000)
+    assert result.returncode == 0, result.stderr
+    script_accuracy = float(re.search(r"test accuracy ([0-9.]+)", result.stdout).group(1))
+    assert round(script_accuracy, 3) == accuracy
+
+
+def test_network_controls_and_a_clear_message(page, url):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()
+    page.get_by_role("button", name="+ hidden layer").click()
+    page.wait_for_function("() => document.querySelectorAll('#units .unit-layer').length === 3")
+    page.get_by_role("button", name="remove layer 1").click()
+    page.wait_for_function("() => document.querySelectorAll('#units .unit-layer').length === 2")
+    page.get_by_label("units of layer 1").fill("99")
+    page.get_by_label("units of layer 1").dispatch_event("change")
+    page.get_by_role("alert").filter(has_text="at most 16").wait_for()
+
+
+def test_multiclass_step_and_csv_upload(page, url, tmp_path):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()
+    page.select_option("#dataset", "spiral")
+    page.get_by_label("Classes").fill("4")
+    page.get_by_label("Classes").dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('#learn').textContent"
+                           ".includes('SparseCategoricalCrossEntropy')")
+    page.get_by_role("button", name="Step one epoch").click()
+    page.get_by_text("epoch 1", exact=True).wait_for()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'paused'")
+
+    rows = "".join(f"{k % 7 / 7},{k % 5 / 5},{k % 3}\n" for k in range(60))
+    csv_file = tmp_path / "points.csv"
+    csv_file.write_text("x1,x2,label\n" + rows)
+    page.set_input_files("#csv", str(csv_file))
+    page.wait_for_function("() => document.querySelector('#dataset').value === 'csv'")
+    page.get_by_text("epoch 0", exact=True).wait_for()
