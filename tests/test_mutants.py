@@ -1,13 +1,17 @@
 """Tests written to kill the bugs a mutation audit planted and the rest of the suite let through.
 
-Each test below failed on one planted bug and passes on the right code (``tools/mutate.py``
+Each test below fails on one planted bug and passes on the right code (``tools/mutate.py``
 plants them again on demand, see "Running the tests" in the README):
 
 - dropout without its ``1/keep_prob`` scaling;
 - the command line standardizing with the validation rows' statistics, or with all rows';
 - Ctrl-C not deferred during an optimizer step, and a second Ctrl-C deferred too;
 - mini-batch sample weights not gathered with their examples;
-- softmax without its max shift, which only shows as overflow inside training.
+- softmax without its max shift, which only shows as overflow inside training;
+
+and, further down, the survivors of the first full run of ``tools/mutate.py``: a linear layer's
+backward writing ``A`` into ``out``, batch norm's epsilon, Glorot's biases left at zero, a gradient
+check that ignores ``keep_prob``, and mini-batches that are never reshuffled.
 
 They use the public surface only (the command line through ``main`` and its model file), so
 they survive a rewrite of the code they guard.
@@ -20,6 +24,7 @@ import numpy as np
 import pytest
 
 from scratchnn import ClassifierNN
+from scratchnn.activations import ACTIVATIONS
 from scratchnn.layers import dropout_mask
 from scratchnn.training import DivergenceError
 
@@ -228,3 +233,98 @@ def test_large_logits_train_without_divergence_and_predict_finite_probabilities(
     with pytest.raises(DivergenceError):  # while a real overflow is still reported
         nn.train(X, y, loss="SparseCategoricalCrossEntropy", num_epochs=2, learning_rate=1e300,
                  optimizer="gd", print_cost=False)
+
+
+# --------------------------------------------------------------------------- found by tools/mutate.py
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activations_write_the_same_result_into_out(name):
+    """The training loop passes ``out`` arrays; the gradient check does not. Both paths must
+    compute the same thing (a linear layer's backward once copied ``A`` into ``out``)."""
+    activation = ACTIVATIONS[name]
+    rng = np.random.default_rng(1)
+    Z, dA = rng.standard_normal((4, 7)), rng.standard_normal((4, 7))
+    A = activation.forward(Z)
+    out = np.full_like(Z, np.nan)
+    assert activation.forward(Z, out=out) is out
+    np.testing.assert_array_equal(out, A)
+    out = np.full_like(Z, np.nan)
+    assert activation.backward(dA, A, out=out) is out
+    np.testing.assert_array_equal(out, activation.backward(dA, A))
+
+
+def test_linear_hidden_layer_trains_like_its_gradient_says():
+    """One full-batch gradient-descent step of a network with a linear hidden layer moves
+    ``theta`` by exactly ``-learning_rate`` times the gradient of ``cost_and_gradient``."""
+    X, y = small_problem(m=20)
+    nn = ClassifierNN([3, 4, 1], ["linear", "sigmoid"], seed=0)
+    theta = nn.theta.copy()
+    _, grad = nn.cost_and_gradient(theta, X, y)
+    nn.train(X, y, num_epochs=1, batch_size=None, learning_rate=0.1, print_cost=False)
+    np.testing.assert_allclose(nn.theta, theta - 0.1 * grad, rtol=1e-12, atol=1e-15)
+
+
+def test_batch_norm_divides_by_the_root_of_the_variance_plus_1e_5():
+    """Rows of small variance (1e-4) show the epsilon of the README: (Z - mu)/sqrt(var + 1e-5)."""
+    from scratchnn.layers import batchnorm_forward
+
+    Z = np.random.default_rng(2).standard_normal((3, 50)) * 0.01 + 5.0
+    gamma, beta = np.full((3, 1), 2.0), np.full((3, 1), -1.0)
+    Z_tilde, _ = batchnorm_forward(Z.copy(), gamma, beta, np.zeros((3, 1)), np.ones((3, 1)),
+                                   training=True)
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+    np.testing.assert_allclose(Z_tilde, 2.0 * (Z - mu) / np.sqrt(var + 1e-5) - 1.0, rtol=1e-10)
+
+
+@pytest.mark.parametrize("factor", [6.0, 2.0])
+def test_glorot_uniform_draws_weights_and_biases_within_its_bound(factor):
+    from scratchnn.initializers import glorot_uniform
+
+    W, b = np.zeros((300, 200)), np.zeros((300, 1))
+    glorot_uniform(W, np.random.default_rng(0), b, factor=factor)
+    bound = np.sqrt(factor / 500)
+    for values in (W, b):
+        assert np.abs(values).max() <= bound
+        assert values.std() == pytest.approx(bound / np.sqrt(3), rel=0.15)  # uniform's std
+
+
+def test_gradient_check_with_dropout_sees_a_backward_pass_that_forgets_the_mask(monkeypatch):
+    """With ``keep_prob`` the check must run the dropout it was asked for: a backward pass
+    that skips the mask (forward still applies it) is then off by far more than 1e-7."""
+    import scratchnn.layers
+
+    X, y = small_problem(m=6)
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=0)
+    assert nn.gradient_check(X, y, keep_prob=[1.0, 0.5]) < 1e-7
+    apply = scratchnn.layers.dropout_apply
+    # backward applies the mask in place (out is its input); forward writes elsewhere
+    monkeypatch.setattr(scratchnn.layers, "dropout_apply",
+                        lambda A, D, out=None: A if out is A else apply(A, D, out=out))
+    assert nn.gradient_check(X, y) < 1e-7  # no dropout: nothing to forget
+    assert nn.gradient_check(X, y, keep_prob=[1.0, 0.5]) > 1e-3
+
+
+def test_every_epoch_reshuffles_the_mini_batches():
+    """One-hot examples make each step's gradient show which examples its batch held (only
+    their weights get one): every epoch covers each example once, in a new random order."""
+    m = 24
+    X, y = np.eye(m), (np.arange(m) % 2).reshape(1, -1)
+    nn = ClassifierNN([m, 1], ["sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=1, batch_size=8, optimizer="gd", print_cost=False)
+    batches = []
+    update = nn.optimizer.step
+
+    def step(theta, grad):
+        batches.append(frozenset(np.flatnonzero(grad[:m])))  # dW1 comes first in the buffer
+        return update(theta, grad)
+
+    nn.optimizer.step = step  # kept by train(resume=True)
+    nn.train(X, y, num_epochs=4, batch_size=8, optimizer="gd", print_cost=False, resume=True)
+    epochs = [batches[i:i + 3] for i in range(0, 12, 3)]
+    assert len(batches) == 12
+    for epoch in epochs:
+        assert [len(b) for b in epoch] == [8, 8, 8]
+        assert frozenset().union(*epoch) == frozenset(range(m))
+    assert len({frozenset(epoch) for epoch in epochs}) == 4  # a new split every epoch
+    assert frozenset(range(8)) not in batches  # not the data's own order
