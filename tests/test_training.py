@@ -7,7 +7,6 @@ from scratchnn import ClassifierNN
 from scratchnn.datasets import make_moons, train_test_split
 
 
-
 def standardized_split(X, y, seed=0):
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=seed)
     mean, std = X_train.mean(axis=0), X_train.std(axis=0) + 1e-12
