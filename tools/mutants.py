@@ -160,7 +160,7 @@ MUTANTS = [
            "np.sqrt(factor / W.shape[1])", ("test_training.py", "test_sklearn.py")),
     Mutant("glorot-zero-bias", "initializers.py",
            "b[...] = rng.uniform(-bound, bound, b.shape)", "b[...] = 0.0",
-           ("test_training.py", "test_sklearn.py")),
+           ("test_training.py", "test_sklearn.py", "test_mutants.py")),
     # ------------------------------------------------------------------ parameters
     Mutant("batchnorm-on-output-layer", "parameters.py",
            "if batch_norm and l < L:", "if batch_norm and l <= L:",
@@ -176,7 +176,7 @@ MUTANTS = [
            "    if denominator == 0:\n        return 0.0", "    if denominator == 0:\n        return 1.0",
            ("test_gradcheck.py",)),
     Mutant("gradcheck-ignores-dropout", "gradcheck.py", "            if p < 1.0\n",
-           "            if p < 0.0\n", ("test_gradcheck.py",)),
+           "            if p < 0.0\n", ("test_gradcheck.py", "test_mutants.py")),
     # ------------------------------------------------------------------ the model
     Mutant("l2-gradient-without-1/m", "network.py",
            "np.multiply(W, lambd / m, out=scratch)", "np.multiply(W, lambd, out=scratch)",
