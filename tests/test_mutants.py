@@ -13,8 +13,9 @@ and, further down, the survivors of the first full run of ``tools/mutate.py``: a
 backward writing ``A`` into ``out``, batch norm's epsilon, Glorot's biases left at zero, a gradient
 check that ignores ``keep_prob``, and mini-batches that are never reshuffled.
 
-They use the public surface only (the command line through ``main`` and its model file), so
-they survive a rewrite of the code they guard.
+They go through public names only (the command line through ``main`` and its model file; the
+Ctrl-C and reshuffling tests wrap ``model.optimizer.step`` of a model that ``train(...,
+resume=True)`` then continues), so they survive a rewrite of the code they guard.
 """
 
 import os
