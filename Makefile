@@ -12,7 +12,7 @@ VENV_STAMP := $(VENV)/.stamp-venv
 # Plots are only ever written to files: no display needed, in CI or over ssh.
 export MPLBACKEND := Agg
 
-.PHONY: .venv install demo test clean
+.PHONY: .venv install demo test mutate clean
 
 .venv: $(VENV_STAMP)
 
@@ -38,11 +38,17 @@ demo: install
 # The structure checks first (lint, the import layers), then the suite with its coverage floor;
 # see "Running the tests" in the README.
 test: $(VENV)/.stamp-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q --cov=scratchnn --cov-report=term
 
+# Mutation testing: plant each bug listed in tools/mutants.py in a copy of the package and run
+# the tests that should catch it; writes mutation-report.md. About 15 minutes on two cores, so
+# not part of `make test` or CI; see "Running the tests" in the README.
+mutate: $(VENV)/.stamp-test
+	$(BIN)/python tools/mutate.py
+
 clean:
-	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis mutation-report.md
 	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
 	find src -name '*.egg-info' -type d -prune -exec rm -rf {} +

@@ -50,7 +50,30 @@ def checkpoint_bytes(tmp_path_factory):
     path = folder / "model.npz"
     nn.train(X, y, loss="SparseCategoricalCrossEntropy", num_epochs=2, optimizer="adam",
              batch_size=16, print_cost=False, checkpoint=path)
-    return path.read_bytes(), nn.predict_proba(X_PROBE)
+    return path.read_bytes(), nn
+
+
+def assert_same_model(model, expected):
+    """Everything a checkpoint restores is equal, bit for bit: the configuration, parameters,
+    batch-norm statistics, optimizer (kind, step count, hyperparameters, moments), generator
+    state and costs, and so the predictions."""
+    assert model.get_config() == expected.get_config()
+    np.testing.assert_array_equal(model.theta, expected.theta)
+    assert model.theta.dtype == expected.theta.dtype
+    assert model.bn_state.keys() == expected.bn_state.keys()
+    for name, value in expected.bn_state.items():
+        np.testing.assert_array_equal(model.bn_state[name], value)
+    optimizer, reference = model.optimizer, expected.optimizer
+    assert (optimizer.name, optimizer.t) == (reference.name, reference.t)
+    assert [optimizer.learning_rate, optimizer.beta1, optimizer.beta2, optimizer.epsilon] == [
+        reference.learning_rate, reference.beta1, reference.beta2, reference.epsilon]
+    assert optimizer.stored_moments.keys() == reference.stored_moments.keys()
+    for name, value in reference.stored_moments.items():
+        np.testing.assert_array_equal(optimizer.stored_moments[name], value)
+        assert optimizer.stored_moments[name].dtype == value.dtype
+    assert model.rng.bit_generator.state == expected.rng.bit_generator.state
+    assert model.costs == expected.costs
+    np.testing.assert_array_equal(model.predict_proba(X_PROBE), expected.predict_proba(X_PROBE))
 
 
 def mutate(raw, rng):
@@ -87,9 +110,11 @@ def pickle_recorder(monkeypatch):
 def test_mutated_model_files_load_identically_or_are_refused(tmp_path, checkpoint_bytes,
                                                              pickle_recorder):
     raw, expected = checkpoint_bytes
+    path = tmp_path / "mutated.npz"
+    path.write_bytes(raw)
+    assert_same_model(ClassifierNN.load(path), expected)  # the unmutated file: all of it
     rng = np.random.default_rng(2026)
     outcomes = {"identical": 0, "refused": 0}
-    path = tmp_path / "mutated.npz"
     for _ in range(N_MUTATIONS):
         path.write_bytes(mutate(raw, rng))
         try:
@@ -99,7 +124,7 @@ def test_mutated_model_files_load_identically_or_are_refused(tmp_path, checkpoin
                             str(exc))
             outcomes["refused"] += 1
             continue
-        np.testing.assert_array_equal(model.predict_proba(X_PROBE), expected)
+        assert_same_model(model, expected)
         outcomes["identical"] += 1
     assert sum(outcomes.values()) == N_MUTATIONS
     assert outcomes["refused"] > N_MUTATIONS // 2  # the mutations really do damage

@@ -125,10 +125,25 @@ def test_relative_difference_of_zero_gradients_is_zero():
 
 
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "bn"])
+@pytest.mark.parametrize("keep_prob", [None, (0.8, 0.9)], ids=["nodrop", "dropout"])
 @pytest.mark.parametrize("loss, n_out", LOSSES, ids=["bce1", "bce2", "cce", "scce"])
-def test_sample_weights_enter_the_gradient_exactly(loss, n_out, batch_norm):
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_sample_weights_enter_the_gradient_exactly(hidden, loss, n_out, keep_prob, batch_norm):
+    """The whole grid of hidden activation x loss x dropout x batch norm, with weights that
+    include exact zeros; and weights of one give bit for bit the unweighted cost and gradient."""
     X, Y, n_out, out = make_case(loss, n_out, seed=9)
-    nn = randomize(ClassifierNN([4, 5, n_out], ["tanh", out], batch_norm=batch_norm), 9)
+    nn = randomize(ClassifierNN([4, 5, n_out], [hidden, out], batch_norm=batch_norm), 9)
     weights = np.random.default_rng(9).uniform(0.0, 3.0, size=M)
-    assert nn.gradient_check(X, Y, loss=loss, lambd=0.2, keep_prob=[0.8, 0.9],
-                             sample_weight=weights) < 1e-7
+    weights[[1, 4]] = 0.0
+    difference, details = nn.gradient_check(X, Y, loss=loss, lambd=0.2, keep_prob=keep_prob,
+                                            sample_weight=weights, return_details=True)
+    assert difference < 1e-7, details
+    theta = nn.theta.copy()
+    cost, grad = nn.cost_and_gradient(theta, X, Y, loss=loss, lambd=0.2)
+    cost_ones, grad_ones = nn.cost_and_gradient(theta, X, Y, loss=loss, lambd=0.2,
+                                                sample_weight=np.ones(M))
+    assert cost_ones == cost
+    np.testing.assert_array_equal(grad_ones, grad)
+    cost_w, grad_w = nn.cost_and_gradient(theta, X, Y, loss=loss, lambd=0.2,
+                                          sample_weight=weights)
+    assert cost_w != cost and not np.array_equal(grad_w, grad)  # the weights do count

@@ -77,10 +77,25 @@ def data_for(n_features, n_outputs, softmax):
     return mostly(good, broken, one_in=3)
 
 
+def names_in(message, names):
+    """The names of ``names`` that ``message`` mentions as whole identifiers: "X" in "X must be
+    2-D" or "layer_dims" in "(layer_dims[1] >= 2)", but not "X" inside "X_train" or "MAX", nor
+    "activation" inside "activations"."""
+    return [name for name in names
+            if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", message)]
+
+
+def test_names_in_matches_whole_identifiers_only():
+    assert names_in("X must be 2-D", ["X", "Y"]) == ["X"]
+    assert names_in("bad X_train or MAX or eXtra", ["X"]) == []
+    assert names_in("a softmax needs (layer_dims[1] >= 2)", ["layer_dims"]) == ["layer_dims"]
+    assert names_in("activations must be a list", ["activation"]) == []
+
+
 def assert_names(exc, names):
     message = str(exc)
     event(f"rejected with {type(exc).__name__}")
-    assert any(name in message for name in names), (
+    assert names_in(message, names), (
         f"{type(exc).__name__}: {message!r} names none of {sorted(names)}")
 
 
@@ -132,7 +147,7 @@ def test_constructor(data, layer_dims, init, batch_norm, seed, dtype):
         nn = ClassifierNN(layer_dims, activations, init, batch_norm=batch_norm, seed=seed,
                           dtype=dtype)
     except (ValueError, TypeError) as exc:
-        assert_names(exc, ["layer_dims", "activation", "initialization_method", "batch_norm",
+        assert_names(exc, ["layer_dims", "activations", "activation", "initialization_method", "batch_norm",
                            "seed", "dtype", "output", "softmax"])
         return
     event("constructed")

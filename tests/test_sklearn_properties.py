@@ -6,6 +6,8 @@ argument at fault, or a correct result, and nothing else (no NumPy internals, no
 RuntimeWarning).
 """
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -77,7 +79,9 @@ NAMES = ["X", "y", "hidden_layer_sizes", "activation", "optimizer", "learning_ra
 def assert_names(exc, names=NAMES):
     event(f"rejected with {type(exc).__name__}")
     message = str(exc)
-    assert any(name in message for name in names), f"{type(exc).__name__}: {message!r}"
+    # a whole identifier, so that "X" inside "X_train" or "MAX" does not count
+    assert any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", message) for name in names), (
+        f"{type(exc).__name__}: {message!r} names none of {names}")
 
 
 def check_fitted(clf, X):
@@ -127,3 +131,14 @@ def test_partial_fit_and_predict(xy, params, X_new):
         return
     event("predicted on new data")
     check_fitted(clf, X_new)
+
+
+@pytest.mark.parametrize("params, name", [({"dropout": None}, "dropout"),
+                                          ({"random_state": "seed"}, "random_state")])
+def test_found_by_the_whole_word_check(params, name):
+    """Two errors that passed the old substring check only through the "y" of "numpy" and
+    "NoneType": neither named the argument."""
+    X, y = np.random.default_rng(0).standard_normal((6, 2)), np.arange(6) % 2
+    with pytest.raises((ValueError, TypeError)) as excinfo:
+        NNClassifier(hidden_layer_sizes=(3,), max_epochs=1, **params).fit(X, y)
+    assert re.match(rf"{name}\b", str(excinfo.value)), str(excinfo.value)

@@ -27,6 +27,7 @@ loop in blocks of rows, so it never has to fit in memory.
 import mmap
 import numbers
 import re
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -469,8 +470,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             rates = [self.dropout] * len(sizes)
             check_float(self.dropout, "dropout", low=0.0, high=1.0, high_open=True)
         else:
-            rates = list(self.dropout)
-            if len(rates) != len(sizes):
+            rates = list(self.dropout) if isinstance(self.dropout, Iterable) else None
+            if rates is None or len(rates) != len(sizes):
                 raise ValueError(f"dropout must be a float or one rate per hidden layer "
                                  f"({len(sizes)}), got {self.dropout!r}")
             for i, rate in enumerate(rates):
@@ -490,7 +491,11 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """A RandomState for this fit; a fresh one (not NumPy's global state) for ``None``."""
         if self.random_state is None:
             return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
-        return check_random_state(self.random_state)
+        try:
+            return check_random_state(self.random_state)
+        except ValueError:
+            raise ValueError(f"random_state must be None, an int or a RandomState instance, got "
+                             f"{self.random_state!r}") from None
 
     # ------------------------------------------------------------------ targets
     def _encode_targets(self, y, first, incremental, classes):
@@ -513,6 +518,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"NNClassifier supports binary, multiclass and multilabel-indicator "
                              f"targets, got {kind!r}")
         multilabel = kind == "multilabel-indicator"
+        if multilabel and not np.all((y == 0) | (y == 1)):
+            raise ValueError("y as a multilabel indicator matrix must hold only 0 and 1")
         if first:
             if incremental and classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
