@@ -606,3 +606,15 @@ def test_estimator_new_parameters_are_checked(name, value, error):
     y = (X[:, 0] > 0).astype(int)
     with pytest.raises(error, match=name):
         NNClassifier(**{name: value}).fit(X, y)
+
+
+def test_divergence_says_which_number_was_not_finite(moons):
+    from scratchnn import DivergenceError
+
+    X, Y = moons
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    before = nn.theta.copy()
+    with pytest.raises(DivergenceError, match=r"the update became NaN or infinite \(the cost, "
+                                              r"0\.\d+, was still finite\)"):
+        nn.train(X, Y, learning_rate=1e308, num_epochs=1, batch_size=None, print_cost=False)
+    np.testing.assert_array_equal(nn.theta, before)  # the last finite parameters are kept

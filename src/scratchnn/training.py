@@ -308,9 +308,10 @@ class _Run:
 
     def diverged(self, epoch, cost):
         """Raise :class:`DivergenceError`; the parameters are those of the last finite step."""
+        what = (f"the cost became {cost}" if not math.isfinite(cost) else
+                f"the update became NaN or infinite (the cost, {cost:.6g}, was still finite)")
         error = DivergenceError(
-            f"training diverged at epoch {epoch}: the cost, a gradient or a parameter became "
-            f"NaN or infinite (cost {cost}); try a lower learning_rate than "
+            f"training diverged at epoch {epoch}: {what}; try a lower learning_rate than "
             f"{self.settings.learning_rate:g}. The parameters of the last finite step were kept."
         )
         error.costs = self.costs
