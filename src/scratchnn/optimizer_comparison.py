@@ -18,10 +18,12 @@ Each optimizer's rate is in the legend.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .diagnostics import TrainingProblemWarning
 from .network import ClassifierNN
 from .plotting import check_path, log_norm, new_figure, save_gif
 from .training import DivergenceError
@@ -89,8 +91,11 @@ def _train_recording(model, X, Y, num_epochs, train_kwargs):
         snapshots.append(model.theta.astype(np.float64))
         return False  # never stop early
 
-    _, costs = model.train(X, Y, num_epochs=num_epochs, print_cost=False, callback=record,
-                           **train_kwargs)
+    with warnings.catch_warnings():
+        # A sweep tries rates meant to be too high or too low; the curves say how they did.
+        warnings.simplefilter("ignore", TrainingProblemWarning)
+        _, costs = model.train(X, Y, num_epochs=num_epochs, print_cost=False, callback=record,
+                               **train_kwargs)
     return costs, np.array(snapshots)
 
 
