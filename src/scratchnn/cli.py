@@ -492,6 +492,8 @@ def _run_train(args):
                                for key, values in run.history.items()})
     bundle.save(args.out)
 
+    for message in run.problems:
+        _warn(message)
     print(f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)")
     if len(val_rows):
         print(f"validation accuracy: {training['validation_accuracy']:.4f} "
@@ -520,6 +522,7 @@ class _Run:
         self.history = {"val_costs": [], "val_accuracy": []}
         self.best_epoch = None
         self.stopped = False
+        self.problems = []  # TrainingProblemWarning messages of the run
 
 
 def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args):
@@ -591,10 +594,9 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
         except KeyboardInterrupt:
             raise _Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
-    # What the loop's end-of-run check found (a mostly dead layer, vanishing gradients): one
-    # line each, once the bar is gone.
-    for message in problems:
-        _warn(message)
+    # What the loop's end-of-run check found (a mostly dead layer, vanishing gradients), printed
+    # one line each once the model is saved.
+    run.problems = problems
     if run.patience is None:
         run.best_epoch = len(run.costs)
     else:
