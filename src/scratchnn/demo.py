@@ -383,10 +383,13 @@ def run_iris_demo(out_dir=".", seed=0, print_cost=True):
 
 
 def run_optimizers_demo(out_dir=".", seed=0, print_cost=True):
-    """Train one network with gd, momentum, RMSprop and Adam from the same weights; draw it.
+    """Train one network with every per-step optimizer and Adam with the cosine schedule, from
+    the same weights; draw it.
 
     200 points of ``make_moons`` (noise 0.2) train a ``[2, 6, 1]`` network (tanh, sigmoid) for 80
-    full-batch epochs with each optimizer (:func:`scratchnn.optimizer_comparison.compare_optimizers`),
+    full-batch epochs with each of
+    :data:`scratchnn.optimizer_comparison.DEFAULT_OPTIMIZERS` (gd, momentum, nesterov, rmsprop,
+    adam, adamw, nadam, adam+cosine; :func:`scratchnn.optimizer_comparison.compare_optimizers`),
     each at its best learning rate of :data:`scratchnn.optimizer_comparison.RATE_SWEEP`.
     Writes ``optimizers.png`` (cost curves, and the paths on a 2-parameter slice of the loss
     surface) and ``optimizers.gif`` (the same, animated epoch by epoch), and prints each
@@ -426,7 +429,7 @@ def run_optimizers_demo(out_dir=".", seed=0, print_cost=True):
         print(f"learning rates: {result.rate_rule}: "
               + ", ".join(f"{name} {rate:g}" for name, rate in result.learning_rates.items()))
         for name, cost in final_costs.items():
-            print(f"{name:>8}: final cost {cost:.4f}")
+            print(f"{name:>11}: final cost {cost:.4f}")
     print(f"saved {png_path}")
     print(f"saved {gif_path}")
     return {"final_costs": final_costs, "learning_rates": result.learning_rates,
