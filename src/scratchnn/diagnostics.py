@@ -216,8 +216,8 @@ class Diagnostics(Callback):
         """What looks wrong after the last recorded epoch, one sentence each (empty if nothing).
 
         Reported: a hidden layer with at least half its units dead (relu) or saturated (sigmoid,
-        tanh); a first-layer gradient norm below 1e-4 of the last layer's (vanishing
-        gradients). Each sentence names the layer and the numbers, and what usually helps.
+        tanh); a first-layer gradient norm above 0 but below 1e-4 of the last layer's
+        (vanishing gradients). Each sentence names the layer and the numbers, and what usually helps.
         """
         if self.n_epochs == 0:
             return []
@@ -262,7 +262,9 @@ def describe_problems(layer_names, units, dead, saturated, grad_norms, units_whe
                     f"so they pass no gradient; what helps: {_REMEDIES}")
     if grad_norms is not None and len(grad_norms) > 1:
         first, last = grad_norms[0], grad_norms[-1]
-        if first < VANISHING_RATIO * last:
+        # A gradient of exactly 0 is no signal at all (inputs all 0, or a dead first layer,
+        # which the rule above reports), not a vanishing one.
+        if 0.0 < first < VANISHING_RATIO * last:
             messages.append(
                 f"vanishing gradients: the gradient norm of {layer_names[0]} ({first:.3g}) is "
                 f"{first / last:.2g} times that of {layer_names[-1]} ({last:.3g}) {grad_when}, "
@@ -275,6 +277,10 @@ def describe_problems(layer_names, units, dead, saturated, grad_norms, units_whe
 SAMPLE_ROWS = 512
 """At most this many training rows are passed forward by :func:`end_of_training_problems`."""
 
+MIN_SAMPLE_ROWS = 32
+"""With fewer training rows than this, :func:`end_of_training_problems` counts no dead units: on
+a handful of examples about half of any healthy relu layer is never positive by chance."""
+
 
 def end_of_training_problems(model, rows, grads=True):
     """What :func:`scratchnn.training.fit` warns about when a run ends normally.
@@ -282,7 +288,7 @@ def end_of_training_problems(model, rows, grads=True):
     Dead units are counted the way :class:`Diagnostics` counts them (a relu hidden unit whose
     output is not positive on any example), on one forward pass in inference mode over the first
     :data:`SAMPLE_ROWS` of ``rows`` (examples as rows, in the model's dtype) with the final
-    weights; the gradient norms are those of the last step (``model.grads``). Nothing random is
+    weights, when there are at least :data:`MIN_SAMPLE_ROWS` of them; the gradient norms are those of the last step (``model.grads``). Nothing random is
     drawn and no parameter is written. With ``grads=False`` (a full-batch run, whose last
     gradient is not the model's) only dead units are checked.
     """
@@ -291,7 +297,7 @@ def end_of_training_problems(model, rows, grads=True):
     units = list(model.layer_dims[1:hidden + 1])
     names = [f"layer {l} ({name})" for l, name in enumerate(activations, 1)]
     dead = [math.nan] * hidden
-    if rows is not None and "relu" in activations[:hidden]:
+    if rows is not None and len(rows) >= MIN_SAMPLE_ROWS and "relu" in activations[:hidden]:
         _, caches = model.forward(rows[:SAMPLE_ROWS].T, training=False)
         for i in range(hidden):
             if activations[i] == "relu":
