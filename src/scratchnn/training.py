@@ -21,6 +21,10 @@ the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are m
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
 last finite step in place; Ctrl-C is deferred until the step in progress is complete.
+
+A run that ends normally is checked once more (:func:`warn_about_problems`): a hidden layer at
+least half dead or vanishing gradients give a
+:class:`scratchnn.diagnostics.TrainingProblemWarning`.
 """
 
 import dataclasses
