@@ -46,3 +46,15 @@ def test_tables_benchmark_runs_on_a_small_table(tmp_path):
     assert data["rows"] == 2000
     for key in ("pandas_read_s", "train_s", "predict_s", "train_peak_mb", "predict_peak_mb"):
         assert data[key] > 0
+
+
+def test_training_check_benchmark_reports_a_ratio():
+    """`python -m benchmarks.training_check` end to end on a few rows (nothing timed)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.training_check", "--rows", "300", "--repeats", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "one epoch (300 x 784" in result.stdout
+    assert "% of the epoch" in result.stdout

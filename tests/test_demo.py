@@ -32,6 +32,7 @@ def test_moons_demo_says_when_a_run_is_stuck(tmp_path, seed, stuck):
         assert "wider hidden layers" in out and result["test_accuracy"] < 0.95
         # Seed 10 also ends with half of the first layer dead, and the diagnostics say so.
         assert "warning: layer 1 (relu): 2 of 4 units ended the training dead" in out
+        assert out.count("2 of 4 units") == 1  # said once, not again by train()'s warning
     else:
         assert result["final_cost"] < 0.1 * result["straight_line_cost"]
         assert result["test_accuracy"] >= 0.97

@@ -19,8 +19,10 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def train_alone(X, y, name, rate, epochs, seed=4, dims=(2, 3, 1), acts=("tanh", "sigmoid")):
     nn = ClassifierNN(list(dims), list(acts), seed=seed)
     theta0 = nn.theta.copy()
-    _, costs = nn.train(X.T, y.reshape(1, -1), optimizer=name, learning_rate=rate,
-                        num_epochs=epochs, batch_size=None, print_cost=False)
+    optimizer, _, schedule = name.partition("+")  # "adam+cosine": adam on the cosine schedule
+    _, costs = nn.train(X.T, y.reshape(1, -1), optimizer=optimizer, learning_rate=rate,
+                        num_epochs=epochs, batch_size=None, print_cost=False,
+                        lr_schedule=schedule or None)
     return theta0, nn.theta.copy(), costs
 
 
@@ -41,7 +43,9 @@ def comparison(tmp_path_factory):
 
 def test_every_optimizer_starts_from_the_same_weights(comparison):
     result, _, _, _ = comparison
-    assert list(result.costs) == ["gd", "momentum", "rmsprop", "adam"]
+    # Every per-step optimizer of the registry (not the full-batch lbfgs), and a schedule.
+    assert list(result.costs) == ["gd", "momentum", "nesterov", "rmsprop", "adam", "adamw",
+                                  "nadam", "adam+cosine"]
     # Full batch: the first epoch's cost is measured before any step, at the common start.
     first = {costs[0] for costs in result.costs.values()}
     assert len(first) == 1
@@ -133,7 +137,9 @@ def test_comparison_states_per_optimizer_rates():
     ({"learning_rate": {"adam": 0.1}}, ValueError, r"learning_rate has no entry for \['gd'"),
     ({"learning_rate": -1.0}, ValueError, "learning_rate"),
     ({"learning_rate": "best"}, ValueError, "'sweep'"),
-    ({"learning_rate": {"adam": 0.1, "gd": 0.0, "momentum": 1, "rmsprop": 1}}, ValueError, r"learning_rate\['gd'\]"),
+    ({"optimizers": ["gd", "adam"], "learning_rate": {"adam": 0.1, "gd": 0.0}}, ValueError, r"learning_rate\['gd'\]"),
+    ({"optimizers": ["adam", 3]}, TypeError, "optimizers"),
+    ({"optimizers": ["adam+linear"]}, ValueError, "lr_schedule 'linear'"),
     ({"num_epochs": 0}, ValueError, "num_epochs"),
     ({"resolution": 1}, ValueError, "resolution"),
     ({"fps": 0}, ValueError, "fps"),
@@ -164,6 +170,17 @@ def test_sweep_shows_each_optimizer_at_its_best_rate(comparison):
     assert legend == [f"{name} (lr {rate:g})" for name, rate in result.learning_rates.items()]
     assert result.figure.texts[0].get_text().startswith(
         "Learning rates: each optimizer at its best learning rate")
+
+
+def test_the_schedule_entry_decays_the_rate_it_is_shown_at(comparison):
+    """adam+cosine is Adam from the same weights whose rate follows the cosine schedule: its
+    first epoch equals plain Adam's at the same rate, later ones do not."""
+    result, _, X, y = comparison
+    rate = result.learning_rates["adam+cosine"]
+    _, _, plain = train_alone(X, y, "adam", rate, 12)
+    scheduled = result.costs["adam+cosine"]
+    assert scheduled[:2] == plain[:2]  # full batch: cost 1 before any step, 2 after one step
+    assert scheduled[-1] != plain[-1]
 
 
 def test_a_sweep_skips_diverging_rates_and_fails_when_all_do(monkeypatch):

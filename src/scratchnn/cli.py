@@ -492,6 +492,8 @@ def _run_train(args):
                                for key, values in run.history.items()})
     bundle.save(args.out)
 
+    for message in run.problems:
+        _warn(message)
     print(f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)")
     if len(val_rows):
         print(f"validation accuracy: {training['validation_accuracy']:.4f} "
@@ -520,6 +522,7 @@ class _Run:
         self.history = {"val_costs": [], "val_accuracy": []}
         self.best_epoch = None
         self.stopped = False
+        self.problems = []  # TrainingProblemWarning messages of the run
 
 
 def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args):
@@ -537,6 +540,7 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     from tqdm import tqdm
 
     from .callbacks import Callback, EarlyStopping
+    from .diagnostics import TrainingProblemWarning
     from .training import DivergenceError
 
     has_val = X_val.shape[1] > 0
@@ -564,19 +568,25 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     with tqdm(total=args.epochs, desc="training", unit="epoch", disable=args.quiet,
               file=sys.stderr) as bar:
         try:
-            with warnings.catch_warnings():
-                # Ctrl-C is reported in one line by main(), not by train()'s warning.
-                warnings.filterwarnings("ignore", message="training interrupted")
-                network.train(
-                    X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
-                    batch_size=args.batch_size, lambd=args.l2, keep_prob=_keep_prob(args),
-                    optimizer=args.optimizer, print_cost=False, callbacks=callbacks,
-                    validation_data=(X_val, Y_val) if has_val else None,
-                    lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
-                    weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-                    sample_weight=sample_weight, checkpoint=args.checkpoint,
-                    checkpoint_every=args.checkpoint_every,
-                )
+            caught = []
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    # Ctrl-C is reported in one line by main(), not by train()'s warning.
+                    warnings.filterwarnings("ignore", message="training interrupted")
+                    warnings.simplefilter("always", TrainingProblemWarning)
+                    network.train(
+                        X_train, Y_train, loss=loss, num_epochs=args.epochs, learning_rate=args.lr,
+                        batch_size=args.batch_size, lambd=args.l2, keep_prob=_keep_prob(args),
+                        optimizer=args.optimizer, print_cost=False, callbacks=callbacks,
+                        validation_data=(X_val, Y_val) if has_val else None,
+                        lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
+                        weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+                        sample_weight=sample_weight, checkpoint=args.checkpoint,
+                        checkpoint_every=args.checkpoint_every,
+                    )
+            finally:
+                # Outside the recording, so that other warnings are issued as they came.
+                problems = _sort_warnings(caught)
         except DivergenceError:
             raise ValueError(
                 f"training diverged in epoch {len(run.costs) + 1}: the numbers overflowed to NaN "
@@ -584,11 +594,29 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
         except KeyboardInterrupt:
             raise _Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
+    # What the loop's end-of-run check found (a mostly dead layer, vanishing gradients), printed
+    # one line each once the model is saved.
+    run.problems = problems
     if run.patience is None:
         run.best_epoch = len(run.costs)
     else:
         run.best_epoch, run.stopped = stopper.best_epoch, stopper.stopped_epoch is not None
     return run
+
+
+def _sort_warnings(caught):
+    """The messages of the :class:`TrainingProblemWarning` among ``caught``; any other warning
+    is issued again as it came."""
+    from .diagnostics import TrainingProblemWarning
+
+    problems = []
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, TrainingProblemWarning):
+            problems.append(str(caught_warning.message))
+        else:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category,
+                                   caught_warning.filename, caught_warning.lineno)
+    return problems
 
 
 def _keep_prob(args):

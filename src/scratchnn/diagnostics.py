@@ -44,7 +44,8 @@ import numpy as np
 from .callbacks import Callback
 from .validation import check_bool
 
-__all__ = ["Diagnostics", "TrainingProblemWarning", "QUANTITIES", "SATURATION_TOLERANCE"]
+__all__ = ["Diagnostics", "TrainingProblemWarning", "QUANTITIES", "SATURATION_TOLERANCE",
+           "describe_problems", "end_of_training_problems"]
 
 QUANTITIES = ("grad_norm", "weight_norm", "update_ratio", "dead_fraction", "saturated_fraction",
               "activation_mean", "activation_std")
@@ -66,8 +67,10 @@ _REMEDIES = ("leaky_relu hidden layers, a lower learning rate, He initialization
 
 
 class TrainingProblemWarning(UserWarning):
-    """Issued by :class:`Diagnostics` (``warn=True``) when a run ends with dead or saturated
-    layers or vanishing gradients; the message names the layer, the numbers and what helps."""
+    """Issued at the end of every training run that ends with a mostly dead hidden layer or
+    vanishing gradients (:func:`end_of_training_problems`), and by :class:`Diagnostics`
+    (``warn=True``) for what it recorded; the message names the layer, the numbers and what
+    helps. Silence it with ``warnings.filterwarnings("ignore", category=TrainingProblemWarning)``."""
 
 
 class _Epoch:
@@ -213,33 +216,100 @@ class Diagnostics(Callback):
         """What looks wrong after the last recorded epoch, one sentence each (empty if nothing).
 
         Reported: a hidden layer with at least half its units dead (relu) or saturated (sigmoid,
-        tanh); a first-layer gradient norm below 1e-4 of the last layer's (vanishing
-        gradients). Each sentence names the layer and the numbers, and what usually helps.
+        tanh); a first-layer gradient norm above 0 but below 1e-4 of the last layer's
+        (vanishing gradients). Each sentence names the layer and the numbers, and what usually helps.
         """
         if self.n_epochs == 0:
             return []
-        messages = []
-        for i in range(self._hidden):
-            units = self._units[i]
-            for name, what in (("dead_fraction", "dead (never positive on any example)"),
-                               ("saturated_fraction", "saturated (always within "
-                                f"{SATURATION_TOLERANCE:g} of a bound)")):
-                share = self.last(name)[i]
-                if not math.isnan(share) and share >= DEAD_WARNING:
-                    count = round(share * units)
-                    messages.append(
-                        f"{self.layer_names[i]}: {count} of {units} units ended the training "
-                        f"{what} in the last epoch, so they pass no gradient; what helps: "
-                        f"{_REMEDIES}")
-        grad = self.last("grad_norm")
-        if self.n_layers > 1 and grad[0] < VANISHING_RATIO * grad[-1]:
+        hidden = range(self._hidden)
+        return describe_problems(
+            self.layer_names, self._units[:self._hidden],
+            [self.last("dead_fraction")[i] for i in hidden],
+            [self.last("saturated_fraction")[i] for i in hidden],
+            self.last("grad_norm"), "in the last epoch", "in the last epoch")
+
+
+def describe_problems(layer_names, units, dead, saturated, grad_norms, units_when, grad_when):
+    """The rule of :meth:`Diagnostics.problems` and of the check at the end of every training
+    run (:func:`end_of_training_problems`), one sentence per problem found.
+
+    Parameters
+    ----------
+    layer_names : list of str
+        ``"layer l (activation)"`` for every weight layer.
+    units : sequence of int
+        The width of each hidden layer.
+    dead, saturated : sequence of float
+        Per hidden layer, the share of dead (relu) or saturated (sigmoid, tanh) units; NaN where
+        it does not apply or was not measured.
+    grad_norms : sequence of float or None
+        The gradient norm of every weight layer; None skips the vanishing-gradient rule.
+    units_when, grad_when : str
+        What the shares and the gradient norms were measured on ("in the last epoch", ...),
+        said in the sentences.
+    """
+    messages = []
+    for i, width in enumerate(units):
+        for shares, what in ((dead, "dead (never positive on any example)"),
+                             (saturated, "saturated (always within "
+                              f"{SATURATION_TOLERANCE:g} of a bound)")):
+            share = shares[i]
+            if not math.isnan(share) and share >= DEAD_WARNING:
+                count = round(share * width)
+                messages.append(
+                    f"{layer_names[i]}: {count} of {width} units ended the training {what} "
+                    f"{units_when}, "
+                    f"so they pass no gradient; what helps: {_REMEDIES}")
+    if grad_norms is not None and len(grad_norms) > 1:
+        first, last = grad_norms[0], grad_norms[-1]
+        # A gradient of exactly 0 is no signal at all (inputs all 0, or a dead first layer,
+        # which the rule above reports), not a vanishing one.
+        if 0.0 < first < VANISHING_RATIO * last:
             messages.append(
-                f"vanishing gradients: the gradient norm of {self.layer_names[0]} "
-                f"({grad[0]:.3g}) is {grad[0] / grad[-1]:.2g} times that of "
-                f"{self.layer_names[-1]} ({grad[-1]:.3g}) in the last epoch, so the first layer "
-                f"hardly learns; what helps: relu or leaky_relu instead of sigmoid/tanh, "
-                f"batch_norm=True, He or Xavier initialization, fewer layers")
-        return messages
+                f"vanishing gradients: the gradient norm of {layer_names[0]} ({first:.3g}) is "
+                f"{first / last:.2g} times that of {layer_names[-1]} ({last:.3g}) {grad_when}, "
+                f"so the first layer hardly learns; what helps: relu or leaky_relu instead of "
+                f"sigmoid/tanh, a lower learning rate, batch_norm=True, He or Xavier "
+                f"initialization, fewer layers, another seed")
+    return messages
+
+
+SAMPLE_ROWS = 512
+"""At most this many training rows are passed forward by :func:`end_of_training_problems`."""
+
+MIN_SAMPLE_ROWS = 32
+"""With fewer training rows than this, :func:`end_of_training_problems` counts no dead units: on
+a handful of examples about half of any healthy relu layer is never positive by chance."""
+
+
+def end_of_training_problems(model, rows, grads=True):
+    """What :func:`scratchnn.training.fit` warns about when a run ends normally.
+
+    Dead units are counted the way :class:`Diagnostics` counts them (a relu hidden unit whose
+    output is not positive on any example), on one forward pass in inference mode over the first
+    :data:`SAMPLE_ROWS` of ``rows`` (examples as rows, in the model's dtype) with the final
+    weights, when there are at least :data:`MIN_SAMPLE_ROWS` of them; the gradient norms are those of the last step (``model.grads``). Nothing random is
+    drawn and no parameter is written. With ``grads=False`` (a full-batch run, whose last
+    gradient is not the model's) only dead units are checked.
+    """
+    activations = list(model.activations)
+    hidden = len(activations) - 1
+    units = list(model.layer_dims[1:hidden + 1])
+    names = [f"layer {l} ({name})" for l, name in enumerate(activations, 1)]
+    dead = [math.nan] * hidden
+    if rows is not None and len(rows) >= MIN_SAMPLE_ROWS and "relu" in activations[:hidden]:
+        _, caches = model.forward(rows[:SAMPLE_ROWS].T, training=False)
+        for i in range(hidden):
+            if activations[i] == "relu":
+                alive = (caches.layers[i + 1].A > 0).any(axis=1)
+                dead[i] = 1.0 - float(np.mean(alive))
+    grad_norms = None
+    if grads:
+        grad_norms = [_norm(model.grads[f"dW{l}"]) for l in range(1, len(activations) + 1)]
+    sample = "" if rows is None else f"{min(len(rows), SAMPLE_ROWS)} "
+    return describe_problems(names, units, dead, [math.nan] * hidden, grad_norms,
+                             f"on the first {sample}training examples",
+                             "in the last training step")
 
 
 def _norm(array):

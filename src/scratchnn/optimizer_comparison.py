@@ -18,19 +18,28 @@ Each optimizer's rate is in the legend.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .diagnostics import TrainingProblemWarning
 from .network import ClassifierNN
+from .optimizers import OPTIMIZERS
 from .plotting import check_path, log_norm, new_figure, save_gif
 from .training import DivergenceError
 from .validation import check_float, check_int
 
-__all__ = ["RATE_SWEEP", "OptimizerComparison", "compare_optimizers"]
+__all__ = ["RATE_SWEEP", "DEFAULT_OPTIMIZERS", "OptimizerComparison", "compare_optimizers"]
 
 RATE_SWEEP = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """The learning rates ``compare_optimizers(learning_rate="sweep")`` tries for every optimizer."""
+
+DEFAULT_OPTIMIZERS = (*(name for name, cls in OPTIMIZERS.items() if not cls.full_batch),
+                      "adam+cosine")
+"""What :func:`compare_optimizers` compares by default: every per-step optimizer of
+:data:`scratchnn.optimizers.OPTIMIZERS` (gd, momentum, nesterov, rmsprop, adam, adamw, nadam; not
+the full-batch lbfgs, which has no learning rate), and Adam with the cosine schedule."""
 
 
 @dataclass
@@ -89,9 +98,18 @@ def _train_recording(model, X, Y, num_epochs, train_kwargs):
         snapshots.append(model.theta.astype(np.float64))
         return False  # never stop early
 
-    _, costs = model.train(X, Y, num_epochs=num_epochs, print_cost=False, callback=record,
-                           **train_kwargs)
+    with warnings.catch_warnings():
+        # A sweep tries rates meant to be too high or too low; the curves say how they did.
+        warnings.simplefilter("ignore", TrainingProblemWarning)
+        _, costs = model.train(X, Y, num_epochs=num_epochs, print_cost=False, callback=record,
+                               **train_kwargs)
     return costs, np.array(snapshots)
+
+
+def split_entry(name):
+    """``"adam+cosine"`` -> ``("adam", "cosine")``; ``"adam"`` -> ``("adam", None)``."""
+    optimizer, _, schedule = name.partition("+")
+    return optimizer.strip(), (schedule.strip() or None)
 
 
 def _rates(learning_rate, optimizers):
@@ -115,7 +133,7 @@ def _rates(learning_rate, optimizers):
 
 
 def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntropy",
-                       optimizers=("gd", "momentum", "rmsprop", "adam"), learning_rate="sweep",
+                       optimizers=DEFAULT_OPTIMIZERS, learning_rate="sweep",
                        num_epochs=60, batch_size=None, seed=0, path=None, gif_path=None,
                        resolution=40, fps=8, gif_dpi=72):
     r"""Train one network with several optimizers from the same weights and draw how each moved.
@@ -144,8 +162,11 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
     layer_dims, activations : sequence
         The network, as for :class:`~scratchnn.ClassifierNN`.
     loss : str, default='BinaryCrossEntropy'
-    optimizers : sequence of str, default=('gd', 'momentum', 'rmsprop', 'adam')
-        Which optimizers to compare (at least one, no repeats).
+    optimizers : sequence of str, default=DEFAULT_OPTIMIZERS
+        Which optimizers to compare (at least one, no repeats): names of
+        :data:`scratchnn.optimizers.OPTIMIZERS`, each optionally followed by ``+`` and a
+        learning-rate schedule ``train`` accepts by name (``"adam+cosine"``: Adam whose rate
+        follows the cosine schedule from the rate shown down to 0 over ``num_epochs``).
     learning_rate : 'sweep', float or dict of str to float, default='sweep'
         ``'sweep'``: each optimizer at the rate of :data:`RATE_SWEEP` with the lowest final
         training cost (so ``len(RATE_SWEEP)`` trainings per optimizer); a number: one rate for
@@ -184,6 +205,9 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
     if isinstance(optimizers, (str, bytes)) or not hasattr(optimizers, "__iter__"):
         raise TypeError(f"optimizers must be a sequence of optimizer names, got {optimizers!r}")
     optimizers = list(optimizers)
+    for name in optimizers:
+        if not isinstance(name, str):
+            raise TypeError(f"optimizers must hold optimizer names (str), got {name!r}")
     if not optimizers or len(set(optimizers)) != len(optimizers):
         raise ValueError(f"optimizers must name at least one optimizer, each once: {optimizers}")
     rates, rule = _rates(learning_rate, optimizers)
@@ -204,9 +228,10 @@ def compare_optimizers(X, Y, layer_dims, activations, *, loss="BinaryCrossEntrop
         return model
 
     def run(name, rate):
+        optimizer, schedule = split_entry(name)
         return _train_recording(make_model(), X, Y, num_epochs,
-                                {"loss": loss, "optimizer": name, "learning_rate": rate,
-                                 "batch_size": batch_size})
+                                {"loss": loss, "optimizer": optimizer, "learning_rate": rate,
+                                 "batch_size": batch_size, "lr_schedule": schedule})
 
     costs, paths = {}, {}
     sweep_costs = None if learning_rate != "sweep" else {}

@@ -21,6 +21,10 @@ the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are m
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
 last finite step in place; Ctrl-C is deferred until the step in progress is complete.
+
+A run that ends normally is checked once more (:func:`warn_about_problems`): a hidden layer at
+least half dead or vanishing gradients give a
+:class:`scratchnn.diagnostics.TrainingProblemWarning`.
 """
 
 import dataclasses
@@ -37,6 +41,7 @@ import numpy as np
 from . import losses as _losses
 from . import optimizers as _optimizers
 from .callbacks import Callback
+from .diagnostics import Diagnostics, TrainingProblemWarning, end_of_training_problems
 from .io import load_with_metadata as _load_with_metadata
 from .io import save as _save
 from .parameters import slices
@@ -293,6 +298,7 @@ class _Run:
                                 if type(c).on_batch_end is not Callback.on_batch_end]
         self.interrupt = _DeferredInterrupt()
         self.costs = []
+        self.last_block = None  # the block of the last step, sampled by the end-of-run check
 
     def buffers_for(self, size, block):
         """The work arrays for batches of ``size`` examples of ``block``, made on first use."""
@@ -386,7 +392,25 @@ def fit(model, data, settings, callbacks=()):
             progress.close()
     for callback in callbacks:
         callback.on_train_end(logs)
+    warn_about_problems(run)
     return costs
+
+
+def warn_about_problems(run):
+    """Warn (:class:`TrainingProblemWarning`) if the run ended with a hidden layer at least half
+    dead or with vanishing gradients (:func:`scratchnn.diagnostics.end_of_training_problems`).
+
+    One forward pass over at most 512 rows of the last block; it draws nothing from the model's
+    generator and writes no parameter. Skipped when a ``Diagnostics(warn=True)`` callback already
+    says what it found, and when no step was taken.
+    """
+    if run.last_block is None or any(isinstance(c, Diagnostics) and c.warn
+                                      for c in run.callbacks):
+        return
+    grads = not run.model.optimizer.full_batch
+    for message in end_of_training_problems(run.model, run.last_block.X, grads=grads):
+        # stacklevel: this function, fit, ClassifierNN.train, then the caller of train.
+        warnings.warn(message, TrainingProblemWarning, stacklevel=4)
 
 
 def _end_epoch(run, epoch, logs, progress):
@@ -453,7 +477,7 @@ def _fit_lbfgs(run, data, callbacks, progress):
     model, settings = run.model, run.settings
     if data.n_blocks != 1:
         raise ValueError("optimizer='lbfgs' trains on in-memory data only (one block)")
-    block = next(iter(data.blocks(None)))
+    block = run.last_block = next(iter(data.blocks(None)))
     objective = model.objective(
         block.X.T, block.Y.T, settings.loss, settings.lambd,
         None if block.weights is None else block.weights[:, 0])
@@ -556,6 +580,7 @@ def _train_epoch(run, data, epoch):
 def _train_block(run, block, epoch):
     """One pass over the shuffled examples of ``block``; returns its weighted mean batch cost."""
     model, settings = run.model, run.settings
+    run.last_block = block
     loss, lambd, keep_prob = settings.loss, settings.lambd, settings.keep_prob
     theta, grad, grads = model.theta, model.grad, model.grads
     m = block.X.shape[0]
