@@ -543,7 +543,9 @@ def test_long_histories_are_thinned_to_the_curve_limit(monkeypatch):
     from scratchnn.playground import session as session_module
     from scratchnn.playground.session import MAX_CURVE_POINTS
 
-    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)  # a frame after every epoch
+    # A frame after every epoch: no minimum interval, and no cap on the time spent on frames.
+    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(session_module, "FRAME_DUTY", 1.0)
     epochs = 2 * MAX_CURVE_POINTS + 3
     session = Session(PlaygroundConfig(n_points=20, epochs=epochs, batch_size=100,
                                        hidden=[{"units": 2, "activation": "relu"}]))
