@@ -42,8 +42,8 @@ from ..callbacks import Callback
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
 
-__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "options",
-           "parse_csv"]
+__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "StreamCost",
+           "options", "parse_csv"]
 
 FRAME_INTERVAL = 1 / 25
 """Seconds between two frames while training runs (at most 25 frames a second)."""
