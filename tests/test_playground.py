@@ -543,7 +543,9 @@ def test_long_histories_are_thinned_to_the_curve_limit(monkeypatch):
     from scratchnn.playground import session as session_module
     from scratchnn.playground.session import MAX_CURVE_POINTS
 
-    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)  # a frame after every epoch
+    # A frame after every epoch: no minimum interval, and no cap on the time spent on frames.
+    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(session_module, "FRAME_DUTY", 1.0)
     epochs = 2 * MAX_CURVE_POINTS + 3
     session = Session(PlaygroundConfig(n_points=20, epochs=epochs, batch_size=100,
                                        hidden=[{"units": 2, "activation": "relu"}]))
@@ -555,6 +557,58 @@ def test_long_histories_are_thinned_to_the_curve_limit(monkeypatch):
     assert history["epoch"][0] == 1 and history["epoch"][-1] == epochs
     session._record(epochs, 0.0)  # an epoch already recorded is not recorded twice
     assert len(session.history["epoch"]) == epochs
+
+
+def _diagnostics_of_a_plain_run(config, epochs):
+    """The Diagnostics row of epoch ``epochs`` of the same run with no session, as in a frame."""
+    from scratchnn.callbacks import Diagnostics
+
+    session = Session(config)  # the same data and freshly seeded network
+    diagnostics = Diagnostics()
+    session.model.train(session.X_train.T, session.y_train.reshape(1, -1), num_epochs=epochs,
+                        print_cost=False, callbacks=[diagnostics], **session.plan.train_kwargs)
+    return {"layers": diagnostics.layer_names,
+            "values": {name: [None if np.isnan(v) else float(v) for v in diagnostics.last(name)]
+                       for name in diagnostics.history},
+            "problems": diagnostics.problems()}
+
+
+def test_frames_show_the_diagnostics_of_their_own_epoch():
+    # The diagnostics record only epochs that end in a frame; what a frame shows is still
+    # exactly what a Diagnostics watching every step of the run records for that epoch.
+    config = PlaygroundConfig(n_points=200, epochs=5000, seed=3,
+                              hidden=[{"units": 6, "activation": "relu"}] * 2)
+    session = Session(config)
+    session.play()
+    wait_until(lambda: session.epoch >= 30, "30 epochs")
+    session.pause()  # arrives in the middle of an epoch, recorded or not
+    wait_until(lambda: session.status == "paused", "the pause")
+    epochs = session.epoch
+    assert session.frame["epoch"] == epochs
+    assert session.frame["diagnostics"] == _diagnostics_of_a_plain_run(config, epochs)
+    session.step()
+    wait_until(lambda: session.epoch == epochs + 1 and session.status == "paused", "the step")
+    assert session.frame["diagnostics"] == _diagnostics_of_a_plain_run(config, epochs + 1)
+    session.close()
+
+
+def test_time_spent_on_frames_is_capped(monkeypatch):
+    from scratchnn.playground import session as session_module
+
+    # A cap so low that no frame may follow another while training runs: only the first epoch
+    # and the last (and any pause) get one; the diagnostics record just those.
+    monkeypatch.setattr(session_module, "FRAME_DUTY", 1e-9)
+    config = PlaygroundConfig(n_points=100, epochs=40)
+    session = Session(config)
+    session.play()
+    wait_until(lambda: session.status == "finished", "the last epoch")
+    assert session.history["epoch"] == [1, 40]
+    assert session.frame["diagnostics"] == _diagnostics_of_a_plain_run(config, 40)
+    cost = session.cost
+    assert cost.frames == 2
+    assert cost.frame_seconds > 0 and cost.diagnostics_seconds > 0
+    assert cost.train_seconds > cost.frame_seconds + cost.diagnostics_seconds
+    assert cost.seconds_per_frame == (cost.frame_seconds + cost.diagnostics_seconds) / 2
 
 
 def test_frames_survive_parameters_too_large_to_evaluate():

@@ -3,8 +3,15 @@
 A session trains a real :class:`scratchnn.ClassifierNN` with :meth:`ClassifierNN.train` in a
 thread of its own. A :class:`SessionCallback` in the training loop
 (:func:`scratchnn.training.fit`) publishes a *frame* (the decision boundary, each hidden unit's
-picture, the losses and accuracies) at most :data:`FRAME_INTERVAL` seconds apart, and holds the
-loop at an epoch boundary while the session is paused. Pausing therefore never changes what is
+picture, the losses and accuracies, the diagnostics) at most :data:`FRAME_INTERVAL` seconds apart,
+and holds the loop at an epoch boundary while the session is paused.
+
+Streaming must not slow training down much, so the training thread spends at most about
+:data:`FRAME_DUTY` of its time on it: a frame is one forward pass over the picture's grid and
+all the points together, through arrays allocated once, and the next frame waits until the
+one before has been paid for. The :class:`scratchnn.callbacks.Diagnostics` callback, whose
+per-step statistics would otherwise cost as much as the training itself, runs only over the
+epochs that end in a frame (:class:`_SampledDiagnostics`). Pausing therefore never changes what is
 computed: a session paused and resumed ten times ends with the same parameters, bit for bit, as
 one uninterrupted ``train`` call, which is what :meth:`Session.python_code` writes out.
 
@@ -35,11 +42,16 @@ from ..callbacks import Callback
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
 
-__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "options",
-           "parse_csv"]
+__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "StreamCost",
+           "options", "parse_csv"]
 
 FRAME_INTERVAL = 1 / 25
 """Seconds between two frames while training runs (at most 25 frames a second)."""
+
+FRAME_DUTY = 0.05
+"""The largest share of the training thread's time spent on frames: a frame (with the
+diagnostics of its epoch) that took ``f`` seconds to make is followed by the next one no sooner
+than ``f / FRAME_DUTY`` seconds after it started."""
 
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
@@ -354,6 +366,94 @@ class SessionCallback(Callback):
         return self.session.epoch_end(epoch, logs)
 
 
+class _SampledDiagnostics(Callback):
+    """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
+
+    Recording every step's norms and unit statistics costs about as much as the step itself
+    on the playground's small networks, while a frame shows only the last epoch's numbers. The
+    session arms this callback (:meth:`arm`) at the boundary before an epoch that will end in a
+    frame; the wrapped callback then starts afresh (``on_train_begin``, so its update ratios are
+    measured from the weights the epoch starts with) and records exactly that epoch.
+
+    Attributes
+    ----------
+    diagnostics : Diagnostics
+    epoch : int or None
+        The last epoch recorded.
+    seconds : float
+        Time spent in the wrapped callback since the session last took it (:meth:`take_seconds`).
+    """
+
+    def __init__(self, diagnostics):
+        self.diagnostics = diagnostics
+        self.model = None
+        self.armed = False
+        self.epoch = None
+        self.seconds = 0.0
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.arm()  # the first epoch ends in a frame
+
+    def arm(self):
+        """Record the next epoch (called at an epoch boundary)."""
+        if not self.armed:
+            start = time.perf_counter()
+            self.diagnostics.on_train_begin(self.model)
+            self.armed = True
+            self.seconds += time.perf_counter() - start
+
+    def on_batch_end(self, step):
+        if self.armed:
+            start = time.perf_counter()
+            self.diagnostics.on_batch_end(step)
+            self.seconds += time.perf_counter() - start
+
+    def on_epoch_end(self, epoch, logs):
+        if not self.armed:
+            return False
+        start = time.perf_counter()
+        stop = self.diagnostics.on_epoch_end(epoch, logs)
+        self.armed, self.epoch = False, epoch
+        self.seconds += time.perf_counter() - start
+        return stop
+
+    def on_train_end(self, logs):
+        self.diagnostics.on_train_end(logs)
+
+    def take_seconds(self):
+        """The seconds spent since the last call."""
+        seconds, self.seconds = self.seconds, 0.0
+        return seconds
+
+
+@dataclass
+class StreamCost:
+    """What streaming cost a session's training thread, since its last reset.
+
+    Attributes
+    ----------
+    frames : int
+        Frames made by the training thread.
+    frame_seconds : float
+        Time spent making them (the forward pass, the pictures, the curves).
+    diagnostics_seconds : float
+        Time spent in the Diagnostics callback (over the epochs it recorded).
+    train_seconds : float
+        Wall time of the ``train`` calls, streaming and any pause included.
+    """
+
+    frames: int = 0
+    frame_seconds: float = 0.0
+    diagnostics_seconds: float = 0.0
+    train_seconds: float = 0.0
+
+    @property
+    def seconds_per_frame(self):
+        """Frames and diagnostics, per frame (0 before the first)."""
+        return (self.frame_seconds + self.diagnostics_seconds) / max(self.frames, 1)
+
+
 class _Stopped(Exception):
     """The session was reset while its training thread waited."""
 
@@ -408,15 +508,24 @@ class Session:
     def _apply(self, prepared):
         for name, value in prepared.items():
             setattr(self, name, value)
-        self._boundary_X = self._grid(LIMITS.boundary_grid)
+        # Every frame is one forward pass over the boundary's grid, the training points and the
+        # test points side by side, through arrays allocated once per network.
+        dtype = self.model.compute_dtype
+        self._eval_X = np.hstack([self._grid(LIMITS.boundary_grid), self.X_train.T,
+                                  self.X_test.T]).astype(dtype)
+        self._eval_workspace = self.model.make_workspace(self._eval_X.shape[1], training=False)
+        self._fresh = None  # the evaluation _record made, for the frame that follows it
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
         self._last_logs = {}
-        self._diagnostics = None
+        self._diagnostics = self._sampler = self._diagnostics_summary = None
         self._latest_metrics = None
-        self._last_frame_time = -math.inf
+        self._next_frame_time = -math.inf
+        self._frame_promised = False
+        self._last_epoch_end = None
+        self.cost = StreamCost()
         self.version = getattr(self, "version", -1) + 1
         self.frame = self._make_frame()
 
@@ -497,10 +606,11 @@ class Session:
     def _train(self):
         callbacks = []
         diagnostics = _diagnostics_class()
-        self._diagnostics = None
+        self._diagnostics = self._sampler = None
         if diagnostics is not None:
             self._diagnostics = diagnostics()
-            callbacks.append(self._diagnostics)
+            self._sampler = _SampledDiagnostics(self._diagnostics)
+            callbacks.append(self._sampler)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
         kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
@@ -509,6 +619,7 @@ class Session:
         else:  # the training loop's callbacks reached through train's callback(epoch, cost)
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
+        start = self._last_epoch_end = time.perf_counter()
         try:
             self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
         except _Stopped:
@@ -518,6 +629,7 @@ class Session:
             # optimizer that cannot take dropout): the page shows the message.
             self.error = str(exc)
         finally:
+            self.cost.train_seconds += time.perf_counter() - start
             with self._cond:
                 if not self._stop:
                     self._finished = self.error is None
@@ -528,37 +640,76 @@ class Session:
     def epoch_end(self, epoch, logs):
         """Record the epoch, publish a frame when one is due, hold while paused (called by
         :class:`SessionCallback` in the training thread). A reset ends training from here."""
+        now = time.perf_counter()
         with self._cond:
             self.epoch = epoch
             self._last_logs = dict(logs)
             if self._steps > 0:
                 self._steps -= 1
             hold = self._holding()
-        now = time.monotonic()
+        sampler, last = self._sampler, epoch == self.config.epochs
+        recorded = sampler is None or sampler.epoch == epoch
+        if sampler is not None and recorded:
+            self._diagnostics_summary = _jsonable(self._diagnostics_frame())
+        # A frame shows the diagnostics of its own epoch: one that falls due (or a pause that
+        # arrives) after an epoch the diagnostics did not record waits for the next epoch,
+        # which they will record.
+        wait = not (recorded or last)
+        hold = hold and not wait
         frame = None
         # Frames, and the curves' points with them, are made at a bounded rate, not per epoch,
         # so what streaming costs does not grow with the number of epochs per second.
-        if hold or now - self._last_frame_time >= FRAME_INTERVAL or epoch == self.config.epochs:
-            self._record(epoch, logs.get("loss"))
-            frame = self._make_frame("paused" if hold else None)
-            self._last_frame_time = now
+        due = now >= self._next_frame_time or (self._frame_promised and recorded)
+        if hold or last or (due and not wait):
+            frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now)
         with self._cond:
             # One block from publishing to holding, so a page that sees 'paused' also sees
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
-            if self._holding() and not hold:  # paused while this epoch's end was recorded
+            if self._holding() and not hold and not wait:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
             self._run_tasks()
-            while self._holding():
+            while self._holding() and not wait:
                 self._held = True
                 self._cond.wait()
                 self._run_tasks()
             self._held = False
             if self._stop:
                 raise _Stopped
+            running = self._mode == "run" and self._steps == 0
+        self._arm_diagnostics(epoch, due and wait, running, now)
         return False
+
+    def _timed_frame(self, epoch, loss, status, start):
+        """Record the epoch and make its frame; set when the next frame may start."""
+        self._record(epoch, loss)
+        frame = self._make_frame(status)
+        cost = self.cost
+        made = time.perf_counter() - start
+        diagnostics = self._sampler.take_seconds() if self._sampler is not None else 0.0
+        cost.frames += 1
+        cost.frame_seconds += made
+        cost.diagnostics_seconds += diagnostics
+        self._next_frame_time = start + max(FRAME_INTERVAL, (made + diagnostics) / FRAME_DUTY)
+        self._frame_promised = False
+        return frame
+
+    def _arm_diagnostics(self, epoch, missed, running, epoch_end):
+        """Have the diagnostics record the next epoch when it will end in a frame: a frame
+        falls due within about one epoch's time, or one was missed (``missed``), or training
+        is not running freely (a step or a pause holds after it), or it is the last epoch."""
+        now = time.perf_counter()
+        # The epoch's own time: from the end of the last epoch's hook to the start of this one.
+        epoch_time = 0.0 if self._last_epoch_end is None else epoch_end - self._last_epoch_end
+        self._last_epoch_end = now
+        if self._sampler is None or epoch >= self.config.epochs:
+            return
+        promised = missed or now + epoch_time >= self._next_frame_time
+        if promised or not running or epoch + 1 == self.config.epochs:
+            self._frame_promised = self._frame_promised or promised
+            self._sampler.arm()
 
     def _holding(self):
         return self._mode != "run" and self._steps == 0 and not self._stop
@@ -604,25 +755,27 @@ class Session:
         if self.history["epoch"] and self.history["epoch"][-1] == epoch:
             return
         try:
-            with np.errstate(all="ignore"):
-                metrics = self._metrics()
+            self._fresh = self._evaluate()
         except ValueError:  # parameters too large to evaluate (a run that diverged)
             return
+        metrics = self._fresh[0]
         self.history["epoch"].append(epoch)
         self.history["loss"].append(_rounded(loss))
         for key, value in metrics.items():
             self.history[key].append(_rounded(value))
-        self._latest_metrics = metrics
 
     def _make_frame(self, status=None):
         """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
-        try:
-            with np.errstate(all="ignore"):
-                pictures = self._pictures()
-        except ValueError:  # parameters too large to evaluate (a run that diverged)
+        fresh, self._fresh = self._fresh, None  # what _record just evaluated, if it did
+        if fresh is None:
+            try:
+                fresh = self._evaluate()
+            except ValueError:  # parameters too large to evaluate (a run that diverged)
+                pass
+        if fresh is None:
             pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
-        if self._latest_metrics is None:
-            self._latest_metrics = self._metrics()
+        else:
+            self._latest_metrics, pictures = fresh
         n = len(self.history["epoch"])
         stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
         keep = list(range(0, n, stride))
@@ -641,7 +794,7 @@ class Session:
             "history": history,
             **pictures,
             "logs": _jsonable(extra),
-            "diagnostics": _jsonable(self._diagnostics_frame()),
+            "diagnostics": self._diagnostics_summary,
         }
 
     def _diagnostics_frame(self):
@@ -653,39 +806,46 @@ class Session:
                 "values": {name: diagnostics.last(name) for name in diagnostics.history},
                 "problems": list(diagnostics.problems())}
 
-    def _pictures(self):
-        """The decision boundary over the plane, and each hidden unit's output over it."""
-        proba, caches = self.model.forward(self._boundary_X)  # no dropout, running statistics
-        if not np.all(np.isfinite(proba)):
-            raise ValueError("the network's output is not finite")
-        if self.n_classes == 2:
-            p = proba[0]
-            cls, confidence = (p > 0.5).astype(int), np.maximum(p, 1.0 - p)
-        else:
-            cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
-        n, step = LIMITS.boundary_grid, LIMITS.boundary_grid // LIMITS.unit_grid
-        units = []
-        for layer in caches.layers[1:-1]:
-            A = layer.A.reshape(-1, n, n)[:, ::step, ::step].reshape(layer.A.shape[0], -1)
-            A = np.nan_to_num(A)
-            scale = np.abs(A).max(axis=1, keepdims=True)
-            A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
-            units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
-        return {"boundary": {"size": LIMITS.boundary_grid, "classes": _base64_bytes(cls),
-                             "confidence": _base64_bytes(confidence * 255)},
-                "units": {"size": LIMITS.unit_grid, "layers": units}}
+    def _evaluate(self):
+        """One forward pass over the grid and all the points: ``(metrics, pictures)``.
 
-    def _metrics(self):
-        """Loss (without the L2 term) and accuracy on the training and the test points."""
-        metrics = {}
-        for part, X, Y, y in (("train", self.X_train, self._Y_train, self.y_train),
-                              ("test", self.X_test, self._Y_test, self.y_test)):
-            A = self.model.predict_proba(X.T)
-            loss = float(self.loss.cost(A, Y))
-            metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # JSON has no inf
-            pred = (A[0] > 0.5).astype(int) if self.n_classes == 2 else A.argmax(axis=0)
-            metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
-        return metrics
+        The metrics are the loss (without the L2 term) and the accuracy on the training and the
+        test points; the pictures are the decision boundary over the plane and each hidden unit's
+        output over it. No dropout; batch normalization uses its running statistics. Raises a
+        ValueError when the network's output is not finite.
+        """
+        with np.errstate(all="ignore"):
+            proba, caches = self.model.forward(self._eval_X, workspace=self._eval_workspace)
+            if not np.all(np.isfinite(proba)):
+                raise ValueError("the network's output is not finite")
+            n = LIMITS.boundary_grid
+            grid, n_train = n * n, self.X_train.shape[0]
+            metrics = {}
+            for part, A, Y, y in (
+                    ("train", proba[:, grid:grid + n_train], self._Y_train, self.y_train),
+                    ("test", proba[:, grid + n_train:], self._Y_test, self.y_test)):
+                loss = float(self.loss.cost(A, Y))
+                metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # no inf in JSON
+                pred = (A[0] > 0.5) if self.n_classes == 2 else A.argmax(axis=0)
+                metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
+            proba = proba[:, :grid]
+            if self.n_classes == 2:
+                p = proba[0]
+                cls, confidence = (p > 0.5).astype(np.uint8), np.maximum(p, 1.0 - p)
+            else:
+                cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
+            step = n // LIMITS.unit_grid
+            units = []
+            for layer in caches.layers[1:-1]:
+                A = layer.A[:, :grid].reshape(-1, n, n)[:, ::step, ::step]
+                A = np.nan_to_num(A.reshape(A.shape[0], -1))
+                scale = np.abs(A).max(axis=1, keepdims=True)
+                A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
+                units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
+        pictures = {"boundary": {"size": n, "classes": _base64_bytes(cls),
+                                 "confidence": _base64_bytes(confidence * 255)},
+                    "units": {"size": LIMITS.unit_grid, "layers": units}}
+        return metrics, pictures
 
     def state(self):
         """The session's full state: settings, data points, the latest frame."""
