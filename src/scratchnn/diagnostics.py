@@ -119,7 +119,8 @@ class Diagnostics(Callback):
 
     def __init__(self, warn=False):
         self.warn = check_bool(warn, "warn")
-        self.history = {name: np.empty((0, 0)) for name in QUANTITIES}
+        self._rows = {name: [] for name in QUANTITIES}
+        self._width, self._history = 0, None
         self.layer_names, self.activations = [], []
 
     # ------------------------------------------------------------------ the callback
@@ -131,7 +132,7 @@ class Diagnostics(Callback):
         self._units = list(model.layer_dims[1:])
         self._hidden = L - 1
         self._rows = {name: [] for name in QUANTITIES}
-        self.history = {name: np.empty((0, L)) for name in QUANTITIES}
+        self._width, self._history = L, None
         self._previous = [model.parameters[f"W{l}"].copy() for l in range(1, L + 1)]
         self._epoch = _Epoch(L, self._units, self._hidden)
 
@@ -189,7 +190,7 @@ class Diagnostics(Callback):
         }
         for name, values in row.items():
             self._rows[name].append(values)
-            self.history[name] = np.array(self._rows[name])
+        self._history = None  # stacked again on the next read, not every epoch
         self._epoch = _Epoch(L, self._units, self._hidden)
         return False
 
@@ -200,9 +201,21 @@ class Diagnostics(Callback):
 
     # ------------------------------------------------------------------ reading the record
     @property
+    def history(self):
+        """Each quantity's record: name -> array of shape ``(n_epochs, L)``, one row an epoch.
+
+        Stacked from the per-epoch rows when read (and kept until the next epoch), so recording
+        costs the same in epoch 1,000 as in epoch 1.
+        """
+        if self._history is None:
+            self._history = {name: np.array(rows) if rows else np.empty((0, self._width))
+                             for name, rows in self._rows.items()}
+        return self._history
+
+    @property
     def n_epochs(self):
         """The number of epochs recorded."""
-        return self.history["grad_norm"].shape[0]
+        return len(self._rows["grad_norm"])
 
     def last(self, name):
         """The last epoch's row of quantity ``name``: an array of shape ``(L,)``."""
@@ -210,7 +223,7 @@ class Diagnostics(Callback):
             raise ValueError(f"name must be one of {list(QUANTITIES)}, got {name!r}")
         if self.n_epochs == 0:
             raise ValueError("no epoch recorded yet: train with this callback first")
-        return self.history[name][-1]
+        return np.asarray(self._rows[name][-1])
 
     def problems(self):
         """What looks wrong after the last recorded epoch, one sentence each (empty if nothing).
