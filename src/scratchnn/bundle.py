@@ -141,6 +141,10 @@ class ColumnTreatment:
         """
         if self.kind == "text":
             return OneHotEncoder.from_categories(self.categories).transform(text_values(series))
+        return self.numbers(series, path, locate).reshape(-1, 1), 0
+
+    def numbers(self, series, path, locate):
+        """A numeric column as float64 ``(m,)``, missing values imputed; raises as :meth:`encode`."""
         x, bad = _numbers(series)
         for mask, what in ((bad, "is {!r}, not a number"),
                            (np.isinf(x), "is {!r}; infinite values are not supported")):
@@ -157,7 +161,13 @@ class ColumnTreatment:
                     f"{path}, {locate(series.index[k])}: column {self.name!r} is missing (empty "
                     f"or NA) and the model was trained with --impute error")
             x[missing] = self.fill
-        return x.reshape(-1, 1), 0
+        return x
+
+    def codes(self, series):
+        """A text column as the index of each cell's category ``(m,)``; -1 if missing or unseen."""
+        index = {category: k for k, category in enumerate(self.categories)}
+        return np.array([-1 if value is None else index.get(value, -1)
+                         for value in text_values(series)], dtype=np.int64)
 
 
 def fit_columns(frame, names, train_rows, impute, path, locate):
@@ -328,6 +338,50 @@ class Bundle:
             if n_unseen:
                 unseen[column.name] = n_unseen
         return np.hstack(parts), unseen
+
+    def fit_inputs(self, frame, order, n_fit, path, locate):
+        """The standardized network input of the rows ``order`` of a table, as rows, with the
+        standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
+
+        The result, ``X`` of shape ``(len(order), n_inputs)``, C-contiguous float32, is the one
+        large array made: each input (a numeric column imputed, or one category's 0/1 column) is
+        computed and standardized in float64 on its own and written into its column of ``X``,
+        so memory is the table, ``X`` and a few columns. ``X[:n_fit].T`` is the layout
+        :meth:`ClassifierNN.train` uses without a copy.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`encode`, or naming the file if a value is too large to standardize in
+            float32.
+        """
+        from .preprocessing import Standardizer
+
+        self.missing_columns(path, list(frame.columns))
+        order = np.asarray(order)
+        fit_rows = order[:n_fit]
+        n_inputs = len(self.feature_names)
+        X = np.empty((len(order), n_inputs), dtype=np.float32)
+        mean, scale = np.empty(n_inputs), np.empty(n_inputs)
+        j = 0
+        for column in self.columns:
+            series = frame[column.name]
+            if column.kind == "numeric":
+                inputs = [column.numbers(series, path, locate)]
+            else:
+                codes = column.codes(series)
+                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            for x in inputs:
+                standardizer = Standardizer().fit(x[fit_rows].reshape(-1, 1))
+                mean[j], scale[j] = standardizer.mean_[0], standardizer.scale_[0]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    X[:, j] = (x[order] - mean[j]) / scale[j]
+                if not np.all(np.isfinite(X[:, j])):
+                    raise ValueError(f"{path}: column {column.name!r} holds values too large to "
+                                     f"standardize (beyond the float32 range once centred)")
+                j += 1
+        self.mean, self.scale = mean, scale
+        return X
 
     def inputs(self, frame, path, locate):
         """The network input for a table: ``(X, unseen)``, ``X`` of shape ``(n_inputs, m)``.
