@@ -165,6 +165,10 @@ class ColumnTreatment:
 
     def codes(self, series):
         """A text column as the index of each cell's category ``(m,)``; -1 if missing or unseen."""
+        pandas = require_pandas()
+        if isinstance(series.dtype, pandas.StringDtype):  # no Python string per cell
+            return pandas.Categorical(series.str.strip(), categories=list(self.categories)
+                                      ).codes.astype(np.int64)
         index = {category: k for k, category in enumerate(self.categories)}
         return np.array([-1 if value is None else index.get(value, -1)
                          for value in text_values(series)], dtype=np.int64)
@@ -343,44 +347,54 @@ class Bundle:
         """The standardized network input of the rows ``order`` of a table, as rows, with the
         standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
 
-        The result, ``X`` of shape ``(len(order), n_inputs)``, C-contiguous float32, is the one
-        large array made: each input (a numeric column imputed, or one category's 0/1 column) is
-        computed and standardized in float64 on its own and written into its column of ``X``,
-        so memory is the table, ``X`` and a few columns. ``X[:n_fit].T`` is the layout
-        :meth:`ClassifierNN.train` uses without a copy.
+        Made for tables as large as memory allows: each input (a numeric column imputed, or one
+        category's 0/1 column) is computed and standardized in float64 on its own and written as
+        float32 into a contiguous row of an ``(n_inputs, m)`` array, and each feature column is
+        **removed from** ``frame`` once encoded, so the table's memory goes as the input's grows.
+        The result is then transposed once into rows.
+
+        Returns
+        -------
+        X : ndarray of shape (len(order), n_inputs), C-contiguous float32
+            ``X[:n_fit].T`` is the layout :meth:`ClassifierNN.train` uses without a copy.
 
         Raises
         ------
         ValueError
-            As :meth:`encode`, or naming the file if a value is too large to standardize in
-            float32.
+            As :meth:`encode`, or naming the file and column if a value is too large to
+            standardize in float32.
         """
         from .preprocessing import Standardizer
+        from .tables import release_freed_memory
 
         self.missing_columns(path, list(frame.columns))
         order = np.asarray(order)
         fit_rows = order[:n_fit]
         n_inputs = len(self.feature_names)
-        X = np.empty((len(order), n_inputs), dtype=np.float32)
+        columns = np.empty((n_inputs, len(order)), dtype=np.float32)
         mean, scale = np.empty(n_inputs), np.empty(n_inputs)
         j = 0
         for column in self.columns:
-            series = frame[column.name]
+            series = frame.pop(column.name)
             if column.kind == "numeric":
                 inputs = [column.numbers(series, path, locate)]
             else:
                 codes = column.codes(series)
                 inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            del series
             for x in inputs:
                 standardizer = Standardizer().fit(x[fit_rows].reshape(-1, 1))
                 mean[j], scale[j] = standardizer.mean_[0], standardizer.scale_[0]
                 with np.errstate(over="ignore", invalid="ignore"):
-                    X[:, j] = (x[order] - mean[j]) / scale[j]
-                if not np.all(np.isfinite(X[:, j])):
+                    columns[j] = (x[order] - mean[j]) / scale[j]
+                if not np.all(np.isfinite(columns[j])):
                     raise ValueError(f"{path}: column {column.name!r} holds values too large to "
                                      f"standardize (beyond the float32 range once centred)")
                 j += 1
         self.mean, self.scale = mean, scale
+        release_freed_memory()
+        X = np.empty(columns.shape[::-1], dtype=np.float32)
+        X[...] = columns.T
         return X
 
     def inputs(self, frame, path, locate):

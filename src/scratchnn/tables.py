@@ -22,6 +22,7 @@ chunks, which :meth:`TableOptions.locate` turns into a line of the file for erro
 from __future__ import annotations
 
 import bz2
+import ctypes
 import gzip
 import io
 import lzma
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["TableOptions", "require_pandas", "read_table", "iter_table", "check_output_format",
-           "write_table", "OUTPUT_FORMATS"]
+           "write_table", "OUTPUT_FORMATS", "release_freed_memory"]
 
 CHUNK_ROWS = 100_000
 """Rows per chunk of :func:`iter_table`: a few tens of MB for 50 numeric columns."""
@@ -292,7 +293,21 @@ def _gather_columns(path, options, dtype):
         for j, k in enumerate(mixed):
             columns[names[k]] = again.iloc[:, j].set_axis(index).rename(names[k])
         del again
+    release_freed_memory()  # the chunks' memory, kept by the C allocator otherwise
     return _check_frame(path, pandas.DataFrame(columns, index=index, copy=False))
+
+
+def release_freed_memory():
+    """Give memory freed by the program back to the system, where the C library allows.
+
+    glibc keeps freed blocks of up to 32 MB (the chunks of a table, the columns of a frame) for
+    reuse instead of returning them, so a process that has read a big table stays that large
+    while it builds the next big array. ``malloc_trim`` returns them; elsewhere this does nothing.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _join(parts):
