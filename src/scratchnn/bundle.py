@@ -164,14 +164,23 @@ class ColumnTreatment:
         return x
 
     def codes(self, series):
-        """A text column as the index of each cell's category ``(m,)``; -1 if missing or unseen."""
+        """A text column as category indices: ``(codes, n_unseen)``.
+
+        ``codes`` ``(m,)`` holds each cell's index in :attr:`categories`, -1 where the cell is
+        missing or holds a category not seen in training; ``n_unseen`` counts the latter.
+        """
         pandas = require_pandas()
         if isinstance(series.dtype, pandas.StringDtype):  # no Python string per cell
-            return pandas.Categorical(series.str.strip(), categories=list(self.categories)
-                                      ).codes.astype(np.int64)
+            stripped = series.str.strip()
+            codes = pandas.Index(list(self.categories), dtype=series.dtype).get_indexer(stripped)
+            present = (stripped.notna() & (stripped != "")).to_numpy(dtype=bool)
+            return codes.astype(np.int64), int(np.count_nonzero(present & (codes == -1)))
         index = {category: k for k, category in enumerate(self.categories)}
-        return np.array([-1 if value is None else index.get(value, -1)
-                         for value in text_values(series)], dtype=np.int64)
+        codes = np.array([-2 if value is None else index.get(value, -1)
+                          for value in text_values(series)], dtype=np.int64)
+        n_unseen = int(np.count_nonzero(codes == -1))
+        codes[codes == -2] = -1
+        return codes, n_unseen
 
 
 def fit_columns(frame, names, train_rows, impute, path, locate):
@@ -379,7 +388,7 @@ class Bundle:
             if column.kind == "numeric":
                 inputs = [column.numbers(series, path, locate)]
             else:
-                codes = column.codes(series)
+                codes, _ = column.codes(series)
                 inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
             del series
             for x in inputs:
@@ -400,15 +409,31 @@ class Bundle:
     def inputs(self, frame, path, locate):
         """The network input for a table: ``(X, unseen)``, ``X`` of shape ``(n_inputs, m)``.
 
-        :meth:`encode`, then standardized.
+        What :meth:`encode` gives, standardized, in the network's dtype: each input computed in
+        float64 on its own and written into its row of ``X``, so that a chunk of a table needs
+        one array the size of its input and a few columns.
         """
-        X, unseen = self.encode(frame, path, locate)
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = (X - self.mean) / self.scale
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{path}: values too large to standardize (beyond the float range "
-                             f"once centred)")
-        return X.T, unseen
+        self.missing_columns(path, list(frame.columns))
+        n_inputs = len(self.mean)
+        X = np.empty((n_inputs, len(frame)), dtype=self.network.compute_dtype)
+        unseen, j = {}, 0
+        for column in self.columns:
+            series = frame[column.name]
+            if column.kind == "numeric":
+                inputs = [column.numbers(series, path, locate)]
+            else:
+                codes, n_unseen = column.codes(series)
+                if n_unseen:
+                    unseen[column.name] = n_unseen
+                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            for x in inputs:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    X[j] = (x - self.mean[j]) / self.scale[j]
+                if not np.all(np.isfinite(X[j])):
+                    raise ValueError(f"{path}: values too large to standardize (beyond the "
+                                     f"float range once centred)")
+                j += 1
+        return X, unseen
 
     def labels(self, frame, path, locate, target=None):
         """The class index of each row's label in column ``target`` (the trained one by default).
