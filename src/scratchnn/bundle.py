@@ -352,26 +352,26 @@ class Bundle:
                 unseen[column.name] = n_unseen
         return np.hstack(parts), unseen
 
-    def fit_inputs(self, frame, order, n_fit, path, locate):
+    def fit_inputs(self, frame, order, n_fit, path, locate, dtype=np.float32):
         """The standardized network input of the rows ``order`` of a table, as rows, with the
         standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
 
         Made for tables as large as memory allows: each input (a numeric column imputed, or one
-        category's 0/1 column) is computed and standardized in float64 on its own and written as
-        float32 into a contiguous row of an ``(n_inputs, m)`` array, and each feature column is
-        **removed from** ``frame`` once encoded, so the table's memory goes as the input's grows.
-        The result is then transposed once into rows.
+        category's 0/1 column) is computed and standardized in float64 on its own and written in
+        ``dtype`` (float32 by default) into a contiguous row of an ``(n_inputs, m)`` array, and
+        each feature column is **removed from** ``frame`` once encoded, so the table's memory goes
+        as the input's grows. The result is then transposed once into rows.
 
         Returns
         -------
-        X : ndarray of shape (len(order), n_inputs), C-contiguous float32
+        X : ndarray of shape (len(order), n_inputs), C-contiguous, of ``dtype``
             ``X[:n_fit].T`` is the layout :meth:`ClassifierNN.train` uses without a copy.
 
         Raises
         ------
         ValueError
             As :meth:`encode`, or naming the file and column if a value is too large to
-            standardize in float32.
+            standardize in ``dtype``.
         """
         from .preprocessing import Standardizer
         from .tables import release_freed_memory
@@ -380,7 +380,7 @@ class Bundle:
         order = np.asarray(order)
         fit_rows = order[:n_fit]
         n_inputs = len(self.feature_names)
-        columns = np.empty((n_inputs, len(order)), dtype=np.float32)
+        columns = np.empty((n_inputs, len(order)), dtype=dtype)
         mean, scale = np.empty(n_inputs), np.empty(n_inputs)
         j = 0
         for column in self.columns:
@@ -398,11 +398,12 @@ class Bundle:
                     columns[j] = (x[order] - mean[j]) / scale[j]
                 if not np.all(np.isfinite(columns[j])):
                     raise ValueError(f"{path}: column {column.name!r} holds values too large to "
-                                     f"standardize (beyond the float32 range once centred)")
+                                     f"standardize (beyond the {np.dtype(dtype).name} range once "
+                                     f"centred)")
                 j += 1
         self.mean, self.scale = mean, scale
         release_freed_memory()
-        X = np.empty(columns.shape[::-1], dtype=np.float32)
+        X = np.empty(columns.shape[::-1], dtype=dtype)
         X[...] = columns.T
         return X
 

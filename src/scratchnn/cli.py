@@ -285,6 +285,9 @@ def _add_train(subparsers):
                         "(default: 0)")
     parser.add_argument("--batch-norm", action="store_true",
                         help="batch-normalize the hidden layers")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="precision of the inputs and the network: float32 (default) needs "
+                        "half the memory; float64 as the library computes by default")
     parser.add_argument("--class-weight", choices=("none", "balanced"), default="none",
                         help="'balanced' weighs each class's rows by m / (n_classes * its rows), "
                         "so rare classes count as much as common ones (default: none)")
@@ -435,7 +438,7 @@ def _run_train(args):
     # (n_inputs, m) layout without a copy, for the training loop as for the validation.
     n_train = len(train_rows)
     X_rows = bundle.fit_inputs(frame, np.concatenate([train_rows, val_rows]), n_train,
-                               args.data, locate)
+                               args.data, locate, dtype=args.dtype)
     del frame, labels  # the table's memory is not needed any more
     X_train, Y_train = X_rows[:n_train].T, y[train_rows].reshape(1, -1)
     X_val, Y_val = X_rows[n_train:].T, y[val_rows].reshape(1, -1)
@@ -480,6 +483,7 @@ def _run_train(args):
         "l2": args.l2,
         "dropout": args.dropout,
         "batch_norm": args.batch_norm,
+        "dtype": args.dtype,
         "seed": args.seed,
         "final_cost": float(costs[-1]),
         "train_accuracy": network.accuracy(X_train, Y_train),
