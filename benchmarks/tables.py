@@ -4,7 +4,9 @@ Writes a CSV of ``--rows`` rows (default 1,000,000) and 50 columns: 46 numeric f
 missing cells, 3 text columns (5 to 20 categories) and a 3-class label. Then it reports, each in a
 fresh process:
 
-- the wall time of ``pandas.read_csv`` alone on the file;
+- the wall time and peak memory of ``pandas.read_csv`` alone on the file, and of
+  :func:`scratchnn.tables.read_table`, the reader of ``train`` (in chunks, joined column by
+  column);
 - ``scratchnn train`` for 1 epoch (reading, encoding, standardizing, one pass): wall time and
   peak memory, beside the size of the float32 feature matrix;
 - ``scratchnn predict``: wall time and peak memory on the file and on its first fifth
@@ -84,6 +86,7 @@ def _child(code, argv):
 
 
 _READ = "import sys, pandas; pandas.read_csv(sys.argv[1])"
+_READ_TABLE = "import sys; from scratchnn.tables import read_table; read_table(sys.argv[1])"
 _CLI = "import sys; from scratchnn.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -94,6 +97,7 @@ def run(rows, folder):
     results = {"rows": rows, "file_mb": os.path.getsize(data) / 2**20,
                "float32_matrix_mb": rows * (N_NUMERIC + sum(TEXT_LEVELS)) * 4 / 2**20}
     results["pandas_read_s"], results["pandas_read_peak_mb"] = _child(_READ, [data])
+    results["read_table_s"], results["read_table_peak_mb"] = _child(_READ_TABLE, [data])
     results["train_s"], results["train_peak_mb"] = _child(
         _CLI, ["train", data, "--target", "label", "--out", model, "--epochs", "1",
                "--batch-size", "512", "--quiet"])
