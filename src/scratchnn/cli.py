@@ -418,6 +418,7 @@ def _run_train(args):
                          f"({encoder.classes_[0]!r}); a classifier needs at least two")
     _check_target_is_categorical(args.data, args.target, labels)
     y = encoder.transform(labels)
+    del labels  # a Python string per row
     train_rows, val_rows = _split(len(y), args.val_split, args.seed, args.data)
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
     treatments = fit_columns(frame, feature_names, train_rows, args.impute, args.data, locate)
@@ -439,7 +440,7 @@ def _run_train(args):
     n_train = len(train_rows)
     X_rows = bundle.fit_inputs(frame, np.concatenate([train_rows, val_rows]), n_train,
                                args.data, locate, dtype=args.dtype)
-    del frame, labels  # the table's memory is not needed any more
+    del frame  # the table's memory is not needed any more
     X_train, Y_train = X_rows[:n_train].T, y[train_rows].reshape(1, -1)
     X_val, Y_val = X_rows[n_train:].T, y[val_rows].reshape(1, -1)
 

@@ -269,6 +269,7 @@ def _gather_columns(path, options, dtype):
                              else series.array)
         rows += len(chunk)
         del chunk, series
+        release_freed_memory()  # the parser's buffers, between the columns kept so far
     index = pandas.RangeIndex(index_start, index_start + rows)
     if len(set(names)) != len(names):  # duplicate names: one frame the plain way
         return _check_frame(path, pandas.DataFrame(
@@ -286,6 +287,7 @@ def _gather_columns(path, options, dtype):
             mixed.append(k)
             columns[name] = None
         del parts
+        release_freed_memory()  # the column's pieces, between the pieces of other columns
     if mixed:
         kwargs = _read_csv_kwargs(path, options, None)
         kwargs["dtype"] = str
@@ -302,12 +304,16 @@ def release_freed_memory():
 
     glibc keeps freed blocks of up to 32 MB (the chunks of a table, the columns of a frame) for
     reuse instead of returning them, so a process that has read a big table stays that large
-    while it builds the next big array. ``malloc_trim`` returns them; elsewhere this does nothing.
+    while it builds the next big array. ``malloc_trim`` returns them (elsewhere nothing is done),
+    and pyarrow's memory pool, which holds the text columns, releases what it keeps.
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
         pass
+    import sys
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def _join(parts):
