@@ -4,13 +4,18 @@ Writes a CSV of ``--rows`` rows (default 1,000,000) and 50 columns: 46 numeric f
 missing cells, 3 text columns (5 to 20 categories) and a 3-class label. Then it reports, each in a
 fresh process:
 
-- the wall time of ``pandas.read_csv`` alone on the file;
+- the wall time and peak memory of ``pandas.read_csv`` alone on the file, and of
+  :func:`scratchnn.tables.read_table`, the reader of ``train`` (in chunks, joined column by
+  column);
 - ``scratchnn train`` for 1 epoch (reading, encoding, standardizing, one pass): wall time and
   peak memory, beside the size of the float32 feature matrix;
-- ``scratchnn predict``: wall time and peak memory, which should stay flat in the number of rows
-  (the file is read in chunks).
+- ``scratchnn predict``: wall time and peak memory on the file and on its first fifth
+  (``predict_small_*``), to show that memory stays flat in the number of rows (the file is read
+  in chunks).
 
-Peak memory is the child's ``ru_maxrss``. Figures depend on the machine; nothing is asserted.
+Peak memory is the child's own high-water mark (``VmHWM``, Linux; elsewhere ``ru_maxrss``,
+which can include memory shared with this process before the child started). Figures depend on
+the machine; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -48,19 +53,40 @@ def write_table(path, rows, seed=0, chunk=100_000):
             f.write("\n".join(lines) + "\n")
 
 
+# The child's own high-water mark, read from /proc at exit. The ru_maxrss that wait4 reports
+# also counts the pages the child shared with this process between fork and exec, so it can
+# never be below this process's own size (which writing the table makes large).
+_PEAK = """import atexit, sys
+_peak_file = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    with open(_peak_file, "w") as f:
+        f.write(str(kb))
+atexit.register(_peak)
+"""
+
+
 def _child(code, argv):
     """Run ``code`` in a fresh Python; return (seconds, peak MB of that child alone)."""
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{argv[:1]} exited with {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = os.path.join(folder, "peak")
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", _PEAK + code, peak_file, *argv],
+                                   stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise RuntimeError(f"{argv[:1]} exited with {process.returncode}")
+        if os.path.exists(peak_file):  # Linux
+            with open(peak_file) as f:
+                return seconds, int(f.read()) / 1024
+    return seconds, usage.ru_maxrss / 1024  # elsewhere: may count memory shared before exec
 
 
 _READ = "import sys, pandas; pandas.read_csv(sys.argv[1])"
+_READ_TABLE = "import sys; from scratchnn.tables import read_table; read_table(sys.argv[1])"
 _CLI = "import sys; from scratchnn.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -71,11 +97,18 @@ def run(rows, folder):
     results = {"rows": rows, "file_mb": os.path.getsize(data) / 2**20,
                "float32_matrix_mb": rows * (N_NUMERIC + sum(TEXT_LEVELS)) * 4 / 2**20}
     results["pandas_read_s"], results["pandas_read_peak_mb"] = _child(_READ, [data])
+    results["read_table_s"], results["read_table_peak_mb"] = _child(_READ_TABLE, [data])
     results["train_s"], results["train_peak_mb"] = _child(
         _CLI, ["train", data, "--target", "label", "--out", model, "--epochs", "1",
                "--batch-size", "512", "--quiet"])
     results["predict_s"], results["predict_peak_mb"] = _child(
         _CLI, ["predict", model, data, "--out", os.path.join(folder, "pred.csv")])
+    # The same model on the first fifth of the rows (the generator makes the same rows).
+    small = os.path.join(folder, "small.csv")
+    results["predict_small_rows"] = max(rows // 5, 10)
+    write_table(small, results["predict_small_rows"])
+    results["predict_small_s"], results["predict_small_peak_mb"] = _child(
+        _CLI, ["predict", model, small, "--out", os.path.join(folder, "pred_small.csv")])
     return results
 
 

@@ -827,3 +827,22 @@ def test_train_and_evaluate_on_parquet(tmp_path):
     bad.to_parquet(tmp_path / "bad.parquet")
     assert "row 4: column 'u' is 'oops', not a number" in one_line_error(
         ["predict", model, tmp_path / "bad.parquet"])
+
+
+def test_train_dtype_sets_the_precision_of_the_network_and_info_shows_it(moons, tmp_path):
+    trained = {}
+    for dtype in ("float32", "float64"):
+        model = tmp_path / f"{dtype}.npz"
+        status, _, err = run(["train", moons["data"], "--target", "answer", "--id", "row_key",
+                              "--out", model, "--hidden", 8, "--epochs", 20, "--quiet",
+                              "--dtype", dtype])
+        assert status == 0, err
+        network, metadata, _ = load_model(model)
+        assert network.compute_dtype == np.dtype(dtype)
+        assert metadata["training"]["dtype"] == dtype
+        trained[dtype] = predictions(model, moons["data"])
+    # The same split, standardization and seed: the labels agree but for a rare borderline row.
+    agree = np.mean(trained["float32"]["predicted_answer"] == trained["float64"]["predicted_answer"])
+    assert agree >= 0.98
+    assert "float128" in run(["train", moons["data"], "--target", "answer", "--out",
+                              tmp_path / "x.npz", "--dtype", "float128"])[2]

@@ -145,3 +145,78 @@ def test_missing_pyarrow_names_the_extra(tmp_path, monkeypatch):
         read_table(tmp_path / "t.parquet")
     with pytest.raises(ImportError, match=r"pip install 'scratchnn\[cli\]'"):
         check_output_format(tmp_path / "p.parquet", "--out")
+
+
+def test_read_table_in_chunks_gives_the_whole_file_read(tmp_path, monkeypatch):
+    # Chunks of 3 rows: 'mixed' is numbers in the first chunk and text later, 'late' is empty in
+    # the first chunk, 'n' is integers in one chunk and has a missing value in another.
+    pandas = require_pandas()
+    from scratchnn import tables
+
+    lines = ["n,mixed,late,t,x"]
+    for k in range(8):
+        mixed = "1.50" if k < 3 else ("a" if k % 2 else "2")
+        late = "" if k < 3 else f"w{k % 2}"
+        n = "" if k == 4 else str(k)
+        lines.append(f"{n},{mixed},{late},{' cat ' if k % 3 else 'dog'},{k / 4}")
+    path = write(tmp_path / "t.csv", "\n".join(lines) + "\n")
+    whole = read_table(path)
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 3)
+    chunked = read_table(path)
+    pandas.testing.assert_frame_equal(chunked, whole)
+    assert list(chunked["mixed"][:3]) == ["1.50"] * 3  # spelled as in the file, like whole
+    assert chunked["n"].dtype.kind == "f" and chunked["x"].dtype.kind == "f"
+
+
+def test_read_table_in_chunks_keeps_duplicate_names_after_stripping(tmp_path, monkeypatch):
+    from scratchnn import tables
+
+    path = write(tmp_path / "t.csv", "a,a ,b\n1,2,x\n3,4,y\n5,6,z\n")
+    whole = read_table(path)
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 2)
+    chunked = read_table(path)
+    require_pandas().testing.assert_frame_equal(chunked, whole)
+    assert list(chunked.columns) == ["a", "a", "b"]
+
+
+def test_fit_inputs_matches_encode_then_standardize_in_rows_of_the_given_order():
+    import numpy as np
+
+    from scratchnn.bundle import Bundle, fit_columns
+    from scratchnn.preprocessing import Standardizer
+
+    pandas = require_pandas()
+    rng = np.random.default_rng(3)
+    m = 400
+    x = rng.normal(5.0, 3.0, m)
+    x[rng.random(m) < 0.1] = np.nan
+    frame = pandas.DataFrame({
+        "x": x, "k": rng.integers(0, 4, m).astype(float) * 1e6,
+        "t": pandas.Series(rng.choice([" a", "b ", "c", None], m), dtype="str"),
+        "label": rng.choice(["p", "q"], m)})
+    order = rng.permutation(m)
+    n_fit = 300
+    treatments = fit_columns(frame, ["x", "k", "t"], np.sort(order[:n_fit]), "median", "f", str)
+    reference = Bundle(None, treatments, [], [], "label", ["p", "q"], {})
+    encoded, _ = reference.encode(frame, "f", str)
+    expected = Standardizer().fit(encoded[order[:n_fit]])
+
+    bundle = Bundle(None, treatments, [], [], "label", ["p", "q"], {})
+    X = bundle.fit_inputs(frame, order, n_fit, "f", str)
+    assert X.dtype == np.float32 and X.flags.c_contiguous and X.shape == (m, 2 + 3)
+    np.testing.assert_allclose(bundle.mean, expected.mean_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bundle.scale, expected.scale_, rtol=1e-12)
+    np.testing.assert_allclose(X, expected.transform(encoded[order]), rtol=1e-6, atol=1e-6)
+    assert list(frame.columns) == ["label"]  # each feature column left the frame once encoded
+
+
+def test_fit_inputs_refuses_values_beyond_float32_once_standardized():
+    import numpy as np
+
+    from scratchnn.bundle import Bundle, ColumnTreatment
+
+    pandas = require_pandas()
+    frame = pandas.DataFrame({"x": [0.0, 1.0, 1e300]})
+    bundle = Bundle(None, [ColumnTreatment("x", "numeric", 0.0)], [], [], "y", ["a", "b"], {})
+    with pytest.raises(ValueError, match="f: column 'x' holds values too large to standardize"):
+        bundle.fit_inputs(frame, np.arange(3), 2, "f", str)

@@ -141,6 +141,10 @@ class ColumnTreatment:
         """
         if self.kind == "text":
             return OneHotEncoder.from_categories(self.categories).transform(text_values(series))
+        return self.numbers(series, path, locate).reshape(-1, 1), 0
+
+    def numbers(self, series, path, locate):
+        """A numeric column as float64 ``(m,)``, missing values imputed; raises as :meth:`encode`."""
         x, bad = _numbers(series)
         for mask, what in ((bad, "is {!r}, not a number"),
                            (np.isinf(x), "is {!r}; infinite values are not supported")):
@@ -157,7 +161,26 @@ class ColumnTreatment:
                     f"{path}, {locate(series.index[k])}: column {self.name!r} is missing (empty "
                     f"or NA) and the model was trained with --impute error")
             x[missing] = self.fill
-        return x.reshape(-1, 1), 0
+        return x
+
+    def codes(self, series):
+        """A text column as category indices: ``(codes, n_unseen)``.
+
+        ``codes`` ``(m,)`` holds each cell's index in :attr:`categories`, -1 where the cell is
+        missing or holds a category not seen in training; ``n_unseen`` counts the latter.
+        """
+        pandas = require_pandas()
+        if isinstance(series.dtype, pandas.StringDtype):  # no Python string per cell
+            stripped = series.str.strip()
+            codes = pandas.Index(list(self.categories), dtype=series.dtype).get_indexer(stripped)
+            present = (stripped.notna() & (stripped != "")).to_numpy(dtype=bool)
+            return codes.astype(np.int64), int(np.count_nonzero(present & (codes == -1)))
+        index = {category: k for k, category in enumerate(self.categories)}
+        codes = np.array([-2 if value is None else index.get(value, -1)
+                          for value in text_values(series)], dtype=np.int64)
+        n_unseen = int(np.count_nonzero(codes == -1))
+        codes[codes == -2] = -1
+        return codes, n_unseen
 
 
 def fit_columns(frame, names, train_rows, impute, path, locate):
@@ -329,18 +352,89 @@ class Bundle:
                 unseen[column.name] = n_unseen
         return np.hstack(parts), unseen
 
+    def fit_inputs(self, frame, order, n_fit, path, locate, dtype=np.float32):
+        """The standardized network input of the rows ``order`` of a table, as rows, with the
+        standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
+
+        Made for tables as large as memory allows: each input (a numeric column imputed, or one
+        category's 0/1 column) is computed and standardized in float64 on its own and written in
+        ``dtype`` (float32 by default) into a contiguous row of an ``(n_inputs, m)`` array, and
+        each feature column is **removed from** ``frame`` once encoded, so the table's memory goes
+        as the input's grows. The result is then transposed once into rows.
+
+        Returns
+        -------
+        X : ndarray of shape (len(order), n_inputs), C-contiguous, of ``dtype``
+            ``X[:n_fit].T`` is the layout :meth:`ClassifierNN.train` uses without a copy.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`encode`, or naming the file and column if a value is too large to
+            standardize in ``dtype``.
+        """
+        from .preprocessing import Standardizer
+        from .tables import release_freed_memory
+
+        self.missing_columns(path, list(frame.columns))
+        order = np.asarray(order)
+        fit_rows = order[:n_fit]
+        n_inputs = len(self.feature_names)
+        columns = np.empty((n_inputs, len(order)), dtype=dtype)
+        mean, scale = np.empty(n_inputs), np.empty(n_inputs)
+        j = 0
+        for column in self.columns:
+            series = frame.pop(column.name)
+            if column.kind == "numeric":
+                inputs = [column.numbers(series, path, locate)]
+            else:
+                codes, _ = column.codes(series)
+                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            del series
+            for x in inputs:
+                standardizer = Standardizer().fit(x[fit_rows].reshape(-1, 1))
+                mean[j], scale[j] = standardizer.mean_[0], standardizer.scale_[0]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    columns[j] = (x[order] - mean[j]) / scale[j]
+                if not np.all(np.isfinite(columns[j])):
+                    raise ValueError(f"{path}: column {column.name!r} holds values too large to "
+                                     f"standardize (beyond the {np.dtype(dtype).name} range once "
+                                     f"centred)")
+                j += 1
+        self.mean, self.scale = mean, scale
+        release_freed_memory()
+        X = np.empty(columns.shape[::-1], dtype=dtype)
+        X[...] = columns.T
+        return X
+
     def inputs(self, frame, path, locate):
         """The network input for a table: ``(X, unseen)``, ``X`` of shape ``(n_inputs, m)``.
 
-        :meth:`encode`, then standardized.
+        What :meth:`encode` gives, standardized, in the network's dtype: each input computed in
+        float64 on its own and written into its row of ``X``, so that a chunk of a table needs
+        one array the size of its input and a few columns.
         """
-        X, unseen = self.encode(frame, path, locate)
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = (X - self.mean) / self.scale
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{path}: values too large to standardize (beyond the float range "
-                             f"once centred)")
-        return X.T, unseen
+        self.missing_columns(path, list(frame.columns))
+        n_inputs = len(self.mean)
+        X = np.empty((n_inputs, len(frame)), dtype=self.network.compute_dtype)
+        unseen, j = {}, 0
+        for column in self.columns:
+            series = frame[column.name]
+            if column.kind == "numeric":
+                inputs = [column.numbers(series, path, locate)]
+            else:
+                codes, n_unseen = column.codes(series)
+                if n_unseen:
+                    unseen[column.name] = n_unseen
+                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            for x in inputs:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    X[j] = (x - self.mean[j]) / self.scale[j]
+                if not np.all(np.isfinite(X[j])):
+                    raise ValueError(f"{path}: values too large to standardize (beyond the "
+                                     f"float range once centred)")
+                j += 1
+        return X, unseen
 
     def labels(self, frame, path, locate, target=None):
         """The class index of each row's label in column ``target`` (the trained one by default).

@@ -285,6 +285,9 @@ def _add_train(subparsers):
                         "(default: 0)")
     parser.add_argument("--batch-norm", action="store_true",
                         help="batch-normalize the hidden layers")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="precision of the inputs and the network: float32 (default) needs "
+                        "half the memory; float64 as the library computes by default")
     parser.add_argument("--class-weight", choices=("none", "balanced"), default="none",
                         help="'balanced' weighs each class's rows by m / (n_classes * its rows), "
                         "so rare classes count as much as common ones (default: none)")
@@ -377,7 +380,7 @@ def _check_training_options(args):
 def _run_train(args):
     from .bundle import Bundle, fit_columns, looks_like_id
     from .network import ClassifierNN
-    from .preprocessing import LabelEncoder, Standardizer
+    from .preprocessing import LabelEncoder
     from .tables import read_table
 
     _check_training_options(args)
@@ -415,6 +418,7 @@ def _run_train(args):
                          f"({encoder.classes_[0]!r}); a classifier needs at least two")
     _check_target_is_categorical(args.data, args.target, labels)
     y = encoder.transform(labels)
+    del labels  # a Python string per row
     train_rows, val_rows = _split(len(y), args.val_split, args.seed, args.data)
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
     treatments = fit_columns(frame, feature_names, train_rows, args.impute, args.data, locate)
@@ -431,20 +435,20 @@ def _run_train(args):
                   f"copy it to predictions instead, or --ignore {name}")
     bundle = Bundle(None, treatments, [], [], args.target, encoder.classes_, {},
                     id_columns=args.ids)
-    X, _ = bundle.encode(frame, args.data, locate)
+    # One float32 array of rows, the training rows first: X_rows[:n].T is the network's
+    # (n_inputs, m) layout without a copy, for the training loop as for the validation.
+    n_train = len(train_rows)
+    X_rows = bundle.fit_inputs(frame, np.concatenate([train_rows, val_rows]), n_train,
+                               args.data, locate, dtype=args.dtype)
     del frame  # the table's memory is not needed any more
-    standardizer = Standardizer().fit(X[train_rows])
-    bundle.mean, bundle.scale = standardizer.mean_, standardizer.scale_
-    X_all = standardizer.transform(X).T  # (n_inputs, m): one example per column
-    del X
-    X_train, Y_train = X_all[:, train_rows], y[train_rows].reshape(1, -1)
-    X_val, Y_val = X_all[:, val_rows], y[val_rows].reshape(1, -1)
+    X_train, Y_train = X_rows[:n_train].T, y[train_rows].reshape(1, -1)
+    X_val, Y_val = X_rows[n_train:].T, y[val_rows].reshape(1, -1)
 
     n_classes = len(encoder.classes_)
     binary = n_classes == 2
     n_hidden = len(args.hidden)
     network = ClassifierNN(
-        [X_all.shape[0], *args.hidden, 1 if binary else n_classes],
+        [X_rows.shape[1], *args.hidden, 1 if binary else n_classes],
         [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"],
         batch_norm=args.batch_norm, seed=args.seed,
     )
@@ -480,6 +484,7 @@ def _run_train(args):
         "l2": args.l2,
         "dropout": args.dropout,
         "batch_norm": args.batch_norm,
+        "dtype": args.dtype,
         "seed": args.seed,
         "final_cost": float(costs[-1]),
         "train_accuracy": network.accuracy(X_train, Y_train),

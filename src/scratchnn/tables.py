@@ -22,6 +22,7 @@ chunks, which :meth:`TableOptions.locate` turns into a line of the file for erro
 from __future__ import annotations
 
 import bz2
+import ctypes
 import gzip
 import io
 import lzma
@@ -30,8 +31,10 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["TableOptions", "require_pandas", "read_table", "iter_table", "check_output_format",
-           "write_table", "OUTPUT_FORMATS"]
+           "write_table", "OUTPUT_FORMATS", "release_freed_memory"]
 
 CHUNK_ROWS = 100_000
 """Rows per chunk of :func:`iter_table`: a few tens of MB for 50 numeric columns."""
@@ -237,13 +240,88 @@ def read_table(path, options=TableOptions(), dtype=None):
             frame = pandas.read_parquet(path)
             frame = _text_columns(frame, dtype)
         else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pandas.errors.ParserWarning)
-                frame = pandas.read_csv(path, low_memory=False,
-                                        **_read_csv_kwargs(path, options, _only_present(dtype)))
+            return _gather_columns(path, options, dtype)
     except _parse_errors() + (ValueError,) as exc:
         _reraise(path, exc)
     return _check_frame(path, _name_by_position(frame, options))
+
+
+def _gather_columns(path, options, dtype):
+    """A text table read chunk by chunk (:func:`iter_table`) and put together column by column.
+
+    ``pandas.read_csv`` on the whole file holds its tokens and the finished frame at once, about
+    three times the frame; here the peak is the frame plus one chunk. Each column keeps its own
+    array (no 2-D block is consolidated, so nothing is copied twice). A column that pandas reads
+    as numbers in some chunks and as text in others is read again as text, as a whole-file read
+    would have it (its cells spelled as in the file).
+    """
+    pandas = require_pandas()
+    names, pieces, index_start, rows = None, None, None, 0
+    for chunk in iter_table(path, options, dtype):
+        if names is None:
+            names, pieces = list(chunk.columns), [[] for _ in chunk.columns]
+            index_start = chunk.index[0]
+        for k in range(len(names)):
+            series = chunk.iloc[:, k]
+            # A NumPy column is a view of the chunk's 2-D block: copy it, so the block goes with
+            # the chunk.
+            pieces[k].append(series.to_numpy(copy=True) if isinstance(series.dtype, np.dtype)
+                             else series.array)
+        rows += len(chunk)
+        del chunk, series
+        release_freed_memory()  # the parser's buffers, between the columns kept so far
+    index = pandas.RangeIndex(index_start, index_start + rows)
+    if len(set(names)) != len(names):  # duplicate names: one frame the plain way
+        return _check_frame(path, pandas.DataFrame(
+            {k: _join(pieces[k]) for k in range(len(names))}, index=index).set_axis(
+                names, axis=1))
+    columns, mixed = {}, []
+    for k, name in enumerate(names):
+        parts, pieces[k] = pieces[k], None
+        numpy = [isinstance(part, np.ndarray) for part in parts]
+        kinds = {part.dtype.kind for part in parts if isinstance(part, np.ndarray)}
+        if all(numpy) and (len(kinds) == 1 or kinds <= set("iuf")) or not any(numpy) and len(
+                {str(part.dtype) for part in parts}) == 1:
+            columns[name] = pandas.Series(_join(parts), index=index, name=name, copy=False)
+        else:
+            mixed.append(k)
+            columns[name] = None
+        del parts
+        release_freed_memory()  # the column's pieces, between the pieces of other columns
+    if mixed:
+        kwargs = _read_csv_kwargs(path, options, None)
+        kwargs["dtype"] = str
+        again = pandas.read_csv(path, low_memory=False, usecols=mixed, **kwargs)
+        for j, k in enumerate(mixed):
+            columns[names[k]] = again.iloc[:, j].set_axis(index).rename(names[k])
+        del again
+    release_freed_memory()  # the chunks' memory, kept by the C allocator otherwise
+    return _check_frame(path, pandas.DataFrame(columns, index=index, copy=False))
+
+
+def release_freed_memory():
+    """Give memory freed by the program back to the system, where the C library allows.
+
+    glibc keeps freed blocks of up to 32 MB (the chunks of a table, the columns of a frame) for
+    reuse instead of returning them, so a process that has read a big table stays that large
+    while it builds the next big array. ``malloc_trim`` returns them (elsewhere nothing is done),
+    and pyarrow's memory pool, which holds the text columns, releases what it keeps.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+    import sys
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+
+
+def _join(parts):
+    if isinstance(parts[0], np.ndarray):
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    pandas = require_pandas()
+    return pandas.concat([pandas.Series(part, copy=False) for part in parts],
+                         ignore_index=True).array
 
 
 def _only_present(dtype):
