@@ -51,6 +51,11 @@ __all__ = ["Callback", "CSVLogger", "Diagnostics", "EarlyStopping", "ModelCheckp
 class Callback:
     """Base class of the training loop's hooks; every method does nothing by default."""
 
+    wants_batches = True
+    """Read by the loop before each pass over a block of data (once an epoch for data in
+    memory): a callback that overrides ``on_batch_end`` may make this False (a property, say)
+    for the epochs it does not watch, and those steps then cost it nothing."""
+
     def on_train_begin(self, model):
         """Called once before the first epoch."""
 

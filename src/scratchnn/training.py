@@ -591,6 +591,8 @@ def _train_block(run, block, epoch):
     starts = list(range(0, m, batch_size))
     if model.batch_norm and len(starts) > 1 and m - starts[-1] == 1:
         starts.pop()  # batch norm: a trailing batch of one joins the previous batch
+    # Callbacks that override on_batch_end and want this epoch's steps (``wants_batches``).
+    listening = [c for c in run.batch_callbacks if c.wants_batches]
     total = 0.0
     for start, stop in zip(starts, starts[1:] + [m]):
         if permutation is None:
@@ -620,8 +622,10 @@ def _train_block(run, block, epoch):
         # The optimizer refuses a non-finite update, so theta only ever holds finite values.
         if not model.optimizer.step(theta, grad):
             run.diverged(epoch, cost)
-        for callback in run.batch_callbacks:
-            callback.on_batch_end(Step(model, caches, grads, model.optimizer.learning_rate))
+        if listening:
+            step = Step(model, caches, grads, model.optimizer.learning_rate)
+            for callback in listening:
+                callback.on_batch_end(step)
         total += cost * A.shape[1]
         run.interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
     return total / m

@@ -403,6 +403,11 @@ class _SampledDiagnostics(Callback):
             self.armed = True
             self.seconds += time.perf_counter() - start
 
+    @property
+    def wants_batches(self):
+        """Only an armed epoch's steps reach this callback (the loop skips the others)."""
+        return self.armed
+
     def on_batch_end(self, step):
         if self.armed:
             start = time.perf_counter()
