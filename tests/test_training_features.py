@@ -618,3 +618,25 @@ def test_divergence_says_which_number_was_not_finite(moons):
                                               r"0\.\d+, was still finite\)"):
         nn.train(X, Y, learning_rate=1e308, num_epochs=1, batch_size=None, print_cost=False)
     np.testing.assert_array_equal(nn.theta, before)  # the last finite parameters are kept
+
+
+def test_a_callback_can_skip_the_steps_of_epochs_it_does_not_watch(moons):
+    X, Y = moons
+    seen = []
+
+    class EveryOtherEpoch(Callback):
+        epoch = 0
+
+        @property
+        def wants_batches(self):
+            return self.epoch % 2 == 0
+
+        def on_batch_end(self, step):
+            seen.append(self.epoch)
+
+        def on_epoch_end(self, epoch, logs):
+            self.epoch = epoch
+
+    ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0).train(
+        X, Y, num_epochs=4, batch_size=100, callbacks=[EveryOtherEpoch()], print_cost=False)
+    assert seen == [0, 0, 0, 2, 2, 2]  # epochs 1 and 3 (after 0 and 2 ended): 3 steps each

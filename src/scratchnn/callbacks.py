@@ -7,7 +7,7 @@ A callback subclasses :class:`Callback` and overrides what it needs. The loop ca
 ``on_batch_end(step)``
     after every optimizer step, with a :class:`scratchnn.training.Step` (the model, that step's
     forward cache, gradients and learning rate). Only callbacks that override it are called, so
-    the others cost nothing per step;
+    the others cost nothing per step, and only in epochs where their ``wants_batches`` is true;
 ``on_epoch_end(epoch, logs)``
     after every epoch (``epoch`` counts from 1); ``logs`` holds that epoch's history values
     (``"loss"``, and what earlier callbacks added). A true return value stops training after this
