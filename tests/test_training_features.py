@@ -307,22 +307,28 @@ def test_monitoring_validation_without_validation_data_fails_before_training(moo
     nn.train(X, Y, num_epochs=3, callbacks=[EarlyStopping("loss")], print_cost=False)
 
 
+class Snapshots(Callback):
+    """Keeps a copy of the parameters after every epoch."""
+
+    def __init__(self):
+        self.thetas = []
+
+    def on_train_begin(self, model):
+        self.model = model
+
+    def on_epoch_end(self, epoch, logs):
+        self.thetas.append(self.model.theta.copy())
+
+
 def test_early_stopping_restores_the_best_epoch_even_at_the_last_epoch(moons):
     X, Y = moons
-    snapshots = []
-
-    class Snap(Callback):
-        def on_train_begin(self, model):
-            self.model = model
-
-        def on_epoch_end(self, epoch, logs):
-            snapshots.append(self.model.theta.copy())
-
+    snap = Snapshots()
+    snapshots = snap.thetas
     nn = ClassifierNN([2, 8, 1], ["relu", "sigmoid"], seed=0)
     stopper = EarlyStopping("val_loss", patience=100)
     # Validation labels flipped: the better the model learns, the worse its val_loss.
     nn.train(X, Y, optimizer="adam", learning_rate=0.01, num_epochs=15, print_cost=False,
-             validation_data=(X, 1 - Y), callbacks=[Snap(), stopper])
+             validation_data=(X, 1 - Y), callbacks=[snap, stopper])
     losses = nn.history["val_loss"]
     best = int(np.argmin(losses))
     assert stopper.stopped_epoch is None and best < 10 and losses[-1] > losses[best]
@@ -527,17 +533,10 @@ def test_model_checkpoint_keeps_the_best_epoch(moons, tmp_path):
     X, Y = moons
     path = tmp_path / "best.npz"
     nn = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=2)
-    snapshots = []
-
-    class Snap(Callback):
-        def on_train_begin(self, model):
-            self.model = model
-
-        def on_epoch_end(self, epoch, logs):
-            snapshots.append(self.model.theta.copy())
-
+    snap = Snapshots()
+    snapshots = snap.thetas
     nn.train(X, Y, optimizer="adam", learning_rate=0.05, num_epochs=12, print_cost=False,
-             validation_data=(X, 1 - Y), callbacks=[Snap(), ModelCheckpoint(path)])
+             validation_data=(X, 1 - Y), callbacks=[snap, ModelCheckpoint(path)])
     best = int(np.argmin(nn.history["val_loss"]))
     np.testing.assert_array_equal(ClassifierNN.load(path).theta, snapshots[best])
 
