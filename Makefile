@@ -12,7 +12,7 @@ VENV_STAMP := $(VENV)/.stamp-venv
 # Plots are only ever written to files: no display needed, in CI or over ssh.
 export MPLBACKEND := Agg
 
-.PHONY: .venv install demo test mutate clean
+.PHONY: .venv install demo test mutate mutate-list clean
 
 .venv: $(VENV_STAMP)
 
@@ -45,10 +45,20 @@ test: $(VENV)/.stamp-test
 # Mutation testing: plant each bug listed in tools/mutants.py in a copy of the package and run
 # the tests that should catch it; writes mutation-report.md. About 15 minutes on two cores, so
 # not part of `make test` or CI; see "Running the tests" in the README.
-mutate: $(VENV)/.stamp-test
+$(VENV)/.stamp-mutate: pyproject.toml $(VENV)/.stamp-test
+	$(BIN)/pip install -q -e '.[test,mutate]'
+	touch $@
+
+# mutmut over the core modules (see [tool.mutmut] in pyproject.toml); not part of `make test`.
+mutate: $(VENV)/.stamp-mutate
+	$(BIN)/mutmut run
+	$(BIN)/python tools/mutmut_report.py
+
+# The hand-written list of likely mistakes (tools/mutants.py), each against its named tests.
+mutate-list: $(VENV)/.stamp-test
 	$(BIN)/python tools/mutate.py
 
 clean:
-	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis mutation-report.md
+	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis mutation-report.md mutants
 	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
 	find src -name '*.egg-info' -type d -prune -exec rm -rf {} +

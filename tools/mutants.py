@@ -260,9 +260,8 @@ MUTANTS = [
     Mutant("plateau-threshold-absolute", "callbacks.py",
            "1.0 - self.threshold", "1.0", ("test_callbacks.py",)),
     # ------------------------------------------------------------------ the command line
-    Mutant("cli-standardizes-with-validation-rows", "cli.py",
-           "Standardizer().fit(X[train_rows])", "Standardizer().fit(X[val_rows])",
-           ("test_mutants.py",)),
-    Mutant("cli-standardizes-with-all-rows", "cli.py",
-           "Standardizer().fit(X[train_rows])", "Standardizer().fit(X)", ("test_mutants.py",)),
+    Mutant("cli-standardizes-with-validation-rows", "bundle.py",
+           "fit_rows = order[:n_fit]", "fit_rows = order[n_fit:]", ("test_mutants.py",)),
+    Mutant("cli-standardizes-with-all-rows", "bundle.py",
+           "fit_rows = order[:n_fit]", "fit_rows = order", ("test_mutants.py",)),
 ]

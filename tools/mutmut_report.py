@@ -1,0 +1,91 @@
+"""Per-module mutation scores from mutmut's results: ``make mutate`` writes them to
+``mutation-report.md``.
+
+Reads ``mutmut results --all true`` (one ``name: status`` line per mutant) and
+``tools/mutmut_equivalent.txt`` (one mutant name per line, ``#`` and a reason after it: mutants
+that cannot change any result, left out of the score). A mutant counts as killed when mutmut
+says ``killed`` or ``timeout`` (the tests noticed); ``survived`` and ``no tests`` count against
+the score; ``suspicious`` and ``skipped`` are listed apart.
+"""
+
+import argparse
+import collections
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENT = ROOT / "tools" / "mutmut_equivalent.txt"
+KILLED, AGAINST = {"killed", "timeout"}, {"survived", "no tests"}
+
+
+def results():
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            yield name, status
+
+
+def equivalents():
+    if not EQUIVALENT.exists():
+        return {}
+    listed = {}
+    for line in EQUIVALENT.read_text(encoding="utf-8").splitlines():
+        name, _, reason = line.partition("#")
+        if name.strip():
+            listed[name.strip()] = reason.strip()
+    return listed
+
+
+def module_of(name):
+    match = re.match(r"scratchnn\.(\w+)\.", name)
+    return f"{match.group(1)}.py" if match else "?"
+
+
+def report():
+    listed = equivalents()
+    counts = collections.defaultdict(collections.Counter)
+    survivors = []
+    for name, status in results():
+        module = module_of(name)
+        if name in listed:
+            counts[module]["equivalent"] += 1
+        elif status in KILLED:
+            counts[module]["killed"] += 1
+        elif status in AGAINST:
+            counts[module]["against"] += 1
+            survivors.append(f"- `{name}`: {status}")
+        else:
+            counts[module]["other"] += 1
+    total_killed = sum(c["killed"] for c in counts.values())
+    total = total_killed + sum(c["against"] for c in counts.values())
+    lines = ["# Mutation report (mutmut)", "",
+             f"Score: {total_killed}/{total} mutants killed "
+             f"({100 * total_killed / max(total, 1):.1f}%); equivalent ones left out.", "",
+             "| module | killed | scored | score | equivalent | other |", "|---|---:|---:|---:|---:|---:|"]
+    for module in sorted(counts):
+        c = counts[module]
+        scored = c["killed"] + c["against"]
+        lines.append(f"| {module} | {c['killed']} | {scored} | "
+                     f"{100 * c['killed'] / max(scored, 1):.1f}% | {c['equivalent']} | "
+                     f"{c['other']} |")
+    lines += ["", "## Survivors (kill them with a test, or list them as equivalent)", ""]
+    lines += survivors or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "mutation-report.md"))
+    args = parser.parse_args(argv)
+    text = report()
+    Path(args.out).write_text(text, encoding="utf-8")
+    print("\n".join(text.splitlines()[:20]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
