@@ -390,6 +390,8 @@ def fit(model, data, settings, callbacks=()):
     finally:
         if progress is not None:
             progress.close()
+        if costs:  # however the run ended, resume=True continues from its last epoch
+            _keep_callback_states(run)
     for callback in callbacks:
         callback.on_train_end(logs)
     warn_about_problems(run)
@@ -427,16 +429,23 @@ def _end_epoch(run, epoch, logs, progress):
     stop = False
     for callback in run.callbacks:
         stop = bool(callback.on_epoch_end(epoch, logs)) or stop
-    states = {}
-    for key, callback in _keyed(run.callbacks):
-        state = callback.get_state() if hasattr(callback, "get_state") else None
-        if state is not None:
-            states[key] = state
-    model.optimizer.callback_states = states
     if settings.checkpoint is not None and (epoch % settings.checkpoint_every == 0):
+        _keep_callback_states(run)
         save_checkpoint(model, settings.checkpoint, run.costs)
     run.logs = logs
     return stop
+
+
+def _keep_callback_states(run):
+    """Put every callback's :meth:`~scratchnn.callbacks.Callback.get_state` on the optimizer,
+    where ``resume=True`` and checkpoints find it. Called only when a checkpoint is written and
+    when the run ends, not every epoch (a state may hold a copy of the weights)."""
+    states = {}
+    for key, callback in _keyed(run.callbacks):
+        state = callback.get_state()
+        if state is not None:
+            states[key] = state
+    run.model.optimizer.callback_states = states
 
 
 def _keyed(callbacks):
@@ -482,12 +491,7 @@ def _fit_lbfgs(run, data, callbacks, progress):
         block.X.T, block.Y.T, settings.loss, settings.lambd,
         None if block.weights is None else block.weights[:, 0])
     theta0 = model.theta.astype(np.float64)
-    state = {"epoch": 0, "theta": theta0.copy(), "cost": None}
-
-    def fun(theta):
-        cost, grad = objective(theta)
-        state["cost"] = cost
-        return cost, grad
+    state = {"epoch": 0, "theta": theta0.copy()}
 
     def after_iteration(intermediate_result):
         state["epoch"] += 1
@@ -500,10 +504,10 @@ def _fit_lbfgs(run, data, callbacks, progress):
             raise StopIteration
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        cost0, _ = fun(theta0)
+        cost0, _ = objective(theta0)
         if not math.isfinite(cost0):
             run.diverged(1, cost0)
-        minimize(fun, theta0, jac=True, method="L-BFGS-B", callback=after_iteration,
+        minimize(objective, theta0, jac=True, method="L-BFGS-B", callback=after_iteration,
                  options={"maxiter": settings.num_epochs, "maxfun": 15000 + settings.num_epochs})
     model.theta = state["theta"]
     _refresh_batch_norm(model, objective)
