@@ -39,7 +39,7 @@ import numpy as np
 
 from .validation import lookup
 
-__all__ = ["LOSSES", "get", "fused_delta", "smooth_labels"]
+__all__ = ["LOSSES", "get", "fused_delta", "smooth_labels", "smoothed_loss"]
 
 
 def _clip_probabilities(A):
@@ -272,10 +272,19 @@ def smooth_labels(loss, Y, epsilon, n_outputs):
     if loss is SparseCategoricalCrossEntropy:
         one_hot = np.zeros((n_outputs, Y.shape[1]))
         one_hot[Y[0], np.arange(Y.shape[1])] = 1.0
-        loss, Y = CategoricalCrossEntropy, one_hot
+        Y = one_hot
+    loss = smoothed_loss(loss, epsilon)
     if loss is CategoricalCrossEntropy:
         return loss, (1.0 - epsilon) * Y + epsilon / n_outputs
     return loss, Y * (1.0 - epsilon) + epsilon / 2
+
+
+def smoothed_loss(loss, epsilon):
+    """The loss class that trains on :func:`smooth_labels`'s targets: the categorical one for
+    sparse labels (they become a smoothed one-hot matrix), ``loss`` itself otherwise."""
+    if epsilon and loss is SparseCategoricalCrossEntropy:
+        return CategoricalCrossEntropy
+    return loss
 
 
 def get(identifier):

@@ -54,7 +54,12 @@ from . import training
 from .activations import ACTIVATIONS
 from .callbacks import Callback, EarlyStopping
 from .initializers import glorot_uniform
-from .losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smooth_labels
+from .losses import (
+    BinaryCrossEntropy,
+    SparseCategoricalCrossEntropy,
+    smooth_labels,
+    smoothed_loss,
+)
 from .network import ClassifierNN
 from .optimizers import OPTIMIZERS
 from .validation import check_float, check_int
@@ -707,8 +712,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         network = self.network_
         early_stopping = self.early_stopping and not incremental
         optimizer = OPTIMIZERS[self.optimizer]
-        loss, _ = smooth_labels(self._loss(), np.zeros((1, 1), np.intp),
-                                float(self.label_smoothing), network.n_outputs)
+        loss = smoothed_loss(self._loss(), float(self.label_smoothing))
         run = training.TrainingSettings(
             loss=loss, num_epochs=1 if incremental else int(self.max_epochs),
             learning_rate=float(self.learning_rate), batch_size=batch_size,
