@@ -40,6 +40,21 @@ def _shuffle_and_add_noise(X, y, noise, rng):
 # --------------------------------------------------------------------------- generators
 
 
+def _class_sizes(n_samples, n_classes):
+    """``n_samples`` split as evenly as possible over ``n_classes`` (the first classes get the
+    remainder), after checking both; every class gets at least one point."""
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    if n_samples < n_classes:
+        raise ValueError(
+            f"n_samples must be >= n_classes ({n_classes}) so every class has a point, "
+            f"got {n_samples}"
+        )
+    sizes = np.full(n_classes, n_samples // n_classes)
+    sizes[: n_samples % n_classes] += 1
+    return sizes
+
+
 def make_moons(n_samples=1000, noise=0.1, seed=0):
     r"""Two interleaving half circles.
 
@@ -196,18 +211,9 @@ def make_spiral(n_samples=900, n_classes=3, noise=0.2, seed=0):
         \mathcal{N}(0, \text{noise}^2), \qquad
         x = (r \sin\theta,\ r \cos\theta)
     """
-    n_classes = check_int(n_classes, "n_classes", minimum=2)
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    if n_samples < n_classes:
-        raise ValueError(
-            f"n_samples must be >= n_classes ({n_classes}) so every class has a point, "
-            f"got {n_samples}"
-        )
+    sizes = _class_sizes(n_samples, n_classes)
     noise = check_float(noise, "noise", low=0.0)
     rng = np.random.default_rng(seed)
-
-    sizes = np.full(n_classes, n_samples // n_classes)
-    sizes[: n_samples % n_classes] += 1
     X_parts, y_parts = [], []
     for k, n_k in enumerate(sizes):
         r = np.linspace(0.0, 1.0, n_k)
@@ -280,19 +286,11 @@ def make_blobs(n_samples=1000, n_classes=3, noise=0.3, seed=0):
     -----
     Class :math:`k` of :math:`K` is centred at :math:`(\cos(2\pi k/K), \sin(2\pi k/K))`.
     """
-    n_classes = check_int(n_classes, "n_classes", minimum=2)
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    if n_samples < n_classes:
-        raise ValueError(
-            f"n_samples must be >= n_classes ({n_classes}) so every class has a point, "
-            f"got {n_samples}"
-        )
+    sizes = _class_sizes(n_samples, n_classes)
     noise = check_float(noise, "noise", low=0.0)
     rng = np.random.default_rng(seed)
-    sizes = np.full(n_classes, n_samples // n_classes)
-    sizes[: n_samples % n_classes] += 1
-    y = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)
-    angles = 2.0 * np.pi * y / n_classes
+    y = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+    angles = 2.0 * np.pi * y / sizes.size
     X = np.column_stack([np.cos(angles), np.sin(angles)])
     return _shuffle_and_add_noise(X, y, noise, rng)
 
