@@ -5,14 +5,12 @@ options, ``scratchnn`` must finish with status 0, or 1 (a data/model error) or 2
 printing a single ``scratchnn: error: ...`` line (argparse's usage text for 2), never a traceback.
 """
 
-import contextlib
-import io
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from scratchnn.cli import main
+from cli_run import run
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                         HealthCheck.function_scoped_fixture])
@@ -38,16 +36,6 @@ def csv_text(draw):
         else:
             rows.append(draw(st.lists(CELLS, min_size=0, max_size=4)))
     return "\n".join(",".join(row) for row in [names] + rows) + "\n"
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(argv)
-        except SystemExit as exc:
-            status = exc.code
-    return status, out.getvalue(), err.getvalue()
 
 
 def check_outcome(status, err):

@@ -2,7 +2,6 @@
 id columns, joinable predictions, chunked reading; and outputs that cannot destroy inputs."""
 
 import bz2
-import contextlib
 import gzip
 import io
 import os
@@ -14,21 +13,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from scratchnn.cli import load_model, main
+from cli_run import run
+from scratchnn.cli import load_model
 from scratchnn.datasets import make_moons
 
 pandas = pytest.importorskip("pandas")
-
-
-def run(argv):
-    """Run the command line in-process; return (status, stdout, stderr)."""
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            status = main([str(a) for a in argv])
-        except SystemExit as exc:
-            status = exc.code
-    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def one_line_error(argv, status=1):

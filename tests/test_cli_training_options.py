@@ -1,29 +1,18 @@
 """The training options of the training issue on the command line: --optimizer (every registered
 name), --lr-schedule, --clipnorm, --weight-decay, --label-smoothing."""
 
-import contextlib
-import io
 
 import numpy as np
 import pytest
 
-from scratchnn.cli import load_model, main
+from cli_run import run
+from scratchnn.cli import load_model
 from scratchnn.datasets import make_moons
 from scratchnn.network import ClassifierNN
 from scratchnn.optimizers import OPTIMIZERS
 from scratchnn.schedules import CosineDecay, ExponentialDecay, StepDecay
 
 pytest.importorskip("pandas")
-
-
-def run(argv):
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            status = main([str(a) for a in argv])
-        except SystemExit as exc:
-            status = exc.code
-    return status, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture(scope="module")
