@@ -1,5 +1,9 @@
-"""Shared test configuration: Hypothesis profiles and the ``--slow`` option."""
+"""Shared test configuration: Hypothesis profiles, the ``--slow`` option and the
+``default_ctrl_c`` fixture."""
 
+import signal
+
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", max_examples=300, derandomize=True, database=None)
@@ -13,3 +17,12 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     settings.load_profile("slow" if config.getoption("--slow") else "ci")
+
+
+@pytest.fixture
+def default_ctrl_c():
+    """Python's own SIGINT handler for the test's duration: a test runner (mutmut, for one) may
+    have put its own in place, and training defers Ctrl-C only over Python's default handler."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

@@ -156,7 +156,7 @@ def reference_steps(X, y):
 
 
 @pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_during_an_optimizer_step(presses):
+def test_ctrl_c_during_an_optimizer_step(presses, default_ctrl_c):
     """One Ctrl-C inside step 13 lets that step finish, then stops; a second one in the same
     step stops at once, before the update."""
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

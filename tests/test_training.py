@@ -354,7 +354,7 @@ def test_resume_with_new_hyperparameters_keeps_the_moments():
     np.testing.assert_allclose(after["s"], state["s"], rtol=1e-12)
 
 
-def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises():
+def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises(default_ctrl_c):
     import os
     import signal
 
