@@ -5,7 +5,9 @@ Reads ``mutmut results --all true`` (one ``name: status`` line per mutant) and
 ``tools/mutmut_equivalent.txt`` (one mutant name per line, ``#`` and a reason after it: mutants
 that cannot change any result, left out of the score). A mutant counts as killed when mutmut
 says ``killed`` or ``timeout`` (the tests noticed); ``survived`` and ``no tests`` count against
-the score; ``suspicious`` and ``skipped`` are listed apart.
+the score unless listed as equivalent; anything else (``not checked``, ``suspicious``,
+``skipped``) is counted apart as "other". The report also names listed mutants that the tests
+kill after all, and listed names mutmut no longer makes (the code changed under them).
 """
 
 import argparse
@@ -48,13 +50,16 @@ def module_of(name):
 def report():
     listed = equivalents()
     counts = collections.defaultdict(collections.Counter)
-    survivors = []
+    survivors, seen, wrongly_listed = [], set(), []
     for name, status in results():
+        seen.add(name)
         module = module_of(name)
-        if name in listed:
-            counts[module]["equivalent"] += 1
-        elif status in KILLED:
+        if status in KILLED:
             counts[module]["killed"] += 1
+            if name in listed:
+                wrongly_listed.append(f"- `{name}`: {status}")
+        elif name in listed:
+            counts[module]["equivalent"] += 1
         elif status in AGAINST:
             counts[module]["against"] += 1
             survivors.append(f"- `{name}`: {status}")
@@ -74,6 +79,15 @@ def report():
                      f"{c['other']} |")
     lines += ["", "## Survivors (kill them with a test, or list them as equivalent)", ""]
     lines += survivors or ["none"]
+    if wrongly_listed:
+        lines += ["", "## Listed as equivalent but killed (remove them from the list)", ""]
+        lines += wrongly_listed
+    stale = sorted(set(listed) - seen)
+    if stale:
+        lines += ["", "## Listed as equivalent but no longer made by mutmut (remove them)", ""]
+        lines += [f"- `{name}`" for name in stale]
+    lines += ["", f"## Equivalent mutants ({len(listed) - len(stale)}, from {EQUIVALENT.name})", ""]
+    lines += [f"- `{name}`: {listed[name]}" for name in sorted(set(listed) & seen)] or ["none"]
     return "\n".join(lines) + "\n"
 
 

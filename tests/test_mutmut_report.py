@@ -1,0 +1,51 @@
+"""``tools/mutmut_report.py``: how mutmut's statuses and the equivalents list become scores."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "mutmut_report.py"
+
+
+@pytest.fixture
+def report_tool(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("mutmut_report", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    statuses = {
+        "scratchnn.losses.x_a__mutmut_1": "killed",
+        "scratchnn.losses.x_a__mutmut_2": "timeout",
+        "scratchnn.losses.x_a__mutmut_3": "survived",
+        "scratchnn.losses.x_a__mutmut_4": "survived",      # listed as equivalent
+        "scratchnn.io.x_b__mutmut_1": "no tests",
+        "scratchnn.io.x_b__mutmut_2": "killed",            # listed, but killed
+        "scratchnn.io.x_b__mutmut_3": "not checked",
+    }
+    monkeypatch.setattr(module, "results", lambda: iter(statuses.items()))
+    listed = tmp_path / "equivalent.txt"
+    listed.write_text("# comment line\n"
+                      "scratchnn.losses.x_a__mutmut_4  # same result either way\n"
+                      "scratchnn.io.x_b__mutmut_2  # wrongly listed\n"
+                      "scratchnn.io.x_gone__mutmut_9  # the code changed\n", encoding="utf-8")
+    monkeypatch.setattr(module, "EQUIVALENT", listed)
+    return module
+
+
+def test_scores_count_kills_and_timeouts_and_leave_equivalents_out(report_tool):
+    text = report_tool.report()
+    # losses: 2 killed of 3 scored (one equivalent left out); io: 1 killed of 2 scored.
+    assert "Score: 3/5 mutants killed (60.0%)" in text
+    assert "| losses.py | 2 | 3 | 66.7% | 1 | 0 |" in text
+    assert "| io.py | 1 | 2 | 50.0% | 0 | 1 |" in text
+
+
+def test_survivors_wrong_listings_and_stale_names_are_named(report_tool):
+    text = report_tool.report()
+    survivors = text.split("## Survivors")[1].split("##")[0]
+    assert "`scratchnn.losses.x_a__mutmut_3`: survived" in survivors
+    assert "`scratchnn.io.x_b__mutmut_1`: no tests" in survivors
+    assert "x_a__mutmut_4" not in survivors
+    assert "killed (remove them from the list)\n\n- `scratchnn.io.x_b__mutmut_2`: killed" in text
+    assert "no longer made by mutmut (remove them)\n\n- `scratchnn.io.x_gone__mutmut_9`" in text
+    assert "- `scratchnn.losses.x_a__mutmut_4`: same result either way" in text
