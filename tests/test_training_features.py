@@ -6,15 +6,18 @@ with the library's own code path.
 """
 
 import math
+import sys
+import warnings
 
 import numpy as np
 import pytest
 
-from scratchnn import ClassifierNN
+from scratchnn import ClassifierNN, losses
 from scratchnn import optimizers as O
 from scratchnn.callbacks import Callback, EarlyStopping
 from scratchnn.datasets import make_moons
 from scratchnn.parameters import slices
+from scratchnn.training import EVALUATION_CHUNK, ValidationData
 
 
 @pytest.fixture(scope="module")
@@ -253,16 +256,106 @@ def test_validation_accuracy_for_sparse_and_one_hot_labels(moons):
 
 
 def test_validation_data_is_checked_and_named(moons):
+    """Each bad part of ``validation_data`` is an error whose message starts with its name."""
     X, Y = moons
     nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
-    with pytest.raises(TypeError, match="validation_data"):
+    with pytest.raises(TypeError, match=r"^validation_data must be a tuple \(X_val, Y_val\), "
+                                        r"got ndarray$"):
         nn.train(X, Y, num_epochs=1, validation_data=X, print_cost=False)
-    with pytest.raises(ValueError, match="validation_data X_val"):
+    with pytest.raises(ValueError, match=r"^validation_data X_val has 1 rows \(features\) but "
+                                         r"the network expects 2"):
         nn.train(X, Y, num_epochs=1, validation_data=(X[:1], Y), print_cost=False)
-    with pytest.raises(ValueError, match="validation_data Y_val"):
+    with pytest.raises(ValueError, match=r"^validation_data Y_val for BinaryCrossEntropy must "
+                                         r"hold values in \[0, 1\]"):
         nn.train(X, Y, num_epochs=1, validation_data=(X, Y * 2), print_cost=False)
-    with pytest.raises(ValueError, match="validation_data Y_val"):
+    with pytest.raises(ValueError, match=r"^validation_data Y_val has 5 examples \(columns\) "
+                                         r"but X has 300$"):
         nn.train(X, Y, num_epochs=1, validation_data=(X, Y[:, :5]), print_cost=False)
+
+
+def single_layer(outputs, activation, W, b, dtype=np.float64):
+    """A network of one dense layer with the given weights: its logits are ``W @ X + b``."""
+    nn = ClassifierNN([W.shape[1], outputs], [activation], seed=0, dtype=dtype)
+    nn.parameters["W1"][...] = W
+    nn.parameters["b1"][...] = b
+    return nn
+
+
+def log_softmax(Z):
+    return Z - np.logaddexp.reduce(Z, axis=0)
+
+
+@pytest.mark.parametrize("activation,loss", [
+    ("sigmoid", losses.BinaryCrossEntropy),
+    ("softmax", losses.SparseCategoricalCrossEntropy),
+], ids=["sigmoid", "softmax"])
+def test_validation_scores_of_a_set_larger_than_one_chunk(activation, loss):
+    """A set of more than ``EVALUATION_CHUNK`` examples is scored in chunks; ``val_loss`` and
+    ``val_accuracy`` are still the means over the whole set, and the loss is the exact one from
+    the logits even where a probability rounds to 0 or 1 (logits in the hundreds)."""
+    rng = np.random.default_rng(0)
+    m = EVALUATION_CHUNK + 904
+    outputs = 1 if activation == "sigmoid" else 3
+    X = rng.standard_normal((2, m))
+    W, b = 300.0 * rng.standard_normal((outputs, 2)), rng.standard_normal((outputs, 1))
+    Z = W @ X + b
+    if activation == "sigmoid":
+        y = rng.integers(0, 2, (1, m))
+        expected_loss = np.mean(np.logaddexp(0.0, Z) - Z * y)
+        expected_accuracy = np.count_nonzero((Z > 0) == (y == 1)) / m
+    else:
+        y = rng.integers(0, 3, (1, m))
+        expected_loss = -np.mean(log_softmax(Z)[y[0], np.arange(m)])
+        expected_accuracy = np.count_nonzero(np.argmax(Z, axis=0) == y[0]) / m
+    assert expected_loss > 50  # confidently wrong predictions dominate: clipped logs would not
+    nn = single_layer(outputs, activation, W, b)
+    validation = ValidationData.from_arguments(nn, (X, y), loss, 0.0, np.float64)
+    scores = validation.evaluate(nn)
+    assert scores["val_loss"] == pytest.approx(expected_loss, rel=1e-12)
+    assert scores["val_accuracy"] == expected_accuracy
+
+
+def test_validation_accuracy_of_sigmoid_outputs_thresholds_above_one_half():
+    """Sigmoid outputs count as 1 only above 0.5 (Keras's ``binary_accuracy``), and a target
+    of exactly 0.5 as 0, by the same rule; with several outputs the accuracy is the mean
+    agreement over outputs and examples (not the argmax of a softmax)."""
+    X = np.array([[1.0, -1.0, 2.0, -2.0]])
+    # All parameters zero: every probability is exactly 1/2, so every prediction is 0.
+    flat = single_layer(1, "sigmoid", np.zeros((1, 1)), np.zeros((1, 1)))
+    targets = np.array([[0.0, 0.5, 1.0, 0.0]])
+    scores = ValidationData.from_arguments(flat, (X, targets), losses.BinaryCrossEntropy, 0.0,
+                                           np.float64).evaluate(flat)
+    assert scores["val_accuracy"] == 3 / 4
+    # Two outputs: Z = (x, -x + 1.5), predicted (x > 0, x < 1.5).
+    two = single_layer(2, "sigmoid", np.array([[1.0], [-1.0]]), np.array([[0.0], [1.5]]))
+    Y = np.array([[1, 1, 1, 0], [1, 0, 0, 1]])
+    predicted = np.array([[1, 0, 1, 0], [1, 1, 0, 1]])
+    expected = np.mean(predicted == Y)  # 6 of 8
+    scores = ValidationData.from_arguments(two, (X, Y), losses.BinaryCrossEntropy, 0.0,
+                                           np.float64).evaluate(two)
+    assert expected == 6 / 8 and scores["val_accuracy"] == expected
+
+
+def test_validation_labels_are_smoothed_and_kept_in_the_models_dtype():
+    """With label smoothing the validation targets are smoothed as the training targets are
+    (``y' = (1 - eps) y + eps / C``), while accuracy still compares with the hard labels; inputs
+    and targets are held in the model's dtype (here float32, from float64 arguments)."""
+    eps, C = 0.1, 3
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2, 12))
+    y = np.array([[0, 1, 2] * 4])
+    W, b = rng.standard_normal((C, 2)), rng.standard_normal((C, 1))
+    nn = single_layer(C, "softmax", W, b, dtype=np.float32)
+    validation = ValidationData.from_arguments(nn, (X, y), losses.SparseCategoricalCrossEntropy,
+                                               eps, np.float32)
+    assert validation.X.dtype == np.float32 and validation.Y.dtype == np.float32
+    smoothed = (1 - eps) * np.eye(C)[y[0]].T + eps / C
+    np.testing.assert_allclose(validation.Y, smoothed, rtol=1e-6)
+    scores = validation.evaluate(nn)
+    Z = W.astype(np.float32).astype(np.float64) @ X + b.astype(np.float32)
+    expected_loss = -np.mean(np.sum(smoothed * log_softmax(Z), axis=0))
+    assert scores["val_loss"] == pytest.approx(expected_loss, rel=1e-5)
+    assert scores["val_accuracy"] == np.mean(np.argmax(Z, axis=0) == y[0])
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -407,6 +500,136 @@ def test_lbfgs_stops_on_a_callback(moons):
     _, costs = nn.train(X, Y, optimizer="lbfgs", num_epochs=50, print_cost=False,
                         callbacks=[Recorder(stop_at=4)])
     assert len(costs) == 4
+
+
+def test_lbfgs_counts_each_iteration_as_a_step_and_an_epoch(moons):
+    """``optimizer.t`` and ``optimizer.epoch``, which checkpoints and ``resume`` carry, advance by
+    one per L-BFGS iteration."""
+    pytest.importorskip("scipy")
+    X, Y = moons
+    nn = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=7)
+    _, costs = nn.train(X, Y, optimizer="lbfgs", num_epochs=6, print_cost=False)
+    assert len(costs) == 6
+    assert nn.optimizer.t == nn.optimizer.epoch == 6
+
+
+def test_lbfgs_weighs_the_examples(moons):
+    """``sample_weight`` enters L-BFGS's objective, ``(1/m) sum_j w_j L_j``: weight 2 on every
+    other example and 0 on the rest is the run on those examples alone."""
+    pytest.importorskip("scipy")
+    X, Y = moons
+    keep = np.arange(X.shape[1]) % 2 == 0
+    weighted = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=7)
+    _, weighted_costs = weighted.train(X, Y, optimizer="lbfgs", num_epochs=10, print_cost=False,
+                                       sample_weight=2.0 * keep)
+    alone = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=7)
+    _, alone_costs = alone.train(X[:, keep], Y[:, keep], optimizer="lbfgs", num_epochs=10,
+                                 print_cost=False)
+    assert len(alone_costs) == 10
+    np.testing.assert_allclose(weighted_costs, alone_costs, rtol=1e-9)
+    np.testing.assert_allclose(weighted.theta, alone.theta, rtol=1e-7, atol=1e-12)
+
+
+class TrainEnd(Callback):
+    """Keeps the logs ``on_train_end`` receives."""
+
+    def on_train_end(self, logs):
+        self.logs = dict(logs)
+
+
+def test_lbfgs_that_starts_at_a_stationary_point_keeps_its_parameters():
+    """With all parameters zero every probability is 1/2, and for these symmetric examples the
+    gradient, ``(X (A - Y)^T / m, mean(A - Y))``, is exactly 0: L-BFGS-B stops before its first
+    iteration. The parameters stay, no epoch is recorded, and the callbacks' ``on_train_end``
+    gets the starting cost, ``log 2``."""
+    pytest.importorskip("scipy")
+    X = np.array([[1.0, 1.0, -1.0, -1.0]])
+    Y = np.array([[1, 0, 1, 0]])
+    nn = single_layer(1, "sigmoid", np.zeros((1, 1)), np.zeros((1, 1)))
+    end = TrainEnd()
+    _, costs = nn.train(X, Y, optimizer="lbfgs", num_epochs=5, print_cost=False,
+                        callbacks=[end])
+    assert costs == [] and nn.history == {}
+    np.testing.assert_array_equal(nn.theta, 0.0)
+    assert set(end.logs) == {"loss"} and end.logs["loss"] == pytest.approx(math.log(2),
+                                                                              rel=1e-15)
+
+
+def test_lbfgs_without_scipy_says_how_to_install_it(moons, monkeypatch):
+    X, Y = moons
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # an import of it now fails
+    nn = ClassifierNN([2, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(ImportError, match=r"^optimizer='lbfgs' needs SciPy: "
+                                          r"pip install 'scratchnn\[scipy\]'$"):
+        nn.train(X, Y, optimizer="lbfgs", num_epochs=2, print_cost=False)
+
+
+def test_lbfgs_refuses_data_in_several_blocks(moons):
+    """Full-batch L-BFGS needs every example at once: data served as blocks (a memory-mapped
+    file) is refused with a message that says so."""
+    from scratchnn.training import ArrayData, TrainingSettings, fit
+
+    X, Y = moons
+    halves = [ArrayData.from_columns(X[:, part], Y[:, part], None, np.float64).block
+              for part in (slice(0, 150), slice(150, 300))]
+
+    class TwoBlocks:
+        n, n_blocks = X.shape[1], 2
+
+        def blocks(self, rng):
+            return iter(halves)
+
+    nn = ClassifierNN([2, 4, 1], ["tanh", "sigmoid"], seed=0, dtype=np.float64)
+    settings = TrainingSettings(loss=losses.BinaryCrossEntropy, num_epochs=2,
+                                learning_rate=0.1, optimizer=O.get("lbfgs"))
+    with pytest.raises(ValueError, match=r"^optimizer='lbfgs' trains on in-memory data only "
+                                         r"\(one block\)$"):
+        fit(nn, TwoBlocks(), settings)
+
+
+def test_lbfgs_from_a_start_whose_cost_overflows_reports_divergence(moons):
+    """Parameters so large that the first cost overflows (to NaN): a ``DivergenceError`` naming
+    epoch 1 and the cost, and no NumPy floating-point error, even where the caller makes NumPy
+    raise on every one."""
+    from scratchnn import DivergenceError
+
+    pytest.importorskip("scipy")
+    X, Y = moons
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn.theta = nn.theta * 1e300
+    with np.errstate(all="raise"), pytest.raises(
+            DivergenceError, match=r"^training diverged at epoch 1: the cost became nan;"):
+        nn.train(X, Y, optimizer="lbfgs", num_epochs=3, print_cost=False)
+
+
+def test_lbfgs_progress_bar_counts_the_iterations(moons, capsys):
+    pytest.importorskip("scipy")
+    pytest.importorskip("tqdm")
+    X, Y = moons
+    nn = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=7)
+    nn.train(X, Y, optimizer="lbfgs", num_epochs=4, print_cost=True)
+    assert "4/4" in capsys.readouterr().err
+
+
+def test_lbfgs_passes_scipy_only_options_it_knows(moons):
+    """An option SciPy does not know is an ``OptimizeWarning``, and the limit it was meant to set
+    silently stays SciPy's default."""
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    X, Y = moons
+    nn = ClassifierNN([2, 6, 1], ["tanh", "sigmoid"], seed=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy_optimize.OptimizeWarning)
+        nn.train(X, Y, optimizer="lbfgs", num_epochs=3, print_cost=False)
+
+
+def test_lbfgs_may_run_more_iterations_than_scipys_default_evaluation_budget(moons):
+    """``num_epochs`` beyond SciPy's default 15000 function evaluations: the budget grows with
+    it, so such a run still iterates (here until it converges)."""
+    pytest.importorskip("scipy")
+    X, Y = moons
+    nn = ClassifierNN([2, 1], ["sigmoid"], seed=7)
+    _, costs = nn.train(X, Y, optimizer="lbfgs", num_epochs=15000, print_cost=False)
+    assert 5 < len(costs) < 15000 and costs[-1] < costs[0]
 
 
 # --------------------------------------------------------------------------- batch norm batches
