@@ -9,8 +9,9 @@ against finite differences computed here from the public ``forward_propagation``
 import numpy as np
 import pytest
 
-from scratchnn import ClassifierNN, activations
-from scratchnn.gradcheck import relative_difference
+from scratchnn import ClassifierNN, activations, gradcheck
+from scratchnn.gradcheck import gradient_check, numerical_gradient, relative_difference
+from scratchnn.layers import dropout_mask
 
 HIDDEN = sorted(activations.ACTIVATIONS)
 M = 7
@@ -147,3 +148,153 @@ def test_sample_weights_enter_the_gradient_exactly(hidden, loss, n_out, keep_pro
     cost_w, grad_w = nn.cost_and_gradient(theta, X, Y, loss=loss, lambd=0.2,
                                           sample_weight=weights)
     assert cost_w != cost and not np.array_equal(grad_w, grad)  # the weights do count
+
+
+@pytest.mark.parametrize("grad, approx, expected", [
+    ([1.0, 0.0], [0.0, 0.0], 1.0),  # denominator exactly 1: not mistaken for the 0/0 case
+    ([3.0, 4.0], [3.0, 4.0], 0.0),
+    ([2.0, 0.0], [0.0, 1.0], np.sqrt(5.0) / 3.0),
+    ([0.0, 0.0], [0.0, 0.5], 1.0),
+], ids=["one-sided", "equal", "orthogonal", "grad-zero"])
+def test_relative_difference_values(grad, approx, expected):
+    """``||g - a|| / (||g|| + ||a||)`` on vectors whose norms are worked out by hand."""
+    value = relative_difference(np.array(grad), np.array(approx))
+    assert isinstance(value, float)
+    assert value == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("epsilon, tolerance", [(None, 1e-6), (0.1, 1e-12), (0.5, 1e-12)],
+                         ids=["default", "0.1", "0.5"])
+def test_numerical_gradient_is_the_central_difference(epsilon, tolerance):
+    """For J = sum(theta^3), ((x+e)^3 - (x-e)^3) / (2e) = 3x^2 + e^2 exactly, so the step is
+    visible in the result; the default step (1e-7) makes e^2 negligible. ``theta`` is restored
+    bit for bit and J is evaluated twice per entry."""
+    theta = np.array([0.3, -1.7, 2.9, 1e-3])
+    original = theta.copy()
+    calls = []
+
+    def cost():
+        calls.append(theta.copy())
+        return float(np.sum(theta ** 3))
+
+    if epsilon is None:
+        approx = numerical_gradient(cost, theta)
+        expected = 3 * original ** 2
+    else:
+        approx = numerical_gradient(cost, theta, epsilon)
+        expected = 3 * original ** 2 + epsilon ** 2
+    np.testing.assert_allclose(approx, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(theta, original)
+    assert len(calls) == 2 * theta.size
+    step = 1e-7 if epsilon is None else epsilon
+    for i in range(theta.size):  # entry i moved up then down, the others untouched
+        for seen, sign in zip(calls[2 * i:2 * i + 2], (1, -1)):
+            moved = original.copy()
+            moved[i] = original[i] + sign * step
+            np.testing.assert_array_equal(seen, moved)
+
+
+def small_case():
+    X, Y, n_out, out = make_case("BinaryCrossEntropy", 1, seed=11)
+    nn = randomize(ClassifierNN([4, 3, n_out], ["tanh", out]), 11)
+    return nn, X, Y
+
+
+def test_gradient_check_function_defaults_are_the_methods():
+    """Called without options, the module function checks what ``model.gradient_check`` does
+    (binary cross-entropy, no L2, no dropout, step 1e-7, a single number)."""
+    nn, X, Y = small_case()
+    expected = nn.gradient_check(X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None,
+                                 epsilon=1e-7, return_details=False, sample_weight=None,
+                                 label_smoothing=0.0)
+    assert isinstance(expected, float)
+    assert gradient_check(nn, X, Y) == expected
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"lambd": -0.5}, ValueError, r"^lambd must be in \[0, inf\), got -0\.5$"),
+    ({"epsilon": 0.0}, ValueError, r"^epsilon must be in \(0, inf\), got 0$"),
+    ({"return_details": "yes"}, TypeError, r"^return_details must be True or False, got 'yes'$"),
+    ({"keep_prob": [0.5]}, ValueError, r"^keep_prob must have 2 entries \(one per layer"),
+], ids=["lambd", "epsilon", "return_details", "keep_prob-length"])
+def test_gradient_check_names_the_bad_argument(kwargs, error, match):
+    """Each bad option is refused with a message that starts with its name and its range."""
+    nn, X, Y = small_case()
+    with pytest.raises(error, match=match):
+        gradient_check(nn, X, Y, **kwargs)
+
+
+def test_gradient_check_accepts_the_boundary_values():
+    """``lambd=0`` is allowed (closed at 0); any positive ``epsilon``; one keep probability
+    per layer before the output, the input first."""
+    nn, X, Y = small_case()
+    assert gradient_check(nn, X, Y, lambd=0.0, epsilon=1e-6, keep_prob=[0.9, 0.7]) < 1e-7
+
+
+def test_gradient_check_with_dropout_is_repeatable():
+    """The frozen masks come from a fixed generator: the same call gives the same number."""
+    nn, X, Y = small_case()
+    first = gradient_check(nn, X, Y, keep_prob=[0.8, 0.6])
+    assert first < 1e-7
+    assert gradient_check(nn, X, Y, keep_prob=[0.8, 0.6]) == first
+
+
+def test_gradient_check_details_point_at_the_wrong_layer(monkeypatch):
+    """With a wrong hidden softmax derivative, the per-parameter differences are large for the
+    first layer only (the output layer's gradient does not pass through it), and the overall
+    number is the one returned without details."""
+    X, Y, n_out, out = make_case("SparseCategoricalCrossEntropy")
+    nn = ClassifierNN([4, 5, n_out], ["softmax", out], seed=3)
+    monkeypatch.setattr(activations.Softmax, "backward",
+                        staticmethod(lambda dA, A, out=None: dA * A * (1 - A)))
+    loss = "SparseCategoricalCrossEntropy"
+    overall, details = gradient_check(nn, X, Y, loss=loss, return_details=True)
+    assert overall == gradient_check(nn, X, Y, loss=loss)
+    assert set(details) == {"W1", "b1", "W2", "b2"}
+    assert details["W1"] > 1e-3 and details["b1"] > 1e-3
+    assert details["W2"] < 1e-7 and details["b2"] < 1e-7
+    assert all(0.0 <= value <= 1.0 for value in details.values())
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"sample_weight": np.ones(3)}, r"^sample_weight must have shape \(7,\), one weight per"),
+    ({"label_smoothing": 1.0}, r"^label_smoothing must be in \[0, 1\), got 1$"),
+], ids=["sample_weight", "label_smoothing"])
+def test_gradient_check_passes_its_options_to_the_cost(kwargs, match):
+    """``sample_weight`` and ``label_smoothing`` reach the checked cost, which refuses bad ones
+    by name (a dropped option would be silently ignored instead)."""
+    nn, X, Y = small_case()
+    with pytest.raises(ValueError, match=match):
+        gradient_check(nn, X, Y, **kwargs)
+
+
+def test_gradient_check_uses_its_step():
+    """The central-difference error is O(epsilon^2): ten times the step, about a hundred times
+    the difference (at steps large enough that rounding does not dominate)."""
+    nn, X, Y = small_case()
+    coarse = gradient_check(nn, X, Y, epsilon=0.1)
+    fine = gradient_check(nn, X, Y, epsilon=0.01)
+    assert coarse > 1e-5
+    assert 50 < coarse / fine < 200
+
+
+@pytest.mark.parametrize("keep_prob, expected", [
+    ([1.0, 0.6], [(3, 7, 0.6)]),
+    ([0.9, 1.0], [(4, 7, 0.9)]),
+    ([0.9, 0.6], [(4, 7, 0.9), (3, 7, 0.6)]),
+    ([1.0, 1.0], []),
+], ids=["hidden", "input", "both", "none"])
+def test_gradient_check_draws_masks_only_where_units_are_dropped(monkeypatch, keep_prob,
+                                                                 expected):
+    """One frozen mask per layer with keep probability below 1, shaped (units, examples), the
+    input layer first; a layer that keeps every unit gets none."""
+    drawn = []
+
+    def spy(shape, p, rng, dtype, out=None):
+        drawn.append((*shape, p))
+        return dropout_mask(shape, p, rng, dtype, out)
+
+    monkeypatch.setattr(gradcheck, "dropout_mask", spy)
+    nn, X, Y = small_case()
+    assert gradient_check(nn, X, Y, keep_prob=keep_prob) < 1e-7
+    assert drawn == expected

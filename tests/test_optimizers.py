@@ -5,6 +5,9 @@ The reference below follows the README's per-parameter formulas literally (a dic
 with :mod:`scratchnn.optimizers` except the gradients, which test_gradcheck.py checks separately.
 """
 
+import inspect
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -152,3 +155,115 @@ def test_state_reports_the_textbook_moments():
     rmsprop = OPTIMIZERS["rmsprop"](2, np.float64, beta1=0.8)
     rmsprop.step(np.zeros(2), g1)
     np.testing.assert_allclose(rmsprop.state()["s"], 0.2 * g1 ** 2)
+
+
+def reference_mu_product(beta1, t):
+    """NAdam's :math:`\\Pi_t = \\prod_{i \\le t} \\beta_1 (1 - 0.5 \\cdot 0.96^{0.004 i})`."""
+    product = 1.0
+    for i in range(1, t + 1):
+        product *= beta1 * (1 - 0.5 * 0.96 ** (i * 0.004))
+    return product
+
+
+@pytest.mark.parametrize("order", [[5, 2, 7], [3, 3, 1, 4], [1, 0, 6]],
+                         ids=["back-then-on", "repeat-then-back", "to-zero"])
+def test_nadam_mu_product_in_any_call_order(order):
+    """The cached product is right whatever the order of the calls, including an earlier ``t``
+    (a checkpoint of fewer steps loaded into the same optimizer)."""
+    nadam = OPTIMIZERS["nadam"](2, np.float64, beta1=0.8)
+    for t in order:
+        assert nadam.mu_product(t) == pytest.approx(reference_mu_product(0.8, t), rel=1e-14)
+
+
+def test_nadam_configure_changes_hyperparameters_and_the_momentum_schedule():
+    """``resume=True`` with new hyperparameters: every one is taken, the textbook moments are
+    kept, and the momentum product follows the *new* beta1 (it is cached per beta1)."""
+    rng = np.random.default_rng(3)
+    nadam = OPTIMIZERS["nadam"](4, np.float64, learning_rate=0.01, beta1=0.9, beta2=0.999,
+                                epsilon=1e-8)
+    for _ in range(3):
+        nadam.step(np.zeros(4), rng.standard_normal(4))
+    before = nadam.state()
+    assert nadam.mu_product(3) == pytest.approx(reference_mu_product(0.9, 3), rel=1e-14)
+    nadam.configure(0.05, 0.7, 0.95, 1e-3)
+    assert (nadam.learning_rate, nadam.beta1, nadam.beta2, nadam.epsilon) == (0.05, 0.7, 0.95,
+                                                                                1e-3)
+    after = nadam.state()
+    assert after["t"] == 3
+    for name in ("v", "s"):
+        np.testing.assert_allclose(after[name], before[name], rtol=1e-14, err_msg=name)
+    for t in (3, 4, 1):
+        assert nadam.mu_product(t) == pytest.approx(reference_mu_product(0.7, t), rel=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
+def test_configure_with_unchanged_betas_keeps_the_moments_bit_for_bit(optimizer):
+    """A resume that changes only the learning rate or epsilon must not round the stored
+    moments through the textbook form and back (a resumed run continues bit for bit)."""
+    rng = np.random.default_rng(4)
+    opt = OPTIMIZERS[optimizer](1000, np.float64, learning_rate=0.01, beta1=0.9, beta2=0.999)
+    for _ in range(3):
+        opt.step(np.zeros(1000), rng.standard_normal(1000))
+    stored = {name: value.copy() for name, value in opt.stored_moments.items()}
+    opt.configure(0.02, 0.9, 0.999, 1e-6)
+    assert (opt.learning_rate, opt.epsilon) == (0.02, 1e-6)
+    for name, value in stored.items():
+        np.testing.assert_array_equal(opt.stored_moments[name], value, err_msg=name)
+
+
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
+def test_hyperparameters_given_by_keyword_are_used(optimizer):
+    """Each optimizer passes keyword hyperparameters on to the shared constructor."""
+    opt = OPTIMIZERS[optimizer](3, np.float64, learning_rate=0.3, beta1=0.6, beta2=0.7,
+                                epsilon=0.2)
+    assert (opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon) == (0.3, 0.6, 0.7, 0.2)
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_constructor_defaults_are_trains_defaults(optimizer):
+    """An optimizer built without hyperparameters starts as ``train`` would start it: step 0,
+    zero moments, no weight decay until :meth:`set_weight_decay`, no callback state."""
+    defaults = inspect.signature(ClassifierNN.train).parameters
+    opt = OPTIMIZERS[optimizer](3, np.float64)
+    for name in ("learning_rate", "beta1", "beta2", "epsilon"):
+        assert getattr(opt, name) == defaults[name].default, name
+    assert opt.t == 0 and opt.epoch == 0
+    assert opt.state()["t"] == 0
+    assert opt.weight_decay == 0.0 and opt.decayed == ()
+    assert opt.callback_states == {}
+    for name, value in opt.stored_moments.items():
+        np.testing.assert_array_equal(value, np.zeros(3), err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
+def test_memory_is_a_few_arrays_of_theta_and_a_step_allocates_nothing(optimizer, dtype):
+    """The module's promise: the moments and one or two scratch arrays, all the size and dtype of
+    ``theta``, are made once; a step then allocates no array (in place, even at the last op)."""
+    n = 100_000
+    cls = OPTIMIZERS[optimizer]
+    theta, grad = np.ones(n, dtype=dtype), np.full(n, 0.5, dtype=dtype)
+    tracemalloc.start()
+    try:
+        opt = cls(n, dtype, learning_rate=0.1)
+        built = tracemalloc.get_traced_memory()[0]
+        opt.step(theta, grad)
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        assert opt.step(theta, grad) is True
+        allocated = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    small = theta.nbytes // 10  # room for Python objects, far below one more array
+    assert built <= (len(cls.moment_decays) + 2) * theta.nbytes + small
+    assert allocated < small
+
+
+def test_lbfgs_refuses_a_single_step():
+    """L-BFGS runs whole through SciPy; a per-step call says so instead of doing anything."""
+    theta = np.array([1.0, 2.0])
+    lbfgs = OPTIMIZERS["lbfgs"](2, np.float64)
+    with pytest.raises(TypeError, match=r"^L-BFGS does not take single steps; "
+                                        r"scratchnn\.training\.fit runs it whole$"):
+        lbfgs.step(theta, np.array([0.1, 0.2]))
+    np.testing.assert_array_equal(theta, [1.0, 2.0])
