@@ -727,8 +727,10 @@ def test_a_member_named_outside_npy_is_refused(tmp_path, plain_file):
 def test_an_oversized_header_member_is_refused_before_it_is_read(tmp_path, plain_file):
     arrays = read_arrays(plain_file[1])
     arrays["header"] = np.zeros(scratch_io.MAX_HEADER_BYTES + 20_000, dtype=np.uint8)
-    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
-    assert "at most 1 MiB" in str(error)
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, "the header is not a JSON byte string of at most 1 MiB")):
+        ClassifierNN.load(path)
 
 
 def test_running_statistics_of_the_wrong_size_are_refused_before_reading(tmp_path):
@@ -954,3 +956,125 @@ def test_refused_numbers_are_quoted_by_their_first_characters(tmp_path, plain_fi
     path = with_metadata_json(tmp_path, plain_file, value)
     with pytest.raises(ValueError, match=invalid_reason(path, reason)):
         scratch_io.load_with_metadata(path)
+
+
+def not_a_model_reason(path, reason):
+    """The start of the message for something that is no model at all: the name, then ``reason``."""
+    return "^" + re.escape(f"{path} is not a scratchnn model file: {reason}")
+
+
+def damaged_file_cases():
+    def header_edit(**changes):
+        def apply(arrays):
+            arrays["header"] = encode_header({**header_of(arrays), **changes})
+        return apply
+
+    def put(name, value):
+        return lambda arrays: arrays.__setitem__(name, value(arrays))
+
+    def literally(reason):
+        return re.escape(reason) + r"\Z"
+
+    return [
+        pytest.param(header_edit(parameters=[["W1", [5, 3]]]),
+                     literally("the header's parameter list does not match its layers"),
+                     id="parameter-list"),
+        pytest.param(header_edit(parameters=None),
+                     literally("the header's parameter list does not match its layers"),
+                     id="no-parameter-list"),
+        pytest.param(put("extra", lambda a: np.zeros(2)),
+                     literally("it holds arrays ['extra', 'header', 'theta'], expected "
+                               "['header', 'theta']"), id="extra-array"),
+        pytest.param(put("running_mean1", lambda a: np.zeros((5, 1))),
+                     literally("it holds arrays ['header', 'running_mean1', 'theta'], expected "
+                               "['header', 'theta']"), id="stray-running-mean"),
+        pytest.param(put("theta", lambda a: a["theta"].astype(np.float32)),
+                     literally("theta must be float64 of shape (26,), got float32 of shape (26,)"),
+                     id="theta-float32"),
+        pytest.param(put("theta", lambda a: a["theta"].reshape(2, 13)),
+                     literally("theta must be float64 of shape (26,), got float64 of shape (2, 13)"),
+                     id="theta-2-D"),
+        pytest.param(put("theta", lambda a: np.where(np.arange(26) == 5, -np.inf, a["theta"])),
+                     literally("it holds NaN or infinite values"), id="theta-inf"),
+        pytest.param(header_edit(activations=["relu", "bogus"]),
+                     re.escape("the header describes no valid network (") + r".*bogus.*\)\Z",
+                     id="unknown-activation"),
+        pytest.param(put("header", lambda a: np.frombuffer(b"\xff{}", dtype=np.uint8)),
+                     re.escape("the header is not JSON ('utf-8' codec can't decode byte 0xff ")
+                     + r".*\)\Z", id="not-utf8"),
+        pytest.param(put("header", lambda a: np.frombuffer(b"{not json", dtype=np.uint8)),
+                     re.escape("the header is not JSON (Expecting property name") + r".*\)\Z",
+                     id="not-json"),
+    ]
+
+
+@pytest.mark.parametrize(("change", "reason"), damaged_file_cases())
+def test_damaged_files_are_refused_with_their_reason(tmp_path, plain_file, change, reason):
+    """Each damage gets the message that names the file and then says what is wrong with it."""
+    arrays = read_arrays(plain_file[1])
+    change(arrays)
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"{path} is not a valid scratchnn model file: ") + reason):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize("name", ["running_var1", "running_mean1"])
+def test_bad_running_statistics_are_refused_with_their_name(tmp_path, name):
+    """A negative variance, or a statistic of the wrong shape, is named in the message."""
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.save(tmp_path / "source.npz")
+    arrays = read_arrays(tmp_path / "source.npz")
+    wrong_shape = dict(arrays, **{name: np.ones((1, 3))})
+    path = write_npz(tmp_path / "shape.npz", **wrong_shape)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, f"{name} must be float64 of shape (3, 1), got float64 of shape (1, 3)")):
+        ClassifierNN.load(path)
+    if name == "running_var1":
+        negative = dict(arrays, running_var1=np.array([[1.0], [-1e-12], [2.0]]))
+        path = write_npz(tmp_path / "negative.npz", **negative)
+        with pytest.raises(ValueError, match=invalid_reason(
+                path, "running_var1 holds negative variances")):
+            ClassifierNN.load(path)
+
+
+def test_a_header_without_initialization_method_reads_as_he(tmp_path, plain_file):
+    """``initialization_method`` defaults to He when a header does not name it; the parameters
+    are the saved ones either way."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    header = header_of(arrays)
+    del header["initialization_method"]
+    arrays["header"] = encode_header(header)
+    loaded = ClassifierNN.load(write_npz(tmp_path / "model.npz", **arrays))
+    assert loaded.initialization_method == "he"
+    np.testing.assert_array_equal(loaded.theta, nn.theta)
+
+
+def test_a_header_member_up_to_1_mib_plus_the_largest_npy_header_is_read(tmp_path, plain_file):
+    """The header member's size is checked before it is read: 1 MiB of JSON behind the largest
+    .npy header NumPy reads is the most it may declare, and such a header loads."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    text = json.dumps(header_of(arrays))
+    header = np.frombuffer((text[:-1].ljust(scratch_io.MAX_HEADER_BYTES - 1) + "}").encode(),
+                           dtype=np.uint8)
+    members = members_of(write_npz(tmp_path / "source.npz", **arrays))
+    members["header.npy"] = npy_member(header, MAX_NPY_HEADER_BYTES)
+    assert len(members["header.npy"]) == scratch_io.MAX_HEADER_BYTES + MAX_NPY_HEADER_BYTES
+    path = rezip(tmp_path / "model.npz", members)
+    np.testing.assert_array_equal(ClassifierNN.load(path).theta, nn.theta)
+
+
+def test_no_model_files_say_what_they_are(tmp_path, plain_file):
+    """A text file is not a zip archive, an .npy file is not an .npz archive: each says so."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model\n")
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            text, "it is not a zip (.npz) archive (")):
+        ClassifierNN.load(text)
+    npy = tmp_path / "theta.npy"
+    np.save(npy, read_arrays(plain_file[1])["theta"])
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            npy, "it is an .npy array, not an .npz archive") + r"\Z"):
+        ClassifierNN.load(npy)
