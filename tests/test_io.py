@@ -976,6 +976,12 @@ def damaged_file_cases():
         return re.escape(reason) + r"\Z"
 
     return [
+        pytest.param(header_edit(format_version="1"), literally("format_version '1' is not 1"),
+                     id="version-string"),
+        pytest.param(header_edit(format_version=0), literally("format_version 0 is not 1"),
+                     id="version-0"),
+        pytest.param(header_edit(format_version=None), literally("format_version None is not 1"),
+                     id="version-null"),
         pytest.param(header_edit(parameters=[["W1", [5, 3]]]),
                      literally("the header's parameter list does not match its layers"),
                      id="parameter-list"),
@@ -1067,7 +1073,14 @@ def test_a_header_member_up_to_1_mib_plus_the_largest_npy_header_is_read(tmp_pat
 
 
 def test_no_model_files_say_what_they_are(tmp_path, plain_file):
-    """A text file is not a zip archive, an .npy file is not an .npz archive: each says so."""
+    """A text file is not a zip archive, an .npy file is not an .npz archive, a header of another
+    format is not ours: each says so."""
+    arrays = read_arrays(plain_file[1])
+    other = write_npz(tmp_path / "other.npz", **dict(
+        arrays, header=encode_header({**header_of(arrays), "format": "somebody.Else"})))
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            other, "its header does not name the format 'scratchnn.ClassifierNN'") + r"\Z"):
+        ClassifierNN.load(other)
     text = tmp_path / "notes.txt"
     text.write_text("not a model\n")
     with pytest.raises(ValueError, match=not_a_model_reason(
