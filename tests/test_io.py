@@ -1072,15 +1072,18 @@ def test_a_header_member_up_to_1_mib_plus_the_largest_npy_header_is_read(tmp_pat
     np.testing.assert_array_equal(ClassifierNN.load(path).theta, nn.theta)
 
 
-def test_no_model_files_say_what_they_are(tmp_path, plain_file):
-    """A text file is not a zip archive, an .npy file is not an .npz archive, a header of another
-    format is not ours: each says so."""
+def test_a_header_of_another_format_is_no_model(tmp_path, plain_file):
+    """A header that names another format is not ours; the message names the format we read."""
     arrays = read_arrays(plain_file[1])
     other = write_npz(tmp_path / "other.npz", **dict(
         arrays, header=encode_header({**header_of(arrays), "format": "somebody.Else"})))
     with pytest.raises(ValueError, match=not_a_model_reason(
             other, "its header does not name the format 'scratchnn.ClassifierNN'") + r"\Z"):
         ClassifierNN.load(other)
+
+
+def test_no_model_files_say_what_they_are(tmp_path, plain_file):
+    """A text file is not a zip archive, an .npy file is not an .npz archive: each says so."""
     text = tmp_path / "notes.txt"
     text.write_text("not a model\n")
     with pytest.raises(ValueError, match=not_a_model_reason(
