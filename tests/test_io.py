@@ -10,6 +10,7 @@ model.
 import json
 import os
 import re
+import struct
 import zipfile
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 from scratchnn import ClassifierNN
 from scratchnn import io as scratch_io
+from scratchnn.archive import MAX_NPY_HEADER_BYTES
 
 # A damaged model "is not a valid scratchnn model file"; something that is no model at all (not a
 # zip archive, no header, another format) "is not a scratchnn model file". Both name the file.
@@ -675,7 +677,7 @@ def test_an_npy_header_that_disagrees_with_its_member_size_is_refused(tmp_path, 
 def test_a_fifo_is_not_opened(tmp_path):
     fifo = tmp_path / "model.npz"
     os.mkfifo(fifo)  # opening it would wait for a writer forever
-    with pytest.raises(ValueError, match="is not a scratchnn model file: it is not a regular file"):
+    with pytest.raises(ValueError, match=not_a_model_reason(fifo, "it is not a regular file") + r"\Z"):
         ClassifierNN.load(fifo)
 
 
@@ -725,8 +727,10 @@ def test_a_member_named_outside_npy_is_refused(tmp_path, plain_file):
 def test_an_oversized_header_member_is_refused_before_it_is_read(tmp_path, plain_file):
     arrays = read_arrays(plain_file[1])
     arrays["header"] = np.zeros(scratch_io.MAX_HEADER_BYTES + 20_000, dtype=np.uint8)
-    error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
-    assert "at most 1 MiB" in str(error)
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, "the header is not a JSON byte string of at most 1 MiB")):
+        ClassifierNN.load(path)
 
 
 def test_running_statistics_of_the_wrong_size_are_refused_before_reading(tmp_path):
@@ -736,3 +740,357 @@ def test_running_statistics_of_the_wrong_size_are_refused_before_reading(tmp_pat
     arrays["running_var1"] = np.ones(30_000)  # 240 KB where 24 bytes are expected
     error = assert_invalid(write_npz(tmp_path / "model.npz", **arrays))
     assert "member 'running_var1' declares" in str(error)
+
+
+# ---------------------------------------------------------------------------------- exact reasons and boundaries
+def invalid_reason(path, reason):
+    """The whole message of a damaged file at ``path``: the file's name, then ``reason``."""
+    return "^" + re.escape(f"{path} is not a valid scratchnn model file: {reason}") + r"\Z"
+
+
+def with_header_changes(path, plain_file, **changes):
+    """The plain model's file, written to ``path`` with ``changes`` made to its header."""
+    arrays = read_arrays(plain_file[1])
+    arrays["header"] = encode_header({**header_of(arrays), **changes})
+    return write_npz(path, **arrays)
+
+
+def test_load_rebuilds_the_registered_model_class(plain_file):
+    """``register_model_class`` decides which class ``load`` builds; ``ClassifierNN`` is back after."""
+    nn, path = plain_file
+
+    class Custom(ClassifierNN):
+        pass
+
+    try:
+        assert scratch_io.register_model_class(Custom) is Custom
+        loaded = scratch_io.load(path)
+        assert type(loaded) is Custom
+        np.testing.assert_array_equal(loaded.theta, nn.theta)
+    finally:
+        scratch_io.register_model_class(ClassifierNN)
+    assert type(scratch_io.load(path)) is ClassifierNN
+
+
+@pytest.mark.parametrize("layer_dims", [
+    pytest.param([3, 0, 1], id="zero"),
+    pytest.param([3, -5, 1], id="negative"),
+    pytest.param([3, True, 1], id="bool"),
+    pytest.param([3, 5.0, 1], id="float"),
+    pytest.param([3], id="one-entry"),
+    pytest.param([], id="empty"),
+    pytest.param("[3, 5, 1]", id="string"),
+])
+def test_bad_layer_dims_are_refused_by_name(tmp_path, plain_file, layer_dims):
+    """Layer sizes must be at least two positive integers (not bools, not floats); the message
+    says so rather than whatever building such a network would fail with."""
+    path = with_header_changes(tmp_path / "model.npz", plain_file, layer_dims=layer_dims)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, "the header's layer_dims are not a list of positive integers")):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize("dtype", [
+    pytest.param("int64", id="int64"),
+    pytest.param("complex128", id="complex"),
+    pytest.param("float", id="alias-float"),
+    pytest.param("f8", id="alias-f8"),
+    pytest.param("<f8", id="byte-order"),
+    pytest.param("not-a-dtype", id="garbage"),
+    pytest.param(None, id="null"),
+    pytest.param(64, id="number"),
+])
+def test_a_dtype_that_is_not_a_float_dtype_name_is_refused_by_name(tmp_path, plain_file, dtype):
+    """The header's dtype must be the canonical name of a float dtype (what ``save`` writes):
+    an alias NumPy would understand is refused too, and the message quotes the value."""
+    path = with_header_changes(tmp_path / "model.npz", plain_file, dtype=dtype)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, f"the header's dtype {dtype!r} is not a float dtype")):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize(("layer_dims", "activations", "batch_norm", "dtype"), [
+    pytest.param([3, 1], ["sigmoid"], False, None, id="no-hidden-layer"),
+    pytest.param([2, 2000, 1], ["relu", "sigmoid"], True, None, id="wide-batch-norm"),
+    pytest.param([2, 2000, 3], ["tanh", "softmax"], False, "float32", id="wide-float32"),
+])
+def test_unusual_sizes_round_trip(tmp_path, layer_dims, activations, batch_norm, dtype):
+    """A network without hidden layers, and arrays much larger than an .npy header (where a size
+    check off by the item size or by the batch-norm parameters would stand out), load exactly."""
+    nn = ClassifierNN(layer_dims, activations, batch_norm=batch_norm, seed=0, dtype=dtype)
+    for value in nn.bn_state.values():  # running statistics away from their initial 0 and 1
+        value[...] = np.random.default_rng(1).uniform(0.5, 2.0, value.shape)
+    path = tmp_path / "model.npz"
+    nn.save(path)
+    loaded = ClassifierNN.load(path)
+    assert loaded.layer_dims == layer_dims and loaded.batch_norm == batch_norm
+    assert loaded.theta.dtype == nn.theta.dtype
+    np.testing.assert_array_equal(loaded.theta, nn.theta)
+    assert loaded.bn_state.keys() == nn.bn_state.keys()
+    for name, value in nn.bn_state.items():
+        np.testing.assert_array_equal(loaded.bn_state[name], value)
+
+
+def test_a_zero_running_variance_is_saved_and_loaded(tmp_path):
+    """Only negative variances are refused: a unit whose inputs never varied has variance 0."""
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.bn_state["running_var1"][...] = [[0.0], [1.5], [0.0]]
+    path = tmp_path / "model.npz"
+    nn.save(path)
+    np.testing.assert_array_equal(ClassifierNN.load(path).bn_state["running_var1"],
+                                  [[0.0], [1.5], [0.0]])
+
+
+def npy_member(array, header_bytes):
+    """``array`` as an .npy (format 2.0) member whose header takes exactly ``header_bytes``
+    bytes in front of the data: magic string, version, 4-byte length, then the padded dict."""
+    text = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape}, }}"
+    text = text.ljust(header_bytes - 12 - 1) + "\n"
+    return (b"\x93NUMPY\x02\x00" + struct.pack("<I", len(text)) + text.encode("latin1")
+            + array.tobytes())
+
+
+@pytest.mark.parametrize("header_bytes", [
+    pytest.param(None, id="no-header"),
+    pytest.param(MAX_NPY_HEADER_BYTES, id="largest-header"),
+    pytest.param(MAX_NPY_HEADER_BYTES + 1, id="one-byte-more"),
+])
+@pytest.mark.parametrize("member", ["theta", "running_var1"])
+def test_member_sizes_admit_exactly_the_largest_npy_header(tmp_path, member, header_bytes):
+    """A member may be larger than its data by at most the largest .npy header NumPy reads
+    (a 10,000-byte dict plus 12 bytes of magic, version and length), and must be larger than
+    its data; outside that window it is refused, naming its size, before it is read."""
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    source = tmp_path / "source.npz"
+    nn.save(source)
+    array = read_arrays(source)[member]
+    members = members_of(source)
+    members[f"{member}.npy"] = (array.tobytes() if header_bytes is None
+                                else npy_member(array, header_bytes))
+    declared = len(members[f"{member}.npy"])
+    path = rezip(tmp_path / "model.npz", members)
+    if header_bytes == MAX_NPY_HEADER_BYTES:
+        loaded = ClassifierNN.load(path)
+        np.testing.assert_array_equal(loaded.theta, nn.theta)
+        np.testing.assert_array_equal(loaded.bn_state["running_var1"], nn.bn_state["running_var1"])
+        return
+    if member == "theta":  # W1 (3, 2), gamma1 and beta1 (3, 1), W2 (1, 3), b2 (1, 1)
+        reason = (f"the header's layers need 16 parameters (128 bytes of float64), the file's "
+                  f"theta holds {declared} bytes")
+    else:
+        reason = (f"its member 'running_var1' declares {declared} bytes, but float64 of shape "
+                  f"(3, 1) needs 24 bytes of data")
+    with pytest.raises(ValueError, match=invalid_reason(path, reason)):
+        ClassifierNN.load(path)
+
+
+def test_a_missing_theta_is_named(tmp_path, plain_file):
+    """Without a theta member the size check says the file holds none (W1 5x3, b1 5, W2 1x5, b2 1)."""
+    arrays = read_arrays(plain_file[1])
+    del arrays["theta"]
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, "the header's layers need 26 parameters (208 bytes of float64), the file's "
+                  "theta holds none")):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["1-MiB", "1-MiB-plus-1"])
+def test_a_header_of_exactly_1_mib_is_read(tmp_path, plain_file, extra):
+    """The header may take 1 MiB (here padded with JSON whitespace); one byte more is refused."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    text = json.dumps(header_of(arrays))
+    text = text[:-1].ljust(scratch_io.MAX_HEADER_BYTES + extra - 1) + "}"
+    arrays["header"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    assert arrays["header"].size == (1 << 20) + extra
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    if extra == 0:
+        np.testing.assert_array_equal(ClassifierNN.load(path).theta, nn.theta)
+    else:
+        with pytest.raises(ValueError, match=invalid_reason(
+                path, "the header is not a JSON byte string of at most 1 MiB")):
+            ClassifierNN.load(path)
+
+
+def nested_json(kind, levels):
+    """JSON text of ``levels`` nested lists or objects around the number 1."""
+    if kind == "list":
+        return "[" * levels + "1" + "]" * levels
+    return '{"a": ' * levels + "1" + "}" * levels
+
+
+@pytest.mark.parametrize("kind", ["list", "object"])
+@pytest.mark.parametrize("levels", [62, 63], ids=["64-deep", "65-deep"])
+def test_header_depth_limit_is_exact_for_lists_and_objects(tmp_path, plain_file, kind, levels):
+    """A metadata value starts 3 levels deep (header, "metadata", the value), so 62 nested
+    levels make a header 64 deep, which loads; 63 levels (65 deep) are refused, whether the
+    nesting is made of lists or of objects."""
+    text = nested_json(kind, levels)
+    path = with_metadata_json(tmp_path, plain_file, text)
+    if levels == 62:
+        assert scratch_io.load_with_metadata(path)[1]["x"] == json.loads(text)
+    else:
+        with pytest.raises(ValueError, match=invalid_reason(
+                path, "the header nests more than 64 levels deep")):
+            scratch_io.load_with_metadata(path)
+
+
+@pytest.mark.parametrize("digits", ["9" * 100, "-" + "9" * 100], ids=["100-digits", "minus-100"])
+def test_integers_of_100_digits_are_read(tmp_path, plain_file, digits):
+    """100 digits is the limit, inclusive (a minus sign does not count as a digit)."""
+    path = with_metadata_json(tmp_path, plain_file, digits)
+    assert scratch_io.load_with_metadata(path)[1]["x"] == int(digits)
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("1234567890" * 11, "the header holds an integer of 110 digits (12345678901234567890...), "
+                        "more than 100"),
+    ("1234567890" * 4 + "e400", "the header holds the number 123456789012345678901234567890, "
+                                "too large for a float"),
+])
+def test_refused_numbers_are_quoted_by_their_first_characters(tmp_path, plain_file, value,
+                                                              reason):
+    """An integer is quoted by its first 20 characters, a float by its first 30: enough to
+    find it, not the whole number."""
+    path = with_metadata_json(tmp_path, plain_file, value)
+    with pytest.raises(ValueError, match=invalid_reason(path, reason)):
+        scratch_io.load_with_metadata(path)
+
+
+def not_a_model_reason(path, reason):
+    """The start of the message for something that is no model at all: the name, then ``reason``."""
+    return "^" + re.escape(f"{path} is not a scratchnn model file: {reason}")
+
+
+def damaged_file_cases():
+    def header_edit(**changes):
+        def apply(arrays):
+            arrays["header"] = encode_header({**header_of(arrays), **changes})
+        return apply
+
+    def put(name, value):
+        return lambda arrays: arrays.__setitem__(name, value(arrays))
+
+    def literally(reason):
+        return re.escape(reason) + r"\Z"
+
+    return [
+        pytest.param(header_edit(format_version="1"), literally("format_version '1' is not 1"),
+                     id="version-string"),
+        pytest.param(header_edit(format_version=0), literally("format_version 0 is not 1"),
+                     id="version-0"),
+        pytest.param(header_edit(format_version=None), literally("format_version None is not 1"),
+                     id="version-null"),
+        pytest.param(header_edit(parameters=[["W1", [5, 3]]]),
+                     literally("the header's parameter list does not match its layers"),
+                     id="parameter-list"),
+        pytest.param(header_edit(parameters=None),
+                     literally("the header's parameter list does not match its layers"),
+                     id="no-parameter-list"),
+        pytest.param(put("extra", lambda a: np.zeros(2)),
+                     literally("it holds arrays ['extra', 'header', 'theta'], expected "
+                               "['header', 'theta']"), id="extra-array"),
+        pytest.param(put("running_mean1", lambda a: np.zeros((5, 1))),
+                     literally("it holds arrays ['header', 'running_mean1', 'theta'], expected "
+                               "['header', 'theta']"), id="stray-running-mean"),
+        pytest.param(put("theta", lambda a: a["theta"].astype(np.float32)),
+                     literally("theta must be float64 of shape (26,), got float32 of shape (26,)"),
+                     id="theta-float32"),
+        pytest.param(put("theta", lambda a: a["theta"].reshape(2, 13)),
+                     literally("theta must be float64 of shape (26,), got float64 of shape (2, 13)"),
+                     id="theta-2-D"),
+        pytest.param(put("theta", lambda a: np.where(np.arange(26) == 5, -np.inf, a["theta"])),
+                     literally("it holds NaN or infinite values"), id="theta-inf"),
+        pytest.param(header_edit(activations=["relu", "bogus"]),
+                     re.escape("the header describes no valid network (") + r".*bogus.*\)\Z",
+                     id="unknown-activation"),
+        pytest.param(put("header", lambda a: np.frombuffer(b"\xff{}", dtype=np.uint8)),
+                     re.escape("the header is not JSON ('utf-8' codec can't decode byte 0xff ")
+                     + r".*\)\Z", id="not-utf8"),
+        pytest.param(put("header", lambda a: np.frombuffer(b"{not json", dtype=np.uint8)),
+                     re.escape("the header is not JSON (Expecting property name") + r".*\)\Z",
+                     id="not-json"),
+    ]
+
+
+@pytest.mark.parametrize(("change", "reason"), damaged_file_cases())
+def test_damaged_files_are_refused_with_their_reason(tmp_path, plain_file, change, reason):
+    """Each damage gets the message that names the file and then says what is wrong with it."""
+    arrays = read_arrays(plain_file[1])
+    change(arrays)
+    path = write_npz(tmp_path / "model.npz", **arrays)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"{path} is not a valid scratchnn model file: ") + reason):
+        ClassifierNN.load(path)
+
+
+@pytest.mark.parametrize("name", ["running_var1", "running_mean1"])
+def test_bad_running_statistics_are_refused_with_their_name(tmp_path, name):
+    """A negative variance, or a statistic of the wrong shape, is named in the message."""
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.save(tmp_path / "source.npz")
+    arrays = read_arrays(tmp_path / "source.npz")
+    wrong_shape = dict(arrays, **{name: np.ones((1, 3))})
+    path = write_npz(tmp_path / "shape.npz", **wrong_shape)
+    with pytest.raises(ValueError, match=invalid_reason(
+            path, f"{name} must be float64 of shape (3, 1), got float64 of shape (1, 3)")):
+        ClassifierNN.load(path)
+    if name == "running_var1":
+        negative = dict(arrays, running_var1=np.array([[1.0], [-1e-12], [2.0]]))
+        path = write_npz(tmp_path / "negative.npz", **negative)
+        with pytest.raises(ValueError, match=invalid_reason(
+                path, "running_var1 holds negative variances")):
+            ClassifierNN.load(path)
+
+
+def test_a_header_without_initialization_method_reads_as_he(tmp_path, plain_file):
+    """``initialization_method`` defaults to He when a header does not name it; the parameters
+    are the saved ones either way."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    header = header_of(arrays)
+    del header["initialization_method"]
+    arrays["header"] = encode_header(header)
+    loaded = ClassifierNN.load(write_npz(tmp_path / "model.npz", **arrays))
+    assert loaded.initialization_method == "he"
+    np.testing.assert_array_equal(loaded.theta, nn.theta)
+
+
+def test_a_header_member_up_to_1_mib_plus_the_largest_npy_header_is_read(tmp_path, plain_file):
+    """The header member's size is checked before it is read: 1 MiB of JSON behind the largest
+    .npy header NumPy reads is the most it may declare, and such a header loads."""
+    nn, source = plain_file
+    arrays = read_arrays(source)
+    text = json.dumps(header_of(arrays))
+    header = np.frombuffer((text[:-1].ljust(scratch_io.MAX_HEADER_BYTES - 1) + "}").encode(),
+                           dtype=np.uint8)
+    members = members_of(write_npz(tmp_path / "source.npz", **arrays))
+    members["header.npy"] = npy_member(header, MAX_NPY_HEADER_BYTES)
+    assert len(members["header.npy"]) == scratch_io.MAX_HEADER_BYTES + MAX_NPY_HEADER_BYTES
+    path = rezip(tmp_path / "model.npz", members)
+    np.testing.assert_array_equal(ClassifierNN.load(path).theta, nn.theta)
+
+
+def test_a_header_of_another_format_is_no_model(tmp_path, plain_file):
+    """A header that names another format is not ours; the message names the format we read."""
+    arrays = read_arrays(plain_file[1])
+    other = write_npz(tmp_path / "other.npz", **dict(
+        arrays, header=encode_header({**header_of(arrays), "format": "somebody.Else"})))
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            other, "its header does not name the format 'scratchnn.ClassifierNN'") + r"\Z"):
+        ClassifierNN.load(other)
+
+
+def test_no_model_files_say_what_they_are(tmp_path, plain_file):
+    """A text file is not a zip archive, an .npy file is not an .npz archive: each says so."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model\n")
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            text, "it is not a zip (.npz) archive (")):
+        ClassifierNN.load(text)
+    npy = tmp_path / "theta.npy"
+    np.save(npy, read_arrays(plain_file[1])["theta"])
+    with pytest.raises(ValueError, match=not_a_model_reason(
+            npy, "it is an .npy array, not an .npz archive") + r"\Z"):
+        ClassifierNN.load(npy)

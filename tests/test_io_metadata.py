@@ -6,6 +6,7 @@ arrays as ``meta.{key}`` arrays described in the header; ``load_with_metadata`` 
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -106,17 +107,27 @@ def test_tuples_come_back_as_lists(tmp_path):
 
 
 # ----------------------------------------------------------------------------- bad metadata
+KEYS_MESSAGE = r"^metadata keys must be identifiers of at most 64 characters \(letters, digits, underscores\), got "
+JSON_MESSAGE = r"^metadata\['a'\] must be a NumPy array or JSON-serializable \(str, int, float, bool, None, "
+
+
 @pytest.mark.parametrize(("metadata", "error", "match"), [
-    ([("a", 1)], TypeError, "metadata must be a dict"),
-    ({"bad key": 1}, ValueError, "identifiers"),
-    ({"../escape": 1}, ValueError, "identifiers"),
-    ({"x" * 65: 1}, ValueError, "identifiers"),
-    ({1: 1}, ValueError, "identifiers"),
-    ({"a": {1, 2}}, TypeError, r"metadata\['a'\]"),
-    ({"a": float("nan")}, TypeError, r"metadata\['a'\]"),
-    ({"a": np.int64(3)}, TypeError, r"metadata\['a'\]"),
-    ({"a": np.array(["x", "y"])}, TypeError, r"metadata\['a'\] must be an array of numbers"),
-    ({"a": np.array([1.0, np.inf])}, ValueError, r"metadata\['a'\] contains NaN"),
+    ([("a", 1)], TypeError, r"^metadata must be a dict or None, got list\Z"),
+    ("a=1", TypeError, r"^metadata must be a dict or None, got str\Z"),
+    ({"bad key": 1}, ValueError, KEYS_MESSAGE + r"'bad key'\Z"),
+    ({"../escape": 1}, ValueError, KEYS_MESSAGE + r"'\.\./escape'\Z"),
+    ({"x" * 65: 1}, ValueError, KEYS_MESSAGE + "'x{65}'\\Z"),
+    ({1: 1}, ValueError, KEYS_MESSAGE + r"1\Z"),
+    ({"a": {1, 2}}, TypeError, JSON_MESSAGE),
+    ({"a": float("nan")}, TypeError, JSON_MESSAGE),
+    ({"a": [1.0, float("-inf")]}, TypeError, JSON_MESSAGE),
+    ({"a": np.int64(3)}, TypeError, JSON_MESSAGE),
+    ({"a": np.array(["x", "y"])}, TypeError,
+     r"^metadata\['a'\] must be an array of numbers, got dtype <U1\Z"),
+    ({"a": np.array([1.0, np.inf])}, ValueError,
+     r"^metadata\['a'\] contains NaN or infinite values\Z"),
+    ({"a": np.array([np.nan], dtype=np.float16)}, ValueError,
+     r"^metadata\['a'\] contains NaN or infinite values\Z"),
 ])
 def test_save_rejects_bad_metadata_and_writes_nothing(tmp_path, metadata, error, match):
     nn, _ = small_model()
@@ -152,40 +163,75 @@ def bad_file_cases():
             a.update(with_header(a, header))
         return apply
 
+    def spec(key, value):
+        return edit_header(lambda h: h["metadata_arrays"]["mean"].__setitem__(key, value))
+
+    def literally(reason):
+        return re.escape(reason) + r"\Z"
+
+    mean_must_be = "metadata array 'mean' must be float64 of shape (3,), got "
+    holds_arrays = r"it holds arrays \[.*\], expected \[.*\]\Z"
+    no_dtype = literally("metadata array 'mean' has no valid dtype")
+    no_shape = literally("metadata array 'mean' has no valid shape")
+    not_described = literally("metadata array 'mean' is not described by a dtype and shape")
+    not_object = literally("its metadata is not a JSON object")
     return [
-        pytest.param(drop("meta.mean"), id="missing-array"),
-        pytest.param(put("meta.extra", np.zeros(2)), id="undescribed-array"),
-        pytest.param(put("meta.mean", np.zeros(4)), id="wrong-shape"),
-        pytest.param(put("meta.mean", np.zeros(3, np.float32)), id="wrong-dtype"),
-        pytest.param(put("meta.mean", np.array([0.0, np.nan, 1.0])), id="nan"),
-        pytest.param(put("meta.mean", np.array(["a", "b", "c"])), id="strings"),
-        pytest.param(edit_header(lambda h: h.__setitem__("metadata", [1])), id="values-not-dict"),
-        pytest.param(edit_header(lambda h: h.__setitem__("metadata_arrays", "x")),
+        pytest.param(drop("meta.mean"), holds_arrays, id="missing-array"),
+        pytest.param(put("meta.extra", np.zeros(2)), holds_arrays, id="undescribed-array"),
+        pytest.param(put("meta.mean", np.zeros(4)), literally(mean_must_be + "float64 of shape (4,)"),
+                     id="wrong-shape"),
+        pytest.param(put("meta.mean", np.zeros(3, np.float32)),
+                     literally(mean_must_be + "float32 of shape (3,)"), id="wrong-dtype"),
+        pytest.param(put("meta.mean", np.array([0.0, np.nan, 1.0])),
+                     literally("it holds NaN or infinite values"), id="nan"),
+        pytest.param(put("meta.mean", np.array(["a", "b", "c"])),
+                     literally(mean_must_be + "<U1 of shape (3,)"), id="strings"),
+        pytest.param(edit_header(lambda h: h.__setitem__("metadata", [1])), not_object,
+                     id="values-not-dict"),
+        pytest.param(edit_header(lambda h: h.__setitem__("metadata_arrays", "x")), not_object,
                      id="specs-not-dict"),
-        pytest.param(edit_header(lambda h: h["metadata_arrays"]["mean"].__setitem__(
-            "dtype", "object")), id="object-dtype"),
-        pytest.param(edit_header(lambda h: h["metadata_arrays"]["mean"].__setitem__(
-            "dtype", "bogus")), id="bogus-dtype"),
-        pytest.param(edit_header(lambda h: h["metadata_arrays"]["mean"].__setitem__(
-            "shape", [-3])), id="negative-shape"),
-        pytest.param(edit_header(lambda h: h["metadata_arrays"]["mean"].__setitem__(
-            "shape", "3")), id="string-shape"),
+        pytest.param(edit_header(lambda h: h.__setitem__("metadata_arrays", ["mean"])),
+                     not_object, id="specs-list"),
+        pytest.param(spec("dtype", "object"), no_dtype, id="object-dtype"),
+        pytest.param(spec("dtype", "bogus"), no_dtype, id="bogus-dtype"),
+        pytest.param(spec("dtype", "complex128"), no_dtype, id="complex-dtype"),
+        pytest.param(spec("dtype", "float"), no_dtype, id="alias-float"),
+        pytest.param(spec("dtype", "f8"), no_dtype, id="alias-f8"),
+        pytest.param(spec("dtype", 8), no_dtype, id="number-dtype"),
+        pytest.param(spec("shape", [-3]), no_shape, id="negative-shape"),
+        pytest.param(spec("shape", "3"), no_shape, id="string-shape"),
+        pytest.param(spec("shape", ""), no_shape, id="empty-string-shape"),
+        pytest.param(spec("shape", {}), no_shape, id="object-shape"),
+        pytest.param(spec("shape", [3.0]), no_shape, id="float-shape"),
+        pytest.param(spec("shape", [True, 3]), no_shape, id="bool-shape"),
         pytest.param(edit_header(lambda h: h["metadata_arrays"]["mean"].pop("shape")),
-                     id="no-shape"),
+                     not_described, id="no-shape"),
+        pytest.param(spec("order", "C"), not_described, id="extra-field"),
         pytest.param(edit_header(lambda h: h["metadata_arrays"].__setitem__(
-            "../x", {"dtype": "float64", "shape": [1]})), id="path-name"),
+            "mean", ["float64", [3]])), not_described, id="spec-list"),
+        pytest.param(edit_header(lambda h: h["metadata_arrays"].__setitem__(
+            "mean", "float64")), not_described, id="spec-string"),
+        pytest.param(edit_header(lambda h: h["metadata_arrays"].__setitem__(
+            "../x", {"dtype": "float64", "shape": [1]})),
+            literally("metadata array name '../x' is not valid"), id="path-name"),
         pytest.param(edit_header(lambda h: h["metadata"].__setitem__("mean", 1)),
-                     id="name-in-both"),
+                     literally("metadata array name 'mean' is not valid"), id="name-in-both"),
         pytest.param(edit_header(lambda h: h["metadata"].__setitem__("bad key", 1)),
+                     literally("its metadata has a key that is not an identifier"),
                      id="bad-value-key"),
     ]
 
 
-@pytest.mark.parametrize("change", bad_file_cases())
-def test_load_rejects_damaged_metadata(tmp_path, saved, change):
+@pytest.mark.parametrize(("change", "reason"), bad_file_cases())
+def test_load_rejects_damaged_metadata(tmp_path, saved, change, reason):
+    """Each damage is refused with the message that names the file and says what is wrong."""
     _, _, path = saved
     arrays = edited(read_arrays(path), change)
-    assert_invalid(write_npz(tmp_path / "damaged.npz", arrays))
+    damaged = write_npz(tmp_path / "damaged.npz", arrays)
+    for load in (scratch_io.load, scratch_io.load_with_metadata):
+        with pytest.raises(ValueError, match="^" + re.escape(
+                f"{damaged} is not a valid scratchnn model file: ") + reason):
+            load(damaged)
 
 
 def test_load_never_unpickles_a_metadata_array(tmp_path, saved):
