@@ -196,3 +196,56 @@ def test_categorical_labels_on_the_boundary_are_accepted():
     """0 and 1 themselves, and soft labels, are valid targets."""
     Y = np.array([[0.0, 1.0, 0.25], [1.0, 0.0, 0.75]])
     np.testing.assert_array_equal(CCE.check_labels(Y, 2), Y)
+
+
+@pytest.mark.parametrize("loss, Y, n_outputs, error, message", [
+    (BCE, [[np.nan, 1.0]], 1, ValueError, "Y contains NaN or infinite values"),
+    (CCE, [[np.inf], [0.0]], 2, ValueError, "Y contains NaN or infinite values"),
+    (BCE, [["a", "b"]], 1, TypeError, "Y must hold numbers, got an array of dtype <U1"),
+    (BCE, [[2.0, 0.0]], 1, ValueError,
+     "Y for BinaryCrossEntropy must hold values in [0, 1] (labels 0 and 1)"),
+    (BCE, [[0.0, 0.0, 1.0]], 2, ValueError, "Y for BinaryCrossEntropy must have shape (2, m), "
+                                            "one row per sigmoid output, got shape (1, 3)"),
+    (CCE, [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], 2, ValueError,
+     "Y for CategoricalCrossEntropy must be one-hot of shape (2, m), got shape (3, 2); for "
+     "integer class labels use SparseCategoricalCrossEntropy"),
+    (SCCE, [[0, 1, 2], [0, 1, 2]], 3, ValueError,
+     "Y for SparseCategoricalCrossEntropy must be a row of class indices of shape (1, m), got "
+     "shape (2, 3); for one-hot labels use CategoricalCrossEntropy"),
+    (SCCE, [[0.5, 1.0]], 3, ValueError,
+     "Y for SparseCategoricalCrossEntropy must hold integer class indices"),
+    (SCCE, [[0, 3]], 3, ValueError, "Y for SparseCategoricalCrossEntropy must hold class indices "
+                                    "in [0, 2] for a softmax of 3 units, got values in [0, 3]"),
+], ids=["nan", "inf", "strings", "binary-range", "binary-shape", "categorical-shape",
+        "sparse-shape", "sparse-fractional", "sparse-range"])
+def test_label_errors_are_the_documented_messages(loss, Y, n_outputs, error, message):
+    """Each bad label array gets its own message, whole (case and all)."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        loss.check_labels(np.array(Y), n_outputs)
+
+
+def test_logit_cost_of_a_column_spanning_the_float_range_raises_no_floating_point_error():
+    """Z - max(Z) overflows to -inf for a column holding 1e308 and -1e308; exp(-inf) = 0 is then
+    exact, so the cost is computed without an overflow error even where overflow raises."""
+    Zs = np.array([[1e308, -5.0], [-1e308, 5.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        A = activations.get("softmax").forward(Zs)
+        cost = CCE.cost(A, Y, Zs)
+        sparse_cost = SCCE.cost(A, np.array([[0, 1]]), Zs)
+    expected = np.log1p(np.exp(-10.0)) / 2  # column 1: 0; column 2: log(1 + e^-10)
+    assert cost == pytest.approx(expected, rel=1e-12)
+    assert sparse_cost == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss, Y", [(BCE, np.array([[1.0, 0.0, 1.0]])),
+                                     (CCE, np.eye(2)[[0, 1, 1]].T),
+                                     (SCCE, np.array([[0, 1, 1]]))],
+                         ids=["binary", "categorical", "sparse"])
+def test_delta_is_written_into_out(loss, Y):
+    """``delta(A, Y, out=...)`` fills ``out`` with (A - Y) / m (one-hot Y) and returns it."""
+    A = np.array([[0.8, 0.3, 0.4], [0.2, 0.7, 0.6]])[:Y.shape[0] if loss is not SCCE else 2]
+    one_hot = np.eye(2)[Y[0]].T if loss is SCCE else Y
+    out = np.full(A.shape, np.nan)
+    assert loss.delta(A, Y, out=out) is out
+    np.testing.assert_allclose(out, (A - one_hot) / 3, rtol=1e-15)
