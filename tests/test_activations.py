@@ -82,3 +82,13 @@ def test_get_errors_and_case():
         activations.get("swish")
     with pytest.raises(TypeError, match="activation must be a string"):
         activations.get(3)
+
+
+@pytest.mark.parametrize("name, slope", [("relu", 0.0), ("leaky_relu", 0.01)])
+def test_derivative_at_zero_is_the_documented_subgradient(name, slope):
+    """At Z = 0 (so A = 0) ReLU's derivative is taken as 0 and LeakyReLU's as alpha: both use the
+    slope of the negative side, ``[A > 0]``, not ``[A >= 0]``."""
+    act = activations.get(name)
+    A = act.forward(np.zeros((2, 3)))
+    dA = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    np.testing.assert_array_equal(act.backward(dA, A), slope * dA)

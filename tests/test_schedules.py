@@ -6,6 +6,7 @@ case one past each minimum), sharing nothing with :mod:`scratchnn.schedules`' cl
 """
 
 import math
+import re
 
 import pytest
 
@@ -97,31 +98,52 @@ def test_rates_are_python_floats_and_epoch_zero_is_the_base_rate():
         assert type(rate) is float and rate == 0.25
 
 
-@pytest.mark.parametrize("make, argument", [
-    (lambda: StepDecay(0), "step_size"),
-    (lambda: StepDecay(2.0), "step_size"),
-    (lambda: StepDecay(True), "step_size"),
-    (lambda: StepDecay(2, gamma=0.0), "gamma"),
-    (lambda: StepDecay(2, gamma=1.5), "gamma"),
-    (lambda: StepDecay(2, gamma="0.1"), "gamma"),
-    (lambda: ExponentialDecay(-0.5), "gamma"),
-    (lambda: ExponentialDecay(float("nan")), "gamma"),
-    (lambda: ExponentialDecay(None), "gamma"),
-    (lambda: CosineDecay(0), "total_epochs"),
-    (lambda: CosineDecay(10.5), "total_epochs"),
-    (lambda: CosineDecay(10, min_lr=-1e-3), "min_lr"),
-    (lambda: CosineDecay(10, min_lr=float("inf")), "min_lr"),
-    (lambda: CosineDecay(10, warmup_epochs=-1), "warmup_epochs"),
-    (lambda: CosineDecay(10, warmup_epochs=10), "warmup_epochs"),
-    (lambda: CosineDecay(10, warmup_epochs=2.0), "warmup_epochs"),
-    (lambda: CosineDecay(10)(-1, 0.1), "epoch"),
-    (lambda: CosineDecay(10)(1.0, 0.1), "epoch"),
-    (lambda: StepDecay(2)(1, 0.0), "base_lr"),
-    (lambda: StepDecay(2)(1, "0.1"), "base_lr"),
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: StepDecay(0), ValueError, r"step_size must be >= 1, got 0$"),
+    (lambda: StepDecay(2.0), TypeError, r"step_size must be an integer, got 2\.0$"),
+    (lambda: StepDecay(True), TypeError, r"step_size must be an integer, got True$"),
+    (lambda: StepDecay(2, gamma=0.0), ValueError, r"gamma must be in \(0, 1\], got 0$"),
+    (lambda: StepDecay(2, gamma=1.5), ValueError, r"gamma must be in \(0, 1\], got 1\.5$"),
+    (lambda: StepDecay(2, gamma="0.1"), TypeError, r"gamma must be a real number"),
+    (lambda: ExponentialDecay(-0.5), ValueError, r"gamma must be in \(0, 1\], got -0\.5$"),
+    (lambda: ExponentialDecay(0.0), ValueError, r"gamma must be in \(0, 1\], got 0$"),
+    (lambda: ExponentialDecay(1.5), ValueError, r"gamma must be in \(0, 1\], got 1\.5$"),
+    (lambda: ExponentialDecay(float("nan")), ValueError, r"gamma must be finite"),
+    (lambda: ExponentialDecay(None), TypeError, r"gamma must be a real number"),
+    (lambda: CosineDecay(0), ValueError, r"total_epochs must be >= 1, got 0$"),
+    (lambda: CosineDecay(-3, warmup_epochs=-5), ValueError, r"total_epochs must be >= 1, got -3$"),
+    (lambda: CosineDecay(10.5), TypeError, r"total_epochs must be an integer"),
+    (lambda: CosineDecay(10, min_lr=-1e-3), ValueError,
+     r"min_lr must be in \[0, inf\), got -0\.001$"),
+    (lambda: CosineDecay(10, min_lr=float("inf")), ValueError, r"min_lr must be finite"),
+    (lambda: CosineDecay(10, warmup_epochs=-1), ValueError, r"warmup_epochs must be >= 0, got -1$"),
+    (lambda: CosineDecay(10, warmup_epochs=10), ValueError,
+     r"warmup_epochs must be below total_epochs \(10\), got 10$"),
+    (lambda: CosineDecay(10, warmup_epochs=2.0), TypeError, r"warmup_epochs must be an integer"),
+    (lambda: CosineDecay(10)(-1, 0.1), ValueError, r"epoch must be >= 0, got -1$"),
+    (lambda: CosineDecay(10)(1.0, 0.1), TypeError, r"epoch must be an integer"),
+    (lambda: StepDecay(2)(1, 0.0), ValueError, r"base_lr must be in \(0, inf\), got 0$"),
+    (lambda: StepDecay(2)(1, "0.1"), TypeError, r"base_lr must be a real number"),
 ])
-def test_bad_arguments_name_themselves(make, argument):
-    with pytest.raises((TypeError, ValueError), match=argument):
+def test_bad_arguments_name_themselves(make, error, message):
+    """Each bad argument raises the documented error type, and the message starts with its name
+    (anchored: a message that merely contains the name somewhere would not do)."""
+    with pytest.raises(error, match="^" + message):
         make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: StepDecay(1, gamma=1.0),
+    lambda: ExponentialDecay(1.0),
+    lambda: ExponentialDecay(1e-300),
+    lambda: CosineDecay(1),
+    lambda: CosineDecay(10, min_lr=0.0, warmup_epochs=9),
+], ids=["step-1-gamma-1", "exp-gamma-1", "exp-gamma-tiny", "cosine-T-1", "cosine-warmup-T-1"])
+def test_arguments_on_the_boundary_are_accepted(make):
+    """The closed ends of the documented ranges are valid: gamma = 1, step_size = 1,
+    total_epochs = 1, warmup_epochs = total_epochs - 1; epoch 0 and any base_lr > 0 are too."""
+    schedule = make()
+    assert schedule(0, 1e-300) > 0.0
 
 
 def test_get_resolves_none_instances_and_cosine():
@@ -134,22 +156,47 @@ def test_get_resolves_none_instances_and_cosine():
         assert sequence(cosine, 0.1, 17) == sequence(CosineDecay(17), 0.1, 17)
 
 
-@pytest.mark.parametrize("identifier, error, pattern", [
-    ("step", ValueError, "StepDecay needs arguments"),
-    ("linear", ValueError, "unknown lr_schedule 'linear'"),
-    (0.1, TypeError, "lr_schedule must be"),
-    (StepDecay, TypeError, "lr_schedule must be"),
-    (lambda epoch, lr: lr, TypeError, "lr_schedule must be"),
+ACCEPTED = ("None, a schedule object (StepDecay, ExponentialDecay, CosineDecay from "
+            "scratchnn.schedules) or 'cosine'")
+
+
+@pytest.mark.parametrize("identifier, error, message", [
+    ("step", ValueError,
+     f"unknown lr_schedule 'step' (StepDecay needs arguments: pass an instance); expected {ACCEPTED}"),
+    ("Exponential", ValueError, "unknown lr_schedule 'Exponential' (ExponentialDecay needs "
+                                f"arguments: pass an instance); expected {ACCEPTED}"),
+    ("linear", ValueError, f"unknown lr_schedule 'linear'; expected {ACCEPTED}"),
+    (0.1, TypeError, f"lr_schedule must be {ACCEPTED}, got 0.1"),
+    (StepDecay, TypeError, f"lr_schedule must be {ACCEPTED}, got {StepDecay!r}"),
 ])
-def test_get_rejects_everything_else_listing_what_is_accepted(identifier, error, pattern):
-    with pytest.raises(error, match=pattern) as info:
+def test_get_rejects_everything_else_listing_what_is_accepted(identifier, error, message):
+    """The whole message: what was given, a hint only for a schedule's name, and the list of what
+    is accepted."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
         schedules.get(identifier, 10)
-    assert "'cosine'" in str(info.value) and "CosineDecay" in str(info.value)
+
+
+def test_get_rejects_a_plain_function():
+    with pytest.raises(TypeError, match=f"^{re.escape(f'lr_schedule must be {ACCEPTED}, got')}"):
+        schedules.get(lambda epoch, lr: lr, 10)
 
 
 def test_get_cosine_checks_num_epochs():
-    with pytest.raises(ValueError, match="num_epochs"):
+    """``num_epochs`` must be >= 1, and 1 (a one-epoch run) is fine."""
+    with pytest.raises(ValueError, match=r"^num_epochs must be >= 1, got 0$"):
         schedules.get("cosine", 0)
+    with pytest.raises(TypeError, match=r"^num_epochs must be an integer"):
+        schedules.get("cosine", 2.0)
+    assert schedules.get("cosine", 1) == CosineDecay(1)
+
+
+def test_hash_depends_on_the_configuration():
+    """Equal schedules hash equal (above); different ones should not all share one hash, or a set
+    or dict of schedules degrades to a list."""
+    distinct = [StepDecay(3, 0.5), StepDecay(4, 0.5), StepDecay(3, 0.25), ExponentialDecay(0.9),
+                ExponentialDecay(0.5), CosineDecay(20), CosineDecay(20, warmup_epochs=2)]
+    assert len({hash(schedule) for schedule in distinct}) > 1
+    assert len(set(distinct)) == len(distinct)
 
 
 @pytest.mark.parametrize("schedule", [StepDecay(3, 0.5), ExponentialDecay(0.9),
