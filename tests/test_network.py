@@ -1,0 +1,307 @@
+"""The model's own checks and defaults (``scratchnn.network``), pinned down one by one.
+
+- the seed-style entry points (``forward_propagation``, ``compute_cost``,
+  ``backward_propagation``, ``random_mini_batches``, ``predict``, ``accuracy``): their documented
+  defaults, and each refusal's message, which starts with the argument it names;
+- a forward cache handed back to ``backward_propagation`` must be one pass of this network: any
+  one layer's entry out of place is refused;
+- float32 outputs are scored and differentiated in float32 (labels follow ``A``'s dtype);
+- ``from_config``'s defaults, the pickled state (each buffer once), and ``to_onnx``.
+"""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from scratchnn import ClassifierNN
+from scratchnn.losses import BinaryCrossEntropy
+from scratchnn.parameters import allocate
+
+
+def data(n_features=3, m=30, seed=0, loc=0.0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(loc, scale, size=(n_features, m))
+    y = (X[0] + X[1] > 2 * loc).astype(float).reshape(1, -1)
+    return X, y
+
+
+def bn_network(seed=0, dtype=None):
+    """Two hidden layers with batch normalization, one sigmoid output."""
+    return ClassifierNN([3, 4, 3, 1], ["relu", "tanh", "sigmoid"], batch_norm=True, seed=seed,
+                        dtype=dtype)
+
+
+# --------------------------------------------------------------------------- forward_propagation
+def test_forward_propagation_defaults_to_inference_mode():
+    """``training`` defaults to False: batch normalization uses its running statistics, exactly as
+    ``predict_proba`` does, and not the batch's own (which would give other outputs here)."""
+    nn = bn_network()
+    X, _ = data(loc=3.0, scale=2.0)  # far from the running statistics' mean 0, variance 1
+    A, _ = nn.forward_propagation(X)
+    np.testing.assert_allclose(A, nn.predict_proba(X), rtol=1e-12)
+    A_batch, _ = nn.forward_propagation(X, training=True)
+    assert np.max(np.abs(A - A_batch)) > 1e-3
+
+
+def test_forward_propagation_refuses_parameters_that_are_not_a_dict():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, _ = data()
+    with pytest.raises(TypeError, match=r"^parameters must be a dict, got list$"):
+        nn.forward_propagation(X, parameters=[nn.parameters["W1"]])
+
+
+# --------------------------------------------------------------------------- compute_cost
+@pytest.mark.parametrize("bad", [1.5, -0.25], ids=["above-1", "below-0"])
+def test_compute_cost_refuses_values_that_are_not_probabilities(bad):
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, _ = nn.forward_propagation(X)
+    A[0, 3] = bad
+    with pytest.raises(ValueError, match=r"^A must hold probabilities in \[0, 1\]$"):
+        nn.compute_cost(A, y)
+
+
+def test_float32_outputs_are_scored_and_differentiated_in_float32():
+    """Labels are cast to ``A``'s dtype, so a float32 model's cost and gradients come from float32
+    arithmetic: exactly those of the unchecked ``cost``/``backward`` on float32 labels (float64
+    labels would promote every product). The gradients land in a new float32 buffer, not in the
+    model's own ``grad``."""
+    nn = ClassifierNN([3, 5, 4, 1], ["tanh", "relu", "sigmoid"], seed=1, dtype="float32")
+    X, y = data(m=57, seed=1)
+    A, caches = nn.forward_propagation(X.astype(np.float32), training=True)
+    assert A.dtype == np.float32
+    y32 = y.astype(np.float32)
+
+    assert nn.compute_cost(A, y) == nn.cost(A, y32, BinaryCrossEntropy, 0.0)
+
+    grads = nn.backward_propagation(A, y, caches)
+    _, expected = allocate(nn.parameter_shapes, np.float32, prefix="d")
+    nn.backward(A, y32, caches, BinaryCrossEntropy, 0.0, expected)
+    assert list(grads) == list(expected)
+    for name, g in grads.items():
+        assert g.dtype == np.float32, name
+        np.testing.assert_array_equal(g, expected[name], err_msg=name)
+        assert not np.shares_memory(g, nn.grad), name
+    np.testing.assert_array_equal(nn.grad, 0.0)  # the model's own gradient is left alone
+
+
+# --------------------------------------------------------------------------- backward_propagation
+def test_backward_propagation_defaults_to_no_l2_term():
+    """``lambd`` defaults to 0: the default gradients are the unregularized ones, which differ from
+    those with any positive ``lambd`` (all weights are non-zero)."""
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, caches = nn.forward_propagation(X)
+    default = nn.backward_propagation(A, y, caches)
+    plain = nn.backward_propagation(A, y, caches, lambd=0)
+    l2 = nn.backward_propagation(A, y, caches, lambd=0.5)
+    for name in default:
+        np.testing.assert_array_equal(default[name], plain[name])
+    m = X.shape[1]
+    np.testing.assert_allclose(l2["dW1"] - default["dW1"], 0.5 / m * nn.parameters["W1"],
+                               rtol=1e-10, atol=1e-15)
+
+
+def test_backward_propagation_refuses_a_negative_lambd():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, caches = nn.forward_propagation(X)
+    with pytest.raises(ValueError, match=r"^lambd must be in \[0, inf\), got -0\.5$"):
+        nn.backward_propagation(A, y, caches, lambd=-0.5)
+
+
+def _corrupt(field, l):
+    """Change one entry of layer ``l``'s cache to a shape (or kind) a forward pass never makes."""
+    def corrupt(nn, caches):
+        layer = caches.layers[l]
+        if field == "bn":  # a hidden layer without its batch-norm cache, or an output with one
+            layer.bn = None if layer.bn is not None else caches.layers[1].bn
+        else:
+            value = getattr(layer, field)
+            setattr(layer, field, value[:-1] if field == "A_prev" else value[:, :-1])
+    return corrupt
+
+
+def _replace_layers(make):
+    def corrupt(nn, caches):
+        caches.layers = make(caches.layers)
+    return corrupt
+
+
+def _drop_parameter(nn, caches):
+    caches.parameters = {k: v for k, v in caches.parameters.items() if k != "gamma2"}
+
+
+CORRUPTIONS = {
+    **{f"layer{l}-{field}": _corrupt(field, l) for l in (1, 2, 3) for field in ("Z", "A_prev", "bn")},
+    **{f"layer{l}-A": _corrupt("A", l) for l in (0, 1, 2)},
+    "a-layer-missing": _replace_layers(lambda layers: layers[:-1]),
+    "layers-not-a-list": _replace_layers(lambda layers: {i: c for i, c in enumerate(layers)}),
+    "a-layer-not-a-LayerCache": _replace_layers(lambda layers: [layers[0], vars(layers[1])]
+                                                + layers[2:]),
+    "a-parameter-missing": _drop_parameter,
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_backward_propagation_refuses_a_cache_that_is_not_this_networks_pass(corrupt):
+    """Every shape the cache records (each layer's ``A``, ``Z``, ``A_prev``), whether a layer has
+    a batch-norm cache, and the parameters are checked against the network: one entry out of
+    place is refused before any gradient is computed."""
+    nn = bn_network()
+    X, y = data()
+    A, caches = nn.forward_propagation(X, training=True)
+    nn.backward_propagation(A, y, caches)  # the untouched cache is accepted
+    corrupt(nn, caches)
+    with pytest.raises(ValueError, match=r"^A and caches must come from the same "
+                                         r"forward_propagation call of this network$"):
+        nn.backward_propagation(A, y, caches)
+
+
+def test_backward_propagation_refuses_an_output_that_is_not_2d():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, caches = nn.forward_propagation(X)
+    with pytest.raises(ValueError, match=r"^A and caches must come from the same "):
+        nn.backward_propagation(A.ravel(), y, caches)
+
+
+def test_backward_propagation_refuses_caches_of_another_kind():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, caches = nn.forward_propagation(X)
+    with pytest.raises(TypeError,
+                       match=r"^caches must be the second result of forward_propagation$"):
+        nn.backward_propagation(A, y, caches.layers)
+
+
+def test_backward_propagation_refuses_another_keep_prob():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data()
+    A, caches = nn.forward_propagation(X, keep_prob=[0.9, 0.8], training=True)
+    nn.backward_propagation(A, y, caches, keep_prob=[0.9, 0.8])  # the same one is accepted
+    with pytest.raises(ValueError,
+                       match=r"^keep_prob differs from the one used in forward_propagation$"):
+        nn.backward_propagation(A, y, caches, keep_prob=[0.9, 0.7])
+
+
+# --------------------------------------------------------------------------- random_mini_batches
+def _expected_batches(X, Y, permutation, size):
+    return [(X[:, permutation[k:k + size]], Y[:, permutation[k:k + size]])
+            for k in range(0, X.shape[1], size)]
+
+
+def _assert_batches_equal(batches, expected):
+    assert len(batches) == len(expected)
+    for (Xb, Yb), (Xe, Ye) in zip(batches, expected):
+        np.testing.assert_array_equal(Xb, Xe)
+        np.testing.assert_array_equal(Yb, Ye)
+
+
+def test_random_mini_batches_defaults_to_batches_of_64_shuffled_with_seed_0():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data(m=130)
+    batches = nn.random_mini_batches(X, y)
+    assert [Xb.shape[1] for Xb, _ in batches] == [64, 64, 2]
+    permutation = np.random.default_rng(0).permutation(130)
+    _assert_batches_equal(batches, _expected_batches(X, y, permutation, 64))
+
+
+def test_random_mini_batches_with_seed_none_draws_from_the_models_generator():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=5)
+    X, y = data(m=20)
+    rng = copy.deepcopy(nn.rng)
+    batches = nn.random_mini_batches(X, y, batch_size=8, seed=None)
+    _assert_batches_equal(batches, _expected_batches(X, y, rng.permutation(20), 8))
+    assert nn.rng.bit_generator.state == rng.bit_generator.state  # the model's generator moved on
+
+
+# --------------------------------------------------------------------------- predict / accuracy
+@pytest.mark.parametrize("layer_dims, activations", [
+    ([3, 4, 1], ["relu", "sigmoid"]),
+    ([3, 4, 3], ["relu", "softmax"]),
+], ids=["sigmoid", "softmax"])
+def test_predict_gives_int64_labels_and_a_probability_of_one_half_is_class_0(layer_dims,
+                                                                             activations):
+    """With every parameter 0 the sigmoid output is exactly 0.5, which is not ``> 0.5``: class 0
+    (and a softmax's tie goes to the first class); the labels are int64 whatever the output."""
+    nn = ClassifierNN(layer_dims, activations, seed=0)
+    nn.theta = np.zeros(nn.n_parameters)
+    X, _ = data(m=7)
+    n_outputs = layer_dims[-1]
+    np.testing.assert_array_equal(nn.predict_proba(X), 0.5 if n_outputs == 1 else 1 / n_outputs)
+    labels = nn.predict(X)
+    assert labels.dtype == np.int64 and labels.shape == (1, 7)
+    np.testing.assert_array_equal(labels, 0)
+
+
+def test_accuracy_of_one_hot_labels_is_the_fraction_of_correct_columns():
+    """Half the labels agree with the predicted class, half name another one: 0.5, whether the
+    labels are given as indices, as a flat vector or one-hot."""
+    nn = ClassifierNN([3, 6, 3], ["tanh", "softmax"], seed=2)
+    X, _ = data(m=40, seed=2)
+    predicted = np.argmax(nn.predict_proba(X), axis=0)
+    assert len(set(predicted)) > 1  # the check below would be weak for a constant prediction
+    labels = np.where(np.arange(40) % 2 == 0, predicted, (predicted + 1) % 3)
+    one_hot = np.eye(3)[:, labels]
+    assert nn.accuracy(X, one_hot) == 0.5
+    assert nn.accuracy(X, labels) == 0.5
+    assert nn.accuracy(X, labels.reshape(1, -1)) == 0.5
+
+
+@pytest.mark.parametrize("labels, match", [
+    ([0, 1, 2, 1], r"^Y for SparseCategoricalCrossEntropy must hold class indices in \[0, 1\] "),
+    ([0, 1, 0.5, 1], r"^Y for SparseCategoricalCrossEntropy must hold integer class indices$"),
+], ids=["index-too-large", "not-an-integer"])
+def test_accuracy_checks_class_indices_of_a_two_unit_softmax_as_training_does(labels, match):
+    nn = ClassifierNN([3, 4, 2], ["relu", "softmax"], seed=0)
+    X, _ = data(m=4)
+    with pytest.raises(ValueError, match=match):
+        nn.accuracy(X, labels)
+
+
+def test_accuracy_refuses_nan_labels():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, y = data(m=4)
+    y[0, 2] = np.nan
+    with pytest.raises(ValueError, match=r"^Y contains NaN or infinite values$"):
+        nn.accuracy(X, y)
+
+
+# --------------------------------------------------------------------------- config and pickle
+def test_from_config_defaults_are_the_constructors():
+    """Only ``layer_dims`` and ``activations`` are required; the rest default as in the
+    constructor (He initialization, no batch normalization, dtype from the data)."""
+    config = {"layer_dims": [3, 4, 2], "activations": ["relu", "softmax"]}
+    nn = ClassifierNN.from_config(config)
+    assert nn.get_config() == {**config, "initialization_method": "he", "batch_norm": False,
+                               "dtype": None}
+
+
+def test_pickle_holds_each_parameter_once_and_no_gradient_buffer():
+    """The named parameters and gradients are views of the flat buffers: the pickle keeps only
+    ``theta`` (not a second copy of every weight, nor the gradient), and the views come back
+    attached to it."""
+    nn = ClassifierNN([40, 120, 100, 5], ["relu", "relu", "softmax"], seed=0)
+    size = len(pickle.dumps(nn))
+    assert nn.theta.nbytes < size < 1.2 * nn.theta.nbytes
+    copy_ = pickle.loads(pickle.dumps(nn))
+    np.testing.assert_array_equal(copy_.theta, nn.theta)
+    assert copy_.parameters["W2"].base is copy_.theta
+    assert copy_.grads["dW2"].base is copy_.grad
+
+
+# --------------------------------------------------------------------------- ONNX
+def test_to_onnx_writes_the_model_to_the_path(tmp_path):
+    """``to_onnx`` exports this model to ``path``; the graph there gives ``predict_proba``."""
+    ort = pytest.importorskip("onnxruntime")
+    nn = ClassifierNN([3, 5, 3], ["tanh", "softmax"], seed=0)
+    path = tmp_path / "model.onnx"
+    proto = nn.to_onnx(path)
+    assert [node.name for node in proto.graph.input] == ["input"]
+    X, _ = data(m=9)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (probabilities,) = session.run(None, {"input": X.T.astype(np.float32)})  # one row per example
+    np.testing.assert_allclose(probabilities.T, nn.predict_proba(X), atol=1e-5)
