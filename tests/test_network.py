@@ -305,3 +305,185 @@ def test_to_onnx_writes_the_model_to_the_path(tmp_path):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (probabilities,) = session.run(None, {"input": X.T.astype(np.float32)})  # one row per example
     np.testing.assert_allclose(probabilities.T, nn.predict_proba(X), atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the constructor
+@pytest.mark.parametrize("layer_dims, activations, kwargs, error, match", [
+    ([3, 4, 1], "relu", {}, TypeError, r"^activations must be a list of 2 names, got 'relu'$"),
+    ([3, 4, 1], ["relu"], {}, ValueError,
+     r"^activations must have one entry per layer after the input: 2 for layer_dims "
+     r"\[3, 4, 1\], got 1$"),
+    ([3, 4, 1], ["relu", "relu"], {}, ValueError,
+     r"^the output activation must be one of \['sigmoid', 'softmax'\] for a classifier, "
+     r"got 'relu'$"),
+    ([3, 4, 1], ["relu", "softmax"], {}, ValueError,
+     r"^a softmax output needs at least 2 units \(layer_dims\[-1\] >= 2\); for two classes use "
+     r"one sigmoid unit or a softmax of 2$"),
+    ([3, 4, 1], ["relu", "sigmoid"], {"batch_norm": 1}, TypeError,
+     r"^batch_norm must be True or False, got 1$"),
+    ([3, 4, 1], ["relu", "sigmoid"], {"seed": -1}, ValueError, r"^seed must be >= 0, got -1$"),
+    ([3, 4, 1], ["relu", "sigmoid"], {"seed": 1.5}, TypeError,
+     r"^seed must be an integer, got 1\.5$"),
+], ids=["activations-a-string", "activations-too-few", "hidden-output", "softmax-of-1",
+        "batch_norm-not-bool", "seed-negative", "seed-not-int"])
+def test_constructor_refusals_name_the_argument(layer_dims, activations, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ClassifierNN(layer_dims, activations, **kwargs)
+
+
+@pytest.mark.parametrize("layer_dims, activations, seed", [
+    ([3, 2], ["softmax"], 0),  # the smallest softmax, and the smallest seed
+    ([3, 1], ["sigmoid"], 0),
+    ([2, 4, 3, 2], ["relu", "tanh", "softmax"], None),
+], ids=["softmax-of-2", "one-sigmoid", "deeper"])
+def test_constructor_accepts_the_boundaries(layer_dims, activations, seed):
+    nn = ClassifierNN(layer_dims, activations, seed=seed)
+    assert nn.layer_dims == layer_dims and nn.activations == activations
+    assert nn.seed == seed
+
+
+def test_a_new_model_starts_as_documented():
+    """No optimizer and no costs yet; weights drawn, biases and ``beta`` 0, ``gamma`` 1, running
+    means 0 and variances 1, all in the model's dtype."""
+    nn = ClassifierNN([3, 5, 4, 2], ["relu", "tanh", "softmax"], batch_norm=True, seed=3,
+                      dtype="float32")
+    assert nn.optimizer is None and nn.costs == [] and nn.seed == 3
+    assert nn.theta.dtype == nn.grad.dtype == np.float32
+    assert nn.grads["dW1"].dtype == np.float32
+    for l in (1, 2):
+        np.testing.assert_array_equal(nn.parameters[f"gamma{l}"], np.ones((nn.layer_dims[l], 1)))
+        np.testing.assert_array_equal(nn.parameters[f"beta{l}"], np.zeros((nn.layer_dims[l], 1)))
+        for name, value in (("running_mean", 0.0), ("running_var", 1.0)):
+            state = nn.bn_state[f"{name}{l}"]
+            assert state.dtype == np.float32 and state.shape == (nn.layer_dims[l], 1)
+            np.testing.assert_array_equal(state, value)
+    assert sorted(nn.bn_state) == ["running_mean1", "running_mean2", "running_var1",
+                                   "running_var2"]
+    np.testing.assert_array_equal(nn.parameters["b3"], np.zeros((2, 1)))
+    for l in (1, 2, 3):
+        assert np.all(nn.parameters[f"W{l}"] != 0)
+
+
+def test_same_seed_same_model_and_no_seed_a_fresh_draw():
+    a, b = (ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=7) for _ in range(2))
+    np.testing.assert_array_equal(a.theta, b.theta)
+    c, d = (ClassifierNN([3, 4, 1], ["relu", "sigmoid"]) for _ in range(2))
+    assert not np.array_equal(c.theta, d.theta)
+
+
+def test_initialize_parameters_defaults_to_he_and_forgets_the_optimizer():
+    nn = ClassifierNN([30, 20, 1], ["relu", "sigmoid"], "xavier", seed=0)
+    X, y = data(n_features=30, m=16)
+    nn.train(X, y, num_epochs=1, print_cost=False)
+    assert nn.optimizer is not None
+    before = nn.theta.copy()
+    assert nn.initialize_parameters() is nn.parameters
+    assert nn.initialization_method == "he" and nn.optimizer is None
+    assert not np.array_equal(nn.theta, before)
+    # He's standard deviation sqrt(2 / fan_in) (xavier's would be sqrt(1 / fan_in)) over 600 draws
+    assert np.std(nn.parameters["W1"]) == pytest.approx(np.sqrt(2 / 30), rel=0.15)
+    with pytest.raises(ValueError, match=r"^resume=True continues the 'gd' optimizer of an "
+                                         r"earlier train call or loaded checkpoint, but the model "
+                                         r"has none$"):
+        nn.train(X, y, num_epochs=1, print_cost=False, resume=True)
+
+
+def test_a_new_compute_dtype_converts_the_state_and_starts_a_new_optimizer():
+    """``dtype=None`` follows the training data: float64 training, then float32 data, converts
+    the parameters and running statistics, and the float64 optimizer cannot be resumed."""
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=False, seed=0)
+    nn_bn = bn_network()
+    X, y = data(m=16)
+    for model in (nn, nn_bn):
+        model.train(X, y, num_epochs=1, print_cost=False, optimizer="adam")
+        assert model.compute_dtype == np.float64
+        with pytest.raises(ValueError, match=r"^resume=True continues the 'adam' optimizer of an "
+                                             r"earlier train call or loaded checkpoint, but the "
+                                             r"model has none$"):
+            model.train(X.astype(np.float32), y, num_epochs=1, print_cost=False,
+                         optimizer="adam", resume=True)
+        assert model.compute_dtype == np.float32 and model.optimizer is None
+        assert model.grad.dtype == np.float32
+    assert {state.dtype for state in nn_bn.bn_state.values()} == {np.dtype(np.float32)}
+
+
+# --------------------------------------------------------------------------- labels and losses
+@pytest.mark.parametrize("call, error, match", [
+    (lambda nn, X, A, y: nn.compute_cost(A, y, loss="CategoricalCrossEntropy"), ValueError,
+     r"^loss 'CategoricalCrossEntropy' needs a 'softmax' output layer, but this network's output "
+     r"activation is 'sigmoid'$"),
+    (lambda nn, X, A, y: nn.compute_cost(A, np.hstack([y, y[:, :1]])), ValueError,
+     r"^Y has 5 examples \(columns\) but X has 4$"),
+    (lambda nn, X, A, y: nn.compute_cost(A, 2 * y), ValueError,
+     r"^Y for BinaryCrossEntropy must hold values in \[0, 1\] \(labels 0 and 1\)$"),
+    (lambda nn, X, A, y: nn.compute_cost(A, y.astype(str)), TypeError,
+     r"^Y must hold numbers, got an array of dtype <U32$"),
+    (lambda nn, X, A, y: nn.train(X, y, num_epochs=1, print_cost=False,
+                                  validation_data=(X, 2 * y)), ValueError,
+     r"^validation_data Y_val for BinaryCrossEntropy must hold values in \[0, 1\] "
+     r"\(labels 0 and 1\)$"),
+    (lambda nn, X, A, y: nn.train(X, y, num_epochs=1, print_cost=False,
+                                  validation_data=(X, y.astype(str))), TypeError,
+     r"^validation_data Y_val must hold numbers, got an array of dtype <U32$"),
+    (lambda nn, X, A, y: nn.train(X, y, num_epochs=1, print_cost=False,
+                                  validation_data=(X, np.hstack([y, y[:, :1]]))), ValueError,
+     r"^validation_data Y_val has 5 examples \(columns\) but X has 4$"),
+], ids=["loss-for-another-output", "Y-columns", "Y-values", "Y-not-numeric", "Y_val-values",
+        "Y_val-not-numeric", "Y_val-columns"])
+def test_label_refusals_name_the_labels_argument(call, error, match):
+    """Label errors start with the argument they are about: ``Y``, or ``validation_data Y_val``
+    for the validation labels (the loss's own message, renamed), with the error's own type."""
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, _ = data(m=4)
+    y = np.array([[0.0, 1.0, 0.0, 1.0]])
+    A, _ = nn.forward_propagation(X)
+    with pytest.raises(error, match=match):
+        call(nn, X, A, y)
+
+
+# --------------------------------------------------------------------------- predict_proba
+def test_predict_proba_reports_an_overflowing_forward_pass():
+    """Logits beyond the float range: ``W A`` overflows to inf and -inf, and their sum, NaN, is
+    reported as bad input (the message starts with the argument) instead of being returned."""
+    nn = ClassifierNN([2, 3, 2], ["linear", "softmax"], seed=0)
+    nn.parameters["W1"][...] = [[1e300, 1e300], [-1e300, -1e300], [1.0, 1.0]]  # inf, -inf
+    nn.parameters["W2"][...] = [[1e300, 1e300, 1.0], [1.0, 1.0, 1.0]]  # inf + -inf
+    X = np.array([[1e10, 1.0], [1e10, 1.0]])
+    with pytest.raises(ValueError, match=r"^X is too large for this network: the forward pass "
+                                         r"overflowed \(scale the features\)$"):
+        nn.predict_proba(X)
+
+
+def test_predict_proba_in_chunks_equals_one_pass():
+    """More examples than one chunk (and a remainder): every column is the one-pass result."""
+    from scratchnn.network import PREDICT_CHUNK
+
+    nn = ClassifierNN([3, 5, 3], ["tanh", "softmax"], seed=0)
+    X, _ = data(m=2 * PREDICT_CHUNK + 3)
+    A, _ = nn.forward(X)
+    P = nn.predict_proba(X)
+    assert P.shape == A.shape
+    np.testing.assert_allclose(P, A, rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- cost_and_gradient
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"theta": "short"}, ValueError, r"^theta must have shape \(21,\), got \(20,\)$"),
+    ({"dropout_masks": [np.ones((3, 4))]}, TypeError,
+     r"^dropout_masks must be a dict of layer index to mask, or None$"),
+    ({"dropout_masks": {0: np.ones((3, 3))}}, ValueError,
+     r"^dropout_masks\[0\] must be a layer index below 2 with a mask of shape \(n_l, m\)$"),
+    ({"dropout_masks": {2: np.ones((1, 4))}}, ValueError,
+     r"^dropout_masks\[2\] must be a layer index below 2 with a mask of shape \(n_l, m\)$"),
+    ({"label_smoothing": 1.0}, ValueError, r"^label_smoothing must be in \[0, 1\), got 1$"),
+    ({"label_smoothing": -0.1}, ValueError, r"^label_smoothing must be in \[0, 1\), got -0\.1$"),
+    ({"lambd": -1}, ValueError, r"^lambd must be in \[0, inf\), got -1$"),
+], ids=["theta-shape", "masks-not-a-dict", "mask-shape", "mask-of-the-output",
+        "smoothing-1", "smoothing-negative", "lambd-negative"])
+def test_cost_and_gradient_refusals_name_the_argument(kwargs, error, match):
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    X, _ = data(m=4)
+    y = np.array([[0.0, 1.0, 0.0, 1.0]])
+    theta = nn.theta[:-1] if kwargs.pop("theta", None) else nn.theta
+    with pytest.raises(error, match=match):
+        nn.cost_and_gradient(theta, X, y, **kwargs)
