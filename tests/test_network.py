@@ -487,3 +487,160 @@ def test_cost_and_gradient_refusals_name_the_argument(kwargs, error, match):
     theta = nn.theta[:-1] if kwargs.pop("theta", None) else nn.theta
     with pytest.raises(error, match=match):
         nn.cost_and_gradient(theta, X, y, **kwargs)
+
+
+# --------------------------------------------------------------------------- dropout switches
+def test_keep_prob_of_one_switches_dropout_off_without_drawing():
+    """Entries of 1.0 switch a layer's dropout off: no mask, no random draw (the model's
+    generator is untouched), and the output of the pass without ``keep_prob``."""
+    nn = ClassifierNN([3, 4, 4, 1], ["relu", "tanh", "sigmoid"], seed=0)
+    X, _ = data()
+    state = copy.deepcopy(nn.rng.bit_generator.state)
+    A, caches = nn.forward_propagation(X, keep_prob=[1.0, 1.0, 1.0], training=True)
+    assert [layer.D for layer in caches.layers] == [None] * 4
+    assert nn.rng.bit_generator.state == state
+    np.testing.assert_array_equal(A, nn.forward_propagation(X)[0])
+
+
+def test_dropout_masks_of_a_float32_model_are_float32():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0, dtype="float32")
+    X, _ = data()
+    A, caches = nn.forward_propagation(X.astype(np.float32), keep_prob=[0.8, 0.5], training=True)
+    assert A.dtype == np.float32
+    assert caches.layers[0].D.dtype == caches.layers[1].D.dtype == np.float32
+    assert set(np.unique(caches.layers[1].D)) <= {0.0, 2.0}  # inverted dropout: kept / 0.5
+
+
+# --------------------------------------------------------------------------- workspaces
+def _buffer_names(workspace):
+    return [sorted(name for name, value in vars(buffers).items() if value is not None)
+            for buffers in workspace.layers]
+
+
+@pytest.mark.parametrize("training, expected", [
+    (True, [["A_dropped", "D"],
+            ["A", "Z", "Z_hat", "Z_lin", "dA", "dZ", "dZ_lin"],
+            ["A", "A_dropped", "D", "Z", "Z_hat", "Z_lin", "dA", "dZ", "dZ_lin"],
+            ["A", "Z", "dZ"]]),
+    (False, [[], ["A", "Z", "Z_hat", "Z_lin"], ["A", "Z", "Z_hat", "Z_lin"], ["A", "Z"]]),
+], ids=["training", "inference"])
+def test_a_workspace_holds_exactly_the_arrays_each_layer_needs(training, expected):
+    """Per layer, as :meth:`make_workspace` lists them: ``Z``, ``A`` above the input;
+    ``Z_lin``/``Z_hat`` for batch-normalized hidden layers; for training also ``dZ`` (and
+    ``dZ_lin``), ``dA`` for hidden layers, and ``D``/``A_dropped`` where ``keep_prob < 1``
+    (layer 1's 1.0 needs none). Each of shape ``(n_l, m)`` in the model's dtype."""
+    nn = ClassifierNN([3, 5, 4, 2], ["relu", "tanh", "softmax"], batch_norm=True, seed=0,
+                      dtype="float32")
+    workspace = nn.make_workspace(7, keep_prob=(0.9, 1.0, 0.8), training=training)
+    assert _buffer_names(workspace) == expected
+    for l, buffers in enumerate(workspace.layers):
+        for name in expected[l]:
+            array = getattr(buffers, name)
+            assert array.shape == (nn.layer_dims[l], 7) and array.dtype == np.float32, (l, name)
+    assert len(workspace.caches.layers) == 4
+    assert (workspace.l2 is not None) == training
+    if training:
+        assert {k: v.shape for k, v in workspace.l2.items()} == nn.parameter_shapes
+
+
+def test_make_workspace_defaults_to_training_without_dropout():
+    nn = ClassifierNN([3, 5, 2], ["relu", "softmax"], seed=0)
+    assert _buffer_names(nn.make_workspace(4)) == [[], ["A", "Z", "dA", "dZ"], ["A", "Z", "dZ"]]
+
+
+def test_passes_through_a_workspace_fill_its_arrays_and_match_fresh_ones():
+    """A forward and a backward pass through a workspace give the results of passes that
+    allocate afresh, and every intermediate is in the workspace's own arrays: the cache's ``Z``,
+    ``A``, ``Z_hat`` and masks are them, ``Z_lin = W A_prev``, ``dZ`` of the output is
+    ``(A - Y)/m``, ``dA`` of a hidden layer is ``W^T dZ`` from above (times its mask), each
+    ``dZ`` is the activation's derivative times ``dA``, ``dW = dZ_lin A_prev^T`` for normalized
+    layers, and the L2 scratch holds ``lambd / m * W``."""
+    from scratchnn.losses import SparseCategoricalCrossEntropy as loss
+
+    def model():
+        return ClassifierNN([3, 5, 4, 2], ["relu", "tanh", "softmax"], batch_norm=True, seed=0)
+
+    nn, fresh = model(), model()  # the same parameters and the same generator state
+    X, _ = data(m=12)
+    Y = nn.check_labels(np.arange(12) % 2, loss, 12, np.float64)
+    m, keep_prob = 12, (0.9, 1.0, 0.8)
+    ws = nn.make_workspace(m, keep_prob)
+    A, caches = nn.forward(X, keep_prob=keep_prob, training=True, workspace=ws)
+    A_fresh, caches_fresh = fresh.forward(X, keep_prob=keep_prob, training=True)
+    np.testing.assert_allclose(A, A_fresh, rtol=1e-12, atol=1e-15)
+    assert caches is ws.caches
+    _, grads = allocate(nn.parameter_shapes, np.float64, prefix="d")
+    _, grads_fresh = allocate(nn.parameter_shapes, np.float64, prefix="d")
+    assert nn.backward(A, Y, caches, loss, grads=grads, workspace=ws) is grads  # lambd: 0
+    fresh.backward(A_fresh, Y, caches_fresh, loss, 0.0, grads_fresh)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], grads_fresh[name], rtol=1e-10, atol=1e-14,
+                                   err_msg=name)
+
+    W, layers, buffers = nn.parameters, caches.layers, ws.layers
+    for l in (1, 2, 3):
+        assert layers[l].Z is buffers[l].Z and layers[l].A is buffers[l].A, l
+    for l in (1, 2):
+        assert layers[l].bn.Z_hat is buffers[l].Z_hat, l
+        np.testing.assert_allclose(buffers[l].Z_lin, W[f"W{l}"] @ layers[l].A_prev, rtol=1e-12)
+    for l in (0, 2):  # the layers with dropout
+        assert layers[l].D is buffers[l].D and layers[l + 1].A_prev is buffers[l].A_dropped, l
+    assert layers[1].D is None and layers[2].A_prev is buffers[1].A
+
+    one_hot = np.eye(2)[:, np.arange(12) % 2]
+    np.testing.assert_allclose(buffers[3].dZ, (A - one_hot) / m, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(buffers[2].dA, (W["W3"].T @ buffers[3].dZ) * layers[2].D,
+                               rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(buffers[2].dZ, buffers[2].dA * (1 - layers[2].A ** 2),
+                               rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(buffers[1].dA, W["W2"].T @ buffers[2].dZ_lin, rtol=1e-10,
+                               atol=1e-16)
+    np.testing.assert_allclose(buffers[1].dZ, buffers[1].dA * (layers[1].A > 0), rtol=1e-10,
+                               atol=1e-16)
+    for l in (1, 2):
+        np.testing.assert_allclose(grads[f"dW{l}"], buffers[l].dZ_lin @ layers[l].A_prev.T,
+                                   rtol=1e-10, atol=1e-16)
+    np.testing.assert_allclose(grads["dW3"], buffers[3].dZ @ layers[3].A_prev.T, rtol=1e-10,
+                               atol=1e-16)
+
+    nn.backward(A, Y, caches, loss, 0.5, grads, workspace=ws)
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(ws.l2[f"W{l}"], 0.5 / m * W[f"W{l}"], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- train
+def test_train_defaults_are_the_documented_ones(capsys):
+    """``train(X, Y)`` is binary cross-entropy, 100 epochs of plain gradient descent at 0.01 on
+    batches of 64, no L2, no dropout, no smoothing, with a progress bar: exactly the run with
+    these values spelled out (150 examples: three batches, the last one partial)."""
+    X, y = data(m=150)
+    a = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    b = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = a.train(X, y)
+    assert "training" in capsys.readouterr().err  # tqdm's bar
+    _, costs_b = b.train(X, y, loss="BinaryCrossEntropy", num_epochs=100, learning_rate=0.01,
+                         batch_size=64, lambd=0, keep_prob=None, print_cost=False, optimizer="gd",
+                         label_smoothing=0.0, weight_decay=0.0)
+    assert capsys.readouterr().err == ""
+    assert len(costs) == 100 and costs == costs_b
+    np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_train_adam_defaults_are_the_documented_ones():
+    X, y = data(m=40)
+    a = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    b = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    a.train(X, y, num_epochs=5, optimizer="adam", print_cost=False)
+    b.train(X, y, num_epochs=5, optimizer="adam", print_cost=False, beta1=0.9, beta2=0.999,
+            epsilon=1e-8)
+    np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_train_checkpoints_every_epoch_by_default(tmp_path):
+    """With ``checkpoint`` alone the file is rewritten after every epoch: after 3 epochs it holds
+    all three costs (every other epoch would stop at two)."""
+    X, y = data(m=20)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    path = tmp_path / "run.npz"
+    _, costs = nn.train(X, y, num_epochs=3, print_cost=False, checkpoint=path)
+    assert ClassifierNN.load(path).costs == costs and len(costs) == 3
