@@ -17,7 +17,7 @@ import pytest
 
 from scratchnn import ClassifierNN
 from scratchnn.losses import BinaryCrossEntropy
-from scratchnn.parameters import allocate
+from scratchnn.parameters import allocate, views
 
 
 def data(n_features=3, m=30, seed=0, loc=0.0, scale=1.0):
@@ -644,3 +644,61 @@ def test_train_checkpoints_every_epoch_by_default(tmp_path):
     path = tmp_path / "run.npz"
     _, costs = nn.train(X, y, num_epochs=3, print_cost=False, checkpoint=path)
     assert ClassifierNN.load(path).costs == costs and len(costs) == 3
+
+
+# --------------------------------------------------------------------------- flat parameters
+@pytest.mark.parametrize("theta_dtype, expected", [
+    (np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64),
+], ids=["float32", "float64", "int-computed-in-float64"])
+def test_cost_and_gradient_compute_in_thetas_dtype(theta_dtype, expected):
+    """The computation runs in ``theta``'s dtype (float32 or float64, anything else in
+    float64): labels and sample weights are cast to it, so the cost and gradient are exactly
+    those of a forward and backward pass with everything in that dtype."""
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0, dtype="float32")
+    X, y = data(m=21)
+    weights = np.linspace(0.5, 2.0, 21)
+    theta = (nn.theta * 4).astype(theta_dtype)
+    cost, grad = nn.cost_and_gradient(theta, X, y, lambd=0.2, sample_weight=weights)
+    assert grad.dtype == expected and grad.shape == (nn.n_parameters,)
+
+    parameters = views(theta.astype(expected), nn.parameter_shapes)
+    A, caches = nn.forward(X.astype(expected), parameters, training=True)
+    y_, w_ = y.astype(expected), weights.astype(expected).reshape(1, -1)
+    assert cost == nn.cost(A, y_, BinaryCrossEntropy, 0.2, parameters, Z=caches.layers[-1].Z,
+                           weights=w_)
+    flat, grads = allocate(nn.parameter_shapes, expected, prefix="d")
+    nn.backward(A, y_, caches, BinaryCrossEntropy, 0.2, grads, weights=w_)
+    np.testing.assert_array_equal(grad, flat)
+
+
+def test_objective_defaults_are_cost_and_gradients():
+    """``objective(X, Y)`` defaults to binary cross-entropy without L2, weights, masks or
+    smoothing: the function ``cost_and_gradient`` evaluates with those spelled out."""
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    X, y = data(m=10)
+    f = nn.objective(X, y)
+    cost, grad = f(nn.theta)
+    cost_ref, grad_ref = nn.cost_and_gradient(nn.theta, X, y, loss="BinaryCrossEntropy", lambd=0,
+                                              sample_weight=None, dropout_masks=None,
+                                              label_smoothing=0.0)
+    assert cost == cost_ref == f.cost(nn.theta)
+    np.testing.assert_array_equal(grad, grad_ref)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"lambd": 0.3, "keep_prob": [0.8, 1.0], "epsilon": 1e-6, "return_details": True,
+     "sample_weight": np.linspace(0.5, 2.0, 8), "label_smoothing": 0.1},
+], ids=["defaults", "every-argument"])
+def test_gradient_check_method_is_the_gradcheck_function(kwargs):
+    """``model.gradient_check`` hands every argument (and the same defaults) to
+    :func:`scratchnn.gradcheck.gradient_check`, which is deterministic: the results are equal."""
+    from scratchnn.gradcheck import gradient_check
+
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    X, y = data(m=8)
+    assert nn.gradient_check(X, y, **kwargs) == gradient_check(nn, X, y, **kwargs)
+    if kwargs:  # each argument changes the result, so none can have gone missing
+        for name in ("lambd", "keep_prob", "sample_weight", "label_smoothing"):
+            partial = {k: v for k, v in kwargs.items() if k != name}
+            assert gradient_check(nn, X, y, **partial) != gradient_check(nn, X, y, **kwargs), name
