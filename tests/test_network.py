@@ -702,3 +702,48 @@ def test_gradient_check_method_is_the_gradcheck_function(kwargs):
         for name in ("lambd", "keep_prob", "sample_weight", "label_smoothing"):
             partial = {k: v for k, v in kwargs.items() if k != name}
             assert gradient_check(nn, X, y, **partial) != gradient_check(nn, X, y, **kwargs), name
+
+
+# --------------------------------------------------------------------------- inputs and costs
+def test_input_refusals_name_X():
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    with pytest.raises(ValueError, match=r"^X has 2 rows \(features\) but the network expects 3: "
+                                         r"shape must be \(3, m\)$"):
+        nn.forward_propagation(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"^X contains NaN or infinite values$"):
+        nn.random_mini_batches(np.full((3, 5), np.nan), np.zeros((1, 5)))
+
+
+def test_a_float32_model_predicts_in_float32():
+    nn = ClassifierNN([3, 4, 2], ["relu", "softmax"], seed=0, dtype="float32")
+    X, _ = data(m=6)
+    P = nn.predict_proba(X)
+    assert P.dtype == np.float32
+    np.testing.assert_array_equal(P, nn.forward(X.astype(np.float32))[0])
+
+
+def test_the_l2_term_of_the_cost():
+    """``compute_cost`` adds ``lambd / (2 m) * sum of every squared weight`` (all layers, no
+    biases), and the unchecked ``cost`` has no L2 term by default."""
+    nn = ClassifierNN([3, 4, 3, 1], ["relu", "tanh", "sigmoid"], seed=0)
+    X, y = data(m=9)
+    A, _ = nn.forward_propagation(X)
+    squares = sum(np.sum(nn.parameters[f"W{l}"] ** 2) for l in (1, 2, 3))
+    plain = nn.compute_cost(A, y)
+    assert nn.compute_cost(A, y, lambd=0.7) == pytest.approx(plain + 0.7 / 18 * squares,
+                                                             rel=1e-12)
+    assert nn.cost(A, y, BinaryCrossEntropy) == plain
+
+
+def test_cost_and_gradient_score_saturated_outputs_from_the_logits():
+    """Logits of +-40 round the sigmoid to exactly 1 or 0; the cost is still exact, from the
+    logits: the mean of ``log(1 + e^z) - z y`` (the probabilities would clip at 1 - eps)."""
+    nn = ClassifierNN([2, 1], ["sigmoid"], seed=0)
+    nn.parameters["W1"][...] = [[40.0, 0.0]]
+    X = np.array([[1.0, -1.0, 1.0, -1.0], [0.0, 0.0, 0.0, 0.0]])
+    y = np.array([[0.0, 1.0, 1.0, 0.0]])  # two confident mistakes, two confident hits
+    z = 40.0 * X[0]
+    exact = np.mean(np.logaddexp(0.0, z) - z * y)
+    cost, _ = nn.cost_and_gradient(nn.theta, X, y)
+    assert cost == pytest.approx(exact, rel=1e-12)
+    assert cost == pytest.approx(20.0, rel=1e-12)
