@@ -484,6 +484,7 @@ def test_cost_and_gradient_refusals_name_the_argument(kwargs, error, match):
     nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
     X, _ = data(m=4)
     y = np.array([[0.0, 1.0, 0.0, 1.0]])
+    kwargs = dict(kwargs)  # the parameter set is shared by reruns: leave it as it is
     theta = nn.theta[:-1] if kwargs.pop("theta", None) else nn.theta
     with pytest.raises(error, match=match):
         nn.cost_and_gradient(theta, X, y, **kwargs)
