@@ -748,3 +748,55 @@ def test_cost_and_gradient_score_saturated_outputs_from_the_logits():
     cost, _ = nn.cost_and_gradient(nn.theta, X, y)
     assert cost == pytest.approx(exact, rel=1e-12)
     assert cost == pytest.approx(20.0, rel=1e-12)
+
+
+def test_backward_writes_into_the_models_own_gradient_by_default():
+    """Without ``grads`` the backward pass fills the model's :attr:`grads` (views of
+    :attr:`grad`, which the optimizers step with) and returns them."""
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    X, y = data(m=10)
+    A, caches = nn.forward_propagation(X, training=True)
+    grads = nn.backward(A, y, caches, BinaryCrossEntropy)
+    assert grads is nn.grads
+    np.testing.assert_allclose(grads["dW2"], (A - y) @ caches.layers[2].A_prev.T / 10,
+                               rtol=1e-12)
+    expected = nn.backward_propagation(A, y, caches)
+    np.testing.assert_array_equal(nn.grad, np.concatenate([g.ravel() for g in expected.values()]))
+
+
+def test_predict_proba_runs_chunks_of_predict_chunk_examples_through_inference_workspaces(
+        monkeypatch):
+    """``m`` examples go through the network ``PREDICT_CHUNK`` at a time (the last chunk keeps
+    the remainder), each chunk once; chunks of one size share one workspace, made for inference
+    (no gradient arrays), so memory stays bounded whatever ``m`` is."""
+    from scratchnn import network
+
+    monkeypatch.setattr(network, "PREDICT_CHUNK", 5)
+    nn = ClassifierNN([3, 4, 2], ["relu", "softmax"], seed=0)
+    calls, forward = [], nn.forward
+
+    def spy(X, *args, workspace=None, **kwargs):
+        calls.append((X.shape[1], workspace))
+        return forward(X, *args, workspace=workspace, **kwargs)
+
+    monkeypatch.setattr(nn, "forward", spy)
+    X, _ = data(m=12)
+    P = nn.predict_proba(X)
+    np.testing.assert_allclose(P, forward(X)[0], rtol=1e-12)
+    assert [size for size, _ in calls] == [5, 5, 2]
+    workspaces = [workspace for _, workspace in calls]
+    assert workspaces[0] is workspaces[1] and workspaces[2] is not workspaces[0]
+    for workspace in workspaces:
+        assert workspace.l2 is None
+        assert all(buffers.dZ is None and buffers.dA is None for buffers in workspace.layers)
+
+
+def test_objective_defaults_to_no_label_smoothing():
+    from scratchnn.network import Objective
+
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    X, y = data(m=10)
+    cost, grad = Objective(nn, X, y, "BinaryCrossEntropy", 0.0, None, None)(nn.theta)
+    cost_ref, grad_ref = nn.cost_and_gradient(nn.theta, X, y, label_smoothing=0.0)
+    assert cost == cost_ref
+    np.testing.assert_array_equal(grad, grad_ref)
