@@ -313,9 +313,9 @@ def test_to_onnx_writes_the_model_to_the_path(tmp_path):
     ([3, 4, 1], ["relu"], {}, ValueError,
      r"^activations must have one entry per layer after the input: 2 for layer_dims "
      r"\[3, 4, 1\], got 1$"),
-    ([3, 4, 1], ["relu", "relu"], {}, ValueError,
+    ([3, 4, 4, 1], ["relu", "tanh", "linear"], {}, ValueError,
      r"^the output activation must be one of \['sigmoid', 'softmax'\] for a classifier, "
-     r"got 'relu'$"),
+     r"got 'linear'$"),
     ([3, 4, 1], ["relu", "softmax"], {}, ValueError,
      r"^a softmax output needs at least 2 units \(layer_dims\[-1\] >= 2\); for two classes use "
      r"one sigmoid unit or a softmax of 2$"),
@@ -433,7 +433,7 @@ def test_a_new_compute_dtype_converts_the_state_and_starts_a_new_optimizer():
 def test_label_refusals_name_the_labels_argument(call, error, match):
     """Label errors start with the argument they are about: ``Y``, or ``validation_data Y_val``
     for the validation labels (the loss's own message, renamed), with the error's own type."""
-    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn = ClassifierNN([3, 4, 4, 1], ["relu", "tanh", "sigmoid"], seed=0)  # the output is last
     X, _ = data(m=4)
     y = np.array([[0.0, 1.0, 0.0, 1.0]])
     A, _ = nn.forward_propagation(X)
