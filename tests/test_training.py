@@ -403,3 +403,108 @@ def test_a_copied_model_keeps_its_views_and_trains_like_the_original(copy_model)
                                resume=True)
     assert twin_costs == costs and costs[0] > costs[-1]
     np.testing.assert_array_equal(twin.theta, nn.theta)
+
+
+# --------------------------------------------------------------------------- mini-batches, clipping
+def labelled_columns(m):
+    """``X`` whose first row numbers the examples, and two label layouts derived from it, so a
+    batch can be checked column by column against the examples it claims to hold."""
+    X, _ = small_problem(m=m)
+    X[0] = np.arange(m)
+    return X, {"1-D": 2 * np.arange(m), "(k, m)": np.vstack([np.arange(m), -np.arange(m),
+                                                             10 * np.arange(m)])}
+
+
+@pytest.mark.parametrize("layout", ["1-D", "(k, m)"])
+@pytest.mark.parametrize("batch_size, sizes", [(1, [1] * 7), (3, [3, 3, 1]), (None, [7])],
+                         ids=["one", "three", "all"])
+def test_mini_batches_keep_each_example_with_its_labels(layout, batch_size, sizes):
+    """Labels travel with their examples: a 1-D label vector is one row ``(1, m)``, a ``(k, m)``
+    array keeps its k rows, and every batch's label columns belong to its X columns."""
+    X, labels = labelled_columns(7)
+    Y = labels[layout]
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    batches = nn.random_mini_batches(X, Y, batch_size=batch_size, seed=1)
+    assert [b[0].shape[1] for b in batches] == sizes
+    rows = Y.reshape(1, -1) if Y.ndim == 1 else Y
+    for X_batch, Y_batch in batches:
+        ids = X_batch[0].astype(int)
+        np.testing.assert_array_equal(Y_batch, rows[:, ids])
+    np.testing.assert_array_equal(np.sort(np.concatenate([b[0][0] for b in batches])),
+                                  np.arange(7))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(Y=np.zeros((1, 8))), ValueError, r"^Y must have shape \(k, 7\) to match X, got \(1, 8\)$"),
+    (dict(Y=np.zeros((1, 7, 1))), ValueError,
+     r"^Y must have shape \(k, 7\) to match X, got \(1, 7, 1\)$"),
+    (dict(batch_size=0), ValueError, r"^batch_size must be >= 1, got 0$"),
+    (dict(batch_size=2.0), TypeError, r"^batch_size must be an integer, got 2\.0$"),
+    (dict(seed=-1), ValueError, r"^seed must be >= 0, got -1$"),
+    (dict(seed=0.5), TypeError, r"^seed must be an integer, got 0\.5$"),
+], ids=["Y-columns", "Y-3-D", "batch_size-0", "batch_size-float", "seed-negative", "seed-float"])
+def test_mini_batch_arguments_are_refused_by_name(kwargs, error, message):
+    X, labels = labelled_columns(7)
+    arguments = dict(Y=labels["1-D"], batch_size=3, seed=0) | kwargs
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(error, match=message):
+        nn.random_mini_batches(X, **arguments)
+
+
+@pytest.mark.parametrize("clipnorm, factor", [(2.5, 2.5 / (5 + 1e-6)), (5.0, 5 / (5 + 1e-6)),
+                                              (7.5, 1.0), (1e6, 1.0)],
+                         ids=["half", "at-the-norm", "one-and-a-half", "far-above"])
+def test_clip_gradient_rescales_only_a_gradient_longer_than_clipnorm(clipnorm, factor):
+    """``g * min(1, c / (|g| + 1e-6))`` with ``|g| = 5``: a norm already within ``clipnorm``
+    leaves every component as it was; the norm before clipping is returned either way."""
+    from scratchnn.training import clip_gradient
+
+    grad = np.array([3.0, -4.0, 0.0])
+    assert clip_gradient(grad, clipnorm=clipnorm) == 5.0
+    np.testing.assert_array_equal(grad, np.array([3.0, -4.0, 0.0]) * factor)
+
+
+def test_clip_gradient_by_value_alone_clamps_and_measures_no_norm():
+    from scratchnn.training import clip_gradient
+
+    grad = np.array([3.0, -4.0, 0.5])
+    assert clip_gradient(grad, clipvalue=1.0) is None
+    np.testing.assert_array_equal(grad, [1.0, -1.0, 0.5])
+    assert clip_gradient(grad) is None
+    np.testing.assert_array_equal(grad, [1.0, -1.0, 0.5])
+
+
+def test_a_cost_that_overflows_is_reported_as_the_cost():
+    """Inputs near the float64 maximum overflow the first forward pass (relu keeps the infinities,
+    the output layer meets inf - inf): the error says the cost itself became NaN, at epoch 1,
+    before any step, and the parameters are the initial ones."""
+    from scratchnn import DivergenceError
+
+    X = np.array([[1e308, -1e308, 1e308, -1e308], [1e308, 1e308, -1e308, -1e308]])
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    before = nn.theta.copy()
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1: the cost became "
+                                              r"nan; try a lower learning_rate than 0\.01\. The "
+                                              r"parameters of the last finite step were kept\.$"
+                       ) as info:
+        nn.train(X, [[1, 0, 1, 0]], num_epochs=3, batch_size=None, print_cost=False)
+    assert info.value.costs == []
+    np.testing.assert_array_equal(nn.theta, before)
+
+
+def test_lbfgs_batch_norm_statistics_of_float32_data_are_float32_statistics():
+    """After L-BFGS the running statistics are the full batch's at the final parameters, computed
+    as every float32 step computes them: bit for bit the batch statistics of a float32
+    training-mode forward pass, and close to the float64 formula."""
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=200, dtype=np.float32)
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.train(X, y, num_epochs=5, optimizer="lbfgs", print_cost=False)
+    assert nn.compute_dtype == np.float32
+    _, caches = nn.forward_propagation(X, training=True)
+    np.testing.assert_array_equal(nn.bn_state["running_mean1"], caches.layers[1].bn.mu)
+    np.testing.assert_array_equal(nn.bn_state["running_var1"], caches.layers[1].bn.var)
+    Z1 = nn.parameters["W1"].astype(np.float64) @ X.astype(np.float64)
+    np.testing.assert_allclose(nn.bn_state["running_mean1"][:, 0], Z1.mean(axis=1), rtol=1e-4,
+                               atol=1e-6)
+    np.testing.assert_allclose(nn.bn_state["running_var1"][:, 0], Z1.var(axis=1), rtol=1e-4)
