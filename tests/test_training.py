@@ -333,10 +333,14 @@ def test_resume_continues_exactly_where_training_stopped(optimizer, batch_norm):
 def test_resume_needs_the_same_optimizer():
     X, y = small_problem()
     nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
-    with pytest.raises(ValueError, match="resume=True"):
+    with pytest.raises(ValueError, match=r"^resume=True continues the 'gd' optimizer of an earlier "
+                                         r"train call or loaded checkpoint, but the model has "
+                                         r"none$"):
         nn.train(X, y, num_epochs=1, print_cost=False, resume=True)
     nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False)
-    with pytest.raises(ValueError, match="'momentum'.*'adam'"):
+    with pytest.raises(ValueError, match=r"^resume=True continues the 'momentum' optimizer of an "
+                                         r"earlier train call or loaded checkpoint, but the model "
+                                         r"has 'adam'$"):
         nn.train(X, y, num_epochs=1, optimizer="momentum", print_cost=False, resume=True)
     with pytest.raises(TypeError, match="resume"):
         nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False, resume="yes")
@@ -508,3 +512,128 @@ def test_lbfgs_batch_norm_statistics_of_float32_data_are_float32_statistics():
     np.testing.assert_allclose(nn.bn_state["running_mean1"][:, 0], Z1.mean(axis=1), rtol=1e-4,
                                atol=1e-6)
     np.testing.assert_allclose(nn.bn_state["running_var1"][:, 0], Z1.var(axis=1), rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- train's arguments
+def early_stopping_on_val_loss():
+    from scratchnn.callbacks import EarlyStopping
+
+    return EarlyStopping(monitor="val_loss")
+
+
+def plateau():
+    from scratchnn.callbacks import ReduceLROnPlateau
+
+    return ReduceLROnPlateau()
+
+
+BAD_TRAIN_ARGUMENTS = [
+    # (keyword arguments, error, the whole message)
+    (dict(num_epochs=0), ValueError, r"num_epochs must be >= 1, got 0"),
+    (dict(num_epochs=1.0), TypeError, r"num_epochs must be an integer, got 1\.0"),
+    (dict(learning_rate=0.0), ValueError, r"learning_rate must be in \(0, inf\), got 0"),
+    (dict(learning_rate="a"), TypeError, r"learning_rate must be a real number, got 'a'"),
+    (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(batch_size=1.0), TypeError, r"batch_size must be an integer, got 1\.0"),
+    (dict(lambd=-1.0), ValueError, r"lambd must be in \[0, inf\), got -1"),
+    (dict(print_cost="yes"), TypeError, r"print_cost must be True or False, got 'yes'"),
+    (dict(beta1=1.0), ValueError, r"beta1 must be in \[0, 1\), got 1"),
+    (dict(beta1=-0.5), ValueError, r"beta1 must be in \[0, 1\), got -0\.5"),
+    (dict(beta2=1.0), ValueError, r"beta2 must be in \[0, 1\), got 1"),
+    (dict(beta2=-0.5), ValueError, r"beta2 must be in \[0, 1\), got -0\.5"),
+    (dict(epsilon=0.0), ValueError, r"epsilon must be in \(0, inf\), got 0"),
+    (dict(resume="yes"), TypeError, r"resume must be True or False, got 'yes'"),
+    (dict(checkpoint=42), TypeError, r"checkpoint must be a path or None, got 42"),
+    (dict(checkpoint_every=0), ValueError, r"checkpoint_every must be >= 1, got 0"),
+    (dict(checkpoint_every=1.0), TypeError, r"checkpoint_every must be an integer, got 1\.0"),
+    (dict(clipnorm=0.0), ValueError, r"clipnorm must be in \(0, inf\), got 0"),
+    (dict(clipvalue=0.0), ValueError, r"clipvalue must be in \(0, inf\), got 0"),
+    (dict(weight_decay=-1.0), ValueError, r"weight_decay must be in \[0, inf\), got -1"),
+    (dict(label_smoothing=1.0), ValueError, r"label_smoothing must be in \[0, 1\), got 1"),
+    (dict(label_smoothing=-0.1), ValueError, r"label_smoothing must be in \[0, 1\), got -0\.1"),
+    (dict(callbacks=42), TypeError,
+     r"callbacks must be a list of scratchnn\.callbacks\.Callback objects, got 42"),
+    (dict(callbacks=[plateau, "x"]), TypeError,
+     r"callbacks\[1\] must be a scratchnn\.callbacks\.Callback, got 'x'"),
+    (dict(callback=42), TypeError, r"callback must be callable or None, got 42"),
+    (dict(callbacks=[early_stopping_on_val_loss]), ValueError,
+     r"EarlyStopping monitors 'val_loss', but train has no validation_data: pass "
+     r"validation_data=\(X_val, Y_val\) or monitor 'loss'"),
+    (dict(lr_schedule="cosine", callbacks=[plateau]), ValueError,
+     r"lr_schedule and ReduceLROnPlateau both set the learning rate: use one of them"),
+    (dict(optimizer="lbfgs", keep_prob=[0.5, 1.0], clipnorm=1.0, clipvalue=1.0,
+          weight_decay=0.1, lr_schedule="cosine"), ValueError,
+     r"optimizer='lbfgs' minimizes one deterministic full-batch cost and cannot be combined with "
+     r"keep_prob, lr_schedule, clipnorm, clipvalue, weight_decay"),
+    (dict(optimizer="lbfgs", clipvalue=1.0), ValueError,
+     r"optimizer='lbfgs' minimizes one deterministic full-batch cost and cannot be combined with "
+     r"clipvalue"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, message", BAD_TRAIN_ARGUMENTS,
+                         ids=lambda v: "-".join(v) if isinstance(v, dict) else None)
+def test_train_messages_start_with_the_argument_they_refuse(kwargs, error, message):
+    """Each refused argument of ``train`` is named at the very start of the whole message (an
+    unanchored search would also accept the name buried in other text), before anything is
+    trained."""
+    X, y = small_problem(m=10)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    before = nn.theta.copy()
+    kwargs = {key: [item() if callable(item) else item for item in value]
+              if key == "callbacks" and isinstance(value, list) else value
+              for key, value in kwargs.items()}
+    arguments = dict(num_epochs=1, print_cost=False) | kwargs
+    with pytest.raises(error, match=f"^{message}$"):
+        nn.train(X, y, **arguments)
+    np.testing.assert_array_equal(nn.theta, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_as_rows_is_the_transpose_contiguous_in_the_dtype_without_needless_copies(layout, dtype):
+    """``as_rows(M, dtype)`` is ``M.T`` as a C-contiguous array of ``dtype``; a Fortran-ordered
+    float64 ``M`` already is that transposed, so it comes back as a view, not a copy."""
+    from scratchnn.training import as_rows
+
+    M = np.asarray(np.arange(12.0).reshape(3, 4), order=layout)
+    rows = as_rows(M, dtype)
+    assert rows.dtype == dtype and rows.flags.c_contiguous
+    np.testing.assert_array_equal(rows, M.T.astype(dtype))
+    assert np.shares_memory(rows, M) == (layout == "F" and dtype == np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_keep_prob_too_small_for_the_dtype_is_refused_naming_it(dtype):
+    """A keep probability whose inverse (the inverted-dropout scale) overflows the model's dtype
+    is refused up front, naming the entry, its value and the dtype; 1e-39 is fine in float64."""
+    X, y = small_problem(m=10, dtype=dtype)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    p = {np.float32: 1e-39, np.float64: 1e-320}[dtype]
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=rf"^keep_prob\[1\] = {p:g} is too small for {name}: its "
+                                         rf"inverse, the dropout scale, overflows$"):
+        nn.train(X, y, num_epochs=1, keep_prob=[1.0, p], print_cost=False)
+    if dtype == np.float64:
+        from scratchnn.training import check_dropout
+
+        assert check_dropout([1.0, 1e-39], 2, np.float64) == (1.0, 1e-39)
+
+
+def test_progress_bar_frames_show_each_epoch_count_with_that_epochs_cost(capsys):
+    """The bar is labelled ``training``, counts epochs (``epoch/s``), and every frame it draws
+    pairs an epoch count with the cost of that very epoch (6 decimals), never a cost ahead of
+    its count."""
+    import re
+
+    X, y = small_problem()
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3)
+    frames = [f for f in re.split(r"[\r\n]", capsys.readouterr().err) if f.strip()]
+    assert frames and all(f.startswith("training: ") for f in frames)
+    assert re.search(r"\| 3/3 \[.*(epoch/s|s/epoch), cost=", frames[-1])
+    shown = [re.search(r"\| (\d+)/3 .*cost=(\S+)\]", f) for f in frames]
+    shown = [(int(s.group(1)), s.group(2)) for s in shown if s]
+    assert shown and shown[-1] == (3, f"{costs[-1]:.6f}")
+    for count, cost in shown:
+        assert count >= 1 and cost == f"{costs[count - 1]:.6f}"
