@@ -372,10 +372,14 @@ def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises(default_ctrl_c):
             os.kill(os.getpid(), signal.SIGINT)
 
     nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=4)
-    with pytest.warns(UserWarning, match="interrupted after 3 complete epoch"):
+    with pytest.warns(UserWarning, match=r"^training interrupted after 3 complete epoch\(s\): "
+                                         r"the model keeps the parameters of the last completed "
+                                         r"step, and its costs attribute the costs of the "
+                                         r"completed epochs$") as record:
         with pytest.raises(KeyboardInterrupt):
             nn.train(X, y, num_epochs=10, batch_size=8, optimizer="adam", print_cost=False,
                      callback=press_ctrl_c)
+    assert [w.filename for w in record] == [__file__]  # blamed on the caller of train
     assert nn.costs == reference_costs
     np.testing.assert_array_equal(nn.theta, reference.theta)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
@@ -572,7 +576,8 @@ BAD_TRAIN_ARGUMENTS = [
 
 
 @pytest.mark.parametrize("kwargs, error, message", BAD_TRAIN_ARGUMENTS,
-                         ids=lambda v: "-".join(v) if isinstance(v, dict) else None)
+                         ids=[f"{i}-{'-'.join(case[0])}" for i, case in
+                              enumerate(BAD_TRAIN_ARGUMENTS)])
 def test_train_messages_start_with_the_argument_they_refuse(kwargs, error, message):
     """Each refused argument of ``train`` is named at the very start of the whole message (an
     unanchored search would also accept the name buried in other text), before anything is
@@ -637,3 +642,53 @@ def test_progress_bar_frames_show_each_epoch_count_with_that_epochs_cost(capsys)
     assert shown and shown[-1] == (3, f"{costs[-1]:.6f}")
     for count, cost in shown:
         assert count >= 1 and cost == f"{costs[count - 1]:.6f}"
+
+
+@pytest.mark.parametrize("m, batch_size, batch_norm, sizes", [
+    (33, 32, True, [33]),           # two batches, the second of one: folded into the first
+    (65, 32, True, [32, 33]),
+    (66, 32, True, [32, 32, 2]),    # a trailing batch of two stays
+    (33, 32, False, [32, 1]),       # without batch norm a batch of one is a batch
+    (1, 1, True, [1]),              # a single example is the whole (only) batch
+    (1, None, True, [1]),
+], ids=["33-by-32-bn", "65-by-32-bn", "66-by-32-bn", "33-by-32", "one-by-1-bn", "one-whole-bn"])
+def test_batch_sizes_of_one_epoch(m, batch_size, batch_norm, sizes):
+    """The examples of one epoch split into batches of ``batch_size``, the last keeping the
+    remainder; with batch norm a trailing batch of exactly one example joins the batch before it
+    (one example has no variance), unless it is the only batch."""
+    from scratchnn.callbacks import Callback
+
+    seen = []
+
+    class Sizes(Callback):
+        def on_batch_end(self, step):
+            seen.append(step.caches.layers[0].A.shape[1])
+
+    X, y = small_problem(m=m)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=0)
+    _, costs = nn.train(X, y, num_epochs=1, batch_size=batch_size, callbacks=[Sizes()],
+                        print_cost=False)
+    assert seen == sizes and nn.optimizer.t == len(sizes)
+    assert np.isfinite(costs[0]) and costs[0] > 0
+
+
+def test_batch_norm_refuses_batches_of_one_from_two_examples_on():
+    """A batch of one example has no variance: with batch norm ``batch_size=1`` is refused as
+    soon as there are two examples (one example alone trains, see above)."""
+    X, y = small_problem(m=2)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    with pytest.raises(ValueError, match=r"^batch_size=1 cannot train with batch_norm=True: a "
+                                         r"batch of one example has no variance to normalize by "
+                                         r"\(use batch_size >= 2\)$"):
+        nn.train(X, y, num_epochs=1, batch_size=1, print_cost=False)
+
+
+def test_lbfgs_accepts_the_neutral_values_of_the_settings_it_refuses():
+    """L-BFGS refuses dropout, clipping, schedules and weight decay; ``keep_prob`` of all ones and
+    ``weight_decay=0`` change nothing, so they are accepted."""
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=30)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3, optimizer="lbfgs", keep_prob=[1.0, 1.0],
+                        weight_decay=0.0, print_cost=False)
+    assert 1 <= len(costs) <= 3 and costs[-1] < costs[0]
