@@ -476,3 +476,27 @@ def test_every_monitoring_callback_names_its_monitor():
         assert callback.mode == "min"
     assert ModelCheckpoint("m.npz", monitor="val_accuracy").mode == "max"
     assert ReduceLROnPlateau("val_accuracy", mode="min").mode == "min"
+
+
+def test_each_callbacks_state_is_kept_under_its_class_name_and_count():
+    """Two callbacks of one class keep separate states, ``EarlyStopping`` and
+    ``EarlyStopping_1`` in the order given, and ``resume=True`` hands each its own back (a
+    callback without a state is left out)."""
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+
+    def make():
+        # the first never improves by min_delta after epoch 1; the second improves every epoch
+        return [EarlyStopping(monitor="loss", patience=50, min_delta=10.0),
+                ReduceLROnPlateau(monitor="loss", patience=50), Callback(),
+                EarlyStopping(monitor="loss", patience=50)]
+
+    nn.train(X, y, num_epochs=3, learning_rate=0.1, print_cost=False, callbacks=make())
+    states = nn.optimizer.callback_states
+    assert sorted(states) == ["EarlyStopping", "EarlyStopping_1", "ReduceLROnPlateau"]
+    assert (states["EarlyStopping"]["wait"], states["EarlyStopping_1"]["wait"]) == (2, 0)
+    resumed = make()
+    nn.train(X, y, num_epochs=1, learning_rate=0.1, print_cost=False, callbacks=resumed,
+             resume=True)
+    assert (resumed[0].wait, resumed[3].wait) == (3, 0)
