@@ -500,3 +500,51 @@ def test_each_callbacks_state_is_kept_under_its_class_name_and_count():
     nn.train(X, y, num_epochs=1, learning_rate=0.1, print_cost=False, callbacks=resumed,
              resume=True)
     assert (resumed[0].wait, resumed[3].wait) == (3, 0)
+
+
+def test_the_loop_calls_each_hook_with_the_documented_arguments():
+    """``on_train_begin(model)`` once, ``on_epoch_end(epoch, logs)`` from epoch 1 with that epoch's
+    ``loss`` and ``learning_rate``, and after a stop ``on_train_end`` with the last epoch's logs;
+    ``model.history`` holds the same values."""
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, model):
+            events.append(("begin", model is nn))
+
+        def on_epoch_end(self, epoch, logs):
+            events.append(("epoch", epoch, dict(logs)))
+            return epoch == 2
+
+        def on_train_end(self, logs):
+            events.append(("end", dict(logs)))
+
+    _, costs = nn.train(X, y, num_epochs=5, learning_rate=0.25, print_cost=False,
+                        callbacks=[Recorder()])
+    assert len(costs) == 2
+    logs = [{"loss": cost, "learning_rate": 0.25} for cost in costs]
+    assert events == [("begin", True), ("epoch", 1, logs[0]), ("epoch", 2, logs[1]),
+                      ("end", logs[1])]
+    assert nn.history == {"loss": costs, "learning_rate": [0.25, 0.25]}
+
+
+def test_lbfgs_ends_with_the_last_iterations_logs():
+    """Full-batch L-BFGS reports each iteration as an epoch; ``on_train_end`` receives the last
+    iteration's logs, as after the epochs of the other optimizers."""
+    pytest.importorskip("scipy")
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["tanh", "sigmoid"], seed=0)
+    ends = []
+
+    class End(Callback):
+        def on_train_end(self, logs):
+            ends.append(dict(logs))
+
+    _, costs = nn.train(X, y, num_epochs=4, optimizer="lbfgs", print_cost=False,
+                        callbacks=[End()])
+    assert len(costs) == 4
+    assert ends == [{"loss": costs[-1]}]

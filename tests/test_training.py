@@ -692,3 +692,54 @@ def test_lbfgs_accepts_the_neutral_values_of_the_settings_it_refuses():
     _, costs = nn.train(X, y, num_epochs=3, optimizer="lbfgs", keep_prob=[1.0, 1.0],
                         weight_decay=0.0, print_cost=False)
     assert 1 <= len(costs) <= 3 and costs[-1] < costs[0]
+
+
+def test_an_update_that_overflows_is_reported_with_its_epoch_and_the_finite_cost():
+    """A learning rate of 1e100 on inputs of size 1e3: epoch 1 completes, and the first step of
+    epoch 2 makes a non-finite update while its cost is still finite. The error names epoch 2,
+    that cost, and the learning rate; the model keeps epoch 1's parameters."""
+    from scratchnn import DivergenceError
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 50)) * 1e3
+    y = (X[0:1] > 0).astype(np.float64)
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2: the update became "
+                                              r"NaN or infinite \(the cost, \d\.\d+e\+\d+, was "
+                                              r"still finite\); try a lower learning_rate than "
+                                              r"1e\+100\. The parameters of the last finite step "
+                                              r"were kept\.$") as info:
+        nn.train(X, y, num_epochs=5, learning_rate=1e100, batch_size=None, print_cost=False)
+    assert len(info.value.costs) == 1
+    replay = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    replay.train(X, y, num_epochs=1, learning_rate=1e100, batch_size=None, print_cost=False)
+    np.testing.assert_array_equal(nn.theta, replay.theta)
+
+
+def test_work_arrays_are_made_once_per_batch_size_and_steps_stay_in_float32(monkeypatch):
+    """Work arrays are made once per ``train`` call for each batch size seen (here 16 and the
+    remainder 2), never per step or per epoch; with float32 data and sample weights every step
+    computes in float32: the gathered batch, the output and the gradients."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=50, dtype=np.float32)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    sizes = []
+    make_workspace = nn.make_workspace
+
+    def counting(m, *args, **kwargs):
+        sizes.append(m)
+        return make_workspace(m, *args, **kwargs)
+
+    monkeypatch.setattr(nn, "make_workspace", counting)
+    dtypes = set()
+
+    class Dtypes(Callback):
+        def on_batch_end(self, step):
+            dtypes.update({step.caches.layers[0].A.dtype, step.caches.layers[-1].A.dtype,
+                           step.grads["dW1"].dtype})
+
+    nn.train(X, y, num_epochs=3, batch_size=16, print_cost=False, callbacks=[Dtypes()],
+             sample_weight=np.linspace(0.5, 1.5, 50))
+    assert sorted(sizes) == [2, 16]
+    assert dtypes == {np.dtype(np.float32)}
