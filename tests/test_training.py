@@ -743,3 +743,94 @@ def test_work_arrays_are_made_once_per_batch_size_and_steps_stay_in_float32(monk
              sample_weight=np.linspace(0.5, 1.5, 50))
     assert sorted(sizes) == [2, 16]
     assert dtypes == {np.dtype(np.float32)}
+
+
+class Blocks:
+    """Training data as several blocks, the interface ``fit`` accepts besides ``ArrayData``:
+    ``n``, ``n_blocks`` and ``blocks(rng)``, which records the generator it is given."""
+
+    def __init__(self, blocks):
+        self.list, self.n_blocks = blocks, len(blocks)
+        self.n = sum(block.X.shape[0] for block in blocks)
+        self.rngs = []
+
+    def blocks(self, rng):
+        self.rngs.append(rng)
+        return iter(self.list)
+
+
+def blocks_of(X, y, sizes, weights=None):
+    from scratchnn.training import Block
+
+    edges = np.cumsum([0, *sizes])
+    return [Block(np.ascontiguousarray(X[:, a:b].T), np.ascontiguousarray(y[:, a:b].T, float),
+                  None if weights is None else np.ascontiguousarray(weights[None, a:b].T))
+            for a, b in zip(edges[:-1], edges[1:])]
+
+
+def fit_blocks(data, num_epochs=1):
+    from scratchnn import training
+
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    theta = nn.theta.copy()
+    settings = training.TrainingSettings(nn.check_loss("BinaryCrossEntropy"),
+                                         num_epochs=num_epochs, learning_rate=1e-12)
+    costs = training.fit(nn, data, settings)
+    return nn, theta, costs
+
+
+def test_an_epoch_over_blocks_is_the_example_weighted_mean_of_the_block_costs():
+    """With a negligible learning rate every block's cost is the cost at the initial parameters
+    (each block one full batch), so the epoch's cost is their mean weighted by block size. The
+    blocks come from ``data.blocks(model.rng)``, once per epoch; each takes one step."""
+    X, y = small_problem(m=50)
+    data = Blocks(blocks_of(X, y, [30, 20]))
+    nn, theta, costs = fit_blocks(data, num_epochs=2)
+    nn.theta[...] = theta
+    block_costs = [nn.compute_cost(nn.forward_propagation(X[:, a:b])[0], y[:, a:b])
+                   for a, b in ((0, 30), (30, 50))]
+    expected = (30 * block_costs[0] + 20 * block_costs[1]) / 50
+    assert costs[0] == pytest.approx(expected, rel=1e-9)
+    assert data.rngs == [nn.rng, nn.rng] and nn.optimizer.t == 4
+
+
+def test_a_block_without_weight_is_skipped_and_a_run_without_steps_ends_quietly():
+    """A block whose sample weights are all zero has nothing to learn: no step is taken on it
+    (the optimizer counts the steps) and it adds nothing to the epoch's cost, whether it comes
+    first or last. An epoch whose every block is skipped takes no step and costs 0, and the
+    run still ends normally."""
+    X, y = small_problem(m=50)
+    weights = np.r_[np.zeros(30), np.linspace(0.5, 1.0, 20)]
+    first = Blocks(blocks_of(X, y, [30, 20], weights))
+    nn, theta, costs = fit_blocks(first)
+    assert nn.optimizer.t == 1
+    nn.theta[...] = theta
+    A, _ = nn.forward_propagation(X[:, 30:])
+    losses = -(y[:, 30:] * np.log(A) + (1 - y[:, 30:]) * np.log(1 - A))
+    assert costs[0] == pytest.approx(np.sum(weights[30:] * losses) / 20 * 20 / 50, rel=1e-9)
+    last = Blocks(blocks_of(X, y, [20, 30], weights[::-1]))
+    assert fit_blocks(last)[0].optimizer.t == 1
+    none = Blocks(blocks_of(X, y, [30], np.zeros(50)))
+    nn, theta, costs = fit_blocks(none, num_epochs=2)
+    assert costs == [0.0, 0.0] and nn.optimizer.t == 0
+    np.testing.assert_array_equal(nn.theta, theta)
+
+
+def test_array_data_is_one_block_of_rows_in_the_models_dtype():
+    """``ArrayData.from_columns``: ``n`` examples in one block, ``X`` and the weights as rows of
+    the model's dtype, the labels as rows of their own dtype (integer class indices stay
+    integers), no weights when there are none; ``blocks`` yields that one block."""
+    from scratchnn.training import ArrayData
+
+    X, _ = small_problem(m=6)
+    labels = np.array([[0, 2, 1, 1, 0, 2]])
+    weights = np.linspace(0.5, 1.0, 6)[None]
+    data = ArrayData.from_columns(X, labels, weights, np.float32)
+    assert (data.n, data.n_blocks) == (6, 1)
+    (block,) = data.blocks(None)
+    np.testing.assert_array_equal(block.X, X.T.astype(np.float32))
+    np.testing.assert_array_equal(block.Y, labels.T)
+    np.testing.assert_array_equal(block.weights, weights.T.astype(np.float32))
+    assert (block.X.dtype, block.Y.dtype, block.weights.dtype) == (np.float32, labels.dtype,
+                                                                  np.float32)
+    assert ArrayData.from_columns(X, labels, None, np.float64).block.weights is None
