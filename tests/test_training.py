@@ -834,3 +834,18 @@ def test_array_data_is_one_block_of_rows_in_the_models_dtype():
     assert (block.X.dtype, block.Y.dtype, block.weights.dtype) == (np.float32, labels.dtype,
                                                                   np.float32)
     assert ArrayData.from_columns(X, labels, None, np.float64).block.weights is None
+
+
+def test_check_dropout_refuses_exactly_the_probabilities_whose_inverse_overflows():
+    """In float32, ``p = 1 / max`` has an infinite inverse (``p`` itself rounds down), so it is
+    refused; 1.5 times that has a finite inverse and is accepted."""
+    from scratchnn.training import check_dropout
+
+    tiny = 1.0 / float(np.finfo(np.float32).max)
+    with np.errstate(over="ignore", divide="ignore"):
+        assert np.isinf(np.float32(1.0) / np.float32(tiny))
+        assert np.isfinite(np.float32(1.0) / np.float32(1.5 * tiny))
+    with pytest.raises(ValueError, match=r"^keep_prob\[1\] = 2\.93874e-39 is too small for "
+                                         r"float32"):
+        check_dropout([1.0, tiny], 2, np.float32)
+    assert check_dropout([1.0, 1.5 * tiny], 2, np.float32) == (1.0, 1.5 * tiny)
