@@ -849,3 +849,23 @@ def test_check_dropout_refuses_exactly_the_probabilities_whose_inverse_overflows
                                          r"float32"):
         check_dropout([1.0, tiny], 2, np.float32)
     assert check_dropout([1.0, 1.5 * tiny], 2, np.float32) == (1.0, 1.5 * tiny)
+
+
+def test_steps_of_one_batch_size_reuse_the_same_work_arrays():
+    """Work arrays are made once per batch size, never per step: every step of a batch size
+    writes its forward pass into the same cache and the same activation arrays."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=40)
+    seen = []
+
+    class Arrays(Callback):
+        def on_batch_end(self, step):
+            seen.append((step.caches, step.caches.layers[1].A, step.caches.layers[-1].Z))
+
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, batch_size=10, keep_prob=[1.0, 0.8], print_cost=False,
+             callbacks=[Arrays()])
+    assert len(seen) == 8
+    for caches, hidden, logits in seen[1:]:
+        assert caches is seen[0][0] and hidden is seen[0][1] and logits is seen[0][2]
