@@ -869,3 +869,20 @@ def test_steps_of_one_batch_size_reuse_the_same_work_arrays():
     assert len(seen) == 8
     for caches, hidden, logits in seen[1:]:
         assert caches is seen[0][0] and hidden is seen[0][1] and logits is seen[0][2]
+
+
+@pytest.mark.parametrize("batch_size", [None, 50, 64], ids=["None", "m", "more-than-m"])
+def test_a_full_batch_is_the_examples_in_their_order_and_draws_nothing(batch_size):
+    """A batch of all the examples is not shuffled: without dropout the epoch draws nothing from
+    the model's generator, and its one gd step is exactly ``theta - lr * gradient`` of the cost
+    over the examples in their given order (``cost_and_gradient``)."""
+    X, y = small_problem(m=50)
+    nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=1)
+    theta = nn.theta.copy()
+    cost, gradient = nn.cost_and_gradient(theta, X, y)
+    state = nn.rng.bit_generator.state
+    _, costs = nn.train(X, y, num_epochs=1, batch_size=batch_size, learning_rate=0.5,
+                        print_cost=False)
+    assert nn.rng.bit_generator.state == state
+    assert costs == [cost]
+    np.testing.assert_array_equal(nn.theta, theta - 0.5 * gradient)
