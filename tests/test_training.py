@@ -886,3 +886,20 @@ def test_a_full_batch_is_the_examples_in_their_order_and_draws_nothing(batch_siz
     assert nn.rng.bit_generator.state == state
     assert costs == [cost]
     np.testing.assert_array_equal(nn.theta, theta - 0.5 * gradient)
+
+
+def test_validation_loss_is_scored_with_the_same_label_smoothing_as_training():
+    """``val_loss`` is the training loss on the held-out set, label smoothing included (as
+    Keras computes it): binary targets ``y (1 - eps) + eps / 2`` against the predicted
+    probabilities."""
+    X, y = small_problem(m=60)
+    X_val, y_val = X[:, :20], y[:, :20]
+    eps = 0.2
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=2)
+    nn.train(X[:, 20:], y[:, 20:], num_epochs=3, label_smoothing=eps, print_cost=False,
+             validation_data=(X_val, y_val))
+    A = nn.predict_proba(X_val)
+    target = y_val * (1 - eps) + eps / 2
+    expected = -np.mean(target * np.log(A) + (1 - target) * np.log(1 - A))
+    assert nn.history["val_loss"][-1] == pytest.approx(expected, rel=1e-9)
+    assert nn.history["val_accuracy"][-1] == nn.accuracy(X_val, y_val)
