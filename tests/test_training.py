@@ -903,3 +903,28 @@ def test_validation_loss_is_scored_with_the_same_label_smoothing_as_training():
     expected = -np.mean(target * np.log(A) + (1 - target) * np.log(1 - A))
     assert nn.history["val_loss"][-1] == pytest.approx(expected, rel=1e-9)
     assert nn.history["val_accuracy"][-1] == nn.accuracy(X_val, y_val)
+
+
+def test_float32_full_batch_with_float_labels_is_computed_in_float32():
+    """On float32 data with float labels one full batch computes in float32: the batch it sees
+    is float32, the labels are held in float32, and the epoch's cost (taken before the step) is,
+    bit for bit, binary cross-entropy from the logits evaluated in float32,
+    ``sum(max(Z, 0) - Z y + log1p(exp(-|Z|))) / m``. (Integer labels are kept as integers.)"""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=50, dtype=np.float32)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0, dtype="float32")
+    seen = []
+
+    class Inputs(Callback):
+        def on_batch_end(self, step):
+            seen.append(step.caches.layers[0].A.dtype)
+
+    _, caches = nn.forward_propagation(X)
+    Z, Y = caches.layers[-1].Z, y.astype(np.float32)
+    assert Z.dtype == np.float32
+    expected = float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z))))) / 50
+    _, costs = nn.train(X, y.astype(np.float64), num_epochs=1, batch_size=None,
+                        learning_rate=0.01, print_cost=False, callbacks=[Inputs()])
+    assert seen == [np.float32]
+    assert costs == [expected]
