@@ -928,3 +928,24 @@ def test_float32_full_batch_with_float_labels_is_computed_in_float32():
                         learning_rate=0.01, print_cost=False, callbacks=[Inputs()])
     assert seen == [np.float32]
     assert costs == [expected]
+
+
+def test_a_custom_ctrl_c_handler_is_left_in_place_while_training():
+    """Ctrl-C is deferred only over Python's default handler: a handler of the program's own
+    stays installed during training (training runs in the main thread here) and afterwards."""
+    import signal
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        seen = []
+        X, y = small_problem(m=20)
+        nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+        nn.train(X, y, num_epochs=2, batch_size=8, print_cost=False,
+                 callback=lambda epoch, cost: seen.append(signal.getsignal(signal.SIGINT)))
+        assert seen == [mine, mine]
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
