@@ -949,3 +949,28 @@ def test_a_custom_ctrl_c_handler_is_left_in_place_while_training():
         assert signal.getsignal(signal.SIGINT) is mine
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_every_training_step_applies_inverted_dropout():
+    """With ``keep_prob`` every step's forward pass drops units: its cache holds a mask of
+    zeros and ``1/p`` for each layer whose ``p < 1`` (about ``1 - p`` of them zeros), and the
+    next layer's input is the activation times that mask."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=400)
+    masks = []
+
+    class Masks(Callback):
+        def on_batch_end(self, step):
+            layers = step.caches.layers
+            assert layers[0].D is None  # keep_prob[0] = 1: the inputs are kept
+            np.testing.assert_array_equal(layers[2].A_prev, layers[1].A * layers[1].D)
+            masks.append(layers[1].D.copy())
+
+    nn = ClassifierNN([3, 50, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, batch_size=200, keep_prob=[1.0, 0.5], print_cost=False,
+             callbacks=[Masks()])
+    assert len(masks) == 4
+    for D in masks:
+        assert set(np.unique(D).tolist()) == {0.0, 2.0}
+        assert 0.45 < np.mean(D == 0) < 0.55
