@@ -974,3 +974,17 @@ def test_every_training_step_applies_inverted_dropout():
     for D in masks:
         assert set(np.unique(D).tolist()) == {0.0, 2.0}
         assert 0.45 < np.mean(D == 0) < 0.55
+
+
+def test_lbfgs_iterations_move_the_progress_bar(capsys):
+    """With L-BFGS each iteration is an epoch on the progress bar too: the last frame counts the
+    iterations run and shows the last one's cost."""
+    import re
+
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=40)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3, optimizer="lbfgs")
+    frames = [f for f in re.split(r"[\r\n]", capsys.readouterr().err) if f.strip()]
+    assert len(costs) == 3
+    assert re.search(rf"\| 3/3 \[.*cost={costs[-1]:.6f}\]", frames[-1])
