@@ -476,3 +476,75 @@ def test_every_monitoring_callback_names_its_monitor():
         assert callback.mode == "min"
     assert ModelCheckpoint("m.npz", monitor="val_accuracy").mode == "max"
     assert ReduceLROnPlateau("val_accuracy", mode="min").mode == "min"
+
+
+def test_each_callbacks_state_is_kept_under_its_class_name_and_count():
+    """Two callbacks of one class keep separate states, ``EarlyStopping`` and
+    ``EarlyStopping_1`` in the order given, and ``resume=True`` hands each its own back (a
+    callback without a state is left out)."""
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+
+    def make():
+        # the first never improves by min_delta after epoch 1; the second improves every epoch
+        return [EarlyStopping(monitor="loss", patience=50, min_delta=10.0),
+                ReduceLROnPlateau(monitor="loss", patience=50), Callback(),
+                EarlyStopping(monitor="loss", patience=50)]
+
+    nn.train(X, y, num_epochs=3, learning_rate=0.1, print_cost=False, callbacks=make())
+    states = nn.optimizer.callback_states
+    assert sorted(states) == ["EarlyStopping", "EarlyStopping_1", "ReduceLROnPlateau"]
+    assert (states["EarlyStopping"]["wait"], states["EarlyStopping_1"]["wait"]) == (2, 0)
+    resumed = make()
+    nn.train(X, y, num_epochs=1, learning_rate=0.1, print_cost=False, callbacks=resumed,
+             resume=True)
+    assert (resumed[0].wait, resumed[3].wait) == (3, 0)
+
+
+def test_the_loop_calls_each_hook_with_the_documented_arguments():
+    """``on_train_begin(model)`` once, ``on_epoch_end(epoch, logs)`` from epoch 1 with that epoch's
+    ``loss`` and ``learning_rate``, and after a stop ``on_train_end`` with the last epoch's logs;
+    ``model.history`` holds the same values."""
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, model):
+            events.append(("begin", model is nn))
+
+        def on_epoch_end(self, epoch, logs):
+            events.append(("epoch", epoch, dict(logs)))
+            return epoch == 2
+
+        def on_train_end(self, logs):
+            events.append(("end", dict(logs)))
+
+    _, costs = nn.train(X, y, num_epochs=5, learning_rate=0.25, print_cost=False,
+                        callbacks=[Recorder()])
+    assert len(costs) == 2
+    logs = [{"loss": cost, "learning_rate": 0.25} for cost in costs]
+    assert events == [("begin", True), ("epoch", 1, logs[0]), ("epoch", 2, logs[1]),
+                      ("end", logs[1])]
+    assert nn.history == {"loss": costs, "learning_rate": [0.25, 0.25]}
+
+
+def test_lbfgs_ends_with_the_last_iterations_logs():
+    """Full-batch L-BFGS reports each iteration as an epoch; ``on_train_end`` receives the last
+    iteration's logs, as after the epochs of the other optimizers."""
+    pytest.importorskip("scipy")
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    y = (X[0] > 0).astype(float).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["tanh", "sigmoid"], seed=0)
+    ends = []
+
+    class End(Callback):
+        def on_train_end(self, logs):
+            ends.append(dict(logs))
+
+    _, costs = nn.train(X, y, num_epochs=4, optimizer="lbfgs", print_cost=False,
+                        callbacks=[End()])
+    assert len(costs) == 4
+    assert ends == [{"loss": costs[-1]}]

@@ -333,10 +333,14 @@ def test_resume_continues_exactly_where_training_stopped(optimizer, batch_norm):
 def test_resume_needs_the_same_optimizer():
     X, y = small_problem()
     nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
-    with pytest.raises(ValueError, match="resume=True"):
+    with pytest.raises(ValueError, match=r"^resume=True continues the 'gd' optimizer of an earlier "
+                                         r"train call or loaded checkpoint, but the model has "
+                                         r"none$"):
         nn.train(X, y, num_epochs=1, print_cost=False, resume=True)
     nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False)
-    with pytest.raises(ValueError, match="'momentum'.*'adam'"):
+    with pytest.raises(ValueError, match=r"^resume=True continues the 'momentum' optimizer of an "
+                                         r"earlier train call or loaded checkpoint, but the model "
+                                         r"has 'adam'$"):
         nn.train(X, y, num_epochs=1, optimizer="momentum", print_cost=False, resume=True)
     with pytest.raises(TypeError, match="resume"):
         nn.train(X, y, num_epochs=1, optimizer="adam", print_cost=False, resume="yes")
@@ -368,10 +372,14 @@ def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises(default_ctrl_c):
             os.kill(os.getpid(), signal.SIGINT)
 
     nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=4)
-    with pytest.warns(UserWarning, match="interrupted after 3 complete epoch"):
+    with pytest.warns(UserWarning, match=r"^training interrupted after 3 complete epoch\(s\): "
+                                         r"the model keeps the parameters of the last completed "
+                                         r"step, and its costs attribute the costs of the "
+                                         r"completed epochs$") as record:
         with pytest.raises(KeyboardInterrupt):
             nn.train(X, y, num_epochs=10, batch_size=8, optimizer="adam", print_cost=False,
                      callback=press_ctrl_c)
+    assert len(record) == 1
     assert nn.costs == reference_costs
     np.testing.assert_array_equal(nn.theta, reference.theta)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
@@ -403,3 +411,580 @@ def test_a_copied_model_keeps_its_views_and_trains_like_the_original(copy_model)
                                resume=True)
     assert twin_costs == costs and costs[0] > costs[-1]
     np.testing.assert_array_equal(twin.theta, nn.theta)
+
+
+# --------------------------------------------------------------------------- mini-batches, clipping
+def labelled_columns(m):
+    """``X`` whose first row numbers the examples, and two label layouts derived from it, so a
+    batch can be checked column by column against the examples it claims to hold."""
+    X, _ = small_problem(m=m)
+    X[0] = np.arange(m)
+    return X, {"1-D": 2 * np.arange(m), "(k, m)": np.vstack([np.arange(m), -np.arange(m),
+                                                             10 * np.arange(m)])}
+
+
+@pytest.mark.parametrize("layout", ["1-D", "(k, m)"])
+@pytest.mark.parametrize("batch_size, sizes", [(1, [1] * 7), (3, [3, 3, 1]), (None, [7])],
+                         ids=["one", "three", "all"])
+def test_mini_batches_keep_each_example_with_its_labels(layout, batch_size, sizes):
+    """Labels travel with their examples: a 1-D label vector is one row ``(1, m)``, a ``(k, m)``
+    array keeps its k rows, and every batch's label columns belong to its X columns."""
+    X, labels = labelled_columns(7)
+    Y = labels[layout]
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    batches = nn.random_mini_batches(X, Y, batch_size=batch_size, seed=1)
+    assert [b[0].shape[1] for b in batches] == sizes
+    rows = Y.reshape(1, -1) if Y.ndim == 1 else Y
+    for X_batch, Y_batch in batches:
+        ids = X_batch[0].astype(int)
+        np.testing.assert_array_equal(Y_batch, rows[:, ids])
+    np.testing.assert_array_equal(np.sort(np.concatenate([b[0][0] for b in batches])),
+                                  np.arange(7))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(Y=np.zeros((1, 8))), ValueError, r"^Y must have shape \(k, 7\) to match X, got \(1, 8\)$"),
+    (dict(Y=np.zeros((1, 7, 1))), ValueError,
+     r"^Y must have shape \(k, 7\) to match X, got \(1, 7, 1\)$"),
+    (dict(batch_size=0), ValueError, r"^batch_size must be >= 1, got 0$"),
+    (dict(batch_size=2.0), TypeError, r"^batch_size must be an integer, got 2\.0$"),
+    (dict(seed=-1), ValueError, r"^seed must be >= 0, got -1$"),
+    (dict(seed=0.5), TypeError, r"^seed must be an integer, got 0\.5$"),
+], ids=["Y-columns", "Y-3-D", "batch_size-0", "batch_size-float", "seed-negative", "seed-float"])
+def test_mini_batch_arguments_are_refused_by_name(kwargs, error, message):
+    X, labels = labelled_columns(7)
+    arguments = dict(Y=labels["1-D"], batch_size=3, seed=0) | kwargs
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(error, match=message):
+        nn.random_mini_batches(X, **arguments)
+
+
+@pytest.mark.parametrize("clipnorm, factor", [(2.5, 2.5 / (5 + 1e-6)), (5.0, 5 / (5 + 1e-6)),
+                                              (7.5, 1.0), (1e6, 1.0)],
+                         ids=["half", "at-the-norm", "one-and-a-half", "far-above"])
+def test_clip_gradient_rescales_only_a_gradient_longer_than_clipnorm(clipnorm, factor):
+    """``g * min(1, c / (|g| + 1e-6))`` with ``|g| = 5``: a norm already within ``clipnorm``
+    leaves every component as it was; the norm before clipping is returned either way."""
+    from scratchnn.training import clip_gradient
+
+    grad = np.array([3.0, -4.0, 0.0])
+    assert clip_gradient(grad, clipnorm=clipnorm) == 5.0
+    np.testing.assert_array_equal(grad, np.array([3.0, -4.0, 0.0]) * factor)
+
+
+def test_clip_gradient_by_value_alone_clamps_and_measures_no_norm():
+    from scratchnn.training import clip_gradient
+
+    grad = np.array([3.0, -4.0, 0.5])
+    assert clip_gradient(grad, clipvalue=1.0) is None
+    np.testing.assert_array_equal(grad, [1.0, -1.0, 0.5])
+    assert clip_gradient(grad) is None
+    np.testing.assert_array_equal(grad, [1.0, -1.0, 0.5])
+
+
+def test_a_cost_that_overflows_is_reported_as_the_cost():
+    """Inputs near the float64 maximum overflow the first forward pass (relu keeps the infinities,
+    the output layer meets inf - inf): the error says the cost itself became NaN, at epoch 1,
+    before any step, and the parameters are the initial ones."""
+    from scratchnn import DivergenceError
+
+    X = np.array([[1e308, -1e308, 1e308, -1e308], [1e308, 1e308, -1e308, -1e308]])
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    before = nn.theta.copy()
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1: the cost became "
+                                              r"nan; try a lower learning_rate than 0\.01\. The "
+                                              r"parameters of the last finite step were kept\.$"
+                       ) as info:
+        nn.train(X, [[1, 0, 1, 0]], num_epochs=3, batch_size=None, print_cost=False)
+    assert info.value.costs == []
+    np.testing.assert_array_equal(nn.theta, before)
+
+
+def test_lbfgs_batch_norm_statistics_of_float32_data_are_float32_statistics():
+    """After L-BFGS the running statistics are the full batch's at the final parameters, computed
+    as every float32 step computes them: bit for bit the batch statistics of a float32
+    training-mode forward pass, and close to the float64 formula."""
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=200, dtype=np.float32)
+    nn = ClassifierNN([3, 8, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    nn.train(X, y, num_epochs=5, optimizer="lbfgs", print_cost=False)
+    assert nn.compute_dtype == np.float32
+    _, caches = nn.forward_propagation(X, training=True)
+    np.testing.assert_array_equal(nn.bn_state["running_mean1"], caches.layers[1].bn.mu)
+    np.testing.assert_array_equal(nn.bn_state["running_var1"], caches.layers[1].bn.var)
+    Z1 = nn.parameters["W1"].astype(np.float64) @ X.astype(np.float64)
+    np.testing.assert_allclose(nn.bn_state["running_mean1"][:, 0], Z1.mean(axis=1), rtol=1e-4,
+                               atol=1e-6)
+    np.testing.assert_allclose(nn.bn_state["running_var1"][:, 0], Z1.var(axis=1), rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- train's arguments
+def early_stopping_on_val_loss():
+    from scratchnn.callbacks import EarlyStopping
+
+    return EarlyStopping(monitor="val_loss")
+
+
+def plateau():
+    from scratchnn.callbacks import ReduceLROnPlateau
+
+    return ReduceLROnPlateau()
+
+
+BAD_TRAIN_ARGUMENTS = [
+    # (keyword arguments, error, the whole message)
+    (dict(num_epochs=0), ValueError, r"num_epochs must be >= 1, got 0"),
+    (dict(num_epochs=1.0), TypeError, r"num_epochs must be an integer, got 1\.0"),
+    (dict(learning_rate=0.0), ValueError, r"learning_rate must be in \(0, inf\), got 0"),
+    (dict(learning_rate="a"), TypeError, r"learning_rate must be a real number, got 'a'"),
+    (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(batch_size=1.0), TypeError, r"batch_size must be an integer, got 1\.0"),
+    (dict(lambd=-1.0), ValueError, r"lambd must be in \[0, inf\), got -1"),
+    (dict(print_cost="yes"), TypeError, r"print_cost must be True or False, got 'yes'"),
+    (dict(beta1=1.0), ValueError, r"beta1 must be in \[0, 1\), got 1"),
+    (dict(beta1=-0.5), ValueError, r"beta1 must be in \[0, 1\), got -0\.5"),
+    (dict(beta2=1.0), ValueError, r"beta2 must be in \[0, 1\), got 1"),
+    (dict(beta2=-0.5), ValueError, r"beta2 must be in \[0, 1\), got -0\.5"),
+    (dict(epsilon=0.0), ValueError, r"epsilon must be in \(0, inf\), got 0"),
+    (dict(resume="yes"), TypeError, r"resume must be True or False, got 'yes'"),
+    (dict(checkpoint=42), TypeError, r"checkpoint must be a path or None, got 42"),
+    (dict(checkpoint_every=0), ValueError, r"checkpoint_every must be >= 1, got 0"),
+    (dict(checkpoint_every=1.0), TypeError, r"checkpoint_every must be an integer, got 1\.0"),
+    (dict(clipnorm=0.0), ValueError, r"clipnorm must be in \(0, inf\), got 0"),
+    (dict(clipvalue=0.0), ValueError, r"clipvalue must be in \(0, inf\), got 0"),
+    (dict(weight_decay=-1.0), ValueError, r"weight_decay must be in \[0, inf\), got -1"),
+    (dict(label_smoothing=1.0), ValueError, r"label_smoothing must be in \[0, 1\), got 1"),
+    (dict(label_smoothing=-0.1), ValueError, r"label_smoothing must be in \[0, 1\), got -0\.1"),
+    (dict(callbacks=42), TypeError,
+     r"callbacks must be a list of scratchnn\.callbacks\.Callback objects, got 42"),
+    (dict(callbacks=[plateau, "x"]), TypeError,
+     r"callbacks\[1\] must be a scratchnn\.callbacks\.Callback, got 'x'"),
+    (dict(callback=42), TypeError, r"callback must be callable or None, got 42"),
+    (dict(callbacks=[early_stopping_on_val_loss]), ValueError,
+     r"EarlyStopping monitors 'val_loss', but train has no validation_data: pass "
+     r"validation_data=\(X_val, Y_val\) or monitor 'loss'"),
+    (dict(lr_schedule="cosine", callbacks=[plateau]), ValueError,
+     r"lr_schedule and ReduceLROnPlateau both set the learning rate: use one of them"),
+    (dict(optimizer="lbfgs", keep_prob=[0.5, 1.0], clipnorm=1.0, clipvalue=1.0,
+          weight_decay=0.1, lr_schedule="cosine"), ValueError,
+     r"optimizer='lbfgs' minimizes one deterministic full-batch cost and cannot be combined with "
+     r"keep_prob, lr_schedule, clipnorm, clipvalue, weight_decay"),
+    (dict(optimizer="lbfgs", clipvalue=1.0), ValueError,
+     r"optimizer='lbfgs' minimizes one deterministic full-batch cost and cannot be combined with "
+     r"clipvalue"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, message", BAD_TRAIN_ARGUMENTS,
+                         ids=[f"{i}-{'-'.join(case[0])}" for i, case in
+                              enumerate(BAD_TRAIN_ARGUMENTS)])
+def test_train_messages_start_with_the_argument_they_refuse(kwargs, error, message):
+    """Each refused argument of ``train`` is named at the very start of the whole message (an
+    unanchored search would also accept the name buried in other text), before anything is
+    trained."""
+    X, y = small_problem(m=10)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    before = nn.theta.copy()
+    kwargs = {key: [item() if callable(item) else item for item in value]
+              if key == "callbacks" and isinstance(value, list) else value
+              for key, value in kwargs.items()}
+    arguments = dict(num_epochs=1, print_cost=False) | kwargs
+    with pytest.raises(error, match=f"^{message}$"):
+        nn.train(X, y, **arguments)
+    np.testing.assert_array_equal(nn.theta, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_as_rows_is_the_transpose_contiguous_in_the_dtype_without_needless_copies(layout, dtype):
+    """``as_rows(M, dtype)`` is ``M.T`` as a C-contiguous array of ``dtype``; a Fortran-ordered
+    float64 ``M`` already is that transposed, so it comes back as a view, not a copy."""
+    from scratchnn.training import as_rows
+
+    M = np.asarray(np.arange(12.0).reshape(3, 4), order=layout)
+    rows = as_rows(M, dtype)
+    assert rows.dtype == dtype and rows.flags.c_contiguous
+    np.testing.assert_array_equal(rows, M.T.astype(dtype))
+    assert np.shares_memory(rows, M) == (layout == "F" and dtype == np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_keep_prob_too_small_for_the_dtype_is_refused_naming_it(dtype):
+    """A keep probability whose inverse (the inverted-dropout scale) overflows the model's dtype
+    is refused up front, naming the entry, its value and the dtype; 1e-39 is fine in float64."""
+    X, y = small_problem(m=10, dtype=dtype)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    p = {np.float32: 1e-39, np.float64: 1e-320}[dtype]
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=rf"^keep_prob\[1\] = {p:g} is too small for {name}: its "
+                                         rf"inverse, the dropout scale, overflows$"):
+        nn.train(X, y, num_epochs=1, keep_prob=[1.0, p], print_cost=False)
+    if dtype == np.float64:
+        from scratchnn.training import check_dropout
+
+        assert check_dropout([1.0, 1e-39], 2, np.float64) == (1.0, 1e-39)
+
+
+def test_progress_bar_frames_show_each_epoch_count_with_that_epochs_cost(capsys):
+    """The bar is labelled ``training``, counts epochs (``epoch/s``), and every frame it draws
+    pairs an epoch count with the cost of that very epoch (6 decimals), never a cost ahead of
+    its count."""
+    import re
+
+    X, y = small_problem()
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3)
+    frames = [f for f in re.split(r"[\r\n]", capsys.readouterr().err) if f.strip()]
+    assert frames and all(f.startswith("training: ") for f in frames)
+    assert re.search(r"\| 3/3 \[.*(epoch/s|s/epoch), cost=", frames[-1])
+    shown = [re.search(r"\| (\d+)/3 .*cost=(\S+)\]", f) for f in frames]
+    shown = [(int(s.group(1)), s.group(2)) for s in shown if s]
+    assert shown and shown[-1] == (3, f"{costs[-1]:.6f}")
+    for count, cost in shown:
+        assert count >= 1 and cost == f"{costs[count - 1]:.6f}"
+
+
+@pytest.mark.parametrize("m, batch_size, batch_norm, sizes", [
+    (33, 32, True, [33]),           # two batches, the second of one: folded into the first
+    (65, 32, True, [32, 33]),
+    (66, 32, True, [32, 32, 2]),    # a trailing batch of two stays
+    (33, 32, False, [32, 1]),       # without batch norm a batch of one is a batch
+    (1, 1, True, [1]),              # a single example is the whole (only) batch
+    (1, None, True, [1]),
+], ids=["33-by-32-bn", "65-by-32-bn", "66-by-32-bn", "33-by-32", "one-by-1-bn", "one-whole-bn"])
+def test_batch_sizes_of_one_epoch(m, batch_size, batch_norm, sizes):
+    """The examples of one epoch split into batches of ``batch_size``, the last keeping the
+    remainder; with batch norm a trailing batch of exactly one example joins the batch before it
+    (one example has no variance), unless it is the only batch."""
+    from scratchnn.callbacks import Callback
+
+    seen = []
+
+    class Sizes(Callback):
+        def on_batch_end(self, step):
+            seen.append(step.caches.layers[0].A.shape[1])
+
+    X, y = small_problem(m=m)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=batch_norm, seed=0)
+    _, costs = nn.train(X, y, num_epochs=1, batch_size=batch_size, callbacks=[Sizes()],
+                        print_cost=False)
+    assert seen == sizes and nn.optimizer.t == len(sizes)
+    assert np.isfinite(costs[0]) and costs[0] > 0
+
+
+def test_batch_norm_refuses_batches_of_one_from_two_examples_on():
+    """A batch of one example has no variance: with batch norm ``batch_size=1`` is refused as
+    soon as there are two examples (one example alone trains, see above)."""
+    X, y = small_problem(m=2)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], batch_norm=True, seed=0)
+    with pytest.raises(ValueError, match=r"^batch_size=1 cannot train with batch_norm=True: a "
+                                         r"batch of one example has no variance to normalize by "
+                                         r"\(use batch_size >= 2\)$"):
+        nn.train(X, y, num_epochs=1, batch_size=1, print_cost=False)
+
+
+def test_lbfgs_accepts_the_neutral_values_of_the_settings_it_refuses():
+    """L-BFGS refuses dropout, clipping, schedules and weight decay; ``keep_prob`` of all ones and
+    ``weight_decay=0`` change nothing, so they are accepted."""
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=30)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3, optimizer="lbfgs", keep_prob=[1.0, 1.0],
+                        weight_decay=0.0, print_cost=False)
+    assert 1 <= len(costs) <= 3 and costs[-1] < costs[0]
+
+
+def test_an_update_that_overflows_is_reported_with_its_epoch_and_the_finite_cost():
+    """A learning rate of 1e100 on inputs of size 1e3: epoch 1 completes, and the first step of
+    epoch 2 makes a non-finite update while its cost is still finite. The error names epoch 2,
+    that cost, and the learning rate; the model keeps epoch 1's parameters."""
+    from scratchnn import DivergenceError
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 50)) * 1e3
+    y = (X[0:1] > 0).astype(np.float64)
+    nn = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2: the update became "
+                                              r"NaN or infinite \(the cost, \d\.\d+e\+\d+, was "
+                                              r"still finite\); try a lower learning_rate than "
+                                              r"1e\+100\. The parameters of the last finite step "
+                                              r"were kept\.$") as info:
+        nn.train(X, y, num_epochs=5, learning_rate=1e100, batch_size=None, print_cost=False)
+    assert len(info.value.costs) == 1
+    replay = ClassifierNN([2, 4, 1], ["relu", "sigmoid"], seed=0)
+    replay.train(X, y, num_epochs=1, learning_rate=1e100, batch_size=None, print_cost=False)
+    np.testing.assert_array_equal(nn.theta, replay.theta)
+
+
+def test_work_arrays_are_made_once_per_batch_size_and_steps_stay_in_float32(monkeypatch):
+    """Work arrays are made once per ``train`` call for each batch size seen (here 16 and the
+    remainder 2), never per step or per epoch; with float32 data and sample weights every step
+    computes in float32: the gathered batch, the output and the gradients."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=50, dtype=np.float32)
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    sizes = []
+    make_workspace = nn.make_workspace
+
+    def counting(m, *args, **kwargs):
+        sizes.append(m)
+        return make_workspace(m, *args, **kwargs)
+
+    monkeypatch.setattr(nn, "make_workspace", counting)
+    dtypes = set()
+
+    class Dtypes(Callback):
+        def on_batch_end(self, step):
+            dtypes.update({step.caches.layers[0].A.dtype, step.caches.layers[-1].A.dtype,
+                           step.grads["dW1"].dtype})
+
+    nn.train(X, y, num_epochs=3, batch_size=16, print_cost=False, callbacks=[Dtypes()],
+             sample_weight=np.linspace(0.5, 1.5, 50))
+    assert sorted(sizes) == [2, 16]
+    assert dtypes == {np.dtype(np.float32)}
+
+
+class Blocks:
+    """Training data as several blocks, the interface ``fit`` accepts besides ``ArrayData``:
+    ``n``, ``n_blocks`` and ``blocks(rng)``, which records the generator it is given."""
+
+    def __init__(self, blocks):
+        self.list, self.n_blocks = blocks, len(blocks)
+        self.n = sum(block.X.shape[0] for block in blocks)
+        self.rngs = []
+
+    def blocks(self, rng):
+        self.rngs.append(rng)
+        return iter(self.list)
+
+
+def blocks_of(X, y, sizes, weights=None):
+    from scratchnn.training import Block
+
+    edges = np.cumsum([0, *sizes])
+    return [Block(np.ascontiguousarray(X[:, a:b].T), np.ascontiguousarray(y[:, a:b].T, float),
+                  None if weights is None else np.ascontiguousarray(weights[None, a:b].T))
+            for a, b in zip(edges[:-1], edges[1:])]
+
+
+def fit_blocks(data, num_epochs=1):
+    from scratchnn import training
+
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    theta = nn.theta.copy()
+    settings = training.TrainingSettings(nn.check_loss("BinaryCrossEntropy"),
+                                         num_epochs=num_epochs, learning_rate=1e-12)
+    costs = training.fit(nn, data, settings)
+    return nn, theta, costs
+
+
+def test_an_epoch_over_blocks_is_the_example_weighted_mean_of_the_block_costs():
+    """With a negligible learning rate every block's cost is the cost at the initial parameters
+    (each block one full batch), so the epoch's cost is their mean weighted by block size. The
+    blocks come from ``data.blocks(model.rng)``, once per epoch; each takes one step."""
+    X, y = small_problem(m=50)
+    data = Blocks(blocks_of(X, y, [30, 20]))
+    nn, theta, costs = fit_blocks(data, num_epochs=2)
+    nn.theta[...] = theta
+    block_costs = [nn.compute_cost(nn.forward_propagation(X[:, a:b])[0], y[:, a:b])
+                   for a, b in ((0, 30), (30, 50))]
+    expected = (30 * block_costs[0] + 20 * block_costs[1]) / 50
+    assert costs[0] == pytest.approx(expected, rel=1e-9)
+    assert data.rngs == [nn.rng, nn.rng] and nn.optimizer.t == 4
+
+
+def test_a_block_without_weight_is_skipped_and_a_run_without_steps_ends_quietly():
+    """A block whose sample weights are all zero has nothing to learn: no step is taken on it
+    (the optimizer counts the steps) and it adds nothing to the epoch's cost, whether it comes
+    first or last. An epoch whose every block is skipped takes no step and costs 0, and the
+    run still ends normally."""
+    X, y = small_problem(m=50)
+    weights = np.r_[np.zeros(30), np.linspace(0.5, 1.0, 20)]
+    first = Blocks(blocks_of(X, y, [30, 20], weights))
+    nn, theta, costs = fit_blocks(first)
+    assert nn.optimizer.t == 1
+    nn.theta[...] = theta
+    A, _ = nn.forward_propagation(X[:, 30:])
+    losses = -(y[:, 30:] * np.log(A) + (1 - y[:, 30:]) * np.log(1 - A))
+    assert costs[0] == pytest.approx(np.sum(weights[30:] * losses) / 20 * 20 / 50, rel=1e-9)
+    last = Blocks(blocks_of(X, y, [20, 30], weights[::-1]))
+    assert fit_blocks(last)[0].optimizer.t == 1
+    none = Blocks(blocks_of(X, y, [30], np.zeros(50)))
+    nn, theta, costs = fit_blocks(none, num_epochs=2)
+    assert costs == [0.0, 0.0] and nn.optimizer.t == 0
+    np.testing.assert_array_equal(nn.theta, theta)
+
+
+def test_array_data_is_one_block_of_rows_in_the_models_dtype():
+    """``ArrayData.from_columns``: ``n`` examples in one block, ``X`` and the weights as rows of
+    the model's dtype, the labels as rows of their own dtype (integer class indices stay
+    integers), no weights when there are none; ``blocks`` yields that one block."""
+    from scratchnn.training import ArrayData
+
+    X, _ = small_problem(m=6)
+    labels = np.array([[0, 2, 1, 1, 0, 2]])
+    weights = np.linspace(0.5, 1.0, 6)[None]
+    data = ArrayData.from_columns(X, labels, weights, np.float32)
+    assert (data.n, data.n_blocks) == (6, 1)
+    (block,) = data.blocks(None)
+    np.testing.assert_array_equal(block.X, X.T.astype(np.float32))
+    np.testing.assert_array_equal(block.Y, labels.T)
+    np.testing.assert_array_equal(block.weights, weights.T.astype(np.float32))
+    assert (block.X.dtype, block.Y.dtype, block.weights.dtype) == (np.float32, labels.dtype,
+                                                                  np.float32)
+    assert ArrayData.from_columns(X, labels, None, np.float64).block.weights is None
+
+
+def test_check_dropout_refuses_exactly_the_probabilities_whose_inverse_overflows():
+    """In float32, ``p = 1 / max`` has an infinite inverse (``p`` itself rounds down), so it is
+    refused; 1.5 times that has a finite inverse and is accepted."""
+    from scratchnn.training import check_dropout
+
+    tiny = 1.0 / float(np.finfo(np.float32).max)
+    with np.errstate(over="ignore", divide="ignore"):
+        assert np.isinf(np.float32(1.0) / np.float32(tiny))
+        assert np.isfinite(np.float32(1.0) / np.float32(1.5 * tiny))
+    with pytest.raises(ValueError, match=r"^keep_prob\[1\] = 2\.93874e-39 is too small for "
+                                         r"float32"):
+        check_dropout([1.0, tiny], 2, np.float32)
+    assert check_dropout([1.0, 1.5 * tiny], 2, np.float32) == (1.0, 1.5 * tiny)
+
+
+def test_steps_of_one_batch_size_reuse_the_same_work_arrays():
+    """Work arrays are made once per batch size, never per step: every step of a batch size
+    writes its forward pass into the same cache and the same activation arrays."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=40)
+    seen = []
+
+    class Arrays(Callback):
+        def on_batch_end(self, step):
+            seen.append((step.caches, step.caches.layers[1].A, step.caches.layers[-1].Z))
+
+    nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, batch_size=10, keep_prob=[1.0, 0.8], print_cost=False,
+             callbacks=[Arrays()])
+    assert len(seen) == 8
+    for caches, hidden, logits in seen[1:]:
+        assert caches is seen[0][0] and hidden is seen[0][1] and logits is seen[0][2]
+
+
+@pytest.mark.parametrize("batch_size", [None, 50, 64], ids=["None", "m", "more-than-m"])
+def test_a_full_batch_is_the_examples_in_their_order_and_draws_nothing(batch_size):
+    """A batch of all the examples is not shuffled: without dropout the epoch draws nothing from
+    the model's generator, and its one gd step is exactly ``theta - lr * gradient`` of the cost
+    over the examples in their given order (``cost_and_gradient``)."""
+    X, y = small_problem(m=50)
+    nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=1)
+    theta = nn.theta.copy()
+    cost, gradient = nn.cost_and_gradient(theta, X, y)
+    state = nn.rng.bit_generator.state
+    _, costs = nn.train(X, y, num_epochs=1, batch_size=batch_size, learning_rate=0.5,
+                        print_cost=False)
+    assert nn.rng.bit_generator.state == state
+    assert costs == [cost]
+    np.testing.assert_array_equal(nn.theta, theta - 0.5 * gradient)
+
+
+def test_validation_loss_is_scored_with_the_same_label_smoothing_as_training():
+    """``val_loss`` is the training loss on the held-out set, label smoothing included (as
+    Keras computes it): binary targets ``y (1 - eps) + eps / 2`` against the predicted
+    probabilities."""
+    X, y = small_problem(m=60)
+    X_val, y_val = X[:, :20], y[:, :20]
+    eps = 0.2
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=2)
+    nn.train(X[:, 20:], y[:, 20:], num_epochs=3, label_smoothing=eps, print_cost=False,
+             validation_data=(X_val, y_val))
+    A = nn.predict_proba(X_val)
+    target = y_val * (1 - eps) + eps / 2
+    expected = -np.mean(target * np.log(A) + (1 - target) * np.log(1 - A))
+    assert nn.history["val_loss"][-1] == pytest.approx(expected, rel=1e-9)
+    assert nn.history["val_accuracy"][-1] == nn.accuracy(X_val, y_val)
+
+
+def test_float32_full_batch_with_float_labels_is_computed_in_float32():
+    """On float32 data with float labels one full batch computes in float32: the batch it sees
+    is float32, the labels are held in float32, and the epoch's cost (taken before the step) is,
+    bit for bit, binary cross-entropy from the logits evaluated in float32,
+    ``sum(max(Z, 0) - Z y + log1p(exp(-|Z|))) / m``. (Integer labels are kept as integers.)"""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=50, dtype=np.float32)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0, dtype="float32")
+    seen = []
+
+    class Inputs(Callback):
+        def on_batch_end(self, step):
+            seen.append(step.caches.layers[0].A.dtype)
+
+    _, caches = nn.forward_propagation(X)
+    Z, Y = caches.layers[-1].Z, y.astype(np.float32)
+    assert Z.dtype == np.float32
+    expected = float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z))))) / 50
+    _, costs = nn.train(X, y.astype(np.float64), num_epochs=1, batch_size=None,
+                        learning_rate=0.01, print_cost=False, callbacks=[Inputs()])
+    assert seen == [np.float32]
+    assert costs == [expected]
+
+
+def test_a_custom_ctrl_c_handler_is_left_in_place_while_training():
+    """Ctrl-C is deferred only over Python's default handler: a handler of the program's own
+    stays installed during training (training runs in the main thread here) and afterwards."""
+    import signal
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        seen = []
+        X, y = small_problem(m=20)
+        nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+        nn.train(X, y, num_epochs=2, batch_size=8, print_cost=False,
+                 callback=lambda epoch, cost: seen.append(signal.getsignal(signal.SIGINT)))
+        assert seen == [mine, mine]
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_every_training_step_applies_inverted_dropout():
+    """With ``keep_prob`` every step's forward pass drops units: its cache holds a mask of
+    zeros and ``1/p`` for each layer whose ``p < 1`` (about ``1 - p`` of them zeros), and the
+    next layer's input is the activation times that mask."""
+    from scratchnn.callbacks import Callback
+
+    X, y = small_problem(m=400)
+    masks = []
+
+    class Masks(Callback):
+        def on_batch_end(self, step):
+            layers = step.caches.layers
+            assert layers[0].D is None  # keep_prob[0] = 1: the inputs are kept
+            np.testing.assert_array_equal(layers[2].A_prev, layers[1].A * layers[1].D)
+            masks.append(layers[1].D.copy())
+
+    nn = ClassifierNN([3, 50, 1], ["relu", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, batch_size=200, keep_prob=[1.0, 0.5], print_cost=False,
+             callbacks=[Masks()])
+    assert len(masks) == 4
+    for D in masks:
+        assert set(np.unique(D).tolist()) == {0.0, 2.0}
+        assert 0.45 < np.mean(D == 0) < 0.55
+
+
+def test_lbfgs_iterations_move_the_progress_bar(capsys):
+    """With L-BFGS each iteration is an epoch on the progress bar too: the last frame counts the
+    iterations run and shows the last one's cost."""
+    import re
+
+    pytest.importorskip("scipy")
+    X, y = small_problem(m=40)
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    _, costs = nn.train(X, y, num_epochs=3, optimizer="lbfgs")
+    frames = [f for f in re.split(r"[\r\n]", capsys.readouterr().err) if f.strip()]
+    assert len(costs) == 3
+    assert re.search(rf"\| 3/3 \[.*cost={costs[-1]:.6f}\]", frames[-1])

@@ -146,3 +146,16 @@ def test_the_command_line_prints_each_problem_as_one_line(monkeypatch, tmp_path)
                        "--epochs", "2", "--quiet"])
     assert status == 0
     assert err.getvalue() == "scratchnn: warning: layer 1 (relu): 4 of 4 units dead\n"
+
+
+def test_a_diagnostics_callback_that_does_not_warn_leaves_the_check_in_place():
+    """Only a ``Diagnostics(warn=True)`` callback replaces the end-of-run check (it says what it
+    found itself); one with ``warn=False`` leaves the check to warn."""
+    X, Y = moons()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dead_network().train(X, Y, num_epochs=1, learning_rate=1e-6, print_cost=False,
+                             callbacks=[Diagnostics(warn=False)])
+    problems = [w for w in caught if w.category is TrainingProblemWarning]
+    assert problems
+    assert str(problems[0].message).startswith("layer 1 (relu): 8 of 8 units")
