@@ -51,7 +51,8 @@ $(VENV)/.stamp-mutate: pyproject.toml $(VENV)/.stamp-test
 
 # mutmut over the core modules (see [tool.mutmut] in pyproject.toml); not part of `make test`.
 mutate: $(VENV)/.stamp-mutate
-	$(BIN)/mutmut run
+	# One BLAS thread: mutmut forks its workers, and a forked OpenBLAS pool can hang them.
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/mutmut run
 	$(BIN)/python tools/mutmut_report.py
 
 # The hand-written list of likely mistakes (tools/mutants.py), each against its named tests.
