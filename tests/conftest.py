@@ -2,9 +2,17 @@
 ``default_ctrl_c`` fixture."""
 
 import signal
+import threading
 
 import pytest
+import tqdm
 from hypothesis import settings
+
+# tqdm guards its bars with a lock shared between processes (a multiprocessing semaphore). A test
+# runner that forks a child per test run and kills it on a timeout (mutmut does both) can leave
+# that lock held forever, and every later child then hangs on its first progress bar: give each
+# process a lock of its own.
+tqdm.tqdm.set_lock(threading.RLock())
 
 settings.register_profile("ci", max_examples=300, derandomize=True, database=None)
 settings.register_profile("slow", max_examples=3000, database=None)
