@@ -30,7 +30,8 @@ def pytest_configure(config):
 @pytest.fixture
 def default_ctrl_c():
     """Python's own SIGINT handler for the test's duration: a test runner (mutmut, for one) may
-    have put its own in place, and training defers Ctrl-C only over Python's default handler."""
+    have put its own in place, a shell that starts the tests in the background makes them ignore
+    SIGINT, and training defers Ctrl-C only over Python's default handler."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)

@@ -472,7 +472,7 @@ def test_names_from_a_file_are_printed_with_control_characters_escaped(tmp_path)
         assert "\\x1b]0;pwned\\x07" in out
 
 
-def test_ctrl_c_during_train_saves_nothing_and_exits_130(moons, tmp_path, monkeypatch):
+def test_ctrl_c_during_train_saves_nothing_and_exits_130(moons, tmp_path, monkeypatch, default_ctrl_c):
     import signal
 
     from scratchnn.network import ClassifierNN
@@ -678,7 +678,7 @@ def test_interrupt_outside_training_exits_130(moons, tmp_path, monkeypatch):
     assert status == 130 and err == "scratchnn: interrupted; nothing was written\n"
 
 
-def test_interrupt_before_the_first_checkpoint(moons, tmp_path, monkeypatch):
+def test_interrupt_before_the_first_checkpoint(moons, tmp_path, monkeypatch, default_ctrl_c):
     import signal
 
     from scratchnn.training import ValidationData
