@@ -48,4 +48,7 @@ def test_survivors_wrong_listings_and_stale_names_are_named(report_tool):
     assert "x_a__mutmut_4" not in survivors
     assert "killed (remove them from the list)\n\n- `scratchnn.io.x_b__mutmut_2`: killed" in text
     assert "no longer made by mutmut (remove them)\n\n- `scratchnn.io.x_gone__mutmut_9`" in text
-    assert "- `scratchnn.losses.x_a__mutmut_4`: same result either way" in text
+    equivalents = text.split("## Equivalent mutants")[1]
+    assert equivalents.startswith(" (1, from equivalent.txt)")
+    assert "- `scratchnn.losses.x_a__mutmut_4`: same result either way" in equivalents
+    assert "x_b__mutmut_2" not in equivalents

@@ -86,8 +86,9 @@ def report():
     if stale:
         lines += ["", "## Listed as equivalent but no longer made by mutmut (remove them)", ""]
         lines += [f"- `{name}`" for name in stale]
-    lines += ["", f"## Equivalent mutants ({len(listed) - len(stale)}, from {EQUIVALENT.name})", ""]
-    lines += [f"- `{name}`: {listed[name]}" for name in sorted(set(listed) & seen)] or ["none"]
+    kept = sorted(set(listed) & seen - {line.split("`")[1] for line in wrongly_listed})
+    lines += ["", f"## Equivalent mutants ({len(kept)}, from {EQUIVALENT.name})", ""]
+    lines += [f"- `{name}`: {listed[name]}" for name in kept] or ["none"]
     return "\n".join(lines) + "\n"
 
 
