@@ -159,10 +159,15 @@ def test_reduce_lr_on_plateau_nan_is_a_bad_epoch():
     assert callback.best == 1.0
 
 
+def sign_problem():
+    """40 examples of 2 features, labelled by the sign of the first."""
+    X = np.random.default_rng(0).normal(size=(2, 40))
+    return X, (X[0] > 0).astype(float).reshape(1, -1)
+
+
 def test_reduce_lr_on_plateau_changes_the_rate_of_the_next_epochs_steps():
     # Through the training loop: the rate each step used, as the loop reports it.
-    X = np.random.default_rng(0).normal(size=(2, 40))
-    y = (X[0] > 0).astype(float).reshape(1, -1)
+    X, y = sign_problem()
     nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
 
     class StepRates(Callback):
@@ -482,8 +487,7 @@ def test_each_callbacks_state_is_kept_under_its_class_name_and_count():
     """Two callbacks of one class keep separate states, ``EarlyStopping`` and
     ``EarlyStopping_1`` in the order given, and ``resume=True`` hands each its own back (a
     callback without a state is left out)."""
-    X = np.random.default_rng(0).normal(size=(2, 40))
-    y = (X[0] > 0).astype(float).reshape(1, -1)
+    X, y = sign_problem()
     nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
 
     def make():
@@ -506,8 +510,7 @@ def test_the_loop_calls_each_hook_with_the_documented_arguments():
     """``on_train_begin(model)`` once, ``on_epoch_end(epoch, logs)`` from epoch 1 with that epoch's
     ``loss`` and ``learning_rate``, and after a stop ``on_train_end`` with the last epoch's logs;
     ``model.history`` holds the same values."""
-    X = np.random.default_rng(0).normal(size=(2, 40))
-    y = (X[0] > 0).astype(float).reshape(1, -1)
+    X, y = sign_problem()
     nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
     events = []
 
@@ -535,8 +538,7 @@ def test_lbfgs_ends_with_the_last_iterations_logs():
     """Full-batch L-BFGS reports each iteration as an epoch; ``on_train_end`` receives the last
     iteration's logs, as after the epochs of the other optimizers."""
     pytest.importorskip("scipy")
-    X = np.random.default_rng(0).normal(size=(2, 40))
-    y = (X[0] > 0).astype(float).reshape(1, -1)
+    X, y = sign_problem()
     nn = ClassifierNN([2, 3, 1], ["tanh", "sigmoid"], seed=0)
     ends = []
 
