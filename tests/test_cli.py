@@ -296,10 +296,13 @@ def test_evaluate_defaults_to_the_trained_target_and_plots(tmp_path, moons):
 def test_evaluate_rejects_an_unseen_label(tmp_path, moons):
     data = write_csv(tmp_path / "d.csv", ["u", "v", "answer"], [[0.1, 0.2, "no"],
                                                                  [0.3, 0.4, "maybe"]])
-    status, _, err = run(["evaluate", moons["model"], data])
-    assert status == 1
-    assert f"{data}, line 3: column 'answer' holds 'maybe'" in err
-    assert err.count("\n") == 1
+    status, out, err = run(["evaluate", moons["model"], data])
+    assert status == 0, err
+    assert "label(s) the model was not trained on, each counted as a wrong prediction " \
+        "('maybe': 1 rows)" in err
+    # Its own row in the report, with a support of 1 and nothing right; the accuracy counts it.
+    assert re.search(r"^maybe +0\.000 +0\.000 +0\.000 +1$", out, re.M), out
+    assert re.search(r"^accuracy: 0\.\d+ \([01] of 2\)$", out, re.M), out
 
 
 # --------------------------------------------------------------------------- predict
@@ -445,17 +448,17 @@ def test_train_data_errors_name_the_file_and_column(tmp_path):
     err = one_line_error(["train", data, "--target", "c", "--out", out])
     assert "no column 'c' (--target)" in err and "['a', 'b']" in err
     mixed = write_csv(tmp_path / "mixed.csv", ["a", "b"], [[1, "x"], [2, "3"], [3, "4"]])
-    err = one_line_error(["train", mixed, "--target", "a", "--out", out])
-    assert "line 2: column 'b' is 'x', not a number" in err
+    status, _, err = run(["train", mixed, "--target", "a", "--out", out])
+    assert status == 1 and "column 'b': 1 cell(s) are not numbers ('x'; first on line 2)" in err
     single = write_csv(tmp_path / "single.csv", ["a", "y"], [[1, "x"], [2, "x"]])
     assert "holds one label only ('x')" in one_line_error(
         ["train", single, "--target", "y", "--out", out])
     only_target = write_csv(tmp_path / "t.csv", ["y"], [["x"], ["z"]])
     assert "no feature columns" in one_line_error(
         ["train", only_target, "--target", "y", "--out", out])
-    empty_label = write_csv(tmp_path / "e.csv", ["a", "y"], [[1, "x"], [2, " "]])
-    assert "line 3: column 'y' is empty" in one_line_error(
-        ["train", empty_label, "--target", "y", "--out", out])
+    empty_label = write_csv(tmp_path / "e.csv", ["a", "y"], [[1, "x"], [2, " "], [3, "z"]])
+    status, _, err = run(["train", empty_label, "--target", "y", "--out", out])
+    assert status == 1 and "the target 'y' is empty on 1 row(s) (the first on line 3)" in err
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("a,y\n1,x\n2,z,5\n")
     assert "line 3, saw 3" in one_line_error(["train", ragged, "--target", "y", "--out", out])

@@ -45,9 +45,15 @@ def check_outcome(status, err):
         return
     assert status in (1, 2), status
     if status == 1:
-        # One error line; warnings and notes come only once the data has passed every check.
+        # One error line, or a table refused for several reasons: a line for each and the
+        # command to run instead; warnings and notes come only once the data has passed every
+        # check.
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("scratchnn: error: "), err
+        assert lines[0].startswith("scratchnn: error: "), err
+        if len(lines) > 1:
+            assert lines[0].endswith("problem(s) to fix before training:"), err
+            assert all(line.startswith(("  - ", "run instead:", "  scratchnn "))
+                       for line in lines[1:]), err
     else:
         assert "error:" in err
 

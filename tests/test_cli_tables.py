@@ -28,6 +28,18 @@ def one_line_error(argv, status=1):
     return err
 
 
+def refusal(argv):
+    """The lines of ``train``'s refusal of a table: a line per problem and the command line to
+    run instead."""
+    code, out, err = run(argv)
+    assert code == 1, err
+    assert "Traceback" not in err
+    lines = err.rstrip("\n").split("\n")
+    assert lines[0].startswith("scratchnn: error: ") and lines[0].endswith(
+        "problem(s) to fix before training:"), err
+    return err
+
+
 def write(path, text, newline="\n"):
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return path
@@ -234,9 +246,10 @@ def test_unseen_categories_encode_as_zeros_and_are_counted(messy, tmp_path):
 
 
 def test_impute_error_refuses_missing_values_naming_the_line(messy, tmp_path):
-    err = one_line_error(["train", messy["data"], "--target", "label", "--out",
-                          tmp_path / "m.npz", "--impute", "error"])
-    assert "line 2: column 'x' is missing" in err and "--impute" in err
+    err = refusal(["train", messy["data"], "--target", "label", "--out",
+                   tmp_path / "m.npz", "--impute", "error"])
+    assert "column 'x': missing (empty or NA) on line 2 and --impute error" in err
+    assert "(--impute median or --ignore x)" in err
 
 
 @pytest.mark.parametrize("impute", ["mean", "most_frequent"])
@@ -253,16 +266,21 @@ def test_a_word_in_a_numeric_column_is_an_error_with_a_hint(tmp_path):
     rows = [[str(i), "x" if i % 2 else "y"] for i in range(20)]
     rows[6][0] = "wine 0, batch"
     data = write(tmp_path / "d.csv", '"a",label\n' + "\n".join(f'"{a}",{b}' for a, b in rows))
-    err = one_line_error(["train", data, "--target", "label", "--out", tmp_path / "m.npz"])
-    assert "line 8: column 'a' is 'wine 0, batch', not a number" in err
-    assert "--ignore a" in err
+    err = refusal(["train", data, "--target", "label", "--out", tmp_path / "m.npz"])
+    assert ("column 'a': 1 cell(s) are not numbers ('wine 0, batch'; first on line 8) among 19 "
+            "numbers") in err
+    assert "(--na-values 'wine 0, batch' or --ignore a)" in err
 
 
 def test_too_many_categories_are_refused_suggesting_ignore(tmp_path):
-    rows = [[f"name{i}", i % 2] for i in range(150)]
+    # 105 distinct values in the whole column, at most 100 in the training rows: counted over
+    # the whole column, so that the decision does not depend on the split.
+    rows = [[f"name{i % 105}", i % 2] for i in range(150)]
     data = write(tmp_path / "d.csv", csv_text(["name", "label"], rows))
-    err = one_line_error(["train", data, "--target", "label", "--out", tmp_path / "m.npz"])
-    assert "120 distinct values" in err and "--ignore name" in err  # in the training rows
+    err = refusal(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                   "--val-split", "0.4"])
+    assert "column 'name': text with 105 distinct values, too many" in err
+    assert "(--ignore name)" in err
 
 
 def test_ignore_leaves_a_column_out(tmp_path):
@@ -291,7 +309,8 @@ def test_an_id_column_used_as_a_feature_gets_a_warning_naming_the_flags(tmp_path
     data = write(tmp_path / "e.csv", csv_text(["n", "x", "label"], rows))
     status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
                           "--epochs", 1, "--quiet"])
-    assert "'n' looks like a row id (its values are distinct integers in increasing order)" in err
+    assert "'n' looks like a row id (its values are distinct whole numbers on every training row)" \
+        in err
     status, _, err = run(["train", data, "--target", "label", "--id", "n", "--out",
                           tmp_path / "m.npz", "--epochs", 1, "--quiet"])
     assert status == 0 and "warning" not in err
@@ -301,8 +320,9 @@ def test_a_continuous_target_is_refused(tmp_path):
     rng = np.random.default_rng(0)
     rows = [[f"{a:.3f}", f"{1000 * b:.1f}"] for a, b in rng.random((45, 2))]
     data = write(tmp_path / "d.csv", csv_text(["x", "proline"], rows))
-    err = one_line_error(["train", data, "--target", "proline", "--out", tmp_path / "m.npz"])
-    assert "looks continuous" in err and "classifies" in err
+    err = refusal(["train", data, "--target", "proline", "--out", tmp_path / "m.npz"])
+    assert "the target 'proline' looks continuous" in err and "classifies" in err
+    assert "(--task classification)" in err
 
 
 def test_a_class_with_one_training_row_gets_a_warning(tmp_path):
@@ -543,13 +563,13 @@ def test_many_text_labels_are_classes(tmp_path):
 
 
 @pytest.mark.parametrize(("rows", "match"), [
-    ([["1", "a"], ["inf", "b"], ["2", "a"]], "line 3: column 'x' is 'inf'; infinite"),
-    ([["", "a"], ["", "b"], ["", "a"]], "column 'x' has no value in the training rows"),
+    ([["1", "a"], ["inf", "b"], ["2", "a"]], "column 'x': 'inf' on line 3: infinite"),
+    ([["", "a"], ["", "b"], ["", "a"]], "column 'x': no value in the training rows"),
 ])
 def test_numeric_column_errors_at_train_time(tmp_path, rows, match):
     data = write(tmp_path / "d.csv", csv_text(["x", "label"], rows))
-    err = one_line_error(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
-                          "--val-split", 0])
+    err = refusal(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                   "--val-split", 0])
     assert re.search(match, err)
 
 
@@ -575,7 +595,11 @@ def test_evaluate_errors_and_notes(messy, tmp_path):
     rows = [["0.5", "0", "purple", "a", "extra"], ["0.5", "0", "red", "", "extra"]]
     header = ["x", "noise", "colour", "label", "comment"]
     data = write(tmp_path / "d.csv", csv_text(header, rows))
-    assert "line 3: column 'label' is empty" in one_line_error(["evaluate", messy["model"], data])
+    err = one_line_error(["evaluate", messy["model"], data])
+    assert "the label column 'label' is empty on 1 row(s) (the first on line 3)" in err
+    assert "--drop-missing-target" in err
+    status, out, err = run(["evaluate", messy["model"], data, "--drop-missing-target"])
+    assert status == 0 and "(1 rows" in out and "left out 1 row(s)" in err
     err = one_line_error(["evaluate", messy["model"], data, "--target", "nope"])
     assert "no target column 'nope' (--target)" in err
     data = write(tmp_path / "d.csv", csv_text(header, rows[:1]))
@@ -712,12 +736,16 @@ def _resave(moons, tmp_path, change):
 
 
 @pytest.mark.parametrize(("change", "match"), [
-    (lambda m: m.update(cli_format=3), "cli_format 3 is not 1 or 2"),
+    (lambda m: m.update(cli_format=4), "cli_format 4 is not one of 1 to 3"),
+    (lambda m: m.update(cli_format=True), "cli_format True is not one of 1 to 3"),
     (lambda m: m.update(feature_names=["u"]), "feature_names must be 4 distinct names"),
     (lambda m: m.update(columns=[1]), "a column must be a dict with a name"),
     (lambda m: m["columns"][0].update(fill=True), "fill must be a finite number"),
     (lambda m: m["columns"][2].update(categories=["a", "a"]), "categories must be distinct"),
-    (lambda m: m["columns"][0].update(kind="date"), "kind must be 'numeric' or 'text'"),
+    (lambda m: m["columns"][0].update(kind="image"), "kind must be 'numeric', 'text' or 'date'"),
+    (lambda m: m["columns"][0].update(kind="date", format=3), "format must be a date format"),
+    (lambda m: m.update(reading={"decimal": ";"}), "reading must be a dict"),
+    (lambda m: m.update(reading={"colour": 1}), "reading must be a dict"),
     (lambda m: m["columns"].reverse(), "columns do not match its feature_names"),
     (lambda m: m.update(id_columns="row_key"), "id_columns must be a list of names"),
     (lambda m: m.update(label_names=["no"]), "label_names must be 2 distinct names"),

@@ -1,6 +1,7 @@
 """scratchnn.tables: delimiter detection, one-line errors naming the file, output formats."""
 
 import gzip
+import re
 
 import pytest
 
@@ -168,21 +169,21 @@ def test_read_table_in_chunks_gives_the_whole_file_read(tmp_path, monkeypatch):
     assert chunked["n"].dtype.kind == "f" and chunked["x"].dtype.kind == "f"
 
 
-def test_read_table_in_chunks_keeps_duplicate_names_after_stripping(tmp_path, monkeypatch):
-    from scratchnn import tables
-
-    path = write(tmp_path / "t.csv", "a,a ,b\n1,2,x\n3,4,y\n5,6,z\n")
-    whole = read_table(path)
-    monkeypatch.setattr(tables, "CHUNK_ROWS", 2)
-    chunked = read_table(path)
-    require_pandas().testing.assert_frame_equal(chunked, whole)
-    assert list(chunked.columns) == ["a", "a", "b"]
+@pytest.mark.parametrize("header", ["a,a ,b,a", "a,a,b,a"])
+def test_duplicate_names_are_refused_with_their_positions(tmp_path, header):
+    path = write(tmp_path / "t.csv", header + "\n1,2,x,3\n")
+    message = "the header names a column more than once: 'a' (columns 1, 2, 4)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        read_table(path)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        next(iter_table(path))
 
 
 def test_fit_inputs_matches_encode_then_standardize_in_rows_of_the_given_order():
     import numpy as np
 
-    from scratchnn.bundle import Bundle, fit_columns
+    from scratchnn.bundle import Bundle
+    from scratchnn.columns import ColumnSettings, fit_columns
     from scratchnn.preprocessing import Standardizer
 
     pandas = require_pandas()
@@ -196,7 +197,9 @@ def test_fit_inputs_matches_encode_then_standardize_in_rows_of_the_given_order()
         "label": rng.choice(["p", "q"], m)})
     order = rng.permutation(m)
     n_fit = 300
-    treatments = fit_columns(frame, ["x", "k", "t"], np.sort(order[:n_fit]), "median", "f", str)
+    treatments, problems, _ = fit_columns(frame, ["x", "k", "t"], np.sort(order[:n_fit]),
+                                          ColumnSettings(), "f", str)
+    assert problems == []
     reference = Bundle(None, treatments, [], [], "label", ["p", "q"], {})
     encoded, _ = reference.encode(frame, "f", str)
     expected = Standardizer().fit(encoded[order[:n_fit]])

@@ -15,269 +15,25 @@ and ``export`` need (:class:`Bundle`):
 All of it is stored in the model file as JSON and numeric arrays through
 :func:`scratchnn.io.save`'s metadata: no pickle. Tables arrive as ``pandas.DataFrame`` chunks
 (:mod:`scratchnn.tables`); this module turns one into the ``(n_inputs, m)`` array the network
-takes.
+takes, each column as :mod:`scratchnn.columns` decided.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .preprocessing import OneHotEncoder, fill_value
-from .tables import require_pandas
+from .columns import NA_STRINGS, ColumnTreatment, format_names, text_values
 
-__all__ = ["Bundle", "ColumnTreatment", "fit_columns", "looks_like_id", "text_values",
-           "BUNDLE_FORMAT", "MAX_CATEGORIES", "format_names"]
+__all__ = ["Bundle", "BUNDLE_FORMAT", "READING_DEFAULTS"]
 
-BUNDLE_FORMAT = 2
-"""Version of what ``train`` stores in a model file's metadata (1: numeric columns only)."""
+BUNDLE_FORMAT = 3
+"""Version of what ``train`` stores in a model file's metadata (1: numeric columns only; 2: text
+columns; 3: date columns and how the table was read)."""
 
-MAX_CATEGORIES = 100
-"""A text column with more distinct values is refused: one-hot encoding it would not generalize."""
-
-
-def format_names(names, limit=10):
-    """``['a', 'b', ...]`` with at most ``limit`` names, then how many more there are."""
-    names = list(names)
-    shown = ", ".join(repr(name) for name in names[:limit])
-    more = f", ... and {len(names) - limit} more" if len(names) > limit else ""
-    return f"[{shown}{more}]"
-
-
-# --------------------------------------------------------------------------- cells
-
-
-def text_values(series):
-    """The cells of a column as stripped strings, None where missing (NA or blank)."""
-    present = series.notna().to_numpy()
-    values = np.array(series.astype(str).str.strip(), dtype=object)  # a writable copy
-    values[~present] = None
-    values[values == ""] = None
-    return values
-
-
-def _numbers(series):
-    """``(x, bad)``: the column as float64 with NaN where missing, and where a cell is not one."""
-    pandas = require_pandas()
-    if pandas.api.types.is_numeric_dtype(series.dtype):
-        x = series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-        return x, np.zeros(len(x), dtype=bool)
-    present = text_values(series) != None  # noqa: E711 - elementwise on an object array
-    x = pandas.to_numeric(series, errors="coerce").astype("float64").to_numpy(
-        dtype=np.float64, na_value=np.nan, copy=True)
-    return x, present & np.isnan(x)
-
-
-@dataclass(frozen=True)
-class ColumnTreatment:
-    """What happens to one feature column before the network sees it.
-
-    Attributes
-    ----------
-    name : str
-    kind : {'numeric', 'text'}
-    fill : float or None
-        Numeric columns: the value a missing entry becomes; None makes a missing entry an error.
-    categories : tuple of str
-        Text columns: one network input per category, 1 for the row's category; a missing or
-        unseen value is all zeros.
-    """
-
-    name: str
-    kind: str
-    fill: float | None = None
-    categories: tuple = ()
-
-    @property
-    def input_names(self):
-        """The names of the network inputs this column becomes."""
-        if self.kind == "numeric":
-            return [self.name]
-        return [f"{self.name}={category}" for category in self.categories]
-
-    def to_json(self):
-        if self.kind == "numeric":
-            return {"name": self.name, "kind": "numeric", "fill": self.fill}
-        return {"name": self.name, "kind": "text", "categories": list(self.categories)}
-
-    @classmethod
-    def from_json(cls, value):
-        """Rebuild from :meth:`to_json`; ValueError if ``value`` is not such a dict."""
-        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            raise ValueError("a column must be a dict with a name")
-        if value.get("kind") == "numeric":
-            fill = value.get("fill")
-            if fill is not None and (isinstance(fill, bool) or not isinstance(fill, (int, float))
-                                     or not np.isfinite(fill)):
-                raise ValueError(f"column {value['name']!r}: fill must be a finite number or null")
-            return cls(value["name"], "numeric", None if fill is None else float(fill))
-        if value.get("kind") == "text":
-            categories = value.get("categories")
-            if not (isinstance(categories, list) and categories
-                    and all(isinstance(c, str) for c in categories)
-                    and len(set(categories)) == len(categories)):
-                raise ValueError(f"column {value['name']!r}: categories must be distinct strings")
-            return cls(value["name"], "text", categories=tuple(categories))
-        raise ValueError(f"column {value['name']!r}: kind must be 'numeric' or 'text'")
-
-    def describe(self):
-        """One line for ``info``."""
-        if self.kind == "text":
-            shown = ", ".join(self.categories[:10])
-            more = f", ... ({len(self.categories)} in all)" if len(self.categories) > 10 else ""
-            return f"text, one-hot over {len(self.categories)} categories: {shown}{more}"
-        missing = "missing is an error" if self.fill is None else f"missing -> {self.fill:.6g}"
-        return f"numeric, {missing}"
-
-    def encode(self, series, path, locate):
-        """The network inputs of this column: ``(X, n_unseen)``, ``X`` of shape ``(m, k)``.
-
-        Raises
-        ------
-        ValueError
-            Naming the file, line and column of the first cell that is not a number, is infinite,
-            or is missing when :attr:`fill` is None.
-        """
-        if self.kind == "text":
-            return OneHotEncoder.from_categories(self.categories).transform(text_values(series))
-        return self.numbers(series, path, locate).reshape(-1, 1), 0
-
-    def numbers(self, series, path, locate):
-        """A numeric column as float64 ``(m,)``, missing values imputed; raises as :meth:`encode`."""
-        x, bad = _numbers(series)
-        for mask, what in ((bad, "is {!r}, not a number"),
-                           (np.isinf(x), "is {!r}; infinite values are not supported")):
-            if np.any(mask):
-                k = int(np.argmax(mask))
-                cell = str(series.iloc[k]).strip()
-                raise ValueError(f"{path}, {locate(series.index[k])}: column {self.name!r} "
-                                 + what.format(cell))
-        missing = np.isnan(x)
-        if np.any(missing):
-            if self.fill is None:
-                k = int(np.argmax(missing))
-                raise ValueError(
-                    f"{path}, {locate(series.index[k])}: column {self.name!r} is missing (empty "
-                    f"or NA) and the model was trained with --impute error")
-            x[missing] = self.fill
-        return x
-
-    def codes(self, series):
-        """A text column as category indices: ``(codes, n_unseen)``.
-
-        ``codes`` ``(m,)`` holds each cell's index in :attr:`categories`, -1 where the cell is
-        missing or holds a category not seen in training; ``n_unseen`` counts the latter.
-        """
-        pandas = require_pandas()
-        if isinstance(series.dtype, pandas.StringDtype):  # no Python string per cell
-            stripped = series.str.strip()
-            codes = pandas.Index(list(self.categories), dtype=series.dtype).get_indexer(stripped)
-            present = (stripped.notna() & (stripped != "")).to_numpy(dtype=bool)
-            return codes.astype(np.int64), int(np.count_nonzero(present & (codes == -1)))
-        index = {category: k for k, category in enumerate(self.categories)}
-        codes = np.array([-2 if value is None else index.get(value, -1)
-                          for value in text_values(series)], dtype=np.int64)
-        n_unseen = int(np.count_nonzero(codes == -1))
-        codes[codes == -2] = -1
-        return codes, n_unseen
-
-
-def fit_columns(frame, names, train_rows, impute, path, locate):
-    """Choose and fit the treatment of each feature column on the training rows.
-
-    A column pandas read as numbers is numeric; a column of text is one-hot encoded, unless most
-    of its cells are numbers (a stray word in a numeric column is an error naming its line).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The whole table.
-    names : list of str
-        The feature columns.
-    train_rows : ndarray of int
-        The rows the imputed values and the categories are learned from.
-    impute : {'median', 'mean', 'most_frequent', 'error'}
-    path : str
-        The file, for messages.
-    locate : callable
-        Row index to ``"line N"``.
-
-    Returns
-    -------
-    list of ColumnTreatment
-
-    Raises
-    ------
-    ValueError
-        For a column mixing numbers and text, an infinite value, a column without any value in
-        the training rows, or a text column with more than :data:`MAX_CATEGORIES` categories.
-    """
-    treatments = []
-    for name in names:
-        series = frame[name]
-        x, bad = _numbers(series)
-        n_present = int(np.sum(~np.isnan(x)) + np.sum(bad))
-        if np.any(bad) and np.sum(~np.isnan(x)) < n_present / 2:
-            categories = OneHotEncoder().fit(text_values(series.iloc[train_rows])).categories_
-            if not categories:
-                raise ValueError(f"{path}: column {name!r} has no value in the training rows; "
-                                 f"leave it out with --ignore {name}")
-            if len(categories) > MAX_CATEGORIES:
-                raise ValueError(
-                    f"{path}: column {name!r} is text with {len(categories)} distinct values, too "
-                    f"many to one-hot encode (at most {MAX_CATEGORIES}); leave it out with "
-                    f"--ignore {name} (or --id {name} if it identifies rows)")
-            treatments.append(ColumnTreatment(name, "text", categories=tuple(categories)))
-            continue
-        if np.any(bad):
-            k = int(np.argmax(bad))
-            raise ValueError(
-                f"{path}, {locate(series.index[k])}: column {name!r} is "
-                f"{str(series.iloc[k]).strip()!r}, not a number (the column's other values are "
-                f"numbers; fix the cell, or leave the column out with --ignore {name})")
-        if np.any(np.isinf(x)):
-            k = int(np.argmax(np.isinf(x)))
-            raise ValueError(f"{path}, {locate(series.index[k])}: column {name!r} is "
-                             f"{str(series.iloc[k]).strip()!r}; infinite values are not supported")
-        fill = fill_value(x[train_rows], impute)
-        if fill is None and impute != "error":
-            raise ValueError(f"{path}: column {name!r} has no value in the training rows; leave "
-                             f"it out with --ignore {name}")
-        if impute == "error" and np.any(np.isnan(x)):
-            k = int(np.argmax(np.isnan(x)))
-            raise ValueError(
-                f"{path}, {locate(series.index[k])}: column {name!r} is missing (empty or NA); "
-                f"--impute median, mean or most_frequent fills it, --ignore {name} leaves the "
-                f"column out")
-        treatments.append(ColumnTreatment(name, "numeric", fill))
-    return treatments
-
-
-_ID_NAMES = {"id", "index", "unnamed: 0", "row", "rowid", "row_id", "row id", "idx"}
-
-
-def looks_like_id(name, series):
-    """Why column ``name`` looks like a row id rather than a feature, or None.
-
-    A name like ``id``, ``ID``, ``index`` or ``Unnamed: 0`` (a saved pandas index), or at least 10
-    values that are distinct integers in increasing order, or (for text) distinct on every row.
-    """
-    lowered = name.strip().lower()
-    if lowered in _ID_NAMES or lowered.endswith("_id"):
-        return f"its name, {name!r}, is that of a row id"
-    if len(series) < 10:
-        return None
-    x, bad = _numbers(series)
-    if not np.any(bad):
-        if (np.all(np.isfinite(x)) and np.all(x == np.round(x))
-                and np.all(np.diff(x) > 0)):
-            return "its values are distinct integers in increasing order"
-        return None
-    values = text_values(series)
-    if all(v is not None for v in values) and len(set(values)) == len(values):
-        return "its values are distinct text on every row"
-    return None
+READING_DEFAULTS = {"sep": None, "decimal": ".", "header": True, "na_values": [],
+                    "keep_na_strings": False}
+"""How ``train`` read its table, as :attr:`Bundle.reading` stores it (``sep`` None: detected);
+``evaluate`` and ``predict`` read new tables the same way unless told otherwise."""
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -303,10 +59,13 @@ class Bundle:
         Per-epoch ``costs`` (and ``val_costs``, ``val_accuracy`` with a validation split).
     id_columns : list of str
         Columns copied first into ``predict``'s output, never features.
+    reading : dict
+        How the training table was read (the keys of :data:`READING_DEFAULTS`), which
+        ``evaluate`` and ``predict`` follow unless told otherwise.
     """
 
     def __init__(self, network, columns, mean, scale, target, label_names, training,
-                 history=None, id_columns=()):
+                 history=None, id_columns=(), reading=None):
         self.network = network
         self.columns = list(columns)
         self.mean = np.asarray(mean, dtype=np.float64)
@@ -316,6 +75,7 @@ class Bundle:
         self.training = dict(training)
         self.history = dict(history or {})
         self.id_columns = list(id_columns)
+        self.reading = {**READING_DEFAULTS, **(reading or {})}
 
     @property
     def feature_names(self):
@@ -336,6 +96,26 @@ class Bundle:
                 f"{format_names(present)}, the model reads {len(self.column_names)} column(s) "
                 f"{format_names(self.column_names)}")
 
+    def column_inputs(self, column, series, path, locate):
+        """The network inputs of one feature column before standardization.
+
+        Returns ``(inputs, n_unseen, n_missing)``: ``inputs`` yields one float64 array ``(m,)``
+        per network input of the column (a numeric column imputed, each of a date column's
+        three numbers, or one category's 0/1 column); ``n_unseen`` counts the cells of a text
+        column holding a category not seen in training, ``n_missing`` the missing cells.
+        """
+        if column.kind == "text":
+            codes, n_unseen, n_missing = column.codes(series, self.na_strings)
+            return ((codes == k).astype(np.float64) for k in range(len(column.categories))), \
+                n_unseen, n_missing
+        X, _, n_missing = column.encode(series, path, locate, decimal=self.reading["decimal"])
+        return iter(X.T.copy()), 0, n_missing
+
+    @property
+    def na_strings(self):
+        """The spellings that are missing in a text column (none with ``--keep-na-strings``)."""
+        return frozenset() if self.reading["keep_na_strings"] else NA_STRINGS
+
     def encode(self, frame, path, locate):
         """The feature columns of a table imputed and encoded: ``(X, unseen)``.
 
@@ -346,21 +126,22 @@ class Bundle:
         self.missing_columns(path, list(frame.columns))
         parts, unseen = [], {}
         for column in self.columns:
-            X, n_unseen = column.encode(frame[column.name], path, locate)
-            parts.append(X)
+            inputs, n_unseen, _ = self.column_inputs(column, frame[column.name], path, locate)
+            parts.extend(inputs)
             if n_unseen:
                 unseen[column.name] = n_unseen
-        return np.hstack(parts), unseen
+        return np.column_stack(parts), unseen
 
     def fit_inputs(self, frame, order, n_fit, path, locate, dtype=np.float32):
         """The standardized network input of the rows ``order`` of a table, as rows, with the
         standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
 
-        Made for tables as large as memory allows: each input (a numeric column imputed, or one
-        category's 0/1 column) is computed and standardized in float64 on its own and written in
-        ``dtype`` (float32 by default) into a contiguous row of an ``(n_inputs, m)`` array, and
-        each feature column is **removed from** ``frame`` once encoded, so the table's memory goes
-        as the input's grows. The result is then transposed once into rows.
+        Made for tables as large as memory allows: each input (a numeric column imputed, one of
+        a date's numbers, or one category's 0/1 column) is computed and standardized in float64
+        on its own and written in ``dtype`` (float32 by default) into a contiguous row of an
+        ``(n_inputs, m)`` array, and each feature column is **removed from** ``frame`` once
+        encoded, so the table's memory goes as the input's grows. The result is then transposed
+        once into rows.
 
         Returns
         -------
@@ -385,11 +166,7 @@ class Bundle:
         j = 0
         for column in self.columns:
             series = frame.pop(column.name)
-            if column.kind == "numeric":
-                inputs = [column.numbers(series, path, locate)]
-            else:
-                codes, _ = column.codes(series)
-                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            inputs, _, _ = self.column_inputs(column, series, path, locate)
             del series
             for x in inputs:
                 standardizer = Standardizer().fit(x[fit_rows].reshape(-1, 1))
@@ -408,25 +185,25 @@ class Bundle:
         return X
 
     def inputs(self, frame, path, locate):
-        """The network input for a table: ``(X, unseen)``, ``X`` of shape ``(n_inputs, m)``.
+        """The network input for a table: ``(X, unseen, missing)``, ``X`` ``(n_inputs, m)``.
 
         What :meth:`encode` gives, standardized, in the network's dtype: each input computed in
         float64 on its own and written into its row of ``X``, so that a chunk of a table needs
-        one array the size of its input and a few columns.
+        one array the size of its input and a few columns. ``unseen`` maps each text column to
+        its cells holding a category not seen in training, ``missing`` each feature column to
+        its missing cells (imputed, or all zeros for text); columns with none are left out.
         """
         self.missing_columns(path, list(frame.columns))
         n_inputs = len(self.mean)
         X = np.empty((n_inputs, len(frame)), dtype=self.network.compute_dtype)
-        unseen, j = {}, 0
+        unseen, missing, j = {}, {}, 0
         for column in self.columns:
-            series = frame[column.name]
-            if column.kind == "numeric":
-                inputs = [column.numbers(series, path, locate)]
-            else:
-                codes, n_unseen = column.codes(series)
-                if n_unseen:
-                    unseen[column.name] = n_unseen
-                inputs = ((codes == k).astype(np.float64) for k in range(len(column.categories)))
+            inputs, n_unseen, n_missing = self.column_inputs(column, frame[column.name], path,
+                                                             locate)
+            if n_unseen:
+                unseen[column.name] = n_unseen
+            if n_missing:
+                missing[column.name] = n_missing
             for x in inputs:
                 with np.errstate(over="ignore", invalid="ignore"):
                     X[j] = (x - self.mean[j]) / self.scale[j]
@@ -434,30 +211,39 @@ class Bundle:
                     raise ValueError(f"{path}: values too large to standardize (beyond the "
                                      f"float range once centred)")
                 j += 1
-        return X, unseen
+        return X, unseen, missing
 
-    def labels(self, frame, path, locate, target=None):
+    def labels(self, frame, target=None, unseen=None):
         """The class index of each row's label in column ``target`` (the trained one by default).
 
-        Raises
-        ------
-        ValueError
-            Naming the line of a missing label or of one the model was not trained on.
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+        target : str, optional
+        unseen : list of str, optional
+            Labels not seen in training met so far (in earlier chunks); extended in place.
+
+        Returns
+        -------
+        y : ndarray of int64 of shape (m,)
+            The class index; ``n_classes + k`` for ``unseen[k]``, a label the model was not
+            trained on; -1 where the label is missing.
+        unseen : list of str
         """
         target = self.target if target is None else target
-        values = text_values(frame[target])
-        known = {label: k for k, label in enumerate(self.label_names)}
-        y = np.empty(len(values), dtype=np.int64)
-        for i, label in enumerate(values):
-            k = known.get(label)
-            if k is None:
-                where = f"{path}, {locate(frame.index[i])}: column {target!r}"
-                if label is None:
-                    raise ValueError(f"{where} is empty")
-                raise ValueError(f"{where} holds {label!r}, a label the model was not trained "
-                                 f"on; it knows {format_names(self.label_names)}")
-            y[i] = k
-        return y
+        unseen = [] if unseen is None else unseen
+        index = {label: k for k, label in enumerate(self.label_names)}
+        index.update({label: len(index) + k for k, label in enumerate(unseen)})
+        y = np.empty(len(frame), dtype=np.int64)
+        for i, label in enumerate(text_values(frame[target], self.na_strings)):
+            if label is None:
+                y[i] = -1
+                continue
+            if label not in index:
+                index[label] = len(index)
+                unseen.append(label)
+            y[i] = index[label]
+        return y, unseen
 
     def predict_proba(self, X):
         """Class probabilities ``(n_classes, m)``, two rows for a single sigmoid output."""
@@ -471,6 +257,13 @@ class Bundle:
         lines = [f"{column.name}: {column.describe()}" for column in self.columns]
         lines += [f"{name}: id, copied to predictions" for name in self.id_columns]
         lines.append(f"{self.target}: target, {len(self.label_names)} labels")
+        reading = self.reading
+        sep = {None: "detected", "\t": "tab"}.get(reading["sep"], repr(reading["sep"]))
+        na = "empty cells" + "".join(f", {v!r}" for v in reading["na_values"])
+        na += ("; NA, None, ... are categories of text columns" if reading["keep_na_strings"]
+               else ", NA, None, null, ...")
+        lines.append(f"read with: delimiter {sep}, decimal mark {reading['decimal']!r}, "
+                     f"{'a header row' if reading['header'] else 'no header row'}; missing: {na}")
         return lines
 
     # ----------------------------------------------------------------------- ONNX
@@ -602,6 +395,7 @@ class Bundle:
             "training": self.training,
             "feature_mean": self.mean,
             "feature_scale": self.scale,
+            "reading": self.reading,
         }
         metadata.update(self.history)
         save(self.network, path, metadata=metadata)
@@ -634,8 +428,9 @@ class Bundle:
                     path, "it holds a network but no feature names, standardization or label "
                     "names (save a model with `scratchnn train` to use it on tables)")
             return network, metadata, None
-        if metadata["cli_format"] not in (1, BUNDLE_FORMAT):
-            raise _invalid(path, f"cli_format {metadata['cli_format']!r} is not 1 or "
+        if metadata["cli_format"] not in range(1, BUNDLE_FORMAT + 1) or isinstance(
+                metadata["cli_format"], bool):
+            raise _invalid(path, f"cli_format {metadata['cli_format']!r} is not one of 1 to "
                            f"{BUNDLE_FORMAT} (written by a newer scratchnn?)")
         n_features = network.layer_dims[0]
         n_classes = max(network.layer_dims[-1], 2)
@@ -666,11 +461,28 @@ class Bundle:
                 raise _invalid(path, f"{name} must be a float array of shape ({n_features},)")
         if np.any(scale <= 0):
             raise _invalid(path, "feature_scale must be > 0")
+        reading = metadata.get("reading", {})
+        if not _valid_reading(reading):
+            raise _invalid(path, f"reading must be a dict of {sorted(READING_DEFAULTS)} with "
+                           f"valid values")
         history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy")
                    if key in metadata}
         bundle = cls(network, columns, mean, scale, metadata["target"], metadata["label_names"],
-                     metadata["training"], history, id_columns)
+                     metadata["training"], history, id_columns, reading)
         return network, metadata, bundle
+
+
+def _valid_reading(reading):
+    if not isinstance(reading, dict) or not set(reading) <= set(READING_DEFAULTS):
+        return False
+    checks = {
+        "sep": lambda v: v is None or isinstance(v, str) and len(v) == 1,
+        "decimal": lambda v: v in (".", ","),
+        "header": lambda v: isinstance(v, bool),
+        "na_values": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "keep_na_strings": lambda v: isinstance(v, bool),
+    }
+    return all(checks[key](value) for key, value in reading.items())
 
 
 def _invalid(path, why):

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .bundle import format_names
+from .columns import format_names, shell_option
 from .optimizers import OPTIMIZERS
 from .preprocessing import IMPUTE_STRATEGIES
 from .validation import outside_interval
@@ -206,22 +206,44 @@ def _separator(text):
     return sep
 
 
-def _table_arguments(parser):
+def _table_arguments(parser, train=False):
+    saved = "" if train else "; default: as the model's training table was read"
     group = parser.add_argument_group(
         "reading the table", "CSV-like text (optionally .gz, .bz2, .xz, .zip) or Parquet")
     group.add_argument("--sep", type=_separator, metavar="CHAR",
                        help="the delimiter: ',', ';', '|' or 'tab' (default: detected from the "
                        "first lines; tab for .tsv)")
-    group.add_argument("--decimal", choices=(".", ","), default=".",
-                       help="the decimal mark of numbers (default: .)")
-    group.add_argument("--no-header", action="store_true",
+    group.add_argument("--decimal", choices=(".", ","), default=None,
+                       help="the decimal mark of numbers (default: '.', or ',' where a column's "
+                       "numbers are all written so and the delimiter is not ','" + saved + ")")
+    group.add_argument("--no-header", action="store_false", dest="header", default=None,
                        help="the first line is data; columns are named by position: 1, 2, ...")
+    if not train:
+        group.add_argument("--header", action="store_true", dest="header",
+                           help="the first line names the columns (the default, unless the "
+                           "model was trained with --no-header)")
+    group.add_argument("--na-values", action="append", default=None, metavar="TEXT",
+                       help="a cell spelled TEXT is missing, besides empty cells (repeatable)"
+                       + saved)
+    group.add_argument("--keep-na-strings", action="store_true", default=None,
+                       help="NA, None, null and the other spellings pandas reads as missing are "
+                       "categories of text columns (a region coded NA), not missing" + saved)
 
 
-def _table_options(args):
+def _table_options(args, bundle=None):
+    """How to read ``args.data``: the options given, else (``evaluate``, ``predict``) as the
+    model's training table was read, else the defaults. Sets the model's reading to match."""
+    from .bundle import READING_DEFAULTS
     from .tables import TableOptions
 
-    return TableOptions(sep=args.sep, decimal=args.decimal, header=not args.no_header)
+    reading = dict(READING_DEFAULTS if bundle is None else bundle.reading)
+    given = {"sep": args.sep, "decimal": args.decimal, "header": args.header,
+             "na_values": args.na_values, "keep_na_strings": args.keep_na_strings}
+    reading.update({key: value for key, value in given.items() if value is not None})
+    if bundle is not None:
+        bundle.reading = reading
+    return TableOptions(sep=reading["sep"], decimal=reading["decimal"], header=reading["header"],
+                        na_values=tuple(reading["na_values"]))
 
 
 def _text_dtype(names):
@@ -251,6 +273,19 @@ def _add_train(subparsers):
                         "predict's output (repeatable)")
     parser.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
                         help="a column to leave out (repeatable)")
+    parser.add_argument("--categorical", action="append", default=[], metavar="COLUMN",
+                        help="one-hot encode this column's values as categories even if they "
+                        "are numbers, such as a code (repeatable)")
+    parser.add_argument("--date-format", metavar="FORMAT",
+                        help="read date columns in this strftime format first, e.g. %%d/%%m/%%Y "
+                        "(default: ISO 8601 and common day/month forms, detected)")
+    parser.add_argument("--drop-missing-target", action="store_true",
+                        help="leave out the rows whose target is empty (default: refuse them)")
+    parser.add_argument("--task", choices=("auto", "classification"), default="auto",
+                        help="'auto' (default) refuses a target that looks continuous (more "
+                        "than 10 distinct numbers, and fractional, or more than 20 distinct, or "
+                        "fewer than 2 rows each); 'classification' takes every distinct value "
+                        "as a class")
     parser.add_argument("--impute", choices=IMPUTE_STRATEGIES, default="median",
                         help="what a missing number becomes: the training rows' median (default), "
                         "mean or most frequent value, or 'error' to refuse missing values")
@@ -308,7 +343,7 @@ def _add_train(subparsers):
                         "(ClassifierNN.load reads it); it survives Ctrl-C")
     parser.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
                         help="epochs between checkpoints (default: 1)")
-    _table_arguments(parser)
+    _table_arguments(parser, train=True)
     _quiet_argument(parser)
     parser.set_defaults(handler=_run_train)
 
@@ -329,33 +364,89 @@ def _check_named_columns(path, columns, names, option):
                              f"{format_names(columns)}")
 
 
-def _check_target_is_categorical(path, target, labels):
-    """Refuse a target that looks continuous: numbers that are not a few repeated levels."""
+class TableRefused(ValueError):
+    """``train`` cannot use the table as it is: every reason at once, with the options that fix
+    each and one command line to paste. :func:`main` prints it on several lines."""
+
+    def __init__(self, path, problems, command):
+        lines = [f"{path}: {len(problems)} problem(s) to fix before training:"]
+        lines += [f"  - {problem.line()}" for problem in problems]
+        if command:
+            lines += ["run instead:", f"  {command}"]
+        super().__init__("\n".join(lines))
+
+
+def _suggested_command(args, problems):
+    """The command line as the user gave it, plus the first fix of each problem."""
+    import shlex
+
+    fixes = list(dict.fromkeys(problem.fixes[0] for problem in problems if problem.fixes))
+    if not fixes or args.argv is None:
+        return None
+    return " ".join([shlex.join([PROG, *args.argv]), *fixes])
+
+
+def _target_problems(path, target, labels, task):
+    """Why the target cannot be a classifier's: one label only (an error at once), or numbers
+    that look continuous (a problem) when ``task`` is ``auto``.
+
+    Continuous: every label is a number, there are more than 10 distinct ones, and either one
+    has a fractional part, or there are more than 20 distinct, or fewer than 2 rows each on
+    average.
+    """
+    from .columns import ColumnProblem
+
     levels = set(labels)
-    if len(levels) <= 10:
-        return
+    if len(levels) < 2:
+        raise ValueError(f"{path}: column {target!r} holds one label only "
+                         f"({next(iter(levels), None)!r}); a classifier needs at least two")
+    if task == "classification" or len(levels) <= 10:
+        return []
     try:
         values = np.array([float(label) for label in levels])
     except ValueError:
-        return  # text labels: classes whatever their number
+        return []  # text labels: classes whatever their number
     fractional = np.any(np.isfinite(values) & (values != np.round(values)))
-    if fractional or len(levels) > len(labels) / 2:
-        raise ValueError(
-            f"{path}: column {target!r} (--target) looks continuous ({len(levels)} distinct "
-            f"numbers in {len(labels)} rows); scratchnn classifies, it does not predict "
-            f"quantities: choose a column of classes, or bin this one into a few levels first")
+    if fractional or len(levels) > 20 or len(levels) > len(labels) / 2:
+        return [ColumnProblem(
+            None, f"the target {target!r} looks continuous ({len(levels)} distinct numbers in "
+            f"{len(labels)} rows{', some fractional' if fractional else ''}); scratchnn "
+            f"classifies: choose a column of classes, bin this one into a few levels, or take "
+            f"every distinct value as a class", ("--task classification",))]
+    return []
 
 
-def _target(frame, args, locate):
-    """The target labels as stripped strings; a missing one is an error naming its line."""
-    from .bundle import text_values
+def _decimal_comma(frame, names, args, options, problems, notes):
+    """Read numbers written with a decimal comma (``18,7``) as numbers, when nothing says
+    otherwise: ``--decimal`` not given, the delimiter not ``,``, and no other column written with
+    a decimal point. Converts those columns of ``frame`` in place; returns the options the
+    table counts as read with (stored in the model)."""
+    import dataclasses
 
-    labels = text_values(frame[args.target])
-    missing = np.flatnonzero(labels == None)  # noqa: E711 - elementwise on an object array
-    if missing.size:
-        raise ValueError(f"{args.data}, {locate(frame.index[missing[0]])}: column "
-                         f"{args.target!r} is empty")
-    return list(labels)
+    from .columns import ColumnProblem, decimal_comma_columns, numbers
+    from .tables import detect_separator
+
+    if args.decimal is not None:
+        return options
+    sep = options.sep if options.sep is not None else detect_separator(args.data)
+    found = decimal_comma_columns(frame, names) if sep != "," else []
+    if not found:
+        return options
+    pointed = [name for name in names if name not in found
+               and np.issubdtype(frame[name].dtype, np.floating)
+               and np.any(np.mod(frame[name].dropna().to_numpy(), 1) != 0)]
+    if pointed:
+        problems.append(ColumnProblem(
+            None, f"column(s) {format_names(found)} hold numbers written with a decimal comma "
+            f"and {format_names(pointed)} with a decimal point; write them all one way, or "
+            f"read one kind as text", (" ".join(shell_option("--ignore", n) for n in found),)))
+        return options
+    for name in found:
+        frame[name] = numbers(frame[name], ",")[0]
+    notes.append(f"{args.data}: column(s) {format_names(found)} hold numbers written with a "
+                 f"decimal comma; read so (as --decimal , does; the model reads new tables the "
+                 f"same way)")
+    return dataclasses.replace(options, decimal=",")
 
 
 def _check_training_options(args):
@@ -378,7 +469,17 @@ def _check_training_options(args):
 
 
 def _run_train(args):
-    from .bundle import Bundle, fit_columns, looks_like_id
+    import dataclasses
+
+    from .bundle import Bundle
+    from .columns import (
+        ColumnProblem,
+        ColumnSettings,
+        count_na_strings,
+        fit_columns,
+        looks_like_id,
+        text_values,
+    )
     from .network import ClassifierNN
     from .preprocessing import LabelEncoder
     from .tables import read_table
@@ -394,15 +495,17 @@ def _run_train(args):
         raise ValueError(f"--checkpoint {args.checkpoint} is the same file as --out")
 
     options = _table_options(args)
-    frame = read_table(args.data, options, dtype=_text_dtype([args.target, *args.ids]))
+    frame = read_table(args.data, options,
+                       dtype=_text_dtype([args.target, *args.ids, *args.categorical]))
     columns = list(frame.columns)
 
     def locate(index):
         return options.locate(args.data, index)
 
     _check_named_columns(args.data, columns, [args.target], "--target")
-    _check_named_columns(args.data, columns, args.ids, "--id")
-    _check_named_columns(args.data, columns, args.ignore, "--ignore")
+    for option, names in (("--id", args.ids), ("--ignore", args.ignore),
+                          ("--categorical", args.categorical)):
+        _check_named_columns(args.data, columns, names, option)
     if args.target in args.ids or args.target in args.ignore:
         raise ValueError(f"--target {args.target} cannot also be an --id or --ignore column")
     feature_names = [name for name in columns
@@ -410,31 +513,87 @@ def _run_train(args):
     if not feature_names:
         raise ValueError(f"{args.data}: no feature columns besides the target {args.target!r}"
                          + (" and the --id/--ignore columns" if args.ids or args.ignore else ""))
+    not_features = [name for name in args.categorical if name not in feature_names]
+    if not_features:
+        raise ValueError(f"--categorical {not_features[0]} is not a feature column (it is the "
+                         f"target, an --id or an --ignore column)")
 
-    labels = _target(frame, args, locate)
-    encoder = LabelEncoder().fit(labels)
-    if len(encoder.classes_) < 2:
-        raise ValueError(f"{args.data}: column {args.target!r} holds one label only "
-                         f"({encoder.classes_[0]!r}); a classifier needs at least two")
-    _check_target_is_categorical(args.data, args.target, labels)
-    y = encoder.transform(labels)
+    # Everything that stops training is gathered first and reported at once (TableRefused);
+    # notes and warnings come once the model is saved.
+    problems, notes, warned = [], [], []
+    settings = ColumnSettings(impute=args.impute, categorical=frozenset(args.categorical),
+                              keep_na_strings=bool(args.keep_na_strings),
+                              date_format=args.date_format)
+    labels = text_values(frame[args.target], settings.na_strings)
+    present = labels != None  # noqa: E711 - elementwise on an object array
+    if not np.all(present):
+        first = locate(frame.index[np.argmin(present)])
+        n_missing = int(np.count_nonzero(~present))
+        if args.drop_missing_target:
+            frame, labels = frame[present], labels[present]
+            notes.append(f"{args.data}: left out {n_missing} row(s) whose target "
+                         f"{args.target!r} is empty (--drop-missing-target)")
+        else:
+            problems.append(ColumnProblem(
+                None, f"the target {args.target!r} is empty on {n_missing} row(s) (the first on "
+                f"{first})", ("--drop-missing-target",)))
+            labels = labels[present]
+    problems += _target_problems(args.data, args.target, labels, args.task)
+    encoder = LabelEncoder().fit(list(labels))
+    options = _decimal_comma(frame, feature_names, args, options, problems, notes)
+    settings = dataclasses.replace(settings, decimal=options.decimal)
+    keep = None if len(labels) == len(frame) else present
+    rows = frame if keep is None else frame[keep]
+    train_rows, val_rows = _split(len(labels), args.val_split, args.seed, args.data)
+    treatments, column_problems, column_notes = fit_columns(
+        rows, feature_names, train_rows, settings, args.data, locate)
+    problems += column_problems
+    notes += [f"{args.data}: {note}" for note in column_notes]
+    refused = {problem.column for problem in problems}
+    for treatment in treatments:
+        series = rows[treatment.name]
+        if treatment.kind == "date":
+            notes.append(f"{args.data}: column {treatment.name!r} holds dates "
+                         f"({treatment.format}); read as days since 1970-01-01, month and weekday")
+        if treatment.kind == "text" and not settings.keep_na_strings:
+            spelled = count_na_strings(series)
+            if spelled:
+                shown = ", ".join(f"{k!r} ({n} rows)" for k, n in spelled.items())
+                warned.append(f"{args.data}: column {treatment.name!r} holds {shown}, read as "
+                              f"missing; if they are categories (NA for North America), pass "
+                              f"--keep-na-strings")
+        why = looks_like_id(treatment.name, series, train_rows)
+        if why and treatment.name not in refused:
+            warned.append(
+                f"{args.data}: column {treatment.name!r} looks like a row id ({why}) and is used "
+                f"as a feature; a model that learns row ids fails on new rows. Pass "
+                f"{shell_option('--id', treatment.name)} to copy it to predictions instead, or "
+                f"{shell_option('--ignore', treatment.name)}")
+    inputs_of = {}
+    for treatment in treatments:
+        for name in treatment.input_names:
+            inputs_of.setdefault(name, []).append(treatment.name)
+    for name, owners in inputs_of.items():
+        if len(owners) > 1:
+            problems.append(ColumnProblem(
+                None, f"columns {format_names(owners)} both become the network input {name!r} "
+                f"once encoded; rename one", (shell_option("--ignore", owners[-1]),)))
+    if problems:
+        raise TableRefused(args.data, problems, _suggested_command(args, problems))
+    if keep is not None:
+        frame = rows
+    del rows
+    y = encoder.transform(list(labels))
     del labels  # a Python string per row
-    train_rows, val_rows = _split(len(y), args.val_split, args.seed, args.data)
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
-    treatments = fit_columns(frame, feature_names, train_rows, args.impute, args.data, locate)
-    # Warnings once the data has passed every check, so a failing command prints one line.
     rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
     if rare:
-        _warn(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer than 2 "
-              f"training rows; the model can hardly learn them")
-    for name in feature_names:
-        why = looks_like_id(name, frame[name])
-        if why:
-            _warn(f"{args.data}: column {name!r} looks like a row id ({why}) and is used as a "
-                  f"feature; a model that learns row ids fails on new rows. Pass --id {name} to "
-                  f"copy it to predictions instead, or --ignore {name}")
+        warned.append(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer "
+                      f"than 2 training rows; the model can hardly learn them")
+    reading = {"sep": args.sep, "decimal": options.decimal, "header": options.header,
+               "na_values": list(options.na_values), "keep_na_strings": settings.keep_na_strings}
     bundle = Bundle(None, treatments, [], [], args.target, encoder.classes_, {},
-                    id_columns=args.ids)
+                    id_columns=args.ids, reading=reading)
     # One float32 array of rows, the training rows first: X_rows[:n].T is the network's
     # (n_inputs, m) layout without a copy, for the training loop as for the validation.
     n_train = len(train_rows)
@@ -468,6 +627,9 @@ def _run_train(args):
         "validation_rows": int(len(val_rows)),
         "impute": args.impute,
         "ignored_columns": list(args.ignore),
+        "categorical_columns": list(args.categorical),
+        "task": args.task,
+        "dropped_rows_missing_target": int(len(present) - len(y)),
         "loss": loss,
         "class_weight": args.class_weight,
         "optimizer": args.optimizer,
@@ -497,7 +659,9 @@ def _run_train(args):
                                for key, values in run.history.items()})
     bundle.save(args.out)
 
-    for message in run.problems:
+    for message in notes:
+        _note(message)
+    for message in warned + run.problems:
         _warn(message)
     print(f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)")
     if len(val_rows):
@@ -665,16 +829,62 @@ def _data_columns(bundle, columns, path, notes, also=()):
                      f"not read")
 
 
-def _note_unseen(path, unseen):
-    if unseen:
-        counts = ", ".join(f"{name!r}: {n}" for name, n in unseen.items())
-        _warn(f"{path}: cells holding a category not seen in training were encoded as all zeros "
-              f"({counts})")
+class _Tally:
+    """What ``evaluate`` and ``predict`` count over the chunks of a table: rows, cells holding
+    a category not seen in training, and missing cells, per feature column."""
+
+    def __init__(self):
+        self.rows, self.unseen, self.missing = 0, {}, {}
+
+    def add(self, n_rows, unseen, missing):
+        self.rows += n_rows
+        for counts, new in ((self.unseen, unseen), (self.missing, missing)):
+            for name, n in new.items():
+                counts[name] = counts.get(name, 0) + n
+
+    def empty_columns(self):
+        """The feature columns missing on every row."""
+        return [name for name, n in self.missing.items() if n == self.rows]
+
+    def check(self, path, strict):
+        """With ``--strict``, refuse a feature column that is missing on every row."""
+        empty = self.empty_columns()
+        if strict and empty:
+            raise ValueError(f"{path}: feature column(s) {format_names(empty)} are empty on "
+                             f"every row (--strict); the model needs their values")
+
+    def report(self, bundle, path):
+        """Warn of unseen categories, of missing values (imputed as in training) and of
+        columns empty on every row."""
+        if self.unseen:
+            counts = ", ".join(f"{name!r}: {n}" for name, n in self.unseen.items())
+            _warn(f"{path}: cells holding a category not seen in training were encoded as all "
+                  f"zeros ({counts})")
+        empty = self.empty_columns()
+        partly = {name: n for name, n in self.missing.items() if name not in empty}
+        if partly:
+            counts = ", ".join(f"{name!r}: {n} of {self.rows}" for name, n in partly.items())
+            _warn(f"{path}: missing cells were filled as in training (numbers and dates with the "
+                  f"training value, text as no category): {counts}")
+        kinds = {column.name: column for column in bundle.columns}
+        for name in empty:
+            column = kinds[name]
+            filled = ("encoded as no category" if column.kind == "text"
+                      else f"filled with the training value {column.fill:.6g}")
+            _warn(f"{path}: feature column {name!r} is empty on every row ({filled}), so the "
+                  f"predictions rest on the other columns alone; pass --strict to refuse such a "
+                  f"table")
 
 
 def _read_dtype(bundle, also=()):
-    text = [c.name for c in bundle.columns if c.kind == "text"]
+    text = [c.name for c in bundle.columns if c.kind != "numeric"]
     return _text_dtype([*text, *bundle.id_columns, bundle.target, *also])
+
+
+def _strict_argument(parser):
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse a table with a feature column empty on every row (by "
+                        "default a warning)")
 
 
 def _add_evaluate(subparsers):
@@ -682,15 +892,19 @@ def _add_evaluate(subparsers):
         "evaluate",
         help="accuracy, per-class precision/recall/F1 and the confusion matrix on a table",
         description="Evaluate a model saved by `scratchnn train` on a labelled table. The file "
-        "is read in chunks, so its size is not limited by memory.",
+        "is read in chunks, so its size is not limited by memory. A label the model was not "
+        "trained on counts as a wrong prediction and gets its own row in the report.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("data", metavar="DATA", help="the feature columns and the target")
     parser.add_argument("--target", metavar="COLUMN",
                         help="the column with the true labels (default: the one the model was "
                         "trained on)")
+    parser.add_argument("--drop-missing-target", action="store_true",
+                        help="leave out the rows whose label is empty (default: refuse them)")
     parser.add_argument("--plot", metavar="CONFUSION.png",
                         help="also save the confusion matrix as an image")
+    _strict_argument(parser)
     _table_arguments(parser)
     parser.set_defaults(handler=_run_evaluate)
 
@@ -702,10 +916,11 @@ def _run_evaluate(args):
     _check_plot(args.plot, "--plot", [(args.model, "MODEL"), (args.data, "DATA")])
     _, _, bundle = load_model(args.model)
     target = bundle.target if args.target is None else args.target
-    options = _table_options(args)
+    options = _table_options(args, bundle)
     n_classes = len(bundle.label_names)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    unseen, notes = {}, []
+    tally, notes, unseen_labels = _Tally(), [], []
+    n_no_label, first_no_label = 0, None
     for k, chunk in enumerate(iter_table(args.data, options, _read_dtype(bundle, [target]))):
         if k == 0:
             if target not in chunk.columns:
@@ -716,22 +931,43 @@ def _run_evaluate(args):
         def locate(index):
             return options.locate(args.data, index)
 
-        X, chunk_unseen = bundle.inputs(chunk, args.data, locate)
-        y = bundle.labels(chunk, args.data, locate, target)
+        X, unseen, missing = bundle.inputs(chunk, args.data, locate)
+        tally.add(len(chunk), unseen, missing)
+        y, _ = bundle.labels(chunk, target, unseen_labels)
+        labelled = y >= 0
+        if not np.all(labelled):
+            n_no_label += int(np.count_nonzero(~labelled))
+            if first_no_label is None:
+                first_no_label = locate(chunk.index[np.argmin(labelled)])
         y_pred = np.argmax(bundle.predict_proba(X), axis=0)
-        matrix += confusion_matrix(y, y_pred, n_classes)
-        for name, n in chunk_unseen.items():
-            unseen[name] = unseen.get(name, 0) + n
+        size = n_classes + len(unseen_labels)
+        if matrix.shape[0] < size:
+            matrix = np.pad(matrix, (0, size - matrix.shape[0]))
+        matrix += confusion_matrix(y[labelled], y_pred[labelled], size)
+    if n_no_label and not args.drop_missing_target:
+        raise ValueError(f"{args.data}: the label column {target!r} is empty on {n_no_label} "
+                         f"row(s) (the first on {first_no_label}); fill them, or leave those rows "
+                         f"out with --drop-missing-target")
+    tally.check(args.data, args.strict)
     for note in notes:
         _note(note)
-    _note_unseen(args.data, unseen)
+    if n_no_label:
+        _note(f"{args.data}: left out {n_no_label} row(s) whose label is empty "
+              f"(--drop-missing-target)")
+    if unseen_labels:
+        counts = ", ".join(f"{label!r}: {matrix[n_classes + k].sum()}"
+                           for k, label in enumerate(unseen_labels))
+        _warn(f"{args.data}: label(s) the model was not trained on, each counted as a wrong "
+              f"prediction ({counts} rows)")
+    tally.report(bundle, args.data)
+    labels = bundle.label_names + unseen_labels
     print(_printable(f"{args.model} on {args.data} ({matrix.sum()} rows, target {target!r})"))
-    print(_printable(classification_report(matrix, bundle.label_names)))
+    print(_printable(classification_report(matrix, labels)))
     if args.plot is not None:
         from .plotting import plot_confusion_matrix
 
         accuracy = np.trace(matrix) / matrix.sum()
-        plot_confusion_matrix(matrix, bundle.label_names, args.plot,
+        plot_confusion_matrix(matrix, labels, args.plot,
                               title=f"{os.path.basename(args.data)}: accuracy {accuracy:.3f}")
         print(f"saved {args.plot}")
     return 0
@@ -744,19 +980,37 @@ def _add_predict(subparsers):
         description="Predict with a model saved by `scratchnn train`. Columns are matched by "
         "name; a missing feature column is an error, other columns are ignored. Writes one row "
         "per input row, in order: the id columns, predicted_<target>, and with --proba one "
-        "proba_<label> column per class. The file is read in chunks, so its size is not limited "
-        "by memory.",
+        "proba_<label> column per class, in the order of the model's labels. Id and kept "
+        "columns are copied as the file spells them. The file is read in chunks, so its size "
+        "is not limited by memory.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("data", metavar="DATA")
     parser.add_argument("--proba", action="store_true",
                         help="add one column per class with its probability")
     parser.add_argument("--keep-columns", action="store_true",
-                        help="copy every input column before the predictions")
+                        help="copy every input column, as the file spells it, before the "
+                        "predictions")
     parser.add_argument("--out", metavar="PRED.csv",
                         help="write here (.csv, .tsv or .parquet) instead of CSV to stdout")
+    _strict_argument(parser)
     _table_arguments(parser)
     parser.set_defaults(handler=_run_predict)
+
+
+def _verbatim_chunks(path, options, chunks):
+    """Pair each chunk of ``chunks`` with the same rows read verbatim (every cell the exact
+    string in the file), for the columns ``predict`` copies."""
+    from .tables import iter_table
+
+    copies = iter_table(path, options, verbatim=True)
+    for chunk in chunks:
+        copy = next(copies, None)
+        if copy is None or len(copy) != len(chunk):
+            raise ValueError(f"{path}: the rows could not be read the same way twice to copy "
+                             f"them verbatim (a quoted field after a space?); run without "
+                             f"--keep-columns and --id")
+        yield chunk, copy
 
 
 def _run_predict(args):
@@ -768,14 +1022,22 @@ def _run_predict(args):
         _check_output(args.out, "--out", [(args.model, "MODEL"), (args.data, "DATA")])
         fmt = check_output_format(args.out, "--out")
     _, _, bundle = load_model(args.model)
-    options = _table_options(args)
-    unseen, notes = {}, []
+    options = _table_options(args, bundle)
+    tally, notes = _Tally(), []
     dtype = _read_dtype(bundle)
+    labels = np.asarray(bundle.label_names, dtype=object)
+    # The probability columns in the order of the model's labels (label order, not text order:
+    # proba_2 before proba_10).
+    proba_names = [f"proba_{label}" for label in bundle.label_names]
 
     pandas = require_pandas()
 
     def predictions():
-        for k, chunk in enumerate(iter_table(args.data, options, dtype)):
+        chunks = iter_table(args.data, options, dtype)
+        copying = args.keep_columns or bundle.id_columns
+        pairs = _verbatim_chunks(args.data, options, chunks) if copying else (
+            (chunk, chunk) for chunk in chunks)
+        for k, (chunk, copy) in enumerate(pairs):
             columns = list(chunk.columns)
             if k == 0:
                 _data_columns(bundle, columns, args.data, notes)
@@ -786,19 +1048,17 @@ def _run_predict(args):
             def locate(index):
                 return options.locate(args.data, index)
 
-            X, chunk_unseen = bundle.inputs(chunk, args.data, locate)
-            for name, n in chunk_unseen.items():
-                unseen[name] = unseen.get(name, 0) + n
+            X, unseen, missing = bundle.inputs(chunk, args.data, locate)
+            tally.add(len(chunk), unseen, missing)
             proba = bundle.predict_proba(X)
             kept = columns if args.keep_columns else [n for n in bundle.id_columns
                                                       if n in columns]
-            out = chunk[kept].copy()
-            labels = np.asarray(bundle.label_names, dtype=object)
             new = {f"predicted_{bundle.target}": labels[np.argmax(proba, axis=0)]}
             if args.proba:
-                new.update({f"proba_{label}": p for label, p in zip(bundle.label_names, proba)})
-            out = pandas.concat([out, pandas.DataFrame(new, index=chunk.index)], axis=1)
-            yield out
+                new.update(zip(proba_names, proba))
+            yield pandas.concat([copy[kept].set_axis(chunk.index),
+                                 pandas.DataFrame(new, index=chunk.index)], axis=1)
+        tally.check(args.data, args.strict)
 
     if args.out is None:
         for k, frame in enumerate(predictions()):
@@ -815,7 +1075,7 @@ def _run_predict(args):
                              f"nothing was written there") from None
     for note in notes:
         _note(note)
-    _note_unseen(args.data, unseen)
+    tally.report(bundle, args.data)
     if args.out is not None:
         print(f"saved {args.out} ({rows} rows)")
     return 0
@@ -1031,6 +1291,7 @@ def main(argv=None):
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the command lines suggested
     try:
         return args.handler(args)
     except _Interrupted as exc:
@@ -1046,7 +1307,11 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except _USER_ERRORS as exc:
-        # One line, even when the message itself has several.
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        # One line, even when the message itself has several; a table refused for several
+        # reasons keeps a line for each.
+        if isinstance(exc, TableRefused):
+            message = str(exc)
+        else:
+            message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG}: error: {_printable(message)}", file=sys.stderr)
         return 1

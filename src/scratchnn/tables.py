@@ -75,11 +75,16 @@ class TableOptions:
     header : bool
         Whether the first line names the columns; without one the columns are named by position,
         ``"1"``, ``"2"``, ...
+    na_values : tuple of str
+        Cells read as missing besides empty ones (``--na-values``). Other spellings of a missing
+        value (``NA``, ``null``, ...) are read as text, for :mod:`scratchnn.columns` to decide
+        per column.
     """
 
     sep: str | None = None
     decimal: str = "."
     header: bool = True
+    na_values: tuple = ()
 
     def locate(self, path, index):
         """Where data row ``index`` (from 0) is, for messages: ``line N`` of a text file.
@@ -148,22 +153,90 @@ def detect_separator(path, decimal="."):
     return best
 
 
-def _read_csv_kwargs(path, options, dtype):
+def _read_csv_kwargs(path, options, dtype, verbatim=False):
     sep = options.sep if options.sep is not None else detect_separator(path, options.decimal)
     kwargs = {
         "sep": sep,
         "decimal": options.decimal,
         "encoding": "utf-8-sig",  # skips the byte-order mark spreadsheet programs write
-        "skipinitialspace": True,
-        "dtype": dtype,
+        "skipinitialspace": not verbatim,
+        "dtype": str if verbatim else dtype,
         "compression": "infer",
         # Never take the first column as the index, even when the rows have one more field
         # than the header (pandas's convention for a saved index): such rows are refused.
         "index_col": False,
+        # Only empty cells (and --na-values) are missing here; "NA", "None" and the like stay
+        # text, for scratchnn.columns to decide per column.
+        "keep_default_na": False,
+        "na_values": ["", *options.na_values],
     }
+    if verbatim:  # every cell as the exact string in the file
+        kwargs.update(na_filter=False, na_values=None)
     if not options.header:
         kwargs["header"] = None
     return kwargs
+
+
+_NOT_TABLES = (
+    (b"PK\x03\x04", (".xlsx", ".xlsm", ".ods"), "a spreadsheet workbook (zip)"),
+    (b"\xd0\xcf\x11\xe0", (), "an Excel 97-2003 workbook (.xls)"),
+    (b"PAR1", (), "a Parquet file"),
+    (b"\x93NUMPY", (), "a NumPy .npy array"),
+    (b"\x89HDF", (), "an HDF5 file"),
+)
+
+
+def _check_kind(path):
+    """Refuse a file that is not a text table or Parquet, saying what it looks like."""
+    ext = os.path.splitext(path)[1].lower()
+    if _is_parquet(path) or ext in _COMPRESSED or ext == ".zip":
+        return
+    with open(path, "rb") as f:
+        start = f.read(64)
+    what = None
+    for magic, extensions, name in _NOT_TABLES:
+        if start.startswith(magic) and (not extensions or ext in extensions or magic != b"PK\x03\x04"):
+            what = name
+            break
+    if what is None and (ext in (".json", ".jsonl", ".ndjson", ".geojson")
+                         or start.lstrip()[:1] in (b"{", b"[") and ext not in (".csv", ".tsv")):
+        what = "a JSON file"
+    if what is None and ext in (".xlsx", ".xls", ".xlsm", ".ods", ".feather", ".pkl", ".pickle",
+                                ".npz", ".npy", ".h5", ".hdf5", ".sav", ".dta"):
+        what = f"a {ext} file"
+    if what is not None:
+        fix = ("name it .parquet" if what == "a Parquet file"
+               else "save it as CSV (or Parquet) first")
+        raise ValueError(f"{path} looks like {what}, not a table scratchnn reads (CSV-like text "
+                         f"or Parquet): {fix}")
+
+
+def header_names(path, options):
+    """The column names of a table as its first row spells them (stripped), before pandas
+    renames duplicates (``x``, ``x.1``); ``None`` without a header row."""
+    if not options.header:
+        return None
+    if _is_parquet(path):
+        return [str(name).strip() for name in _require_pyarrow(path).read_schema(path).names]
+    kwargs = _read_csv_kwargs(path, options, None, verbatim=True)
+    first = require_pandas().read_csv(path, header=None, nrows=1, **kwargs)
+    return [str(name).strip() for name in first.iloc[0].tolist()] if len(first) else []
+
+
+def check_header(path, options):
+    """Refuse a table whose header names a column twice (after stripping spaces), with the
+    positions of each repeated name."""
+    names = header_names(path, options)
+    if not names:
+        return
+    positions = {}
+    for k, name in enumerate(names, 1):
+        positions.setdefault(name, []).append(k)
+    repeated = [f"{name!r} (columns {', '.join(map(str, where))})"
+                for name, where in positions.items() if len(where) > 1]
+    if repeated:
+        raise ValueError(f"{path}: the header names a column more than once: "
+                         f"{'; '.join(repeated[:10])}; give each column its own name")
 
 
 def _name_by_position(frame, options):
@@ -237,11 +310,14 @@ def read_table(path, options=TableOptions(), dtype=None):
     try:
         if _is_parquet(path):
             _require_pyarrow(path)
+            check_header(path, options)
             frame = pandas.read_parquet(path)
             frame = _text_columns(frame, dtype)
         else:
             return _gather_columns(path, options, dtype)
     except _parse_errors() + (ValueError,) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(path):
+            raise
         _reraise(path, exc)
     return _check_frame(path, _name_by_position(frame, options))
 
@@ -339,17 +415,23 @@ def _text_columns(frame, dtype):
     return frame
 
 
-def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None):
+def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None, verbatim=False):
     """Yield a table in chunks of at most ``chunk_rows`` rows (:data:`CHUNK_ROWS` by default).
 
     Each chunk is a ``pandas.DataFrame`` as :func:`read_table` returns, with the row index
     continuing across chunks. Raises as :func:`read_table`, possibly after some chunks.
+
+    With ``verbatim``, every cell of a text table is the exact string in the file (spaces,
+    leading zeros, ``NA`` and empty cells kept, nothing converted), for columns copied to an
+    output; a Parquet table keeps its own column types.
     """
     pandas = require_pandas()
     path = os.fspath(path)
     chunk_rows = chunk_rows or CHUNK_ROWS
     first = True
     try:
+        _check_kind(path)
+        check_header(path, options)
         if _is_parquet(path):
             parquet = _require_pyarrow(path)
             start = 0
@@ -358,9 +440,11 @@ def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None):
                 frame.index = pandas.RangeIndex(start, start + len(frame))
                 start += len(frame)
                 first = False
-                yield _check_frame(path, _name_by_position(_text_columns(frame, dtype), options))
+                if not verbatim:
+                    frame = _text_columns(frame, dtype)
+                yield _check_frame(path, _name_by_position(frame, options))
         else:
-            kwargs = _read_csv_kwargs(path, options, _only_present(dtype))
+            kwargs = _read_csv_kwargs(path, options, _only_present(dtype), verbatim)
             with pandas.read_csv(path, chunksize=chunk_rows, **kwargs) as reader:
                 while True:
                     with warnings.catch_warnings():
