@@ -17,3 +17,25 @@ def run(argv):
         except SystemExit as exc:
             status = exc.code
     return status, stdout.getvalue(), stderr.getvalue()
+
+
+def refusal(argv):
+    """Run ``train`` on a table it refuses; return its stderr: a first line counting the
+    problems, a line per problem (and per warning), then the command line to run instead."""
+    status, _, err = run(argv)
+    assert status == 1, err
+    assert "Traceback" not in err
+    lines = err.rstrip("\n").split("\n")
+    assert lines[0].startswith("scratchnn: error: ") and lines[0].endswith(
+        "problem(s) to fix before training:"), err
+    assert all(line.startswith(("  - ", "run instead:", "  scratchnn ")) for line in lines[1:]), err
+    return err
+
+
+def suggested_command(err):
+    """The arguments of the command line a refusal suggests, without the program name."""
+    import shlex
+
+    lines = err.rstrip("\n").split("\n")
+    assert lines[-2] == "run instead:", err
+    return shlex.split(lines[-1])[1:]

@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cli_run import run
+from cli_run import refusal, run
 from scratchnn.cli import load_model
 from scratchnn.datasets import make_moons
 
@@ -25,18 +25,6 @@ def one_line_error(argv, status=1):
     assert code == status, err
     assert err.startswith("scratchnn: error: ") and err.count("\n") == 1, err
     assert "Traceback" not in err
-    return err
-
-
-def refusal(argv):
-    """The lines of ``train``'s refusal of a table: a line per problem and the command line to
-    run instead."""
-    code, out, err = run(argv)
-    assert code == 1, err
-    assert "Traceback" not in err
-    lines = err.rstrip("\n").split("\n")
-    assert lines[0].startswith("scratchnn: error: ") and lines[0].endswith(
-        "problem(s) to fix before training:"), err
     return err
 
 

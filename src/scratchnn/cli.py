@@ -368,16 +368,18 @@ class TableRefused(ValueError):
     """``train`` cannot use the table as it is: every reason at once, with the options that fix
     each and one command line to paste. :func:`main` prints it on several lines."""
 
-    def __init__(self, path, problems, command):
+    def __init__(self, path, problems, command, warnings=()):
         lines = [f"{path}: {len(problems)} problem(s) to fix before training:"]
         lines += [f"  - {problem.line()}" for problem in problems]
+        lines += [f"  - (a warning) {warning.line()}" for warning in warnings]
         if command:
             lines += ["run instead:", f"  {command}"]
         super().__init__("\n".join(lines))
 
 
 def _suggested_command(args, problems):
-    """The command line as the user gave it, plus the first fix of each problem."""
+    """The command line as the user gave it, plus the first fix of each problem (and of each
+    row-id warning among them)."""
     import shlex
 
     fixes = list(dict.fromkeys(problem.fixes[0] for problem in problems if problem.fixes))
@@ -424,7 +426,7 @@ def _decimal_comma(frame, names, args, options, problems, notes):
     import dataclasses
 
     from .columns import ColumnProblem, decimal_comma_columns, numbers
-    from .tables import detect_separator
+    from .tables import detect_separator, require_pandas
 
     if args.decimal is not None:
         return options
@@ -432,8 +434,8 @@ def _decimal_comma(frame, names, args, options, problems, notes):
     found = decimal_comma_columns(frame, names) if sep != "," else []
     if not found:
         return options
-    pointed = [name for name in names if name not in found
-               and np.issubdtype(frame[name].dtype, np.floating)
+    is_float = require_pandas().api.types.is_float_dtype
+    pointed = [name for name in names if name not in found and is_float(frame[name].dtype)
                and np.any(np.mod(frame[name].dropna().to_numpy(), 1) != 0)]
     if pointed:
         problems.append(ColumnProblem(
@@ -520,7 +522,7 @@ def _run_train(args):
 
     # Everything that stops training is gathered first and reported at once (TableRefused);
     # notes and warnings come once the model is saved.
-    problems, notes, warned = [], [], []
+    problems, notes, warned, ids = [], [], [], []
     settings = ColumnSettings(impute=args.impute, categorical=frozenset(args.categorical),
                               keep_na_strings=bool(args.keep_na_strings),
                               date_format=args.date_format)
@@ -559,16 +561,16 @@ def _run_train(args):
             spelled = count_na_strings(series)
             if spelled:
                 shown = ", ".join(f"{k!r} ({n} rows)" for k, n in spelled.items())
-                warned.append(f"{args.data}: column {treatment.name!r} holds {shown}, read as "
-                              f"missing; if they are categories (NA for North America), pass "
-                              f"--keep-na-strings")
+                warned.append(ColumnProblem(
+                    treatment.name, f"holds {shown}, read as missing; if they are categories "
+                    f"(NA for North America), keep them", ("--keep-na-strings",)))
         why = looks_like_id(treatment.name, series, train_rows)
         if why and treatment.name not in refused:
-            warned.append(
-                f"{args.data}: column {treatment.name!r} looks like a row id ({why}) and is used "
-                f"as a feature; a model that learns row ids fails on new rows. Pass "
-                f"{shell_option('--id', treatment.name)} to copy it to predictions instead, or "
-                f"{shell_option('--ignore', treatment.name)}")
+            ids.append(ColumnProblem(
+                treatment.name, f"looks like a row id ({why}) and is used as a feature; a model "
+                f"that learns row ids fails on new rows: copy it to predictions instead, or leave "
+                f"it out",
+                (shell_option("--id", treatment.name), shell_option("--ignore", treatment.name))))
     inputs_of = {}
     for treatment in treatments:
         for name in treatment.input_names:
@@ -579,7 +581,8 @@ def _run_train(args):
                 None, f"columns {format_names(owners)} both become the network input {name!r} "
                 f"once encoded; rename one", (shell_option("--ignore", owners[-1]),)))
     if problems:
-        raise TableRefused(args.data, problems, _suggested_command(args, problems))
+        raise TableRefused(args.data, problems, _suggested_command(args, problems + ids),
+                           ids + warned)
     if keep is not None:
         frame = rows
     del rows
@@ -587,6 +590,7 @@ def _run_train(args):
     del labels  # a Python string per row
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
     rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
+    warned = [f"{args.data}: {warning.line()}" for warning in ids + warned]
     if rare:
         warned.append(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer "
                       f"than 2 training rows; the model can hardly learn them")

@@ -523,8 +523,8 @@ def _fit_text(name, series, train_rows, na_strings, problems, ignore, categorica
         what = "codes" if categorical else "text"
         if n_distinct == len(present):
             problems.append(ColumnProblem(
-                name, f"{what} distinct on every row ({n_distinct} values): it identifies rows",
-                (shell_option("--id", name), ignore)))
+                name, f"{what} distinct on every row ({n_distinct} values): free text or a row "
+                f"id", (ignore, shell_option("--id", name))))
         else:
             problems.append(ColumnProblem(
                 name, f"{what} with {n_distinct} distinct values, too many to one-hot encode "

@@ -137,13 +137,13 @@ def detect_separator(path, decimal="."):
     """The delimiter that splits each of the first lines into the same number (> 1) of fields.
 
     Among such delimiters the one giving the most fields wins; on a tie, tab, semicolon, pipe,
-    then comma. ``","`` is not a candidate when it is the decimal mark. Returns ``","`` when none
-    qualifies (a one-column file).
+    then comma. ``","`` is not a candidate when it is the decimal mark. Returns ``","`` (``";"``
+    when ``","`` is the decimal mark) when none qualifies (a one-column file).
     """
     if os.fspath(path).lower().endswith((".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tab")):
         return "\t"
     lines = _first_lines(path)
-    best, best_count = ",", 0
+    best, best_count = ";" if decimal == "," else ",", 0
     for sep in _SEPARATORS:
         if sep == decimal:
             continue
