@@ -314,9 +314,27 @@ def class_column(frame, name, path, options=None, option="stratify"):
 def write_part(frame, path, fmt, header=True):
     """Write ``frame`` atomically to ``path`` as ``fmt`` (``.csv``, ``.tsv`` or ``.parquet``).
 
-    Text is written by :func:`scratchnn.tables.write_table` (comma- or tab-separated, cells
-    quoted where they need it); with ``header=False`` a text file gets no header row, as the
-    table it came from. Returns the number of rows written.
+    Parameters
+    ----------
+    frame : pandas.DataFrame of shape (m, n_columns)
+    path : str or os.PathLike
+        Written through :func:`scratchnn.fileio.atomic_write`: a failure leaves an earlier file
+        whole.
+    fmt : {'.csv', '.tsv', '.parquet'}
+        From :func:`scratchnn.tables.check_output_format`.
+    header : bool, default True
+        Whether a text file starts with the column names; without, it has data rows only, like
+        the headerless table it came from (Parquet always names its columns).
+
+    Returns
+    -------
+    int
+        The number of rows written, ``m``.
+
+    Notes
+    -----
+    Text is written by :func:`scratchnn.tables.write_table` when there is a header:
+    comma- or tab-separated, cells quoted where they need it.
     """
     with atomic_write(path, suffix=fmt) as f:
         if header or fmt == ".parquet":
