@@ -184,6 +184,20 @@ def test_split_test_size_rounds_up():
     assert (len(X_train), len(X_test)) == (8, 3)  # ceil(2.75) = 3
 
 
+@pytest.mark.parametrize(("test_size", "n_test"), [
+    (0.32, 4),  # 3.2: rounding to the nearest would give 3
+    (0.31, 4),  # 3.1
+    (0.35, 4),  # 3.5: round-half-to-even would also give 4, half-down 3
+    (0.25, 3),  # 2.5: round-half-to-even would give 2
+    (0.05, 1),  # 0.5: never an empty test part
+])
+def test_split_rounds_the_test_part_up_not_to_the_nearest(test_size, n_test):
+    X = np.arange(10, dtype=np.float64).reshape(10, 1)
+    X_train, X_test, y_train, y_test = train_test_split(X, np.arange(10), test_size=test_size)
+    assert (len(X_test), len(y_test)) == (n_test, n_test)
+    assert (len(X_train), len(y_train)) == (10 - n_test, 10 - n_test)
+
+
 def test_split_is_seeded():
     X, y = make_moons(n_samples=50, seed=0)
     a = train_test_split(X, y, seed=4)

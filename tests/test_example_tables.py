@@ -52,6 +52,16 @@ def test_split_into_train_test_and_unlabelled_rows(tmp_path):
     assert every == sorted(tuple(r) for r in read_all("spiral", seed=1))
 
 
+def test_datasets_test_size_rounds_the_held_out_rows_up(tmp_path):
+    # 1000 moons at 0.3201: 320.1 rows, rounded up as train_test_split and `scratchnn split` do.
+    status, out, err = run(["datasets", "moons", tmp_path / "a.csv", "--test", tmp_path / "b.csv",
+                            "--test-size", "0.3201"])
+    assert status == 0, err
+    assert out.splitlines() == [f"saved {tmp_path / 'a.csv'} (679 rows)",
+                                f"saved {tmp_path / 'b.csv'} (321 rows)"]
+    assert len(read(tmp_path / "b.csv")) == 1 + 321
+
+
 def read_all(name, seed):
     header, rows = example_table(name, seed)
     return [[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row] for row in rows]

@@ -5,11 +5,10 @@ import pytest
 
 from scratchnn.metrics import classification_report, confusion_matrix, precision_recall_f1
 
-sklearn_metrics = pytest.importorskip("sklearn.metrics")
-
 
 @pytest.mark.parametrize("seed", range(4))
 def test_agrees_with_scikit_learn(seed):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(seed)
     C = 4
     y_true = rng.integers(0, C, 60)
@@ -45,6 +44,31 @@ def test_report_lists_every_class_the_averages_and_the_matrix():
     assert macro.split()[-1] == "20"
     assert lines[-2].split() == ["cat", "5", "1"] and lines[-1].split() == ["dog", "2", "12"]
     assert not report.endswith("\n")
+
+
+def test_report_averages_weigh_classes_by_support_or_not_at_all():
+    # Supports 10, 5 and 20 (rows); predicted 10, 9 and 16 times (columns). The worse class has
+    # the fewest rows, so the average weighted by support and the plain mean differ.
+    matrix = np.array([[8, 1, 1],
+                       [2, 3, 0],
+                       [0, 5, 15]])
+    tp = np.array([8.0, 3.0, 15.0])
+    support = np.array([10.0, 5.0, 20.0])
+    precision = tp / np.array([10.0, 9.0, 16.0])   # 0.8, 1/3, 0.9375
+    recall = tp / support                           # 0.8, 0.6, 0.75
+    f1 = 2 * precision * recall / (precision + recall)
+    weighted = [np.dot(support, v) / 35.0 for v in (precision, recall, f1)]
+    macro = [(v[0] + v[1] + v[2]) / 3.0 for v in (precision, recall, f1)]
+    # By hand: weighted precision (8 + 5/3 + 18.75) / 35 = 0.811905, recall 26/35 = 0.742857;
+    # plain means 0.690278 and 0.716667.
+    assert f"{weighted[0]:.6f}" == "0.811905" and f"{weighted[1]:.6f}" == "0.742857"
+    assert f"{macro[0]:.6f}" == "0.690278" and f"{macro[1]:.6f}" == "0.716667"
+
+    lines = classification_report(matrix, ["a", "b", "c"], digits=6).splitlines()
+    rows = {name: next(line for line in lines if line.startswith(name))[len(name):].split()
+            for name in ("weighted avg", "macro avg")}
+    assert rows["weighted avg"] == [f"{v:.6f}" for v in weighted] + ["35"]
+    assert rows["macro avg"] == [f"{v:.6f}" for v in macro] + ["35"]
 
 
 def test_report_default_labels_and_digits():

@@ -1,4 +1,4 @@
-"""CSV reading, standardization and label encoding (scratchnn.preprocessing)."""
+"""Standardization, label encoding, imputation and one-hot encoding (scratchnn.preprocessing)."""
 
 import numpy as np
 import pytest
@@ -8,99 +8,7 @@ from scratchnn.preprocessing import (
     OneHotEncoder,
     Standardizer,
     fill_value,
-    numeric_columns,
-    read_csv,
 )
-
-
-def write(tmp_path, text, name="data.csv", encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-# ----------------------------------------------------------------------------- read_csv
-def test_read_csv_keeps_text_and_line_numbers(tmp_path):
-    path = write(tmp_path, 'a, b ,label\n1,2,x\n\n3,"4",y z\n')
-    table = read_csv(path)
-    assert table.columns == ["a", "b", "label"]  # names stripped
-    assert table.rows == [["1", "2", "x"], ["3", "4", "y z"]]
-    assert table.line_numbers == [2, 4]  # the blank line is skipped but counted
-    assert table.column("label") == ["x", "y z"]
-    assert table.path == str(path)
-
-
-def test_read_csv_skips_a_byte_order_mark_and_handles_crlf(tmp_path):
-    path = write(tmp_path, "\ufeffa,b\r\n1,2\r\n")
-    table = read_csv(path)
-    assert table.columns == ["a", "b"] and table.rows == [["1", "2"]]
-
-
-def test_quoted_fields_may_hold_commas_and_newlines(tmp_path):
-    table = read_csv(write(tmp_path, 'x,label\n1,"a, b"\n2,"two\nlines"\n'))
-    assert table.column("label") == ["a, b", "two\nlines"]
-    assert table.line_numbers == [2, 4]
-
-
-@pytest.mark.parametrize(("text", "match"), [
-    ("", "is empty"),
-    ("\n\n", "is empty"),
-    ("a,b\n", "no data rows"),
-    ("a,,c\n1,2,3\n", "column 2 of the header has no name"),
-    ("a,b,a\n1,2,3\n", "names column 'a' twice"),
-    ("a,b\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
-    ("a,b\n1,2,3\n", "line 2: 3 fields"),
-])
-def test_read_csv_rejects_malformed_files_naming_file_and_line(tmp_path, text, match):
-    path = write(tmp_path, text)
-    with pytest.raises(ValueError, match=match) as info:
-        read_csv(path)
-    assert str(path) in str(info.value)
-
-
-def test_read_csv_rejects_binary_files(tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_bytes(b"a,b\n\xff\xfe\x00\x81,2\n")
-    with pytest.raises(ValueError, match="not a UTF-8 text file"):
-        read_csv(path)
-
-
-def test_read_csv_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        read_csv(tmp_path / "nope.csv")
-
-
-def test_unknown_column_lists_the_columns(tmp_path):
-    table = read_csv(write(tmp_path, "a,b\n1,2\n"))
-    with pytest.raises(ValueError, match=r"no column 'c'; the columns are \['a', 'b'\]"):
-        table.column("c")
-
-
-# ----------------------------------------------------------------------------- numeric_columns
-def test_numeric_columns_in_the_requested_order(tmp_path):
-    table = read_csv(write(tmp_path, "a,b,c\n1,2.5,-3e2\n 4 ,5,6\n"))
-    X = numeric_columns(table, ["c", "a"])
-    assert X.dtype == np.float64
-    np.testing.assert_array_equal(X, [[-300.0, 1.0], [6.0, 4.0]])
-
-
-@pytest.mark.parametrize(("cell", "match"), [
-    ("", "line 3: column 'b' is empty"),
-    ("abc", "line 3: column 'b' is 'abc', not a number"),
-    ("nan", "line 3: column 'b' is 'nan'; missing and infinite"),
-    ("-inf", "column 'b' is '-inf'"),
-    ("1e999", "column 'b' is '1e999'"),
-])
-def test_numeric_columns_name_file_line_and_column(tmp_path, cell, match):
-    path = write(tmp_path, f"a,b\n1,2\n3,{cell}\n")
-    with pytest.raises(ValueError, match=match) as info:
-        numeric_columns(read_csv(path), ["a", "b"])
-    assert str(path) in str(info.value)
-
-
-def test_numeric_columns_unknown_column(tmp_path):
-    with pytest.raises(ValueError, match="no column 'z'"):
-        numeric_columns(read_csv(write(tmp_path, "a\n1\n")), ["z"])
 
 
 # ----------------------------------------------------------------------------- Standardizer

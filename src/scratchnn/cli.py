@@ -1226,6 +1226,90 @@ def _run_datasets(args):
     return 0
 
 
+# --------------------------------------------------------------------------- split
+
+
+def _test_size(text):
+    """``--test-size``: an integer is a count of rows (>= 1), anything else a fraction in (0, 1)."""
+    try:
+        count = int(text)
+    except ValueError:
+        pass
+    else:
+        if count < 1:
+            raise argparse.ArgumentTypeError(f"a count of rows must be >= 1, got {text}")
+        return count
+    try:
+        return _number_type(float, "test size", 0.0, 1.0, True, True)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1) such as 0.2, or a whole number of rows such as 30, "
+            f"got {text!r}") from None
+
+
+_test_size.__name__ = "test size"
+
+
+def _add_split(subparsers):
+    parser = subparsers.add_parser(
+        "split",
+        help="hold out a test set from a table: two files, every cell copied as it is",
+        description="Split the rows of DATA at random into a training file and a test file, "
+        "each keeping the rows in the order of DATA, every cell copied as written (007 stays "
+        "007, NA stays NA). --test-size 0.2 holds out ceil(0.2 x rows) rows (rounded up, as "
+        "scikit-learn's train_test_split); --test-size 30 holds out 30 rows. With --stratify, "
+        "each class of that column is split in the same proportion (largest remainders, every "
+        "class in both parts). Each output's format follows its extension: .csv, .tsv or "
+        ".parquet.",
+    )
+    parser.add_argument("data", metavar="DATA")
+    parser.add_argument("--test-size", type=_test_size, required=True, metavar="SIZE",
+                        help="the share of rows held out, in (0, 1), or their number (>= 1)")
+    parser.add_argument("--out-train", required=True, metavar="FILE",
+                        help="where to write the training rows (.csv, .tsv or .parquet)")
+    parser.add_argument("--out-test", required=True, metavar="FILE",
+                        help="where to write the held-out rows (.csv, .tsv or .parquet)")
+    parser.add_argument("--stratify", metavar="COLUMN",
+                        help="keep the class proportions of this column in both parts (refused "
+                        "if a cell is missing or a class has one row)")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="seed of the random split (default: 0)")
+    _table_arguments(parser)
+    parser.set_defaults(handler=_run_split)
+
+
+def _run_split(args):
+    from .splitting import class_column, read_cells, split_indices, write_part
+    from .tables import check_output_format
+
+    inputs = [(args.data, "DATA")]
+    _check_output(args.out_train, "--out-train", inputs)
+    _check_output(args.out_test, "--out-test", inputs + [(args.out_train, "--out-train")])
+    if os.path.realpath(args.out_train) == os.path.realpath(args.out_test):
+        raise ValueError(f"--out-test {args.out_test} is the same file as --out-train; give two "
+                         f"different files")
+    outputs = [(args.out_train, check_output_format(args.out_train, "--out-train")),
+               (args.out_test, check_output_format(args.out_test, "--out-test"))]
+    options = _table_options(args)
+    frame = read_cells(args.data, options)
+    if any(fmt == ".parquet" for _, fmt in outputs) and len(set(frame.columns)) < frame.shape[1]:
+        raise ValueError(f"{args.data}: the header repeats a column name, which Parquet cannot "
+                         f"store; write .csv or .tsv")
+    classes = None
+    if args.stratify is not None:
+        classes = class_column(frame, args.stratify, args.data, options, "--stratify")
+    parts = split_indices(len(frame), args.test_size, args.seed, classes,
+                          test_size_name="--test-size",
+                          classes_name=f"column {args.stratify!r} (--stratify)")
+    for (path, fmt), rows in zip(outputs, parts):
+        try:
+            written = write_part(frame.iloc[rows], path, fmt, header=options.header)
+        except OSError as exc:
+            raise ValueError(f"{path}: could not write it ({exc.strerror or exc})") from None
+        print(f"saved {path} ({written} rows)")
+    return 0
+
+
 def _add_playground(subparsers):
     parser = subparsers.add_parser(
         "playground", help="watch the network learn in the browser (a local web server)",
@@ -1249,7 +1333,7 @@ def _run_playground(args):
 # --------------------------------------------------------------------------- entry point
 
 _SUBCOMMANDS = (_add_train, _add_evaluate, _add_predict, _add_info, _add_export, _add_demo,
-                _add_datasets, _add_playground)
+                _add_datasets, _add_split, _add_playground)
 
 
 def build_parser():

@@ -1,13 +1,8 @@
-r"""From a CSV table to the arrays a network takes: reading, standardizing, encoding labels.
+r"""From a table's columns to the arrays a network takes: standardizing, encoding, imputing.
 
 The ``scratchnn`` command line uses the standardizer and the encoders (it reads its tables with
 pandas, in :mod:`scratchnn.tables`); all of them need NumPy only and are usable on their own:
 
-:func:`read_csv`
-    a dependency-free reader of plain comma-separated files: a header row and rows of text,
-    checked for shape, with the line number of every row kept for error messages;
-:func:`numeric_columns`
-    chosen columns of such a table as a float matrix, one example per row;
 :class:`Standardizer`
     per-feature :math:`(x - \mu) / \sigma`, fitted on training data;
 :class:`LabelEncoder`
@@ -23,165 +18,11 @@ Arrays here follow scikit-learn's orientation, like :mod:`scratchnn.datasets`: `
 
 from __future__ import annotations
 
-import csv
 import math
-import os
-from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CSVTable", "read_csv", "numeric_columns", "Standardizer", "LabelEncoder",
-           "IMPUTE_STRATEGIES", "fill_value", "OneHotEncoder"]
-
-
-# --------------------------------------------------------------------------- CSV
-
-
-@dataclass(frozen=True)
-class CSVTable:
-    """The text of a CSV file with a header row.
-
-    Attributes
-    ----------
-    path : str
-        The file it was read from, for error messages.
-    columns : list of str, length n_columns
-        The header, each name stripped of surrounding spaces.
-    rows : list of list of str, shape (m, n_columns)
-        The data rows as text (blank lines skipped).
-    line_numbers : list of int, length m
-        The line of the file each row ends on (1 is the header), for error messages.
-    """
-
-    path: str
-    columns: list
-    rows: list
-    line_numbers: list
-
-    def column(self, name):
-        """Return the text of column ``name``: a list of ``m`` strings.
-
-        Raises
-        ------
-        ValueError
-            If there is no such column, listing the columns there are.
-        """
-        try:
-            index = self.columns.index(name)
-        except ValueError:
-            raise ValueError(
-                f"{self.path}: no column {name!r}; the columns are {self.columns}"
-            ) from None
-        return [row[index] for row in self.rows]
-
-
-def read_csv(path):
-    """Read a CSV file whose first row names the columns.
-
-    The file is read as UTF-8 (a byte-order mark, as spreadsheet programs write, is skipped) with
-    the :mod:`csv` module's default dialect: comma-separated, fields optionally in double quotes.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    CSVTable
-
-    Raises
-    ------
-    FileNotFoundError, IsADirectoryError, PermissionError
-        If the file cannot be opened.
-    ValueError
-        Naming the file (and the line) if it is not UTF-8 text, has no header or no data row, has an
-        empty or repeated column name, or a row with a different number of fields than the header.
-    """
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    columns, rows, line_numbers = None, [], []
-    # newline="" lets the csv module handle line ends inside quoted fields itself.
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        try:
-            for row in reader:
-                if not row or all(not field.strip() for field in row):
-                    continue  # blank line, e.g. a trailing newline
-                if columns is None:
-                    columns = [name.strip() for name in row]
-                    _check_header(path, columns)
-                    continue
-                if len(row) != len(columns):
-                    raise ValueError(
-                        f"{path}, line {reader.line_num}: {len(row)} fields, but the header has "
-                        f"{len(columns)}"
-                    )
-                rows.append(row)
-                line_numbers.append(reader.line_num)
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path} is not a UTF-8 text file ({exc.reason})") from None
-        except csv.Error as exc:
-            raise ValueError(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
-    if columns is None:
-        raise ValueError(f"{path} is empty: expected a header row naming the columns")
-    if not rows:
-        raise ValueError(f"{path} has a header but no data rows")
-    return CSVTable(path, columns, rows, line_numbers)
-
-
-def _check_header(path, columns):
-    for position, name in enumerate(columns, 1):
-        if not name:
-            raise ValueError(f"{path}: column {position} of the header has no name")
-    seen = set()
-    for name in columns:
-        if name in seen:
-            raise ValueError(f"{path}: the header names column {name!r} twice")
-        seen.add(name)
-
-
-def numeric_columns(table, names):
-    """Parse columns of ``table`` as numbers.
-
-    Parameters
-    ----------
-    table : CSVTable
-    names : sequence of str, length n
-        The columns to take, in this order.
-
-    Returns
-    -------
-    ndarray of shape (m, n), float64
-        One example per row.
-
-    Raises
-    ------
-    ValueError
-        Naming the file, line, column and text of the first field that is missing, not a number,
-        or not finite (``nan``, ``inf``), or a column that does not exist.
-    """
-    indices = []
-    for name in names:
-        if name not in table.columns:
-            raise ValueError(f"{table.path}: no column {name!r}; the columns are {table.columns}")
-        indices.append(table.columns.index(name))
-    X = np.empty((len(table.rows), len(indices)), dtype=np.float64)
-    for i, (row, line) in enumerate(zip(table.rows, table.line_numbers)):
-        for j, (name, index) in enumerate(zip(names, indices)):
-            text = row[index].strip()
-            try:
-                value = float(text)
-            except ValueError:
-                what = "is empty" if not text else f"is {text!r}, not a number"
-                raise ValueError(f"{table.path}, line {line}: column {name!r} {what}") from None
-            if not math.isfinite(value):
-                raise ValueError(
-                    f"{table.path}, line {line}: column {name!r} is {text!r}; missing and "
-                    "infinite values are not supported"
-                )
-            X[i, j] = value
-    return X
+__all__ = ["Standardizer", "LabelEncoder", "IMPUTE_STRATEGIES", "fill_value", "OneHotEncoder"]
 
 
 # --------------------------------------------------------------------------- standardization
