@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from cli_run import run
+from scratchnn.columns import NA_STRINGS
 from scratchnn.datasets import train_test_split
-from scratchnn.splitting import MISSING_SPELLINGS, held_out_count, split_indices
+from scratchnn.splitting import held_out_count, split_indices
 
 pandas = pytest.importorskip("pandas")
 
@@ -338,7 +339,7 @@ def test_help_describes_the_command():
 
 def test_missing_spellings_are_pandas_defaults():
     parsers = pytest.importorskip("pandas._libs.parsers")
-    assert MISSING_SPELLINGS == set(parsers.STR_NA_VALUES)
+    assert NA_STRINGS | {""} == set(parsers.STR_NA_VALUES)
 
 
 @pytest.mark.parametrize(("m", "test_size"), [(10, 0.32), (10, 0.35), (10, 0.31), (13, 0.5),

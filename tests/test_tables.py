@@ -51,7 +51,7 @@ def test_read_table_names_columns_by_position_without_a_header(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "match"), [
-    ("", "could not be read as a table"),
+    ("", "is empty: expected a header row naming the columns"),
     ("a,b\n", "has a header but no data rows"),
     ("a,b\n1,2,3\n", "a row has more fields than the header"),
     ('a,b\n1,"unclosed\n', "could not be read as a table"),

@@ -18,28 +18,21 @@ detection and output formats of :mod:`scratchnn.tables`; the split itself needs 
 
 from __future__ import annotations
 
-import gzip
 import io
-import lzma
 import math
 import numbers
 import os
-import zipfile
 
 import numpy as np
 
+from .columns import NA_STRINGS
 from .fileio import atomic_write
-from .tables import TableOptions, detect_separator, read_table, require_pandas, write_table
+from .tables import TableOptions, read_table, write_table
 from .validation import check_float, check_int
 
-__all__ = ["MISSING_SPELLINGS", "read_cells", "held_out_count", "split_indices", "class_column",
+__all__ = ["read_cells", "held_out_count", "split_indices", "class_column",
            "write_part"]
 
-MISSING_SPELLINGS = frozenset({
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
-"""The cell texts pandas reads as missing by default (``read_csv``'s ``na_values``), so the ones
-``scratchnn train`` reads as a missing label: a stratify column holding one of them is refused."""
 
 _PARQUET = (".parquet", ".pq")
 
@@ -55,12 +48,11 @@ def _is_parquet(path):
 def read_cells(path, options=None):
     """Read a table keeping every cell of a text file verbatim, as a string.
 
-    Unlike :func:`scratchnn.tables.read_table`, which reads numbers as numbers, ``NA`` as
-    missing and strips the spaces after each delimiter, nothing here is interpreted: a cell is
-    the text between its delimiters (quotes removed, as CSV quoting means), and the header
-    keeps its names exactly (repeated names too). Blank lines are skipped; a row with fewer fields
-    than the first line is padded with empty cells, one with more is refused. A Parquet file is
-    read as it is (its columns keep their types).
+    Unlike :func:`scratchnn.tables.read_table`'s default, which reads numbers as numbers and
+    strips the spaces after each delimiter, nothing here is interpreted: a cell is the text
+    between its delimiters (quotes removed, as CSV quoting means); this is
+    ``read_table(path, options, verbatim=True)``. A Parquet file is read as it is (its columns
+    keep their types).
 
     Parameters
     ----------
@@ -68,9 +60,9 @@ def read_cells(path, options=None):
         A text table (``.csv``, ``.tsv``, ``.txt``, ..., optionally ``.gz``, ``.bz2``, ``.xz``,
         ``.zip``) or a ``.parquet`` file.
     options : TableOptions, optional
-        The delimiter (None: detected as :func:`scratchnn.tables.detect_separator` does), the
-        decimal mark (only for that detection: a decimal comma rules out the comma) and whether
-        the first line is a header. Without a header the columns are named ``"1"``, ``"2"``, ...
+        The delimiter (None: detected), the decimal mark (only for that detection: a decimal
+        comma rules out the comma) and whether the first line is a header. Without a header the
+        columns are named ``"1"``, ``"2"``, ...
 
     Returns
     -------
@@ -82,44 +74,15 @@ def read_cells(path, options=None):
     FileNotFoundError, IsADirectoryError, PermissionError
         If the file cannot be opened.
     ValueError
-        Naming the file if it is not a table, has no columns or no data rows.
+        Naming the file if it is not a table, has no columns or no data rows, or names a column
+        twice.
     TypeError
         If ``options`` is not a :class:`~scratchnn.tables.TableOptions`.
     """
     options = TableOptions() if options is None else options
     if not isinstance(options, TableOptions):
         raise TypeError(f"options must be a TableOptions, got {options!r}")
-    path = os.fspath(path)
-    if _is_parquet(path):
-        return read_table(path, options)
-    pandas = require_pandas()
-    try:
-        sep = options.sep if options.sep is not None else detect_separator(path, options.decimal)
-        frame = pandas.read_csv(
-            path, sep=sep, header=None, dtype=str, keep_default_na=False, na_filter=False,
-            encoding="utf-8-sig", compression="infer", index_col=False)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError,
-            zipfile.BadZipFile, EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError,
-            ValueError) as exc:
-        if isinstance(exc, ValueError) and str(exc).startswith(path):
-            raise
-        if isinstance(exc, pandas.errors.EmptyDataError):
-            raise ValueError(f"{path} is empty: expected a table") from None
-        if isinstance(exc, UnicodeDecodeError):
-            raise ValueError(f"{path} is not a UTF-8 text file ({exc.reason})") from None
-        why = " ".join(str(exc).split()) or type(exc).__name__
-        raise ValueError(f"{path} could not be read as a table: {why}") from None
-    if options.header:
-        names = [str(name) for name in frame.iloc[0]]
-        frame = frame.iloc[1:]
-        if frame.shape[0] == 0:
-            raise ValueError(f"{path} has a header but no data rows")
-    else:
-        names = [str(k) for k in range(1, frame.shape[1] + 1)]
-    frame = frame.set_axis(names, axis=1).reset_index(drop=True)
-    return frame
+    return read_table(os.fspath(path), options, verbatim=True)
 
 
 def held_out_count(test_size, n_rows, name="test_size"):
@@ -285,7 +248,8 @@ def class_column(frame, name, path, options=None, option="stratify"):
     ------
     ValueError
         If there is no such column (or two), or a cell is missing: empty, or in a text file one
-        of :data:`MISSING_SPELLINGS` (``NA``, ``NaN``, ``null``, ...), naming its line.
+        of :data:`scratchnn.columns.NA_STRINGS` (``NA``, ``NaN``, ``null``, ...), as ``train``
+        reads its target, naming its line.
     """
     path = os.fspath(path)
     options = TableOptions() if options is None else options
@@ -301,7 +265,7 @@ def class_column(frame, name, path, options=None, option="stratify"):
     labels = np.array(column.astype(str).str.strip(), dtype=object)
     missing = ~present | (labels == "")
     if not _is_parquet(path):
-        missing |= np.isin(labels, list(MISSING_SPELLINGS))
+        missing |= np.isin(labels, list(NA_STRINGS))
     if np.any(missing):
         first = int(np.flatnonzero(missing)[0])
         cell = "empty" if not present[first] or labels[first] == "" else f"{labels[first]!r}"

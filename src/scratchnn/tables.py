@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["TableOptions", "require_pandas", "read_table", "iter_table", "check_output_format",
-           "write_table", "OUTPUT_FORMATS", "release_freed_memory"]
+           "write_table", "OUTPUT_FORMATS", "release_freed_memory", "detect_separator",
+           "check_header", "header_names"]
 
 CHUNK_ROWS = 100_000
 """Rows per chunk of :func:`iter_table`: a few tens of MB for 50 numeric columns."""
@@ -137,7 +138,8 @@ def detect_separator(path, decimal="."):
     """The delimiter that splits each of the first lines into the same number (> 1) of fields.
 
     Among such delimiters the one giving the most fields wins; on a tie, tab, semicolon, pipe,
-    then comma. ``","`` is not a candidate when it is the decimal mark. Returns ``","`` (``";"``
+    then comma. When ``","`` is the decimal mark it is the delimiter only if no other qualifies
+    (a comma-separated file with its decimal-comma numbers quoted). Returns ``","`` (``";"``
     when ``","`` is the decimal mark) when none qualifies (a one-column file).
     """
     if os.fspath(path).lower().endswith((".tsv", ".tsv.gz", ".tsv.bz2", ".tsv.xz", ".tab")):
@@ -145,7 +147,7 @@ def detect_separator(path, decimal="."):
     lines = _first_lines(path)
     best, best_count = ";" if decimal == "," else ",", 0
     for sep in _SEPARATORS:
-        if sep == decimal:
+        if sep == decimal and best_count:
             continue
         counts = {_count_outside_quotes(line, sep) for line in lines}
         if len(counts) == 1 and (count := counts.pop()) > best_count:
@@ -254,6 +256,8 @@ def _fail(path, exc):
                           f"unquoted field, or the wrong --sep?)")
     if isinstance(exc, UnicodeDecodeError):
         return ValueError(f"{path} is not a UTF-8 text file ({exc.reason})")
+    if isinstance(exc, require_pandas().errors.EmptyDataError):
+        return ValueError(f"{path} is empty: expected a header row naming the columns")
     why = " ".join(str(exc).split()) or type(exc).__name__
     return ValueError(f"{path} could not be read as a table: {why}")
 
@@ -279,7 +283,7 @@ def _reraise(path, exc):
     raise _fail(path, exc) from None
 
 
-def read_table(path, options=TableOptions(), dtype=None):
+def read_table(path, options=TableOptions(), dtype=None, verbatim=False):
     """Read a whole table.
 
     Parameters
@@ -290,6 +294,8 @@ def read_table(path, options=TableOptions(), dtype=None):
     options : TableOptions
     dtype : dict of str to type, optional
         Columns to read as given (``str`` for ids, text and labels).
+    verbatim : bool, default False
+        Every cell of a text table as the exact string in the file, as :func:`iter_table`.
 
     Returns
     -------
@@ -314,7 +320,7 @@ def read_table(path, options=TableOptions(), dtype=None):
             frame = pandas.read_parquet(path)
             frame = _text_columns(frame, dtype)
         else:
-            return _gather_columns(path, options, dtype)
+            return _gather_columns(path, options, dtype, verbatim)
     except _parse_errors() + (ValueError,) as exc:
         if isinstance(exc, ValueError) and str(exc).startswith(path):
             raise
@@ -322,7 +328,7 @@ def read_table(path, options=TableOptions(), dtype=None):
     return _check_frame(path, _name_by_position(frame, options))
 
 
-def _gather_columns(path, options, dtype):
+def _gather_columns(path, options, dtype, verbatim=False):
     """A text table read chunk by chunk (:func:`iter_table`) and put together column by column.
 
     ``pandas.read_csv`` on the whole file holds its tokens and the finished frame at once, about
@@ -333,7 +339,7 @@ def _gather_columns(path, options, dtype):
     """
     pandas = require_pandas()
     names, pieces, index_start, rows = None, None, None, 0
-    for chunk in iter_table(path, options, dtype):
+    for chunk in iter_table(path, options, dtype, verbatim=verbatim):
         if names is None:
             names, pieces = list(chunk.columns), [[] for _ in chunk.columns]
             index_start = chunk.index[0]
