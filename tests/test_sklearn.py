@@ -342,6 +342,59 @@ def test_sample_weights_are_checked_and_not_modified(blobs):
         NNClassifier(max_epochs=1).fit(X, y, sample_weight=(y == 1).astype(float))
 
 
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_partial_fit_weighs_examples_as_documented(blobs, target):
+    """partial_fit's sample_weight (rescaled to average 1 over the call's rows, as in fit): a
+    weight of 0 leaves an example out, so calls with weights that are 0 on half the rows train
+    like calls on the other half alone with their weights, and weights 10 times larger train
+    the same. One mini-batch per call and no L2 term, so each step sees the same batch mean."""
+    X, _, y, _ = blobs
+    if target == "binary":
+        y = y == 2
+    elif target == "multilabel":
+        y = np.column_stack([y == 0, y != 1]).astype(int)
+    classes = [0, 1] if target == "multilabel" else np.unique(y)
+    keep = np.arange(len(X)) % 2 == 0
+    weights = np.where(keep, np.random.default_rng(0).uniform(0.2, 3.0, len(X)), 0.0)
+    params = dict(hidden_layer_sizes=(8,), batch_size=len(X), learning_rate=0.01,
+                  random_state=0)
+    weighted, heavier, alone, unweighted = (NNClassifier(**params) for _ in range(4))
+    for _ in range(3):
+        weighted.partial_fit(X, y, classes=classes, sample_weight=weights)
+        heavier.partial_fit(X, y, classes=classes, sample_weight=10 * weights)
+        alone.partial_fit(X[keep], y[keep], classes=classes, sample_weight=weights[keep])
+        unweighted.partial_fit(X[keep], y[keep], classes=classes)
+    np.testing.assert_allclose(weighted.loss_curve_, alone.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.network_.theta, alone.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    np.testing.assert_allclose(weighted.predict_proba(X), alone.predict_proba(X), rtol=1e-10)
+    np.testing.assert_allclose(heavier.network_.theta, weighted.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    # the weights of the kept rows matter too: without them the network is another one
+    assert not np.allclose(unweighted.network_.theta, alone.network_.theta, rtol=1e-6)
+
+
+def test_partial_fit_class_weight_multiplies_sample_weight(blobs):
+    X, _, y, _ = blobs
+    sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, len(X))
+    params = dict(hidden_layer_sizes=(8,), batch_size=50, random_state=0)
+    by_class = NNClassifier(class_weight={0: 1.0, 1: 3.0, 2: 9.0}, **params)
+    by_sample = NNClassifier(**params)
+    plain = NNClassifier(**params)
+    for chunk in (slice(0, 120), slice(120, None)):
+        by_class.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                             sample_weight=sample_weight[chunk])
+        by_sample.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                              sample_weight=sample_weight[chunk] * np.array([1.0, 3.0, 9.0])[
+                                  y[chunk]])
+        plain.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                          sample_weight=sample_weight[chunk])
+    np.testing.assert_allclose(by_class.loss_curve_, by_sample.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(by_class.network_.theta, by_sample.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    assert not np.allclose(plain.network_.theta, by_class.network_.theta, rtol=1e-6)
+
+
 # ------------------------------------------------------------------------ partial_fit, warm_start
 def test_partial_fit_continues_the_optimizer_like_one_long_run(blobs):
     X, _, y, _ = blobs

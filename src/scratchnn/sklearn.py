@@ -433,6 +433,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             one entry per column of ``y``). On later calls it may be omitted, and must equal
             ``classes_`` if given.
         sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weight of each example's loss, times ``class_weight``; rescaled to
+            average 1 over this call's rows (see the class Notes).
 
         Returns
         -------
