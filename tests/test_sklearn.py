@@ -395,6 +395,61 @@ def test_partial_fit_class_weight_multiplies_sample_weight(blobs):
     assert not np.allclose(plain.network_.theta, by_class.network_.theta, rtol=1e-6)
 
 
+def weighted_validation(clf, X_val, y_val, weights):
+    """The weighted accuracy and the weighted mean cross-entropy of ``clf`` on a validation set,
+    from its predict_proba: what validation_scores_ and validation_loss_curve_ should hold."""
+    proba = clf.predict_proba(X_val)
+    index = np.searchsorted(clf.classes_, y_val)
+    hit = np.argmax(proba, axis=1) == index
+    loss = -np.log(proba[np.arange(len(index)), index])
+    return np.sum(weights * hit) / np.sum(weights), np.sum(weights * loss) / np.sum(weights)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_validation_data_is_scored_with_the_class_weights(n_classes):
+    X, y = make_classification(n_samples=400, n_features=6, n_informative=3, n_classes=n_classes,
+                               flip_y=0.2, random_state=0)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, random_state=0)
+    class_weight = {0: 1.0, 1: 5.0, 2: 0.2}
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_epochs=4, n_iter_no_change=99,
+                       class_weight=dict(list(class_weight.items())[:n_classes]),
+                       random_state=0).fit(X_train, y_train, validation_data=(X_val, y_val))
+    weights = np.array([class_weight[label] for label in y_val])
+    score, loss = weighted_validation(clf, X_val, y_val, weights)  # the last epoch's weights
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+    unweighted, unweighted_loss = weighted_validation(clf, X_val, y_val, np.ones(len(y_val)))
+    assert abs(score - unweighted) > 0.01 and abs(loss - unweighted_loss) > 0.01
+
+
+def test_the_held_out_split_is_scored_with_the_sample_and_class_weights(monkeypatch):
+    """Early stopping's own split: the best validation score is the accuracy of the restored
+    (best) weights on the held-out rows, weighted by sample_weight times class_weight. The rows
+    are the ones the estimator's train_test_split call returned."""
+    X, y = make_classification(n_samples=600, n_features=6, n_informative=3, n_classes=3,
+                               flip_y=0.2, random_state=1)
+    sample_weight = np.random.default_rng(0).uniform(0.1, 4.0, len(y))
+    class_weight = {0: 1.0, 1: 4.0, 2: 0.5}
+    splits = []
+
+    def recording_split(*args, **kwargs):
+        splits.append(train_test_split(*args, **kwargs))
+        return splits[-1]
+
+    monkeypatch.setattr(nn_sklearn, "train_test_split", recording_split)
+    clf = NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, early_stopping=True,
+                       validation_fraction=0.3, n_iter_no_change=3, class_weight=class_weight,
+                       random_state=0).fit(X, y, sample_weight=sample_weight)
+    (_, val_index), = splits
+    assert val_index.size == 180
+    weights = sample_weight[val_index] * np.array([class_weight[label] for label in y[val_index]])
+    score, _ = weighted_validation(clf, X[val_index], y[val_index], weights)
+    assert clf.best_validation_score_ == pytest.approx(score, rel=1e-12)
+    for other in (np.ones(val_index.size), sample_weight[val_index],
+                  np.array([class_weight[c] for c in y[val_index]])):
+        assert abs(weighted_validation(clf, X[val_index], y[val_index], other)[0] - score) > 1e-3
+
+
 # ------------------------------------------------------------------------ partial_fit, warm_start
 def test_partial_fit_continues_the_optimizer_like_one_long_run(blobs):
     X, _, y, _ = blobs

@@ -353,12 +353,13 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         Epochs trained since the network was created, ``len(loss_curve_)``.
     validation_scores_ : list of float or None
         Validation accuracy after each epoch of the last :meth:`fit`, when it had a validation
-        set (``early_stopping`` or ``validation_data``).
+        set (``early_stopping`` or ``validation_data``). Weighted like the training loss: by
+        ``class_weight``, and on early stopping's held-out split also by ``sample_weight``.
     best_validation_score_ : float or None
         The best of ``validation_scores_``.
     validation_loss_curve_ : list of float or None
         Validation loss (no L2 term, no dropout) after each epoch of the last :meth:`fit`, when
-        it had a validation set.
+        it had a validation set; weighted as ``validation_scores_``.
 
     Notes
     -----
@@ -411,9 +412,9 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weight of each example's loss.
         validation_data : tuple (X_val, y_val), optional
-            A validation set (``X_val`` may be sparse): its accuracy is recorded after every
-            epoch (``validation_scores_``) and, with ``early_stopping=True``, used for early
-            stopping instead of a split of ``X``.
+            A validation set (``X_val`` may be sparse): its accuracy, weighted by
+            ``class_weight``, is recorded after every epoch (``validation_scores_``) and, with
+            ``early_stopping=True``, used for early stopping instead of a split of ``X``.
 
         Returns
         -------
