@@ -671,6 +671,14 @@ def test_bad_sparse_x_gets_the_error_of_dense_x(call, to_format):
     assert re.search(r"\b(X|y|sample_weight)\b", errors[0][1]), errors[0][1]
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_feature_count_error_names_x_alone(blobs, method):
+    X, _, y, _ = blobs
+    fitted = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"^X has 4 features, but NNClassifier is expecting 2"):
+        getattr(fitted, method)(np.hstack([X, X]), y)
+
+
 def test_one_dimensional_sparse_x_and_lbfgs_on_sparse_x_are_refused():
     X, y = one_hot_problem(n=60)
     fitted = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1).fit(X, y)

@@ -117,7 +117,9 @@ def _validate(estimator, X, y="no_validation", **kwargs):
     try:
         return validate_data(estimator, X, y, **kwargs)
     except (TypeError, ValueError) as exc:
-        raise _naming(exc, "X" if isinstance(y, str) and y == "no_validation" else "y") from exc
+        # With X checked, the fault is y's, unless the message is about X ("X has 3 features")
+        about_X = (isinstance(y, str) and y == "no_validation") or re.search(r"\bX\b", str(exc))
+        raise _naming(exc, "X" if about_X else "y") from exc
 
 
 def _dense_chunks(X):
