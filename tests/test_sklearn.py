@@ -3,6 +3,7 @@
 import copy
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -13,15 +14,18 @@ import pytest
 
 pytest.importorskip("sklearn")
 
+from scipy import sparse
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris, make_blobs, make_classification
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import scratchnn.sklearn as nn_sklearn
-from scratchnn import ClassifierNN
+from scratchnn import ClassifierNN, training
+from scratchnn.diagnostics import SAMPLE_ROWS
 from scratchnn.sklearn import NNClassifier, init_like_mlp_classifier
 
 
@@ -338,6 +342,114 @@ def test_sample_weights_are_checked_and_not_modified(blobs):
         NNClassifier(max_epochs=1).fit(X, y, sample_weight=(y == 1).astype(float))
 
 
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_partial_fit_weighs_examples_as_documented(blobs, target):
+    """partial_fit's sample_weight (rescaled to average 1 over the call's rows, as in fit): a
+    weight of 0 leaves an example out, so calls with weights that are 0 on half the rows train
+    like calls on the other half alone with their weights, and weights 10 times larger train
+    the same. One mini-batch per call and no L2 term, so each step sees the same batch mean."""
+    X, _, y, _ = blobs
+    if target == "binary":
+        y = y == 2
+    elif target == "multilabel":
+        y = np.column_stack([y == 0, y != 1]).astype(int)
+    classes = [0, 1] if target == "multilabel" else np.unique(y)
+    keep = np.arange(len(X)) % 2 == 0
+    weights = np.where(keep, np.random.default_rng(0).uniform(0.2, 3.0, len(X)), 0.0)
+    params = dict(hidden_layer_sizes=(8,), batch_size=len(X), learning_rate=0.01,
+                  random_state=0)
+    weighted, heavier, alone, unweighted = (NNClassifier(**params) for _ in range(4))
+    for _ in range(3):
+        weighted.partial_fit(X, y, classes=classes, sample_weight=weights)
+        heavier.partial_fit(X, y, classes=classes, sample_weight=10 * weights)
+        alone.partial_fit(X[keep], y[keep], classes=classes, sample_weight=weights[keep])
+        unweighted.partial_fit(X[keep], y[keep], classes=classes)
+    np.testing.assert_allclose(weighted.loss_curve_, alone.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.network_.theta, alone.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    np.testing.assert_allclose(weighted.predict_proba(X), alone.predict_proba(X), rtol=1e-10)
+    np.testing.assert_allclose(heavier.network_.theta, weighted.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    # the weights of the kept rows matter too: without them the network is another one
+    assert not np.allclose(unweighted.network_.theta, alone.network_.theta, rtol=1e-6)
+
+
+def test_partial_fit_class_weight_multiplies_sample_weight(blobs):
+    X, _, y, _ = blobs
+    sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, len(X))
+    params = dict(hidden_layer_sizes=(8,), batch_size=50, random_state=0)
+    by_class = NNClassifier(class_weight={0: 1.0, 1: 3.0, 2: 9.0}, **params)
+    by_sample = NNClassifier(**params)
+    plain = NNClassifier(**params)
+    for chunk in (slice(0, 120), slice(120, None)):
+        by_class.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                             sample_weight=sample_weight[chunk])
+        by_sample.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                              sample_weight=sample_weight[chunk] * np.array([1.0, 3.0, 9.0])[
+                                  y[chunk]])
+        plain.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                          sample_weight=sample_weight[chunk])
+    np.testing.assert_allclose(by_class.loss_curve_, by_sample.loss_curve_, rtol=1e-12)
+    np.testing.assert_allclose(by_class.network_.theta, by_sample.network_.theta, rtol=1e-10,
+                               atol=1e-13)
+    assert not np.allclose(plain.network_.theta, by_class.network_.theta, rtol=1e-6)
+
+
+def weighted_validation(clf, X_val, y_val, weights):
+    """The weighted accuracy and the weighted mean cross-entropy of ``clf`` on a validation set,
+    from its predict_proba: what validation_scores_ and validation_loss_curve_ should hold."""
+    proba = clf.predict_proba(X_val)
+    index = np.searchsorted(clf.classes_, y_val)
+    hit = np.argmax(proba, axis=1) == index
+    loss = -np.log(proba[np.arange(len(index)), index])
+    return np.sum(weights * hit) / np.sum(weights), np.sum(weights * loss) / np.sum(weights)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_validation_data_is_scored_with_the_class_weights(n_classes):
+    X, y = make_classification(n_samples=400, n_features=6, n_informative=3, n_classes=n_classes,
+                               flip_y=0.2, random_state=0)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, random_state=0)
+    class_weight = {0: 1.0, 1: 5.0, 2: 0.2}
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_epochs=4, n_iter_no_change=99,
+                       class_weight=dict(list(class_weight.items())[:n_classes]),
+                       random_state=0).fit(X_train, y_train, validation_data=(X_val, y_val))
+    weights = np.array([class_weight[label] for label in y_val])
+    score, loss = weighted_validation(clf, X_val, y_val, weights)  # the last epoch's weights
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+    unweighted, unweighted_loss = weighted_validation(clf, X_val, y_val, np.ones(len(y_val)))
+    assert abs(score - unweighted) > 0.01 and abs(loss - unweighted_loss) > 0.01
+
+
+def test_the_held_out_split_is_scored_with_the_sample_and_class_weights(monkeypatch):
+    """Early stopping's own split: the best validation score is the accuracy of the restored
+    (best) weights on the held-out rows, weighted by sample_weight times class_weight. The rows
+    are the ones the estimator's train_test_split call returned."""
+    X, y = make_classification(n_samples=600, n_features=6, n_informative=3, n_classes=3,
+                               flip_y=0.2, random_state=1)
+    sample_weight = np.random.default_rng(0).uniform(0.1, 4.0, len(y))
+    class_weight = {0: 1.0, 1: 4.0, 2: 0.5}
+    splits = []
+
+    def recording_split(*args, **kwargs):
+        splits.append(train_test_split(*args, **kwargs))
+        return splits[-1]
+
+    monkeypatch.setattr(nn_sklearn, "train_test_split", recording_split)
+    clf = NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, early_stopping=True,
+                       validation_fraction=0.3, n_iter_no_change=3, class_weight=class_weight,
+                       random_state=0).fit(X, y, sample_weight=sample_weight)
+    (_, val_index), = splits
+    assert val_index.size == 180
+    weights = sample_weight[val_index] * np.array([class_weight[label] for label in y[val_index]])
+    score, _ = weighted_validation(clf, X[val_index], y[val_index], weights)
+    assert clf.best_validation_score_ == pytest.approx(score, rel=1e-12)
+    for other in (np.ones(val_index.size), sample_weight[val_index],
+                  np.array([class_weight[c] for c in y[val_index]])):
+        assert abs(weighted_validation(clf, X[val_index], y[val_index], other)[0] - score) > 1e-3
+
+
 # ------------------------------------------------------------------------ partial_fit, warm_start
 def test_partial_fit_continues_the_optimizer_like_one_long_run(blobs):
     X, _, y, _ = blobs
@@ -413,6 +525,167 @@ def test_verbose_prints_each_epoch(blobs, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].startswith("Epoch 2, loss = ")
     assert "validation score" in lines[1]
+
+
+# ---------------------------------------------------------------------------- sparse X
+def one_hot_problem(n=600, seed=0):
+    """Wide sparse ``X`` as ColumnTransformer + OneHotEncoder make it (CSR), and 3 classes.
+
+    Three categorical columns of 40 categories each, one-hot encoded (120 columns), beside two
+    standardized numeric columns; the class follows both kinds."""
+    rng = np.random.default_rng(seed)
+    codes, numbers = rng.integers(0, 40, (n, 3)), rng.standard_normal((n, 2))
+    score = np.sum(codes % 3 == 0, axis=1) + numbers[:, 0]
+    y = np.digitize(score, np.quantile(score, [1 / 3, 2 / 3]))
+    encode = ColumnTransformer([("one_hot", OneHotEncoder(), [0, 1, 2]),
+                                ("numbers", StandardScaler(), [3, 4])], sparse_threshold=1.0)
+    X = encode.fit_transform(np.column_stack([codes, numbers]))
+    assert sparse.issparse(X) and X.format == "csr" and X.shape[0] == n
+    return X, y
+
+
+TARGETS = {  # y from the 3 classes, the fit's hyperparameters and fit arguments
+    "multiclass": (lambda y: y, dict(batch_norm=True, dropout=0.2, l2=0.01), {}),
+    "binary": (lambda y: y == 2, dict(early_stopping=True, class_weight="balanced"), {}),
+    "multilabel": (lambda y: np.column_stack([y == 0, y != 1]).astype(int),
+                   dict(batch_size=64), {"sample_weight": np.arange(600) % 3 + 1.0}),
+}
+
+
+@pytest.mark.parametrize("to_format", [sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix,
+                                       sparse.csr_array, sparse.lil_array])
+@pytest.mark.parametrize("target", TARGETS)
+def test_sparse_x_trains_and_predicts_like_its_dense_array(target, to_format):
+    X, y = one_hot_problem()
+    make_y, params, fit_args = TARGETS[target]
+    y = make_y(y)
+    X_sparse, X_dense = to_format(X), X.toarray()
+    params = {**dict(hidden_layer_sizes=(16,), batch_size=50, max_epochs=8, n_iter_no_change=99,
+                     learning_rate=0.01, random_state=0), **params}
+    if target == "multiclass":  # a validation set, sparse too
+        fit_args = {"validation_data": (to_format(X[:100]), y[:100])}
+    on_sparse = NNClassifier(**params).fit(X_sparse, y, **fit_args)
+    if target == "multiclass":
+        fit_args = {"validation_data": (X_dense[:100], y[:100])}
+    on_dense = NNClassifier(**params).fit(X_dense, y, **fit_args)
+    assert on_sparse.n_iter_ == on_dense.n_iter_ == 8
+    np.testing.assert_allclose(on_sparse.loss_curve_, on_dense.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(on_sparse.network_.theta, on_dense.network_.theta, rtol=1e-10,
+                               atol=1e-12)
+    np.testing.assert_array_equal(on_sparse.predict(X_sparse), on_dense.predict(X_dense))
+    np.testing.assert_allclose(on_sparse.predict_proba(X_sparse),
+                               on_dense.predict_proba(X_dense), rtol=1e-10)
+    if on_dense.validation_scores_ is not None:
+        assert on_dense.validation_scores_[-1] < 1.0  # not trivially equal
+        np.testing.assert_allclose(on_sparse.validation_scores_, on_dense.validation_scores_,
+                                   rtol=1e-10)
+        np.testing.assert_allclose(on_sparse.validation_loss_curve_,
+                                   on_dense.validation_loss_curve_, rtol=1e-10)
+    else:
+        assert target == "multilabel"
+    # the predictions of one model: sparse and dense input agree
+    np.testing.assert_allclose(on_dense.predict_proba(X_sparse), on_dense.predict_proba(X_dense),
+                               rtol=1e-10)
+    assert on_dense.score(X_sparse, y) == on_dense.score(X_dense, y)
+
+
+def test_sparse_float32_trains_in_float32_like_its_dense_array():
+    X, y = one_hot_problem()
+    X = X.astype(np.float32)
+    params = dict(hidden_layer_sizes=(16,), batch_size=50, max_epochs=5, random_state=0)
+    on_sparse = NNClassifier(**params).fit(X, y)
+    on_dense = NNClassifier(**params).fit(X.toarray(), y)
+    assert on_sparse.network_.compute_dtype == np.float32
+    proba = on_sparse.predict_proba(X)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba, on_dense.predict_proba(X.toarray()), rtol=1e-5)
+    np.testing.assert_array_equal(on_sparse.predict(X), on_dense.predict(X.toarray()))
+
+
+def test_sparse_partial_fit_continues_like_dense():
+    X, y = one_hot_problem()
+    params = dict(hidden_layer_sizes=(8,), batch_size=40, random_state=0)
+    on_sparse, on_dense = NNClassifier(**params), NNClassifier(**params)
+    for chunk in (slice(0, 300), slice(300, 600)):
+        on_sparse.partial_fit(X[chunk].tocsc(), y[chunk], classes=[0, 1, 2])
+        on_dense.partial_fit(X[chunk].toarray(), y[chunk], classes=[0, 1, 2])
+    np.testing.assert_allclose(on_sparse.loss_curve_, on_dense.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(on_sparse.predict_proba(X), on_dense.predict_proba(X.toarray()),
+                               rtol=1e-10)
+
+
+def test_sparse_x_is_never_densified_whole(monkeypatch):
+    """Every densification of a sparse matrix is recorded (its rows): training densifies one
+    mini-batch at a time, validation and prediction one chunk of rows at a time, and the
+    end-of-run check at most the rows it samples; never all the rows at once."""
+    X, y = one_hot_problem(n=1500)
+    monkeypatch.setattr(training, "EVALUATION_CHUNK", 100)
+    densified = []
+
+    def recording(toarray):
+        def wrapper(self, *args, **kwargs):
+            densified.append(self.shape[0])
+            return toarray(self, *args, **kwargs)
+        return wrapper
+
+    for cls in (sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix, sparse.csr_array,
+                sparse.csc_array, sparse.coo_array):
+        monkeypatch.setattr(cls, "toarray", recording(cls.toarray))
+    clf = NNClassifier(hidden_layer_sizes=(8,), batch_size=50, max_epochs=3, n_iter_no_change=99,
+                       early_stopping=True, validation_fraction=0.2, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 3
+    n_train = 1200
+    assert densified.count(50) == 3 * n_train // 50  # each epoch's mini-batches, one by one
+    training_and_validation = len(densified)
+    clf.predict_proba(X)
+    assert densified[training_and_validation:] == [100] * 15
+    assert max(densified) <= SAMPLE_ROWS < n_train
+
+
+@pytest.mark.parametrize("call", [
+    lambda A, X, y, fitted: NNClassifier(max_epochs=1).fit(A(np.where(X > 1, np.nan, X)), y),
+    lambda A, X, y, fitted: fitted.predict(A(np.where(X > 1, np.inf, X))),
+    lambda A, X, y, fitted: fitted.predict(A(X[:, :3])),
+    lambda A, X, y, fitted: fitted.partial_fit(A(np.hstack([X, X])), y),
+    lambda A, X, y, fitted: NNClassifier(max_epochs=1).fit(X, y,
+                                                           validation_data=(A(X[:, :3]), y)),
+    lambda A, X, y, fitted: NNClassifier(max_epochs=1).fit(A(X[:15]), y),
+    lambda A, X, y, fitted: fitted.predict_proba(A(X + 1j)),
+    lambda A, X, y, fitted: fitted.predict(A(X[:0])),
+    lambda A, X, y, fitted: NNClassifier(max_epochs=1).fit(A(X[:, :0]), y),
+    lambda A, X, y, fitted: NNClassifier(max_epochs=1).fit(A(X), y, sample_weight=np.ones(3)),
+], ids=["nan", "inf", "features", "partial_fit features", "validation features", "rows",
+        "complex", "no rows", "no features", "sample_weight"])
+@pytest.mark.parametrize("to_format", [sparse.coo_matrix, sparse.csr_array])
+def test_bad_sparse_x_gets_the_error_of_dense_x(call, to_format):
+    rng = np.random.default_rng(0)
+    X = np.where(rng.random((20, 4)) < 0.6, 0.0, rng.standard_normal((20, 4)))
+    y = np.arange(20) % 2
+    fitted = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1).fit(X, y)
+    errors = []
+    for A in (np.asarray, to_format):
+        with pytest.raises((ValueError, TypeError)) as excinfo:
+            call(A, X, y, fitted)
+        errors.append((type(excinfo.value), str(excinfo.value).splitlines()[0]))
+    assert errors[1] == errors[0]
+    assert re.search(r"\b(X|y|sample_weight)\b", errors[0][1]), errors[0][1]
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_feature_count_error_names_x_alone(blobs, method):
+    X, _, y, _ = blobs
+    fitted = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"^X has 4 features, but NNClassifier is expecting 2"):
+        getattr(fitted, method)(np.hstack([X, X]), y)
+
+
+def test_one_dimensional_sparse_x_and_lbfgs_on_sparse_x_are_refused():
+    X, y = one_hot_problem(n=60)
+    fitted = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"^X: Expected 2D"):
+        fitted.predict(sparse.coo_array(X.toarray()[0]))
+    with pytest.raises(ValueError, match="optimizer='lbfgs'.*sparse X"):
+        NNClassifier(optimizer="lbfgs", max_epochs=2).fit(X, y)
 
 
 # ---------------------------------------------------------------------------- memory-mapped X

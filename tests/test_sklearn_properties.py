@@ -1,7 +1,7 @@
 """NNClassifier on generated inputs: a correct fit and prediction, or an error naming the input.
 
 As in test_properties.py: any dtype, shape, NaN/inf, empty arrays, mismatched sizes, labels of
-any kind, and out-of-range hyperparameters; ``ValueError``/``TypeError`` whose message names the
+any kind, SciPy sparse matrices of any of these, and out-of-range hyperparameters; ``ValueError``/``TypeError`` whose message names the
 argument at fault, or a correct result, and nothing else (no NumPy internals, no NaN output, no
 RuntimeWarning).
 """
@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 pytest.importorskip("sklearn")
+from scipy import sparse  # noqa: E402  (scikit-learn depends on SciPy)
+
 from scratchnn.sklearn import NNClassifier  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -36,6 +38,17 @@ def any_array(max_dims=3):
 
 
 @st.composite
+def maybe_sparse(draw, arrays):
+    """An array of ``arrays`` or, now and then, a sparse matrix of it in CSR, CSC or COO format
+    (for the shapes and dtypes SciPy's sparse formats hold: 2-D, not float16 or strings)."""
+    X = draw(arrays)
+    to_format = draw(st.sampled_from([None, None, "csr", "csc", "coo"]))
+    if to_format is None or X.ndim != 2 or X.dtype.kind not in "biufc" or X.dtype == np.float16:
+        return X
+    return sparse.coo_matrix(X).asformat(to_format)
+
+
+@st.composite
 def data(draw):
     n = draw(st.integers(2, 12))
     d = draw(st.integers(1, 3))
@@ -49,8 +62,8 @@ def data(draw):
     y = {"int": codes * 7 - 3, "str": np.array(["ant", "bee", "cat"])[codes],
          "bool": codes % 2 == 0, "float": codes * 0.5,
          "multilabel": np.stack([codes % 2, (codes + 1) % 2], axis=1)}[kind]
-    return draw(mostly(st.just((X, y)),
-                       st.one_of(st.tuples(any_array(), st.just(y)),
+    return draw(mostly(st.tuples(maybe_sparse(st.just(X)), st.just(y)),
+                       st.one_of(st.tuples(maybe_sparse(any_array()), st.just(y)),
                                  st.tuples(st.just(X), any_array()),
                                  st.tuples(any_array(), any_array())), one_in=3))
 
@@ -88,7 +101,11 @@ def check_fitted(clf, X):
     proba = clf.predict_proba(X)
     assert np.all(np.isfinite(proba)) and np.all((proba >= 0) & (proba <= 1))
     labels = clf.predict(X)
-    assert len(labels) == len(X)
+    assert len(labels) == X.shape[0]
+    if sparse.issparse(X):  # sparse input predicts what its dense array does
+        event("predicted sparse X")
+        rtol = 1e-5 if clf.network_.compute_dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(proba, clf.predict_proba(X.toarray()), rtol=rtol)
     if np.ndim(labels) == 1:
         assert set(labels.tolist()) <= set(clf.classes_.tolist())
 
@@ -104,11 +121,11 @@ def test_fit_and_predict(xy, params):
         assert_names(exc)
         return
     event("fitted")
-    check_fitted(clf, np.asarray(X))
+    check_fitted(clf, X if sparse.issparse(X) else np.asarray(X))
 
 
 @SETTINGS
-@given(xy=data(), params=PARAMS, X_new=mostly(st.none(), any_array(), one_in=2))
+@given(xy=data(), params=PARAMS, X_new=mostly(st.none(), maybe_sparse(any_array()), one_in=2))
 def test_partial_fit_and_predict(xy, params, X_new):
     X, y = xy
     clf = NNClassifier(**{**params, "class_weight": None})
@@ -122,7 +139,7 @@ def test_partial_fit_and_predict(xy, params, X_new):
         return
     event("partially fitted")
     if X_new is None:
-        check_fitted(clf, np.asarray(X))
+        check_fitted(clf, X if sparse.issparse(X) else np.asarray(X))
         return
     try:
         clf.predict(X_new)

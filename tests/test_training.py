@@ -5,6 +5,7 @@ import pytest
 
 from scratchnn import ClassifierNN
 from scratchnn.datasets import make_moons, train_test_split
+from scratchnn.diagnostics import TrainingProblemWarning
 
 
 def standardized_split(X, y, seed=0):
@@ -834,6 +835,49 @@ def test_array_data_is_one_block_of_rows_in_the_models_dtype():
     assert (block.X.dtype, block.Y.dtype, block.weights.dtype) == (np.float32, labels.dtype,
                                                                   np.float32)
     assert ArrayData.from_columns(X, labels, None, np.float64).block.weights is None
+
+
+@pytest.mark.parametrize("batch_size, batches", [(8, [8] * 7 + [4]), (None, [60])])
+def test_a_sparse_block_is_densified_one_batch_at_a_time_and_trains_like_a_dense_one(
+        monkeypatch, batch_size, batches):
+    """A block's ``X`` may be a SciPy CSR matrix (how NNClassifier trains on sparse input):
+    ``batch_rows`` densifies the rows of one mini-batch at a time (and the end-of-run check the
+    rows it samples), and the run is the dense block's: the same costs, parameters and
+    warnings. Full-batch L-BFGS refuses a sparse block rather than densify it whole."""
+    sparse = pytest.importorskip("scipy.sparse")
+    from scratchnn import training
+    from scratchnn.optimizers import OPTIMIZERS
+
+    X, y = small_problem(m=60)
+    X[np.abs(X) < 0.8] = 0.0  # mostly zeros
+    dense = training.ArrayData.from_columns(X, y, np.linspace(0.5, 1.5, 60)[None], np.float64)
+    csr = training.ArrayData(dense.block._replace(X=sparse.csr_matrix(dense.block.X)))
+    densified = []
+    toarray = sparse.csr_matrix.toarray
+
+    def recording_toarray(self, *args, **kwargs):
+        densified.append(self.shape[0])
+        return toarray(self, *args, **kwargs)
+
+    monkeypatch.setattr(sparse.csr_matrix, "toarray", recording_toarray)
+    runs = []
+    for data in (dense, csr):
+        nn = ClassifierNN([3, 4, 1], ["relu", "sigmoid"], seed=0)
+        nn.parameters["b1"][...] = -50.0  # every relu unit dead: the end-of-run check warns
+        settings = training.TrainingSettings(
+            nn.check_loss("BinaryCrossEntropy"), num_epochs=3, learning_rate=0.05,
+            batch_size=batch_size, keep_prob=(1.0, 0.8), optimizer=OPTIMIZERS["adam"])
+        with pytest.warns(TrainingProblemWarning) as caught:
+            costs = training.fit(nn, data, settings)
+        runs.append((costs, nn.theta.copy(), [str(w.message) for w in caught]))
+    assert runs[1][0] == runs[0][0]
+    np.testing.assert_array_equal(runs[1][1], runs[0][1])
+    assert runs[1][2] == runs[0][2] and "dead" in runs[0][2][0]
+    assert densified == batches * 3 + [60]  # 3 epochs of batches, then the end-of-run sample
+    lbfgs = training.TrainingSettings(nn.check_loss("BinaryCrossEntropy"), num_epochs=3,
+                                      learning_rate=1.0, optimizer=OPTIMIZERS["lbfgs"])
+    with pytest.raises(ValueError, match="optimizer='lbfgs'.*sparse X"):
+        training.fit(nn, csr, lbfgs)
 
 
 def test_check_dropout_refuses_exactly_the_probabilities_whose_inverse_overflows():

@@ -21,7 +21,10 @@ Training runs through the same loop as :meth:`ClassifierNN.train`
 :class:`~scratchnn.callbacks.EarlyStopping` callback. The optimizer (Adam's moments and step
 count) carries over across :meth:`partial_fit` calls and ``warm_start`` fits, so these train
 exactly like one long ``train`` call. A memory-mapped ``X`` (``numpy.memmap``) is streamed to the
-loop in blocks of rows, so it never has to fit in memory.
+loop in blocks of rows, so it never has to fit in memory. A SciPy sparse ``X`` (converted to CSR
+once) goes to the loop as it is, and only one mini-batch of it is densified at a time
+(:func:`scratchnn.training.batch_rows`); prediction and validation densify it in chunks of
+:data:`scratchnn.training.EVALUATION_CHUNK` rows.
 """
 
 import mmap
@@ -37,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
     raise ImportError(
         "NNClassifier needs scikit-learn: pip install 'scratchnn[sklearn]'"
     ) from exc
+import scipy.sparse  # scikit-learn depends on SciPy, so it is there when scikit-learn is
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -98,15 +102,37 @@ def _naming(exc, name):
 
 
 def _validate(estimator, X, y="no_validation", **kwargs):
-    """``validate_data`` whose errors name ``X`` or ``y``: X is checked on its own first."""
+    """``validate_data`` whose errors name ``X`` or ``y``: X is checked on its own first.
+
+    A sparse ``X`` is accepted and converted to CSR here, once (``accept_sparse="csr"``).
+    """
+    kwargs["accept_sparse"] = "csr"
     try:
-        check_array(X, dtype=kwargs.get("dtype", "numeric"), input_name="X")
+        checked = check_array(X, dtype=kwargs.get("dtype", "numeric"), accept_sparse="csr",
+                              input_name="X")
     except (TypeError, ValueError) as exc:
         raise _naming(exc, "X") from exc
+    if scipy.sparse.issparse(checked):
+        X = checked  # no feature names to keep, and no second conversion
     try:
         return validate_data(estimator, X, y, **kwargs)
     except (TypeError, ValueError) as exc:
-        raise _naming(exc, "X" if isinstance(y, str) and y == "no_validation" else "y") from exc
+        # With X checked, the fault is y's, unless the message is about X ("X has 3 features")
+        about_X = (isinstance(y, str) and y == "no_validation") or re.search(r"\bX\b", str(exc))
+        raise _naming(exc, "X" if about_X else "y") from exc
+
+
+def _dense_chunks(X):
+    """``X`` itself if it is dense; else its rows as dense arrays, one chunk at a time.
+
+    Chunks have :data:`scratchnn.training.EVALUATION_CHUNK` rows, so a sparse ``X`` is never
+    densified whole.
+    """
+    if not scipy.sparse.issparse(X):
+        yield X
+        return
+    for start in range(0, X.shape[0], training.EVALUATION_CHUNK):
+        yield X[start:start + training.EVALUATION_CHUNK].toarray()
 
 
 def _rows_in(index, start, stop):
@@ -135,13 +161,15 @@ class _Rows:
     """Some rows of ``X`` with their labels and weights, served as the training loop's blocks.
 
     In memory the rows are gathered once into one C-ordered :class:`~scratchnn.training.Block`
-    of the computation dtype (no copy when ``X`` already is one and every row is used). A
-    memory-mapped ``X`` is read in blocks of ``block_rows`` consecutive rows instead, each
-    converted when it is used, so only one block is ever in memory.
+    of the computation dtype (no copy when ``X`` already is one and every row is used). A sparse
+    ``X`` stays sparse: one block holding a CSR matrix of the computation dtype, which the
+    training loop densifies one mini-batch at a time. A memory-mapped ``X`` is read in blocks of
+    ``block_rows`` consecutive rows instead, each converted when it is used, so only one block is
+    ever in memory.
 
     Parameters
     ----------
-    X : array of shape (n_samples, n_features)
+    X : array or sparse CSR matrix of shape (n_samples, n_features)
     Y : array of shape (k, n_samples)
         Labels in the engine's format, one column per row of ``X``.
     weights : array of shape (n_samples,) or None
@@ -161,8 +189,11 @@ class _Rows:
         self.network, self.loss, self.label_smoothing = network, loss, label_smoothing
         self.n = X.shape[0] if index is None else index.size
         if block_rows is None or block_rows >= X.shape[0]:
-            X = np.asarray(X if index is None else X[index], dtype=network.compute_dtype,
-                           order="C")
+            if scipy.sparse.issparse(X):
+                X = (X if index is None else X[index]).astype(network.compute_dtype, copy=False)
+            else:
+                X = np.asarray(X if index is None else X[index], dtype=network.compute_dtype,
+                               order="C")
             if index is not None:
                 Y = Y[:, index]
                 weights = None if weights is None else weights[index]
@@ -205,6 +236,16 @@ class _Rows:
             w = None if self.weights is None else self.weights[rows]
             X_block = np.asarray(X_block, dtype=self.network.compute_dtype, order="C")
             yield self._block(X_block, self.Y[:, rows], w)
+
+    def dense_blocks(self):
+        """The blocks of :meth:`blocks`, a sparse one cut into dense chunks (for scoring)."""
+        for block in self.blocks():
+            start = 0
+            for X in _dense_chunks(block.X):
+                rows = slice(start, start + X.shape[0])
+                start = rows.stop
+                weights = None if block.weights is None else block.weights[rows]
+                yield training.Block(X, block.Y[rows], weights)
 
 
 class _EpochRecord(Callback):
@@ -314,12 +355,13 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         Epochs trained since the network was created, ``len(loss_curve_)``.
     validation_scores_ : list of float or None
         Validation accuracy after each epoch of the last :meth:`fit`, when it had a validation
-        set (``early_stopping`` or ``validation_data``).
+        set (``early_stopping`` or ``validation_data``). Weighted like the training loss: by
+        ``class_weight``, and on early stopping's held-out split also by ``sample_weight``.
     best_validation_score_ : float or None
         The best of ``validation_scores_``.
     validation_loss_curve_ : list of float or None
         Validation loss (no L2 term, no dropout) after each epoch of the last :meth:`fit`, when
-        it had a validation set.
+        it had a validation set; weighted as ``validation_scores_``.
 
     Notes
     -----
@@ -363,15 +405,18 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole.
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole; a
+            SciPy sparse matrix is densified one mini-batch at a time, never whole (full-batch
+            ``optimizer='lbfgs'`` refuses it).
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels of any type, or a 0/1 indicator matrix (multilabel).
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weight of each example's loss.
         validation_data : tuple (X_val, y_val), optional
-            A validation set: its accuracy is recorded after every epoch (``validation_scores_``)
-            and, with ``early_stopping=True``, used for early stopping instead of a split of ``X``.
+            A validation set (``X_val`` may be sparse): its accuracy, weighted by
+            ``class_weight``, is recorded after every epoch (``validation_scores_``) and, with
+            ``early_stopping=True``, used for early stopping instead of a split of ``X``.
 
         Returns
         -------
@@ -384,13 +429,15 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), optional
             Every class of the whole data; required on the first call (for multilabel targets:
             one entry per column of ``y``). On later calls it may be omitted, and must equal
             ``classes_`` if given.
         sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weight of each example's loss, times ``class_weight``; rescaled to
+            average 1 over this call's rows (see the class Notes).
 
         Returns
         -------
@@ -402,10 +449,20 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities, an array of shape (n_samples, n_classes).
 
         For multilabel targets, the probability of each label (columns need not sum to 1).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            A sparse ``X`` is densified in chunks of rows, never whole.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
         X = _validate(self, X, reset=False, dtype=(np.float64, np.float32))
-        A = self.network_.predict_proba(X.T).T  # (n_samples, n_outputs)
+        A = [self.network_.predict_proba(chunk.T).T for chunk in _dense_chunks(X)]
+        A = A[0] if len(A) == 1 else np.concatenate(A)  # (n_samples, n_outputs)
         if self._target == "binary":
             A = np.column_stack([1.0 - A[:, 0], A[:, 0]])
         return np.ascontiguousarray(A)
@@ -426,6 +483,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = True
         return tags
 
     # ------------------------------------------------------------------ checks
@@ -622,7 +680,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         fitted = hasattr(self, "network_")
         first = not fitted or not (incremental or self.warm_start)
-        mapped = _is_memory_mapped(X)
+        mapped = not scipy.sparse.issparse(X) and _is_memory_mapped(X)
         # A memory-mapped X is validated where it lies (dtype=None: no converted copy); its
         # blocks are converted one at a time during training.
         X, y = _validate(self, X, y, reset=first, multi_output=True,
@@ -748,7 +806,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """(Weighted) mean loss on ``rows``, without L2 or dropout, batch norm in inference mode."""
         network, total, weight = self.network_, 0.0, 0.0
         loss = self._loss()
-        for block in rows.blocks():
+        for block in rows.dense_blocks():
             A, caches = network.forward(block.X.T)
             Y = block.Y.T
             loss_s, Y = smooth_labels(loss, Y, float(self.label_smoothing), network.n_outputs)
@@ -762,7 +820,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     def _score_rows(self, rows):
         """(Weighted) accuracy on ``rows`` (a ``_Rows``); a multilabel row counts if all match."""
         correct = total = 0.0
-        for block in rows.blocks():
+        for block in rows.dense_blocks():
             A = self.network_.predict_proba(block.X.T)
             if self._target == "multiclass":
                 hit = np.argmax(A, axis=0) == block.Y[:, 0]

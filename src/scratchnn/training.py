@@ -10,7 +10,8 @@ One epoch, for each block of examples (one block for in-memory data), shuffles t
 indices with the model's generator and, for every mini-batch of ``batch_size`` examples (the last
 one keeps the remainder),
 
-1. gathers the batch's rows into preallocated arrays,
+1. gathers the batch's rows into preallocated arrays (densifying them when the block is a SciPy
+   sparse matrix, :func:`batch_rows`),
 2. runs the forward pass, the cost and the backward pass,
 3. moves the batch-norm running statistics,
 4. takes one optimizer step over the flat parameters,
@@ -41,7 +42,12 @@ import numpy as np
 from . import losses as _losses
 from . import optimizers as _optimizers
 from .callbacks import Callback
-from .diagnostics import Diagnostics, TrainingProblemWarning, end_of_training_problems
+from .diagnostics import (
+    SAMPLE_ROWS,
+    Diagnostics,
+    TrainingProblemWarning,
+    end_of_training_problems,
+)
 from .io import load_with_metadata as _load_with_metadata
 from .io import save as _save
 from .parameters import slices
@@ -55,7 +61,7 @@ from .validation import (
 )
 
 __all__ = ["Block", "ArrayData", "DivergenceError", "EpochFunction", "Step", "TrainingSettings",
-           "ValidationData", "as_rows", "clip_gradient", "fit", "load", "prepare",
+           "ValidationData", "as_rows", "batch_rows", "clip_gradient", "fit", "load", "prepare",
            "random_mini_batches", "restore_checkpoint", "save_checkpoint"]
 
 MAX_STEPS = 2 ** 53
@@ -117,6 +123,8 @@ class Block(NamedTuple):
     Attributes
     ----------
     X : ndarray of shape (m, n_features), C-contiguous, in the model's dtype
+        Or a SciPy sparse CSR matrix of that shape and dtype, densified one mini-batch at a time
+        (:func:`batch_rows`); full-batch L-BFGS refuses it.
     Y : ndarray of shape (m, k)
         Checked labels (:meth:`ClassifierNN.check_labels`), one example per row.
     weights : ndarray of shape (m, 1) or None
@@ -126,6 +134,34 @@ class Block(NamedTuple):
     X: np.ndarray
     Y: np.ndarray
     weights: np.ndarray = None
+
+
+def batch_rows(X, index, out):
+    """Rows ``index`` of a block's ``X``, as a dense array (in ``out`` when it must be made).
+
+    This is where a sparse block becomes dense: one mini-batch at a time, so that a wide sparse
+    ``X`` (one-hot columns) is never densified whole.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_features), or a SciPy sparse CSR matrix of that shape
+        A :class:`Block`'s ``X``, in the model's dtype.
+    index : int array of shape (b,) or None
+        The rows, in batch order; ``None`` for all of them (an ndarray ``X`` is then returned as
+        it is, with no copy).
+    out : ndarray of shape (b, n_features), C-contiguous, of ``X``'s dtype
+        The batch's work array.
+
+    Returns
+    -------
+    ndarray of shape (b, n_features)
+    """
+    if isinstance(X, np.ndarray):
+        if index is None:
+            return X
+        # mode="clip" lets take write straight into out (the indices are valid anyway).
+        return np.take(X, index, axis=0, out=out, mode="clip")
+    return (X if index is None else X[index]).toarray(out=out)
 
 
 class ArrayData:
@@ -410,7 +446,10 @@ def warn_about_problems(run):
                                       for c in run.callbacks):
         return
     grads = not run.model.optimizer.full_batch
-    for message in end_of_training_problems(run.model, run.last_block.X, grads=grads):
+    rows = run.last_block.X
+    if not isinstance(rows, np.ndarray):  # sparse: densify only the rows the check looks at
+        rows = rows[:SAMPLE_ROWS].toarray()
+    for message in end_of_training_problems(run.model, rows, grads=grads):
         # stacklevel: this function, fit, ClassifierNN.train, then the caller of train.
         warnings.warn(message, TrainingProblemWarning, stacklevel=4)
 
@@ -486,7 +525,11 @@ def _fit_lbfgs(run, data, callbacks, progress):
     model, settings = run.model, run.settings
     if data.n_blocks != 1:
         raise ValueError("optimizer='lbfgs' trains on in-memory data only (one block)")
-    block = run.last_block = next(iter(data.blocks(None)))
+    block = next(iter(data.blocks(None)))
+    if not isinstance(block.X, np.ndarray):
+        raise ValueError("optimizer='lbfgs' trains on dense data only, not a sparse X (it would "
+                         "have to densify X whole): choose another optimizer")
+    run.last_block = block
     objective = model.objective(
         block.X.T, block.Y.T, settings.loss, settings.lambd,
         None if block.weights is None else block.weights[:, 0])
@@ -601,12 +644,11 @@ def _train_block(run, block, epoch):
     for start, stop in zip(starts, starts[1:] + [m]):
         if permutation is None:
             buffers = run.buffers_for(batch_size, block)
-            X_batch, Y_batch = block.X, block.Y
+            X_batch, Y_batch = batch_rows(block.X, None, buffers.X), block.Y
         else:
             index = permutation[start:stop]
             buffers = run.buffers_for(index.size, block)
-            # mode="clip" lets take write straight into out (the indices are valid anyway).
-            X_batch = np.take(block.X, index, axis=0, out=buffers.X, mode="clip")
+            X_batch = batch_rows(block.X, index, buffers.X)
             Y_batch = np.take(block.Y, index, axis=0, out=buffers.Y, mode="clip")
             if block.weights is not None:
                 weights = np.take(block.weights, index, axis=0, out=buffers.weights,
