@@ -11,6 +11,7 @@ from scratchnn import ClassifierNN, training
 from scratchnn.callbacks import Diagnostics
 from scratchnn.datasets import make_moons
 from scratchnn.diagnostics import (
+    ADVICE,
     MIN_SAMPLE_ROWS,
     SAMPLE_ROWS,
     TrainingProblemWarning,
@@ -45,9 +46,47 @@ def test_a_dead_layer_is_named_with_its_numbers_and_the_remedies():
     assert len(dead) == 1
     assert "8 of 8 units ended the training dead" in dead[0]
     assert "first 200 training examples" in dead[0]
-    for remedy in ("leaky_relu", "lower learning rate", "He initialization", "batch_norm",
-                   "another seed"):
+    for remedy in ("leaky_relu", "lower learning rate", "batch_norm=True", "another seed"):
         assert remedy in dead[0]
+    # He initialization is advised only to a model that does not have it.
+    assert "initialization" not in dead[0]
+    nn = ClassifierNN([2, 8, 8, 1], ["relu", "relu", "sigmoid"], "random", seed=0)
+    nn.parameters["b1"][...] = -50.0
+    (other,) = [m for m in problem_messages(nn, X, Y, num_epochs=1, learning_rate=1e-6)
+                if m.startswith("layer 1 (relu)")]
+    assert other.endswith("He initialization (initialization_method='he'), batch_norm=True, or "
+                          "another seed")
+
+
+def test_the_advice_names_the_options_of_the_interface_in_use(tmp_path):
+    """The command line's warning names its options, the estimator's its parameters: never
+    initialization_method, which neither accepts."""
+    from cli_run import run
+    from scratchnn.sklearn import NNClassifier
+
+    X, Y = moons()
+    rows = "\n".join(f"{a:.4f},{b:.4f},{int(y)}" for (a, b), y in zip(X.T, Y[0]))
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,label\n" + rows + "\n")
+    # A tiny learning rate and 30 relu layers of 2 units: the first layers die or vanish.
+    status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
+                          "--hidden", *[2] * 12, "--activation", "sigmoid", "--epochs", 2,
+                          "--lr", "1e-5", "--quiet", "--val-split", 0])
+    assert status == 0, err
+    lines = [line for line in err.splitlines() if "what helps" in line]
+    assert lines and all(line.split("what helps: ")[1] in (
+        ADVICE["cli"]["dead"], ADVICE["cli"]["vanishing"]) for line in lines), err
+    assert "initialization_method" not in err and "batch_norm=True" not in err
+
+    estimator = NNClassifier(hidden_layer_sizes=(2,) * 12, activation="sigmoid",
+                             learning_rate=1e-5, max_epochs=2, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X.T, Y[0])
+    advice = [str(w.message).split("what helps: ")[1] for w in caught
+              if w.category is TrainingProblemWarning]
+    assert advice and set(advice) <= {ADVICE["estimator"]["dead"],
+                                      ADVICE["estimator"]["vanishing"]}
 
 
 def test_half_dead_is_reported_and_less_is_not():

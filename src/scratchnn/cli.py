@@ -780,12 +780,13 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
 def _sort_warnings(caught):
     """The messages of the :class:`TrainingProblemWarning` among ``caught``; any other warning
     is issued again as it came."""
-    from .diagnostics import TrainingProblemWarning
+    from .diagnostics import Problem, TrainingProblemWarning
 
     problems = []
     for caught_warning in caught:
         if issubclass(caught_warning.category, TrainingProblemWarning):
-            problems.append(str(caught_warning.message))
+            text = caught_warning.message.args[0]
+            problems.append(text.advice("cli") if isinstance(text, Problem) else str(text))
         else:
             warnings.warn_explicit(caught_warning.message, caught_warning.category,
                                    caught_warning.filename, caught_warning.lineno)

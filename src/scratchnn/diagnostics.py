@@ -36,6 +36,7 @@ Quantities that do not apply to a layer (the dead fraction of a tanh layer, anyt
 output layer but norms and activation statistics) are NaN.
 """
 
+import contextlib
 import math
 import warnings
 
@@ -45,7 +46,8 @@ from .callbacks import Callback
 from .validation import check_bool
 
 __all__ = ["Diagnostics", "TrainingProblemWarning", "QUANTITIES", "SATURATION_TOLERANCE",
-           "describe_problems", "end_of_training_problems"]
+           "describe_problems", "end_of_training_problems", "Problem", "ADVICE",
+           "advice_for"]
 
 QUANTITIES = ("grad_norm", "weight_norm", "update_ratio", "dead_fraction", "saturated_fraction",
               "activation_mean", "activation_std")
@@ -62,8 +64,76 @@ VANISHING_RATIO = 1e-4
 
 _BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
-_REMEDIES = ("leaky_relu hidden layers, a lower learning rate, He initialization "
-             "(initialization_method='he'), batch_norm=True, or another seed")
+ADVICE = {
+    "library": {
+        "dead": "leaky_relu hidden layers, a lower learning rate, {he}batch_norm=True, or "
+                "another seed",
+        "vanishing": "relu or leaky_relu instead of sigmoid/tanh, a lower learning rate, "
+                     "batch_norm=True, {he}fewer layers, another seed",
+    },
+    "cli": {
+        "dead": "--activation leaky_relu, a lower --lr, --batch-norm, or another --seed",
+        "vanishing": "--activation relu or leaky_relu, a lower --lr, --batch-norm, fewer "
+                     "--hidden layers, another --seed",
+    },
+    "estimator": {
+        "dead": "activation='leaky_relu', a lower learning_rate, batch_norm=True, or another "
+                "random_state",
+        "vanishing": "activation='relu' or 'leaky_relu', a lower learning_rate, "
+                     "batch_norm=True, fewer hidden_layer_sizes, another random_state",
+    },
+}
+"""What helps against each problem, in the words of each interface: ``ClassifierNN``'s
+arguments (``library``), the command line's options (``cli``) and ``NNClassifier``'s parameters
+(``estimator``). Advice names only options the user can pass where they are."""
+
+_HE = {"dead": "He initialization (initialization_method='he'), ",
+       "vanishing": "He or Xavier initialization (initialization_method='he'), "}
+
+
+class Problem(str):
+    """One sentence of :func:`describe_problems`: what went wrong, then what helps, in the
+    library's words (a ``str``); :meth:`advice` says it for another interface.
+
+    Attributes
+    ----------
+    finding : str
+        The sentence without the advice.
+    kind : {'dead', 'vanishing'}
+    """
+
+    def __new__(cls, finding, kind, initialization=None):
+        he = "" if initialization == "he" else _HE[kind]
+        text = f"{finding}; what helps: {ADVICE['library'][kind].format(he=he)}"
+        self = super().__new__(cls, text)
+        self.finding, self.kind = finding, kind
+        return self
+
+    def advice(self, interface):
+        """The sentence with the advice of ``interface`` (a key of :data:`ADVICE`)."""
+        if interface == "library":
+            return str(self)
+        return f"{self.finding}; what helps: {ADVICE[interface][self.kind]}"
+
+
+@contextlib.contextmanager
+def advice_for(interface):
+    """Re-issue the :class:`TrainingProblemWarning` raised inside with the advice of
+    ``interface`` (a key of :data:`ADVICE`); any other warning is issued again as it came."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrainingProblemWarning)
+        yield
+    for caught_warning in caught:
+        text = caught_warning.message.args[0] if caught_warning.message.args else ""
+        if issubclass(caught_warning.category, TrainingProblemWarning) and isinstance(
+                text, Problem):
+            warnings.warn_explicit(text.advice(interface), caught_warning.category,
+                                   caught_warning.filename, caught_warning.lineno)
+        else:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category,
+                                   caught_warning.filename, caught_warning.lineno)
 
 
 class TrainingProblemWarning(UserWarning):
@@ -239,10 +309,12 @@ class Diagnostics(Callback):
             self.layer_names, self._units[:self._hidden],
             [self.last("dead_fraction")[i] for i in hidden],
             [self.last("saturated_fraction")[i] for i in hidden],
-            self.last("grad_norm"), "in the last epoch", "in the last epoch")
+            self.last("grad_norm"), "in the last epoch", "in the last epoch",
+            getattr(self.model, "initialization_method", None))
 
 
-def describe_problems(layer_names, units, dead, saturated, grad_norms, units_when, grad_when):
+def describe_problems(layer_names, units, dead, saturated, grad_norms, units_when, grad_when,
+                      initialization=None):
     """The rule of :meth:`Diagnostics.problems` and of the check at the end of every training
     run (:func:`end_of_training_problems`), one sentence per problem found.
 
@@ -260,6 +332,13 @@ def describe_problems(layer_names, units, dead, saturated, grad_norms, units_whe
     units_when, grad_when : str
         What the shares and the gradient norms were measured on ("in the last epoch", ...),
         said in the sentences.
+    initialization : str, optional
+        The model's initialization: He initialization is not advised to a model that has it.
+
+    Returns
+    -------
+    list of Problem
+        Strings, the advice in the library's words (:meth:`Problem.advice` for the others').
     """
     messages = []
     for i, width in enumerate(units):
@@ -269,21 +348,18 @@ def describe_problems(layer_names, units, dead, saturated, grad_norms, units_whe
             share = shares[i]
             if not math.isnan(share) and share >= DEAD_WARNING:
                 count = round(share * width)
-                messages.append(
+                messages.append(Problem(
                     f"{layer_names[i]}: {count} of {width} units ended the training {what} "
-                    f"{units_when}, "
-                    f"so they pass no gradient; what helps: {_REMEDIES}")
+                    f"{units_when}, so they pass no gradient", "dead", initialization))
     if grad_norms is not None and len(grad_norms) > 1:
         first, last = grad_norms[0], grad_norms[-1]
         # A gradient of exactly 0 is no signal at all (inputs all 0, or a dead first layer,
         # which the rule above reports), not a vanishing one.
         if 0.0 < first < VANISHING_RATIO * last:
-            messages.append(
+            messages.append(Problem(
                 f"vanishing gradients: the gradient norm of {layer_names[0]} ({first:.3g}) is "
                 f"{first / last:.2g} times that of {layer_names[-1]} ({last:.3g}) {grad_when}, "
-                f"so the first layer hardly learns; what helps: relu or leaky_relu instead of "
-                f"sigmoid/tanh, a lower learning rate, batch_norm=True, He or Xavier "
-                f"initialization, fewer layers, another seed")
+                f"so the first layer hardly learns", "vanishing", initialization))
     return messages
 
 
@@ -322,7 +398,8 @@ def end_of_training_problems(model, rows, grads=True):
     sample = "" if rows is None else f"{min(len(rows), SAMPLE_ROWS)} "
     return describe_problems(names, units, dead, [math.nan] * hidden, grad_norms,
                              f"on the first {sample}training examples",
-                             "in the last training step")
+                             "in the last training step",
+                             getattr(model, "initialization_method", None))
 
 
 def _norm(array):

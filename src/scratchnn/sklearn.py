@@ -57,6 +57,7 @@ from sklearn.utils.validation import (
 from . import training
 from .activations import ACTIVATIONS
 from .callbacks import Callback, EarlyStopping
+from .diagnostics import advice_for
 from .initializers import glorot_uniform
 from .losses import (
     BinaryCrossEntropy,
@@ -792,7 +793,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         callbacks += training.check_callbacks(self.callbacks)
         training.check_combination(network, run, callbacks, train.n)
         training.check_monitors(callbacks, validation is not None)
-        training.fit(network, train, run, callbacks)
+        with advice_for("estimator"):  # what helps, in this estimator's parameters
+            training.fit(network, train, run, callbacks)
         if not incremental and stopper.stopped_epoch is not None and self.verbose:
             watched = "Validation score" if early_stopping else "Training loss"
             print(f"{watched} did not improve by more than tol={self.tol} for "
