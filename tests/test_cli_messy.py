@@ -464,3 +464,32 @@ def test_imputation_and_standardization_come_from_the_training_rows_only(tmp_pat
     filled = np.where(np.isnan(fit), expected_fill, fit)
     np.testing.assert_allclose(bundle.mean, [filled.mean()], rtol=1e-12)
     np.testing.assert_allclose(bundle.scale, [filled.std()], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- the defaults
+
+
+def test_each_interface_names_the_others_defaults_as_they_are():
+    """train --help names NNClassifier's defaults and NNClassifier's docstring the command
+    line's; both must be the real ones."""
+    import re
+
+    from scratchnn.cli import build_parser
+    from scratchnn.sklearn import NNClassifier
+
+    parser = build_parser()
+    train_parser = parser._subparsers._group_actions[0].choices["train"]
+    defaults = {action.dest: action.default for action in train_parser._actions}
+    estimator = NNClassifier().get_params()
+    described = " ".join(train_parser.description.split())
+    assert (f"hidden layers of {defaults['hidden'][0]} and {defaults['hidden'][1]} units, --lr "
+            f"{defaults['lr']:g}, --batch-size {defaults['batch_size']}, {defaults['dtype']}, "
+            f"early stopping on a {defaults['val_split']:.0%} validation split") in described
+    assert (f"(({estimator['hidden_layer_sizes'][0]},), {estimator['learning_rate']:g}, "
+            f"'{estimator['batch_size']}', float64, no early stopping)") in described
+    assert estimator["early_stopping"] is False
+    doc = " ".join(NNClassifier.__doc__.split())
+    assert re.search(rf"hidden layers of {defaults['hidden'][0]} and {defaults['hidden'][1]} "
+                     rf"units, a learning rate of {defaults['lr']:g}, mini-batches of "
+                     rf"{defaults['batch_size']}, {defaults['dtype']}, and early stopping on a "
+                     rf"{defaults['val_split']:.0%} validation split", doc)

@@ -369,6 +369,12 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     ``sample_weight`` and ``class_weight`` multiply each example's loss. The weights are rescaled
     to average 1 over the training rows, so they change the examples' relative importance but not
     the effective learning rate, and integer weights train like repeated rows.
+
+    The defaults are :class:`sklearn.neural_network.MLPClassifier`'s, so that the estimator drops
+    into code written for it. ``scratchnn train`` defaults to other ones, chosen for a table and
+    no tuning: hidden layers of 25 and 15 units, a learning rate of 0.01, mini-batches of 64,
+    float32, and early stopping on a 20% validation split that keeps the epoch of the lowest
+    validation cost (see the README's "Defaults: the command line's and the estimator's").
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam",
