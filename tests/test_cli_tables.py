@@ -16,6 +16,7 @@ import pytest
 from cli_run import run
 from scratchnn.cli import load_model
 from scratchnn.datasets import make_moons
+from tolerances import assert_float32_close, assert_labels_agree
 
 pandas = pytest.importorskip("pandas")
 
@@ -136,12 +137,19 @@ def test_predict_and_evaluate_read_in_chunks_with_the_same_result(moons, monkeyp
     report = run(["evaluate", moons["model"], moons["data"]])
     monkeypatch.setattr(tables, "CHUNK_ROWS", 7)
     chunked = predictions(moons["model"], moons["data"])
-    # The same rows and labels; probabilities up to the rounding of a smaller matrix product.
+    chunked_report = run(["evaluate", moons["model"], moons["data"]])
+    # The same rows in the same order, and the same labels. The float32 probabilities come from
+    # matrix products of another shape, which BLAS may round otherwise (3e-8 apart on an AMD
+    # EPYC): equal to float32 rounding, and a label may differ only on a near tie.
     assert list(chunked["row_key"]) == list(whole["row_key"])
-    assert list(chunked["predicted_answer"]) == list(whole["predicted_answer"])
-    np.testing.assert_allclose(chunked["proba_yes"], whole["proba_yes"], atol=1e-12)
-    assert run(["evaluate", moons["model"], moons["data"]]) == report
-    assert "(300 rows" in report[1]
+    near_ties = assert_labels_agree(chunked["predicted_answer"], whole["predicted_answer"],
+                                    whole[["proba_no", "proba_yes"]], ["no", "yes"])
+    for column in ("proba_no", "proba_yes"):
+        assert_float32_close(chunked[column], whole[column], err_msg=column)
+    # evaluate's report counts labels: the same text when no label was a near tie.
+    assert "(300 rows" in report[1] and "(300 rows" in chunked_report[1]
+    if not near_ties.any():
+        assert chunked_report == report
 
 
 @pytest.mark.parametrize("ext", [".csv", ".tsv", ".parquet"])
