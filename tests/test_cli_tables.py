@@ -302,14 +302,14 @@ def test_an_id_column_used_as_a_feature_gets_a_warning_naming_the_flags(tmp_path
     status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
                           "--epochs", 1, "--quiet"])
     assert status == 0
-    assert "scratchnn: warning:" in err and "'id' looks like a row id" in err
+    assert "scratchnn: warning:" in err and "column 'id': looks like a row id" in err
     assert "--id id" in err and "--ignore id" in err
     # An unnamed column of row numbers (a saved pandas index) is caught by its values.
     data = write(tmp_path / "e.csv", csv_text(["n", "x", "label"], rows))
     status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
                           "--epochs", 1, "--quiet"])
-    assert "'n' looks like a row id (its values are distinct whole numbers on every training row)" \
-        in err
+    assert ("column 'n': looks like a row id (its values are distinct whole numbers on every "
+            "training row)") in err
     status, _, err = run(["train", data, "--target", "label", "--id", "n", "--out",
                           tmp_path / "m.npz", "--epochs", 1, "--quiet"])
     assert status == 0 and "warning" not in err
@@ -577,7 +577,7 @@ def test_distinct_text_on_every_row_looks_like_an_id(tmp_path):
     data = write(tmp_path / "d.csv", csv_text(["who", "x", "label"], rows))
     status, _, err = run(["train", data, "--target", "label", "--out", tmp_path / "m.npz",
                           "--val-split", 0, "--epochs", 1, "--quiet"])
-    assert status == 0 and "'who' looks like a row id (its values are distinct text" in err
+    assert status == 0 and "column 'who': looks like a row id (its values are distinct text" in err
 
 
 def test_values_beyond_the_float_range_once_centred(tmp_path):
