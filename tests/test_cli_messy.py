@@ -493,3 +493,33 @@ def test_each_interface_names_the_others_defaults_as_they_are():
                      rf"units, a learning rate of {defaults['lr']:g}, mini-batches of "
                      rf"{defaults['batch_size']}, {defaults['dtype']}, and early stopping on a "
                      rf"{defaults['val_split']:.0%} validation split", doc)
+
+
+def test_the_onnx_graph_computes_a_dates_inputs_as_predict_does(tmp_path):
+    """Days from before 1970 to 2100, leap days, fractional days and a missing date: the graph's
+    month and weekday (float64 arithmetic from the days) agree with NumPy's calendar."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from scratchnn.bundle import Bundle
+    from scratchnn.columns import ColumnTreatment, date_inputs
+    from scratchnn.network import ClassifierNN
+
+    days = np.concatenate([np.arange(-800.0, 47500.0, 37.25), [11016.0, 11017.0, np.nan]])
+    filled = np.where(np.isnan(days), 19000.5, days)
+    inputs = date_inputs(filled)
+    mean, scale = inputs.mean(axis=0), inputs.std(axis=0)
+    network = ClassifierNN([3, 5, 3], ["tanh", "softmax"], seed=1, dtype="float64")
+    bundle = Bundle(network, [ColumnTreatment("when", "date", 19000.5, format="ISO8601")],
+                    mean, scale, "y", ["a", "b", "c"], {})
+    model = bundle.to_onnx(tmp_path / "m.onnx")
+    # The date's three inputs, read from inside the graph as an extra output.
+    from onnx import TensorProto, helper
+
+    model.graph.output.append(helper.make_tensor_value_info("date_0", TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString())
+    _, proba, date = session.run(None, {"when": days.reshape(-1, 1)})
+    np.testing.assert_array_equal(date[:, 1:], inputs[:, 1:])  # months and weekdays, exactly
+    np.testing.assert_allclose(date[:, 0], inputs[:, 0], rtol=2**-23)  # days, in float32
+    assert [tuple(row) for row in inputs[-3:-1, 1:]] == [(2, 1), (3, 2)]  # 2000-02-29 a Tuesday
+    expected = bundle.predict_proba(((inputs - mean) / scale).T).T
+    np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)

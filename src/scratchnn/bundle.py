@@ -273,8 +273,11 @@ class Bundle:
 
         The graph has one input per feature column, named like it, of shape ``(batch, 1)``:
         float32 for a numeric column (NaN for a missing value), string for a text column (the
-        value as the file spells it, stripped of surrounding spaces; ``""`` when missing). Inside,
-        missing numbers are imputed (``IsNaN``, ``Where``), text columns one-hot encoded
+        value as the file spells it, stripped of surrounding spaces; ``""`` when missing), float64
+        for a date column (its days since 1970-01-01, fractional with a time of day; NaN when
+        missing: ONNX has no date parsing). Inside, missing numbers and dates are imputed
+        (``IsNaN``, ``Where``), a date's month and weekday computed (:func:`_date_nodes`), text
+        columns one-hot encoded
         (``ai.onnx.ml`` ``OneHotEncoder``, an unseen or missing value all zeros), the inputs
         concatenated, standardized and fed to the network. Outputs: ``label``, string
         ``(batch,)``, and ``probabilities``, float32 ``(batch, n_classes)``: one column per
@@ -316,6 +319,14 @@ class Bundle:
                           node("Where", [f"missing_{k}", f"fill_{k}", name], [f"imputed_{k}"],
                                name=f"impute_{k}")]
                 parts.append(f"imputed_{k}")
+            elif column.kind == "date":
+                inputs.append(helper.make_tensor_value_info(name, TensorProto.DOUBLE,
+                                                            ["batch", 1]))
+                date_nodes, date_initializers = _date_nodes(node, numpy_helper, name, k,
+                                                            column.fill)
+                nodes += date_nodes
+                initializers += date_initializers
+                parts.append(f"date_{k}")
             else:
                 inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING,
                                                             ["batch", 1]))
@@ -470,6 +481,63 @@ class Bundle:
         bundle = cls(network, columns, mean, scale, metadata["target"], metadata["label_names"],
                      metadata["training"], history, id_columns, reading)
         return network, metadata, bundle
+
+
+def _date_nodes(node, numpy_helper, name, k, fill):
+    """ONNX nodes from a date column's input (float64 days since 1970-01-01, NaN where missing)
+    to its three network inputs, float32 ``(batch, 3)`` named ``date_k``: the days (missing ones
+    imputed), the month and the weekday, as :func:`scratchnn.columns.date_inputs` computes them.
+
+    The month comes from Howard Hinnant's ``civil_from_days`` (days to a proleptic Gregorian
+    date, exact in float64 for any date of the float range used here): shifted so that years start
+    on 1 March, ``era = floor(z / 146097)`` 400-year cycles, the day of the era, the year of the
+    era, the day of that year, then the month from ``floor((5 doy + 2) / 153)``. The weekday is
+    ``x - 7 floor(x / 7)`` with ``x = floor(days) + 3`` (1970-01-01 was a Thursday), which stays in
+    0..6 for dates before 1970 too.
+    """
+    constants = {}
+
+    def const(value):
+        key = f"c{value:g}_{k}".replace(".", "p").replace("-", "m")
+        if key not in constants:
+            constants[key] = numpy_helper.from_array(np.array([value], dtype=np.float64), key)
+        return key
+
+    nodes = []
+
+    def op(kind, inputs, out, **attrs):
+        nodes.append(node(kind, inputs, [f"{out}_{k}"], name=f"{out}_{k}", **attrs))
+        return f"{out}_{k}"
+
+    def floor_div(x, d, out):
+        return op("Floor", [op("Div", [x, const(d)], f"{out}_q")], out)
+
+    days = name
+    if fill is not None:  # trained with --impute error: NaN stays NaN
+        days = op("Where", [op("IsNaN", [name], "date_missing"), const(fill), name], "date_days")
+    whole = op("Floor", [days], "date_whole")
+    shifted = op("Add", [whole, const(3.0)], "date_x")
+    weekday = op("Sub", [shifted, op("Mul", [floor_div(shifted, 7.0, "date_weeks"), const(7.0)],
+                                     "date_week_days")], "date_weekday")
+    z = op("Add", [whole, const(719468.0)], "date_z")
+    era = floor_div(z, 146097.0, "date_era")
+    doe = op("Sub", [z, op("Mul", [era, const(146097.0)], "date_era_days")], "date_doe")
+    yoe_days = op("Sub", [op("Add", [op("Sub", [doe, floor_div(doe, 1460.0, "date_q4")],
+                                         "date_y1"), floor_div(doe, 36524.0, "date_q100")],
+                             "date_y2"), floor_div(doe, 146096.0, "date_q400")], "date_y3")
+    yoe = floor_div(yoe_days, 365.0, "date_yoe")
+    year_start = op("Sub", [op("Add", [op("Mul", [yoe, const(365.0)], "date_y365"),
+                                       floor_div(yoe, 4.0, "date_leap4")], "date_ys1"),
+                            floor_div(yoe, 100.0, "date_leap100")], "date_year_start")
+    doy = op("Sub", [doe, year_start], "date_doy")
+    mp = floor_div(op("Add", [op("Mul", [doy, const(5.0)], "date_doy5"), const(2.0)],
+                      "date_doy5p2"), 153.0, "date_mp")
+    month = op("Where", [op("Less", [mp, const(10.0)], "date_spring"),
+                         op("Add", [mp, const(3.0)], "date_m_a"),
+                         op("Sub", [mp, const(9.0)], "date_m_b")], "date_month")
+    joined = op("Concat", [days, month, weekday], "date_joined", axis=1)
+    op("Cast", [joined], "date", to=1)  # float32, as the other inputs
+    return nodes, list(constants.values())
 
 
 def _valid_reading(reading):
