@@ -523,3 +523,15 @@ def test_the_onnx_graph_computes_a_dates_inputs_as_predict_does(tmp_path):
     assert [tuple(row) for row in inputs[-3:-1, 1:]] == [(2, 1), (3, 2)]  # 2000-02-29 a Tuesday
     expected = bundle.predict_proba(((inputs - mean) / scale).T).T
     np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_dates_in_an_unknown_format_are_refused_as_dates(tmp_path):
+    start = np.datetime64("2020-01-01")
+    rows = [[f"{(start + 3 * i).astype(object):%d/%m/%y}", i % 2] for i in range(150)]
+    data = write(tmp_path / "d.csv", table(["when", "label"], rows))
+    err = refusal(["train", data, "--target", "label", "--out", tmp_path / "m.npz"])
+    assert "column 'when': looks like dates, but no known format reads every value (e.g. " \
+        "'01/01/20')" in err
+    train(*suggested_command(err)[1:], "--epochs", 1)
+    _, _, bundle = load_model(str(tmp_path / "m.npz"))
+    assert bundle.columns[0].kind == "date" and bundle.columns[0].format == "%d/%m/%y"

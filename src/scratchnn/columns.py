@@ -465,6 +465,15 @@ def fit_columns(frame, names, train_rows, settings, path, locate):
                                      f"{', '.join(others)} also fits every value (choose with "
                                      f"{shell_option('--date-format', others[0])})")
                 continue
+            present = [v for v in values if v is not None]
+            if present and all(_DATE_LIKE.match(v) for v in present):
+                problems.append(ColumnProblem(
+                    name, f"looks like dates, but no known format reads every value (e.g. "
+                    f"{present[0]!r}): give the format with --date-format (strftime, such as "
+                    f"%d/%m/%y), read them as categories, or leave the column out",
+                    (shell_option("--date-format", "%d/%m/%y"),
+                     shell_option("--categorical", name), ignore)))
+                continue
             treatment = _fit_text(name, series, train_rows, na_strings, problems, ignore)
             if treatment is not None:
                 treatments.append(treatment)
