@@ -205,12 +205,13 @@ def test_fit_inputs_matches_encode_then_standardize_in_rows_of_the_given_order()
     expected = Standardizer().fit(encoded[order[:n_fit]])
 
     bundle = Bundle(None, treatments, [], [], "label", ["p", "q"], {})
-    X = bundle.fit_inputs(frame, order, n_fit, "f", str)
+    table = dict(frame.items())
+    X = bundle.fit_inputs(table, order, n_fit, "f", str)
     assert X.dtype == np.float32 and X.flags.c_contiguous and X.shape == (m, 2 + 3)
     np.testing.assert_allclose(bundle.mean, expected.mean_, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(bundle.scale, expected.scale_, rtol=1e-12)
     np.testing.assert_allclose(X, expected.transform(encoded[order]), rtol=1e-6, atol=1e-6)
-    assert list(frame.columns) == ["label"]  # each feature column left the frame once encoded
+    assert list(table) == ["label"]  # each feature column left the table once encoded
 
 
 def test_fit_inputs_refuses_values_beyond_float32_once_standardized():
@@ -222,4 +223,4 @@ def test_fit_inputs_refuses_values_beyond_float32_once_standardized():
     frame = pandas.DataFrame({"x": [0.0, 1.0, 1e300]})
     bundle = Bundle(None, [ColumnTreatment("x", "numeric", 0.0)], [], [], "y", ["a", "b"], {})
     with pytest.raises(ValueError, match="f: column 'x' holds values too large to standardize"):
-        bundle.fit_inputs(frame, np.arange(3), 2, "f", str)
+        bundle.fit_inputs(dict(frame.items()), np.arange(3), 2, "f", str)

@@ -89,7 +89,8 @@ class Bundle:
 
     def missing_columns(self, path, present):
         """Raise ValueError naming (at most 10 of) the feature columns ``present`` lacks."""
-        missing = [name for name in self.column_names if name not in present]
+        names = set(present)
+        missing = [name for name in self.column_names if name not in names]
         if missing:
             raise ValueError(
                 f"{path}: missing feature column(s) {format_names(missing)}; the file has "
@@ -132,15 +133,16 @@ class Bundle:
                 unseen[column.name] = n_unseen
         return np.column_stack(parts), unseen
 
-    def fit_inputs(self, frame, order, n_fit, path, locate, dtype=np.float32):
+    def fit_inputs(self, table, order, n_fit, path, locate, dtype=np.float32):
         """The standardized network input of the rows ``order`` of a table, as rows, with the
         standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
 
         Made for tables as large as memory allows: each input (a numeric column imputed, one of
         a date's numbers, or one category's 0/1 column) is computed and standardized in float64
         on its own and written in ``dtype`` (float32 by default) into a contiguous row of an
-        ``(n_inputs, m)`` array, and each feature column is **removed from** ``frame`` once
-        encoded, so the table's memory goes as the input's grows. The result is then transposed
+        ``(n_inputs, m)`` array, and each feature column is **removed from** ``table`` (a dict of
+        columns, the only holder of them) once encoded, so the table's memory goes as the input's
+        grows. The result is then transposed
         once into rows.
 
         Returns
@@ -157,7 +159,7 @@ class Bundle:
         from .preprocessing import Standardizer
         from .tables import release_freed_memory
 
-        self.missing_columns(path, list(frame.columns))
+        self.missing_columns(path, list(table))
         order = np.asarray(order)
         fit_rows = order[:n_fit]
         n_inputs = len(self.feature_names)
@@ -165,7 +167,9 @@ class Bundle:
         mean, scale = np.empty(n_inputs), np.empty(n_inputs)
         j = 0
         for column in self.columns:
-            series = frame.pop(column.name)
+            # A dict, not a DataFrame: popping a column from a frame costs time that grows with
+            # its number of columns, so popping them all grows with its square.
+            series = table.pop(column.name)
             inputs, _, _ = self.column_inputs(column, series, path, locate)
             del series
             for x in inputs:
@@ -268,6 +272,25 @@ class Bundle:
 
     # ----------------------------------------------------------------------- ONNX
 
+    def check_float32(self):
+        """Refuse statistics that a float32 graph cannot hold: a numeric column's fill beyond
+        float32's range, or a standardization whose mean overflows or whose scale's inverse does
+        (a scale of 1e-300), naming the column. The graph would answer NaN on every row."""
+        largest, tiny = float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny)
+        j = 0
+        for column in self.columns:
+            n = len(column.input_names)
+            fill_ok = column.kind == "text" or column.fill is None or abs(column.fill) <= largest
+            mean, scale = self.mean[j:j + n], self.scale[j:j + n]
+            j += n
+            stats_ok = (np.all(np.abs(mean) <= largest) and np.all(scale >= tiny)
+                        and np.all(scale <= largest))
+            if not (fill_ok and stats_ok):
+                raise ValueError(
+                    f"column {column.name!r}: its imputed value or standardization (mean, scale) "
+                    f"lies beyond float32's range, so the ONNX graph would give NaN on every row; "
+                    f"this model file was not written by `scratchnn train` as it is")
+
     def to_onnx(self, path):
         """Write the whole bundle as one ONNX graph that takes the raw feature columns.
 
@@ -292,7 +315,8 @@ class Bundle:
         ImportError
             Without the ``onnx`` package, naming the extra.
         ValueError
-            If a column's name is also a name inside the graph.
+            If a column's name is also a name inside the graph, or a statistic would not be
+            finite in the graph's float32 (:meth:`check_float32`).
         """
         import json
 
@@ -303,6 +327,7 @@ class Bundle:
         except ImportError:
             raise ImportError("ONNX export needs the onnx package: pip install "
                               "'scratchnn[onnx]'") from None
+        self.check_float32()
         node = helper.make_node
         nodes, initializers, inputs, parts = [], [], [], []
         for k, column in enumerate(self.columns):

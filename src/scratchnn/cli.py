@@ -18,6 +18,7 @@ naming the file, column or argument at fault, and no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import unicodedata
@@ -171,8 +172,8 @@ def _check_output(path, option, inputs=()):
             continue
         try:
             same = os.path.samefile(text, other)
-        except OSError:  # one of them does not exist (yet): not the same file
-            same = False
+        except OSError:  # one of them does not exist (yet): the same file if the same path
+            same = os.path.realpath(text) == os.path.realpath(os.fspath(other))
         if same:
             raise ValueError(f"{option} {text} is the same file as {what} {other}; refusing to "
                              f"overwrite it")
@@ -284,6 +285,8 @@ def _add_train(subparsers):
                         "(default: ISO 8601 and common day/month forms, detected)")
     parser.add_argument("--drop-missing-target", action="store_true",
                         help="leave out the rows whose target is empty (default: refuse them)")
+    parser.add_argument("--max-classes", type=_positive_int, default=1000, metavar="N",
+                        help="refuse a target with more distinct labels than N (default: 1000)")
     parser.add_argument("--task", choices=("auto", "classification"), default="auto",
                         help="'auto' (default) refuses a target that looks continuous (more "
                         "than 10 distinct numbers, and fractional, or more than 20 distinct, or "
@@ -391,7 +394,7 @@ def _suggested_command(args, problems):
     return " ".join([shlex.join([PROG, *args.argv]), *fixes])
 
 
-def _target_problems(path, target, labels, task):
+def _target_problems(path, target, labels, task, max_classes=None):
     """Why the target cannot be a classifier's: one label only (an error at once), or numbers
     that look continuous (a problem) when ``task`` is ``auto``.
 
@@ -405,6 +408,11 @@ def _target_problems(path, target, labels, task):
     if len(levels) < 2:
         raise ValueError(f"{path}: column {target!r} holds one label only "
                          f"({next(iter(levels), None)!r}); a classifier needs at least two")
+    if max_classes is not None and len(levels) > max_classes:
+        return [ColumnProblem(
+            None, f"the target {target!r} holds {len(levels)} distinct labels in {len(labels)} "
+            f"rows, more than --max-classes {max_classes}: a class needs rows to learn from, and "
+            f"the output layer grows with the classes", (f"--max-classes {len(levels)}",))]
     if task == "classification" or len(levels) <= 10:
         return []
     try:
@@ -495,9 +503,6 @@ def _run_train(args):
     _check_output(args.checkpoint, "--checkpoint", inputs + [(args.out, "--out")])
     _check_plot(args.plot, "--plot", inputs + [(args.out, "--out"),
                                               (args.checkpoint, "--checkpoint")])
-    if args.checkpoint is not None and os.path.abspath(args.checkpoint) == os.path.abspath(
-            args.out):
-        raise ValueError(f"--checkpoint {args.checkpoint} is the same file as --out")
 
     options = _table_options(args)
     frame = read_table(args.data, options,
@@ -543,7 +548,7 @@ def _run_train(args):
                 None, f"the target {args.target!r} is empty on {n_missing} row(s) (the first on "
                 f"{first})", ("--drop-missing-target",)))
             labels = labels[present]
-    problems += _target_problems(args.data, args.target, labels, args.task)
+    problems += _target_problems(args.data, args.target, labels, args.task, args.max_classes)
     encoder = LabelEncoder().fit(list(labels))
     options = _decimal_comma(frame, feature_names, args, options, problems, notes)
     settings = dataclasses.replace(settings, decimal=options.decimal)
@@ -586,9 +591,9 @@ def _run_train(args):
     if problems:
         raise TableRefused(args.data, problems, _suggested_command(args, problems + ids),
                            ids + warned)
-    if keep is not None:
-        frame = rows
-    del rows
+    # The feature columns, one entry each: fit_inputs drops each once encoded.
+    table = {treatment.name: rows[treatment.name] for treatment in treatments}
+    del frame, rows
     y = encoder.transform(list(labels))
     del labels  # a Python string per row
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
@@ -604,9 +609,8 @@ def _run_train(args):
     # One float32 array of rows, the training rows first: X_rows[:n].T is the network's
     # (n_inputs, m) layout without a copy, for the training loop as for the validation.
     n_train = len(train_rows)
-    X_rows = bundle.fit_inputs(frame, np.concatenate([train_rows, val_rows]), n_train,
+    X_rows = bundle.fit_inputs(table, np.concatenate([train_rows, val_rows]), n_train,
                                args.data, locate, dtype=args.dtype)
-    del frame  # the table's memory is not needed any more
     X_train, Y_train = X_rows[:n_train].T, y[train_rows].reshape(1, -1)
     X_val, Y_val = X_rows[n_train:].T, y[val_rows].reshape(1, -1)
 
@@ -1001,9 +1005,47 @@ def _add_predict(subparsers):
                         "predictions")
     parser.add_argument("--out", metavar="PRED.csv",
                         help="write here (.csv, .tsv or .parquet) instead of CSV to stdout")
+    parser.add_argument("--escape-formulas", action="store_true",
+                        help="for files opened in a spreadsheet: a text cell that starts with "
+                        "=, +, -, @, tab or carriage return and is not a number gets a leading "
+                        "' so that it is not run as a formula (OWASP's CSV injection advice; "
+                        "by default cells are copied verbatim)")
     _strict_argument(parser)
     _table_arguments(parser)
     parser.set_defaults(handler=_run_predict)
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _map_text(frame, function):
+    """``frame`` with ``function`` applied to its column names and to every text cell."""
+    from .tables import require_pandas
+
+    types = require_pandas().api.types
+    frame = frame.rename(columns=lambda name: function(str(name)))
+    for name in frame.columns:
+        if not (types.is_numeric_dtype(frame[name].dtype)
+                or types.is_bool_dtype(frame[name].dtype)):
+            frame[name] = frame[name].map(
+                lambda cell: function(cell) if isinstance(cell, str) else cell)
+    return frame
+
+
+def _escape_formula(cell):
+    """OWASP's neutralization of a spreadsheet formula: a leading ``'`` before a cell that
+    starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return, unless it is a number."""
+    if not cell.startswith(_FORMULA_STARTS):
+        return cell
+    try:
+        float(cell)
+        return cell
+    except ValueError:
+        return "'" + cell
+
+
+def _escape_formulas(frame):
+    return _map_text(frame, _escape_formula)
 
 
 def _verbatim_chunks(path, options, chunks):
@@ -1068,13 +1110,19 @@ def _run_predict(args):
                                  pandas.DataFrame(new, index=chunk.index)], axis=1)
         tally.check(args.data, args.strict)
 
+    frames = predictions()
+    if args.escape_formulas:
+        frames = map(_escape_formulas, frames)
     if args.out is None:
-        for k, frame in enumerate(predictions()):
+        terminal = sys.stdout.isatty()
+        for k, frame in enumerate(frames):
+            if terminal:  # a cell from someone else's file must not drive the terminal
+                frame = _map_text(frame, _printable)
             frame.to_csv(sys.stdout, index=False, header=k == 0, lineterminator="\n")
     else:
         try:
             with atomic_write(args.out, suffix=fmt) as f:
-                rows = write_table(predictions(), f, fmt)
+                rows = write_table(frames, f, fmt)
         except OSError as exc:
             if exc.filename is not None and os.path.abspath(exc.filename) == os.path.abspath(
                     args.data):
@@ -1381,6 +1429,43 @@ def main(argv=None):
         With status 2 on a usage error, and 0 after ``--help`` or ``--version``
         (argparse's behaviour).
     """
+    with _terminating_signals():
+        return _main(argv)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP during a command: unwinds like Ctrl-C, so that temporary files are
+    removed and nothing half-written is left."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminating_signals():
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated` while a command runs (in the main
+    thread only; elsewhere, or where a signal does not exist, nothing changes)."""
+    import signal
+    import threading
+
+    def terminated(signum, frame):
+        raise _Terminated(signum)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None):
+                previous[signum] = signal.signal(signum, terminated)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the command lines suggested
@@ -1392,6 +1477,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except _Terminated as exc:
+        import signal
+
+        name = signal.Signals(exc.signum).name
+        print(f"{PROG}: stopped by {name}; nothing half-written was left", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         # The reader of stdout went away (`scratchnn predict ... | head`): stop quietly, and point
         # stdout at devnull so Python's own flush at exit does not fail on the closed pipe.

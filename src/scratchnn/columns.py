@@ -111,8 +111,12 @@ def numbers(series, decimal="."):
     A missing cell is empty, NA in pandas, or one of :data:`NA_STRINGS`; with ``decimal=","`` a
     text cell ``1,5`` is the number 1.5.
     """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":  # plain NumPy numbers: no pandas
+        x = np.array(series.to_numpy(), dtype=np.float64)
+        return x, np.zeros(len(x), dtype=bool)
     pandas = require_pandas()
-    if pandas.api.types.is_bool_dtype(series.dtype):
+    if pandas.api.types.is_bool_dtype(dtype):
         series = series.astype("float64")
     if pandas.api.types.is_numeric_dtype(series.dtype):
         x = series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -442,6 +446,11 @@ def fit_columns(frame, names, train_rows, settings, path, locate):
     for name in names:
         series = frame[name]
         ignore = shell_option("--ignore", name)
+        held = _unreadable(series)
+        if held is not None:
+            problems.append(ColumnProblem(
+                name, f"holds {held}; scratchnn reads numbers, text and dates", (ignore,)))
+            continue
         if name in settings.categorical:
             treatment = _fit_text(name, series, train_rows, na_strings, problems, ignore,
                                   categorical=True)
@@ -503,6 +512,21 @@ def fit_columns(frame, names, train_rows, settings, path, locate):
     return treatments, problems, notes
 
 
+def _unreadable(series, sample=100):
+    """What a column of Python objects holds that is no feature (Parquet's binary, list and
+    struct columns), or None."""
+    if not (isinstance(series.dtype, np.dtype) and series.dtype.kind == "O"):
+        return None
+    for value in series.dropna().head(sample):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return "binary data (bytes)"
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return "lists"
+        if isinstance(value, dict):
+            return "structs (key-value records)"
+    return None
+
+
 def _fit_fill(name, kind, x, train_rows, settings, problems, ignore, path, locate, series,
               fmt=None):
     fill = fill_value(x[train_rows], settings.impute)
@@ -560,16 +584,16 @@ def looks_like_id(name, series, rows=None):
     lowered = name.strip().lower()
     if lowered in _ID_NAMES or lowered.endswith("_id") or lowered.startswith("unnamed:"):
         return f"its name, {name!r}, is that of a row id"
-    if rows is not None:
-        series = series.iloc[rows]
-    if len(series) < 10:
+    if (len(series) if rows is None else len(rows)) < 10:
         return None
     x, bad = numbers(series)
+    if rows is not None:
+        x, bad = x[rows], bad[rows]
     if not np.any(bad):
         if np.all(np.isfinite(x)) and np.all(x == np.round(x)) and len(np.unique(x)) == len(x):
             return "its values are distinct whole numbers on every training row"
         return None
-    values = text_values(series)
+    values = text_values(series if rows is None else series.iloc[rows])
     if all(v is not None for v in values) and len(set(values)) == len(values):
         return "its values are distinct text on every training row"
     return None

@@ -22,6 +22,8 @@ chunks, which :meth:`TableOptions.locate` turns into a line of the file for erro
 from __future__ import annotations
 
 import bz2
+import contextlib
+import csv
 import ctypes
 import gzip
 import io
@@ -100,6 +102,25 @@ class TableOptions:
 
 def _is_parquet(path):
     return os.fspath(path).lower().endswith((".parquet", ".pq"))
+
+
+@contextlib.contextmanager
+def _open_text(path):
+    """A (possibly compressed) text table opened as UTF-8 text (a byte-order mark skipped);
+    an archive's first member."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not names:
+                raise ValueError(f"{path} is an empty zip archive")
+            with archive.open(names[0]) as raw, io.TextIOWrapper(
+                    raw, encoding="utf-8-sig", newline="") as f:
+                yield f
+        return
+    with _COMPRESSED.get(ext, open)(path, "rb") as raw, io.TextIOWrapper(
+            raw, encoding="utf-8-sig", newline="") as f:
+        yield f
 
 
 def _first_lines(path, n_lines=20, n_bytes=1 << 16):
@@ -221,8 +242,11 @@ def header_names(path, options):
     if _is_parquet(path):
         return [str(name).strip() for name in _require_pyarrow(path).read_schema(path).names]
     kwargs = _read_csv_kwargs(path, options, None, verbatim=True)
-    first = require_pandas().read_csv(path, header=None, nrows=1, **kwargs)
-    return [str(name).strip() for name in first.iloc[0].tolist()] if len(first) else []
+    # One row, all text and no column types to infer: the csv module's reader (the same quoting
+    # rules) is much faster than pandas's on a header of thousands of names.
+    with _open_text(path) as f:
+        first = next(csv.reader(f, delimiter=kwargs["sep"]), [])
+    return [name.strip() for name in first]
 
 
 def check_header(path, options):
@@ -265,7 +289,7 @@ def _fail(path, exc):
 def _parse_errors():
     pandas = require_pandas()
     return (pandas.errors.ParserError, pandas.errors.EmptyDataError, pandas.errors.ParserWarning,
-            UnicodeDecodeError,
+            UnicodeDecodeError, csv.Error,
             zipfile.BadZipFile, EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError)
 
 
@@ -311,25 +335,21 @@ def read_table(path, options=TableOptions(), dtype=None, verbatim=False):
     ImportError
         Without pandas (or pyarrow, for Parquet), naming the ``cli`` extra.
     """
-    pandas = require_pandas()
+    require_pandas()
     path = os.fspath(path)
     try:
-        if _is_parquet(path):
-            _require_pyarrow(path)
-            check_header(path, options)
-            frame = pandas.read_parquet(path)
-            frame = _text_columns(frame, dtype)
-        else:
-            return _gather_columns(path, options, dtype, verbatim)
+        # Parquet too, row group by row group, so that the file is never held twice (whole and
+        # as a frame).
+        return _gather_columns(path, options, dtype, verbatim)
     except _parse_errors() + (ValueError,) as exc:
         if isinstance(exc, ValueError) and str(exc).startswith(path):
             raise
         _reraise(path, exc)
-    return _check_frame(path, _name_by_position(frame, options))
 
 
 def _gather_columns(path, options, dtype, verbatim=False):
-    """A text table read chunk by chunk (:func:`iter_table`) and put together column by column.
+    """A table read chunk by chunk (:func:`iter_table`; Parquet by record batches) and put
+    together column by column.
 
     ``pandas.read_csv`` on the whole file holds its tokens and the finished frame at once, about
     three times the frame; here the peak is the frame plus one chunk. Each column keeps its own
@@ -441,7 +461,10 @@ def iter_table(path, options=TableOptions(), dtype=None, chunk_rows=None, verbat
         if _is_parquet(path):
             parquet = _require_pyarrow(path)
             start = 0
-            for batch in parquet.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            table = parquet.ParquetFile(path)
+            if not table.schema_arrow.names:
+                raise ValueError(f"{path} is empty: expected a header row naming the columns")
+            for batch in table.iter_batches(batch_size=chunk_rows):
                 frame = batch.to_pandas()
                 frame.index = pandas.RangeIndex(start, start + len(frame))
                 start += len(frame)
