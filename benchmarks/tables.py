@@ -11,7 +11,9 @@ fresh process:
   peak memory, beside the size of the float32 feature matrix;
 - ``scratchnn predict``: wall time and peak memory on the file and on its first fifth
   (``predict_small_*``), to show that memory stays flat in the number of rows (the file is read
-  in chunks).
+  in chunks);
+- ``scratchnn train`` for 1 epoch on a wide table of ``--wide-columns`` numeric columns (default
+  16,000) and 30 rows (``wide_train_s``): the columns are handled in time linear in their number.
 
 Peak memory is the child's own high-water mark (``VmHWM``, Linux; elsewhere ``ru_maxrss``,
 which can include memory shared with this process before the child started). Figures depend on
@@ -90,7 +92,7 @@ _READ_TABLE = "import sys; from scratchnn.tables import read_table; read_table(s
 _CLI = "import sys; from scratchnn.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def run(rows, folder):
+def run(rows, folder, wide_columns=16_000):
     data = os.path.join(folder, "big.csv")
     model = os.path.join(folder, "big.npz")
     write_table(data, rows)
@@ -109,18 +111,36 @@ def run(rows, folder):
     write_table(small, results["predict_small_rows"])
     results["predict_small_s"], results["predict_small_peak_mb"] = _child(
         _CLI, ["predict", model, small, "--out", os.path.join(folder, "pred_small.csv")])
+    wide = os.path.join(folder, "wide.csv")
+    write_wide_table(wide, wide_columns)
+    results["wide_columns"] = wide_columns
+    results["wide_train_s"], results["wide_train_peak_mb"] = _child(
+        _CLI, ["train", wide, "--target", "label", "--out", os.path.join(folder, "wide.npz"),
+               "--epochs", "1", "--quiet"])
     return results
+
+
+def write_wide_table(path, columns, rows=30, seed=0):
+    """A table of ``columns`` numeric columns and ``rows`` rows, with a 2-class label."""
+    X = np.random.default_rng(seed).standard_normal((rows, columns)).round(3)
+    with open(path, "w") as f:
+        f.write(",".join([f"c{j}" for j in range(columns)] + ["label"]) + "\n")
+        for i in range(rows):
+            f.write(",".join(map(str, X[i])) + f",{i % 2}\n")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tables", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--wide-columns", type=int, default=16_000)
     parser.add_argument("--json", help="also write the figures there")
     args = parser.parse_args(argv)
     if args.rows < 10:
         parser.error("--rows must be at least 10")
+    if args.wide_columns < 1:
+        parser.error("--wide-columns must be at least 1")
     with tempfile.TemporaryDirectory() as folder:
-        results = run(args.rows, folder)
+        results = run(args.rows, folder, args.wide_columns)
     for key, value in results.items():
         print(f"{key:24s} {value:12.2f}" if isinstance(value, float) else f"{key:24s} {value:12d}")
     if args.json:

@@ -38,13 +38,15 @@ def test_tables_benchmark_runs_on_a_small_table(tmp_path):
     out = tmp_path / "tables.json"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]))
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tables", "--rows", "2000", "--json", str(out)],
+        [sys.executable, "-m", "benchmarks.tables", "--rows", "2000", "--wide-columns", "300",
+         "--json", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
-    assert data["rows"] == 2000
-    for key in ("pandas_read_s", "train_s", "predict_s", "train_peak_mb", "predict_peak_mb"):
+    assert data["rows"] == 2000 and data["wide_columns"] == 300
+    for key in ("pandas_read_s", "train_s", "predict_s", "train_peak_mb", "predict_peak_mb",
+                "wide_train_s"):
         assert data[key] > 0
 
 
