@@ -899,3 +899,61 @@ def test_predict_proba_reports_overflow_instead_of_returning_nan(output):
         nn.predict_proba(X)
     with pytest.raises(ValueError, match="X is too large for this network"):
         nn.predict(X)
+
+
+HUGE = 10 ** 400
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, learning_rate=HUGE, print_cost=False), "learning_rate"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, lambd=HUGE, print_cost=False), "lambd"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, clipnorm=HUGE, print_cost=False), "clipnorm"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, beta1=-HUGE, print_cost=False), "beta1"),
+    (lambda X, Y: __import__("scratchnn.callbacks").callbacks.EarlyStopping(min_delta=HUGE),
+     "min_delta"),
+    (lambda X, Y: __import__("scratchnn.schedules").schedules.StepDecay(2, gamma=HUGE), "gamma"),
+    (lambda X, Y: __import__("scratchnn.schedules").schedules.CosineDecay(5, min_lr=HUGE),
+     "min_lr"),
+])
+def test_a_400_digit_integer_for_a_float_names_the_argument(call, name):
+    """``float(10**400)`` raises a bare ``OverflowError`` naming nothing; every float argument
+    gives a ``ValueError`` that starts with its name instead."""
+    X = make_X()
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number within the float "
+                                         rf"range, got an integer of 401 digits$"):
+        call(X, binary_labels(X))
+
+
+@pytest.mark.parametrize("value,text,expected", [
+    (0.5, False, 0.5), (3, False, 3.0), (np.float32(0.25), False, 0.25),
+    (" 1e-3 ", True, 0.001), ("inf", True, float("inf")),
+])
+def test_to_float_reads_numbers_and_with_text_strings(value, text, expected):
+    from scratchnn.validation import to_float
+
+    result = to_float(value, "rate", text=text)
+    assert type(result) is float and result == expected
+
+
+@pytest.mark.parametrize("value,text,error,message", [
+    pytest.param(10 ** 400, False, ValueError,
+     r"^rate must be a finite number within the float range, got an integer of 401 digits$",
+                 id="400-digits"),
+    pytest.param(-10 ** 5000, False, ValueError,
+     r"^rate must be a finite number within the float range, got an integer of 5001 digits$",
+                 id="5000-digits"),
+    ("0.1", False, TypeError, r"^rate must be a real number, got '0.1'$"),
+    (True, True, TypeError, r"^rate must be a real number, got True$"),
+    ("fast", True, ValueError, r"^rate must be a number, got 'fast'$"),
+    (None, True, TypeError, r"^rate must be a real number, got None$"),
+])
+def test_to_float_names_the_argument_in_every_refusal(value, text, error, message):
+    """The public check the command line and the playground share with the library."""
+    from scratchnn.validation import to_float
+
+    with pytest.raises(error, match=message):
+        to_float(value, "rate", text=text)
