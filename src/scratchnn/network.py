@@ -493,11 +493,12 @@ class ClassifierNN:
             )
         return loss
 
-    def check_labels(self, Y, loss, m, dtype, name="Y"):
+    def check_labels(self, Y, loss, m, dtype, name="Y", x_name="X"):
         """``Y`` checked against ``loss`` (a loss class) and ``m`` examples, in the engine's format.
 
         Returns float labels in ``dtype``, or the integer class indices of sparse labels; the
-        errors name the argument ``name``.
+        errors name the argument ``name``, and ``x_name`` the inputs whose ``m`` examples the
+        labels must match.
         """
         try:
             Y = loss.check_labels(Y, self.n_outputs)
@@ -507,7 +508,7 @@ class ClassifierNN:
                 message = message.replace("Y ", f"{name} ", 1)
             raise type(exc)(message) from None
         if Y.shape[1] != m:
-            raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but X has {m}")
+            raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but {x_name} has {m}")
         return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
 
     def _check_X(self, X, name="X"):

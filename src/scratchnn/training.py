@@ -220,7 +220,7 @@ class ValidationData:
                             f"{type(validation_data).__name__}")
         X_val = check_X(validation_data[0], model.n_features, "validation_data X_val")
         Y_val = model.check_labels(validation_data[1], loss, X_val.shape[1], dtype,
-                                   name="validation_data Y_val")
+                                   name="validation_data Y_val", x_name="validation_data X_val")
         one_hot = loss is _losses.CategoricalCrossEntropy
         labels = np.argmax(Y_val, axis=0)[None] if one_hot else Y_val
         loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, model.n_outputs)
