@@ -35,7 +35,7 @@ from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
 from . import training as _training
-from .parameters import allocate, parameter_shapes, views
+from .parameters import ParameterViews, allocate, parameter_shapes, views
 from .training import DivergenceError
 from .validation import (
     check_bool,
@@ -411,6 +411,35 @@ class ClassifierNN:
         self._theta[...] = value
 
     @property
+    def parameters(self):
+        """The named parameters ``W{l}``, ``b{l}`` (or ``gamma{l}``, ``beta{l}``): views of
+        :attr:`theta`.
+
+        Assigning an entry, ``nn.parameters["W1"] = new_W1`` (the seed's update style), copies
+        ``new_W1`` into the buffer after checking its shape and values; assigning the whole
+        mapping, ``nn.parameters = {...}``, does that for every entry it holds. Either way the
+        optimizer, ``predict`` and ``save`` keep seeing one set of parameters
+        (:class:`scratchnn.parameters.ParameterViews`).
+        """
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value):
+        if value is self._parameters:
+            return
+        if not isinstance(value, dict):
+            raise TypeError(f"parameters must be a dict of arrays by name, got "
+                            f"{type(value).__name__}")
+        unknown = [name for name in value if name not in self._parameters]
+        if unknown:
+            raise ValueError(f"parameters has no entry {unknown[0]!r}; its names are "
+                             f"{list(self._parameters)}")
+        # Every entry is checked (on copies) before any is copied in: a bad one changes nothing.
+        checker = ParameterViews({name: view.copy() for name, view in self._parameters.items()})
+        checker.update(value)
+        self._parameters.update({name: checker[name] for name in value})
+
+    @property
     def grad(self):
         """The flat gradient buffer the training loop fills (same layout as :attr:`theta`)."""
         return self._grad
@@ -454,14 +483,14 @@ class ClassifierNN:
     def _set_theta(self, theta):
         """Install ``theta`` as the parameter buffer and rebuild the views and gradient buffer."""
         self._theta = theta
-        self.parameters = views(theta, self._shapes)
+        self._parameters = ParameterViews(views(theta, self._shapes))
         self._grad, self._grads = allocate(self._shapes, theta.dtype, prefix="d")
 
     def __getstate__(self):
         # parameters and the gradients are views of the flat buffers; pickle (and deepcopy) would
         # copy each view on its own and cut it loose from its buffer, so keep only the buffers.
         state = self.__dict__.copy()
-        for name in ("parameters", "_grad", "_grads"):
+        for name in ("_parameters", "_grad", "_grads"):
             state.pop(name, None)
         return state
 
