@@ -901,6 +901,68 @@ def test_predict_proba_reports_overflow_instead_of_returning_nan(output):
         nn.predict(X)
 
 
+# ------------------------------------------------------------- what the loop's callbacks hand it
+def _callback(on_epoch_end=None, on_batch_end=None):
+    from scratchnn.callbacks import Callback
+
+    class Meddler(Callback):
+        def on_train_begin(self, model):
+            self.model = model
+
+    if on_epoch_end is not None:
+        Meddler.on_epoch_end = lambda self, epoch, logs: on_epoch_end(self.model, epoch)
+    if on_batch_end is not None:
+        Meddler.on_batch_end = lambda self, step: on_batch_end(step.model)
+    return Meddler()
+
+
+def _write_nan(model, *_):
+    model.theta[0] = np.nan
+
+
+def test_a_callback_that_puts_nan_into_theta_is_named():
+    """NaN written into ``theta`` by a callback at the end of an epoch stops training at once,
+    naming the callback, instead of surfacing later as a divergence blamed on the rate."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(ValueError, match=r"^callback Meddler left NaN or infinite values in the "
+                                         r"model's parameters or running statistics at the end "
+                                         r"of epoch 1"):
+        nn.train(X, binary_labels(X), num_epochs=3, callbacks=[_callback(_write_nan)],
+                 print_cost=False)
+
+
+def test_divergence_after_a_callback_wrote_nan_says_what_the_model_holds():
+    """A callback that writes NaN into ``theta`` after a step makes the next step diverge: the
+    message must not claim that the last finite step was kept (it was not), and says what the
+    model holds."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1") as info:
+        nn.train(X, binary_labels(X), num_epochs=3, batch_size=10,
+                 callbacks=[_callback(on_batch_end=_write_nan)], print_cost=False)
+    message = str(info.value)
+    assert "last finite step were kept" not in message
+    assert "now hold NaN or infinite values that no optimizer step wrote" in message
+
+
+def test_divergence_names_the_rate_a_callback_set():
+    """When a callback raised the rate, the hint names the rate in use, not only ``train``'s
+    ``learning_rate`` (which was harmless)."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 8, 1], ["leaky_relu", "sigmoid"], seed=0)
+
+    def speed_up(model, epoch):
+        model.optimizer.learning_rate = 1e300
+
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2: .*try a lower "
+                                              r"learning_rate than 0.01 \(the rate in use was "
+                                              r"1e\+300, set by a callback\)"):
+        nn.train(X, binary_labels(X), num_epochs=3, callbacks=[_callback(speed_up)],
+                 print_cost=False)
+    assert np.all(np.isfinite(nn.theta))
+
+
 HUGE = 10 ** 400
 
 
