@@ -941,7 +941,10 @@ class ClassifierNN:
         ------
         DivergenceError
             If a cost or gradient becomes NaN or infinite. The parameters of the last finite step
-            stay in place; the error's ``costs`` attribute holds the costs of completed epochs.
+            stay in place (unless a callback wrote NaN into them: the message then says so);
+            the error's ``costs`` attribute holds the costs of completed epochs.
+        RuntimeError
+            If called from a callback of a ``train`` call running on this model.
         KeyboardInterrupt
             On Ctrl-C the step in progress is completed, the model keeps its parameters (and
             ``costs`` the completed epochs' costs), a warning says so, and the interrupt is

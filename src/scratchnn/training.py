@@ -21,7 +21,10 @@ the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are m
 :func:`fit` call for each batch size seen, never per step or per epoch.
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
-last finite step in place; Ctrl-C is deferred until the step in progress is complete.
+last finite step in place (or, if a callback wrote NaN into them, a message that says so);
+Ctrl-C is deferred until the step in progress is complete. The loop also checks what its
+callbacks and schedule hand it: learning rates as ``train``'s own, parameters left non-finite
+at an epoch's end, and a second ``train`` of the same model from inside the run (refused).
 
 A run that ends normally is checked once more (:func:`warn_about_problems`): a hidden layer at
 least half dead or vanishing gradients give a
