@@ -686,7 +686,7 @@ def _check_counts_fit(optimizer, settings, data):
     """Refuse a resumed run whose epoch or step count would pass ``MAX_STEPS``: its checkpoints
     could not be loaded. (Steps are counted generously: one per started batch of each block.)"""
     epochs = settings.num_epochs
-    batch = data.n if settings.batch_size is None else min(settings.batch_size, data.n)
+    batch = max(1, data.n if settings.batch_size is None else min(settings.batch_size, data.n))
     steps = epochs * (1 if optimizer.full_batch else -(-data.n // batch) + data.n_blocks - 1)
     for name, count, more in (("epoch", optimizer.epoch, epochs), ("step", optimizer.t, steps)):
         if count + more > MAX_STEPS:
@@ -931,7 +931,11 @@ def check_checkpoint(checkpoint):
 def save_checkpoint(model, path, costs):
     """Save the model with everything ``train(..., resume=True)`` needs to continue exactly:
     the optimizer's hyperparameters, stored moments and step count, the random generator's
-    state and the costs so far."""
+    state and the costs so far.
+
+    A state that :func:`load` would refuse (a step or epoch count above ``MAX_STEPS``, a
+    callback state its class refuses) raises ``ValueError`` or ``TypeError`` naming ``path``
+    before anything is written."""
     optimizer = model.optimizer
     # What load would refuse is refused here, before the file is touched.
     try:
@@ -978,6 +982,10 @@ def load(path):
 
 def restore_checkpoint(model, metadata):
     """Restore the optimizer, generator and costs that :func:`save_checkpoint` stored.
+
+    The callbacks' states are checked too, each by the class of :mod:`scratchnn.callbacks` that
+    owns it (:func:`scratchnn.callbacks.check_states`), against this model and the stored epoch
+    count and learning rate.
 
     Raises ``KeyError``, ``TypeError`` or ``ValueError`` for a damaged training state; the model
     is changed only when everything is valid.
