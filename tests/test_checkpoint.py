@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from scratchnn import ClassifierNN
-from scratchnn.callbacks import EarlyStopping
+from scratchnn.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from scratchnn.io import load_with_metadata, save
-from scratchnn.training import restore_checkpoint
+from scratchnn.training import restore_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -307,3 +307,167 @@ def test_a_callbacks_kept_weights_travel_through_a_checkpoint(larger_problem, tm
     resumed.train(X, y, num_epochs=10, resume=True,
                   callbacks=[EarlyStopping("val_loss", patience=100)], **common)
     np.testing.assert_array_equal(resumed.theta, whole.theta)
+
+
+# --------------------------------------------------------------------------- callback states
+@pytest.fixture(scope="module")
+def callback_checkpoint(tmp_path_factory):
+    """A checkpoint after 4 epochs of Adam with every callback that keeps a state."""
+    X, y = problem()
+    folder = tmp_path_factory.mktemp("callbacks")
+    path = folder / "c.npz"
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], batch_norm=True, seed=0)
+    nn.train(X, y, num_epochs=4, optimizer="adam", checkpoint=path,
+             callbacks=[EarlyStopping("loss", patience=50), ReduceLROnPlateau("loss"),
+                        CSVLogger(folder / "log.csv"), ModelCheckpoint(folder / "best.npz",
+                                                                       monitor="loss")],
+             **SETTINGS)
+    return path
+
+
+def callback_state(key, **changes):
+    """Change fields of the stored state of callback ``key`` (arrays: the members that hold
+    them)."""
+    def damage(metadata):
+        saved = metadata["training_state"]["callbacks"][key]
+        for name, value in changes.items():
+            if isinstance(saved.get(name), dict) and "array" in saved[name]:
+                metadata[saved[name]["array"]] = value(metadata[saved[name]["array"]])
+            else:
+                saved[name] = value
+    return damage
+
+
+@pytest.mark.parametrize("damage,error,message", [
+    pytest.param(callback_state("EarlyStopping", best_theta=lambda theta: np.full(1, 0.25)),
+                 ValueError, r"^EarlyStopping state best_theta must be float64 of shape \(\d+,\) "
+                             r"\(the model's\), got float64 of shape \(1,\)$",
+                 id="best-weights-of-one-value"),
+    pytest.param(callback_state("EarlyStopping",
+                                best_theta=lambda theta: np.concatenate([theta, theta])),
+                 ValueError, r"^EarlyStopping state best_theta must be float64 of shape",
+                 id="best-weights-too-long"),
+    pytest.param(callback_state("EarlyStopping", best_running_var1=lambda v: -v),
+                 ValueError, r"^EarlyStopping state best_running_var1 holds negative variances$",
+                 id="best-running-variance-negative"),
+    pytest.param(callback_state("EarlyStopping", wait=-10 ** 9), ValueError,
+                 r"^EarlyStopping state wait must be >= 0, got -1000000000$", id="wait-negative"),
+    pytest.param(callback_state("EarlyStopping", wait=5), ValueError,
+                 r"^EarlyStopping state wait must be <= 4, got 5$", id="wait-beyond-the-epochs"),
+    pytest.param(callback_state("EarlyStopping", wait=1.5), TypeError,
+                 r"^EarlyStopping state wait must be an integer, got 1.5$", id="wait-a-float"),
+    pytest.param(callback_state("EarlyStopping", best_epoch=0), ValueError,
+                 r"^EarlyStopping state best_epoch must be >= 1, got 0$", id="best-epoch-0"),
+    pytest.param(callback_state("EarlyStopping", best="low"), TypeError,
+                 r"^EarlyStopping state best must be a real number, got 'low'$",
+                 id="best-a-string"),
+    pytest.param(callback_state("EarlyStopping", best_epoch=None), ValueError,
+                 r"^EarlyStopping state best_epoch must name the epoch of best", id="best-epoch-lost"),
+    pytest.param(callback_state("ReduceLROnPlateau", learning_rate=-0.5), ValueError,
+                 r"^ReduceLROnPlateau state learning_rate must be in \(0, inf\), got -0.5$",
+                 id="rate-negative"),
+    pytest.param(callback_state("ReduceLROnPlateau", learning_rate="fast"), TypeError,
+                 r"^ReduceLROnPlateau state learning_rate must be a real number, got 'fast'$",
+                 id="rate-a-string"),
+    pytest.param(callback_state("ReduceLROnPlateau", learning_rate=1e300), ValueError,
+                 r"^ReduceLROnPlateau state learning_rate 1e\+300 is above the checkpoint's "
+                 r"learning_rate 0.05", id="rate-above-the-checkpoints"),
+    pytest.param(callback_state("ReduceLROnPlateau", num_bad_epochs=-1), ValueError,
+                 r"^ReduceLROnPlateau state num_bad_epochs must be >= 0, got -1$",
+                 id="bad-epochs-negative"),
+    pytest.param(callback_state("ReduceLROnPlateau", cooldown_counter=2 ** 60), ValueError,
+                 r"^ReduceLROnPlateau state cooldown_counter must be <= 9007199254740992",
+                 id="cooldown-absurd"),
+    pytest.param(callback_state("ReduceLROnPlateau", best=True), TypeError,
+                 r"^ReduceLROnPlateau state best must be a real number, got True$",
+                 id="plateau-best-a-bool"),
+    pytest.param(callback_state("CSVLogger", rows=-3), ValueError,
+                 r"^CSVLogger state rows must be >= 0, got -3$", id="rows-negative"),
+    pytest.param(callback_state("CSVLogger", rows=10 ** 6), ValueError,
+                 r"^CSVLogger state rows must be <= 4, got 1000000$", id="rows-beyond-the-epochs"),
+    pytest.param(callback_state("ModelCheckpoint", best=[0.5]), TypeError,
+                 r"^ModelCheckpoint state best must be a real number, got \[0.5\]$",
+                 id="checkpoint-best-a-list"),
+    pytest.param(callback_state("CSVLogger", extra=1), ValueError,
+                 r"^CSVLogger state has an unknown field 'extra'$", id="unknown-field"),
+])
+def test_callback_states_are_checked_whole_at_load(callback_checkpoint, tmp_path, damage, error,
+                                                   message):
+    """Every field of a callback's saved state is checked by the class that owns it, against the
+    model (shapes, dtype) and the checkpoint (epochs, learning rate), when the checkpoint is
+    loaded: ``restore_checkpoint`` names the callback and the field and leaves the model alone,
+    and ``load`` refuses the file, before any training."""
+    model, metadata = checkpoint_parts(callback_checkpoint)
+    damage(metadata)
+    with pytest.raises(error, match=message):
+        restore_checkpoint(model, metadata)
+    assert model.optimizer is None and model.costs == []
+    path = tmp_path / "damaged.npz"
+    save(model, path, metadata=metadata)
+    with pytest.raises(ValueError, match=r"training state is damaged \((EarlyStopping|"
+                                         r"ReduceLROnPlateau|CSVLogger|ModelCheckpoint) state"):
+        ClassifierNN.load(path)
+
+
+def test_a_valid_callback_checkpoint_loads_and_resumes(callback_checkpoint):
+    """The undamaged checkpoint of the test above loads, with each state as it was saved."""
+    model = ClassifierNN.load(callback_checkpoint)
+    states = model.optimizer.callback_states
+    assert sorted(states) == ["CSVLogger", "EarlyStopping", "ModelCheckpoint",
+                              "ReduceLROnPlateau"]
+    assert states["CSVLogger"] == {"rows": 4}
+    assert states["EarlyStopping"]["best_theta"].shape == model.theta.shape
+
+
+def test_set_state_checks_the_state_as_load_does():
+    """A state handed to ``set_state`` in memory is checked as a loaded one is: a ``(1,)``
+    array would otherwise be broadcast into every parameter at the end of ``train``."""
+    model = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    stopper = EarlyStopping("loss")
+    stopper.on_train_begin(model)
+    with pytest.raises(ValueError, match=r"^EarlyStopping state best_theta must be float64 of "
+                                         r"shape \(21,\)"):
+        stopper.set_state({"best": 0.5, "best_epoch": 1, "wait": 0,
+                           "best_theta": np.full(1, 0.25)})
+    plateau = ReduceLROnPlateau("loss")
+    plateau.on_train_begin(model)
+    with pytest.raises(ValueError, match=r"^ReduceLROnPlateau state learning_rate must be in "):
+        plateau.set_state({"best": None, "num_bad_epochs": 0, "cooldown_counter": 0,
+                           "learning_rate": -0.5})
+
+
+def test_a_checkpoint_at_the_largest_epoch_count_loads_but_cannot_train_on(adam_checkpoint,
+                                                                          tmp_path):
+    """An epoch count of exactly 2**53 is the largest a checkpoint may hold: it loads, but a
+    resumed run (whose checkpoints would count past it) is refused before its first epoch, and
+    ``save_checkpoint`` refuses a count that ``load`` would refuse."""
+    model, metadata = checkpoint_parts(adam_checkpoint)
+    metadata["training_state"]["epoch"] = 2 ** 53
+    path = tmp_path / "edge.npz"
+    save(model, path, metadata=metadata)
+    edge = ClassifierNN.load(path)
+    assert edge.optimizer.epoch == 2 ** 53
+    theta = edge.theta.copy()
+    X, y = problem()
+    with pytest.raises(ValueError, match=r"^resume=True cannot train 1 more epochs: the epoch "
+                                         r"count is already 9007199254740992"):
+        edge.train(X, y, num_epochs=1, optimizer="adam", resume=True, **SETTINGS)
+    np.testing.assert_array_equal(edge.theta, theta)
+    edge.optimizer.epoch = 2 ** 53 + 1
+    with pytest.raises(ValueError, match=r"^cannot save a checkpoint to .*: epoch must be <= "
+                                         r"9007199254740992"):
+        save_checkpoint(edge, tmp_path / "beyond.npz", edge.costs)
+    assert not (tmp_path / "beyond.npz").exists()
+
+
+def test_a_checkpoint_is_not_written_with_a_state_load_would_refuse(tmp_path):
+    """``save_checkpoint`` checks the callbacks' states as ``load`` will."""
+    X, y = problem()
+    nn = ClassifierNN([3, 4, 1], ["tanh", "sigmoid"], seed=0)
+    nn.train(X, y, num_epochs=2, optimizer="adam", callbacks=[CSVLogger(tmp_path / "log.csv")],
+             **SETTINGS)
+    nn.optimizer.callback_states["CSVLogger"]["rows"] = -3
+    with pytest.raises(ValueError, match=r"^cannot save a checkpoint to .*: CSVLogger state rows "
+                                         r"must be >= 0, got -3$"):
+        save_checkpoint(nn, tmp_path / "c.npz", nn.costs)
+    assert not (tmp_path / "c.npz").exists()

@@ -899,3 +899,123 @@ def test_predict_proba_reports_overflow_instead_of_returning_nan(output):
         nn.predict_proba(X)
     with pytest.raises(ValueError, match="X is too large for this network"):
         nn.predict(X)
+
+
+# ------------------------------------------------------------- what the loop's callbacks hand it
+def _callback(on_epoch_end=None, on_batch_end=None):
+    from scratchnn.callbacks import Callback
+
+    class Meddler(Callback):
+        def on_train_begin(self, model):
+            self.model = model
+
+    if on_epoch_end is not None:
+        Meddler.on_epoch_end = lambda self, epoch, logs: on_epoch_end(self.model, epoch)
+    if on_batch_end is not None:
+        Meddler.on_batch_end = lambda self, step: on_batch_end(step.model)
+    return Meddler()
+
+
+def _write_nan(model, *_):
+    model.theta[0] = np.nan
+
+
+def test_a_callback_that_puts_nan_into_theta_is_named():
+    """NaN written into ``theta`` by a callback at the end of an epoch stops training at once,
+    naming the callback, instead of surfacing later as a divergence blamed on the rate."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(ValueError, match=r"^callback Meddler left NaN or infinite values in the "
+                                         r"model's parameters or running statistics at the end "
+                                         r"of epoch 1"):
+        nn.train(X, binary_labels(X), num_epochs=3, callbacks=[_callback(_write_nan)],
+                 print_cost=False)
+
+
+def test_divergence_after_a_callback_wrote_nan_says_what_the_model_holds():
+    """A callback that writes NaN into ``theta`` after a step makes the next step diverge: the
+    message must not claim that the last finite step was kept (it was not), and says what the
+    model holds."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 4, 1], ["tanh", "sigmoid"], seed=0)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1") as info:
+        nn.train(X, binary_labels(X), num_epochs=3, batch_size=10,
+                 callbacks=[_callback(on_batch_end=_write_nan)], print_cost=False)
+    message = str(info.value)
+    assert "last finite step were kept" not in message
+    assert "now hold NaN or infinite values that no optimizer step wrote" in message
+
+
+def test_divergence_names_the_rate_a_callback_set():
+    """When a callback raised the rate, the hint names the rate in use, not only ``train``'s
+    ``learning_rate`` (which was harmless)."""
+    X = make_X(40)
+    nn = ClassifierNN([N_FEATURES, 8, 1], ["leaky_relu", "sigmoid"], seed=0)
+
+    def speed_up(model, epoch):
+        model.optimizer.learning_rate = 1e300
+
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 2: .*try a lower "
+                                              r"learning_rate than 0.01 \(the rate in use was "
+                                              r"1e\+300, set by a callback\)"):
+        nn.train(X, binary_labels(X), num_epochs=3, callbacks=[_callback(speed_up)],
+                 print_cost=False)
+    assert np.all(np.isfinite(nn.theta))
+
+
+HUGE = 10 ** 400
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, learning_rate=HUGE, print_cost=False), "learning_rate"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, lambd=HUGE, print_cost=False), "lambd"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, clipnorm=HUGE, print_cost=False), "clipnorm"),
+    (lambda X, Y: ClassifierNN([N_FEATURES, 2, 1], ["relu", "sigmoid"]).train(
+        X, Y, beta1=-HUGE, print_cost=False), "beta1"),
+    (lambda X, Y: __import__("scratchnn.callbacks").callbacks.EarlyStopping(min_delta=HUGE),
+     "min_delta"),
+    (lambda X, Y: __import__("scratchnn.schedules").schedules.StepDecay(2, gamma=HUGE), "gamma"),
+    (lambda X, Y: __import__("scratchnn.schedules").schedules.CosineDecay(5, min_lr=HUGE),
+     "min_lr"),
+])
+def test_a_400_digit_integer_for_a_float_names_the_argument(call, name):
+    """``float(10**400)`` raises a bare ``OverflowError`` naming nothing; every float argument
+    gives a ``ValueError`` that starts with its name instead."""
+    X = make_X()
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number within the float "
+                                         rf"range, got an integer of 401 digits$"):
+        call(X, binary_labels(X))
+
+
+@pytest.mark.parametrize("value,text,expected", [
+    (0.5, False, 0.5), (3, False, 3.0), (np.float32(0.25), False, 0.25),
+    (" 1e-3 ", True, 0.001), ("inf", True, float("inf")),
+])
+def test_to_float_reads_numbers_and_with_text_strings(value, text, expected):
+    from scratchnn.validation import to_float
+
+    result = to_float(value, "rate", text=text)
+    assert type(result) is float and result == expected
+
+
+@pytest.mark.parametrize("value,text,error,message", [
+    pytest.param(10 ** 400, False, ValueError,
+     r"^rate must be a finite number within the float range, got an integer of 401 digits$",
+                 id="400-digits"),
+    pytest.param(-10 ** 5000, False, ValueError,
+     r"^rate must be a finite number within the float range, got an integer of 5001 digits$",
+                 id="5000-digits"),
+    ("0.1", False, TypeError, r"^rate must be a real number, got '0.1'$"),
+    (True, True, TypeError, r"^rate must be a real number, got True$"),
+    ("fast", True, ValueError, r"^rate must be a number, got 'fast'$"),
+    (None, True, TypeError, r"^rate must be a real number, got None$"),
+])
+def test_to_float_names_the_argument_in_every_refusal(value, text, error, message):
+    """The public check the command line and the playground share with the library."""
+    from scratchnn.validation import to_float
+
+    with pytest.raises(error, match=message):
+        to_float(value, "rate", text=text)

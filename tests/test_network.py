@@ -427,7 +427,8 @@ def test_a_new_compute_dtype_converts_the_state_and_starts_a_new_optimizer():
      r"^validation_data Y_val must hold numbers, got an array of dtype <U32$"),
     (lambda nn, X, A, y: nn.train(X, y, num_epochs=1, print_cost=False,
                                   validation_data=(X, np.hstack([y, y[:, :1]]))), ValueError,
-     r"^validation_data Y_val has 5 examples \(columns\) but X has 4$"),
+     r"^validation_data Y_val has 5 examples \(columns\) but "
+     r"validation_data X_val has 4$"),
 ], ids=["loss-for-another-output", "Y-columns", "Y-values", "Y-not-numeric", "Y_val-values",
         "Y_val-not-numeric", "Y_val-columns"])
 def test_label_refusals_name_the_labels_argument(call, error, match):

@@ -219,3 +219,63 @@ def test_schedules_hold_no_state_between_calls():
     forward = sequence(schedule, 0.1, 15)
     backward = [schedule(epoch, 0.1) for epoch in reversed(range(15))][::-1]
     assert forward == backward
+
+
+class Returning(Schedule):
+    """A user's schedule that gives one fixed value, whatever it is."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def _rate(self, epoch, base_lr):
+        return self.value
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+@pytest.mark.parametrize("value,error,message", [
+    (-0.05, ValueError, r"^Returning \(epoch 0\) gave the learning rate -0.05: a schedule must "
+                        r"give a finite rate > 0$"),
+    (0, ValueError, r"^Returning \(epoch 0\) gave the learning rate 0.0: a schedule must give a "
+                    r"finite rate > 0$"),
+    (float("nan"), ValueError, r"^Returning \(epoch 0\) gave the learning rate nan"),
+    ("0.1", TypeError, r"^Returning \(epoch 0\) gave the learning rate '0.1', a string"),
+    (None, TypeError, r"^Returning \(epoch 0\) must be a real number, got None$"),
+    (10 ** 400, ValueError, r"^Returning \(epoch 0\) must be a finite number within the float "
+                            r"range, got an integer of 401 digits$"),
+], ids=["negative", "zero", "nan", "string", "none", "400-digits"])
+def test_a_schedules_rate_is_checked_as_a_learning_rate(value, error, message):
+    """What a schedule gives is checked as ``train``'s ``learning_rate`` is, naming the
+    schedule and the epoch: a negative, zero or string rate is never used as it is."""
+    with pytest.raises(error, match=message):
+        Returning(value)(0, 0.1)
+
+
+def test_train_checks_the_rate_of_a_schedule_that_replaces_call():
+    """A schedule that overrides ``__call__`` itself (skipping the base class's check) is
+    checked by the training loop, which names it, before any step uses its rate."""
+    import numpy as np
+
+    from scratchnn import ClassifierNN
+
+    class Uphill(Schedule):
+        def __call__(self, epoch, base_lr):
+            return -base_lr
+
+        def get_config(self):
+            return {}
+
+    X = np.random.default_rng(0).standard_normal((2, 20))
+    y = (X[0] > 0).astype(int).reshape(1, -1)
+    nn = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0)
+    theta = nn.theta.copy()
+    with pytest.raises(ValueError, match=r"^lr_schedule Uphill \(epoch 0\) must give a finite "
+                                         r"learning rate > 0, got -0.01$"):
+        nn.train(X, y, num_epochs=2, lr_schedule=Uphill(), print_cost=False)
+    np.testing.assert_array_equal(nn.theta, theta)
+
+
+def test_the_built_in_schedules_may_reach_zero():
+    """``CosineDecay(min_lr=0)`` gives exactly 0 at epoch ``T``: its own floor, accepted."""
+    assert CosineDecay(4)(4, 0.5) == 0.0

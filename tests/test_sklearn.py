@@ -132,6 +132,17 @@ def test_bad_hyperparameters_are_refused_at_fit(blobs, params, error):
         clf.fit(X, y)
 
 
+@pytest.mark.parametrize("name", ["learning_rate", "l2", "tol", "clipnorm", "weight_decay",
+                                  "dropout", "label_smoothing", "validation_fraction"])
+def test_a_400_digit_integer_hyperparameter_is_named_at_fit(blobs, name):
+    """A float hyperparameter given as a 400-digit integer is refused at ``fit`` with the
+    project's message naming it, not ``float()``'s bare ``OverflowError``."""
+    X, _, y, _ = blobs
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number within the float "
+                                         rf"range, got an integer of 401 digits$"):
+        NNClassifier(**{name: 10 ** 400}).fit(X, y)
+
+
 @pytest.mark.parametrize("activation, factor", [("logistic", 2.0), ("tanh", 6.0)])
 def test_activation_aliases_and_initialization(activation, factor):
     X, y = make_blobs(n_samples=2000, n_features=300, centers=3, random_state=0)

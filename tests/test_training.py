@@ -1032,3 +1032,76 @@ def test_lbfgs_iterations_move_the_progress_bar(capsys):
     frames = [f for f in re.split(r"[\r\n]", capsys.readouterr().err) if f.strip()]
     assert len(costs) == 3
     assert re.search(rf"\| 3/3 \[.*cost={costs[-1]:.6f}\]", frames[-1])
+
+
+# --------------------------------------------------------------------------- the loop's invariants
+def loop_problem(m=40, seed=0):
+    X = np.random.default_rng(seed).standard_normal((3, m))
+    return X, (X[0] * X[1] > 0).astype(int).reshape(1, -1)
+
+
+def test_a_callback_that_rebinds_a_parameter_keeps_the_layer_in_the_buffer(tmp_path):
+    """The seed's update style, ``parameters["W1"] = parameters["W1"] - ...``, from a callback:
+    the value is copied into the flat buffer, so training, prediction and ``save`` go on seeing
+    one ``W1`` (a plain dict would detach the layer: the optimizer would update one copy and
+    prediction read the other)."""
+    from scratchnn.callbacks import Callback
+
+    class Shrink(Callback):
+        def on_epoch_end(self, epoch, logs):
+            params = self.model.parameters
+            params["W1"] = params["W1"] * 0.5
+
+        def on_train_begin(self, model):
+            self.model = model
+
+    X, y = loop_problem()
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+    nn.train(X, y, num_epochs=3, optimizer="adam", callbacks=[Shrink()], print_cost=False)
+    assert np.shares_memory(nn.parameters["W1"], nn.theta)
+    np.testing.assert_array_equal(nn.parameters["W1"].ravel(), nn.theta[:15])
+    path = tmp_path / "model.npz"
+    nn.save(path)
+    np.testing.assert_array_equal(ClassifierNN.load(path).predict_proba(X), nn.predict_proba(X))
+
+
+def test_train_refuses_to_start_inside_its_own_run():
+    """``train`` called from a callback on the model being trained would replace the outer
+    run's optimizer, costs and history: it is refused, and the outer run reports it."""
+    from scratchnn.callbacks import Callback
+
+    X, y = loop_problem()
+
+    class Nested(Callback):
+        def on_epoch_end(self, epoch, logs):
+            self.model.train(X, y, num_epochs=1, print_cost=False)
+
+        def on_train_begin(self, model):
+            self.model = model
+
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+    with pytest.raises(RuntimeError, match=r"^train is already running on this model"):
+        nn.train(X, y, num_epochs=3, optimizer="adam", callbacks=[Nested()], print_cost=False)
+    assert nn.optimizer.name == "adam" and len(nn.costs) == 1
+    nn.train(X, y, num_epochs=1, print_cost=False)  # once the run has ended, train works again
+    assert len(nn.costs) == 1
+
+
+def test_a_learning_rate_a_callback_sets_is_checked():
+    """A rate a callback hands the optimizer is checked as ``train``'s own, naming the
+    callback: a negative rate would train uphill."""
+    from scratchnn.callbacks import Callback
+
+    class Uphill(Callback):
+        def on_epoch_end(self, epoch, logs):
+            self.model.optimizer.learning_rate = -0.5
+
+        def on_train_begin(self, model):
+            self.model = model
+
+    X, y = loop_problem()
+    nn = ClassifierNN([3, 5, 1], ["tanh", "sigmoid"], seed=1)
+    with pytest.raises(ValueError, match=r"^callback Uphill \(epoch 1\) must give a finite "
+                                         r"learning rate > 0, got -0.5$"):
+        nn.train(X, y, num_epochs=3, callbacks=[Uphill()], print_cost=False)
+    assert len(nn.costs) == 1

@@ -269,7 +269,7 @@ def test_validation_data_is_checked_and_named(moons):
                                          r"hold values in \[0, 1\]"):
         nn.train(X, Y, num_epochs=1, validation_data=(X, Y * 2), print_cost=False)
     with pytest.raises(ValueError, match=r"^validation_data Y_val has 5 examples \(columns\) "
-                                         r"but X has 300$"):
+                                         r"but validation_data X_val has 300$"):
         nn.train(X, Y, num_epochs=1, validation_data=(X, Y[:, :5]), print_cost=False)
 
 

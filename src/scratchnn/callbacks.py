@@ -26,7 +26,14 @@ For ``train(..., resume=True)`` a callback can keep state across the two calls:
     keep;
 ``set_state(state)``
     restores what ``get_state`` returned. When continuing, the loop calls it right after
-    ``on_train_begin(model)``, so it may use the model.
+    ``on_train_begin(model)``, so it may use the model;
+``check_state(state, limits)`` (a class method)
+    returns the state checked field by field (types, shapes against the model, finite values,
+    signs, counters no larger than the epochs completed), or raises ``TypeError`` /
+    ``ValueError`` naming the class and the field. ``load`` calls it for the callbacks of this
+    module before it returns a checkpoint (:func:`check_states`), a checkpoint is refused by
+    ``train`` before it is written if it would not load, and each ``set_state`` calls it too, so
+    a damaged state never reaches training.
 
 The callbacks that watch a history value name it in their ``monitor`` attribute (the loop checks
 before the first epoch that a ``val_*`` key will exist). Those with ``mode='auto'`` take
@@ -37,15 +44,43 @@ import csv
 import io
 import math
 import os
+import re
 import string
+from typing import NamedTuple
 
 import numpy as np
 
 from .fileio import atomic_write
-from .validation import check_bool, check_float, check_int
+from .validation import MAX_COUNT, check_bool, check_float, check_int
 
 __all__ = ["Callback", "CSVLogger", "Diagnostics", "EarlyStopping", "ModelCheckpoint",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "StateLimits", "check_states"]
+
+
+class StateLimits(NamedTuple):
+    """What :meth:`Callback.check_state` checks a saved state against.
+
+    Attributes
+    ----------
+    model : ClassifierNN
+        The model the state belongs to: kept weights must have its shapes and dtype.
+    epochs : int
+        The epochs its optimizer has completed (at most ``2**53``): no counter of a state saved
+        with it can be larger.
+    learning_rate : float or None
+        The learning rate saved beside the state in a checkpoint (``ReduceLROnPlateau`` only ever
+        lowers the rate, so its own rate is never above it); ``None`` when not known.
+    """
+
+    model: object
+    epochs: int = MAX_COUNT
+    learning_rate: float = None
+
+    @classmethod
+    def of(cls, model):
+        """The limits of a state about to be restored into ``model`` (by ``set_state``)."""
+        epochs = getattr(getattr(model, "optimizer", None), "epoch", None)
+        return cls(model, MAX_COUNT if epochs is None else min(int(epochs), MAX_COUNT))
 
 
 class Callback:
@@ -75,6 +110,13 @@ class Callback:
 
     def set_state(self, state):
         """Restore what :meth:`get_state` returned; called right after ``on_train_begin``."""
+
+    @classmethod
+    def check_state(cls, state, limits):
+        """``state`` checked against ``limits`` (a :class:`StateLimits`), ready for
+        :meth:`set_state`; a ``TypeError`` or ``ValueError`` naming the class and the field
+        otherwise. The default accepts any state: a callback that keeps one should check it."""
+        return state
 
 
 class EarlyStopping(Callback):
@@ -174,15 +216,46 @@ class EarlyStopping(Callback):
         return state
 
     def set_state(self, state):
+        state = self.check_state(state, StateLimits.of(self.model))
         self.best = _best_or_worst(state["best"], self.mode)
-        self.best_epoch = None if state["best_epoch"] is None else int(state["best_epoch"])
-        self.wait = int(state["wait"])
+        self.best_epoch, self.wait = state["best_epoch"], state["wait"]
         self._best_weights = None
         if "best_theta" in state:
-            bn_state = {key: np.array(state[f"best_{key}"], dtype=value.dtype)
-                        for key, value in self.model.bn_state.items()}
-            self._best_weights = (np.array(state["best_theta"], dtype=self.model.theta.dtype),
-                                  bn_state)
+            bn_state = {key: state[f"best_{key}"].copy() for key in self.model.bn_state}
+            self._best_weights = (state["best_theta"].copy(), bn_state)
+
+    @classmethod
+    def check_state(cls, state, limits):
+        """``best`` finite or ``None``; ``best_epoch`` from 1 to the epochs completed (``None``
+        only while ``best`` is); ``wait`` from 0 to the epochs completed; kept weights,
+        if any, of the model's dtype and shapes, finite, with non-negative running variances."""
+        model = limits.model
+        weights = ["best_theta", *(f"best_{key}" for key in model.bn_state)]
+        fields = _state_fields(cls, state, ("best", "best_epoch", "wait"), weights)
+        best = _state_best(cls, fields["best"])
+        best_epoch = _state_count(cls, fields["best_epoch"], "best_epoch", limits, minimum=1,
+                                  allow_none=True)
+        checked = {"best": best, "best_epoch": best_epoch,
+                   "wait": _state_count(cls, fields["wait"], "wait", limits)}
+        if best is not None and best_epoch is None:
+            raise ValueError(f"{cls.__name__} state best_epoch must name the epoch of best "
+                             f"{best!r}, got None")
+        present = [name for name in weights if name in fields]
+        if present:
+            if len(present) != len(weights):
+                missing = sorted(set(weights) - set(present))
+                raise ValueError(f"{cls.__name__} state holds best_theta without {missing[0]}: "
+                                 f"kept weights need {weights}")
+            if best_epoch is None:
+                raise ValueError(f"{cls.__name__} state holds kept weights (best_theta) but no "
+                                 f"best_epoch they were kept at")
+            checked["best_theta"] = _state_array(cls, fields["best_theta"], "best_theta",
+                                                 model.theta)
+            for key, value in model.bn_state.items():
+                name = f"best_{key}"
+                checked[name] = _state_array(cls, fields[name], name, value,
+                                             non_negative=key.startswith("running_var"))
+        return checked
 
 
 class ReduceLROnPlateau(Callback):
@@ -287,10 +360,31 @@ class ReduceLROnPlateau(Callback):
 
     def set_state(self, state):
         """Restore the counters, and write ``learning_rate`` back into the model's optimizer."""
+        state = self.check_state(state, StateLimits.of(self.model))
         self.best = _best_or_worst(state["best"], self.mode)
-        self.num_bad_epochs = int(state["num_bad_epochs"])
-        self.cooldown_counter = int(state["cooldown_counter"])
-        self.model.optimizer.learning_rate = float(state["learning_rate"])
+        self.num_bad_epochs = state["num_bad_epochs"]
+        self.cooldown_counter = state["cooldown_counter"]
+        self.model.optimizer.learning_rate = state["learning_rate"]
+
+    @classmethod
+    def check_state(cls, state, limits):
+        """``best`` finite or ``None``; ``num_bad_epochs`` from 0 to the epochs completed;
+        ``cooldown_counter`` from 0 to ``2**53``; ``learning_rate`` a finite number > 0, not
+        above the checkpoint's learning rate (the callback only lowers it)."""
+        fields = _state_fields(cls, state,
+                               ("best", "num_bad_epochs", "cooldown_counter", "learning_rate"))
+        rate = check_float(fields["learning_rate"], f"{cls.__name__} state learning_rate",
+                           low=0.0, low_open=True)
+        if limits.learning_rate is not None and rate > limits.learning_rate:
+            raise ValueError(f"{cls.__name__} state learning_rate {rate:g} is above the "
+                             f"checkpoint's learning_rate {limits.learning_rate:g}: the callback "
+                             f"only lowers the rate it is given")
+        return {"best": _state_best(cls, fields["best"]),
+                "num_bad_epochs": _state_count(cls, fields["num_bad_epochs"], "num_bad_epochs",
+                                               limits),
+                "cooldown_counter": _state_count(cls, fields["cooldown_counter"],
+                                                 "cooldown_counter", limits, epochs=False),
+                "learning_rate": rate}
 
 
 class ModelCheckpoint(Callback):
@@ -364,7 +458,14 @@ class ModelCheckpoint(Callback):
         return {"best": _finite_or_none(self.best)}
 
     def set_state(self, state):
+        state = self.check_state(state, StateLimits.of(self.model))
         self.best = _best_or_worst(state["best"], self.mode)
+
+    @classmethod
+    def check_state(cls, state, limits):
+        """``best`` finite or ``None``."""
+        fields = _state_fields(cls, state, ("best",))
+        return {"best": _state_best(cls, fields["best"])}
 
 
 class CSVLogger(Callback):
@@ -454,8 +555,85 @@ class CSVLogger(Callback):
         return {"rows": self.rows}
 
     def set_state(self, state):
-        self._keep_rows = check_int(state["rows"], "rows", minimum=0)
+        state = self.check_state(state, StateLimits.of(self.model))
+        self._keep_rows = state["rows"]
         self.rows = self._keep_rows
+
+    @classmethod
+    def check_state(cls, state, limits):
+        """``rows`` from 0 to the epochs completed (one row per epoch)."""
+        fields = _state_fields(cls, state, ("rows",))
+        return {"rows": _state_count(cls, fields["rows"], "rows", limits)}
+
+
+STATE_OWNERS = {cls.__name__: cls for cls in (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint,
+                                              CSVLogger)}
+"""The callbacks of this module that keep a state, by the name a checkpoint files it under."""
+
+
+def check_states(states, limits):
+    """Every callback state of a checkpoint, checked by the class that owns it.
+
+    Parameters
+    ----------
+    states : dict of str to dict
+        By key: the callback's class name, ``_1``, ``_2``, ... added for the second, third
+        callback of that class (as the training loop files them).
+    limits : StateLimits
+
+    Returns
+    -------
+    dict
+        The checked states (:meth:`Callback.check_state`); those of callbacks not defined here
+        are kept as they are, for their own ``set_state`` to check.
+    """
+    checked = {}
+    for key, state in states.items():
+        owner = STATE_OWNERS.get(re.sub(r"_[0-9]+\Z", "", key))
+        checked[key] = state if owner is None else owner.check_state(state, limits)
+    return checked
+
+
+def _state_fields(cls, state, required, optional=()):
+    """``state`` as a dict with every ``required`` key and no key outside ``required`` and
+    ``optional``."""
+    if not isinstance(state, dict):
+        raise TypeError(f"{cls.__name__} state must be a dict, got {type(state).__name__}")
+    for name in required:
+        if name not in state:
+            raise ValueError(f"{cls.__name__} state has no {name!r}")
+    for name in state:
+        if name not in required and name not in optional:
+            raise ValueError(f"{cls.__name__} state has an unknown field {name!r}")
+    return state
+
+
+def _state_best(cls, best):
+    """A saved ``best``: a finite number, or ``None`` before any value was seen."""
+    return None if best is None else check_float(best, f"{cls.__name__} state best")
+
+
+def _state_count(cls, value, name, limits, minimum=0, allow_none=False, epochs=True):
+    """A saved counter: an integer from ``minimum`` to the epochs completed (``epochs``) or to
+    ``2**53``."""
+    maximum = min(limits.epochs, MAX_COUNT) if epochs else MAX_COUNT
+    return check_int(value, f"{cls.__name__} state {name}", minimum=minimum,
+                     maximum=maximum, allow_none=allow_none)
+
+
+def _state_array(cls, value, name, like, non_negative=False):
+    """A saved copy of the model array ``like``: its dtype and shape, finite values."""
+    what = f"{cls.__name__} state {name}"
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{what} must be an array, got {type(value).__name__}")
+    if value.dtype != like.dtype or value.shape != like.shape:
+        raise ValueError(f"{what} must be {like.dtype} of shape {like.shape} (the model's), "
+                         f"got {value.dtype} of shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what} holds NaN or infinite values")
+    if non_negative and np.any(value < 0):
+        raise ValueError(f"{what} holds negative variances")
+    return value
 
 
 def _check_monitor(monitor):

@@ -274,10 +274,13 @@ def _read_header(path, raw):
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _not_a_model(path, f"its header does not name the format {FORMAT!r}")
     version = header.get("format_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+    is_integer = isinstance(version, int) and not isinstance(version, bool)
+    if is_integer and version > FORMAT_VERSION:
         raise _not_a_model(path, f"it is in a newer format (format_version {version}); this "
                                  f"scratchnn reads format_version {FORMAT_VERSION}")
-    if version != FORMAT_VERSION:
+    # An integer, not merely equal to one: True == 1 and 1.0 == 1 in Python, but neither is a
+    # version that save writes.
+    if not is_integer or version != FORMAT_VERSION:
         raise _invalid(path, f"format_version {version!r} is not {FORMAT_VERSION}")
     return header
 

@@ -35,7 +35,7 @@ from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
 from . import training as _training
-from .parameters import allocate, parameter_shapes, views
+from .parameters import ParameterViews, allocate, parameter_shapes, views
 from .training import DivergenceError
 from .validation import (
     check_bool,
@@ -411,6 +411,35 @@ class ClassifierNN:
         self._theta[...] = value
 
     @property
+    def parameters(self):
+        """The named parameters ``W{l}``, ``b{l}`` (or ``gamma{l}``, ``beta{l}``): views of
+        :attr:`theta`.
+
+        Assigning an entry, ``nn.parameters["W1"] = new_W1`` (the seed's update style), copies
+        ``new_W1`` into the buffer after checking its shape and values; assigning the whole
+        mapping, ``nn.parameters = {...}``, does that for every entry it holds. Either way the
+        optimizer, ``predict`` and ``save`` keep seeing one set of parameters
+        (:class:`scratchnn.parameters.ParameterViews`).
+        """
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value):
+        if value is self._parameters:
+            return
+        if not isinstance(value, dict):
+            raise TypeError(f"parameters must be a dict of arrays by name, got "
+                            f"{type(value).__name__}")
+        unknown = [name for name in value if name not in self._parameters]
+        if unknown:
+            raise ValueError(f"parameters has no entry {unknown[0]!r}; its names are "
+                             f"{list(self._parameters)}")
+        # Every entry is checked (on copies) before any is copied in: a bad one changes nothing.
+        checker = ParameterViews({name: view.copy() for name, view in self._parameters.items()})
+        checker.update(value)
+        self._parameters.update({name: checker[name] for name in value})
+
+    @property
     def grad(self):
         """The flat gradient buffer the training loop fills (same layout as :attr:`theta`)."""
         return self._grad
@@ -454,14 +483,14 @@ class ClassifierNN:
     def _set_theta(self, theta):
         """Install ``theta`` as the parameter buffer and rebuild the views and gradient buffer."""
         self._theta = theta
-        self.parameters = views(theta, self._shapes)
+        self._parameters = ParameterViews(views(theta, self._shapes))
         self._grad, self._grads = allocate(self._shapes, theta.dtype, prefix="d")
 
     def __getstate__(self):
         # parameters and the gradients are views of the flat buffers; pickle (and deepcopy) would
         # copy each view on its own and cut it loose from its buffer, so keep only the buffers.
         state = self.__dict__.copy()
-        for name in ("parameters", "_grad", "_grads"):
+        for name in ("_parameters", "_grad", "_grads"):
             state.pop(name, None)
         return state
 
@@ -493,11 +522,12 @@ class ClassifierNN:
             )
         return loss
 
-    def check_labels(self, Y, loss, m, dtype, name="Y"):
+    def check_labels(self, Y, loss, m, dtype, name="Y", x_name="X"):
         """``Y`` checked against ``loss`` (a loss class) and ``m`` examples, in the engine's format.
 
         Returns float labels in ``dtype``, or the integer class indices of sparse labels; the
-        errors name the argument ``name``.
+        errors name the argument ``name``, and ``x_name`` the inputs whose ``m`` examples the
+        labels must match.
         """
         try:
             Y = loss.check_labels(Y, self.n_outputs)
@@ -507,7 +537,7 @@ class ClassifierNN:
                 message = message.replace("Y ", f"{name} ", 1)
             raise type(exc)(message) from None
         if Y.shape[1] != m:
-            raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but X has {m}")
+            raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but {x_name} has {m}")
         return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
 
     def _check_X(self, X, name="X"):
@@ -911,7 +941,10 @@ class ClassifierNN:
         ------
         DivergenceError
             If a cost or gradient becomes NaN or infinite. The parameters of the last finite step
-            stay in place; the error's ``costs`` attribute holds the costs of completed epochs.
+            stay in place (unless a callback wrote NaN into them: the message then says so);
+            the error's ``costs`` attribute holds the costs of completed epochs.
+        RuntimeError
+            If called from a callback of a ``train`` call running on this model.
         KeyboardInterrupt
             On Ctrl-C the step in progress is completed, the model keeps its parameters (and
             ``costs`` the completed epochs' costs), a warning says so, and the interrupt is

@@ -8,7 +8,7 @@ calls over ``theta``, gradient checking walks one vector, and saving writes one 
 
 import numpy as np
 
-__all__ = ["parameter_shapes", "views", "slices", "allocate"]
+__all__ = ["parameter_shapes", "views", "slices", "allocate", "ParameterViews"]
 
 
 def parameter_shapes(layer_dims, batch_norm=False):
@@ -75,3 +75,65 @@ def allocate(shapes, dtype, prefix=""):
     """Allocate a zeroed flat buffer for ``shapes`` and return ``(flat, views)``."""
     flat = np.zeros(sum(int(np.prod(s)) for s in shapes.values()), dtype=dtype)
     return flat, views(flat, shapes, prefix)
+
+
+class ParameterViews(dict):
+    """A model's named parameters: views of its flat buffer that assignment cannot detach.
+
+    A plain dict of views would let ``parameters["W1"] = parameters["W1"] - 0.1 * dW1`` (the
+    seed's own update style) bind a new array to the name: the optimizer would go on updating
+    the buffer, prediction would read the new array, and ``save`` would write the buffer, so the
+    model would silently hold two different ``W1``. Here assignment *copies into* the existing
+    view instead, after checking the value, so the buffer stays the one truth. Names cannot be
+    added or removed, and ``copy.copy``, ``copy.deepcopy`` and pickle give a plain dict of
+    arrays (deepcopy and pickle: independent copies of the values).
+    """
+
+    __slots__ = ()
+
+    def __setitem__(self, name, value):
+        if name not in self:
+            raise ValueError(f"parameters has no entry {name!r}; its names are {list(self)} "
+                             f"(the network's layers fix them)")
+        view = dict.__getitem__(self, name)
+        if value is view:
+            return
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or array.dtype.kind == "b":
+            raise TypeError(f"parameters[{name!r}] must hold real numbers, got dtype "
+                            f"{array.dtype}")
+        if array.shape != view.shape:
+            raise ValueError(f"parameters[{name!r}] must have shape {view.shape}, got "
+                             f"{array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"parameters[{name!r}] contains NaN or infinite values")
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: checked below
+            converted = array.astype(view.dtype)
+        if not np.all(np.isfinite(converted)):
+            raise ValueError(f"parameters[{name!r}] does not fit {view.dtype}: its values "
+                             f"overflow it")
+        view[...] = converted
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("parameters has one fixed entry per layer parameter: entries cannot be "
+                        "added or removed (assign parameters[name] = array to change one)")
+
+    __delitem__ = pop = popitem = clear = setdefault = _refuse
+
+    def update(self, *args, **kwargs):
+        """Assign each entry through :meth:`__setitem__` (copied into the buffer, checked)."""
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __copy__(self):
+        return dict(self)
+
+    def __deepcopy__(self, memo):
+        return {name: view.copy() for name, view in self.items()}
+
+    def __reduce__(self):
+        return (dict, ({name: view.copy() for name, view in self.items()},))
+
+    def __ior__(self, other):
+        self.update(other)
+        return self

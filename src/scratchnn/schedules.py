@@ -12,7 +12,7 @@ rate used during epoch :math:`e`.
 
 import math
 
-from .validation import check_float, check_int
+from .validation import check_float, check_int, to_float
 
 __all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "SCHEDULES", "get"]
 
@@ -28,6 +28,12 @@ class Schedule:
     name = None
     """The schedule's name in :data:`SCHEDULES`."""
 
+    zero_rate_allowed = False
+    """Whether a rate of exactly 0 is one of the schedule's own values. The built-in schedules
+    reach 0 only at a floor they were given (``CosineDecay``'s ``min_lr=0`` at epoch
+    :math:`T`) or by underflow after thousands of decays; a subclass's rate must be > 0, as
+    ``train``'s ``learning_rate``."""
+
     def __call__(self, epoch, base_lr):
         """The learning rate for every step of epoch ``epoch`` (from 0), as a Python float.
 
@@ -37,10 +43,27 @@ class Schedule:
             The epoch, counted from 0.
         base_lr : float > 0
             The base learning rate (``train``'s ``learning_rate``).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``_rate`` gives something else than a finite real number > 0 (>= 0 where
+            :attr:`zero_rate_allowed`): a string, a negative rate, NaN. The message names the
+            schedule and the epoch.
         """
         epoch = check_int(epoch, "epoch", minimum=0)
         base_lr = check_float(base_lr, "base_lr", low=0.0, low_open=True)
-        return float(self._rate(epoch, base_lr))
+        rate = self._rate(epoch, base_lr)
+        name = f"{type(self).__name__} (epoch {epoch})"
+        if isinstance(rate, str):  # float("0.1") would quietly accept it
+            raise TypeError(f"{name} gave the learning rate {rate!r}, a string: a schedule "
+                            f"must give a real number")
+        rate = to_float(rate, name)
+        if not math.isfinite(rate) or rate < 0.0 or (rate == 0.0 and not self.zero_rate_allowed):
+            bound = ">= 0" if self.zero_rate_allowed else "> 0"
+            raise ValueError(f"{name} gave the learning rate {rate!r}: a schedule must give a "
+                             f"finite rate {bound}")
+        return rate
 
     def _rate(self, epoch, base_lr):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -82,6 +105,7 @@ class StepDecay(Schedule):
     """
 
     name = "step"
+    zero_rate_allowed = True
 
     def __init__(self, step_size, gamma=0.1):
         self.step_size = check_int(step_size, "step_size", minimum=1)
@@ -109,6 +133,7 @@ class ExponentialDecay(Schedule):
     """
 
     name = "exponential"
+    zero_rate_allowed = True
 
     def __init__(self, gamma):
         self.gamma = check_float(gamma, "gamma", low=0.0, high=1.0, low_open=True)
@@ -158,6 +183,7 @@ class CosineDecay(Schedule):
     """
 
     name = "cosine"
+    zero_rate_allowed = True
 
     def __init__(self, total_epochs, min_lr=0.0, warmup_epochs=0):
         self.total_epochs = check_int(total_epochs, "total_epochs", minimum=1)

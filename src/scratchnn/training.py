@@ -21,7 +21,10 @@ the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are m
 :func:`fit` call for each batch size seen, never per step or per epoch.
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
-last finite step in place; Ctrl-C is deferred until the step in progress is complete.
+last finite step in place (or, if a callback wrote NaN into them, a message that says so);
+Ctrl-C is deferred until the step in progress is complete. The loop also checks what its
+callbacks and schedule hand it: learning rates as ``train``'s own, parameters left non-finite
+at an epoch's end, and a second ``train`` of the same model from inside the run (refused).
 
 A run that ends normally is checked once more (:func:`warn_about_problems`): a hidden layer at
 least half dead or vanishing gradients give a
@@ -30,10 +33,12 @@ least half dead or vanishing gradients give a
 
 import dataclasses
 import math
+import numbers
 import os
 import signal
 import threading
 import warnings
+import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -41,7 +46,7 @@ import numpy as np
 
 from . import losses as _losses
 from . import optimizers as _optimizers
-from .callbacks import Callback
+from .callbacks import Callback, StateLimits, check_states
 from .diagnostics import (
     SAMPLE_ROWS,
     Diagnostics,
@@ -52,20 +57,29 @@ from .io import load_with_metadata as _load_with_metadata
 from .io import save as _save
 from .parameters import slices
 from .validation import (
+    MAX_COUNT,
     check_bool,
     check_float,
     check_int,
     check_keep_prob,
     check_sample_weight,
     check_X,
+    to_float,
 )
 
 __all__ = ["Block", "ArrayData", "DivergenceError", "EpochFunction", "Step", "TrainingSettings",
            "ValidationData", "as_rows", "batch_rows", "clip_gradient", "fit", "load", "prepare",
            "random_mini_batches", "restore_checkpoint", "save_checkpoint"]
 
-MAX_STEPS = 2 ** 53
-"""The largest step or epoch count a checkpoint may hold (exact as a float)."""
+MAX_STEPS = MAX_COUNT
+"""The largest step or epoch count a checkpoint may hold (``2**53``: exact as a float). A run
+that would count past it is refused before it starts, and a checkpoint holding more is refused
+by ``load`` and never written."""
+
+_RUNNING = weakref.WeakSet()
+"""The models a :func:`fit` call is training right now: a second run of one of them (from a
+callback, or another thread) is refused, since it would replace the first run's optimizer,
+costs and history under it."""
 
 EVALUATION_CHUNK = 4096
 """Validation examples per forward pass: memory stays bounded whatever the set's size."""
@@ -220,7 +234,7 @@ class ValidationData:
                             f"{type(validation_data).__name__}")
         X_val = check_X(validation_data[0], model.n_features, "validation_data X_val")
         Y_val = model.check_labels(validation_data[1], loss, X_val.shape[1], dtype,
-                                   name="validation_data Y_val")
+                                   name="validation_data Y_val", x_name="validation_data X_val")
         one_hot = loss is _losses.CategoricalCrossEntropy
         labels = np.argmax(Y_val, axis=0)[None] if one_hot else Y_val
         loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, model.n_outputs)
@@ -349,15 +363,61 @@ class _Run:
         return buffers
 
     def diverged(self, epoch, cost):
-        """Raise :class:`DivergenceError`; the parameters are those of the last finite step."""
+        """Raise :class:`DivergenceError`, saying what the model now holds.
+
+        An optimizer step never writes a non-finite value, so the parameters are those of the
+        last finite step, unless something outside the loop (a callback) wrote NaN or infinity
+        into them: then the message says so instead.
+        """
+        model, settings = self.model, self.settings
         what = (f"the cost became {cost}" if not math.isfinite(cost) else
                 f"the update became NaN or infinite (the cost, {cost:.6g}, was still finite)")
-        error = DivergenceError(
-            f"training diverged at epoch {epoch}: {what}; try a lower learning_rate than "
-            f"{self.settings.learning_rate:g}. The parameters of the last finite step were kept."
-        )
+        hint = f"try a lower learning_rate than {settings.learning_rate:g}"
+        rate = model.optimizer.learning_rate
+        if not settings.optimizer.full_batch and rate != settings.learning_rate:
+            source = "lr_schedule" if settings.lr_schedule is not None else "a callback"
+            hint += f" (the rate in use was {rate:g}, set by {source})"
+        if _holds_finite_values(model):
+            kept = "The parameters of the last finite step were kept."
+        else:
+            kept = ("The model's parameters now hold NaN or infinite values that no optimizer "
+                    "step wrote (a callback or other code changed them during training); they "
+                    "were left as they are.")
+        error = DivergenceError(f"training diverged at epoch {epoch}: {what}; {hint}. {kept}")
         error.costs = self.costs
         raise error
+
+
+def _holds_finite_values(model):
+    """Whether every parameter and batch-norm running statistic of ``model`` is finite."""
+    return bool(np.all(np.isfinite(model.theta))) and all(
+        np.all(np.isfinite(value)) for value in model.bn_state.values())
+
+
+def check_not_running(model):
+    """Refuse to start a run on a model that :func:`fit` is training right now."""
+    if model in _RUNNING:
+        raise RuntimeError(
+            "train is already running on this model: a callback (or another thread) cannot "
+            "train the model that is being trained, since the inner run would replace the "
+            "outer run's optimizer, costs and history; return True from on_epoch_end to stop, "
+            "and train again after train returns")
+
+
+def check_learning_rate(value, source, allow_zero=False):
+    """A learning rate that a schedule or a callback hands the optimizer, checked as
+    ``train``'s own ``learning_rate`` is: a real number, finite and > 0 (``allow_zero``: >= 0).
+
+    ``source`` names where the value came from, and starts the message.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{source} must give the learning rate as a real number, got "
+                        f"{value!r}")
+    rate = to_float(value, source)
+    if not math.isfinite(rate) or rate < 0.0 or (rate == 0.0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{source} must give a finite learning rate {bound}, got {rate!r}")
+    return rate
 
 
 def fit(model, data, settings, callbacks=()):
@@ -378,8 +438,22 @@ def fit(model, data, settings, callbacks=()):
         One cost per completed epoch, also kept up to date in ``model.costs`` while training
         runs. ``model.history`` holds every per-epoch value (``"loss"``, ``"learning_rate"``,
         and with validation data ``"val_loss"`` and ``"val_accuracy"``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``model`` is being trained already (a callback calling ``train`` on it).
     """
-    _start_optimizer(model, settings)
+    check_not_running(model)
+    _RUNNING.add(model)
+    try:
+        return _fit(model, data, settings, callbacks)
+    finally:
+        _RUNNING.discard(model)
+
+
+def _fit(model, data, settings, callbacks):
+    _start_optimizer(model, settings, data)
     run = _Run(model, settings, callbacks)
     model.costs = costs = run.costs
     model.history = {}
@@ -407,8 +481,11 @@ def fit(model, data, settings, callbacks=()):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"), run.interrupt:
                 for epoch in range(1, settings.num_epochs + 1):
                     if settings.lr_schedule is not None:
-                        optimizer.learning_rate = float(
-                            settings.lr_schedule(optimizer.epoch, settings.learning_rate))
+                        schedule = settings.lr_schedule
+                        optimizer.learning_rate = check_learning_rate(
+                            schedule(optimizer.epoch, settings.learning_rate),
+                            f"lr_schedule {type(schedule).__name__} (epoch {optimizer.epoch})",
+                            allow_zero=schedule.zero_rate_allowed)
                     learning_rate = optimizer.learning_rate
                     cost = _train_epoch(run, data, epoch)
                     optimizer.epoch += 1
@@ -467,12 +544,27 @@ def _end_epoch(run, epoch, logs, progress):
         progress.update()
     stop = False
     for callback in run.callbacks:
+        rate = model.optimizer.learning_rate
         stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+        _check_callback_effects(model, callback, rate, epoch)
     if settings.checkpoint is not None and (epoch % settings.checkpoint_every == 0):
         _keep_callback_states(run)
         save_checkpoint(model, settings.checkpoint, run.costs)
     run.logs = logs
     return stop
+
+
+def _check_callback_effects(model, callback, rate, epoch, check_parameters=True):
+    """After ``callback`` ran: a learning rate it set is checked as ``train``'s own, and
+    parameters it made non-finite stop training, naming it (``rate``: the rate before it ran)."""
+    optimizer = model.optimizer
+    if optimizer.learning_rate is not rate and not optimizer.full_batch:
+        optimizer.learning_rate = check_learning_rate(
+            optimizer.learning_rate, f"callback {type(callback).__name__} (epoch {epoch})")
+    if check_parameters and not _holds_finite_values(model):
+        raise ValueError(f"callback {type(callback).__name__} left NaN or infinite values in the "
+                         f"model's parameters or running statistics at the end of epoch "
+                         f"{epoch}; training stopped with them in place")
 
 
 def _keep_callback_states(run):
@@ -569,7 +661,7 @@ def _refresh_batch_norm(model, objective):
             np.copyto(model.bn_state[f"running_var{l}"], layer.bn.var)
 
 
-def _start_optimizer(model, settings):
+def _start_optimizer(model, settings, data):
     """Continue the model's optimizer (``resume``) or start a fresh one."""
     dtype = model.compute_dtype
     hyper = (settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon)
@@ -581,12 +673,26 @@ def _start_optimizer(model, settings):
                 f"train call or loaded checkpoint, but the model has "
                 f"{'none' if previous is None else repr(previous.name)}"
             )
+        _check_counts_fit(previous, settings, data)
         previous.configure(*hyper)
     else:
         model.optimizer = settings.optimizer(model.n_parameters, dtype, *hyper)
     weights = [part for name, part in slices(model.parameter_shapes).items()
                if name.startswith("W")]
     model.optimizer.set_weight_decay(settings.weight_decay, weights)
+
+
+def _check_counts_fit(optimizer, settings, data):
+    """Refuse a resumed run whose epoch or step count would pass ``MAX_STEPS``: its checkpoints
+    could not be loaded. (Steps are counted generously: one per started batch of each block.)"""
+    epochs = settings.num_epochs
+    batch = max(1, data.n if settings.batch_size is None else min(settings.batch_size, data.n))
+    steps = epochs * (1 if optimizer.full_batch else -(-data.n // batch) + data.n_blocks - 1)
+    for name, count, more in (("epoch", optimizer.epoch, epochs), ("step", optimizer.t, steps)):
+        if count + more > MAX_STEPS:
+            raise ValueError(
+                f"resume=True cannot train {epochs} more epochs: the {name} count is already "
+                f"{count}, and a checkpoint may count at most 2**53 = {MAX_STEPS}")
 
 
 def clip_gradient(grad, clipnorm=None, clipvalue=None):
@@ -672,6 +778,9 @@ def _train_block(run, block, epoch):
             step = Step(model, caches, grads, model.optimizer.learning_rate)
             for callback in listening:
                 callback.on_batch_end(step)
+                if model.optimizer.learning_rate is not step.learning_rate:
+                    _check_callback_effects(model, callback, step.learning_rate, epoch,
+                                            check_parameters=False)
         total += cost * A.shape[1]
         run.interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
     return total / m
@@ -684,6 +793,7 @@ def prepare(model, X, Y, arguments):
     Returns ``(data, settings, callbacks)`` for :func:`fit`. Everything is checked before the
     model is touched; the model's dtype is then set from ``X`` (unless fixed).
     """
+    check_not_running(model)
     a = arguments
     loss = model.check_loss(a["loss"])
     X = check_X(X, model.n_features)
@@ -821,8 +931,20 @@ def check_checkpoint(checkpoint):
 def save_checkpoint(model, path, costs):
     """Save the model with everything ``train(..., resume=True)`` needs to continue exactly:
     the optimizer's hyperparameters, stored moments and step count, the random generator's
-    state and the costs so far."""
+    state and the costs so far.
+
+    A state that :func:`load` would refuse (a step or epoch count above ``MAX_STEPS``, a
+    callback state its class refuses) raises ``ValueError`` or ``TypeError`` naming ``path``
+    before anything is written."""
     optimizer = model.optimizer
+    # What load would refuse is refused here, before the file is touched.
+    try:
+        check_int(optimizer.t, "t", minimum=0, maximum=MAX_STEPS)
+        check_int(optimizer.epoch, "epoch", minimum=0, maximum=MAX_STEPS)
+        check_states(optimizer.callback_states,
+                     StateLimits(model, optimizer.epoch, optimizer.learning_rate))
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"cannot save a checkpoint to {os.fspath(path)}: {exc}") from None
     state = {
         "optimizer": optimizer.name, "t": optimizer.t,
         "learning_rate": optimizer.learning_rate, "beta1": optimizer.beta1,
@@ -861,6 +983,10 @@ def load(path):
 def restore_checkpoint(model, metadata):
     """Restore the optimizer, generator and costs that :func:`save_checkpoint` stored.
 
+    The callbacks' states are checked too, each by the class of :mod:`scratchnn.callbacks` that
+    owns it (:func:`scratchnn.callbacks.check_states`), against this model and the stored epoch
+    count and learning rate.
+
     Raises ``KeyError``, ``TypeError`` or ``ValueError`` for a damaged training state; the model
     is changed only when everything is valid.
     """
@@ -889,10 +1015,13 @@ def restore_checkpoint(model, metadata):
     if not isinstance(callbacks, dict) or not all(
             isinstance(saved, dict) for saved in callbacks.values()):
         raise TypeError("callbacks is not an object of objects")
-    optimizer.callback_states = {
+    # Each callback's state is checked by the class that owns it, against this model and
+    # optimizer, so a damaged one is refused here rather than inside train.
+    optimizer.callback_states = check_states({
         key: {name: metadata[value["array"]] if isinstance(value, dict) and "array" in value
               else value for name, value in saved.items()}
-        for key, saved in callbacks.items()}
+        for key, saved in callbacks.items()},
+        StateLimits(model, optimizer.epoch, optimizer.learning_rate))
     costs = state["costs"]
     if not isinstance(costs, list) or not all(
             isinstance(c, (int, float)) and not isinstance(c, bool) for c in costs):

@@ -9,10 +9,16 @@ import numbers
 
 import numpy as np
 
+MAX_COUNT = 2 ** 53
+"""The largest step, epoch or other count a checkpoint may hold: every integer up to it is exact
+as a float64, so a count can be compared, stored and continued without rounding."""
+
 __all__ = [
     "check_layer_dims",
     "check_int",
     "check_float",
+    "to_float",
+    "MAX_COUNT",
     "check_bool",
     "check_X",
     "check_keep_prob",
@@ -48,15 +54,79 @@ def check_float(value, name, low=None, high=None, low_open=False, high_open=Fals
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+    value = to_float(value, name)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     interval = outside_interval(value, low, high, low_open, high_open)
     if interval:
         raise ValueError(f"{name} must be in {interval}, got {value:g}")
     return value
+
+
+def to_float(value, name, *, text=False):
+    """Convert a number given for the argument ``name`` to a Python float, or say why not.
+
+    The one place where a number from anywhere (a Python or NumPy real, a ``Fraction``, a
+    400-digit integer, and with ``text=True`` a string from a command line, a form or a file)
+    becomes a float. ``float()`` itself raises a bare ``OverflowError: int too large to convert
+    to float`` or ``ValueError: could not convert string to float`` that names no argument; here
+    every failure is a ``TypeError`` or ``ValueError`` whose message starts with ``name``.
+
+    Parameters
+    ----------
+    value : real number, or str when ``text`` is true
+        Bools (Python or NumPy) are refused: ``True`` is not a learning rate.
+    name : str
+        The argument's name, the first word of every error message.
+    text : bool, default False
+        Also accept a string holding a number (``"0.01"``, ``"1e-3"``); surrounding spaces are
+        ignored.
+
+    Returns
+    -------
+    float
+        Possibly infinite or NaN (``float("inf")``, ``np.nan``): range checks are the caller's
+        (:func:`check_float` refuses both).
+
+    Raises
+    ------
+    TypeError
+        For a bool, a string (unless ``text``) or anything that is not a real number.
+    ValueError
+        For a number too large for a float (an integer of 400 digits, ``"1" * 400`` is fine:
+        it reads as ``inf``) or a string that does not hold a number.
+    """
+    if text and isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            shown = value if len(value) <= 40 else value[:40] + "..."
+            raise ValueError(f"{name} must be a number, got {shown!r}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_short_repr(value)}")
+    try:
+        return float(value)
+    except (OverflowError, ValueError):
+        if isinstance(value, numbers.Integral):
+            digits = _digits(int(value))
+            raise ValueError(f"{name} must be a finite number within the float range, got an "
+                             f"integer of {digits} digits") from None
+        raise ValueError(f"{name} must be a finite number within the float range, got "
+                         f"{_short_repr(value)}") from None
+
+
+def _digits(integer):
+    """How many decimal digits ``integer`` has (counted without ``str``, which refuses more than
+    4,300 digits)."""
+    integer = abs(integer)
+    digits = max(1, int(integer.bit_length() * 0.30102999566398120))  # log10(2)
+    return digits + (integer >= 10 ** digits)
+
+
+def _short_repr(value, limit=60):
+    """``repr(value)``, cut to ``limit`` characters (a 5,000-digit number stays one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def outside_interval(value, low=None, high=None, low_open=False, high_open=False):
