@@ -232,3 +232,100 @@ def test_item_31_binary_list_and_struct_columns_are_refused_by_name(tmp_path):
     assert "column 'tags': holds lists" in err
     assert "column 'meta': holds structs" in err
     assert "run instead:" in err and "--ignore blob --ignore tags --ignore meta" in err
+
+
+def test_item_12_a_signal_in_process_unwinds_and_names_itself(monkeypatch, tmp_path, capsys):
+    """The handler main installs turns SIGTERM into an exception that unwinds the command (its
+    files' context managers clean up) and is reported with status 128 + 15."""
+    from scratchnn import cli
+
+    def stopped(args):
+        signal.raise_signal(signal.SIGTERM)
+        pytest.fail("the signal did not interrupt the command")
+
+    monkeypatch.setattr(cli, "_run_info", stopped)
+    assert cli.main(["info", str(tmp_path / "m.npz")]) == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back
+
+
+def test_verbatim_copies_refuse_rows_read_differently(tmp_path):
+    rows = [[f"r{i}", f"{np.sin(i):.3f}", "ab"[i % 2]] for i in range(30)]
+    data = write(tmp_path / "d.csv", table(["key", "x", "y"], rows))
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "y", "--id", "key", "--out", model, "--epochs", 1,
+                "--quiet"])[0] == 0
+    # A quoted field after a space spans two lines only when the space is skipped.
+    odd = write(tmp_path / "odd.csv", 'key,x\nr1, "0.5\n0.6"\nr2,0.1\n')
+    status, _, err = run(["predict", model, odd])
+    assert status == 1 and "could not be read the same way twice to copy them verbatim" in err
+
+
+def test_a_refusal_without_fixes_suggests_no_command():
+    import argparse
+
+    from scratchnn.cli import TableRefused, _suggested_command
+    from scratchnn.columns import ColumnProblem
+
+    problems = [ColumnProblem("x", "cannot be helped")]
+    args = argparse.Namespace(argv=["train", "d.csv"])
+    assert _suggested_command(args, problems) is None
+    assert str(TableRefused("d.csv", problems, None)) == (
+        "d.csv: 1 problem(s) to fix before training:\n  - column 'x': cannot be helped")
+
+
+def test_nullable_numbers_booleans_and_dates_with_impute_error(tmp_path):
+    pytest.importorskip("pyarrow")
+    frame = pandas.DataFrame({
+        "n": pandas.array([1, None, 3, 4] * 10, dtype="Int64"),
+        "flag": pandas.array([True, False, None, True] * 10, dtype="boolean"),
+        "y": ["a", "b"] * 20})
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", path, "--target", "y", "--out", model, "--epochs", 1,
+                          "--quiet"])
+    assert status == 0, err
+    _, _, bundle = load_model(str(model))
+    assert [(c.name, c.kind) for c in bundle.columns] == [("n", "numeric"), ("flag", "numeric")]
+    assert bundle.columns[0].fill == 3.0 and bundle.columns[1].fill == 1.0
+    rows = [[f"2024-01-{1 + i % 28:02d}", "ab"[i % 2]] for i in range(30)]
+    data = write(tmp_path / "dates.csv", table(["when", "y"], rows))
+    status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", 1,
+                          "--quiet", "--impute", "error"])
+    assert status == 0, err
+    status, out, _ = run(["info", model])
+    assert "when: date (ISO8601) -> days since 1970-01-01, month, weekday; missing is an error" \
+        in out
+    status, out, _ = run(["train", data, "--target", "y", "--out", model, "--epochs", 1,
+                          "--quiet"])
+    status, out, _ = run(["info", model])
+    assert "weekday; missing -> 2024-01-" in out
+
+
+def test_object_text_columns_are_readable_and_a_text_column_needs_training_values(tmp_path):
+    from scratchnn.columns import ColumnSettings, _unreadable, fit_columns
+
+    assert _unreadable(pandas.Series(["a", None, "b"], dtype=object)) is None
+    assert _unreadable(pandas.Series([1.0, 2.0])) is None
+    frame = pandas.DataFrame({"t": pandas.Series([None, None, "a", "b"], dtype="str")})
+    treatments, problems, _ = fit_columns(frame, ["t"], np.array([0, 1]), ColumnSettings(),
+                                          "f", str)
+    assert treatments == [] and [p.line() for p in problems] == [
+        "column 't': no value in the training rows (--ignore t)"]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("d.zip", None, "is an empty zip archive"),
+    ("d.xlsx", "a,b\n1,2\n", "looks like a .xlsx file"),
+])
+def test_more_files_that_are_not_tables(tmp_path, name, content, message):
+    import zipfile
+
+    path = tmp_path / name
+    if content is None:
+        zipfile.ZipFile(path, "w").close()
+    else:
+        path.write_text(content)
+    status, _, err = run(["train", path, "--target", "a", "--out", tmp_path / "m.npz"])
+    assert status == 1 and message in err, err

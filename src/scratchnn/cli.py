@@ -207,8 +207,11 @@ def _separator(text):
     return sep
 
 
-def _table_arguments(parser, train=False):
-    saved = "" if train else "; default: as the model's training table was read"
+def _table_arguments(parser, from_model=False):
+    """The options that say how to read a table; ``from_model`` (evaluate, predict): their
+    defaults are how the model's training table was read, and ``--header`` undoes
+    ``--no-header``."""
+    saved = "; default: as the model's training table was read" if from_model else ""
     group = parser.add_argument_group(
         "reading the table", "CSV-like text (optionally .gz, .bz2, .xz, .zip) or Parquet")
     group.add_argument("--sep", type=_separator, metavar="CHAR",
@@ -219,7 +222,7 @@ def _table_arguments(parser, train=False):
                        "numbers are all written so and the delimiter is not ','" + saved + ")")
     group.add_argument("--no-header", action="store_false", dest="header", default=None,
                        help="the first line is data; columns are named by position: 1, 2, ...")
-    if not train:
+    if from_model:
         group.add_argument("--header", action="store_true", dest="header",
                            help="the first line names the columns (the default, unless the "
                            "model was trained with --no-header)")
@@ -349,7 +352,7 @@ def _add_train(subparsers):
                         "(ClassifierNN.load reads it); it survives Ctrl-C")
     parser.add_argument("--checkpoint-every", type=_positive_int, default=1, metavar="N",
                         help="epochs between checkpoints (default: 1)")
-    _table_arguments(parser, train=True)
+    _table_arguments(parser)
     _quiet_argument(parser)
     parser.set_defaults(handler=_run_train)
 
@@ -917,7 +920,7 @@ def _add_evaluate(subparsers):
     parser.add_argument("--plot", metavar="CONFUSION.png",
                         help="also save the confusion matrix as an image")
     _strict_argument(parser)
-    _table_arguments(parser)
+    _table_arguments(parser, from_model=True)
     parser.set_defaults(handler=_run_evaluate)
 
 
@@ -1011,7 +1014,7 @@ def _add_predict(subparsers):
                         "' so that it is not run as a formula (OWASP's CSV injection advice; "
                         "by default cells are copied verbatim)")
     _strict_argument(parser)
-    _table_arguments(parser)
+    _table_arguments(parser, from_model=True)
     parser.set_defaults(handler=_run_predict)
 
 
@@ -1337,16 +1340,10 @@ def _run_split(args):
     inputs = [(args.data, "DATA")]
     _check_output(args.out_train, "--out-train", inputs)
     _check_output(args.out_test, "--out-test", inputs + [(args.out_train, "--out-train")])
-    if os.path.realpath(args.out_train) == os.path.realpath(args.out_test):
-        raise ValueError(f"--out-test {args.out_test} is the same file as --out-train; give two "
-                         f"different files")
     outputs = [(args.out_train, check_output_format(args.out_train, "--out-train")),
                (args.out_test, check_output_format(args.out_test, "--out-test"))]
     options = _table_options(args)
-    frame = read_cells(args.data, options)
-    if any(fmt == ".parquet" for _, fmt in outputs) and len(set(frame.columns)) < frame.shape[1]:
-        raise ValueError(f"{args.data}: the header repeats a column name, which Parquet cannot "
-                         f"store; write .csv or .tsv")
+    frame = read_cells(args.data, options)  # a header naming a column twice is refused
     classes = None
     if args.stratify is not None:
         classes = class_column(frame, args.stratify, args.data, options, "--stratify")

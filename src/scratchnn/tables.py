@@ -373,11 +373,7 @@ def _gather_columns(path, options, dtype, verbatim=False):
         del chunk, series
         release_freed_memory()  # the parser's buffers, between the columns kept so far
     index = pandas.RangeIndex(index_start, index_start + rows)
-    if len(set(names)) != len(names):  # duplicate names: one frame the plain way
-        return _check_frame(path, pandas.DataFrame(
-            {k: _join(pieces[k]) for k in range(len(names))}, index=index).set_axis(
-                names, axis=1))
-    columns, mixed = {}, []
+    columns, mixed = {}, []  # the names are distinct: iter_table refuses a repeated one
     for k, name in enumerate(names):
         parts, pieces[k] = pieces[k], None
         numpy = [isinstance(part, np.ndarray) for part in parts]
@@ -411,7 +407,7 @@ def release_freed_memory():
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
     import sys
     if "pyarrow" in sys.modules:
