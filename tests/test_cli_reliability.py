@@ -329,3 +329,11 @@ def test_more_files_that_are_not_tables(tmp_path, name, content, message):
         path.write_text(content)
     status, _, err = run(["train", path, "--target", "a", "--out", tmp_path / "m.npz"])
     assert status == 1 and message in err, err
+
+
+@pytest.mark.parametrize("option", ["--lr", "--l2", "--clipnorm", "--weight-decay"])
+def test_item_26_a_400_digit_number_is_a_usage_error_naming_the_option(tmp_path, option):
+    status, _, err = run(["train", tmp_path / "d.csv", "--target", "y", "--out",
+                          tmp_path / "m.npz", option, "1" + "0" * 400])
+    assert status == 2 and f"argument {option}: expected a finite number" in err
+    assert "Traceback" not in err and "OverflowError" not in err

@@ -30,7 +30,7 @@ from .activations import ACTIVATIONS
 from .columns import format_names, shell_option
 from .optimizers import OPTIMIZERS
 from .preprocessing import IMPUTE_STRATEGIES
-from .validation import outside_interval
+from .validation import outside_interval, to_float
 from .version import __version__
 
 __all__ = ["main", "build_parser", "save_model", "load_model"]
@@ -55,7 +55,8 @@ def _number_type(kind, name, low=None, high=None, low_open=False, high_open=Fals
 
     def parse(text):
         try:
-            value = kind(text)
+            # Floats go through the library's one rule for numbers from anywhere.
+            value = int(text) if kind is int else to_float(text, name, text=True)
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"expected {'an integer' if kind is int else 'a number'}, got {text!r}"
