@@ -37,8 +37,9 @@ from .preprocessing import OneHotEncoder, fill_value
 from .tables import require_pandas
 
 __all__ = ["ColumnTreatment", "ColumnProblem", "ColumnSettings", "NA_STRINGS", "MAX_CATEGORIES",
-           "DATE_FORMATS", "fit_columns", "looks_like_id", "text_values", "decimal_comma_columns",
-           "count_na_strings", "shell_option", "format_names"]
+           "DATE_FORMATS", "DATE_INPUTS", "fit_columns", "looks_like_id", "text_values",
+           "decimal_comma_columns", "count_na_strings", "shell_option", "format_names",
+           "input_collisions", "column_warnings", "numbers", "date_inputs", "date_format"]
 
 MAX_CATEGORIES = 100
 """A text column with more distinct values is refused: one-hot encoding it would not generalize."""
@@ -573,6 +574,47 @@ def _fit_text(name, series, train_rows, na_strings, problems, ignore, categorica
         problems.append(ColumnProblem(name, "no value in the training rows", (ignore,)))
         return None
     return ColumnTreatment(name, "text", categories=tuple(categories))
+
+
+def input_collisions(treatments):
+    """A :class:`ColumnProblem` for each network input that two columns would both become once
+    encoded (a column ``a`` holding ``b=c`` and a column ``a=b`` holding ``c`` both give
+    ``a=b=c``): the model could be saved but never loaded."""
+    owners = {}
+    for treatment in treatments:
+        for name in treatment.input_names:
+            owners.setdefault(name, []).append(treatment.name)
+    return [ColumnProblem(None, f"columns {format_names(names)} both become the network input "
+                          f"{name!r} once encoded; rename one",
+                          (shell_option("--ignore", names[-1]),))
+            for name, names in owners.items() if len(names) > 1]
+
+
+def column_warnings(frame, treatments, train_rows, settings, refused=()):
+    """What ``train`` warns about the columns it uses: ``(ids, others)``, lists of
+    :class:`ColumnProblem` whose fixes are the options to pass.
+
+    ``ids``: the columns that look like row ids (:func:`looks_like_id`, on the training rows),
+    but those in ``refused``; ``others``: the text columns holding spellings of a missing value
+    (:data:`NA_STRINGS`) read as missing, unless ``settings.keep_na_strings``.
+    """
+    ids, others = [], []
+    for treatment in treatments:
+        name, series = treatment.name, frame[treatment.name]
+        if treatment.kind == "text" and not settings.keep_na_strings:
+            spelled = count_na_strings(series)
+            if spelled:
+                shown = ", ".join(f"{k!r} ({n} rows)" for k, n in spelled.items())
+                others.append(ColumnProblem(
+                    name, f"holds {shown}, read as missing; if they are categories (NA for North "
+                    f"America), keep them", ("--keep-na-strings",)))
+        why = looks_like_id(name, series, train_rows)
+        if why and name not in refused:
+            ids.append(ColumnProblem(
+                name, f"looks like a row id ({why}) and is used as a feature; a model that "
+                f"learns row ids fails on new rows: copy it to predictions instead, or leave it "
+                f"out", (shell_option("--id", name), shell_option("--ignore", name))))
+    return ids, others
 
 
 _ID_NAMES = {"", "id", "index", "row", "rowid", "row_id", "row id", "idx", "rownames", "row.names"}
