@@ -122,13 +122,12 @@ def numbers(series, decimal="."):
     if pandas.api.types.is_numeric_dtype(series.dtype):
         x = series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         return x, np.zeros(len(x), dtype=bool)
-    values = text_values(series)
-    present = values != None  # noqa: E711 - elementwise on an object array
+    values = pandas.Series(text_values(series), dtype=object)
+    present = values.notna().to_numpy()
     if decimal != ".":
-        values = np.array([v if v is None else v.replace(decimal, ".") for v in values],
-                          dtype=object)
-    x = pandas.to_numeric(pandas.Series(values, dtype=object), errors="coerce").astype(
-        "float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        values = values.str.replace(decimal, ".", regex=False)
+    x = pandas.to_numeric(values, errors="coerce").astype("float64").to_numpy(
+        dtype=np.float64, na_value=np.nan, copy=True)
     return x, present & np.isnan(x)
 
 
@@ -158,9 +157,12 @@ def date_format(values, formats=DATE_FORMATS):
     """The first of ``formats`` that reads every value of ``values`` (strings, None where
     missing) as a date, with the others that also do; ``(None, [])`` when none does."""
     present = [v for v in values if v is not None]
-    if not present or not all(_DATE_LIKE.match(v) for v in present[:1000]):
+    sample = present[:1000]
+    if not present or not all(_DATE_LIKE.match(v) for v in sample):
         return None, []
-    fits = [fmt for fmt in formats if not np.any(np.isnan(_dates(present, fmt)))]
+    # Each format on a sample first, then the few that read it on every value.
+    fits = [fmt for fmt in formats if not np.any(np.isnan(_dates(sample, fmt)))]
+    fits = [fmt for fmt in fits if not np.any(np.isnan(_dates(present, fmt)))]
     return (fits[0], fits[1:]) if fits else (None, [])
 
 
