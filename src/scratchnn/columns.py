@@ -289,9 +289,9 @@ class ColumnTreatment:
             in :attr:`format`), is infinite, or is missing when :attr:`fill` is None.
         """
         if self.kind == "text":
-            values = text_values(series, na_strings)
-            X, n_unseen = OneHotEncoder.from_categories(self.categories).transform(values)
-            return X, n_unseen, int(np.count_nonzero(values == None))  # noqa: E711
+            codes, n_unseen, n_missing = self.codes(series, na_strings)
+            X = (codes[:, None] == np.arange(len(self.categories))).astype(np.float64)
+            return X, n_unseen, n_missing
         if self.kind == "date":
             days, n_missing = self.days(series, path, locate)
             return date_inputs(days), 0, n_missing
