@@ -228,6 +228,14 @@ def test_fit_inputs_learns_the_statistics_on_the_first_rows_of_the_order():
     np.testing.assert_allclose(X, (raw[order] - raw.mean(axis=0)) / raw.std(axis=0), rtol=1e-13)
 
 
+def test_fit_inputs_names_the_file_line_and_column_of_a_bad_cell():
+    frame = {"x": pandas.Series(["1", "2", "abc"], dtype=object)}
+    bundle = Bundle(None, [numeric("x")], [], [], "y", ["a", "b"], {})
+    with pytest.raises(ValueError) as info:
+        bundle.fit_inputs(frame, np.arange(3), 2, "f.csv", locate)
+    assert str(info.value) == "f.csv, line 4: column 'x' is 'abc', not a number"
+
+
 def test_fit_inputs_names_the_column_too_large_and_the_dtype():
     frame = {"a": pandas.Series([0.0, 1.0, 2.0]), "b": pandas.Series([0.0, 0.0, 1e300])}
     bundle = Bundle(None, [numeric("a"), numeric("b")], [], [], "y", ["a", "b"], {})
@@ -263,10 +271,10 @@ def test_labels_index_the_trained_labels_then_unseen_ones_in_order_met():
     y, unseen = bundle.labels(frame)
     assert y.dtype == np.int64 and y.tolist() == [1, 0, -1, 2, -1, 1, 3, 2]
     assert unseen == ["z", "w"]
-    before = ["w"]
+    before = ["v", "w"]  # met in earlier chunks: indices 2 and 3
     y, unseen = bundle.labels(frame, unseen=before)
-    assert unseen is before and before == ["w", "z"]
-    assert y.tolist() == [1, 0, -1, 3, -1, 1, 2, 3]
+    assert unseen is before and before == ["v", "w", "z"]
+    assert y.tolist() == [1, 0, -1, 4, -1, 1, 3, 4]
     y, unseen = bundle.labels(frame, target="other")
     assert y.tolist() == [0] * 8 and unseen == []
     keep = Bundle(None, [], [], [], "y", ["a", "b"], {}, reading={"keep_na_strings": True})

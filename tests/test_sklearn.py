@@ -771,3 +771,40 @@ def test_accuracy_benchmark_prints_its_table():
     assert len(rows) == 6 and all(row.count("±") == 2 for row in rows[:-1])
     assert rows[0].startswith("| MLPClassifier (scikit-learn) | ")
     assert rows[-1].startswith("| NNClassifier − MLPClassifier, paired")
+
+
+# ------------------------------------------------------------------------ mutmut survivors
+# Direct tests of what the tests above reach only in passing, each error matched whole.
+WARM_MESSAGE = ("warm_start and partial_fit continue the existing network, but "
+                "hidden_layer_sizes, activation or batch_norm changed since it was created; set "
+                "warm_start=False to train a new one")
+
+
+@pytest.mark.parametrize("sizes, change", [
+    ((4,), {"activation": "tanh"}), ((4, 3), {"activation": "tanh"}), ((4,), {"batch_norm": True}),
+    ((4,), {"hidden_layer_sizes": (5,)}), ((), {"hidden_layer_sizes": (2,)}),
+])
+def test_a_warm_start_refuses_a_changed_architecture(sizes, change):
+    X, y = make_blobs(n_samples=30, centers=3, random_state=0)
+    clf = NNClassifier(hidden_layer_sizes=sizes, max_epochs=1, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError) as info:
+        clf.set_params(**change).fit(X, y)
+    assert str(info.value) == WARM_MESSAGE
+    with pytest.raises(ValueError) as info:
+        clf.partial_fit(X, y)
+    assert str(info.value) == WARM_MESSAGE
+
+
+@pytest.mark.parametrize("params", [
+    {"hidden_layer_sizes": (4,), "batch_norm": True},
+    {"hidden_layer_sizes": (), "activation": "relu"},  # the output's activation is not checked
+    {"hidden_layer_sizes": (4, 3), "activation": "logistic"},
+])
+def test_a_warm_start_continues_an_unchanged_architecture(params):
+    X, y = make_blobs(n_samples=30, centers=3, random_state=0)
+    clf = NNClassifier(max_epochs=1, warm_start=True, **params).fit(X, y)
+    network = clf.network_
+    clf.fit(X, y)
+    clf.set_params(activation="tanh" if not params["hidden_layer_sizes"] else clf.activation)
+    clf.partial_fit(X, y)
+    assert clf.network_ is network and clf.n_iter_ == 3
