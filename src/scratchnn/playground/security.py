@@ -94,10 +94,10 @@ class Guard:
         if authorization is not None:
             scheme, _, value = authorization.strip().partition(" ")
             if scheme.lower() == "token":
-                given = value.strip()
+                given = value.strip() or None
         if given is None:
             given = (parse_qs(query).get("token") or [None])[0]
-        if given is None:
+        if not given:
             raise Refused(HTTPStatus.FORBIDDEN,
                           "this request has no token: open the address `scratchnn playground` "
                           "printed (it ends in ?token=...), or send the header "
