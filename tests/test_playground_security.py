@@ -7,6 +7,7 @@ socket has a timeout.
 
 import json
 import socket
+import struct
 import threading
 import time
 
@@ -390,6 +391,20 @@ def test_a_connection_over_the_limit_gets_a_503(small_playground):
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_a_client_that_resets_mid_request_leaves_no_traceback(playground, capfd):
+    for partial in (b"GET / HT", b"GET / HTTP/1.1\r\nHost: 127"):
+        sock = socket.create_connection(playground.server_address[:2], timeout=SHORT)
+        sock.sendall(partial)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # with linger 0: a reset, not a goodbye
+    err, deadline = "", time.monotonic() + 2.0  # the resets reach the server's threads at once
+    while time.monotonic() < deadline and "Exception" not in err:
+        time.sleep(0.05)
+        err += capfd.readouterr().err
+    assert "Exception occurred" not in err and "Traceback" not in err
+    assert send(playground, request_bytes(playground, "GET", "/api/options"))[0] == 200
 
 
 def test_a_silent_keep_alive_connection_is_closed(small_playground):

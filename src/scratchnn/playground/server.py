@@ -115,6 +115,11 @@ class PlaygroundServer(ThreadingHTTPServer):
         finally:
             self._slots.release()
 
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client went away mid-request: no one to tell, nothing to print
+        super().handle_error(request, client_address)
+
     def _turn_away(self, request):
         """A 503 for a connection over the limit, written without waiting, then closed."""
         body = json.dumps({"error": f"too many connections (the playground's limit is "
