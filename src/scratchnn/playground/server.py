@@ -242,8 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
                 from None
         except RecursionError:
             raise Refused(HTTPStatus.BAD_REQUEST,
-                             "the request body is not JSON the playground reads: it is nested "
-                             "too deeply") from None
+                          "the request body is not JSON the playground reads: it is nested "
+                          "too deeply") from None
 
     def _check(self):
         """:mod:`.security`'s checks, then the whole body read (within the limit)."""
@@ -272,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, handler):
         """Run ``handler``; whatever goes wrong becomes a JSON reply that names it."""
-        self._raw_body = b""
+        self._raw_body, self._path = b"", self.path
         self._replied = False
         try:
             self._check()  # the body is read first, so an error reply leaves the connection usable
