@@ -140,8 +140,8 @@ class PlaygroundServer(ThreadingHTTPServer):
             self._drop_idle()
             if len(self.sessions) >= LIMITS.max_sessions:
                 raise Refused(HTTPStatus.SERVICE_UNAVAILABLE,
-                                 f"too many sessions (the playground's limit is "
-                                 f"{LIMITS.max_sessions}); close another tab")
+                              f"too many sessions (the playground's limit is "
+                              f"{LIMITS.max_sessions}); close another tab")
             session_id = secrets.token_urlsafe(12)
             self.sessions[session_id] = None  # reserve the place while the session is built
         try:
@@ -160,8 +160,8 @@ class PlaygroundServer(ThreadingHTTPServer):
             session = self.sessions.get(session_id)
         if session is None:
             raise Refused(HTTPStatus.NOT_FOUND,
-                             f"no session {session_id!r} (it ended, or the server restarted); "
-                             f"reload the page")
+                          f"no session {session_id!r} (it ended, or the server restarted); "
+                          f"reload the page")
         session.touched = time.monotonic()
         return session
 
