@@ -701,8 +701,9 @@ class ClassifierNN:
             dA^{[l-1]} = W^{[l]T} dZ^{[l]}
 
         then, one layer down, dropout's mask (``dA = dA * D``), the activation's derivative
-        (``dZ = g'(dA)``, :mod:`scratchnn.activations`) and batch normalization's backward pass
-        (:func:`scratchnn.layers.batchnorm_backward`).
+        (:math:`dZ = dA \odot g'(Z)`, written in terms of the output ``A``; a hidden softmax
+        takes its full Jacobian-vector product instead, :mod:`scratchnn.activations`) and batch
+        normalization's backward pass (:func:`scratchnn.layers.batchnorm_backward`).
 
         Parameters
         ----------
