@@ -704,8 +704,12 @@ def clip_gradient(grad, clipnorm=None, clipvalue=None):
 
     as ``torch.nn.utils.clip_grad_norm_`` (every parameter, the L2 term included); with
     ``clipvalue`` :math:`v` each component is clamped into :math:`[-v, v]`, as
-    ``clip_grad_value_``. Returns the norm before clipping (NaN for a non-finite gradient,
-    which the optimizer then refuses).
+    ``clip_grad_value_``.
+
+    Returns the norm before clipping, or ``None`` without ``clipnorm``. A gradient holding an
+    infinity (of either sign) and no NaN has norm ``inf``; one holding a NaN has norm ``NaN``.
+    Either is left unscaled by ``clipnorm``, so a non-finite update reaches the optimizer, which
+    refuses it; ``clipvalue`` still clamps an infinity to :math:`\pm v` (a NaN stays NaN).
     """
     norm = math.sqrt(float(np.dot(grad, grad))) if clipnorm is not None else None
     if clipnorm is not None and math.isfinite(norm):
