@@ -46,7 +46,8 @@ import numpy as np
 
 from . import losses as _losses
 from . import optimizers as _optimizers
-from .callbacks import Callback, StateLimits, check_states
+from .callback import Callback, StateLimits
+from .callbacks import check_states
 from .diagnostics import (
     SAMPLE_ROWS,
     Diagnostics,
@@ -568,7 +569,7 @@ def _check_callback_effects(model, callback, rate, epoch, check_parameters=True)
 
 
 def _keep_callback_states(run):
-    """Put every callback's :meth:`~scratchnn.callbacks.Callback.get_state` on the optimizer,
+    """Put every callback's :meth:`~scratchnn.callback.Callback.get_state` on the optimizer,
     where ``resume=True`` and checkpoints find it. Called only when a checkpoint is written and
     when the run ends, not every epoch (a state may hold a copy of the weights)."""
     states = {}
