@@ -695,7 +695,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     """
     from tqdm import tqdm
 
-    from .callbacks import Callback, EarlyStopping
+    from .callback import Callback
+    from .callbacks import EarlyStopping
     from .diagnostics import TrainingProblemWarning
     from .training import DivergenceError
 

@@ -38,7 +38,7 @@ from .. import datasets as _datasets
 from .. import initializers as _initializers
 from .. import losses as _losses
 from .. import optimizers as _optimizers
-from ..callbacks import Callback
+from ..callback import Callback
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
 
