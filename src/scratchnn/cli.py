@@ -1340,7 +1340,8 @@ def _add_playground(subparsers):
         "stops it. See the README's Playground section.")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only)")
+                        help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "::1 for IPv6 loopback)")
     parser.add_argument("--no-browser", action="store_true", help="only print the URL")
     parser.set_defaults(handler=_run_playground)
 
