@@ -695,7 +695,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     """
     from tqdm import tqdm
 
-    from .callbacks import Callback, EarlyStopping
+    from .callback import Callback
+    from .callbacks import EarlyStopping
     from .diagnostics import TrainingProblemWarning
     from .training import DivergenceError
 
@@ -1339,7 +1340,8 @@ def _add_playground(subparsers):
         "stops it. See the README's Playground section.")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only)")
+                        help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "::1 for IPv6 loopback)")
     parser.add_argument("--no-browser", action="store_true", help="only print the URL")
     parser.set_defaults(handler=_run_playground)
 
