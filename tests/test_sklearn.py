@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -808,3 +809,71 @@ def test_a_warm_start_continues_an_unchanged_architecture(params):
     clf.set_params(activation="tanh" if not params["hidden_layer_sizes"] else clf.activation)
     clf.partial_fit(X, y)
     assert clf.network_ is network and clf.n_iter_ == 3
+
+
+def small_problem(n=60, seed=0):
+    X, y = make_blobs(n_samples=n, centers=3, random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+def fit_error(clf, *args, **kwargs):
+    with pytest.raises((ValueError, TypeError)) as info:
+        clf.fit(*args, **kwargs)
+    return str(info.value)
+
+
+def test_validation_data_errors_are_named_whole():
+    X, y = small_problem()
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1)
+    message = "validation_data must be a tuple (X_val, y_val)"
+    assert fit_error(clf, X, y, validation_data=X[:5]) == message
+    assert fit_error(clf, X, y, validation_data=(X[:5], y[:5], None)) == message
+    assert fit_error(clf, X, y, validation_data=[X[:5]]) == message
+    assert fit_error(clf, X, y, validation_data=(X[:5], y[:4])) == \
+        "validation_data: X_val has 5 samples but y_val has 4"
+    letters = np.array([["a", "b"]] * 5)
+    assert fit_error(clf, X, y, validation_data=(letters, y[:5])).startswith(
+        "X: could not convert string to float: ")
+
+
+def test_a_column_y_val_is_read_as_a_vector_without_a_warning():
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = small_problem()
+    params = dict(hidden_layer_sizes=(3,), max_epochs=3, n_iter_no_change=99, random_state=0,
+                  class_weight="balanced")  # a 2-D y would warn in compute_class_weight
+    flat = NNClassifier(**params).fit(X[:40], y[:40], validation_data=(X[40:], y[40:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataConversionWarning)
+        column = NNClassifier(**params).fit(X[:40], y[:40],
+                                            validation_data=(X[40:], y[40:].reshape(-1, 1)))
+    assert column.validation_scores_ == flat.validation_scores_
+    assert column.validation_loss_curve_ == flat.validation_loss_curve_
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_multilabel_validation_data_is_scored_whole_rows_and_weighted(class_weight):
+    X, y = small_problem(90)
+    Y = np.column_stack([y == 0, y != 1]).astype(int)  # 1/3 and 2/3 of the rows positive
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=3, n_iter_no_change=99,
+                       learning_rate=0.01, class_weight=class_weight, random_state=0)
+    clf.fit(X[:50], Y[:50], validation_data=(X[50:], Y[50:]))
+    Y_val, proba = Y[50:], clf.predict_proba(X[50:])
+    weights = np.ones(len(Y_val))
+    if class_weight == "balanced":  # per label n / (2 count), multiplied over the labels
+        for k in range(2):
+            counts = np.bincount(Y_val[:, k], minlength=2)
+            weights = weights * (len(Y_val) / (2 * counts))[Y_val[:, k]]
+    hit = np.all((proba > 0.5) == (Y_val == 1), axis=1)
+    losses = -(Y_val * np.log(proba) + (1 - Y_val) * np.log1p(-proba)).sum(axis=1)
+    score = np.sum(weights * hit) / np.sum(weights)
+    loss = np.sum(weights * losses) / np.sum(weights)
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+    if class_weight:
+        assert abs(loss - np.mean(losses)) > 1e-3
+    for bad in (Y[50:, 0], np.column_stack([Y[50:], Y[50:, :1]])):
+        assert fit_error(clf, X[:50], Y[:50], validation_data=(X[50:], bad)) == (
+            f"validation_data: y_val must be an indicator matrix of 2 columns, got shape "
+            f"{bad.shape}")
+
