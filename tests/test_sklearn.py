@@ -877,3 +877,18 @@ def test_multilabel_validation_data_is_scored_whole_rows_and_weighted(class_weig
             f"validation_data: y_val must be an indicator matrix of 2 columns, got shape "
             f"{bad.shape}")
 
+
+def test_balanced_validation_weights_need_not_see_every_class():
+    """A validation set without some class is scored with 'balanced' weights over the classes it
+    holds: n / (k n_c) for its k classes (it used to raise scikit-learn's "classes should have
+    valid labels that are in y")."""
+    X, y = small_problem(90)
+    X_val, y_val = X[60:][y[60:] != 2], y[60:][y[60:] != 2]
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, n_iter_no_change=99,
+                       class_weight="balanced", random_state=0)
+    clf.fit(X[:60], y[:60], validation_data=(X_val, y_val))
+    counts = np.bincount(y_val)
+    weights = (len(y_val) / (2 * counts))[y_val]
+    score, loss = weighted_validation(clf, X_val, y_val, weights)
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)

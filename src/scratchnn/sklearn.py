@@ -656,8 +656,12 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         """The weight of each example's class (``index``: class positions; None: multilabel)."""
         if index is None:  # multilabel: scikit-learn's per-output convention
             return compute_sample_weight(self.class_weight, y)
-        per_class = compute_class_weight(self.class_weight, classes=self.classes_,
-                                         y=self.classes_[index])
+        # 'balanced' over the classes these rows hold: a validation set may lack one
+        classes = np.unique(index) if isinstance(self.class_weight, str) else np.arange(
+            len(self.classes_))
+        per_class = np.zeros(len(self.classes_))
+        per_class[classes] = compute_class_weight(self.class_weight, classes=self.classes_[classes],
+                                                  y=self.classes_[index])
         return per_class[index]
 
     # ------------------------------------------------------------------ network
