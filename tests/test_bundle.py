@@ -228,6 +228,14 @@ def test_fit_inputs_learns_the_statistics_on_the_first_rows_of_the_order():
     np.testing.assert_allclose(X, (raw[order] - raw.mean(axis=0)) / raw.std(axis=0), rtol=1e-13)
 
 
+def test_inputs_names_the_file_line_and_column_of_a_bad_cell():
+    bundle = Bundle(network(1, 2), [numeric("x")], [0.0], [1.0], "y", ["a", "b"], {})
+    frame = pandas.DataFrame({"x": pandas.Series(["1", "abc"], dtype=object)})
+    with pytest.raises(ValueError) as info:
+        bundle.inputs(frame, "f.csv", locate)
+    assert str(info.value) == "f.csv, line 3: column 'x' is 'abc', not a number"
+
+
 def test_fit_inputs_names_the_file_line_and_column_of_a_bad_cell():
     frame = {"x": pandas.Series(["1", "2", "abc"], dtype=object)}
     bundle = Bundle(None, [numeric("x")], [], [], "y", ["a", "b"], {})
@@ -486,14 +494,19 @@ def test_the_onnx_graph_computes_a_dates_days_month_and_weekday(tmp_path):
 
     from scratchnn.columns import date_inputs
 
-    # From 1601 (a 400-year cycle before 2001) to 2400, leap years of every kind, times of day.
+    # From 1601 (a 400-year cycle before 2001) to 2400, leap years of every kind, times of day,
+    # and the end of February and 1 March of every century year from 1600 to 2400.
+    centuries = [np.datetime64(f"{year}-03-01") + shift for year in range(1600, 2500, 100)
+                 for shift in (-2, -1, 0, 1)]
     days = np.concatenate([np.arange(-134774.0, 157000.0, 97.3), [11016.0, 11017.0, -0.25,
-                                                                  -1.0, 0.0, 59.0, 60.0]])
+                                                                  -1.0, 0.0, 59.0, 60.0],
+                           np.array(centuries).astype(np.int64).astype(np.float64)])
     whole = np.floor(days).astype("datetime64[D]")
     month = (whole.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.float64)
     weekday = ((whole.astype(np.int64) + 3) % 7).astype(np.float64)
-    assert weekday[-3] == 3.0 and month[-2] == 3.0  # 1970-01-01 a Thursday; day 59 1 March
-    for fill in (None, 11016.5):
+    # 1970-01-01 a Thursday; day 59 1 March
+    assert weekday[days == 0.0][0] == 3.0 and month[days == 59.0][0] == 3.0
+    for fill in (None, 11016.5, 11016):  # an int fill too: its constant is float64 all the same
         bundle = Bundle(network(3, 2), [date("when", fill)], np.zeros(3), np.ones(3), "y",
                         ["a", "b"], {})
         model = bundle.to_onnx(tmp_path / "m.onnx")
@@ -506,6 +519,8 @@ def test_the_onnx_graph_computes_a_dates_days_month_and_weekday(tmp_path):
         np.testing.assert_allclose(inputs[:-1, 0], days, rtol=2**-23)
         if fill is None:
             assert np.isnan(inputs[-1]).all()
+        elif fill == 11016:
+            np.testing.assert_array_equal(inputs[-1], np.float32([11016.0, 2.0, 1.0]))
         else:
             # 2000-02-29 12:00, a Tuesday
             np.testing.assert_array_equal(inputs[-1], np.float32([11016.5, 2.0, 1.0]))
