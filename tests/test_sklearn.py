@@ -892,3 +892,17 @@ def test_balanced_validation_weights_need_not_see_every_class():
     score, loss = weighted_validation(clf, X_val, y_val, weights)
     assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
     assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+
+
+def test_predict_log_proba_of_a_certain_prediction_is_minus_infinity_without_a_warning():
+    X, y = small_problem()
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1, random_state=0).fit(X, y == 0)
+    clf.network_.parameters["W2"][...] = 1e6 * np.sign(clf.network_.parameters["W2"] + 0.5)
+    proba = clf.predict_proba(X)
+    assert np.any(proba == 0.0)  # sigmoid rounds to exactly 1: P(False) = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(X)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(log_proba, np.log(proba))
+    assert np.isneginf(log_proba).any()
