@@ -26,6 +26,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import scratchnn.sklearn as nn_sklearn
 from scratchnn import ClassifierNN, training
+from scratchnn.callback import Callback
 from scratchnn.diagnostics import SAMPLE_ROWS
 from scratchnn.sklearn import NNClassifier, init_like_mlp_classifier
 
@@ -906,3 +907,92 @@ def test_predict_log_proba_of_a_certain_prediction_is_minus_infinity_without_a_w
     with np.errstate(divide="ignore"):
         np.testing.assert_array_equal(log_proba, np.log(proba))
     assert np.isneginf(log_proba).any()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_validation_loss_is_the_smoothed_cross_entropy(n_classes):
+    X, y = small_problem(90)
+    y = y if n_classes == 3 else (y == 0).astype(int)
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, n_iter_no_change=99,
+                       label_smoothing=0.2, random_state=0)
+    clf.fit(X[:60], y[:60], validation_data=(X[60:], y[60:]))
+    proba, y_val = clf.predict_proba(X[60:]), y[60:]
+    targets = 0.8 * np.eye(n_classes)[y_val] + 0.2 / n_classes  # y(1 - e) + e / C, e/2 binary
+    if n_classes == 2:  # binary cross-entropy of P(class 1) is the cross-entropy of both columns
+        losses = -(targets[:, 1] * np.log(proba[:, 1]) + targets[:, 0] * np.log1p(-proba[:, 1]))
+    else:
+        losses = -np.sum(targets * np.log(proba), axis=1)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(np.mean(losses), rel=1e-9)
+
+
+def test_the_validation_loss_and_score_add_up_over_chunks_of_a_sparse_x(monkeypatch):
+    monkeypatch.setattr(training, "EVALUATION_CHUNK", 7)  # 30 rows: chunks of 7, 7, 7, 7, 2
+    X, y = small_problem(90)
+    class_weight = {0: 1.0, 1: 4.0, 2: 0.5}
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, n_iter_no_change=99,
+                       class_weight=class_weight, random_state=0)
+    clf.fit(X[:60], y[:60], validation_data=(sparse.csr_matrix(X[60:]), y[60:]))
+    weights = np.array([class_weight[c] for c in y[60:]])
+    score, loss = weighted_validation(clf, X[60:], y[60:], weights)
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+
+
+def test_a_validation_set_of_no_weight_scores_zero_and_a_light_one_is_averaged():
+    X, y = small_problem(90)
+    params = dict(hidden_layer_sizes=(3,), max_epochs=2, n_iter_no_change=99, random_state=0)
+    zeros = X[60:][y[60:] == 0], y[60:][y[60:] == 0]
+    clf = NNClassifier(class_weight={0: 0.0, 1: 1.0, 2: 1.0}, **params)
+    clf.fit(X[:60], y[:60], validation_data=zeros)
+    assert clf.validation_loss_curve_ == [0.0, 0.0] and clf.validation_scores_ == [0.0, 0.0]
+    one = X[60:][y[60:] == 1][:1], y[60:][y[60:] == 1][:1]
+    clf = NNClassifier(class_weight={0: 1.0, 1: 0.5, 2: 1.0}, **params)
+    clf.fit(X[:60], y[:60], validation_data=one)
+    p = clf.predict_proba(one[0])[0, 1]
+    assert clf.validation_loss_curve_[-1] == pytest.approx(-np.log(p), rel=1e-9)
+    assert clf.validation_scores_[-1] == float(clf.predict(one[0])[0] == 1)
+
+
+class SetParameters(Callback):
+    """Overwrite parameters after every mini-batch, so the epoch ends scored with them."""
+
+    def __init__(self, **values):
+        self.values = values
+
+    def on_train_begin(self, model):
+        self.model = model
+
+    def on_batch_end(self, step):
+        for name, value in self.values.items():
+            self.model.parameters[name][...] = value
+
+
+def test_the_validation_loss_of_saturated_outputs_comes_from_the_logits():
+    """Logits of +-1000: the probabilities round to exactly 0 and 1, and only the logits give
+    the loss (about 1000 for a wrong row), not probabilities clipped away from 0."""
+    X, y = small_problem(90)
+    y = (y == 0).astype(int)
+    W, b = np.array([[1000.0, -700.0]]), np.array([[3.0]])
+    clf = NNClassifier(hidden_layer_sizes=(), max_epochs=1, batch_size=60, random_state=0,
+                       callbacks=[SetParameters(W1=W, b1=b)])
+    clf.fit(X[:60], y[:60], validation_data=(X[60:], y[60:]))
+    z = X[60:] @ W[0] + b[0, 0]
+    losses = np.maximum(z, 0) - z * y[60:] + np.log1p(np.exp(-np.abs(z)))
+    assert np.max(losses) > 100  # a confident mistake
+    assert clf.validation_loss_curve_[-1] == pytest.approx(np.mean(losses), rel=1e-9)
+
+
+@pytest.mark.parametrize("target", ["binary", "multilabel"])
+def test_a_probability_of_one_half_is_scored_as_predict_reads_it(target):
+    """Zero weights: every probability is exactly 0.5, which predict reads as the first class
+    (binary) or label 0 (multilabel); the validation score agrees."""
+    X, y = small_problem(90)
+    y = (y == 0).astype(int) if target == "binary" else np.column_stack([y == 0, y == 0]) * 1
+    clf = NNClassifier(hidden_layer_sizes=(), max_epochs=1, batch_size=60, random_state=0,
+                       callbacks=[SetParameters(W1=0.0, b1=0.0)])
+    clf.fit(X[:60], y[:60], validation_data=(X[60:], y[60:]))
+    assert np.all(clf.predict_proba(X[60:]) == 0.5)
+    predicted = clf.predict(X[60:])
+    assert np.all(predicted == 0)
+    expected = np.mean(np.all((predicted == y[60:]).reshape(30, -1), axis=1))
+    assert 0 < expected < 1 and clf.validation_scores_[-1] == expected
