@@ -996,3 +996,46 @@ def test_a_probability_of_one_half_is_scored_as_predict_reads_it(target):
     assert np.all(predicted == 0)
     expected = np.mean(np.all((predicted == y[60:]).reshape(30, -1), axis=1))
     assert 0 < expected < 1 and clf.validation_scores_[-1] == expected
+
+
+def test_memory_mapped_means_a_memmap_or_an_array_on_one(tmp_path):
+    import mmap
+
+    np.save(tmp_path / "X.npy", np.arange(12.0).reshape(4, 3))
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    with open(tmp_path / "X.npy", "rb") as f:
+        buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    assert nn_sklearn._is_memory_mapped(mapped)
+    assert nn_sklearn._is_memory_mapped(np.asarray(mapped))  # a plain view of a memmap
+    assert nn_sklearn._is_memory_mapped(np.asarray(mapped)[1:].T)
+    assert nn_sklearn._is_memory_mapped(buffer)
+    assert not nn_sklearn._is_memory_mapped(np.array(mapped))
+    assert not nn_sklearn._is_memory_mapped(np.arange(3.0)[1:])
+    buffer.close()
+
+
+def test_batch_norm_with_batches_of_one_is_refused_by_the_number_of_rows():
+    X, y = small_problem(6)
+    X = X[:, :1]  # one feature, six rows: the rows count, not the features
+    with pytest.raises(ValueError, match="^batch_size=1 cannot train with batch_norm=True"):
+        NNClassifier(hidden_layer_sizes=(2,), batch_norm=True, batch_size=1).fit(X, y)
+
+
+def test_labels_not_in_classes_are_named_whole():
+    X, y = small_problem()
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=1).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError) as info:
+        clf.partial_fit(X[:3], np.array([1, 7, 9]))
+    assert str(info.value) == "y contains labels not in classes_ array([0, 1, 2]): array([7, 9])"
+
+
+def test_predict_proba_of_a_sparse_x_joins_its_chunks_and_names_string_x(monkeypatch):
+    X, y = small_problem()
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, random_state=0).fit(X, y)
+    dense = clf.predict_proba(X)
+    monkeypatch.setattr(training, "EVALUATION_CHUNK", 7)  # 60 rows: 8 chunks of 7, one of 4
+    np.testing.assert_array_equal(clf.predict_proba(sparse.csr_matrix(X)), dense)
+    np.testing.assert_array_equal(clf.predict_proba(sparse.csr_matrix(X[:7])), dense[:7])
+    with pytest.raises(ValueError) as info:
+        clf.predict_proba(np.array([["a", "b"]] * 3))
+    assert str(info.value).startswith("X: could not convert string to float: ")
