@@ -1039,3 +1039,15 @@ def test_predict_proba_of_a_sparse_x_joins_its_chunks_and_names_string_x(monkeyp
     with pytest.raises(ValueError) as info:
         clf.predict_proba(np.array([["a", "b"]] * 3))
     assert str(info.value).startswith("X: could not convert string to float: ")
+
+
+def test_a_float32_network_trains_on_float64_chunks_as_on_float32_ones():
+    X, y = small_problem()
+    params = dict(hidden_layer_sizes=(3,), random_state=0)
+    as_float64 = NNClassifier(**params).partial_fit(X.astype(np.float32), y, classes=[0, 1, 2])
+    as_float32 = NNClassifier(**params).partial_fit(X.astype(np.float32), y, classes=[0, 1, 2])
+    as_float64.partial_fit(X, y)  # converted to the network's float32
+    as_float32.partial_fit(X.astype(np.float32), y)
+    assert as_float64.network_.compute_dtype == np.float32
+    assert as_float64.loss_curve_ == as_float32.loss_curve_
+    np.testing.assert_array_equal(as_float64.network_.theta, as_float32.network_.theta)
