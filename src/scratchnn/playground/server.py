@@ -8,7 +8,7 @@ errors come back as ``{"error": "..."}`` with status 400, 404, 413 or 503.
 
 API (``{id}`` is a session's id; every POST body is JSON unless noted)
 
-============================  =======================================================
+============================= =======================================================
 ``GET /``                     the page
 ``GET /static/<name>``        its script and style sheet
 ``GET /api/options``          choices (from the registries), limits, defaults, formulas
@@ -22,7 +22,7 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 ``GET .../code``              the Python that reproduces the session (``text/x-python``)
 ``GET .../model``             the model file (:func:`scratchnn.io.save`)
 ``DELETE /api/sessions/{id}`` end the session
-============================  =======================================================
+============================= =======================================================
 """
 
 import json
