@@ -148,8 +148,14 @@ def api_page(modname):
     if not public:
         return "\n".join(lines)
     lines += [".. rubric:: Public names (``__all__``)", "", ".. autosummary::", ""]
-    lines += [f"   {name}" if home(module, name) == modname else f"   ~{home(module, name)}.{name}"
-              for name in public]
+    for name in public:
+        where = home(module, name)
+        if where == modname:
+            lines.append(f"   {name}")
+        elif where.startswith(modname + "."):  # autosummary wants it relative to this module
+            lines.append(f"   ~{where[len(modname) + 1:]}.{name}")
+        else:
+            lines.append(f"   ~{where}.{name}")
     lines.append("")
     for name in public:
         where = home(module, name)
