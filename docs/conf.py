@@ -118,10 +118,13 @@ def defined_here(module, name):
 
 
 def home(module, name):
-    """The module whose page documents ``module.name``: where it is defined."""
+    """The module whose page documents ``module.name``: where it is defined, if public there."""
     obj = getattr(module, name)
     if inspect.isclass(obj) or inspect.isfunction(obj):
-        return obj.__module__
+        origin = sys.modules.get(obj.__module__)
+        # Documented where it is defined when that module makes it public too, else here.
+        public_there = origin is not None and name in getattr(origin, "__all__", ())
+        return obj.__module__ if public_there else module.__name__
     if defined_here(module, name):
         return module.__name__
     for other in public_modules():
