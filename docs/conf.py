@@ -150,7 +150,7 @@ def api_page(modname):
     lines = [title, "=" * len(title), "", f".. automodule:: {modname}", "   :no-members:", ""]
     if not public:
         return "\n".join(lines)
-    lines += [".. rubric:: Public names (``__all__``)", "", ".. autosummary::", ""]
+    lines += [".. rubric:: Public names", "", ".. autosummary::", ""]
     for name in public:
         where = home(module, name)
         if where == modname:
