@@ -27,7 +27,7 @@ BUILD_TIMEOUT = 600  # seconds; a build takes well under 90 s on two cores
 
 # What the build needs: the docs extra of pyproject.toml, by import name.
 DOCS_MODULES = ["sphinx", "pydata_sphinx_theme", "numpydoc", "myst_parser", "myst_nb",
-                "sphinx_copybutton", "sphinxarg", "sphinx-mathjax-offline"]
+                "sphinx_copybutton", "sphinxarg", "sphinx-mathjax-offline", "sklearn"]
 
 
 def public_modules():
