@@ -535,3 +535,21 @@ def test_dates_in_an_unknown_format_are_refused_as_dates(tmp_path):
     train(*suggested_command(err)[1:], "--epochs", 1)
     _, _, bundle = load_model(str(tmp_path / "m.npz"))
     assert bundle.columns[0].kind == "date" and bundle.columns[0].format == "%d/%m/%y"
+
+
+def test_a_headerless_table_is_remembered_and_header_undoes_it(tmp_path):
+    rows = [[f"{v:.2f}", "ab"[int(v > 0)]] for v in np.linspace(-1, 1, 40)]
+    data = write(tmp_path / "d.txt", "\n".join(f"{a}|{b}" for a, b in rows) + "\n")
+    model = tmp_path / "m.npz"
+    train(data, "--target", "2", "--out", model, "--epochs", 40, "--lr", "0.05", "--no-header",
+          "--val-split", 0)
+    _, _, bundle = load_model(str(model))
+    assert bundle.reading["header"] is False and bundle.reading["sep"] is None
+    new = write(tmp_path / "new.txt", "-0.9|x\n0.9|y\n")
+    status, out, err = run(["predict", model, new])
+    assert status == 0 and out.splitlines() == ["predicted_2", "a", "b"], err
+    status, out, err = run(["evaluate", model, data])
+    assert status == 0 and "(40 rows" in out, err
+    named = write(tmp_path / "named.txt", "1|2\n-0.9|a\n0.9|b\n")
+    status, out, err = run(["predict", model, named, "--header"])
+    assert status == 0 and out.splitlines() == ["predicted_2", "a", "b"], err

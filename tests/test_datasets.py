@@ -1,5 +1,7 @@
 """Tests for scratchnn.datasets: shapes, balance, determinism, geometry, bad arguments."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -304,3 +306,125 @@ def test_split_rejects_empty_part():
 def test_split_rejects_scalars():
     with pytest.raises(ValueError, match="X"):
         train_test_split(np.float64(1.0), np.zeros(1))
+
+
+# --------------------------------------------------------------------------- defaults, exact draws
+
+
+@pytest.mark.parametrize(("make", "defaults"), [
+    (make_moons, {"n_samples": 1000, "noise": 0.1, "seed": 0}),
+    (make_circles, {"n_samples": 1000, "noise": 0.05, "factor": 0.5, "seed": 0}),
+    (make_spiral, {"n_samples": 900, "n_classes": 3, "noise": 0.2, "seed": 0}),
+    (make_xor, {"n_samples": 1000, "noise": 0.1, "seed": 0}),
+    (make_blobs, {"n_samples": 1000, "n_classes": 3, "noise": 0.3, "seed": 0}),
+])
+def test_documented_defaults(make, defaults):
+    X, y = make()
+    X_explicit, y_explicit = make(**defaults)
+    np.testing.assert_array_equal(X, X_explicit)
+    np.testing.assert_array_equal(y, y_explicit)
+
+
+def test_split_default_test_size_and_seed():
+    X, y = make_moons(n_samples=20, seed=0)
+    for part, explicit in zip(train_test_split(X, y), train_test_split(X, y, 0.3, seed=0)):
+        np.testing.assert_array_equal(part, explicit)
+
+
+def test_moons_are_the_documented_points_shuffled_then_noised():
+    # The docstring's formulas with t evenly spaced in [0, pi], outer moon first; then the rows
+    # permuted by the seed's generator, and N(0, noise^2) drawn from it after the permutation.
+    n, noise, seed = 9, 0.3, 5
+    t_outer, t_inner = np.linspace(0.0, np.pi, 4), np.linspace(0.0, np.pi, 5)
+    points = np.concatenate([np.column_stack([np.cos(t_outer), np.sin(t_outer)]),
+                             np.column_stack([1 - np.cos(t_inner), 1 - np.sin(t_inner) - 0.5])])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    expected = points[order] + rng.normal(scale=noise, size=(n, 2))
+    X, y = make_moons(n_samples=n, noise=noise, seed=seed)
+    np.testing.assert_array_equal(y, labels[order])
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("n_samples", [7, 40])
+def test_circles_noiseless_points_are_evenly_spaced_from_angle_zero(n_samples):
+    # Each circle's n points at the angles 2 pi i / n, i = 0 .. n - 1 (scikit-learn's geometry):
+    # the full circle, and never two points on one spot.
+    X, y = make_circles(n_samples=n_samples, noise=0.0, factor=0.3, seed=0)
+    for label in (0, 1):
+        points = X[y == label]
+        angles = np.sort(np.mod(np.arctan2(points[:, 1], points[:, 0]), 2 * np.pi))
+        expected = 2 * np.pi * np.arange(len(points)) / len(points)
+        np.testing.assert_allclose(np.angle(np.exp(1j * (angles - expected))), 0.0, atol=1e-12)
+
+
+def test_spiral_noise_jitters_each_arms_angles_in_class_order():
+    # The docstring's formula: arm k's N points at r = i / (N - 1), theta = 4k + 4i / (N - 1) plus
+    # N(0, noise^2) drawn arm by arm from the seed's generator; the rows are then shuffled.
+    n_samples, n_classes, noise, seed = 11, 3, 0.5, 2
+    rng = np.random.default_rng(seed)
+    points = []
+    for k, n_k in enumerate([4, 4, 3]):
+        r = np.arange(n_k) / (n_k - 1)
+        theta = 4 * k + 4 * np.arange(n_k) / (n_k - 1) + rng.normal(scale=noise, size=n_k)
+        points.append(np.column_stack([r * np.sin(theta), r * np.cos(theta), np.full(n_k, k)]))
+    expected = np.concatenate(points)
+    X, y = make_spiral(n_samples=n_samples, n_classes=n_classes, noise=noise, seed=seed)
+    got = np.column_stack([X, y])
+    np.testing.assert_allclose(_sorted_rows(got), _sorted_rows(expected), atol=1e-12)
+
+
+def test_xor_magnitudes_are_spread_over_the_interval():
+    X, _ = make_xor(n_samples=500, noise=0.0, seed=0)
+    magnitudes = np.abs(X).ravel()
+    assert magnitudes.min() >= 0.1 and magnitudes.max() < 1.0
+    assert len(np.unique(magnitudes)) == magnitudes.size  # drawn one by one, not one shared value
+    assert magnitudes.min() < 0.15 and magnitudes.max() > 0.95
+
+
+def test_a_single_point_is_enough_where_no_class_needs_two():
+    for make in (make_moons, make_circles, make_xor):
+        X, y = make(n_samples=1, seed=0)
+        assert X.shape == (1, 2) and y.shape == (1,)
+    X_train, X_test, _, _ = train_test_split(np.zeros((2, 3)), np.zeros(2), test_size=0.5)
+    assert (len(X_train), len(X_test)) == (1, 1)
+
+
+@pytest.mark.parametrize(("make", "kwargs", "message"), [
+    (make_moons, {"n_samples": 0}, "n_samples must be >= 1, got 0"),
+    (make_circles, {"n_samples": 0}, "n_samples must be >= 1, got 0"),
+    (make_xor, {"n_samples": 0}, "n_samples must be >= 1, got 0"),
+    (make_spiral, {"n_samples": 0}, "n_samples must be >= 1, got 0"),
+    (make_blobs, {"n_samples": 0}, "n_samples must be >= 1, got 0"),
+    (make_spiral, {"n_samples": 1, "n_classes": 2},
+     "n_samples must be >= n_classes (2) so every class has a point, got 1"),
+    (make_blobs, {"n_classes": 1}, "n_classes must be >= 2, got 1"),
+    (make_moons, {"noise": -1.0}, "noise must be in [0, inf), got -1"),
+    (make_circles, {"noise": -1.0}, "noise must be in [0, inf), got -1"),
+    (make_spiral, {"noise": -1.0}, "noise must be in [0, inf), got -1"),
+    (make_xor, {"noise": -1.0}, "noise must be in [0, inf), got -1"),
+    (make_blobs, {"noise": -1.0}, "noise must be in [0, inf), got -1"),
+    (make_circles, {"factor": 1.0}, "factor must be in [0, 1), got 1"),
+])
+def test_generator_errors_name_the_argument_first(make, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        make(**kwargs)
+
+
+@pytest.mark.parametrize("test_size", [0.0, 1.0, -0.5, 1.5, 2.0])
+def test_split_test_size_outside_the_open_unit_interval(test_size):
+    X, y = make_moons(n_samples=20, seed=0)
+    with pytest.raises(ValueError, match=re.escape(
+            f"test_size must be in (0, 1), got {test_size:g}") + "$"):
+        train_test_split(X, y, test_size=test_size)
+
+
+def test_split_errors_say_which_argument():
+    with pytest.raises(ValueError, match=r"^X must have at least one dimension \(one example"):
+        train_test_split(np.float64(1.0), np.zeros(1))
+    with pytest.raises(ValueError, match=r"^y must have at least one dimension \(one target"):
+        train_test_split(np.zeros((1, 2)), np.float64(1.0))
+    with pytest.raises(ValueError, match=r"^X and y must have the same number of rows, got 5 and "
+                                         r"4$"):
+        train_test_split(np.zeros((5, 3)), np.zeros(4))

@@ -8,6 +8,7 @@ file: the device node is made in a temporary folder, and only when running as ro
 import errno
 import os
 import stat
+import traceback
 
 import numpy as np
 import pytest
@@ -205,3 +206,23 @@ def test_root_resaving_a_users_file_keeps_its_owner(tmp_path):
     os.chown(path, 12345, 23456)
     model(1).save(path)
     assert (path.stat().st_uid, path.stat().st_gid) == (12345, 23456)
+
+
+def _write_that_fails(f):
+    f.write(b"half")
+    raise OSError(errno.EFBIG, "File too large")
+
+
+def test_a_renamed_error_keeps_its_message_and_where_it_happened(tmp_path):
+    path = tmp_path / "missing" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        with atomic_write(path):
+            pass
+    assert info.value.strerror == os.strerror(errno.ENOENT)
+    assert str(info.value) == f"[Errno {errno.ENOENT}] {os.strerror(errno.ENOENT)}: '{path}'"
+    # An error raised by the writer is renamed, but its traceback still shows the writer's line.
+    with pytest.raises(OSError) as info:
+        with atomic_write(tmp_path / "out.bin") as f:
+            _write_that_fails(f)
+    assert info.value.filename == str(tmp_path / "out.bin")
+    assert "_write_that_fails" in [frame.name for frame in traceback.extract_tb(info.tb)]

@@ -97,3 +97,93 @@ def test_report_errors():
         precision_recall_f1(np.array([[1, -1], [0, 1]]))
     with pytest.raises(ValueError, match="labels must have 2 entries"):
         classification_report(np.eye(2, dtype=int), ["a"])
+
+
+def test_report_layout_by_hand():
+    # cat: precision 5/7, recall 5/6, F1 10/13; dog: 12/13, 12/14, 24/27. Macro averages
+    # (0.714286 + 0.923077) / 2 = 0.818681, (0.833333 + 0.857143) / 2 = 0.845238,
+    # (0.769231 + 0.888889) / 2 = 0.829060; weighted by 6 and 14 rows: 17.208791 / 20 = 0.860440,
+    # 17 / 20 = 0.85, 17.059829 / 20 = 0.852991. Label column: 12 characters plus 2; scores 10 wide;
+    # matrix cells 6 wide plus 2.
+    expected = "\n".join([
+        "accuracy: 0.850 (17 of 20)",
+        "",
+        "class          precision    recall  f1-score   support",
+        "cat                0.714     0.833     0.769         6",
+        "dog                0.923     0.857     0.889        14",
+        "macro avg          0.819     0.845     0.829        20",
+        "weighted avg       0.860     0.850     0.853        20",
+        "",
+        "confusion matrix (rows: true class, columns: predicted class)",
+        "                   cat     dog",
+        "cat                  5       1",
+        "dog                  2      12",
+    ])
+    assert classification_report(np.array([[5, 1], [2, 12]]), ["cat", "dog"]) == expected
+
+
+def _right_ends(line):
+    """Where each whitespace-separated field of ``line`` ends."""
+    ends, inside = [], False
+    for i, char in enumerate(line + " "):
+        if char != " " and not inside:
+            inside = True
+        elif char == " " and inside:
+            inside = False
+            ends.append(i)
+    return ends
+
+
+@pytest.mark.parametrize(("matrix", "labels"), [
+    (np.array([[3, 1], [0, 2]]), ["a-rather-long-class-name", "b"]),   # a label wider than 12
+    (np.array([[123456789, 1], [0, 2]]), ["a", "b"]),                   # a count wider than 6
+])
+def test_report_columns_stay_aligned_for_long_labels_and_large_counts(matrix, labels):
+    lines = classification_report(matrix, labels).splitlines()
+    table = lines[2:7]
+    # Every row of the score table: its label, then at least two spaces before the first score.
+    for line, label in zip(table[1:], labels + ["macro avg", "weighted avg"]):
+        assert line.startswith(label + "  ")
+    assert len({len(line) for line in table}) == 1
+    assert len({tuple(_right_ends(line)[-4:]) for line in table}) == 1
+    # The confusion matrix: each count right-aligned under its predicted class's label, and
+    # every label and count set off by at least two spaces.
+    header, *rows = lines[-3:]
+    for k, row in enumerate(rows):
+        assert row.startswith(labels[k] + "  ")
+        assert _right_ends(row)[-2:] == _right_ends(header)
+    for line in [header, *rows]:
+        assert all(f"  {cell}" in line for cell in line.split()[-2:])
+
+
+def test_report_of_an_empty_matrix_says_zero_not_nan():
+    with np.errstate(all="raise"):
+        report = classification_report(np.zeros((2, 2), dtype=np.int64))
+    lines = report.splitlines()
+    assert lines[0] == "accuracy: 0.000 (0 of 0)"
+    for name in ("macro avg", "weighted avg"):
+        row = next(line for line in lines if line.startswith(name))
+        assert row[len(name):].split() == ["0.000", "0.000", "0.000", "0"]
+
+
+def test_report_digits_zero_and_negative():
+    assert classification_report(np.array([[1, 0], [0, 1]]), digits=0).splitlines()[0] == (
+        "accuracy: 1 (2 of 2)")
+    with pytest.raises(ValueError, match=r"^digits must be >= 0, got -1\Z"):
+        classification_report(np.eye(2, dtype=int), digits=-1)
+
+
+def test_one_class_matrix():
+    np.testing.assert_array_equal(confusion_matrix([0, 0, 0], [0, 0, 0], n_classes=1), [[3]])
+    precision, recall, f1, support = precision_recall_f1(np.array([[3]]))
+    assert (precision.tolist(), recall.tolist(), f1.tolist(), support.tolist()) == (
+        [1.0], [1.0], [1.0], [3])
+
+
+def test_metric_errors_start_with_the_argument_name():
+    with pytest.raises(ValueError, match=r"^n_classes must be >= 1, got 0\Z"):
+        confusion_matrix([0], [0], 0)
+    with pytest.raises(ValueError, match=r"^matrix must hold non-negative integer counts\Z"):
+        precision_recall_f1(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match=r"^matrix must be a square \(C, C\) array"):
+        precision_recall_f1(np.zeros((0, 0), dtype=int))

@@ -224,3 +224,19 @@ def test_fit_inputs_refuses_values_beyond_float32_once_standardized():
     bundle = Bundle(None, [ColumnTreatment("x", "numeric", 0.0)], [], [], "y", ["a", "b"], {})
     with pytest.raises(ValueError, match="f: column 'x' holds values too large to standardize"):
         bundle.fit_inputs(dict(frame.items()), np.arange(3), 2, "f", str)
+
+
+def test_a_text_column_encodes_one_hot_counting_unseen_and_missing_cells():
+    import numpy as np
+
+    from scratchnn.columns import ColumnTreatment
+
+    pandas = require_pandas()
+    column = ColumnTreatment("c", "text", categories=("NA", "b", "c"))
+    series = pandas.Series([" b", "c", "zz", None, "", "NA", "None"], dtype="str")
+    X, n_unseen, n_missing = column.encode(series, "f", str)
+    np.testing.assert_array_equal(X, [[0, 1, 0], [0, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0],
+                                      [0, 0, 0], [0, 0, 0]])
+    assert (n_unseen, n_missing) == (1, 4)  # 'NA' and 'None' are missing spellings
+    X, n_unseen, n_missing = column.encode(series, "f", str, na_strings=())
+    assert X[5].tolist() == [1, 0, 0] and (n_unseen, n_missing) == (2, 2)

@@ -492,9 +492,9 @@ def _run_train(args):
     from .columns import (
         ColumnProblem,
         ColumnSettings,
-        count_na_strings,
+        column_warnings,
         fit_columns,
-        looks_like_id,
+        input_collisions,
         text_values,
     )
     from .network import ClassifierNN
@@ -534,74 +534,46 @@ def _run_train(args):
 
     # Everything that stops training is gathered first and reported at once (TableRefused);
     # notes and warnings come once the model is saved.
-    problems, notes, warned, ids = [], [], [], []
+    problems, notes = [], []
     settings = ColumnSettings(impute=args.impute, categorical=frozenset(args.categorical),
                               keep_na_strings=bool(args.keep_na_strings),
                               date_format=args.date_format)
     labels = text_values(frame[args.target], settings.na_strings)
     present = labels != None  # noqa: E711 - elementwise on an object array
     if not np.all(present):
-        first = locate(frame.index[np.argmin(present)])
         n_missing = int(np.count_nonzero(~present))
         if args.drop_missing_target:
-            frame, labels = frame[present], labels[present]
             notes.append(f"{args.data}: left out {n_missing} row(s) whose target "
                          f"{args.target!r} is empty (--drop-missing-target)")
         else:
             problems.append(ColumnProblem(
                 None, f"the target {args.target!r} is empty on {n_missing} row(s) (the first on "
-                f"{first})", ("--drop-missing-target",)))
-            labels = labels[present]
+                f"{locate(frame.index[np.argmin(present)])})", ("--drop-missing-target",)))
+        # The other rows are looked at either way, so that one run reports every problem.
+        frame, labels = frame[present], labels[present]
     problems += _target_problems(args.data, args.target, labels, args.task, args.max_classes)
     encoder = LabelEncoder().fit(list(labels))
     options = _decimal_comma(frame, feature_names, args, options, problems, notes)
     settings = dataclasses.replace(settings, decimal=options.decimal)
-    keep = None if len(labels) == len(frame) else present
-    rows = frame if keep is None else frame[keep]
     train_rows, val_rows = _split(len(labels), args.val_split, args.seed, args.data)
     treatments, column_problems, column_notes = fit_columns(
-        rows, feature_names, train_rows, settings, args.data, locate)
-    problems += column_problems
+        frame, feature_names, train_rows, settings, args.data, locate)
+    problems += column_problems + input_collisions(treatments)
     notes += [f"{args.data}: {note}" for note in column_notes]
-    refused = {problem.column for problem in problems}
-    for treatment in treatments:
-        series = rows[treatment.name]
-        if treatment.kind == "date":
-            notes.append(f"{args.data}: column {treatment.name!r} holds dates "
-                         f"({treatment.format}); read as days since 1970-01-01, month and weekday")
-        if treatment.kind == "text" and not settings.keep_na_strings:
-            spelled = count_na_strings(series)
-            if spelled:
-                shown = ", ".join(f"{k!r} ({n} rows)" for k, n in spelled.items())
-                warned.append(ColumnProblem(
-                    treatment.name, f"holds {shown}, read as missing; if they are categories "
-                    f"(NA for North America), keep them", ("--keep-na-strings",)))
-        why = looks_like_id(treatment.name, series, train_rows)
-        if why and treatment.name not in refused:
-            ids.append(ColumnProblem(
-                treatment.name, f"looks like a row id ({why}) and is used as a feature; a model "
-                f"that learns row ids fails on new rows: copy it to predictions instead, or leave "
-                f"it out",
-                (shell_option("--id", treatment.name), shell_option("--ignore", treatment.name))))
-    inputs_of = {}
-    for treatment in treatments:
-        for name in treatment.input_names:
-            inputs_of.setdefault(name, []).append(treatment.name)
-    for name, owners in inputs_of.items():
-        if len(owners) > 1:
-            problems.append(ColumnProblem(
-                None, f"columns {format_names(owners)} both become the network input {name!r} "
-                f"once encoded; rename one", (shell_option("--ignore", owners[-1]),)))
+    ids, warned = column_warnings(frame, treatments, train_rows, settings,
+                                  {problem.column for problem in problems})
     if problems:
         raise TableRefused(args.data, problems, _suggested_command(args, problems + ids),
                            ids + warned)
     # The feature columns, one entry each: fit_inputs drops each once encoded.
-    table = {treatment.name: rows[treatment.name] for treatment in treatments}
-    del frame, rows
+    table = {treatment.name: frame[treatment.name] for treatment in treatments}
+    del frame
     y = encoder.transform(list(labels))
     del labels  # a Python string per row
     counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
     rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
+    notes += [f"{args.data}: column {t.name!r} holds dates ({t.format}); read as days since "
+              f"1970-01-01, month and weekday" for t in treatments if t.kind == "date"]
     warned = [f"{args.data}: {warning.line()}" for warning in ids + warned]
     if rare:
         warned.append(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer "
@@ -644,7 +616,7 @@ def _run_train(args):
         "ignored_columns": list(args.ignore),
         "categorical_columns": list(args.categorical),
         "task": args.task,
-        "dropped_rows_missing_target": int(len(present) - len(y)),
+        "dropped_rows_missing_target": int(np.count_nonzero(~present)),
         "loss": loss,
         "class_weight": args.class_weight,
         "optimizer": args.optimizer,
@@ -723,7 +695,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     """
     from tqdm import tqdm
 
-    from .callbacks import Callback, EarlyStopping
+    from .callback import Callback
+    from .callbacks import EarlyStopping
     from .diagnostics import TrainingProblemWarning
     from .training import DivergenceError
 
@@ -1367,7 +1340,8 @@ def _add_playground(subparsers):
         "stops it. See the README's Playground section.")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only)")
+                        help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "::1 for IPv6 loopback)")
     parser.add_argument("--no-browser", action="store_true", help="only print the URL")
     parser.set_defaults(handler=_run_playground)
 

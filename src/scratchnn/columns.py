@@ -37,8 +37,9 @@ from .preprocessing import OneHotEncoder, fill_value
 from .tables import require_pandas
 
 __all__ = ["ColumnTreatment", "ColumnProblem", "ColumnSettings", "NA_STRINGS", "MAX_CATEGORIES",
-           "DATE_FORMATS", "fit_columns", "looks_like_id", "text_values", "decimal_comma_columns",
-           "count_na_strings", "shell_option", "format_names"]
+           "DATE_FORMATS", "DATE_INPUTS", "fit_columns", "looks_like_id", "text_values",
+           "decimal_comma_columns", "count_na_strings", "shell_option", "format_names",
+           "input_collisions", "column_warnings", "numbers", "date_inputs", "date_format"]
 
 MAX_CATEGORIES = 100
 """A text column with more distinct values is refused: one-hot encoding it would not generalize."""
@@ -121,13 +122,12 @@ def numbers(series, decimal="."):
     if pandas.api.types.is_numeric_dtype(series.dtype):
         x = series.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         return x, np.zeros(len(x), dtype=bool)
-    values = text_values(series)
-    present = values != None  # noqa: E711 - elementwise on an object array
+    values = pandas.Series(text_values(series), dtype=object)
+    present = values.notna().to_numpy()
     if decimal != ".":
-        values = np.array([v if v is None else v.replace(decimal, ".") for v in values],
-                          dtype=object)
-    x = pandas.to_numeric(pandas.Series(values, dtype=object), errors="coerce").astype(
-        "float64").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        values = values.str.replace(decimal, ".", regex=False)
+    x = pandas.to_numeric(values, errors="coerce").astype("float64").to_numpy(
+        dtype=np.float64, na_value=np.nan, copy=True)
     return x, present & np.isnan(x)
 
 
@@ -157,9 +157,12 @@ def date_format(values, formats=DATE_FORMATS):
     """The first of ``formats`` that reads every value of ``values`` (strings, None where
     missing) as a date, with the others that also do; ``(None, [])`` when none does."""
     present = [v for v in values if v is not None]
-    if not present or not all(_DATE_LIKE.match(v) for v in present[:1000]):
+    sample = present[:1000]
+    if not present or not all(_DATE_LIKE.match(v) for v in sample):
         return None, []
-    fits = [fmt for fmt in formats if not np.any(np.isnan(_dates(present, fmt)))]
+    # Each format on a sample first, then the few that read it on every value.
+    fits = [fmt for fmt in formats if not np.any(np.isnan(_dates(sample, fmt)))]
+    fits = [fmt for fmt in fits if not np.any(np.isnan(_dates(present, fmt)))]
     return (fits[0], fits[1:]) if fits else (None, [])
 
 
@@ -286,9 +289,9 @@ class ColumnTreatment:
             in :attr:`format`), is infinite, or is missing when :attr:`fill` is None.
         """
         if self.kind == "text":
-            values = text_values(series, na_strings)
-            X, n_unseen = OneHotEncoder.from_categories(self.categories).transform(values)
-            return X, n_unseen, int(np.count_nonzero(values == None))  # noqa: E711
+            codes, n_unseen, n_missing = self.codes(series, na_strings)
+            X = (codes[:, None] == np.arange(len(self.categories))).astype(np.float64)
+            return X, n_unseen, n_missing
         if self.kind == "date":
             days, n_missing = self.days(series, path, locate)
             return date_inputs(days), 0, n_missing
@@ -573,6 +576,47 @@ def _fit_text(name, series, train_rows, na_strings, problems, ignore, categorica
         problems.append(ColumnProblem(name, "no value in the training rows", (ignore,)))
         return None
     return ColumnTreatment(name, "text", categories=tuple(categories))
+
+
+def input_collisions(treatments):
+    """A :class:`ColumnProblem` for each network input that two columns would both become once
+    encoded (a column ``a`` holding ``b=c`` and a column ``a=b`` holding ``c`` both give
+    ``a=b=c``): the model could be saved but never loaded."""
+    owners = {}
+    for treatment in treatments:
+        for name in treatment.input_names:
+            owners.setdefault(name, []).append(treatment.name)
+    return [ColumnProblem(None, f"columns {format_names(names)} both become the network input "
+                          f"{name!r} once encoded; rename one",
+                          (shell_option("--ignore", names[-1]),))
+            for name, names in owners.items() if len(names) > 1]
+
+
+def column_warnings(frame, treatments, train_rows, settings, refused=()):
+    """What ``train`` warns about the columns it uses: ``(ids, others)``, lists of
+    :class:`ColumnProblem` whose fixes are the options to pass.
+
+    ``ids``: the columns that look like row ids (:func:`looks_like_id`, on the training rows),
+    but those in ``refused``; ``others``: the text columns holding spellings of a missing value
+    (:data:`NA_STRINGS`) read as missing, unless ``settings.keep_na_strings``.
+    """
+    ids, others = [], []
+    for treatment in treatments:
+        name, series = treatment.name, frame[treatment.name]
+        if treatment.kind == "text" and not settings.keep_na_strings:
+            spelled = count_na_strings(series)
+            if spelled:
+                shown = ", ".join(f"{k!r} ({n} rows)" for k, n in spelled.items())
+                others.append(ColumnProblem(
+                    name, f"holds {shown}, read as missing; if they are categories (NA for North "
+                    f"America), keep them", ("--keep-na-strings",)))
+        why = looks_like_id(name, series, train_rows)
+        if why and name not in refused:
+            ids.append(ColumnProblem(
+                name, f"looks like a row id ({why}) and is used as a feature; a model that "
+                f"learns row ids fails on new rows: copy it to predictions instead, or leave it "
+                f"out", (shell_option("--id", name), shell_option("--ignore", name))))
+    return ids, others
 
 
 _ID_NAMES = {"", "id", "index", "row", "rowid", "row_id", "row id", "idx", "rownames", "row.names"}
