@@ -125,6 +125,7 @@ def test_no_page_loads_anything_from_outside_the_site(site):
     assert not found, "\n".join(found)
     # The math is rendered by the site's own MathJax, loaded by a relative path.
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert not (site / "_static" / "mathjax" / "latest.js").exists()  # MathJax's CDN loader
     html = (site / "how-it-works" / "activations.html").read_text(encoding="utf-8")
     assert 'src="../_static/mathjax/tex-chtml.js"' in html
     assert r"\sigma(Z)" in html  # the formulas reach the page as TeX for MathJax
