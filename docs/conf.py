@@ -47,6 +47,8 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# Quotes and ellipses made typographic, but never dashes: "--lr" in help text stays an option.
+smartquotes_action = "qe"
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 
 # Strict: every cross-reference must resolve (`make docs` and the test build with -W).
