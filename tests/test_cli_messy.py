@@ -8,19 +8,12 @@ import io
 import numpy as np
 import pytest
 
-from cli_run import refusal, run, suggested_command
+from cli_run import refusal, run, suggested_command, table, write
 from scratchnn.cli import load_model
 
 pandas = pytest.importorskip("pandas")
 
 
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def table(header, rows, sep=","):
-    return "\n".join(sep.join(str(c) for c in row) for row in [header, *rows]) + "\n"
 
 
 def train(*argv):

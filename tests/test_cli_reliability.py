@@ -11,20 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_run import refusal, run
+from cli_run import refusal, run, table, write
 from scratchnn.cli import load_model
 
 pandas = pytest.importorskip("pandas")
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def table(header, rows):
-    return "\n".join(",".join(str(c) for c in row) for row in [header, *rows]) + "\n"
 
 
 @pytest.fixture(scope="module")
