@@ -9,7 +9,6 @@ import runpy
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ from scratchnn import ClassifierNN, activations, optimizers
 from scratchnn.cli import main
 from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, server
 from scratchnn.playground.session import parse_csv, python_code
+from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -27,14 +27,7 @@ SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 
 @pytest.fixture
 def playground():
-    srv = make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.close_all()
-    srv.shutdown()
-    srv.server_close()
+    yield from serving(make_server("127.0.0.1", 0))
 
 
 def call(srv, method, path, body=None, raw=None, headers=None):

@@ -16,6 +16,7 @@ import pytest
 
 from scratchnn.playground import LIMITS, make_server, server
 from scratchnn.playground.session import parse_csv
+from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
 SHORT = 10.0  # seconds to wait for a reply that today's code never sends
@@ -24,17 +25,7 @@ SHORT = 10.0  # seconds to wait for a reply that today's code never sends
 @pytest.fixture
 def playground():
     srv = make_server("127.0.0.1", 0)
-    yield from _serving(srv)
-
-
-def _serving(srv):
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.close_all()
-    srv.shutdown()
-    srv.server_close()
+    yield from serving(srv)
 
 
 def _token(srv):
@@ -331,7 +322,7 @@ def small_playground():
         srv = make_server("127.0.0.1", 0, max_connections=4, timeout=0.5)
     except TypeError as exc:
         pytest.fail(f"make_server has no connection limits: {exc}")
-    yield from _serving(srv)
+    yield from serving(srv)
 
 
 def _connect_half_open(srv, count):
@@ -523,8 +514,8 @@ def _has_ipv6_loopback():
 
 @pytest.mark.skipif(not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
 def test_ipv6_loopback_serves():
-    serving = _serving(make_server("::1", 0))
-    srv = next(serving)
+    served = serving(make_server("::1", 0))
+    srv = next(served)
     try:
         port = srv.server_address[1]
         assert srv.url == f"http://[::1]:{port}/?token={srv.token}"
@@ -535,4 +526,4 @@ def test_ipv6_loopback_serves():
             status, _, state = read_reply(sock)
         assert status == 201 and state["id"] in srv.sessions
     finally:
-        next(serving, None)
+        next(served, None)
