@@ -1051,3 +1051,31 @@ def test_a_float32_network_trains_on_float64_chunks_as_on_float32_ones():
     assert as_float64.network_.compute_dtype == np.float32
     assert as_float64.loss_curve_ == as_float32.loss_curve_
     np.testing.assert_array_equal(as_float64.network_.theta, as_float32.network_.theta)
+
+
+def test_a_class_weight_dict_need_not_list_every_class_nor_see_it_in_a_chunk():
+    """class_weight {0: 2, 2: 3} leaves class 1 at 1; a partial_fit chunk without class 2 is
+    weighted like the same sample_weight."""
+    X, y = small_problem(90)
+    chunk = y < 2
+    params = dict(hidden_layer_sizes=(3,), batch_size=20, random_state=0)
+    by_class = NNClassifier(class_weight={0: 2.0, 2: 3.0}, **params)
+    by_class.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+    by_sample = NNClassifier(**params)
+    by_sample.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                          sample_weight=np.where(y[chunk] == 0, 2.0, 1.0))
+    np.testing.assert_array_equal(by_class.loss_curve_, by_sample.loss_curve_)
+    np.testing.assert_array_equal(by_class.network_.theta, by_sample.network_.theta)
+
+
+def test_a_validation_set_weighing_less_than_one_is_scored():
+    """One validation row of weight 0.5, predicted right (a bias of +5 says class 1 for every
+    row): its score is 1, however small its weight."""
+    X, y = small_problem(90)
+    y = (y == 0).astype(int)
+    clf = NNClassifier(hidden_layer_sizes=(), max_epochs=1, batch_size=60, random_state=0,
+                       class_weight={0: 1.0, 1: 0.5},
+                       callbacks=[SetParameters(W1=0.0, b1=5.0)])
+    row = np.flatnonzero(y[60:] == 1)[:1] + 60
+    clf.fit(X[:60], y[:60], validation_data=(X[row], y[row]))
+    assert clf.predict(X[row]).tolist() == [1] and clf.validation_scores_ == [1.0]
