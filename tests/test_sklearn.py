@@ -1079,3 +1079,14 @@ def test_a_validation_set_weighing_less_than_one_is_scored():
     row = np.flatnonzero(y[60:] == 1)[:1] + 60
     clf.fit(X[:60], y[:60], validation_data=(X[row], y[row]))
     assert clf.predict(X[row]).tolist() == [1] and clf.validation_scores_ == [1.0]
+
+
+def test_a_class_weight_dict_that_omits_a_class_weighs_a_validation_set_without_another():
+    X, y = small_problem(90)
+    X_val, y_val = X[60:][y[60:] != 2], y[60:][y[60:] != 2]
+    clf = NNClassifier(hidden_layer_sizes=(3,), max_epochs=2, n_iter_no_change=99,
+                       class_weight={0: 2.0, 2: 3.0}, random_state=0)
+    clf.fit(X[:60], y[:60], validation_data=(X_val, y_val))
+    score, loss = weighted_validation(clf, X_val, y_val, np.where(y_val == 0, 2.0, 1.0))
+    assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
