@@ -1090,3 +1090,29 @@ def test_a_class_weight_dict_that_omits_a_class_weighs_a_validation_set_without_
     score, loss = weighted_validation(clf, X_val, y_val, np.where(y_val == 0, 2.0, 1.0))
     assert clf.validation_scores_[-1] == pytest.approx(score, rel=1e-12)
     assert clf.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-9)
+
+
+def test_memmap_blocks_serve_every_chosen_row_once_and_skip_empty_blocks(tmp_path):
+    from scratchnn.losses import BinaryCrossEntropy
+
+    X = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", dtype=np.float64, shape=(7, 2))
+    X[:] = np.arange(14.0).reshape(7, 2)
+    Y = (np.arange(7) % 2).reshape(1, 7).astype(float)
+    network = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0, dtype="float32")
+    rows = nn_sklearn._Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows=3)
+    blocks = list(rows.blocks())
+    assert rows.n == 7 and rows.n_blocks == 3 and [len(b.X) for b in blocks] == [3, 3, 1]
+    np.testing.assert_array_equal(np.vstack([b.X for b in blocks]), X)
+    assert all(b.X.dtype == np.float32 and b.X.flags.c_contiguous for b in blocks)
+    np.testing.assert_array_equal(np.concatenate([b.Y[:, 0] for b in blocks]), Y[0])
+    index = np.array([0, 2, 3, 6])
+    rows = nn_sklearn._Rows(X, Y, np.arange(7.0), index, network, BinaryCrossEntropy,
+                            block_rows=3)
+    blocks = list(rows.blocks())
+    assert rows.n == 4 and rows.n_blocks == 3
+    np.testing.assert_array_equal(np.vstack([b.X for b in blocks]), X[index])
+    np.testing.assert_array_equal(np.concatenate([b.weights[:, 0] for b in blocks]), index)
+    skipping = nn_sklearn._Rows(X, Y, None, np.array([4, 5]), network, BinaryCrossEntropy,
+                                block_rows=3)
+    assert skipping.n_blocks == 1
+    np.testing.assert_array_equal(np.vstack([b.X for b in skipping.blocks()]), X[[4, 5]])
