@@ -1116,3 +1116,18 @@ def test_memmap_blocks_serve_every_chosen_row_once_and_skip_empty_blocks(tmp_pat
                                 block_rows=3)
     assert skipping.n_blocks == 1
     np.testing.assert_array_equal(np.vstack([b.X for b in skipping.blocks()]), X[[4, 5]])
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "gd"])
+def test_a_warm_float32_network_trains_on_float64_x_as_on_float32(optimizer):
+    """Full batches (L-BFGS, or one mini-batch of all the rows) too: X becomes float32."""
+    X, y = small_problem()
+    params = dict(hidden_layer_sizes=(3,), max_epochs=3, batch_size=60, optimizer=optimizer,
+                  warm_start=True, n_iter_no_change=99, random_state=0)
+    as_float64 = NNClassifier(**params).fit(X.astype(np.float32), y)
+    as_float32 = NNClassifier(**params).fit(X.astype(np.float32), y)
+    as_float64.fit(X, y)
+    as_float32.fit(X.astype(np.float32), y)
+    assert as_float64.loss_curve_ == as_float32.loss_curve_
+    np.testing.assert_array_equal(as_float64.network_.theta, as_float32.network_.theta)
+    assert as_float64.network_.theta.dtype == np.float32
