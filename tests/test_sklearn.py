@@ -1131,3 +1131,23 @@ def test_a_warm_float32_network_trains_on_float64_x_as_on_float32(optimizer):
     assert as_float64.loss_curve_ == as_float32.loss_curve_
     np.testing.assert_array_equal(as_float64.network_.theta, as_float32.network_.theta)
     assert as_float64.network_.theta.dtype == np.float32
+
+
+def test_memmap_blocks_come_in_the_generators_order_and_one_block_draws_nothing(tmp_path):
+    from scratchnn.losses import BinaryCrossEntropy
+
+    X = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", dtype=np.float64, shape=(6, 1))
+    X[:, 0] = np.arange(6.0)
+    Y = (np.arange(6) % 2).reshape(1, 6).astype(float)
+    network = ClassifierNN([1, 2, 1], ["relu", "sigmoid"], seed=0)
+    for block_rows in (3, 2):  # two blocks, three blocks
+        rows = nn_sklearn._Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows)
+        n_blocks = 6 // block_rows
+        for seed in range(4):
+            order = np.random.RandomState(seed).permutation(n_blocks)
+            firsts = [b.X[0, 0] for b in rows.blocks(np.random.RandomState(seed))]
+            assert firsts == [block_rows * k for k in order]
+    one = nn_sklearn._Rows(X, Y, None, np.array([1, 2]), network, BinaryCrossEntropy, 3)
+    rng = np.random.RandomState(0)
+    assert [b.X[:, 0].tolist() for b in one.blocks(rng)] == [[1.0, 2.0]]
+    assert rng.randint(1000) == np.random.RandomState(0).randint(1000)  # nothing drawn
