@@ -1151,3 +1151,23 @@ def test_memmap_blocks_come_in_the_generators_order_and_one_block_draws_nothing(
     rng = np.random.RandomState(0)
     assert [b.X[:, 0].tolist() for b in one.blocks(rng)] == [[1.0, 2.0]]
     assert rng.randint(1000) == np.random.RandomState(0).randint(1000)  # nothing drawn
+
+
+@pytest.mark.parametrize("extra", [{"clipnorm": 0.05}, {"weight_decay": 0.3},
+                                   {"lr_schedule": "cosine"}, {"optimizer": "adamw"}])
+def test_the_step_settings_reach_the_training_loop_as_in_the_engines_train(extra):
+    X, y = small_problem(90)
+    params = dict(hidden_layer_sizes=(4,), batch_size=30, max_epochs=4, n_iter_no_change=99,
+                  learning_rate=0.05, random_state=3, **extra)
+    clf = NNClassifier(**params).fit(X, y)
+    engine = ClassifierNN([2, 4, 3], ["relu", "softmax"], seed=seed_of(3))
+    init_like_mlp_classifier(engine, "relu")
+    engine_extra = {k: v for k, v in extra.items() if k != "optimizer"}
+    _, costs = engine.train(X.T, y.reshape(1, -1), loss="SparseCategoricalCrossEntropy",
+                            num_epochs=4, learning_rate=0.05, batch_size=30, print_cost=False,
+                            optimizer=extra.get("optimizer", "adam"), **engine_extra)
+    assert clf.loss_curve_ == costs
+    np.testing.assert_array_equal(clf.network_.theta, engine.theta)
+    plain = NNClassifier(**{**params, **{k: None for k in extra if k != "optimizer"}})
+    if "optimizer" not in extra:
+        assert plain.fit(X, y).loss_curve_ != costs  # the setting changed the training
