@@ -166,6 +166,18 @@ def test_dates_are_days_since_1970(text, fmt, expected):
     assert days[0] == expected and np.isnan(days[1]) and np.isnan(days[2])
 
 
+def test_dates_outside_the_nanosecond_range_keep_their_day():
+    # 1677-09-21 to 2262-04-11 is all datetime64[ns] holds; years beyond are dates all the same.
+    texts = ["3000-01-01", "0001-01-01", "1600-02-29 12:00", "9999-12-31"]
+    days = _dates(texts, "ISO8601")
+    assert days.tolist() == [day("3000-01-01"), day("0001-01-01"), day("1600-02-29") + 0.5,
+                             day("9999-12-31")]
+    assert _dates(["31/12/2999"], "%d/%m/%Y").tolist() == [day("2999-12-31")]
+    X = date_inputs(days)
+    assert X[:, 1].tolist() == [1, 1, 2, 12]
+    assert X[:, 2].tolist() == [datetime.date.fromisoformat(t[:10]).weekday() for t in texts]
+
+
 def test_date_format_takes_the_first_that_reads_every_value():
     assert date_format(["2024-03-01", None, "2024-12-31"]) == ("ISO8601", [])
     assert date_format(["01/02/2024", None, "03/04/2024"]) == ("%d/%m/%Y", ["%m/%d/%Y"])
@@ -289,6 +301,8 @@ def test_describe():
     ten = tuple(f"c{k}" for k in range(10))
     assert ColumnTreatment("t", "text", categories=ten).describe() == (
         "text, one-hot over 10 categories: " + ", ".join(ten))
+    assert ColumnTreatment("t", "text", categories=ten + ("x",)).describe() == (
+        "text, one-hot over 11 categories: " + ", ".join(ten) + ", ... (11 in all)")
     assert ColumnTreatment("t", "text", categories=ten + ("x", "y")).describe() == (
         "text, one-hot over 12 categories: " + ", ".join(ten) + ", ... (12 in all)")
     assert ColumnTreatment("x", "numeric", None).describe() == "numeric, missing is an error"
@@ -602,6 +616,11 @@ def test_input_collisions():
         ColumnProblem(None, "columns ['x:days', 'x'] both become the network input 'x:days' "
                             "once encoded; rename one", ("--ignore x",)),
     ]
+    # Three columns, one input: the last of them is the one to leave out.
+    abc = ColumnTreatment("a=b=c", "numeric", 0.0)
+    assert input_collisions([a, ab, abc]) == [
+        ColumnProblem(None, "columns ['a', 'a=b', 'a=b=c'] both become the network input 'a=b=c' "
+                            "once encoded; rename one", ("--ignore a=b=c",))]
     y = ColumnTreatment("y z", "numeric", 0.0)
     assert input_collisions([y, y, y])[0].fixes == ("--ignore 'y z'",)
     assert input_collisions([y, y, y])[0].reason.startswith("columns ['y z', 'y z', 'y z'] both")
