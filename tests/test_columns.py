@@ -166,6 +166,13 @@ def test_dates_are_days_since_1970(text, fmt, expected):
     assert days[0] == expected and np.isnan(days[1]) and np.isnan(days[2])
 
 
+def test_dates_with_different_offsets_are_read_in_utc():
+    texts = ["2024-03-01T12:00:00+12:00", "2024-03-01T00:00:00Z", "2024-03-01 06:00",
+             "2024-02-29T20:00:00-04:00"]
+    assert _dates(texts, "ISO8601").tolist() == [day("2024-03-01"), day("2024-03-01"),
+                                                 day("2024-03-01") + 0.25, day("2024-03-01")]
+
+
 def test_dates_outside_the_nanosecond_range_keep_their_day():
     # 1677-09-21 to 2262-04-11 is all datetime64[ns] holds; years beyond are dates all the same.
     texts = ["3000-01-01", "0001-01-01", "1600-02-29 12:00", "9999-12-31"]
@@ -350,6 +357,18 @@ def test_encode_refuses_a_cell_naming_its_line(cells, decimal, message):
     assert str(info.value) == message
 
 
+def test_the_decimal_comma_hint_comes_with_the_default_decimal_mark():
+    column = ColumnTreatment("a", "numeric", 0.0)
+    hint = ("f, line 3: column 'a' is '2,5', not a number (numbers written with a decimal comma "
+            "need --decimal ,)")
+    with pytest.raises(ValueError) as info:
+        column.encode(obj(["1", "2,5"]), "f", locate)
+    assert str(info.value) == hint
+    with pytest.raises(ValueError) as info:
+        column.numbers(obj(["1", "2,5"]), "f", locate)
+    assert str(info.value) == hint
+
+
 def test_encode_refuses_an_infinite_float():
     column = ColumnTreatment("a", "numeric", 0.0)
     with pytest.raises(ValueError) as info:
@@ -493,8 +512,9 @@ def test_fit_refuses_too_many_categories():
 
 def test_fit_dates():
     column = obj(["2024-03-01", "2024-03-03", None, "2024-03-09"])
-    treatments, problems, notes = fit({"d": column}, [0, 1, 2])
-    assert treatments == [ColumnTreatment("d", "date", day("2024-03-02"), format="ISO8601")]
+    treatments, problems, notes = fit({"d": column, "x": [1.0, 2.0, 3.0, 4.0]}, [0, 1, 2])
+    assert treatments == [ColumnTreatment("d", "date", day("2024-03-02"), format="ISO8601"),
+                          ColumnTreatment("x", "numeric", 2.0)]
     assert problems == [] and notes == []
     # Day-first and month-first both read every value: the first wins, and a note says so.
     column = obj(["01/02/2024", "03/02/2024", "05/02/2024"])
@@ -510,8 +530,9 @@ def test_fit_dates():
 
 
 def test_fit_dates_that_cannot_be_used():
-    _, problems, _ = fit({"d": obj(["2024-03-01", None, "2024-03-09"]), "x": [1.0, 2.0, 3.0]},
-                         impute="error")
+    treatments, problems, _ = fit({"d": obj(["2024-03-01", None, "2024-03-09"]),
+                                   "x": [1.0, 2.0, 3.0]}, impute="error")
+    assert treatments == [ColumnTreatment("x", "numeric", None)]
     assert [p.line() for p in problems] == [
         "column 'd': missing (empty or NA) on line 3 and --impute error (--impute median or "
         "--ignore d)"]
