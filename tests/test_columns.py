@@ -337,6 +337,17 @@ def test_encode_numbers_imputes_and_counts_missing_cells():
     assert n_missing == 2
 
 
+@pytest.mark.parametrize("dtype", ["Int64", "Float64", "boolean", "float64[pyarrow]"])
+def test_encode_imputes_columns_of_pandas_types_leaving_them_as_they_were(dtype):
+    if dtype.endswith("[pyarrow]"):
+        pytest.importorskip("pyarrow")
+    series = pandas.Series([1, None, 0], dtype=dtype)
+    X, n_unseen, n_missing = ColumnTreatment("x", "numeric", 0.5).encode(series, "f", locate)
+    np.testing.assert_array_equal(X, [[1.0], [0.5], [0.0]])
+    assert X.dtype == np.float64 and (n_unseen, n_missing) == (0, 1)
+    assert series.isna().tolist() == [False, True, False]
+
+
 @pytest.mark.parametrize(("cells", "decimal", "message"), [
     (["1", " x "], ".", "f, line 12: column 'a' is 'x', not a number"),
     (["1", "1,5"], ".", "f, line 12: column 'a' is '1,5', not a number (numbers written with a "
