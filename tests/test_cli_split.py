@@ -422,6 +422,9 @@ def hamilton(counts, n_test):
     ([6, 4], 5, [3, 2]),          # quotas exact
     ([5, 3, 2], 3, [1, 1, 1]),    # every class at least one
     ([8, 2, 2], 3, [1, 1, 1]),    # the small classes' one row is taken from the big one
+    ([2, 8, 2], 3, [1, 1, 1]),    # ... wherever the big one is
+    ([2, 9, 3, 2, 12], 7, [1, 2, 1, 1, 2]),          # from the class most above its quota
+    ([13, 2, 2, 2, 4, 14], 6, [1, 1, 1, 1, 1, 1]),   # one row at a time
     ([10, 2], 10, [9, 1]),        # at most count - 1 per class
     ([2, 10], 10, [1, 9]),
     ([2, 2, 2], 3, [1, 1, 1]),
@@ -434,7 +437,7 @@ def test_stratified_counts_per_class(counts, n_test, expected):
 
     assert sum(expected) == n_test
     take = _allocate(np.array(counts), n_test, "test_size x", "classes")
-    assert take.tolist() == expected
+    assert take.tolist() == expected and take.dtype.kind == "i"
     classes = np.repeat([f"c{k}" for k in range(len(counts))], counts)
     order = np.random.default_rng(5).permutation(classes.size)
     shuffled = classes[order]  # the rows of each class are spread over the file
@@ -576,6 +579,14 @@ def test_write_part_text(tmp_path, fmt, header, expected):
     assert write_part(frame, path, fmt, header=header) == 2
     assert path.read_bytes() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_write_part_writes_a_header_by_default(tmp_path):
+    from scratchnn.splitting import write_part
+
+    path = tmp_path / "part.csv"
+    assert write_part(pandas.DataFrame({"a": ["1"], "b": ["x"]}), path, ".csv") == 1
+    assert path.read_bytes() == b"a,b\n1,x\n"
 
 
 def test_write_part_parquet_always_names_its_columns(tmp_path):

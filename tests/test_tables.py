@@ -548,6 +548,9 @@ def test_write_table(tmp_path):
     path = tmp_path / "t.parquet"
     with open(path, "wb") as f:
         assert write_table(iter(frames), f, ".parquet") == 3
+    import pyarrow.parquet
+
+    assert pyarrow.parquet.read_schema(path).names == ["a", "b"]  # no index column
     back = pandas.read_parquet(path)
     assert back["a"].tolist() == [1, 2, 3] and back["b"].tolist() == ["x,y", "z", "w"]
     assert list(back.columns) == ["a", "b"]
