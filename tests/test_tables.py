@@ -141,11 +141,20 @@ def test_parquet_without_rows_or_columns(tmp_path):
 def test_missing_pyarrow_names_the_extra(tmp_path, monkeypatch):
     import sys
 
+    from scratchnn.tables import header_names
+
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(ImportError, match=r"Parquet files need pyarrow: pip install"):
-        read_table(tmp_path / "t.parquet")
-    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[cli\]'"):
+    path = tmp_path / "t.parquet"
+    message = f"{path}: Parquet files need pyarrow: pip install 'scratchnn[cli]'"
+    with pytest.raises(ImportError) as info:
+        read_table(path)
+    assert str(info.value) == message
+    with pytest.raises(ImportError) as info:
+        header_names(path, TableOptions())
+    assert str(info.value) == message
+    with pytest.raises(ImportError) as info:
         check_output_format(tmp_path / "p.parquet", "--out")
+    assert str(info.value) == f"{tmp_path / 'p.parquet'}: Parquet files need pyarrow: pip install 'scratchnn[cli]'"
 
 
 def test_read_table_in_chunks_gives_the_whole_file_read(tmp_path, monkeypatch):
@@ -273,6 +282,7 @@ def test_table_options_defaults_and_locate():
     ('a;"b"";c"\n1;"x"";y"\n', ".", ";"),       # doubled quotes inside quotes
     ("a;b\n\n  \n1;2\n", ".", ";"),             # blank lines do not count
     ("\ufeffa;b\n1;2\n", ".", ";"),
+    ("\ufeff\na;b\n1;2\n", ".", ";"),          # a byte-order mark, then a blank line
 ])
 def test_detect_separator_rules(tmp_path, text, decimal, sep):
     assert detect_separator(write(tmp_path / "t.txt", text), decimal) == sep
@@ -283,6 +293,21 @@ def test_detect_separator_reads_twenty_lines(tmp_path):
     assert detect_separator(write(tmp_path / "t.txt", "\n".join(lines) + "\n")) == ";"
     lines = ["a;b"] + ["1;2"] * 18 + ["1;2;3"] * 5
     assert detect_separator(write(tmp_path / "u.txt", "\n".join(lines) + "\n")) == ","
+
+
+def test_detect_separator_drops_only_the_line_cut_off_at_64_kib(tmp_path):
+    import zipfile
+
+    long = "x" * 70000 + ";2\n"  # its ';' beyond the 64 KiB read
+    # The cut-off second line is left out: the header alone decides.
+    assert detect_separator(write(tmp_path / "a.txt", "a;b\n" + long)) == ";"
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "a;b\n" + long + "1;2;3\n")
+    assert detect_separator(path) == ";"
+    # The whole lines before it count: here no delimiter splits them alike.
+    assert detect_separator(write(tmp_path / "b.txt", "a;b\n1;2;3\n" + long)) == ","
+    assert detect_separator(write(tmp_path / "c.txt", "a;b\n" + "1;2;3\n" * 20000)) == ","
 
 
 def test_detect_separator_of_a_long_line_and_bad_bytes(tmp_path):
@@ -356,6 +381,9 @@ def test_cells_as_read(tmp_path):
     assert verbatim["d"].tolist() == ["", "None"]
     frame = read_table(write(tmp_path / "d.csv", "a;b\n1,5;2\n"), TableOptions(decimal=","))
     assert frame["a"].tolist() == [1.5] and frame["b"].tolist() == [2]
+    # One column of decimal-comma numbers: the comma is no delimiter then.
+    frame = read_table(write(tmp_path / "o.csv", "x\n1,5\n2,5\n"), TableOptions(decimal=","))
+    assert list(frame.columns) == ["x"] and frame["x"].tolist() == [1.5, 2.5]
     frame = read_table(write(tmp_path / "s.csv", "a;b\n1;2\n"), TableOptions(sep=","))
     assert list(frame.columns) == ["a;b"] and frame["a;b"].tolist() == ["1;2"]
 
@@ -562,3 +590,26 @@ def test_output_format_messages():
     assert str(info.value) == ("--out p.json: unknown table format '.json'; use a file name ending "
                                "in .csv, .tsv, .parquet")
     assert check_output_format("dir.d/p.PARQUET", "--out") == ".parquet"
+
+
+def test_release_freed_memory_releases_pyarrows_pool_only_once_loaded(monkeypatch):
+    import sys
+
+    from scratchnn.tables import release_freed_memory
+
+    released = []
+
+    class Pool:
+        def release_unused(self):
+            released.append(True)
+
+    class Arrow:
+        def default_memory_pool(self):
+            return Pool()
+
+    monkeypatch.setitem(sys.modules, "pyarrow", Arrow())
+    release_freed_memory()
+    assert released == [True]
+    monkeypatch.delitem(sys.modules, "pyarrow")
+    release_freed_memory()  # pyarrow not loaded: nothing to release, nothing imported
+    assert released == [True] and "pyarrow" not in sys.modules
