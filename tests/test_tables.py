@@ -613,3 +613,27 @@ def test_release_freed_memory_releases_pyarrows_pool_only_once_loaded(monkeypatc
     monkeypatch.delitem(sys.modules, "pyarrow")
     release_freed_memory()  # pyarrow not loaded: nothing to release, nothing imported
     assert released == [True] and "pyarrow" not in sys.modules
+
+
+def test_read_table_in_chunks_is_pandas_reading_the_whole_file(tmp_path, monkeypatch):
+    # Chunks of 2 rows: 'iuf' is unsigned (a value above int64's range), then float, then int;
+    # 'mixed' and 'bi' change kind between chunks and are read again as text. The reference is
+    # pandas.read_csv on the whole file with the options read_table documents.
+    from scratchnn import tables
+
+    pandas = require_pandas()
+    rows = ["1;1;1.50;True;a", "2;18446744073709551615;1.50;False;b", "3;1.5;a;1;c",
+            "4;2;2;0;d", "5;3; x;True;e"]
+    path = write(tmp_path / "t.csv", "i;iuf;mixed;bi;t\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 2)
+    expected = pandas.read_csv(path, sep=";", keep_default_na=False, na_values=[""],
+                               skipinitialspace=True, low_memory=False, index_col=False)
+    frame = read_table(path)
+    pandas.testing.assert_frame_equal(frame, expected)
+    assert frame["iuf"].dtype.kind == "f" and frame["mixed"].tolist()[:3] == ["1.50", "1.50", "a"]
+    assert frame["bi"].tolist() == ["True", "False", "1", "0", "True"]
+    # True/False with an empty cell in one chunk: read again as text too, spelled as in the file
+    # (a whole-file read would make Python bools of them).
+    path = write(tmp_path / "f.csv", "flag,x\nTrue,1\nFalse,2\nTrue,3\n,4\nFalse,5\n")
+    flag = read_table(path)["flag"]
+    assert flag[[0, 1, 2, 4]].tolist() == ["True", "False", "True", "False"] and flag.isna()[3]
