@@ -451,6 +451,8 @@ def test_parquet_header_names(tmp_path):
     ("t.PKL", b"a,b\n1,2\n", "a .pkl file", "save it as CSV (or Parquet) first"),
     ("t.npz", b"a,b\n1,2\n", "a .npz file", "save it as CSV (or Parquet) first"),
     ("t.h5", b"a,b\n1,2\n", "a .h5 file", "save it as CSV (or Parquet) first"),
+    *[(f"t{ext}", b"a,b\n1,2\n", f"a {ext} file", "save it as CSV (or Parquet) first")
+      for ext in (".xlsm", ".ods", ".pickle", ".npy", ".hdf5", ".sav", ".dta")],
 ])
 def test_files_that_are_not_tables_are_refused_saying_what_they_look_like(tmp_path, name, content,
                                                                           what, fix):
