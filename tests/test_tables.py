@@ -94,6 +94,11 @@ def test_parquet_chunks_and_text_columns(tmp_path):
     chunks = list(iter_table(path, dtype={"id": str}, chunk_rows=2))
     assert [list(c["id"]) for c in chunks] == [["1", "2"], ["3"]]
     assert list(chunks[1].index) == [2]
+    five = tmp_path / "five.parquet"
+    pandas.DataFrame({"x": range(5)}).to_parquet(five)
+    chunks = list(iter_table(five, chunk_rows=2))
+    assert [list(c.index) for c in chunks] == [[0, 1], [2, 3], [4]]
+    assert [list(c["x"]) for c in chunks] == [[0, 1], [2, 3], [4]]
     assert read_table(path)["x"].isna().sum() == 1
 
 
@@ -109,8 +114,9 @@ def test_missing_pandas_names_the_extra(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[cli\]'"):
+    with pytest.raises(ImportError) as info:
         require_pandas()
+    assert str(info.value) == "reading tables needs pandas: pip install 'scratchnn[cli]'"
 
 
 def test_empty_zip_and_a_long_first_block(tmp_path):
@@ -130,8 +136,9 @@ def test_parquet_without_rows_or_columns(tmp_path):
     pandas = require_pandas()
     no_rows = tmp_path / "no_rows.parquet"
     pandas.DataFrame({"a": pandas.Series([], dtype=float)}).to_parquet(no_rows)
-    with pytest.raises(ValueError, match="no data rows"):
+    with pytest.raises(ValueError) as info:
         list(iter_table(no_rows))
+    assert str(info.value) == f"{no_rows} has a header but no data rows"
     no_columns = tmp_path / "no_columns.parquet"
     pandas.DataFrame(index=range(3)).to_parquet(no_columns, index=False)
     with pytest.raises(ValueError, match="is empty"):
@@ -151,6 +158,9 @@ def test_missing_pyarrow_names_the_extra(tmp_path, monkeypatch):
     assert str(info.value) == message
     with pytest.raises(ImportError) as info:
         header_names(path, TableOptions())
+    assert str(info.value) == message
+    with pytest.raises(ImportError) as info:  # no header to read: the reading itself asks
+        read_table(path, TableOptions(header=False))
     assert str(info.value) == message
     with pytest.raises(ImportError) as info:
         check_output_format(tmp_path / "p.parquet", "--out")
