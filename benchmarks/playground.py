@@ -51,17 +51,17 @@ def _config(epochs):
 
 
 def _read_events(target):
-    """The page's side, run in a process of its own (``--read-events HOST:PORT/ID``): read the
+    """The page's side, run in a process of its own (``--read-events HOST:PORT/ID/TOKEN``): read the
     session's event stream and decode each frame; print ``ready`` once the first frame (the
     session's state) has arrived, and the count of frames after it when stdin closes.
 
     A browser decodes the frames in its own process; a reader thread here would take the
     server's interpreter lock for that work and count it as training time lost.
     """
-    address, session_id = target.split("/")
+    address, session_id, token = target.split("/")
     host, port = address.rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
-    connection.request("GET", f"/api/sessions/{session_id}/events")
+    connection.request("GET", f"/api/sessions/{session_id}/events?token={token}")
     response = connection.getresponse()
     frames = [-1]  # the first frame is the state before play
 
@@ -85,12 +85,12 @@ def _read_events(target):
 class _Reader:
     """A page watching a session: a process reading its event stream (:func:`_read_events`)."""
 
-    def __init__(self, address, session_id):
+    def __init__(self, address, session_id, token):
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         host, port = address
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.playground", "--read-events",
-             f"{host}:{port}/{session_id}"],
+             f"{host}:{port}/{session_id}/{token}"],
             cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.process.stdout.readline().strip() != "ready":
             self.process.kill()
@@ -104,7 +104,7 @@ class _Reader:
 
 def _session(server, config):
     session_id, session = server.new_session(config)
-    reader = _Reader(server.server_address[:2], session_id)
+    reader = _Reader(server.server_address[:2], session_id, server.token)
     return session_id, session, reader
 
 

@@ -39,3 +39,24 @@ def suggested_command(err):
     lines = err.rstrip("\n").split("\n")
     assert lines[-2] == "run instead:", err
     return shlex.split(lines[-1])[1:]
+
+
+def one_line_error(argv, status=1):
+    """Run a command that fails; check it says so in one ``scratchnn: error:`` line, no
+    traceback, and return that line."""
+    code, _, err = run(argv)
+    assert code == status, err
+    assert err.startswith("scratchnn: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def write(path, text, newline="\n"):
+    """Write ``text`` as UTF-8 bytes, its line ends as ``newline``; return ``path``."""
+    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
+    return path
+
+
+def table(header, rows, sep=","):
+    """The text of a table: the header and the rows, cells joined by ``sep``."""
+    return "\n".join(sep.join(str(c) for c in row) for row in [header, *rows]) + "\n"

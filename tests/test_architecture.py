@@ -263,3 +263,44 @@ def private_accesses(path):
 def test_no_module_touches_another_objects_private_members():
     offenders = [hit for path in sorted(SRC.rglob("*.py")) for hit in private_accesses(path)]
     assert offenders == []
+
+
+# --------------------------------------------------------------------------- one home per name
+def _modules():
+    """Every module of the package that is not a package itself (those gather public names)."""
+    import importlib
+    import pkgutil
+
+    import scratchnn
+
+    for info in pkgutil.walk_packages(scratchnn.__path__, "scratchnn."):
+        if not info.ispkg:
+            yield importlib.import_module(info.name)
+
+
+def test_each_public_class_and_function_is_listed_by_the_module_that_defines_it():
+    """A module's ``__all__`` names only what it defines, so the API reference (which documents
+    ``__all__``) shows each class once, under its own module."""
+    import inspect
+
+    elsewhere = [f"{module.__name__}.{name} (defined in {obj.__module__})"
+                 for module in _modules() for name in getattr(module, "__all__", ())
+                 for obj in [getattr(module, name)]
+                 if (inspect.isclass(obj) or inspect.isfunction(obj))
+                 and obj.__module__ != module.__name__]
+    assert elsewhere == []
+
+
+def test_callback_names_keep_working_from_scratchnn_callbacks():
+    """The base class moved to ``scratchnn.callback`` (no import circle with diagnostics); the
+    names people import from ``scratchnn.callbacks`` are the same objects."""
+    from scratchnn import callback, callbacks, diagnostics, network, training
+
+    assert callbacks.Callback is callback.Callback is Callback
+    assert callbacks.StateLimits is callback.StateLimits
+    assert callbacks.Diagnostics is diagnostics.Diagnostics
+    assert diagnostics.Diagnostics.__module__ == "scratchnn.diagnostics"
+    assert issubclass(diagnostics.Diagnostics, callback.Callback)
+    assert issubclass(EarlyStopping, callback.Callback)
+    assert network.DivergenceError is training.DivergenceError
+    assert not {"Callback", "StateLimits", "Diagnostics"} & set(callbacks.__all__)

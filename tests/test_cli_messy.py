@@ -8,19 +8,12 @@ import io
 import numpy as np
 import pytest
 
-from cli_run import refusal, run, suggested_command
+from cli_run import refusal, run, suggested_command, table, write
 from scratchnn.cli import load_model
 
 pandas = pytest.importorskip("pandas")
 
 
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def table(header, rows, sep=","):
-    return "\n".join(sep.join(str(c) for c in row) for row in [header, *rows]) + "\n"
 
 
 def train(*argv):
@@ -245,7 +238,7 @@ def test_na_values_name_other_spellings_of_missing(tmp_path):
     train(*suggested_command(err)[1:], "--epochs", 1)
     _, _, bundle = load_model(str(model))
     assert bundle.columns[0].kind == "numeric" and bundle.reading["na_values"] == ["?"]
-    from scratchnn.cli import _split
+    from scratchnn.cli.train import _split
 
     x = np.array([np.nan if r[0] == "?" else float(r[0]) for r in rows])
     fit = x[_split(40, 0.2, 0, "d.csv")[0]]
@@ -445,7 +438,7 @@ def test_probability_columns_follow_the_label_order_not_the_text_order(tmp_path)
 
 
 def test_imputation_and_standardization_come_from_the_training_rows_only(tmp_path):
-    from scratchnn.cli import _split
+    from scratchnn.cli.train import _split
 
     m = 50
     x = np.arange(m, dtype=float) ** 2

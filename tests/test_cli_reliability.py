@@ -11,20 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_run import refusal, run
+from cli_run import refusal, run, table, write
 from scratchnn.cli import load_model
 
 pandas = pytest.importorskip("pandas")
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def table(header, rows):
-    return "\n".join(",".join(str(c) for c in row) for row in [header, *rows]) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +74,7 @@ def test_item_23_formulas_are_neutralized_on_request_only(hostile):
     assert all(key.startswith("'=HYPERLINK(") for key in frame["key"])
     assert set(frame["predicted_label"]) <= {"'-no", "\x1b]0;owned\x07yes"}
     assert "'-no" in set(frame["predicted_label"])
-    from scratchnn.cli import _escape_formula
+    from scratchnn.cli.predict import _escape_formula
 
     assert [_escape_formula(c) for c in ["-1.5", "+3", "@SUM(A1)", "\tx", "\rx", "a=b", "=1"]] \
         == ["-1.5", "+3", "'@SUM(A1)", "'\tx", "'\rx", "a=b", "'=1"]
@@ -238,12 +231,13 @@ def test_item_12_a_signal_in_process_unwinds_and_names_itself(monkeypatch, tmp_p
     """The handler main installs turns SIGTERM into an exception that unwinds the command (its
     files' context managers clean up) and is reported with status 128 + 15."""
     from scratchnn import cli
+    from scratchnn.cli import model
 
     def stopped(args):
         signal.raise_signal(signal.SIGTERM)
         pytest.fail("the signal did not interrupt the command")
 
-    monkeypatch.setattr(cli, "_run_info", stopped)
+    monkeypatch.setattr(model, "_run_info", stopped)
     assert cli.main(["info", str(tmp_path / "m.npz")]) == 128 + signal.SIGTERM
     assert "stopped by SIGTERM" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back
@@ -264,7 +258,7 @@ def test_verbatim_copies_refuse_rows_read_differently(tmp_path):
 def test_a_refusal_without_fixes_suggests_no_command():
     import argparse
 
-    from scratchnn.cli import TableRefused, _suggested_command
+    from scratchnn.cli.train import TableRefused, _suggested_command
     from scratchnn.columns import ColumnProblem
 
     problems = [ColumnProblem("x", "cannot be helped")]

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from cli_run import run
+from cli_run import one_line_error, run, write
 from scratchnn.columns import NA_STRINGS
 from scratchnn.datasets import train_test_split
 from scratchnn.splitting import held_out_count, split_indices
@@ -17,18 +17,6 @@ from scratchnn.tables import TableOptions
 
 pandas = pytest.importorskip("pandas")
 
-
-def one_line_error(argv, status=1):
-    code, out, err = run(argv)
-    assert code == status, err
-    assert err.startswith("scratchnn: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
-
-
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def read(path, sep=","):

@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cli_run import refusal, run
+from cli_run import one_line_error, refusal, run, write
 from scratchnn.cli import load_model
 from scratchnn.datasets import make_moons
 from tolerances import assert_float32_close, assert_labels_agree
@@ -21,17 +21,6 @@ from tolerances import assert_float32_close, assert_labels_agree
 pandas = pytest.importorskip("pandas")
 
 
-def one_line_error(argv, status=1):
-    code, out, err = run(argv)
-    assert code == status, err
-    assert err.startswith("scratchnn: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
-
-
-def write(path, text, newline="\n"):
-    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
-    return path
 
 
 def csv_text(header, rows, sep=","):

@@ -66,6 +66,29 @@ def test_fused_delta_is_the_gradient_of_the_cost_wrt_logits(loss, act, Y):
     np.testing.assert_allclose(delta, numeric, rtol=1e-6, atol=1e-10)
 
 
+@pytest.mark.parametrize("loss", [BCE, CCE, SCCE])
+def test_each_loss_defines_its_own_documented_delta(loss):
+    # A reader looking for the output delta finds it on the loss class itself, with its formula.
+    assert "delta" in vars(loss)
+    assert loss.delta.__qualname__ == f"{loss.__name__}.delta"
+    assert ".. math::" in loss.delta.__doc__ and "dZ" in loss.delta.__doc__
+
+
+@pytest.mark.parametrize("loss, act, rows", [(BCE, "sigmoid", 2), (CCE, "softmax", 3)])
+def test_delta_is_fused_delta_bit_for_bit(loss, act, rows):
+    rng = np.random.default_rng(4)
+    A = activations.get(act).forward(rng.standard_normal((rows, 7)) * 4)
+    Y = (np.eye(rows)[rng.integers(0, rows, size=7)].T if loss is CCE
+         else rng.integers(0, 2, size=(rows, 7)).astype(float))
+    weights = rng.uniform(0.0, 2.0, size=(1, 7))
+    for w in (None, weights):
+        expected = (A - Y) / 7 if w is None else (A - Y) / 7 * w
+        out = np.empty_like(A)
+        assert loss.delta(A, Y, out=out, weights=w) is out
+        np.testing.assert_array_equal(out, losses.fused_delta(A, Y, weights=w))
+        np.testing.assert_array_equal(out, expected)
+
+
 def test_finite_at_probabilities_zero_and_one():
     A = np.array([[0.0, 1.0, 0.0, 1.0]])
     Y = np.array([[1.0, 0.0, 0.0, 1.0]])

@@ -4,11 +4,11 @@ import base64
 import http.client
 import json
 import os
+import re
 import runpy
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -18,27 +18,30 @@ from scratchnn import ClassifierNN, activations, optimizers
 from scratchnn.cli import main
 from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, server
 from scratchnn.playground.session import parse_csv, python_code
+from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+"""This checkout's code, for the commands the tests start (not an installed copy's)."""
 
 
 @pytest.fixture
 def playground():
-    srv = make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.close_all()
-    srv.shutdown()
-    srv.server_close()
+    yield from serving(make_server("127.0.0.1", 0))
 
 
 def call(srv, method, path, body=None, raw=None, headers=None):
-    """(status, decoded JSON or raw bytes) of one request."""
+    """(status, decoded JSON or raw bytes) of one request, with the token, as the page sends it:
+    every POST is JSON (an upload is CSV text); ``headers`` add to or replace these."""
     connection = http.client.HTTPConnection(*srv.server_address[:2], timeout=WAIT)
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    connection.request(method, path, body=data, headers=headers or {})
+    if method == "POST" and data is None:
+        data = b"{}"
+    sent = {"Authorization": f"token {srv.token}"}
+    if method == "POST":
+        sent["Content-Type"] = "text/csv" if path.endswith("/upload") else "application/json"
+    sent.update(headers or {})
+    connection.request(method, path, body=data, headers=sent)
     response = connection.getresponse()
     payload = response.read()
     connection.close()
@@ -140,7 +143,7 @@ def test_play_learns_moons_and_the_pictures_change(playground):
 def test_events_stream_frames(playground):
     session_id, _ = new_session(playground)
     connection = http.client.HTTPConnection(*playground.server_address[:2], timeout=WAIT)
-    connection.request("GET", f"/api/sessions/{session_id}/events")
+    connection.request("GET", f"/api/sessions/{session_id}/events?token={playground.token}")
     response = connection.getresponse()
     assert response.getheader("Content-Type") == "text/event-stream"
     first = json.loads(response.readline().decode()[len("data: "):])
@@ -357,6 +360,8 @@ def test_bad_requests(playground):
     # A POST without any Content-Length is an empty body: the default settings.
     connection = http.client.HTTPConnection(*playground.server_address[:2], timeout=WAIT)
     connection.putrequest("POST", "/api/sessions")
+    connection.putheader("Authorization", f"token {playground.token}")
+    connection.putheader("Content-Type", "application/json")
     connection.endheaders()
     assert connection.getresponse().status == 201
     connection.close()
@@ -679,14 +684,17 @@ def test_command_serves_until_ctrl_c(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnn", "playground", "--no-browser"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": SRC})
     try:
         line = process.stdout.readline()
         url = line.split()[2]
-        assert url.startswith("http://127.0.0.1:")
-        host, port = url[len("http://"):].rstrip("/").split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=WAIT)
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{43})", url)
+        assert match, url
+        port, token = int(match.group(1)), match.group(2)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
         connection.request("GET", "/")
+        assert connection.getresponse().read().startswith(b"<!")
+        connection.request("GET", "/api/options", headers={"Authorization": f"token {token}"})
         assert connection.getresponse().status == 200
         connection.close()
         process.send_signal(signal.SIGINT)

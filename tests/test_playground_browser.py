@@ -32,7 +32,8 @@ def url():
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
-    yield server.url
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{43}", server.url), server.url
+    yield server.url  # the address the command prints and opens, with the token
     server.close_all()
     server.shutdown()
     server.server_close()
@@ -139,3 +140,11 @@ def test_multiclass_step_and_csv_upload(page, url, tmp_path):
     page.set_input_files("#csv", str(csv_file))
     page.wait_for_function("() => document.querySelector('#dataset').value === 'csv'")
     page.get_by_text("epoch 0", exact=True).wait_for()
+
+
+def test_without_the_token_the_page_says_which_address_to_open(page, url):
+    page.goto(url.split("?")[0])
+    page.get_by_role("alert").filter(has_text="no token").wait_for()
+    assert "?token=" in page.get_by_role("alert").inner_text()
+    page.goto(url.replace("?token=", "?token=x"))
+    page.get_by_role("alert").filter(has_text="wrong token").wait_for()

@@ -1,5 +1,7 @@
 """Learning floors on seeded data, reproducibility, dtypes and the training loop's contract."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -471,6 +473,27 @@ def test_clip_gradient_rescales_only_a_gradient_longer_than_clipnorm(clipnorm, f
     grad = np.array([3.0, -4.0, 0.0])
     assert clip_gradient(grad, clipnorm=clipnorm) == 5.0
     np.testing.assert_array_equal(grad, np.array([3.0, -4.0, 0.0]) * factor)
+
+
+@pytest.mark.parametrize("grad, norm", [
+    ([3.0, np.inf, 0.0], math.inf), ([3.0, -np.inf, 0.0], math.inf),
+    ([3.0, np.nan, 0.0], math.nan), ([np.inf, np.nan, 0.0], math.nan),
+], ids=["inf", "minus-inf", "nan", "inf-and-nan"])
+def test_clip_gradient_reports_a_non_finite_norm_and_leaves_the_gradient(grad, norm):
+    """An infinite gradient has norm inf (not NaN), a NaN one NaN; clipnorm leaves either as it
+    was, and clipvalue still clamps the infinities and keeps the NaN."""
+    from scratchnn.training import clip_gradient
+
+    g = np.array(grad)
+    returned = clip_gradient(g, clipnorm=1.0)
+    if math.isnan(norm):
+        assert math.isnan(returned)
+    else:
+        assert returned == norm
+    np.testing.assert_array_equal(g, grad)
+    returned = clip_gradient(g, clipnorm=1.0, clipvalue=2.0)
+    assert returned == norm or (math.isnan(norm) and math.isnan(returned))
+    np.testing.assert_array_equal(g, np.clip(grad, -2.0, 2.0))
 
 
 def test_clip_gradient_by_value_alone_clamps_and_measures_no_norm():

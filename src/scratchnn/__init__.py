@@ -8,7 +8,8 @@ Each formula of the README lives in one module: :mod:`~scratchnn.activations`,
 :mod:`~scratchnn.optimizers`; :mod:`~scratchnn.network` ties them into :class:`ClassifierNN`.
 """
 
-from .network import ClassifierNN, DivergenceError
+from .network import ClassifierNN
+from .training import DivergenceError
 from .version import __version__
 
 __all__ = ["ClassifierNN", "DivergenceError", "__version__"]

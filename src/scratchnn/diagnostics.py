@@ -2,7 +2,7 @@ r"""See inside a training run: per-layer gradient and weight norms, update sizes
 saturated units, activation statistics, recorded epoch by epoch by a callback.
 
 :class:`Diagnostics` plugs into the training loop (:func:`scratchnn.training.fit`) as a
-:class:`scratchnn.callbacks.Callback`. After every optimizer step it reads the step's forward
+:class:`scratchnn.callback.Callback`. After every optimizer step it reads the step's forward
 cache and gradients (:class:`scratchnn.training.Step`) and the model's weights; after every epoch
 it turns what it gathered into one row per quantity. :func:`scratchnn.plotting.plot_diagnostics`
 draws the rows; :meth:`Diagnostics.problems` says in words what looks wrong at the end.
@@ -42,7 +42,7 @@ import warnings
 
 import numpy as np
 
-from .callbacks import Callback
+from .callback import Callback
 from .validation import check_bool
 
 __all__ = ["Diagnostics", "TrainingProblemWarning", "QUANTITIES", "SATURATION_TOLERANCE",

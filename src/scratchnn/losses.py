@@ -129,7 +129,36 @@ class BinaryCrossEntropy:
         A = _clip_probabilities(A)
         return -_mean(Y * np.log(A) + (1 - Y) * np.log1p(-A), weights)
 
-    delta = staticmethod(fused_delta)
+    @staticmethod
+    def delta(A, Y, out=None, weights=None):
+        r"""The output delta of sigmoid outputs with binary cross-entropy, fused.
+
+        Parameters
+        ----------
+        A : ndarray of shape (k, m)
+            The sigmoid outputs.
+        Y : ndarray of shape (k, m)
+            The labels, values in [0, 1].
+        out : ndarray of shape (k, m), optional
+            Where to write the result.
+        weights : ndarray of shape (1, m), optional
+            Each example's weight; its column of ``dZ`` is multiplied by it.
+
+        Returns
+        -------
+        dZ : ndarray of shape (k, m)
+
+        Notes
+        -----
+        The loss's derivative chained with the sigmoid's, :math:`\partial A/\partial Z = A(1-A)`:
+
+        .. math:: dZ = \frac{\partial J}{\partial Z}
+                  = -\frac{1}{m}\left(\frac{Y}{A} - \frac{1-Y}{1-A}\right) A(1-A)
+                  = \frac{A - Y}{m}
+
+        computed as :math:`(A - Y)/m` (:func:`fused_delta`), with no division by a probability.
+        """
+        return fused_delta(A, Y, out=out, weights=weights)
 
 
 class CategoricalCrossEntropy:
@@ -169,7 +198,37 @@ class CategoricalCrossEntropy:
             return _mean(_logsumexp(Z) * Y.sum(axis=0) - np.sum(Y * Z, axis=0), weights)
         return -_mean(np.sum(Y * np.log(_clip_probabilities(A)), axis=0), weights)
 
-    delta = staticmethod(fused_delta)
+    @staticmethod
+    def delta(A, Y, out=None, weights=None):
+        r"""The output delta of a softmax output with categorical cross-entropy, fused.
+
+        Parameters
+        ----------
+        A : ndarray of shape (C, m)
+            The softmax output, one column per example.
+        Y : ndarray of shape (C, m)
+            The one-hot labels (each column sums to 1).
+        out : ndarray of shape (C, m), optional
+            Where to write the result.
+        weights : ndarray of shape (1, m), optional
+            Each example's weight; its column of ``dZ`` is multiplied by it.
+
+        Returns
+        -------
+        dZ : ndarray of shape (C, m)
+
+        Notes
+        -----
+        :math:`\partial J/\partial A = -Y/(mA)` chained through the softmax Jacobian
+        :math:`\partial A_i/\partial Z_k = A_i(\delta_{ik} - A_k)`; because each column of ``Y``
+        sums to 1,
+
+        .. math:: dZ_k = \sum_i \left(-\frac{Y_i}{m A_i}\right) A_i (\delta_{ik} - A_k)
+                  = -\frac{1}{m}\Big(Y_k - A_k \sum_i Y_i\Big) = \frac{A_k - Y_k}{m}
+
+        computed as :math:`(A - Y)/m` (:func:`fused_delta`), with no division by a probability.
+        """
+        return fused_delta(A, Y, out=out, weights=weights)
 
 
 class SparseCategoricalCrossEntropy:
@@ -216,6 +275,30 @@ class SparseCategoricalCrossEntropy:
 
     @staticmethod
     def delta(A, Y, out=None, weights=None):
+        r"""The output delta of a softmax output with integer labels, fused.
+
+        Parameters
+        ----------
+        A : ndarray of shape (C, m)
+            The softmax output, one column per example.
+        Y : ndarray of shape (1, m)
+            The class indices ``y_j`` in ``0 .. C-1`` (as :meth:`check_labels` returns them).
+        out : ndarray of shape (C, m), optional
+            Where to write the result.
+        weights : ndarray of shape (1, m), optional
+            Each example's weight; its column of ``dZ`` is multiplied by it.
+
+        Returns
+        -------
+        dZ : ndarray of shape (C, m)
+
+        Notes
+        -----
+        :meth:`CategoricalCrossEntropy.delta` with the one-hot matrix of ``y``, which is never
+        built: 1 is subtracted where that matrix holds its 1,
+
+        .. math:: dZ_{ij} = \frac{A_{ij} - [i = y_j]}{m}.
+        """
         m = A.shape[1]
         if out is None:
             dZ = A.copy()

@@ -36,7 +36,7 @@ from . import layers as _layers
 from . import losses as _losses
 from . import training as _training
 from .parameters import ParameterViews, allocate, parameter_shapes, views
-from .training import DivergenceError
+from .training import DivergenceError  # noqa: F401 (importable from here, as before)
 from .validation import (
     check_bool,
     check_float,
@@ -48,7 +48,9 @@ from .validation import (
     resolve_dtype,
 )
 
-__all__ = ["ClassifierNN", "DivergenceError", "ForwardCache", "LayerCache", "Workspace"]
+# DivergenceError is defined in training.py (importable from here too, as before); __all__ lists
+# only what this module defines, so the API reference documents each class once.
+__all__ = ["ClassifierNN", "ForwardCache", "LayerCache", "Workspace"]
 
 PREDICT_CHUNK = 4096
 """Examples per forward pass in :meth:`ClassifierNN.predict_proba`."""
@@ -701,8 +703,9 @@ class ClassifierNN:
             dA^{[l-1]} = W^{[l]T} dZ^{[l]}
 
         then, one layer down, dropout's mask (``dA = dA * D``), the activation's derivative
-        (``dZ = g'(dA)``, :mod:`scratchnn.activations`) and batch normalization's backward pass
-        (:func:`scratchnn.layers.batchnorm_backward`).
+        (:math:`dZ = dA \odot g'(Z)`, written in terms of the output ``A``; a hidden softmax
+        takes its full Jacobian-vector product instead, :mod:`scratchnn.activations`) and batch
+        normalization's backward pass (:func:`scratchnn.layers.batchnorm_backward`).
 
         Parameters
         ----------
@@ -908,7 +911,7 @@ class ClassifierNN:
             Scored after every epoch (:class:`scratchnn.training.ValidationData`): ``val_loss``,
             the cost without dropout or the L2 term with batch normalization in inference mode,
             and ``val_accuracy``. ``Y_val`` is in the same format as ``Y``.
-        callbacks : sequence of scratchnn.callbacks.Callback, optional
+        callbacks : sequence of scratchnn.callback.Callback, optional
             Hooks called by the training loop (:mod:`scratchnn.callbacks`): ``EarlyStopping``,
             ``ReduceLROnPlateau``, ``ModelCheckpoint``, ``CSVLogger`` or your own. A callback
             that monitors a ``val_*`` value needs ``validation_data``.

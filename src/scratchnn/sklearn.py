@@ -56,7 +56,8 @@ from sklearn.utils.validation import (
 
 from . import training
 from .activations import ACTIVATIONS
-from .callbacks import Callback, EarlyStopping
+from .callback import Callback
+from .callbacks import EarlyStopping
 from .diagnostics import advice_for
 from .initializers import glorot_uniform
 from .losses import (
@@ -337,7 +338,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         Decoupled weight decay of the weights (default 0.01 for ``'adamw'``, else 0).
     label_smoothing : float in [0, 1), default 0.0
         Train toward smoothed targets (:func:`scratchnn.losses.smooth_labels`).
-    callbacks : list of scratchnn.callbacks.Callback or None, default None
+    callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping.
 
     Attributes

@@ -105,27 +105,8 @@ def _is_parquet(path):
 
 
 @contextlib.contextmanager
-def _open_text(path):
-    """A (possibly compressed) text table opened as UTF-8 text (a byte-order mark skipped);
-    an archive's first member."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            if not names:
-                raise ValueError(f"{path} is an empty zip archive")
-            with archive.open(names[0]) as raw, io.TextIOWrapper(
-                    raw, encoding="utf-8-sig", newline="") as f:
-                yield f
-        return
-    with _COMPRESSED.get(ext, open)(path, "rb") as raw, io.TextIOWrapper(
-            raw, encoding="utf-8-sig", newline="") as f:
-        yield f
-
-
-def _first_lines(path, n_lines=20, n_bytes=1 << 16):
-    """The first lines of a (possibly compressed) text file, decoded as UTF-8."""
-    path = os.fspath(path)
+def _open_binary(path):
+    """A (possibly compressed) text table opened for reading bytes; an archive's first member."""
     ext = os.path.splitext(path)[1].lower()
     if ext == ".zip":
         with zipfile.ZipFile(path) as archive:
@@ -133,11 +114,25 @@ def _first_lines(path, n_lines=20, n_bytes=1 << 16):
             if not names:
                 raise ValueError(f"{path} is an empty zip archive")
             with archive.open(names[0]) as f:
-                raw = f.read(n_bytes)
-    else:
-        opener = _COMPRESSED.get(ext, open)
-        with opener(path, "rb") as f:
-            raw = f.read(n_bytes)
+                yield f
+        return
+    with _COMPRESSED.get(ext, open)(path, "rb") as f:
+        yield f
+
+
+@contextlib.contextmanager
+def _open_text(path):
+    """The same as :func:`_open_binary`, as UTF-8 text (a byte-order mark skipped)."""
+    with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig",
+                                                     newline="") as f:
+        yield f
+
+
+def _first_lines(path, n_lines=20, n_bytes=1 << 16):
+    """The first lines of a (possibly compressed) text file, decoded as UTF-8."""
+    path = os.fspath(path)
+    with _open_binary(path) as f:
+        raw = f.read(n_bytes)
     text = raw.decode("utf-8-sig", errors="replace")
     lines = [line for line in text.splitlines() if line.strip()]
     if len(raw) == n_bytes and len(lines) > 1:

@@ -46,7 +46,8 @@ import numpy as np
 
 from . import losses as _losses
 from . import optimizers as _optimizers
-from .callbacks import Callback, StateLimits, check_states
+from .callback import Callback, StateLimits
+from .callbacks import check_states
 from .diagnostics import (
     SAMPLE_ROWS,
     Diagnostics,
@@ -568,7 +569,7 @@ def _check_callback_effects(model, callback, rate, epoch, check_parameters=True)
 
 
 def _keep_callback_states(run):
-    """Put every callback's :meth:`~scratchnn.callbacks.Callback.get_state` on the optimizer,
+    """Put every callback's :meth:`~scratchnn.callback.Callback.get_state` on the optimizer,
     where ``resume=True`` and checkpoints find it. Called only when a checkpoint is written and
     when the run ends, not every epoch (a state may hold a copy of the weights)."""
     states = {}
@@ -704,8 +705,12 @@ def clip_gradient(grad, clipnorm=None, clipvalue=None):
 
     as ``torch.nn.utils.clip_grad_norm_`` (every parameter, the L2 term included); with
     ``clipvalue`` :math:`v` each component is clamped into :math:`[-v, v]`, as
-    ``clip_grad_value_``. Returns the norm before clipping (NaN for a non-finite gradient,
-    which the optimizer then refuses).
+    ``clip_grad_value_``.
+
+    Returns the norm before clipping, or ``None`` without ``clipnorm``. A gradient holding an
+    infinity (of either sign) and no NaN has norm ``inf``; one holding a NaN has norm ``NaN``.
+    Either is left unscaled by ``clipnorm``, so a non-finite update reaches the optimizer, which
+    refuses it; ``clipvalue`` still clamps an infinity to :math:`\pm v` (a NaN stays NaN).
     """
     norm = math.sqrt(float(np.dot(grad, grad))) if clipnorm is not None else None
     if clipnorm is not None and math.isfinite(norm):

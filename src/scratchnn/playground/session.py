@@ -38,7 +38,7 @@ from .. import datasets as _datasets
 from .. import initializers as _initializers
 from .. import losses as _losses
 from .. import optimizers as _optimizers
-from ..callbacks import Callback
+from ..callback import Callback
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
 
@@ -70,6 +70,7 @@ class Limits:
     max_classes: int = 5
     max_epochs: int = 10000
     max_upload_bytes: int = 200_000
+    max_feature: float = 1e300  # beyond this the picture's extent (and rounding) overflow
     max_sessions: int = 8
     session_idle_seconds: float = 1800.0
     boundary_grid: int = 40
@@ -161,6 +162,8 @@ def _bounded_int(value, name, low, high):
 
 
 def _bounded_float(value, name, low, high, low_open=False):
+    # check_float reads the number through validation.to_float, the one rule for numbers from
+    # anywhere: a 400-digit integer of JSON is a ValueError naming the setting.
     return check_float(value, name, low=low, high=high, low_open=low_open)
 
 
@@ -262,7 +265,10 @@ def parse_csv(text):
     """Points from CSV text: two feature columns and an integer label per row.
 
     A first row that is not numeric is taken as a header. Labels are mapped to ``0 .. k - 1`` in
-    sorted order (the original labels are returned too).
+    sorted order (the original labels are returned too). Lines may end in LF, CR LF or CR alone
+    (old Mac spreadsheets), as for the command line. A feature larger in magnitude than
+    ``LIMITS.max_feature`` is refused: the picture's extent around it would overflow to
+    infinity, which JSON cannot carry.
 
     Returns
     -------
@@ -277,7 +283,11 @@ def parse_csv(text):
     if len(text.encode()) > lim.max_upload_bytes:
         raise ValueError(f"the CSV is larger than {lim.max_upload_bytes} bytes (the playground's "
                          f"limit)")
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""))  # "": the reader sees CR-only line ends
+    try:
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL, ...
+        raise ValueError(f"the CSV cannot be read at line {reader.line_num}: {exc}") from None
     if rows:
         try:
             [float(cell) for cell in rows[0]]
@@ -300,6 +310,11 @@ def parse_csv(text):
                 and label == int(label)):
             raise ValueError(f"CSV row {i} must hold finite features and an integer label, "
                              f"got {row!r}")
+        for column in (0, 1):
+            if abs(X[i - 1, column]) > lim.max_feature:
+                raise ValueError(f"CSV row {i}, column {column + 1} (x{column + 1}): "
+                                 f"{row[column]} is too large; the playground accepts features "
+                                 f"of magnitude at most {lim.max_feature:g}")
         raw.append(int(label))
     labels = sorted(set(raw))
     if not 2 <= len(labels) <= lim.max_classes:

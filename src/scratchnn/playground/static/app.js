@@ -7,9 +7,15 @@ const COLORS = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [214, 39, 40], [14
 const $ = (id) => document.getElementById(id);
 let options = null, session = null, state = null, events = null, frame = null;
 
+// The token the server printed in this page's address (?token=...): every API request carries
+// it, in a header where it can, in the address where it cannot (the event stream, downloads).
+const TOKEN = new URLSearchParams(window.location.search).get("token") || "";
+const withToken = (path) => `${path}?token=${encodeURIComponent(TOKEN)}`;
+
 async function api(method, path, body) {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
+  const init = { method, headers: { Authorization: `token ${TOKEN}` } };
+  if (method === "POST") {  // every POST is JSON (the server refuses other types), a CSV aside
+    if (body === undefined) body = {};
     init.body = typeof body === "string" ? body : JSON.stringify(body);
     init.headers["Content-Type"] = typeof body === "string" ? "text/csv" : "application/json";
   }
@@ -336,10 +342,10 @@ async function start() {
   setupControls();
   const created = await api("POST", "/api/sessions", {});
   session = created.id;
-  $("download-code").href = `/api/sessions/${session}/code`;
-  $("download-model").href = `/api/sessions/${session}/model`;
+  $("download-code").href = withToken(`/api/sessions/${session}/code`);
+  $("download-model").href = withToken(`/api/sessions/${session}/model`);
   applyState(created);
-  events = new EventSource(`/api/sessions/${session}/events`);
+  events = new EventSource(withToken(`/api/sessions/${session}/events`));
   events.onmessage = (event) => {
     const data = JSON.parse(event.data);
     if (data.version < state.version) return;  // a frame of settings already replaced
@@ -347,7 +353,8 @@ async function start() {
   };
   window.addEventListener("pagehide", () => {
     events.close();
-    fetch(`/api/sessions/${session}`, { method: "DELETE", keepalive: true });
+    fetch(`/api/sessions/${session}`,
+          { method: "DELETE", keepalive: true, headers: { Authorization: `token ${TOKEN}` } });
   });
 }
 
