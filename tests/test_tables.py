@@ -649,3 +649,36 @@ def test_read_table_in_chunks_is_pandas_reading_the_whole_file(tmp_path, monkeyp
     path = write(tmp_path / "f.csv", "flag,x\nTrue,1\nFalse,2\nTrue,3\n,4\nFalse,5\n")
     flag = read_table(path)["flag"]
     assert flag[[0, 1, 2, 4]].tolist() == ["True", "False", "True", "False"] and flag.isna()[3]
+
+
+def test_output_tables_are_utf8_whatever_the_locale(tmp_path):
+    # In an ASCII locale (no UTF-8 mode, no locale coercion) text files would default to ASCII.
+    import io
+    import os
+    import subprocess
+    import sys
+
+    from scratchnn.splitting import write_part
+    from scratchnn.tables import write_table
+
+    pandas = require_pandas()
+    frame = pandas.DataFrame({"a": ["é", "ß"]})
+    f = io.BytesIO()
+    write_table([frame], f, ".tsv")  # the same calls in this process, for reference
+    write_part(frame, tmp_path / "here.csv", ".csv", header=False)
+    code = ("import io, sys, pandas\n"
+            "from scratchnn.splitting import write_part\n"
+            "from scratchnn.tables import write_table\n"
+            "frame = pandas.DataFrame({'a': ['\\xe9', '\\xdf']})\n"  # é, ß
+            "f = io.BytesIO()\n"
+            "write_table([frame], f, '.tsv')\n"
+            "sys.stdout.write(f.getvalue().hex())\n"
+            "write_part(frame, sys.argv[1], '.csv', header=False)\n")
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0",
+               PYTHONIOENCODING="ascii", PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "there.csv")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert bytes.fromhex(done.stdout) == f.getvalue() == "a\né\nß\n".encode()
+    assert (tmp_path / "there.csv").read_bytes() == (tmp_path / "here.csv").read_bytes() == (
+        "é\nß\n".encode())
