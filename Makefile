@@ -12,7 +12,7 @@ VENV_STAMP := $(VENV)/.stamp-venv
 # Plots are only ever written to files: no display needed, in CI or over ssh.
 export MPLBACKEND := Agg
 
-.PHONY: .venv install demo test mutate mutate-list clean
+.PHONY: .venv install demo test docs mutate mutate-list clean
 
 .venv: $(VENV_STAMP)
 
@@ -42,6 +42,16 @@ test: $(VENV)/.stamp-test
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q --cov=scratchnn --cov-report=term
 
+$(VENV)/.stamp-docs: pyproject.toml $(VENV_STAMP)
+	$(BIN)/pip install -q -e '.[docs]'
+	touch $@
+
+# The documentation site into docs/_build/html, offline (MathJax ships in a package); strict:
+# any warning (a broken cross-reference, a docstring's reST error) fails the build.
+docs: $(VENV)/.stamp-docs
+	$(BIN)/sphinx-build -b html -j 1 -W --keep-going -q docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
 # Mutation testing: plant each bug listed in tools/mutants.py in a copy of the package and run
 # the tests that should catch it; writes mutation-report.md. About 15 minutes on two cores, so
 # not part of `make test` or CI; see "Running the tests" in the README.
@@ -60,6 +70,6 @@ mutate-list: $(VENV)/.stamp-test
 	$(BIN)/python tools/mutate.py
 
 clean:
-	rm -rf $(VENV) build dist demo-output .pytest_cache .hypothesis mutation-report.md mutants
+	rm -rf $(VENV) build dist docs/_build docs/api demo-output .pytest_cache .hypothesis mutation-report.md mutants
 	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
 	find src -name '*.egg-info' -type d -prune -exec rm -rf {} +

@@ -294,7 +294,7 @@ def test_evaluate_defaults_to_the_trained_target_and_plots(tmp_path, moons):
     assert plot.read_bytes()[:8] == PNG_MAGIC
 
 
-def test_evaluate_rejects_an_unseen_label(tmp_path, moons):
+def test_evaluate_scores_an_unseen_label_as_wrong_on_its_own_row(tmp_path, moons):
     data = write_csv(tmp_path / "d.csv", ["u", "v", "answer"], [[0.1, 0.2, "no"],
                                                                  [0.3, 0.4, "maybe"]])
     status, out, err = run(["evaluate", moons["model"], data])

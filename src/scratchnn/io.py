@@ -76,8 +76,8 @@ def register_model_class(cls):
 
     :mod:`scratchnn.network` registers :class:`ClassifierNN` when it is imported (which
     ``import scratchnn`` always does), so this module never imports the model: it writes a
-    model's :meth:`get_config` and arrays, and rebuilds one with ``from_config`` (Keras's
-    arrangement).
+    model's :meth:`ClassifierNN.get_config` and arrays, and rebuilds one with ``from_config``
+    (Keras's arrangement).
     """
     _MODEL_CLASSES[FORMAT] = cls
     return cls

@@ -32,7 +32,7 @@ to one,
 
 Computing ``A - Y`` directly avoids dividing by probabilities that may be 0 and is cheaper. The
 pairing is therefore part of each loss: binary cross-entropy needs sigmoid outputs, the categorical
-losses need a softmax output (:attr:`output_activation`).
+losses need a softmax output (``output_activation``).
 """
 
 import numpy as np

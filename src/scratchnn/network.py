@@ -876,8 +876,7 @@ class ClassifierNN:
             :meth:`forward_propagation`). Never applied by :meth:`predict`.
         print_cost : bool, default True
             Show a progress bar with the epoch and cost.
-        optimizer : {'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw', 'nadam', \
-'lbfgs'}, default 'gd'
+        optimizer : {'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw', 'nadam', 'lbfgs'}, default 'gd'
             See :mod:`scratchnn.optimizers`. ``'lbfgs'`` runs SciPy's full-batch L-BFGS-B over
             :meth:`cost_and_gradient` (the ``scipy`` extra): ``num_epochs`` is its iteration limit,
             ``costs`` has one value per iteration, and ``batch_size``, ``learning_rate``, dropout,

@@ -6,7 +6,7 @@ pandas, in :mod:`scratchnn.tables`); all of them need NumPy only and are usable 
 :class:`Standardizer`
     per-feature :math:`(x - \mu) / \sigma`, fitted on training data;
 :class:`LabelEncoder`
-    class labels (strings) to class indices ``0 .. C - 1`` and back;
+    class labels (strings) to class indices ``0, ..., C - 1`` and back;
 :func:`fill_value`
     the value a numeric column's missing entries (NaN) are imputed with;
 :class:`OneHotEncoder`
@@ -146,7 +146,7 @@ def _sort_key(labels):
 
 
 class LabelEncoder:
-    """Map class labels (strings) to class indices ``0 .. C - 1`` and back.
+    """Map class labels (strings) to class indices ``0, ..., C - 1`` and back.
 
     Classes are ordered numerically when every label reads as a number (so ``"2"`` comes before
     ``"10"``), and alphabetically otherwise. For two classes, index 1 is the "positive" class a

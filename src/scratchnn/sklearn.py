@@ -346,7 +346,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         The class labels (for multilabel targets, the column indices ``0 .. k-1``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` had string column names (a pandas DataFrame).
     network_ : ClassifierNN
         The trained network (its ``predict_proba`` takes ``(n_features, m)`` input).

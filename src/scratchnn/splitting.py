@@ -152,7 +152,7 @@ def _allocate(counts, n_test, name, classes_name):
 
 def split_indices(n_rows, test_size, seed=0, classes=None, *, test_size_name="test_size",
                   classes_name="classes"):
-    r"""Split row numbers ``0 .. n_rows - 1`` at random into a training and a test part.
+    r"""Split row numbers ``0, ..., n_rows - 1`` at random into a training and a test part.
 
     Parameters
     ----------

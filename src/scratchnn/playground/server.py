@@ -16,7 +16,7 @@ every POST has ``Content-Type: application/json`` (the upload: ``text/csv``).
 
 API (``{id}`` is a session's id; every POST body is JSON unless noted)
 
-============================  =======================================================
+============================= =======================================================
 ``GET /``                     the page
 ``GET /static/<name>``        its script and style sheet
 ``GET /api/options``          choices (from the registries), limits, defaults, formulas
@@ -30,7 +30,7 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 ``GET .../code``              the Python that reproduces the session (``text/x-python``)
 ``GET .../model``             the model file (:func:`scratchnn.io.save`)
 ``DELETE /api/sessions/{id}`` end the session
-============================  =======================================================
+============================= =======================================================
 """
 
 import csv
