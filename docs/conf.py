@@ -93,6 +93,9 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
+# The theme reads its colour mode from here before any visit stored one; unset, a first visit
+# logs "Got invalid theme mode" as a console error.
+html_context = {"default_mode": "auto"}
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None

@@ -13,6 +13,7 @@ from cli_run import one_line_error, run, write
 from scratchnn.columns import NA_STRINGS
 from scratchnn.datasets import train_test_split
 from scratchnn.splitting import held_out_count, split_indices
+from scratchnn.tables import TableOptions
 
 pandas = pytest.importorskip("pandas")
 
@@ -358,3 +359,230 @@ def test_split_indices_checks_classes_and_seed():
     train, test = split_indices(6, 0.5, seed=np.random.default_rng(2), classes=list("aabbcc"))
     assert sorted(np.concatenate([train, test]).tolist()) == list(range(6))
     assert sorted("aabbcc"[i] for i in test) == ["a", "b", "c"]
+
+
+def test_held_out_count_messages_whole():
+    from fractions import Fraction
+
+    assert held_out_count(np.int64(3), 10) == 3 and held_out_count(9, 10) == 9
+    assert held_out_count(np.float64(0.25), 10) == 3 and held_out_count(Fraction(1, 3), 9) == 3
+    assert held_out_count(0.5, 2) == 1
+    with pytest.raises(ValueError) as info:
+        held_out_count(0.95, 10)
+    assert str(info.value) == ("test_size 0.95 holds out 10 of 10 rows, leaving 0 for training; "
+                               "both parts need at least one")
+    with pytest.raises(ValueError) as info:
+        held_out_count(15, 10, name="--test-size")
+    assert str(info.value) == ("--test-size 15 holds out 15 of 10 rows, leaving 0 for training; "
+                               "both parts need at least one")
+    with pytest.raises(ValueError) as info:
+        held_out_count(1, 1)
+    assert str(info.value) == ("test_size 1 holds out 1 of 1 row, leaving 0 for training; "
+                               "both parts need at least one")
+    for bad in (True, np.bool_(False), "0.2", None, 1j):
+        with pytest.raises(TypeError) as info:
+            held_out_count(bad, 10, name="--test-size")
+        assert str(info.value) == (f"--test-size must be a fraction in (0, 1) or a count of "
+                                   f"rows, got {bad!r}")
+    with pytest.raises(ValueError, match=r"^--test-size must be in \(0, 1\), got 0$"):
+        held_out_count(0.0, 10, name="--test-size")
+    with pytest.raises(ValueError, match=r"^--test-size must be >= 1, got 0$"):
+        held_out_count(0, 10, name="--test-size")
+    with pytest.raises(TypeError, match="^n_rows must be an integer"):
+        held_out_count(1, 2.0)
+
+
+def hamilton(counts, n_test):
+    """Largest remainders by hand, for the cases below (no class below its quota of one)."""
+    m = sum(counts)
+    quotas = [n_test * c / m for c in counts]
+    take = [int(q) for q in quotas]
+    for k in sorted(range(len(counts)), key=lambda k: (-(quotas[k] - take[k]), k)):
+        if sum(take) == n_test:
+            break
+        take[k] += 1
+    return take
+
+
+@pytest.mark.parametrize(("counts", "n_test", "expected"), [
+    ([7, 3], 5, [4, 1]),          # remainders 0.5 and 0.5: the first class on a tie
+    ([3, 7], 5, [2, 3]),
+    ([6, 4], 5, [3, 2]),          # quotas exact
+    ([5, 3, 2], 3, [1, 1, 1]),    # every class at least one
+    ([8, 2, 2], 3, [1, 1, 1]),    # the small classes' one row is taken from the big one
+    ([2, 8, 2], 3, [1, 1, 1]),    # ... wherever the big one is
+    ([2, 9, 3, 2, 12], 7, [1, 2, 1, 1, 2]),          # from the class most above its quota
+    ([13, 2, 2, 2, 4, 14], 6, [1, 1, 1, 1, 1, 1]),   # one row at a time
+    ([10, 2], 10, [9, 1]),        # at most count - 1 per class
+    ([2, 10], 10, [1, 9]),
+    ([2, 2, 2], 3, [1, 1, 1]),
+    ([9, 5, 6], 7, hamilton([9, 5, 6], 7)),
+    ([20, 13, 7], 11, hamilton([20, 13, 7], 11)),
+    ([4, 4, 4, 4, 4], 7, [2, 2, 1, 1, 1]),
+])
+def test_stratified_counts_per_class(counts, n_test, expected):
+    from scratchnn.splitting import _allocate
+
+    assert sum(expected) == n_test
+    take = _allocate(np.array(counts), n_test, "test_size x", "classes")
+    assert take.tolist() == expected and take.dtype.kind == "i"
+    classes = np.repeat([f"c{k}" for k in range(len(counts))], counts)
+    order = np.random.default_rng(5).permutation(classes.size)
+    shuffled = classes[order]  # the rows of each class are spread over the file
+    train, test = split_indices(classes.size, n_test, seed=7, classes=shuffled)
+    held = Counter(shuffled[test].tolist())
+    assert [held[f"c{k}"] for k in range(len(counts))] == expected
+    # Each class's test rows are its first in the seed's permutation.
+    permutation = np.random.default_rng(7).permutation(classes.size)
+    chosen = []
+    for k, n in enumerate(expected):
+        chosen += [i for i in permutation if shuffled[i] == f"c{k}"][:n]
+    assert test.tolist() == sorted(chosen)
+    assert train.tolist() == sorted(set(range(classes.size)) - set(chosen))
+
+
+def test_stratified_refusals_whole():
+    with pytest.raises(ValueError) as info:
+        split_indices(6, 2, classes=list("aabbcc"))
+    assert str(info.value) == ("test_size 2 leaves 2 rows for test, fewer than the 3 classes of "
+                               "classes: each class needs a row in both parts")
+    with pytest.raises(ValueError) as info:
+        split_indices(7, 5, classes=list("aabbccc"), test_size_name="--test-size",
+                      classes_name="column 'y'")
+    assert str(info.value) == ("--test-size 5 leaves 2 rows for training, fewer than the 3 "
+                               "classes of column 'y': each class needs a row in both parts")
+    with pytest.raises(ValueError) as info:
+        split_indices(4, 0.5, classes=["a", "a", "b", 1], classes_name="y")
+    assert str(info.value) == ("y: class '1' has only one row (and 1 more classes); a class needs "
+                               "at least 2 rows to appear in both parts")
+    with pytest.raises(ValueError) as info:
+        split_indices(5, 0.5, classes=["a", "a", "b", "c", "c"])
+    assert str(info.value) == ("classes: class 'b' has only one row; a class needs at least 2 rows "
+                               "to appear in both parts")
+    with pytest.raises(ValueError) as info:
+        split_indices(4, 0.5, classes=["a", "b", "a"], classes_name="y")
+    assert str(info.value) == "y must have one class per row, shape (4,), got (3,)"
+    with pytest.raises(ValueError, match="^seed must be >= 0"):
+        split_indices(4, 0.5, seed=-1)
+    with pytest.raises(ValueError, match=r"^--test-size 4 holds out"):
+        split_indices(4, 4, test_size_name="--test-size")
+
+
+def test_split_indices_without_classes_is_the_seeds_permutation():
+    for n, test_size, seed in ((10, 0.3, 0), (7, 2, 11), (50, 0.5, 3)):
+        n_test = held_out_count(test_size, n)
+        train, test = split_indices(n, test_size, seed)
+        assert test.dtype == train.dtype == np.int64
+        expected = np.sort(np.random.default_rng(seed).permutation(n)[:n_test])
+        assert test.tolist() == expected.tolist()
+        assert train.tolist() == sorted(set(range(n)) - set(expected.tolist()))
+    train, test = split_indices(10, 0.3)
+    assert (train.tolist(), test.tolist()) == tuple(
+        x.tolist() for x in split_indices(10, 0.3, seed=0))
+    # Classes compare as text: 1 and "1" are one class.
+    train, test = split_indices(4, 2, seed=1, classes=[1, "1", 2, "2"])
+    assert sorted(["1", "1", "2", "2"][i] for i in test) == ["1", "2"]
+
+
+def test_read_cells_and_options(tmp_path):
+    from scratchnn.splitting import read_cells
+    from scratchnn.tables import TableOptions
+
+    path = write(tmp_path / "t.txt", "id;x\n007; a \n008;NA\n")
+    frame = read_cells(path)
+    assert frame["id"].tolist() == ["007", "008"] and frame["x"].tolist() == [" a ", "NA"]
+    frame = read_cells(str(path), TableOptions(header=False))
+    assert list(frame.columns) == ["1", "2"] and frame["1"].tolist() == ["id", "007", "008"]
+    with pytest.raises(TypeError) as info:
+        read_cells(path, {"sep": ";"})
+    assert str(info.value) == "options must be a TableOptions, got {'sep': ';'}"
+
+
+def test_class_column(tmp_path):
+    from scratchnn.splitting import class_column
+
+    frame = pandas.DataFrame({" y ": [" a", "b ", "a", "b"], "x": ["1", "2", "3", "4"]})
+    labels = class_column(frame, "y", "t.csv")
+    assert labels.dtype == object and labels.tolist() == ["a", "b", "a", "b"]
+    assert class_column(frame, " x", "t.csv").tolist() == ["1", "2", "3", "4"]
+    with pytest.raises(ValueError) as info:
+        class_column(frame, "z", "t.csv", option="--stratify")
+    assert str(info.value) == "t.csv: no column named 'z' (--stratify); the columns are 'y', 'x'"
+    twice = pandas.DataFrame([["a", "b"]], columns=["y", "y "])
+    with pytest.raises(ValueError) as info:
+        class_column(twice, "y", "t.csv")
+    assert str(info.value) == ("t.csv: more than one column named 'y' (stratify); the columns "
+                               "are 'y', 'y'")
+    wide = pandas.DataFrame([list(range(21))], columns=[f"c{k}" for k in range(21)])
+    with pytest.raises(ValueError) as info:
+        class_column(wide, "z", "t.csv")
+    assert str(info.value).endswith(", ".join(f"'c{k}'" for k in range(20)) + ", ...")
+    twenty = pandas.DataFrame([list(range(20))], columns=[f"c{k}" for k in range(20)])
+    with pytest.raises(ValueError) as info:
+        class_column(twenty, "z", "t.csv")
+    assert str(info.value).endswith(", ".join(f"'c{k}'" for k in range(20)))
+
+
+@pytest.mark.parametrize(("cells", "path", "options", "message"), [
+    (["a", " ", "b", "NA"], "t.csv", None,
+     "t.csv, line 3: column 'y' (stratify) is empty, a missing value (2 rows in all); every row "
+     "needs a class to stratify by"),
+    (["a", None, "b", "a"], "t.csv", None,
+     "t.csv, line 3: column 'y' (stratify) is empty, a missing value (1 row in all); every row "
+     "needs a class to stratify by"),
+    (["a", "b", " NaN ", "a"], "t.csv", TableOptions(header=False),
+     "t.csv, line 3: column 'y' (stratify) is 'NaN', a missing value (1 row in all); every row "
+     "needs a class to stratify by"),
+    (["a", "b", None, "a"], "t.PARQUET", None,
+     "t.PARQUET, row 3: column 'y' (stratify) is empty, a missing value (1 row in all); every "
+     "row needs a class to stratify by"),
+])
+def test_class_column_refuses_missing_classes(cells, path, options, message):
+    from scratchnn.splitting import class_column
+
+    frame = pandas.DataFrame({"y": pandas.Series(cells, dtype=object)})
+    with pytest.raises(ValueError) as info:
+        class_column(frame, "y", path, options)
+    assert str(info.value) == message
+
+
+def test_class_column_of_parquet_keeps_na_spellings():
+    from scratchnn.splitting import class_column
+
+    frame = pandas.DataFrame({"y": ["NA", "null", "NA", "null"]})
+    assert class_column(frame, "y", "t.pq").tolist() == ["NA", "null", "NA", "null"]
+
+
+@pytest.mark.parametrize(("fmt", "header", "expected"), [
+    (".csv", True, b'a,b\n1,"x,y"\n2, z\n'),
+    (".csv", False, b'1,"x,y"\n2, z\n'),
+    (".tsv", True, b"a\tb\n1\tx,y\n2\t z\n"),
+    (".tsv", False, b"1\tx,y\n2\t z\n"),
+])
+def test_write_part_text(tmp_path, fmt, header, expected):
+    from scratchnn.splitting import write_part
+
+    frame = pandas.DataFrame({"a": ["1", "2"], "b": ["x,y", " z"]})
+    path = tmp_path / f"part{fmt}"
+    assert write_part(frame, path, fmt, header=header) == 2
+    assert path.read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_write_part_writes_a_header_by_default(tmp_path):
+    from scratchnn.splitting import write_part
+
+    path = tmp_path / "part.csv"
+    assert write_part(pandas.DataFrame({"a": ["1"], "b": ["x"]}), path, ".csv") == 1
+    assert path.read_bytes() == b"a,b\n1,x\n"
+
+
+def test_write_part_parquet_always_names_its_columns(tmp_path):
+    pytest.importorskip("pyarrow")
+    from scratchnn.splitting import write_part
+
+    frame = pandas.DataFrame({"a": ["1", "2", "3"], "b": [0.5, None, 2.0]})
+    for header in (True, False):
+        path = tmp_path / f"p{header}.parquet"
+        assert write_part(frame, path, ".parquet", header=header) == 3
+        pandas.testing.assert_frame_equal(pandas.read_parquet(path), frame)

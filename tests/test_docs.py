@@ -156,3 +156,70 @@ def test_page_python_blocks_run_in_order(page, tmp_path, monkeypatch):
                 exec(compile(block, f"docs/{name} python block {number}", "exec"), namespace)
             except Exception as exc:  # pragma: no cover - the message says which block failed
                 pytest.fail(f"docs/{name} python block {number} raised {exc!r}:\n{block}")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+# A home page, a "How it works" page, an API page and a notebook page, and whether each shows
+# math that must be rendered.
+BROWSED = [("index.html", False), ("how-it-works/activations.html", True),
+           ("api/scratchnn.losses.html", True), ("examples/01_moons.html", False)]
+RAW_TEX = ("\\frac", "\\sum", "$$", "\\begin{", "\\mathrm")
+
+
+def test_pages_render_their_math_in_chromium_with_nothing_from_outside(site, tmp_path):
+    """In Chromium, every request outside the local site refused: no failed request, no console
+    error, the math rendered by MathJax (its elements present) and no raw TeX in the visible
+    text. Screenshots go to ``$DOCS_SCREENSHOTS`` when set."""
+    import functools
+    import http.server
+    import os
+    import shutil
+    import threading
+
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright is not installed (pip install playwright)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    shots = Path(os.environ.get("DOCS_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    outside, failed, console = [], [], []
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(60_000)
+
+            def only_the_site(route):
+                if route.request.url.startswith(base):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_the_site)
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.on("console", lambda message: console.append(message.text)
+                    if message.type == "error" else None)
+            for path, has_math in BROWSED:
+                page.goto(base + path, wait_until="load")
+                page.wait_for_function("() => !window.MathJax || (window.MathJax.startup && "
+                                       "window.MathJax.startup.promise)")
+                page.evaluate("() => window.MathJax ? MathJax.startup.promise : null")
+                text = page.inner_text("body")
+                assert not [tex for tex in RAW_TEX if tex in text], (path, text[:2000])
+                rendered = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+                assert rendered > 0 or not has_math, path
+                page.screenshot(path=str(shots / (path.replace("/", "_") + ".png")),
+                                full_page=False)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert outside == [] and failed == [] and console == [], (outside, failed, console)

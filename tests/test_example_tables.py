@@ -1,4 +1,4 @@
-"""`scratchnn datasets` writes the example tables, and the README's command-line block runs as
+"""`scratchnn datasets` writes the example tables, and the command-line page's block runs as
 written with them."""
 
 import contextlib
@@ -90,11 +90,11 @@ def test_iris_without_scikit_learn_names_the_extra(tmp_path, monkeypatch):
     assert not (tmp_path / "iris.csv").exists()
 
 
-def test_the_readme_command_line_block_runs_as_written(tmp_path, monkeypatch):
+def test_the_command_line_pages_datasets_block_runs_as_written(tmp_path, monkeypatch):
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Command line"):]
+    text = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    section = text[text.index("## Examples"):]
     block = next(b for b in re.findall(r"^```bash\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
                  if b.startswith("scratchnn datasets"))
     monkeypatch.chdir(tmp_path)

@@ -105,6 +105,9 @@ def test_the_wheel_and_the_sdist_hold_the_license_and_the_package_data(built):
     with tarfile.open(sdist) as archive:
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"LICENSE", "CHANGELOG.md", "README.md", "pyproject.toml"} <= members
+    # The suite can run from the sdist: its helpers and conftest come with it.
+    helpers = {f"tests/{p.name}" for p in (ROOT / "tests").glob("*.py")}
+    assert {"tests/conftest.py", "tests/cli_run.py"} <= helpers <= members
     assert {f"src/scratchnn/playground/static/{name}" for name in static} <= members
 
 

@@ -3,7 +3,7 @@
 >>> from scratchnn import ClassifierNN
 >>> nn = ClassifierNN([2, 4, 3, 1], ["relu", "relu", "sigmoid"], seed=0)
 
-Each formula of the README lives in one module: :mod:`~scratchnn.activations`,
+Each formula of the documentation lives in one module: :mod:`~scratchnn.activations`,
 :mod:`~scratchnn.losses`, :mod:`~scratchnn.initializers`, :mod:`~scratchnn.layers`,
 :mod:`~scratchnn.optimizers`; :mod:`~scratchnn.network` ties them into :class:`ClassifierNN`.
 """

@@ -14,7 +14,7 @@ Expressing the derivative through ``A`` (``sigmoid' = A(1 - A)``, ``tanh' = 1 - 
 ``relu' = [A > 0]``) means the forward pass only has to keep ``A`` for backpropagation, the same
 choice scikit-learn makes in ``sklearn/neural_network/_base.py``.
 
-Arrays follow the README's convention: one example per column, so ``Z`` and ``A`` have shape
+Arrays follow the documentation's convention: one example per column, so ``Z`` and ``A`` have shape
 ``(n_units, m)``.
 
 Look an activation up by name with :func:`get`; :data:`ACTIVATIONS` lists the registry.

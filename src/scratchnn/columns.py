@@ -138,9 +138,11 @@ def _dates(values, fmt):
     with np.errstate(all="ignore"):
         parsed = pandas.to_datetime(pandas.Series(values, dtype=object), format=fmt,
                                     errors="coerce", utc=True)
-    ns = parsed.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-    days = ns.astype(np.int64) / 86_400e9
-    days[np.isnat(ns)] = np.nan
+    # Microseconds: pandas >= 3 keeps a date outside 1677-2262 at a coarser resolution, which a
+    # cast to nanoseconds would silently wrap around (3000-01-01 read as 1830-11-23).
+    us = parsed.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT"))
+    days = us.astype(np.int64) / 86_400e6
+    days[np.isnat(us)] = np.nan
     return days
 
 

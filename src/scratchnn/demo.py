@@ -100,7 +100,7 @@ STUCK_SHARE = 0.5
 """A 2-D demo run counts as stuck when its final training cost is above this share of the cost
 a network without hidden layers (a straight boundary) reaches with the same training. On the
 moons demo's seeds 0-14 the stuck runs end at 0.8-0.9 of that cost and the others below 0.03
-of it (README, "Why a demo run gets stuck")."""
+of it (the documentation's "Why a demo run gets stuck")."""
 
 
 def _out_dir(out_dir):
@@ -160,7 +160,7 @@ def _report_stuck(name, cost, line_cost, diagnostics):
         f"gradient norm is still {grad[-1]:.3g} in the last epoch (healthy runs end far lower), "
         f"so the steps go on but no longer lower the cost; dead relu units per hidden layer: "
         f"{dead_text}. More epochs or another learning rate rarely help; what gets out: wider "
-        f"hidden layers, tanh hidden layers, or another --seed (README, \"Why a demo run gets "
+        f"hidden layers, tanh hidden layers, or another --seed (documentation, \"Why a demo run gets "
         f"stuck\")."
     )
 

@@ -1,4 +1,4 @@
-"""Example CSV tables for the command line, so the README's command-line section runs as written.
+"""Example CSV tables for the command line, so the documentation's command-line examples run.
 
 ``scratchnn datasets NAME OUT.csv [--test TEST.csv] [--new NEW.csv]`` (or
 :func:`write_example_tables`) writes one of the example datasets as a CSV file with a header

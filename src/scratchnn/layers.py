@@ -4,7 +4,7 @@ These functions only compute. Backward functions write parameter gradients into 
 are given (views of the flat gradient buffer) and return the gradient for the layer below; they
 never update a weight, so the same code serves training and gradient checking.
 
-Shapes follow the README: one example per column, ``A_prev`` is ``(n_{l-1}, m)``, ``W`` is
+Shapes follow the documentation's: one example per column, ``A_prev`` is ``(n_{l-1}, m)``, ``W`` is
 ``(n_l, n_{l-1})``, ``Z`` and ``A`` are ``(n_l, m)``. The ``1/m`` of the mean cost is already
 inside the ``dZ`` that reaches a layer (see :mod:`scratchnn.losses`), so no layer divides by ``m``.
 

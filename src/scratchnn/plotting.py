@@ -484,7 +484,7 @@ def plot_diagnostics(diagnostics, path=None, title="Training diagnostics"):
 
     Six panels against the epoch: the gradient norm and the update-to-weight ratio (log scales),
     the weight norm, the shares of dead (relu) and of saturated (sigmoid, tanh) hidden units, and
-    the mean of the activations with a band of one standard deviation. The README's "Training
+    the mean of the activations with a band of one standard deviation. The documentation's "Training
     diagnostics" section says what each pattern means.
 
     Parameters

@@ -375,7 +375,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
     into code written for it. ``scratchnn train`` defaults to other ones, chosen for a table and
     no tuning: hidden layers of 25 and 15 units, a learning rate of 0.01, mini-batches of 64,
     float32, and early stopping on a 20% validation split that keeps the epoch of the lowest
-    validation cost (see the README's "Defaults: the command line's and the estimator's").
+    validation cost (see "Defaults: the command line's and the estimator's" on the
+    documentation's Command line page).
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", optimizer="adam",

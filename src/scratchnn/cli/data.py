@@ -17,7 +17,8 @@ def add_datasets(subparsers):
         "datasets",
         help="write an example table (iris, moons, circles, spiral) as CSV",
         description="Write an example dataset as a CSV file with a header row, the label column "
-        "last: the tables the README's command-line examples use. iris needs scikit-learn.",
+        "last: the tables the documentation's command-line examples use. iris needs "
+        "scikit-learn.",
     )
     parser.add_argument("name", choices=EXAMPLE_TABLES, help="which dataset")
     parser.add_argument("out", help="the CSV file (with --test or --new: its training rows)")

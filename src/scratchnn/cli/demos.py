@@ -57,7 +57,7 @@ def add_playground(subparsers):
     parser = subparsers.add_parser(
         "playground", help="watch the network learn in the browser (a local web server)",
         description="Serve the playground on this machine, print its URL and open it; Ctrl-C "
-        "stops it. See the README's Playground section.")
+        "stops it. See the documentation's Playground page.")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this machine only; "

@@ -45,7 +45,8 @@ def add_train(subparsers):
         "rows; the model file holds the network and all of that. The defaults (hidden layers "
         "of 25 and 15 units, --lr 0.01, --batch-size 64, float32, early stopping on a 20% "
         "validation split) differ from NNClassifier's, which are MLPClassifier's ((100,), "
-        "0.001, 'auto', float64, no early stopping); the README says why.",
+        "0.001, 'auto', float64, no early stopping); the documentation's Command line page "
+        "says why.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
     parser.add_argument("--target", required=True, metavar="COLUMN",

@@ -130,7 +130,7 @@ def options():
 
 
 def _formulas():
-    """The Notes of each activation, loss and optimizer docstring: the README's formulas."""
+    """The Notes of each activation, loss and optimizer docstring: the documentation's formulas."""
 
     def notes(obj):
         doc = inspect.getdoc(obj) or ""
