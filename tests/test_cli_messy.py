@@ -4,6 +4,7 @@ misread silently: each is read right and said, or refused with the option that f
 refusals at once."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -546,3 +547,18 @@ def test_a_headerless_table_is_remembered_and_header_undoes_it(tmp_path):
     named = write(tmp_path / "named.txt", "1|2\n-0.9|a\n0.9|b\n")
     status, out, err = run(["predict", model, named, "--header"])
     assert status == 0 and out.splitlines() == ["predicted_2", "a", "b"], err
+
+
+def test_an_empty_date_column_names_the_training_date_it_is_filled_with(tmp_path):
+    rows = [[f"2024-01-{1 + i % 28:02d}", f"{np.sin(i):.2f}", "ab"[i % 2]] for i in range(40)]
+    data = write(tmp_path / "d.csv", table(["when", "x", "y"], rows))
+    model = tmp_path / "m.npz"
+    train(data, "--target", "y", "--out", model, "--epochs", 1)
+    _, _, bundle = load_model(str(model))
+    date = bundle.columns[0].fill_value()
+    assert re.fullmatch(r"2024-01-\d\d( \d\d:\d\d:\d\d)?", date)
+    new = write(tmp_path / "new.csv", table(["when", "x"], [["", "0.5"], ["", "0.1"]]))
+    status, _, err = run(["predict", model, new])
+    assert status == 0 and f"feature column 'when' is empty on every row (filled with the " \
+        f"training value {date})" in err
+    assert bundle.columns[1].fill_value() == f"{bundle.columns[1].fill:.6g}"

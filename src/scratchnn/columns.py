@@ -267,16 +267,21 @@ class ColumnTreatment:
             shown = ", ".join(self.categories[:10])
             more = f", ... ({n} in all)" if n > 10 else ""
             return f"text, one-hot over {n} categor{'y' if n == 1 else 'ies'}: {shown}{more}"
-        if self.fill is None:
-            missing = "missing is an error"
-        elif self.kind == "date":
-            when = np.datetime64(int(round(self.fill * 86400)), "s")
-            missing = f"missing -> {str(when).replace('T', ' ').removesuffix(' 00:00:00')}"
-        else:
-            missing = f"missing -> {self.fill:.6g}"
+        missing = ("missing is an error" if self.fill is None
+                   else f"missing -> {self.fill_value()}")
         if self.kind == "date":
             return (f"date ({self.format}) -> days since 1970-01-01, month, weekday; {missing}")
         return f"numeric, {missing}"
+
+    def fill_value(self):
+        """What a missing cell becomes, as the user reads it: a number, a date (``2023-11-19``,
+        with its time when it has one), or None (text: no category; or an error)."""
+        if self.kind == "text" or self.fill is None:
+            return None
+        if self.kind == "date":
+            when = np.datetime64(int(round(self.fill * 86400)), "s")
+            return str(when).replace("T", " ").removesuffix(" 00:00:00")
+        return f"{self.fill:.6g}"
 
     def encode(self, series, path, locate, na_strings=NA_STRINGS, decimal="."):
         """The network inputs of this column: ``(X, n_unseen, n_missing)``, ``X`` ``(m, k)``.

@@ -78,7 +78,7 @@ class _Tally:
         for name in empty:
             column = kinds[name]
             filled = ("encoded as no category" if column.kind == "text"
-                      else f"filled with the training value {column.fill:.6g}")
+                      else f"filled with the training value {column.fill_value()}")
             warn(f"{path}: feature column {name!r} is empty on every row ({filled}), so the "
                   f"predictions rest on the other columns alone; pass --strict to refuse such a "
                   f"table")
