@@ -67,21 +67,21 @@ class _Tally:
         if self.unseen:
             counts = ", ".join(f"{name!r}: {n}" for name, n in self.unseen.items())
             warn(f"{path}: cells holding a category not seen in training were encoded as all "
-                  f"zeros ({counts})")
+                 f"zeros ({counts})")
         empty = self.empty_columns()
         partly = {name: n for name, n in self.missing.items() if name not in empty}
         if partly:
             counts = ", ".join(f"{name!r}: {n} of {self.rows}" for name, n in partly.items())
             warn(f"{path}: missing cells were filled as in training (numbers and dates with the "
-                  f"training value, text as no category): {counts}")
+                 f"training value, text as no category): {counts}")
         kinds = {column.name: column for column in bundle.columns}
         for name in empty:
             column = kinds[name]
             filled = ("encoded as no category" if column.kind == "text"
                       else f"filled with the training value {column.fill_value()}")
             warn(f"{path}: feature column {name!r} is empty on every row ({filled}), so the "
-                  f"predictions rest on the other columns alone; pass --strict to refuse such a "
-                  f"table")
+                 f"predictions rest on the other columns alone; pass --strict to refuse such a "
+                 f"table")
 
 
 def _read_dtype(bundle, also=()):
@@ -161,12 +161,12 @@ def _run_evaluate(args):
         note(message)
     if n_no_label:
         note(f"{args.data}: left out {n_no_label} row(s) whose label is empty "
-              f"(--drop-missing-target)")
+             f"(--drop-missing-target)")
     if unseen_labels:
         counts = ", ".join(f"{label!r}: {matrix[n_classes + k].sum()}"
                            for k, label in enumerate(unseen_labels))
         warn(f"{args.data}: label(s) the model was not trained on, each counted as a wrong "
-              f"prediction ({counts} rows)")
+             f"prediction ({counts} rows)")
     tally.report(bundle, args.data)
     labels = bundle.label_names + unseen_labels
     print(printable(f"{args.model} on {args.data} ({matrix.sum()} rows, target {target!r})"))
