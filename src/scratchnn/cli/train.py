@@ -283,7 +283,7 @@ def _run_train(args):
     check_output(args.out, "--out", inputs)
     check_output(args.checkpoint, "--checkpoint", inputs + [(args.out, "--out")])
     check_plot(args.plot, "--plot", inputs + [(args.out, "--out"),
-                                              (args.checkpoint, "--checkpoint")])
+                                             (args.checkpoint, "--checkpoint")])
 
     options = table_options(args)
     frame = read_table(args.data, options,
