@@ -472,7 +472,8 @@ def test_the_onnx_graphs_inputs_outputs_and_properties(tmp_path):
         "columns": [{"name": "x", "kind": "numeric", "fill": 7.0},
                     {"name": "c", "kind": "text", "categories": ["p", "q"]},
                     {"name": "d", "kind": "date", "format": "ISO8601", "fill": 3.0}],
-        "target": "y", "label_names": ["r", "s", "t"], "id_columns": ["id"]}
+        "target": "y", "label_names": ["r", "s", "t"], "id_columns": ["id"],
+        "task": "classification"}
     assert len({node.name for node in graph.node}) == len(graph.node)  # names are unique
 
 
@@ -598,7 +599,8 @@ def test_save_writes_the_documented_metadata_and_load_reads_it_back(tmp_path):
                "keep_na_strings": True}
     bundle, path = saved_bundle(tmp_path, history=history, id_columns=["id"], reading=reading)
     _, metadata = io.load_with_metadata(path)
-    assert metadata["cli_format"] == BUNDLE_FORMAT == 3
+    assert metadata["cli_format"] == BUNDLE_FORMAT == 4
+    assert metadata["task"] == "classification" and "targets" not in metadata
     assert metadata["columns"] == [
         {"name": "x", "kind": "numeric", "fill": 1.5},
         {"name": "c", "kind": "text", "categories": ["p", "q"]},
@@ -686,16 +688,24 @@ def setter(key, value):
     return lambda metadata: metadata.__setitem__(key, value)
 
 
-@pytest.mark.parametrize("value", [0, 4, True, False, "3", 2.5, None])
+@pytest.mark.parametrize("value", [0, 5, True, False, "3", 2.5, None])
 def test_an_unknown_cli_format_is_refused(tmp_path, value):
     assert refusal(tmp_path, setter("cli_format", value)) == (
-        f"cli_format {value!r} is not one of 1 to 3 (written by a newer scratchnn?)")
+        f"cli_format {value!r} is not one of 1 to 4 (written by a newer scratchnn?)")
 
 
-@pytest.mark.parametrize("value", [2, 3, 3.0])
-def test_formats_2_and_3_are_read(tmp_path, value):
+@pytest.mark.parametrize("value", [2, 3, 3.0, 4])
+def test_formats_2_to_4_are_read(tmp_path, value):
     _, _, bundle = Bundle.load(resaved(tmp_path, setter("cli_format", value)))
     assert bundle.column_names == ["x", "c", "d"]
+
+
+def test_a_bundle_without_a_task_is_a_classifier(tmp_path):
+    """Formats 1 to 3 had no task: they load as classifiers."""
+    _, _, bundle = Bundle.load(resaved(tmp_path, lambda metadata: (
+        metadata.pop("task"), metadata.__setitem__("cli_format", 3))))
+    assert bundle.task == "classification" and not bundle.regression
+    assert bundle.targets == ["y"] and bundle.label_names == ["r", "s", "t"]
 
 
 @pytest.mark.parametrize("value", [

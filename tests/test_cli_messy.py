@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cli_run import refusal, run, suggested_command, table, write
+from scratchnn.bundle import Bundle
 from scratchnn.cli import load_model
 
 pandas = pytest.importorskip("pandas")
@@ -366,18 +367,25 @@ def test_duplicate_header_names_are_refused_with_positions(tmp_path):
     assert "the header names a column more than once: 'u' (columns 1, 3)" in err
 
 
-def test_a_continuous_integer_target_is_refused_unless_classification_is_asked(tmp_path):
+def test_a_continuous_integer_target_is_regressed_unless_classification_is_asked(tmp_path):
     rng = np.random.default_rng(0)
     rows = [[f"{rng.normal():.2f}", age] for age in rng.integers(18, 89, 344)]
     data = write(tmp_path / "d.csv", table(["x", "age"], rows))
-    err = refusal(["train", data, "--target", "age", "--out", tmp_path / "m.npz"])
+    status, out, err = run(["train", data, "--target", "age", "--out", tmp_path / "m.npz",
+                            "--epochs", 1, "--quiet"])
+    assert status == 0, err
+    assert Bundle.load(tmp_path / "m.npz")[2].task == "regression" and "R2" in out
+    status, _, err = run(["train", data, "--target", "age", "--out", tmp_path / "m.npz",
+                          "--epochs", 1, "--quiet", "--task", "classification"])
+    assert status == 0, err
     assert "the target 'age' looks continuous (71 distinct numbers in 344 rows)" in err
-    train(data, "--target", "age", "--out", tmp_path / "m.npz", "--epochs", 1,
-          "--task", "classification")
+    assert "trained as 71 classes, as --task classification asks" in err
+    assert len(Bundle.load(tmp_path / "m.npz")[2].label_names) == 71
     # A few numeric classes are classes.
     rows = [[f"{rng.normal():.2f}", k % 12] for k in range(200)]
     data = write(tmp_path / "e.csv", table(["x", "grade"], rows))
     train(data, "--target", "grade", "--out", tmp_path / "m.npz", "--epochs", 1)
+    assert Bundle.load(tmp_path / "m.npz")[2].task == "classification"
 
 
 @pytest.mark.parametrize(("name", "content", "what"), [

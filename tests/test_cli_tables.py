@@ -304,13 +304,16 @@ def test_an_id_column_used_as_a_feature_gets_a_warning_naming_the_flags(tmp_path
     assert status == 0 and "warning" not in err
 
 
-def test_a_continuous_target_is_refused(tmp_path):
+def test_a_continuous_target_trains_a_regression(tmp_path):
     rng = np.random.default_rng(0)
     rows = [[f"{a:.3f}", f"{1000 * b:.1f}"] for a, b in rng.random((45, 2))]
     data = write(tmp_path / "d.csv", csv_text(["x", "proline"], rows))
-    err = refusal(["train", data, "--target", "proline", "--out", tmp_path / "m.npz"])
-    assert "the target 'proline' looks continuous" in err and "classifies" in err
-    assert "(--task classification)" in err
+    status, out, err = run(["train", data, "--target", "proline", "--out", tmp_path / "m.npz",
+                            "--epochs", 2, "--quiet"])
+    assert status == 0, err
+    assert "RMSE" in out and "accuracy" not in out
+    status, out, _ = run(["info", tmp_path / "m.npz"])
+    assert status == 0 and "Task: regression of 'proline'" in out
 
 
 def test_a_class_with_one_training_row_gets_a_warning(tmp_path):
@@ -730,8 +733,9 @@ def _resave(moons, tmp_path, change):
 
 
 @pytest.mark.parametrize(("change", "match"), [
-    (lambda m: m.update(cli_format=4), "cli_format 4 is not one of 1 to 3"),
-    (lambda m: m.update(cli_format=True), "cli_format True is not one of 1 to 3"),
+    (lambda m: m.update(cli_format=5), "cli_format 5 is not one of 1 to 4"),
+    (lambda m: m.update(cli_format=True), "cli_format True is not one of 1 to 4"),
+    (lambda m: m.update(task="ranking"), "task must be one of ['classification', 'regression']"),
     (lambda m: m.update(feature_names=["u"]), "feature_names must be 4 distinct names"),
     (lambda m: m.update(columns=[1]), "a column must be a dict with a name"),
     (lambda m: m["columns"][0].update(fill=True), "fill must be a finite number"),

@@ -8,7 +8,10 @@ and ``export`` need (:class:`Bundle`):
   encoded over the categories seen in training;
 - the **standardization** ``(x - mean) / scale`` of every network input (numeric columns and
   one-hot columns alike), with statistics of the training rows;
-- the **target** column and the **label** of each class index;
+- the **task**: ``classification`` (the **target** column and the **label** of each class
+  index) or ``regression`` (the target columns and their standardization
+  ``(y - target_mean) / target_scale``, which the network learns and :meth:`Bundle.values`
+  inverts);
 - the **id columns**, never features, copied first into ``predict``'s output;
 - the training settings and per-epoch history, for ``info``.
 
@@ -24,11 +27,15 @@ import numpy as np
 
 from .columns import NA_STRINGS, ColumnTreatment, format_names, text_values
 
-__all__ = ["Bundle", "BUNDLE_FORMAT", "READING_DEFAULTS"]
+__all__ = ["Bundle", "BUNDLE_FORMAT", "READING_DEFAULTS", "TASKS"]
 
-BUNDLE_FORMAT = 3
+BUNDLE_FORMAT = 4
 """Version of what ``train`` stores in a model file's metadata (1: numeric columns only; 2: text
-columns; 3: date columns and how the table was read)."""
+columns; 3: date columns and how the table was read; 4: the task, and a regression's targets and
+their standardization). Files of every earlier format load, as classifiers."""
+
+TASKS = ("classification", "regression")
+"""What a bundle's network does with its target: class probabilities, or values."""
 
 READING_DEFAULTS = {"sep": None, "decimal": ".", "header": True, "na_values": [],
                     "keep_na_strings": False}
@@ -50,9 +57,9 @@ class Bundle:
     mean, scale : ndarray of shape (n_inputs,)
         The standardization ``(x - mean) / scale`` applied before the network.
     target : str
-        The column the network predicts.
+        The column the network predicts (the first of :attr:`targets`).
     label_names : list of str
-        The label of each class index (2 for a single sigmoid output).
+        The label of each class index (2 for a single sigmoid output); empty for a regression.
     training : dict
         The settings and results of training, for ``info``.
     history : dict of str to ndarray
@@ -62,10 +69,19 @@ class Bundle:
     reading : dict
         How the training table was read (the keys of :data:`READING_DEFAULTS`), which
         ``evaluate`` and ``predict`` follow unless told otherwise.
+    task : {"classification", "regression"}
+    targets : list of str
+        The target columns, one per network output for a regression; ``[target]`` for a
+        classification.
+    target_mean, target_scale : ndarray of shape (len(targets),)
+        A regression's target standardization: the network learns
+        ``(y - target_mean) / target_scale``, with the mean and (population) standard deviation
+        of the training rows; empty for a classification.
     """
 
     def __init__(self, network, columns, mean, scale, target, label_names, training,
-                 history=None, id_columns=(), reading=None):
+                 history=None, id_columns=(), reading=None, task="classification", targets=None,
+                 target_mean=(), target_scale=()):
         self.network = network
         self.columns = list(columns)
         self.mean = np.asarray(mean, dtype=np.float64)
@@ -76,6 +92,15 @@ class Bundle:
         self.history = dict(history or {})
         self.id_columns = list(id_columns)
         self.reading = {**READING_DEFAULTS, **(reading or {})}
+        self.task = task
+        self.targets = [target] if targets is None else list(targets)
+        self.target_mean = np.asarray(target_mean, dtype=np.float64)
+        self.target_scale = np.asarray(target_scale, dtype=np.float64)
+
+    @property
+    def regression(self):
+        """Whether the network predicts values (``task == "regression"``)."""
+        return self.task == "regression"
 
     @property
     def feature_names(self):
@@ -249,6 +274,42 @@ class Bundle:
             y[i] = index[label]
         return y, unseen
 
+    def target_values(self, frame, path, locate, targets=None):
+        """The numbers of a regression's target columns (the trained ones by default).
+
+        Read with the table's decimal mark, as feature columns are.
+
+        Returns
+        -------
+        Y : ndarray of float64 of shape (len(targets), m)
+            NaN where a cell is missing.
+
+        Raises
+        ------
+        ValueError
+            Naming the file, line and column of the first cell that is not a number, or is
+            infinite.
+        """
+        from .columns import numbers
+
+        targets = self.targets if targets is None else targets
+        Y = np.empty((len(targets), len(frame)))
+        for k, name in enumerate(targets):
+            Y[k], bad = numbers(frame[name], self.reading["decimal"])
+            for mask, what in ((bad, "is {!r}, not a number"),
+                               (np.isinf(Y[k]), "is {!r}; infinite values are not supported")):
+                if np.any(mask):
+                    i = int(np.argmax(mask))
+                    raise ValueError(f"{path}, {locate(frame.index[i])}: the target {name!r} "
+                                     + what.format(str(frame[name].iloc[i]).strip()))
+        return Y
+
+    def predict_values(self, X):
+        """A regression's predicted target values ``(len(targets), m)``, float64: the network's
+        output times :attr:`target_scale`, plus :attr:`target_mean`."""
+        out = np.asarray(self.network.predict(X), dtype=np.float64)
+        return out * self.target_scale[:, None] + self.target_mean[:, None]
+
     def predict_proba(self, X):
         """Class probabilities ``(n_classes, m)``, two rows for a single sigmoid output."""
         proba = self.network.predict_proba(X)
@@ -260,7 +321,13 @@ class Bundle:
         """Lines for ``info``: each column's role and treatment."""
         lines = [f"{column.name}: {column.describe()}" for column in self.columns]
         lines += [f"{name}: id, copied to predictions" for name in self.id_columns]
-        lines.append(f"{self.target}: target, {len(self.label_names)} labels")
+        if self.regression:
+            lines += [f"{name}: target, regression (standardized with mean {mean:.6g}, standard "
+                      f"deviation {scale:.6g})"
+                      for name, mean, scale in zip(self.targets, self.target_mean,
+                                                   self.target_scale)]
+        else:
+            lines.append(f"{self.target}: target, {len(self.label_names)} labels")
         reading = self.reading
         sep = {None: "detected", "\t": "tab"}.get(reading["sep"], repr(reading["sep"]))
         na = "empty cells" + "".join(f", {v!r}" for v in reading["na_values"])
@@ -302,9 +369,11 @@ class Bundle:
         (``IsNaN``, ``Where``), a date's month and weekday computed (:func:`_date_nodes`), text
         columns one-hot encoded
         (``ai.onnx.ml`` ``OneHotEncoder``, an unseen or missing value all zeros), the inputs
-        concatenated, standardized and fed to the network. Outputs: ``label``, string
-        ``(batch,)``, and ``probabilities``, float32 ``(batch, n_classes)``: one column per
-        class, two for a binary model, like ``predict --proba``.
+        concatenated, standardized and fed to the network. Outputs of a classifier: ``label``,
+        string ``(batch,)``, and ``probabilities``, float32 ``(batch, n_classes)``: one column
+        per class, two for a binary model, like ``predict --proba``. Output of a regression:
+        ``value``, float64 ``(batch, n_targets)``, the network's float32 output cast to float64
+        and de-standardized, ``output * target_scale + target_mean``, as ``predict`` computes it.
 
         Returns
         -------
@@ -368,6 +437,39 @@ class Bundle:
                                                     self.mean, self.scale)
         nodes += net_nodes
         initializers += net_initializers
+        if self.regression:
+            outputs = self._value_nodes(node, numpy_helper, helper, TensorProto, nodes,
+                                        initializers)
+        else:
+            outputs = self._label_nodes(node, numpy_helper, helper, TensorProto, nodes,
+                                        initializers)
+        internal = {out for n in nodes for out in n.output} | {t.name for t in initializers}
+        clash = sorted(internal & set(self.column_names))
+        if clash:
+            raise ValueError(f"column(s) {format_names(clash)} have the name of a value inside "
+                             f"the ONNX graph; rename them to export")
+        graph = helper.make_graph(nodes, "scratchnn_bundle", inputs, outputs, initializers)
+        from .version import __version__
+
+        onnx_model = helper.make_model(
+            graph, producer_name="scratchnn", producer_version=__version__,
+            ir_version=IR_VERSION,
+            opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", 1)],
+            doc_string=f"scratchnn train bundle: columns {self.column_names} -> "
+                       + (f"value (batch, {len(self.targets)})" if self.regression else
+                          f"label, probabilities (batch, {len(self.label_names)})"),
+        )
+        properties = {"columns": [c.to_json() for c in self.columns], "target": self.target,
+                      "label_names": self.label_names, "id_columns": self.id_columns,
+                      "task": self.task}
+        if self.regression:
+            properties.update(targets=self.targets, target_mean=self.target_mean.tolist(),
+                              target_scale=self.target_scale.tolist())
+        helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
+        return write_onnx(onnx_model, path)
+
+    def _label_nodes(self, node, numpy_helper, helper, TensorProto, nodes, initializers):
+        """A classifier's graph end: ``probabilities`` and ``label``; returns the outputs."""
         if self.network.layer_dims[-1] == 1:  # one sigmoid output: P(label 1); add P(label 0)
             initializers.append(numpy_helper.from_array(np.ones(1, np.float32), name="one"))
             nodes += [node("Sub", ["one", "network_output"], ["p_first"], name="complement"),
@@ -382,57 +484,56 @@ class Bundle:
                        keepdims=0),
                   node("Gather", ["label_names", "class_index"], ["label"], name="label",
                        axis=0)]
-        internal = {out for n in nodes for out in n.output} | {t.name for t in initializers}
-        clash = sorted(internal & set(self.column_names))
-        if clash:
-            raise ValueError(f"column(s) {format_names(clash)} have the name of a value inside "
-                             f"the ONNX graph; rename them to export")
-        n_classes = len(self.label_names)
-        graph = helper.make_graph(
-            nodes, "scratchnn_bundle", inputs,
-            [helper.make_tensor_value_info("label", TensorProto.STRING, ["batch"]),
-             helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                           ["batch", n_classes])],
-            initializers,
-        )
-        from .version import __version__
+        return [helper.make_tensor_value_info("label", TensorProto.STRING, ["batch"]),
+                helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                              ["batch", len(self.label_names)])]
 
-        onnx_model = helper.make_model(
-            graph, producer_name="scratchnn", producer_version=__version__,
-            ir_version=IR_VERSION,
-            opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", 1)],
-            doc_string=f"scratchnn train bundle: columns {self.column_names} -> label, "
-                       f"probabilities (batch, {n_classes})",
-        )
-        properties = {"columns": [c.to_json() for c in self.columns], "target": self.target,
-                      "label_names": self.label_names, "id_columns": self.id_columns}
-        helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
-        return write_onnx(onnx_model, path)
+    def _value_nodes(self, node, numpy_helper, helper, TensorProto, nodes, initializers):
+        """A regression's graph end: ``value``, the network's output de-standardized in float64
+        (``output * target_scale + target_mean``, as :meth:`predict_values`); returns it."""
+        initializers += [
+            numpy_helper.from_array(self.target_scale.astype(np.float64), name="target_scale"),
+            numpy_helper.from_array(self.target_mean.astype(np.float64), name="target_mean")]
+        nodes += [node("Cast", ["network_output"], ["network_output_f64"], name="to_double",
+                       to=TensorProto.DOUBLE),
+                  node("Mul", ["network_output_f64", "target_scale"], ["scaled_value"],
+                       name="target_scale_mul"),
+                  node("Add", ["scaled_value", "target_mean"], ["value"],
+                       name="target_mean_add")]
+        return [helper.make_tensor_value_info("value", TensorProto.DOUBLE,
+                                              ["batch", len(self.targets)])]
 
     # ----------------------------------------------------------------------- files
 
     def save(self, path):
         """Save as one model file (:func:`scratchnn.io.save` with metadata).
 
-        The JSON metadata holds ``cli_format``, ``columns``, ``feature_names``, ``id_columns``,
-        ``target``, ``label_names`` and ``training``; the arrays ``feature_mean`` and
-        ``feature_scale`` hold the standardization, and ``costs`` (and, with a validation split,
-        ``val_costs`` and ``val_accuracy``) the history.
+        The JSON metadata holds ``cli_format``, ``task``, ``columns``, ``feature_names``,
+        ``id_columns``, ``target``, ``label_names`` (a classifier's) or ``targets`` (a
+        regression's), and ``training``; the arrays ``feature_mean`` and ``feature_scale`` hold
+        the standardization, a regression's ``target_mean`` and ``target_scale`` that of its
+        targets, and ``costs`` (and, with a validation split, ``val_costs`` and
+        ``val_accuracy``) the history.
         """
         from .io import save
 
         metadata = {
             "cli_format": BUNDLE_FORMAT,
+            "task": self.task,
             "columns": [column.to_json() for column in self.columns],
             "feature_names": self.feature_names,
             "id_columns": self.id_columns,
             "target": self.target,
-            "label_names": self.label_names,
             "training": self.training,
             "feature_mean": self.mean,
             "feature_scale": self.scale,
             "reading": self.reading,
         }
+        if self.regression:
+            metadata.update(targets=self.targets, target_mean=self.target_mean,
+                            target_scale=self.target_scale)
+        else:
+            metadata["label_names"] = self.label_names
         metadata.update(self.history)
         save(self.network, path, metadata=metadata)
 
@@ -469,7 +570,9 @@ class Bundle:
             raise _invalid(path, f"cli_format {metadata['cli_format']!r} is not one of 1 to "
                            f"{BUNDLE_FORMAT} (written by a newer scratchnn?)")
         n_features = network.layer_dims[0]
-        n_classes = max(network.layer_dims[-1], 2)
+        task = metadata.get("task", "classification")  # formats 1 to 3: classifiers
+        if task not in TASKS:
+            raise _invalid(path, f"task must be one of {list(TASKS)}, got {task!r}")
         if not _string_list(metadata.get("feature_names"), n_features):
             raise _invalid(path, f"feature_names must be {n_features} distinct names")
         if metadata["cli_format"] == 1:
@@ -485,11 +588,18 @@ class Bundle:
         id_columns = metadata.get("id_columns", [])
         if not (isinstance(id_columns, list) and all(isinstance(n, str) for n in id_columns)):
             raise _invalid(path, "id_columns must be a list of names")
-        if not _string_list(metadata.get("label_names"), n_classes):
-            raise _invalid(path, f"label_names must be {n_classes} distinct names")
         if not (isinstance(metadata.get("target"), str)
                 and isinstance(metadata.get("training"), dict)):
             raise _invalid(path, "it has no target name or training settings")
+        if task == "regression":
+            targets = _regression_targets(path, network, metadata)
+            label_names = []
+        else:
+            targets = None
+            n_classes = max(network.layer_dims[-1], 2)
+            label_names = metadata.get("label_names")
+            if not _string_list(label_names, n_classes):
+                raise _invalid(path, f"label_names must be {n_classes} distinct names")
         mean, scale = metadata.get("feature_mean"), metadata.get("feature_scale")
         for name, value in (("feature_mean", mean), ("feature_scale", scale)):
             if not isinstance(value, np.ndarray) or value.shape != (n_features,) \
@@ -503,9 +613,27 @@ class Bundle:
                            f"valid values")
         history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy")
                    if key in metadata}
-        bundle = cls(network, columns, mean, scale, metadata["target"], metadata["label_names"],
-                     metadata["training"], history, id_columns, reading)
+        bundle = cls(network, columns, mean, scale, metadata["target"], label_names,
+                     metadata["training"], history, id_columns, reading, task, targets,
+                     *([metadata["target_mean"], metadata["target_scale"]] if targets else []))
         return network, metadata, bundle
+
+
+def _regression_targets(path, network, metadata):
+    """A regression bundle's ``targets``, checked with its target standardization against the
+    network's outputs."""
+    n_outputs = network.layer_dims[-1]
+    targets = metadata.get("targets")
+    if not _string_list(targets, n_outputs) or targets[0] != metadata["target"]:
+        raise _invalid(path, f"targets must be {n_outputs} distinct names, the first the target")
+    for name in ("target_mean", "target_scale"):
+        value = metadata.get(name)
+        if not isinstance(value, np.ndarray) or value.shape != (n_outputs,) \
+                or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
+            raise _invalid(path, f"{name} must be a finite float array of shape ({n_outputs},)")
+    if np.any(metadata["target_scale"] <= 0):
+        raise _invalid(path, "target_scale must be > 0")
+    return targets
 
 
 def _date_nodes(node, numpy_helper, name, k, fill):

@@ -22,8 +22,13 @@ def _run_info(args):
     from ..summary import summary
 
     network, metadata, bundle = load_model(args.model, require_cli=False)
-    text = summary(network, metadata, title=f"Model: ClassifierNN ({args.model})")
+    text = summary(network, metadata, title=f"Model: {type(network).__name__} ({args.model})")
     if bundle is not None:
+        if bundle.regression:
+            task = f"regression of {', '.join(repr(name) for name in bundle.targets)}"
+        else:
+            task = f"classification of {bundle.target!r} ({len(bundle.label_names)} labels)"
+        text += f"\n\nTask: {task}"
         text += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
     print(printable(text))
     return 0
@@ -39,8 +44,9 @@ def add_export(subparsers):
         description="Write MODEL.npz as an ONNX graph. For a model made by `scratchnn train` "
         "the graph takes the raw feature columns, one input of shape (batch, 1) each (float32 "
         "with NaN for a missing number; strings for a text column), and applies imputation, "
-        "one-hot encoding, standardization and the network inside; it outputs the label "
-        "(batch,) and the probabilities (batch, n_classes). A file written by "
+        "one-hot encoding, standardization and the network inside; a classifier's outputs the "
+        "label (batch,) and the probabilities (batch, n_classes), a regression's the value "
+        "(batch, n_targets), float64, de-standardized as predict does. A file written by "
         "ClassifierNN.save becomes a graph from float32 (batch, n_features) to the network's "
         "outputs. Needs the onnx package: pip install 'scratchnn[onnx]'.",
     )

@@ -1,4 +1,8 @@
-"""``scratchnn evaluate`` and ``scratchnn predict``: a model bundle on a table read in chunks."""
+"""``scratchnn evaluate`` and ``scratchnn predict``: a model bundle on a table read in chunks.
+
+A classifier's bundle predicts labels (and probabilities), scored by accuracy, per-class
+precision, recall and F1 and the confusion matrix; a regression's predicts values, scored by RMSE,
+MAE and R² per target (:mod:`~scratchnn.cli.regression`)."""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def _data_columns(bundle, columns, path, notes, also=()):
     fails prints one line.
     """
     bundle.missing_columns(path, columns)
-    known = set(bundle.column_names) | set(bundle.id_columns) | {bundle.target} | set(also)
+    known = set(bundle.column_names) | set(bundle.id_columns) | set(bundle.targets) | set(also)
     extra = [name for name in columns if name not in known]
     if extra:
         notes.append(f"{path}: ignoring column(s) {format_names(extra)}, which the model does "
@@ -86,7 +90,7 @@ class _Tally:
 
 def _read_dtype(bundle, also=()):
     text = [c.name for c in bundle.columns if c.kind != "numeric"]
-    return text_dtype([*text, *bundle.id_columns, bundle.target, *also])
+    return text_dtype([*text, *bundle.id_columns, *bundle.targets, *also])
 
 
 def _strict_argument(parser):
@@ -98,20 +102,25 @@ def _strict_argument(parser):
 def add_evaluate(subparsers):
     parser = subparsers.add_parser(
         "evaluate",
-        help="accuracy, per-class precision/recall/F1 and the confusion matrix on a table",
+        help="accuracy, per-class precision/recall/F1 and the confusion matrix on a table; "
+        "RMSE, MAE and R2 for a regression",
         description="Evaluate a model saved by `scratchnn train` on a labelled table. The file "
-        "is read in chunks, so its size is not limited by memory. A label the model was not "
-        "trained on counts as a wrong prediction and gets its own row in the report.",
+        "is read in chunks, so its size is not limited by memory. A classifier gets its "
+        "accuracy, each class's precision, recall and F1 and the confusion matrix; a label the "
+        "model was not trained on counts as a wrong prediction and gets its own row in the "
+        "report. A regression gets the RMSE, MAE and R2 of each target, in the target's units "
+        "(and their mean over several targets).",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("data", metavar="DATA", help="the feature columns and the target")
-    parser.add_argument("--target", metavar="COLUMN",
-                        help="the column with the true labels (default: the one the model was "
-                        "trained on)")
+    parser.add_argument("--target", metavar="COLUMN", action="append", dest="targets",
+                        help="the column with the true labels or values (default: the one the "
+                        "model was trained on); for a regression of several targets, repeat it "
+                        "once per target, in the order of training")
     parser.add_argument("--drop-missing-target", action="store_true",
                         help="leave out the rows whose label is empty (default: refuse them)")
     parser.add_argument("--plot", metavar="CONFUSION.png",
-                        help="also save the confusion matrix as an image")
+                        help="also save the confusion matrix as an image (classifiers only)")
     _strict_argument(parser)
     table_arguments(parser, from_model=True)
     parser.set_defaults(handler=_run_evaluate)
@@ -123,7 +132,12 @@ def _run_evaluate(args):
 
     check_plot(args.plot, "--plot", [(args.model, "MODEL"), (args.data, "DATA")])
     _, _, bundle = load_model(args.model)
-    target = bundle.target if args.target is None else args.target
+    if bundle.regression:
+        return _evaluate_regression(args, bundle)
+    if args.targets is not None and len(args.targets) > 1:
+        raise ValueError(f"--target is given {len(args.targets)} times; {args.model} is a "
+                         f"classifier of one target ({bundle.target!r})")
+    target = bundle.target if args.targets is None else args.targets[0]
     options = table_options(args, bundle)
     n_classes = len(bundle.label_names)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
@@ -181,21 +195,79 @@ def _run_evaluate(args):
     return 0
 
 
+def _evaluate_regression(args, bundle):
+    """``evaluate`` of a regression: RMSE, MAE and R² of each target over the table's rows."""
+    from ..tables import iter_table
+    from .regression import RegressionScores, regression_report
+
+    if args.plot is not None:
+        raise ValueError(f"--plot draws a confusion matrix, which only a classifier has; "
+                         f"{args.model} is a regression of {format_names(bundle.targets)}")
+    targets = bundle.targets if args.targets is None else args.targets
+    if len(targets) != len(bundle.targets):
+        raise ValueError(f"--target is given {len(targets)} time(s); {args.model} predicts "
+                         f"{len(bundle.targets)} target(s) {format_names(bundle.targets)}, one "
+                         f"--target each, in that order")
+    options = table_options(args, bundle)
+    scores, tally, notes = RegressionScores(len(targets)), _Tally(), []
+    n_no_value, first_no_value = 0, None
+    for k, chunk in enumerate(iter_table(args.data, options, _read_dtype(bundle, targets))):
+        if k == 0:
+            absent = [name for name in targets if name not in chunk.columns]
+            if absent:
+                raise ValueError(f"{args.data}: no target column(s) {format_names(absent)} "
+                                 f"(--target); the columns are {format_names(chunk.columns)}")
+            _data_columns(bundle, list(chunk.columns), args.data, notes, also=targets)
+
+        def locate(index):
+            return options.locate(args.data, index)
+
+        X, unseen, missing = bundle.inputs(chunk, args.data, locate)
+        tally.add(len(chunk), unseen, missing)
+        Y = bundle.target_values(chunk, args.data, locate, targets)
+        valued = ~np.any(np.isnan(Y), axis=0)
+        if not np.all(valued):
+            n_no_value += int(np.count_nonzero(~valued))
+            if first_no_value is None:
+                first_no_value = locate(chunk.index[np.argmin(valued)])
+        scores.add(Y[:, valued], bundle.predict_values(X)[:, valued])
+    if n_no_value and not args.drop_missing_target:
+        raise ValueError(f"{args.data}: the target {format_names(targets)} is empty on "
+                         f"{n_no_value} row(s) (the first on {first_no_value}); fill them, or "
+                         f"leave those rows out with --drop-missing-target")
+    if scores.m == 0:
+        raise ValueError(f"{args.data}: no row with a target value to evaluate on")
+    tally.check(args.data, args.strict)
+    for message in notes:
+        note(message)
+    if n_no_value:
+        note(f"{args.data}: left out {n_no_value} row(s) whose target is empty "
+             f"(--drop-missing-target)")
+    tally.report(bundle, args.data)
+    shown = targets[0] if len(targets) == 1 else format_names(targets)
+    print(printable(f"{args.model} on {args.data} ({scores.m} rows, target {shown!r})"
+                    if len(targets) == 1 else
+                    f"{args.model} on {args.data} ({scores.m} rows, targets {shown})"))
+    print(printable("\n".join(regression_report(scores, targets))))
+    return 0
+
+
 def add_predict(subparsers):
     parser = subparsers.add_parser(
         "predict",
-        help="predict the label of every row of a table",
+        help="predict the label (or a regression's value) of every row of a table",
         description="Predict with a model saved by `scratchnn train`. Columns are matched by "
         "name; a missing feature column is an error, other columns are ignored. Writes one row "
-        "per input row, in order: the id columns, predicted_<target>, and with --proba one "
-        "proba_<label> column per class, in the order of the model's labels. Id and kept "
+        "per input row, in order: the id columns, predicted_<target> (a regression's value, "
+        "one column per target), and with --proba one proba_<label> column per class, in the "
+        "order of the model's labels. Id and kept "
         "columns are copied as the file spells them. The file is read in chunks, so its size "
         "is not limited by memory.",
     )
     parser.add_argument("model", metavar="MODEL.npz")
     parser.add_argument("data", metavar="DATA")
     parser.add_argument("--proba", action="store_true",
-                        help="add one column per class with its probability")
+                        help="add one column per class with its probability (classifiers only)")
     parser.add_argument("--keep-columns", action="store_true",
                         help="copy every input column, as the file spells it, before the "
                         "predictions")
@@ -268,6 +340,10 @@ def _run_predict(args):
         check_output(args.out, "--out", [(args.model, "MODEL"), (args.data, "DATA")])
         fmt = check_output_format(args.out, "--out")
     _, _, bundle = load_model(args.model)
+    if args.proba and bundle.regression:
+        raise ValueError(f"--proba: {args.model} is a regression of "
+                         f"{format_names(bundle.targets)}, which predicts values, not class "
+                         f"probabilities")
     options = table_options(args, bundle)
     tally, notes = _Tally(), []
     dtype = _read_dtype(bundle)
@@ -296,12 +372,16 @@ def _run_predict(args):
 
             X, unseen, missing = bundle.inputs(chunk, args.data, locate)
             tally.add(len(chunk), unseen, missing)
-            proba = bundle.predict_proba(X)
             kept = columns if args.keep_columns else [n for n in bundle.id_columns
                                                       if n in columns]
-            new = {f"predicted_{bundle.target}": labels[np.argmax(proba, axis=0)]}
-            if args.proba:
-                new.update(zip(proba_names, proba))
+            if bundle.regression:
+                new = {f"predicted_{name}": values
+                       for name, values in zip(bundle.targets, bundle.predict_values(X))}
+            else:
+                proba = bundle.predict_proba(X)
+                new = {f"predicted_{bundle.target}": labels[np.argmax(proba, axis=0)]}
+                if args.proba:
+                    new.update(zip(proba_names, proba))
             yield pandas.concat([copy[kept].set_axis(chunk.index),
                                  pandas.DataFrame(new, index=chunk.index)], axis=1)
         tally.check(args.data, args.strict)

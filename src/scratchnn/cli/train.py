@@ -1,5 +1,6 @@
 """``scratchnn train``: read a table, decide what each column is (or refuse it, every reason at
-once), train with a progress bar and early stopping, save the model bundle."""
+once) and whether the target is classified or regressed (:mod:`~scratchnn.cli.regression`),
+train with a progress bar and early stopping, save the model bundle."""
 
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ from ._common import (
 def add_train(subparsers):
     parser = subparsers.add_parser(
         "train",
-        help="train a classifier on a table and save it",
+        help="train a classifier or a regression on a table and save it",
         description="Train a classifier on DATA (CSV-like text or Parquet; a target column that "
-        "may hold any labels, numeric and text feature columns). Missing numbers are imputed, "
+        "may hold any labels, numeric and text feature columns), or a regression when the target "
+        "is continuous (see --task). Missing numbers are imputed, "
         "text columns one-hot encoded and every input standardized, all learned on the training "
         "rows; the model file holds the network and all of that. The defaults (hidden layers "
         "of 25 and 15 units, --lr 0.01, --batch-size 64, float32, early stopping on a 20% "
@@ -49,9 +51,11 @@ def add_train(subparsers):
         "says why.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
-    parser.add_argument("--target", required=True, metavar="COLUMN",
+    parser.add_argument("--target", required=True, action="append", metavar="COLUMN",
+                        dest="targets",
                         help="the column to predict; every other column is a feature unless "
-                        "--id or --ignore names it")
+                        "--id or --ignore names it. Repeat it to predict several numeric "
+                        "columns with one regression")
     parser.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model")
     parser.add_argument("--id", action="append", default=[], metavar="COLUMN", dest="ids",
                         help="a column identifying rows: never a feature, copied first into "
@@ -68,11 +72,14 @@ def add_train(subparsers):
                         help="leave out the rows whose target is empty (default: refuse them)")
     parser.add_argument("--max-classes", type=positive_int, default=1000, metavar="N",
                         help="refuse a target with more distinct labels than N (default: 1000)")
-    parser.add_argument("--task", choices=("auto", "classification"), default="auto",
-                        help="'auto' (default) refuses a target that looks continuous (more "
-                        "than 10 distinct numbers, and fractional, or more than 20 distinct, or "
-                        "fewer than 2 rows each); 'classification' takes every distinct value "
-                        "as a class")
+    parser.add_argument("--task", choices=("auto", "classification", "regression"),
+                        default="auto",
+                        help="'auto' (default): a regression when the target is continuous "
+                        "(every value a number, more than 10 distinct ones, and either one "
+                        "fractional, or more than 20 distinct, or fewer than 2 rows each on "
+                        "average) or when --target is given several times, else a classifier; "
+                        "'classification' takes every distinct value as a class; 'regression' "
+                        "predicts the numbers (the target standardized, and inverted at predict)")
     parser.add_argument("--impute", choices=IMPUTE_STRATEGIES, default="median",
                         help="what a missing number becomes: the training rows' median (default), "
                         "mean or most frequent value, or 'error' to refuse missing values")
@@ -99,7 +106,7 @@ def add_train(subparsers):
                         "else 0)")
     parser.add_argument("--label-smoothing", type=fraction_float, default=0.0, metavar="X",
                         help="train toward (1 - X) y + X / C instead of one-hot targets "
-                        "(default: 0)")
+                        "(default: 0; classifiers only)")
     parser.add_argument("--l2", type=non_negative_float, default=0.0, metavar="X",
                         help="L2 regularization strength (default: 0)")
     parser.add_argument("--dropout", type=fraction_float, default=0.0, metavar="X",
@@ -112,7 +119,8 @@ def add_train(subparsers):
                         "half the memory; float64 as the library computes by default")
     parser.add_argument("--class-weight", choices=("none", "balanced"), default="none",
                         help="'balanced' weighs each class's rows by m / (n_classes * its rows), "
-                        "so rare classes count as much as common ones (default: none)")
+                        "so rare classes count as much as common ones (default: none; "
+                        "classifiers only)")
     parser.add_argument("--val-split", type=fraction_float, default=0.2, metavar="X",
                         help="fraction of the rows held out for validation and early stopping; 0 "
                         "trains on every row (default: 0.2)")
@@ -175,14 +183,10 @@ def _suggested_command(args, problems):
     return " ".join([shlex.join([PROG, *args.argv]), *fixes])
 
 
-def _target_problems(path, target, labels, task, max_classes=None):
-    """Why the target cannot be a classifier's: one label only (an error at once), or numbers
-    that look continuous (a problem) when ``task`` is ``auto``.
-
-    Continuous: every label is a number, there are more than 10 distinct ones, and either one
-    has a fractional part, or there are more than 20 distinct, or fewer than 2 rows each on
-    average.
-    """
+def _target_problems(path, target, labels, max_classes=None):
+    """Why the target cannot be a classifier's: one label only (an error at once), or more
+    labels than ``max_classes`` (a problem). Whether it is classified at all is decided before
+    (:func:`scratchnn.cli.regression.decide_task`)."""
     from ..columns import ColumnProblem
 
     levels = set(labels)
@@ -194,19 +198,6 @@ def _target_problems(path, target, labels, task, max_classes=None):
             None, f"the target {target!r} holds {len(levels)} distinct labels in {len(labels)} "
             f"rows, more than --max-classes {max_classes}: a class needs rows to learn from, and "
             f"the output layer grows with the classes", (f"--max-classes {len(levels)}",))]
-    if task == "classification" or len(levels) <= 10:
-        return []
-    try:
-        values = np.array([float(label) for label in levels])
-    except ValueError:
-        return []  # text labels: classes whatever their number
-    fractional = np.any(np.isfinite(values) & (values != np.round(values)))
-    if fractional or len(levels) > 20 or len(levels) > len(labels) / 2:
-        return [ColumnProblem(
-            None, f"the target {target!r} looks continuous ({len(levels)} distinct numbers in "
-            f"{len(labels)} rows{', some fractional' if fractional else ''}); scratchnn "
-            f"classifies: choose a column of classes, bin this one into a few levels, or take "
-            f"every distinct value as a class", ("--task classification",))]
     return []
 
 
@@ -277,6 +268,12 @@ def _run_train(args):
     from ..network import ClassifierNN
     from ..preprocessing import LabelEncoder
     from ..tables import read_table
+    from .regression import (
+        decide_task,
+        refuse_classification_options,
+        regression_results,
+        standardized_targets,
+    )
 
     _check_training_options(args)
     inputs = [(args.data, "DATA")]
@@ -287,20 +284,25 @@ def _run_train(args):
 
     options = table_options(args)
     frame = read_table(args.data, options,
-                       dtype=text_dtype([args.target, *args.ids, *args.categorical]))
+                       dtype=text_dtype([*args.targets, *args.ids, *args.categorical]))
     columns = list(frame.columns)
 
     def locate(index):
         return options.locate(args.data, index)
 
-    _check_named_columns(args.data, columns, [args.target], "--target")
+    targets = args.targets
+    args.target = targets[0]
+    _check_named_columns(args.data, columns, targets, "--target")
     for option, names in (("--id", args.ids), ("--ignore", args.ignore),
                           ("--categorical", args.categorical)):
         _check_named_columns(args.data, columns, names, option)
-    if args.target in args.ids or args.target in args.ignore:
-        raise ValueError(f"--target {args.target} cannot also be an --id or --ignore column")
+    for name in targets:
+        if targets.count(name) > 1:
+            raise ValueError(f"--target {name} is given more than once")
+        if name in args.ids or name in args.ignore:
+            raise ValueError(f"--target {name} cannot also be an --id or --ignore column")
     feature_names = [name for name in columns
-                     if name != args.target and name not in args.ids and name not in args.ignore]
+                     if name not in targets and name not in args.ids and name not in args.ignore]
     if not feature_names:
         raise ValueError(f"{args.data}: no feature columns besides the target {args.target!r}"
                          + (" and the --id/--ignore columns" if args.ids or args.ignore else ""))
@@ -316,72 +318,103 @@ def _run_train(args):
                               keep_na_strings=bool(args.keep_na_strings),
                               date_format=args.date_format)
     labels = text_values(frame[args.target], settings.na_strings)
-    present = labels != None  # noqa: E711 - elementwise on an object array
+    present = np.logical_and.reduce([
+        text_values(frame[name], settings.na_strings) != None  # noqa: E711 - elementwise
+        for name in targets])
     if not np.all(present):
         n_missing = int(np.count_nonzero(~present))
+        which = (f"the target {args.target!r} is" if len(targets) == 1
+                 else f"a target of {format_names(targets)} is")
         if args.drop_missing_target:
             notes.append(f"{args.data}: left out {n_missing} row(s) whose target "
-                         f"{args.target!r} is empty (--drop-missing-target)")
+                         f"{args.target!r} is empty (--drop-missing-target)" if len(targets) == 1
+                         else f"{args.data}: left out {n_missing} row(s) where {which} empty "
+                         f"(--drop-missing-target)")
         else:
             problems.append(ColumnProblem(
-                None, f"the target {args.target!r} is empty on {n_missing} row(s) (the first on "
+                None, f"{which} empty on {n_missing} row(s) (the first on "
                 f"{locate(frame.index[np.argmin(present)])})", ("--drop-missing-target",)))
         # The other rows are looked at either way, so that one run reports every problem.
         frame, labels = frame[present], labels[present]
-    problems += _target_problems(args.data, args.target, labels, args.task, args.max_classes)
-    encoder = LabelEncoder().fit(list(labels))
-    options = _decimal_comma(frame, feature_names, args, options, problems, notes)
+    decimal_problems = []
+    options = _decimal_comma(frame, feature_names, args, options, decimal_problems, notes)
+    task, Y, task_problems, task_notes, warned = decide_task(args, frame, options.decimal, locate)
+    notes += task_notes
+    if task == "classification":
+        problems += _target_problems(args.data, args.target, labels, args.max_classes)
+        encoder = LabelEncoder().fit(list(labels))
+        label_names = encoder.classes_
+    else:
+        problems += task_problems
+        refuse_classification_options(args, (
+            "the target is continuous, so train fits a regression (--task classification "
+            "classifies it)" if args.task == "auto" else f"train fits a regression "
+            f"({'--task regression' if args.task == 'regression' else 'several --target'})"))
+        label_names = []
+    problems += decimal_problems
     settings = dataclasses.replace(settings, decimal=options.decimal)
     train_rows, val_rows = _split(len(labels), args.val_split, args.seed, args.data)
     treatments, column_problems, column_notes = fit_columns(
         frame, feature_names, train_rows, settings, args.data, locate)
     problems += column_problems + input_collisions(treatments)
     notes += [f"{args.data}: {note}" for note in column_notes]
-    ids, warned = column_warnings(frame, treatments, train_rows, settings,
-                                  {problem.column for problem in problems})
+    ids, column_warned = column_warnings(frame, treatments, train_rows, settings,
+                                         {problem.column for problem in problems})
     if problems:
         raise TableRefused(args.data, problems, _suggested_command(args, problems + ids),
-                           ids + warned)
+                           ids + column_warned)
     # The feature columns, one entry each: fit_inputs drops each once encoded.
     table = {treatment.name: frame[treatment.name] for treatment in treatments}
     del frame
-    y = encoder.transform(list(labels))
-    del labels  # a Python string per row
-    counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
-    rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
     notes += [f"{args.data}: column {t.name!r} holds dates ({t.format}); read as days since "
               f"1970-01-01, month and weekday" for t in treatments if t.kind == "date"]
-    warned = [f"{args.data}: {warning.line()}" for warning in ids + warned]
-    if rare:
-        warned.append(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have fewer "
-                      f"than 2 training rows; the model can hardly learn them")
+    warned += [f"{args.data}: {warning.line()}" for warning in ids + column_warned]
+    if task == "classification":
+        y = encoder.transform(list(labels))
+        counts = np.bincount(y[train_rows], minlength=len(encoder.classes_))
+        rare = [label for label, n in zip(encoder.classes_, counts) if n < 2]
+        if rare:
+            warned.append(f"{args.data}: label(s) {format_names(rare)} of {args.target!r} have "
+                          f"fewer than 2 training rows; the model can hardly learn them")
+    del labels  # a Python string per row
     reading = {"sep": args.sep, "decimal": options.decimal, "header": options.header,
                "na_values": list(options.na_values), "keep_na_strings": settings.keep_na_strings}
-    bundle = Bundle(None, treatments, [], [], args.target, encoder.classes_, {},
-                    id_columns=args.ids, reading=reading)
+    bundle = Bundle(None, treatments, [], [], args.target, label_names, {},
+                    id_columns=args.ids, reading=reading, task=task, targets=targets)
     # One float32 array of rows, the training rows first: X_rows[:n].T is the network's
     # (n_inputs, m) layout without a copy, for the training loop as for the validation.
     n_train = len(train_rows)
     X_rows = bundle.fit_inputs(table, np.concatenate([train_rows, val_rows]), n_train,
                                args.data, locate, dtype=args.dtype)
-    X_train, Y_train = X_rows[:n_train].T, y[train_rows].reshape(1, -1)
-    X_val, Y_val = X_rows[n_train:].T, y[val_rows].reshape(1, -1)
-
-    n_classes = len(encoder.classes_)
-    binary = n_classes == 2
+    X_train, X_val = X_rows[:n_train].T, X_rows[n_train:].T
     n_hidden = len(args.hidden)
-    network = ClassifierNN(
-        [X_rows.shape[1], *args.hidden, 1 if binary else n_classes],
-        [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"],
-        batch_norm=args.batch_norm, seed=args.seed,
-    )
+    if task == "classification":
+        Y_train, Y_val = y[train_rows].reshape(1, -1), y[val_rows].reshape(1, -1)
+        n_classes = len(encoder.classes_)
+        binary = n_classes == 2
+        network = ClassifierNN(
+            [X_rows.shape[1], *args.hidden, 1 if binary else n_classes],
+            [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"],
+            batch_norm=args.batch_norm, seed=args.seed,
+        )
+        loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
+        sample_weight = None
+        if args.class_weight == "balanced":
+            # scikit-learn's "balanced": m / (n_classes * rows of the class), so weights
+            # average 1.
+            weights = len(train_rows) / (np.count_nonzero(counts) * np.maximum(counts, 1))
+            sample_weight = weights[y[train_rows]]
+    else:
+        from ..regressor import RegressorNN
+
+        Y_train, Y_val = standardized_targets(bundle, Y, train_rows, val_rows, args.dtype)
+        network = RegressorNN(
+            [X_rows.shape[1], *args.hidden, len(targets)],
+            [args.activation] * n_hidden + ["linear"],
+            batch_norm=args.batch_norm, seed=args.seed,
+        )
+        loss, sample_weight = "MeanSquaredError", None
     bundle.network = network
-    loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
-    sample_weight = None
-    if args.class_weight == "balanced":
-        # scikit-learn's "balanced": m / (n_classes * rows of the class), so weights average 1.
-        weights = len(train_rows) / (np.count_nonzero(counts) * np.maximum(counts, 1))
-        sample_weight = weights[y[train_rows]]
     run = _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args)
 
     costs = run.costs
@@ -392,7 +425,7 @@ def _run_train(args):
         "impute": args.impute,
         "ignored_columns": list(args.ignore),
         "categorical_columns": list(args.categorical),
-        "task": args.task,
+        "task": task,
         "dropped_rows_missing_target": int(np.count_nonzero(~present)),
         "loss": loss,
         "class_weight": args.class_weight,
@@ -413,9 +446,17 @@ def _run_train(args):
         "dtype": args.dtype,
         "seed": args.seed,
         "final_cost": float(costs[-1]),
-        "train_accuracy": network.accuracy(X_train, Y_train),
-        "validation_accuracy": (network.accuracy(X_val, Y_val) if len(val_rows) else None),
     }
+    if task == "classification":
+        training["train_accuracy"] = network.accuracy(X_train, Y_train)
+        training["validation_accuracy"] = (network.accuracy(X_val, Y_val) if len(val_rows)
+                                           else None)
+        lines = [f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)"]
+        if len(val_rows):
+            lines.append(f"validation accuracy: {training['validation_accuracy']:.4f} "
+                         f"({len(val_rows)} rows)")
+    else:
+        lines = regression_results(bundle, training, Y, X_train, X_val, train_rows, val_rows)
     bundle.training = training
     bundle.history = {"costs": np.asarray(costs, dtype=np.float64)}
     if len(val_rows):
@@ -427,10 +468,8 @@ def _run_train(args):
         note(message)
     for message in warned + run.problems:
         warn(message)
-    print(f"train accuracy: {training['train_accuracy']:.4f} ({len(train_rows)} rows)")
-    if len(val_rows):
-        print(f"validation accuracy: {training['validation_accuracy']:.4f} "
-              f"({len(val_rows)} rows)")
+    for line in lines:
+        print(line)
     if run.stopped:
         print(f"early stopping: no lower validation cost for {run.patience} epochs; kept epoch "
               f"{run.best_epoch} of {len(costs)}")
@@ -452,7 +491,7 @@ class _Run:
     def __init__(self, patience):
         self.patience = patience  # None: no early stopping
         self.costs = []
-        self.history = {"val_costs": [], "val_accuracy": []}
+        self.history = {"val_costs": []}  # and val_accuracy for a classifier
         self.best_epoch = None
         self.stopped = False
         self.problems = []  # TrainingProblemWarning messages of the run
@@ -488,8 +527,11 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
             postfix = {"cost": f"{logs['loss']:.4f}"}
             if has_val:
                 run.history["val_costs"].append(logs["val_loss"])
-                run.history["val_accuracy"].append(logs["val_accuracy"])
-                postfix["val_acc"] = f"{logs['val_accuracy']:.3f}"
+                if "val_accuracy" in logs:  # a classifier's
+                    run.history.setdefault("val_accuracy", []).append(logs["val_accuracy"])
+                    postfix["val_acc"] = f"{logs['val_accuracy']:.3f}"
+                else:
+                    postfix["val_cost"] = f"{logs['val_loss']:.4f}"
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
 
@@ -514,9 +556,11 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                         optimizer=args.optimizer, print_cost=False, callbacks=callbacks,
                         validation_data=(X_val, Y_val) if has_val else None,
                         lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
-                        weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-                        sample_weight=sample_weight, checkpoint=args.checkpoint,
-                        checkpoint_every=args.checkpoint_every,
+                        weight_decay=args.weight_decay, sample_weight=sample_weight,
+                        checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+                        # A regression has no label smoothing (refused before, when given).
+                        **({"label_smoothing": args.label_smoothing}
+                           if args.label_smoothing else {}),
                     )
             finally:
                 # Outside the recording, so that other warnings are issued as they came.
