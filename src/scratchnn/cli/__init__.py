@@ -12,7 +12,9 @@ Adding a command means writing that pair and listing the adder in ``_SUBCOMMANDS
 ``train`` saves one model file that holds everything ``evaluate``, ``predict``, ``info`` and
 ``export`` need: the network, the feature names (columns are matched by name), the
 standardization (mean and standard deviation of each feature on the training rows) and the label
-names (so predictions come back as the CSV's own labels). See :func:`save_model`.
+names (so predictions come back as the CSV's own labels), or for a regression of a continuous
+target (:mod:`~scratchnn.cli.regression`) the target's standardization (so values come back in
+its units). See :func:`save_model`.
 
 Exit status: 0 on success; 2 on a usage error (unknown command or option, a missing argument,
 an option value of the wrong kind or out of range), reported by argparse with the usage line; 1
@@ -59,7 +61,8 @@ def build_parser():
         the exit status.
     """
     parser = argparse.ArgumentParser(
-        prog=PROG, description="A from-scratch NumPy neural-network classifier."
+        prog=PROG, description="A from-scratch NumPy neural network: a classifier, or a regression "
+        "of a continuous target."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(

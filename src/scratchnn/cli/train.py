@@ -135,7 +135,8 @@ def add_train(subparsers):
                         help="also save the cost curves (training and validation) as an image")
     parser.add_argument("--checkpoint", metavar="CKPT.npz",
                         help="save a training checkpoint there every --checkpoint-every epochs "
-                        "(ClassifierNN.load reads it); it survives Ctrl-C")
+                        "(ClassifierNN.load, or RegressorNN.load for a regression, reads it); it "
+                        "survives Ctrl-C")
     parser.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
                         help="epochs between checkpoints (default: 1)")
     table_arguments(parser)
@@ -571,7 +572,8 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 f"or infinity. The features are already standardized, so try a lower --lr than "
                 f"{args.lr:g} (e.g. {args.lr / 10:g})") from None
         except KeyboardInterrupt:
-            raise Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every) from None
+            raise Interrupted(len(run.costs), args.checkpoint, args.checkpoint_every,
+                              type(network).__name__) from None
     # What the loop's end-of-run check found (a mostly dead layer, vanishing gradients), printed
     # one line each once the model is saved.
     run.problems = problems
@@ -606,9 +608,10 @@ def _keep_prob(args):
 class Interrupted(Exception):
     """Ctrl-C during training: :func:`main` prints :meth:`message` and exits with 130."""
 
-    def __init__(self, epochs, checkpoint, every):
-        super().__init__(epochs, checkpoint, every)
+    def __init__(self, epochs, checkpoint, every, model="ClassifierNN"):
+        super().__init__(epochs, checkpoint, every, model)
         self.epochs, self.checkpoint, self.every = epochs, checkpoint, every
+        self.model = model  # the class whose load reads the checkpoint
 
     def message(self):
         text = f"interrupted after {self.epochs} complete epoch(s); no model saved"
@@ -616,7 +619,7 @@ class Interrupted(Exception):
             last = self.epochs // self.every * self.every
             if last and os.path.exists(self.checkpoint):
                 text += (f"; the last checkpoint (epoch {last}) is {self.checkpoint}, "
-                         f"ClassifierNN.load reads it")
+                         f"{self.model}.load reads it")
             else:
                 text += f"; no checkpoint was written yet to {self.checkpoint}"
         return text
