@@ -419,3 +419,52 @@ def test_invalid_regression_bundles_are_refused(houses, tmp_path, change, match)
     save(network, tmp_path / "bad.npz", metadata=metadata)
     err = one_line_error(["predict", tmp_path / "bad.npz", houses["new"]])
     assert "is not a model written by `scratchnn train`" in err and match in err
+
+
+def test_task_is_validated_and_info_names_a_classifiers_task(tmp_path):
+    data = rule_table(tmp_path, [str(k % 3) for k in range(30)])
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--task", "ranking"])
+    assert status == 2 and "invalid choice: 'ranking'" in err
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--epochs", 1, "--quiet"])
+    assert status == 0, err
+    status, out, _ = run(["info", tmp_path / "m.npz"])
+    assert "Task: classification of 'y' (3 labels)" in out and "Model: ClassifierNN" in out
+
+
+def test_a_decimal_comma_target_with_decimal_comma_and_evaluate_reads_it_the_same_way(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=120)
+    y = 2 * x + 10 + rng.normal(0, 0.05, 120)
+    rows = [[f"{u:.4f}".replace(".", ","), f"{v:.4f}".replace(".", ",")] for u, v in zip(x, y)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows, sep=";"))
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", 100,
+                          "--quiet", "--val-split", 0])
+    assert status == 0, err
+    assert "hold numbers written with a decimal comma" in err
+    _, _, bundle = Bundle.load(model)
+    assert bundle.task == "regression" and bundle.reading["decimal"] == ","
+    assert bundle.target_mean[0] == pytest.approx(np.round(y, 4).mean(), rel=1e-12)
+    # evaluate reads the target in a column of another name, with the decimal comma stored.
+    renamed = write(tmp_path / "e.csv", table(["x", "truth"], rows, sep=";"))
+    status, out, err = run(["evaluate", model, renamed, "--target", "truth"])
+    assert status == 0, err
+    assert evaluate_table(out)["truth"][2] > 0.95
+
+
+def test_a_target_alone_written_with_decimal_commas_asks_how_to_read_it(tmp_path):
+    rows = [[k % 7, f"\"{k * 0.37:.2f}\"".replace(".", ",")] for k in range(40)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert ("the target 'y' holds numbers written with a decimal comma (40 distinct): read so, "
+            "they are continuous and train fits a regression; read as text, each is a class "
+            "(--decimal , or --task classification)") in err
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--decimal", ",", "--epochs", 1, "--quiet", "--val-split", 0])
+    assert status == 0, err
+    _, _, bundle = Bundle.load(tmp_path / "m.npz")
+    assert bundle.task == "regression"
+    assert bundle.target_mean[0] == pytest.approx(np.mean([round(k * 0.37, 2)
+                                                           for k in range(40)]), rel=1e-12)

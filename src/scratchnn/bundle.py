@@ -591,11 +591,13 @@ class Bundle:
         if not (isinstance(metadata.get("target"), str)
                 and isinstance(metadata.get("training"), dict)):
             raise _invalid(path, "it has no target name or training settings")
+        regression = {}
         if task == "regression":
-            targets = _regression_targets(path, network, metadata)
+            regression = {"targets": _regression_targets(path, network, metadata),
+                          "target_mean": metadata["target_mean"],
+                          "target_scale": metadata["target_scale"]}
             label_names = []
         else:
-            targets = None
             n_classes = max(network.layer_dims[-1], 2)
             label_names = metadata.get("label_names")
             if not _string_list(label_names, n_classes):
@@ -614,8 +616,7 @@ class Bundle:
         history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy")
                    if key in metadata}
         bundle = cls(network, columns, mean, scale, metadata["target"], label_names,
-                     metadata["training"], history, id_columns, reading, task, targets,
-                     *([metadata["target_mean"], metadata["target_scale"]] if targets else []))
+                     metadata["training"], history, id_columns, reading, task, **regression)
         return network, metadata, bundle
 
 

@@ -244,10 +244,8 @@ def _evaluate_regression(args, bundle):
         note(f"{args.data}: left out {n_no_value} row(s) whose target is empty "
              f"(--drop-missing-target)")
     tally.report(bundle, args.data)
-    shown = targets[0] if len(targets) == 1 else format_names(targets)
-    print(printable(f"{args.model} on {args.data} ({scores.m} rows, target {shown!r})"
-                    if len(targets) == 1 else
-                    f"{args.model} on {args.data} ({scores.m} rows, targets {shown})"))
+    shown = f"target {targets[0]!r}" if len(targets) == 1 else f"targets {format_names(targets)}"
+    print(printable(f"{args.model} on {args.data} ({scores.m} rows, {shown})"))
     print(printable("\n".join(regression_report(scores, targets))))
     return 0
 

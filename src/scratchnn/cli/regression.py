@@ -91,6 +91,8 @@ def decide_task(args, frame, decimal, locate):
     problems, notes, warnings = [], [], []
     if args.task == "auto" and len(targets) == 1:
         continuous, n, fractional = looks_continuous(Y[0]) if numeric else (False, 0, False)
+        if not numeric and decimal == "." and args.decimal is None:
+            problems += _decimal_comma_target(frame, targets[0])
         if not continuous:
             return "classification", None, problems, notes, warnings
     elif args.task == "classification":
@@ -121,6 +123,19 @@ def decide_task(args, frame, decimal, locate):
                          f"trained as a regression, as --task regression asks (without it, "
                          f"{len(levels)} classes)")
     return "regression", Y, problems, notes, warnings
+
+
+def _decimal_comma_target(frame, name):
+    """A problem when the target's cells are continuous numbers written with a decimal comma
+    (``12,5``) that no feature column showed: read as text they would be one class each."""
+    Y, bad = target_numbers(frame, [name], ",")
+    if np.any(bad | np.isnan(Y)) or not looks_continuous(Y[0])[0]:
+        return []
+    n = len(np.unique(Y[0]))
+    return [ColumnProblem(
+        None, f"the target {name!r} holds numbers written with a decimal comma ({n} distinct): "
+        f"read so, they are continuous and train fits a regression; read as text, each is a "
+        f"class", ("--decimal ,", "--task classification"))]
 
 
 def refuse_classification_options(args, why):

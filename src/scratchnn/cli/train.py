@@ -341,12 +341,12 @@ def _run_train(args):
     options = _decimal_comma(frame, feature_names, args, options, decimal_problems, notes)
     task, Y, task_problems, task_notes, warned = decide_task(args, frame, options.decimal, locate)
     notes += task_notes
+    problems += task_problems
     if task == "classification":
         problems += _target_problems(args.data, args.target, labels, args.max_classes)
         encoder = LabelEncoder().fit(list(labels))
         label_names = encoder.classes_
     else:
-        problems += task_problems
         refuse_classification_options(args, (
             "the target is continuous, so train fits a regression (--task classification "
             "classifies it)" if args.task == "auto" else f"train fits a regression "
@@ -457,6 +457,7 @@ def _run_train(args):
             lines.append(f"validation accuracy: {training['validation_accuracy']:.4f} "
                          f"({len(val_rows)} rows)")
     else:
+        del training["class_weight"], training["label_smoothing"]  # refused, so nothing to say
         lines = regression_results(bundle, training, Y, X_train, X_val, train_rows, val_rows)
     bundle.training = training
     bundle.history = {"costs": np.asarray(costs, dtype=np.float64)}
@@ -557,11 +558,9 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                         optimizer=args.optimizer, print_cost=False, callbacks=callbacks,
                         validation_data=(X_val, Y_val) if has_val else None,
                         lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
-                        weight_decay=args.weight_decay, sample_weight=sample_weight,
-                        checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
-                        # A regression has no label smoothing (refused before, when given).
-                        **({"label_smoothing": args.label_smoothing}
-                           if args.label_smoothing else {}),
+                        weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+                        sample_weight=sample_weight, checkpoint=args.checkpoint,
+                        checkpoint_every=args.checkpoint_every,
                     )
             finally:
                 # Outside the recording, so that other warnings are issued as they came.
