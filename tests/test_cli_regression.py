@@ -468,3 +468,16 @@ def test_a_target_alone_written_with_decimal_commas_asks_how_to_read_it(tmp_path
     assert bundle.task == "regression"
     assert bundle.target_mean[0] == pytest.approx(np.mean([round(k * 0.37, 2)
                                                            for k in range(40)]), rel=1e-12)
+
+
+def test_a_row_is_left_out_when_any_of_several_targets_is_empty(tmp_path):
+    rows = [[f"{np.sin(k):.3f}", f"{k * 0.37:.2f}", f"{k * 1.7:.1f}"] for k in range(40)]
+    rows[5][2] = ""
+    data = write(tmp_path / "d.csv", table(["x", "a", "b"], rows))
+    argv = ["train", data, "--target", "a", "--target", "b", "--out", tmp_path / "m.npz"]
+    err = refusal(argv)
+    assert "a target of ['a', 'b'] is empty on 1 row(s) (the first on line 7)" in err
+    status, _, err = run([*argv, "--drop-missing-target", "--epochs", 1, "--quiet"])
+    assert status == 0, err
+    assert "left out 1 row(s) where a target of ['a', 'b'] is empty" in err
+    assert Bundle.load(tmp_path / "m.npz")[2].training["training_rows"] == 31  # 39 less 20%

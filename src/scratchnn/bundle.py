@@ -10,8 +10,8 @@ and ``export`` need (:class:`Bundle`):
   one-hot columns alike), with statistics of the training rows;
 - the **task**: ``classification`` (the **target** column and the **label** of each class
   index) or ``regression`` (the target columns and their standardization
-  ``(y - target_mean) / target_scale``, which the network learns and :meth:`Bundle.values`
-  inverts);
+  ``(y - target_mean) / target_scale``, which the network learns and
+  :meth:`Bundle.predict_values` inverts);
 - the **id columns**, never features, copied first into ``predict``'s output;
 - the training settings and per-epoch history, for ``info``.
 

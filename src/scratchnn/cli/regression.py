@@ -138,11 +138,20 @@ def _decimal_comma_target(frame, name):
         f"class", ("--decimal ,", "--task classification"))]
 
 
-def refuse_classification_options(args, why):
-    """Refuse the ``train`` options of :data:`CLASSIFICATION_ONLY` that were given."""
+def refuse_classification_options(args):
+    """Refuse the ``train`` options of :data:`CLASSIFICATION_ONLY` given for a regression,
+    saying what made it one."""
     given = [option for option, is_given in CLASSIFICATION_ONLY if is_given(args)]
-    if given:
-        raise ValueError(f"{', '.join(given)} is for classifiers only; {why}")
+    if not given:
+        return
+    if args.task == "regression":
+        why = "train fits a regression (--task regression)"
+    elif len(args.targets) > 1:
+        why = "train fits a regression (several --target)"
+    else:
+        why = ("the target is continuous, so train fits a regression (--task classification "
+               "classifies it)")
+    raise ValueError(f"{', '.join(given)} is for classifiers only; {why}")
 
 
 def standardized_targets(bundle, Y, train_rows, val_rows, dtype):

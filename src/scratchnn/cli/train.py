@@ -324,16 +324,16 @@ def _run_train(args):
         for name in targets])
     if not np.all(present):
         n_missing = int(np.count_nonzero(~present))
-        which = (f"the target {args.target!r} is" if len(targets) == 1
-                 else f"a target of {format_names(targets)} is")
+        which = (f"the target {args.target!r}" if len(targets) == 1
+                 else f"a target of {format_names(targets)}")
         if args.drop_missing_target:
-            notes.append(f"{args.data}: left out {n_missing} row(s) whose target "
-                         f"{args.target!r} is empty (--drop-missing-target)" if len(targets) == 1
-                         else f"{args.data}: left out {n_missing} row(s) where {which} empty "
+            whose = (f"whose target {args.target!r}" if len(targets) == 1
+                     else f"where {which}")
+            notes.append(f"{args.data}: left out {n_missing} row(s) {whose} is empty "
                          f"(--drop-missing-target)")
         else:
             problems.append(ColumnProblem(
-                None, f"{which} empty on {n_missing} row(s) (the first on "
+                None, f"{which} is empty on {n_missing} row(s) (the first on "
                 f"{locate(frame.index[np.argmin(present)])})", ("--drop-missing-target",)))
         # The other rows are looked at either way, so that one run reports every problem.
         frame, labels = frame[present], labels[present]
@@ -347,10 +347,7 @@ def _run_train(args):
         encoder = LabelEncoder().fit(list(labels))
         label_names = encoder.classes_
     else:
-        refuse_classification_options(args, (
-            "the target is continuous, so train fits a regression (--task classification "
-            "classifies it)" if args.task == "auto" else f"train fits a regression "
-            f"({'--task regression' if args.task == 'regression' else 'several --target'})"))
+        refuse_classification_options(args)
         label_names = []
     problems += decimal_problems
     settings = dataclasses.replace(settings, decimal=options.decimal)
