@@ -775,7 +775,8 @@ class NeuralNetwork:
             L2 regularization strength.
         keep_prob : sequence of float, length L, optional
             Dropout keep probabilities for the input and each hidden layer (see
-            :meth:`forward_propagation`). Never applied by :meth:`predict`.
+            :meth:`forward_propagation`). Never applied by ``predict`` or
+            :meth:`predict_output`.
         print_cost : bool, default True
             Show a progress bar with the epoch and cost.
         optimizer : {'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw', 'nadam', 'lbfgs'}, default 'gd'
