@@ -416,9 +416,8 @@ class NeuralNetwork:
         """``Y`` checked against ``loss`` (a loss class) and ``m`` examples, in the engine's format.
 
         Returns float labels (or targets) in ``dtype``, or the integer class indices of sparse
-        labels; the
-        errors name the argument ``name``, and ``x_name`` the inputs whose ``m`` examples the
-        labels must match.
+        labels; the errors name the argument ``name``, and ``x_name`` the inputs whose ``m``
+        examples the labels must match.
         """
         try:
             Y = loss.check_labels(Y, self.n_outputs)
