@@ -166,7 +166,7 @@ def test_the_onnx_export_includes_the_de_standardization_and_matches_predict(hou
     status, _, err = run(["export", houses["model"], path])
     assert status == 0, err
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    assert [o.name for o in session.get_outputs()] == ["value"]
+    assert [o.name for o in session.get_outputs()] == ["predictions"]
     rows = houses["new_rows"]
 
     def number(text):
@@ -180,7 +180,7 @@ def test_the_onnx_export_includes_the_de_standardization_and_matches_predict(hou
         "sold": np.array([[(datetime.date.fromisoformat(r[4]) - epoch).days] for r in rows],
                          dtype=np.float64),
     }
-    value, = session.run(["value"], feeds)
+    value, = session.run(["predictions"], feeds)
     assert value.dtype == np.float64 and value.shape == (100, 1)
     _, predicted = read_csv(houses["predictions"])
     predicted = np.array([float(row[1]) for row in predicted])
@@ -374,7 +374,7 @@ def test_the_onnx_value_of_several_targets_matches_predict(tmp_path):
     assert run(["predict", model, data, "--out", tmp_path / "p.csv"])[0] == 0
     predicted = np.array(read_csv(tmp_path / "p.csv")[1], dtype=float)
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
-    value, = session.run(["value"], {"u": X[:, :1].round(4).astype(np.float32),
+    value, = session.run(["predictions"], {"u": X[:, :1].round(4).astype(np.float32),
                                      "v": X[:, 1:].round(4).astype(np.float32)})
     assert value.shape == (80, 2)
     _, _, bundle = Bundle.load(model)
@@ -481,3 +481,16 @@ def test_a_row_is_left_out_when_any_of_several_targets_is_empty(tmp_path):
     assert status == 0, err
     assert "left out 1 row(s) where a target of ['a', 'b'] is empty" in err
     assert Bundle.load(tmp_path / "m.npz")[2].training["training_rows"] == 31  # 39 less 20%
+
+
+def test_the_history_keeps_the_validation_r2_of_each_epoch(tmp_path):
+    data = rule_table(tmp_path, [f"{np.sin(k) * 3 + 0.01 * k:.3f}" for k in range(60)])
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", 4,
+                          "--quiet", "--no-early-stopping"])
+    assert status == 0, err
+    _, metadata, bundle = Bundle.load(model)
+    assert metadata["val_costs"].shape == metadata["val_r2"].shape == (4,)
+    assert "val_accuracy" not in metadata
+    # The last epoch's R² is the validation R² train reports (the last weights are kept).
+    assert metadata["val_r2"][-1] == pytest.approx(bundle.training["validation_r2"], abs=1e-5)

@@ -63,7 +63,8 @@ class Bundle:
     training : dict
         The settings and results of training, for ``info``.
     history : dict of str to ndarray
-        Per-epoch ``costs`` (and ``val_costs``, ``val_accuracy`` with a validation split).
+        Per-epoch ``costs`` (and ``val_costs`` with ``val_accuracy`` or ``val_r2`` with a
+        validation split).
     id_columns : list of str
         Columns copied first into ``predict``'s output, never features.
     reading : dict
@@ -372,8 +373,9 @@ class Bundle:
         concatenated, standardized and fed to the network. Outputs of a classifier: ``label``,
         string ``(batch,)``, and ``probabilities``, float32 ``(batch, n_classes)``: one column
         per class, two for a binary model, like ``predict --proba``. Output of a regression:
-        ``value``, float64 ``(batch, n_targets)``, the network's float32 output cast to float64
-        and de-standardized, ``output * target_scale + target_mean``, as ``predict`` computes it.
+        ``predictions``, float64 ``(batch, n_targets)`` (named as ``RegressorNN.to_onnx``
+        names its output), the network's float32 output cast to float64 and de-standardized,
+        ``output * target_scale + target_mean``, as ``predict`` computes it.
 
         Returns
         -------
@@ -456,7 +458,7 @@ class Bundle:
             ir_version=IR_VERSION,
             opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", 1)],
             doc_string=f"scratchnn train bundle: columns {self.column_names} -> "
-                       + (f"value (batch, {len(self.targets)})" if self.regression else
+                       + (f"predictions (batch, {len(self.targets)})" if self.regression else
                           f"label, probabilities (batch, {len(self.label_names)})"),
         )
         properties = {"columns": [c.to_json() for c in self.columns], "target": self.target,
@@ -489,7 +491,7 @@ class Bundle:
                                               ["batch", len(self.label_names)])]
 
     def _value_nodes(self, node, numpy_helper, helper, TensorProto, nodes, initializers):
-        """A regression's graph end: ``value``, the network's output de-standardized in float64
+        """A regression's graph end: ``predictions``, the network's output de-standardized in float64
         (``output * target_scale + target_mean``, as :meth:`predict_values`); returns it."""
         initializers += [
             numpy_helper.from_array(self.target_scale.astype(np.float64), name="target_scale"),
@@ -498,9 +500,9 @@ class Bundle:
                        to=TensorProto.DOUBLE),
                   node("Mul", ["network_output_f64", "target_scale"], ["scaled_value"],
                        name="target_scale_mul"),
-                  node("Add", ["scaled_value", "target_mean"], ["value"],
+                  node("Add", ["scaled_value", "target_mean"], ["predictions"],
                        name="target_mean_add")]
-        return [helper.make_tensor_value_info("value", TensorProto.DOUBLE,
+        return [helper.make_tensor_value_info("predictions", TensorProto.DOUBLE,
                                               ["batch", len(self.targets)])]
 
     # ----------------------------------------------------------------------- files
@@ -512,8 +514,8 @@ class Bundle:
         ``id_columns``, ``target``, ``label_names`` (a classifier's) or ``targets`` (a
         regression's), and ``training``; the arrays ``feature_mean`` and ``feature_scale`` hold
         the standardization, a regression's ``target_mean`` and ``target_scale`` that of its
-        targets, and ``costs`` (and, with a validation split, ``val_costs`` and
-        ``val_accuracy``) the history.
+        targets, and ``costs`` (and, with a validation split, ``val_costs`` and a classifier's
+        ``val_accuracy`` or a regression's ``val_r2``) the history.
         """
         from .io import save
 
@@ -613,7 +615,7 @@ class Bundle:
         if not _valid_reading(reading):
             raise _invalid(path, f"reading must be a dict of {sorted(READING_DEFAULTS)} with "
                            f"valid values")
-        history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy")
+        history = {key: metadata[key] for key in ("costs", "val_costs", "val_accuracy", "val_r2")
                    if key in metadata}
         bundle = cls(network, columns, mean, scale, metadata["target"], label_names,
                      metadata["training"], history, id_columns, reading, task, **regression)

@@ -45,9 +45,10 @@ def add_export(subparsers):
         "the graph takes the raw feature columns, one input of shape (batch, 1) each (float32 "
         "with NaN for a missing number; strings for a text column), and applies imputation, "
         "one-hot encoding, standardization and the network inside; a classifier's outputs the "
-        "label (batch,) and the probabilities (batch, n_classes), a regression's the value "
+        "label (batch,) and the probabilities (batch, n_classes), a regression's the predictions "
         "(batch, n_targets), float64, de-standardized as predict does. A file written by "
-        "ClassifierNN.save becomes a graph from float32 (batch, n_features) to the network's "
+        "ClassifierNN.save or RegressorNN.save becomes a graph from float32 (batch, n_features) to "
+        "the network's "
         "outputs. Needs the onnx package: pip install 'scratchnn[onnx]'.",
     )
     parser.add_argument("model", metavar="MODEL.npz")

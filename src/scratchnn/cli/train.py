@@ -490,7 +490,7 @@ class _Run:
     def __init__(self, patience):
         self.patience = patience  # None: no early stopping
         self.costs = []
-        self.history = {"val_costs": []}  # and val_accuracy for a classifier
+        self.history = {"val_costs": []}  # and val_accuracy (a classifier) or val_r2
         self.best_epoch = None
         self.stopped = False
         self.problems = []  # TrainingProblemWarning messages of the run
@@ -529,8 +529,9 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                 if "val_accuracy" in logs:  # a classifier's
                     run.history.setdefault("val_accuracy", []).append(logs["val_accuracy"])
                     postfix["val_acc"] = f"{logs['val_accuracy']:.3f}"
-                else:
-                    postfix["val_cost"] = f"{logs['val_loss']:.4f}"
+                else:  # a regression's R², the same in standardized units as in the target's
+                    run.history.setdefault("val_r2", []).append(logs["val_r2"])
+                    postfix["val_r2"] = f"{logs['val_r2']:.3f}"
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
 
