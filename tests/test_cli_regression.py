@@ -255,8 +255,8 @@ def test_task_regression_refuses_a_target_that_is_not_numbers(tmp_path):
     data = rule_table(tmp_path, targets)
     err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
                    "--task", "regression"])
-    assert ("the target 'y' is 'lots' on line 8, not a finite number, and --task regression "
-            "needs numbers") in err
+    assert ("the target 'y' is 'lots' on line 8, not a finite number; a regression (--task "
+            "regression) needs numbers") in err
     targets[6] = "\"1,5\""
     data = rule_table(tmp_path, targets)
     err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
@@ -494,3 +494,16 @@ def test_the_history_keeps_the_validation_r2_of_each_epoch(tmp_path):
     assert "val_accuracy" not in metadata
     # The last epoch's R² is the validation R² train reports (the last weights are kept).
     assert metadata["val_r2"][-1] == pytest.approx(bundle.training["validation_r2"], abs=1e-5)
+
+
+def test_evaluate_without_the_target_column_and_several_targets_with_a_word(houses, tmp_path):
+    rows = [row[:-1] for row in houses["new_rows"]]
+    data = write(tmp_path / "n.csv", table(HEADER[:-1], rows))
+    err = one_line_error(["evaluate", houses["model"], data])
+    assert "no target column(s) ['price'] (--target)" in err
+    rows = [[f"{np.sin(k):.3f}", f"{k * 0.37:.2f}", "big" if k == 3 else str(k)]
+            for k in range(30)]
+    data = write(tmp_path / "d.csv", table(["x", "a", "b"], rows))
+    err = refusal(["train", data, "--target", "a", "--target", "b", "--out", tmp_path / "m.npz"])
+    assert ("the target 'b' is 'big' on line 5, not a finite number; a regression (several "
+            "--target) needs numbers") in err

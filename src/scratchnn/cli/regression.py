@@ -107,12 +107,12 @@ def decide_task(args, frame, decimal, locate):
         if np.any(bad[k]):
             i = int(np.argmax(bad[k]))
             cell = str(frame[name].iloc[i]).strip()
-            why = "--task regression" if args.task == "regression" else "several --target columns"
+            why = "--task regression" if args.task == "regression" else "several --target"
             hint = (" (numbers written with a decimal comma need --decimal ,)"
                     if decimal == "." and "," in cell else "")
             problems.append(ColumnProblem(
                 None, f"the target {name!r} is {cell!r} on {locate(frame.index[i])}, not a "
-                f"finite number, and {why} needs numbers{hint}"))
+                f"finite number; a regression ({why}) needs numbers{hint}"))
             continue
         levels = np.unique(Y[k])
         if len(levels) < 2:
