@@ -167,6 +167,15 @@ def test_the_onnx_export_includes_the_de_standardization_and_matches_predict(hou
     assert status == 0, err
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert [o.name for o in session.get_outputs()] == ["predictions"]
+    import json
+
+    import onnx
+
+    props = {p.key: json.loads(p.value) for p in onnx.load(str(path)).metadata_props}
+    price = np.array([float(row[-1]) for row in houses["train_rows"]])
+    assert props["task"] == "regression" and props["targets"] == ["price"]
+    np.testing.assert_allclose(props["target_mean"], [price.mean()], rtol=1e-12)
+    np.testing.assert_allclose(props["target_scale"], [price.std()], rtol=1e-12)
     rows = houses["new_rows"]
 
     def number(text):

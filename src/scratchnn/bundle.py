@@ -439,12 +439,10 @@ class Bundle:
                                                     self.mean, self.scale)
         nodes += net_nodes
         initializers += net_initializers
-        if self.regression:
-            outputs = self._value_nodes(node, numpy_helper, helper, TensorProto, nodes,
-                                        initializers)
-        else:
-            outputs = self._label_nodes(node, numpy_helper, helper, TensorProto, nodes,
-                                        initializers)
+        end_nodes, end_initializers, outputs = (
+            self._value_nodes() if self.regression else self._label_nodes())
+        nodes += end_nodes
+        initializers += end_initializers
         internal = {out for n in nodes for out in n.output} | {t.name for t in initializers}
         clash = sorted(internal & set(self.column_names))
         if clash:
@@ -470,8 +468,13 @@ class Bundle:
         helper.set_model_props(onnx_model, {k: json.dumps(v) for k, v in properties.items()})
         return write_onnx(onnx_model, path)
 
-    def _label_nodes(self, node, numpy_helper, helper, TensorProto, nodes, initializers):
-        """A classifier's graph end: ``probabilities`` and ``label``; returns the outputs."""
+    def _label_nodes(self):
+        """A classifier's graph end, from ``network_output`` to ``probabilities`` and ``label``:
+        ``(nodes, initializers, outputs)``."""
+        from onnx import TensorProto, helper, numpy_helper
+
+        node = helper.make_node
+        nodes, initializers = [], []
         if self.network.layer_dims[-1] == 1:  # one sigmoid output: P(label 1); add P(label 0)
             initializers.append(numpy_helper.from_array(np.ones(1, np.float32), name="one"))
             nodes += [node("Sub", ["one", "network_output"], ["p_first"], name="complement"),
@@ -486,24 +489,29 @@ class Bundle:
                        keepdims=0),
                   node("Gather", ["label_names", "class_index"], ["label"], name="label",
                        axis=0)]
-        return [helper.make_tensor_value_info("label", TensorProto.STRING, ["batch"]),
-                helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                              ["batch", len(self.label_names)])]
+        return nodes, initializers, [
+            helper.make_tensor_value_info("label", TensorProto.STRING, ["batch"]),
+            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                          ["batch", len(self.label_names)])]
 
-    def _value_nodes(self, node, numpy_helper, helper, TensorProto, nodes, initializers):
-        """A regression's graph end: ``predictions``, the network's output de-standardized in float64
-        (``output * target_scale + target_mean``, as :meth:`predict_values`); returns it."""
-        initializers += [
+    def _value_nodes(self):
+        """A regression's graph end, from ``network_output`` to ``predictions``: the output
+        de-standardized in float64 (``output * target_scale + target_mean``, as
+        :meth:`predict_values`); ``(nodes, initializers, outputs)``."""
+        from onnx import TensorProto, helper, numpy_helper
+
+        node = helper.make_node
+        initializers = [
             numpy_helper.from_array(self.target_scale.astype(np.float64), name="target_scale"),
             numpy_helper.from_array(self.target_mean.astype(np.float64), name="target_mean")]
-        nodes += [node("Cast", ["network_output"], ["network_output_f64"], name="to_double",
-                       to=TensorProto.DOUBLE),
-                  node("Mul", ["network_output_f64", "target_scale"], ["scaled_value"],
-                       name="target_scale_mul"),
-                  node("Add", ["scaled_value", "target_mean"], ["predictions"],
-                       name="target_mean_add")]
-        return [helper.make_tensor_value_info("predictions", TensorProto.DOUBLE,
-                                              ["batch", len(self.targets)])]
+        nodes = [node("Cast", ["network_output"], ["network_output_f64"], name="to_double",
+                      to=TensorProto.DOUBLE),
+                 node("Mul", ["network_output_f64", "target_scale"], ["scaled_value"],
+                      name="target_scale_mul"),
+                 node("Add", ["scaled_value", "target_mean"], ["predictions"],
+                      name="target_mean_add")]
+        return nodes, initializers, [helper.make_tensor_value_info(
+            "predictions", TensorProto.DOUBLE, ["batch", len(self.targets)])]
 
     # ----------------------------------------------------------------------- files
 
