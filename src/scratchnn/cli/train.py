@@ -75,9 +75,10 @@ def add_train(subparsers):
     parser.add_argument("--task", choices=("auto", "classification", "regression"),
                         default="auto",
                         help="'auto' (default): a regression when the target is continuous "
-                        "(every value a number, more than 10 distinct ones, and either one "
-                        "fractional, or more than 20 distinct, or fewer than 2 rows each on "
-                        "average) or when --target is given several times, else a classifier; "
+                        "(every present value a number, more than 10 distinct numbers, and "
+                        "either one fractional, or more than 20 distinct, or more distinct than "
+                        "half the rows) or when --target is given several times, else a "
+                        "classifier; "
                         "'classification' takes every distinct value as a class; 'regression' "
                         "predicts the numbers (the target standardized, and inverted at predict)")
     parser.add_argument("--impute", choices=IMPUTE_STRATEGIES, default="median",
