@@ -516,3 +516,20 @@ def test_evaluate_without_the_target_column_and_several_targets_with_a_word(hous
     err = refusal(["train", data, "--target", "a", "--target", "b", "--out", tmp_path / "m.npz"])
     assert ("the target 'b' is 'big' on line 5, not a finite number; a regression (several "
             "--target) needs numbers") in err
+
+
+def test_a_bundle_whose_network_is_of_the_other_task_is_refused(houses, tmp_path):
+    from scratchnn import ClassifierNN, RegressorNN
+    from scratchnn.io import load_with_metadata, save
+
+    network, metadata = load_with_metadata(houses["model"])
+    dims = network.layer_dims
+    classifier = ClassifierNN(dims, ["relu"] * (len(dims) - 2) + ["sigmoid"], seed=0)
+    save(classifier, tmp_path / "bad.npz", metadata=metadata)
+    err = one_line_error(["predict", tmp_path / "bad.npz", houses["new"]])
+    assert "its task is 'regression' but its network a ClassifierNN" in err
+    metadata.update(task="classification", label_names=["a", "b"])
+    regressor = RegressorNN(dims, ["relu"] * (len(dims) - 2) + ["linear"], seed=0)
+    save(regressor, tmp_path / "bad.npz", metadata=metadata)
+    err = one_line_error(["predict", tmp_path / "bad.npz", houses["new"]])
+    assert "its task is 'classification' but its network a RegressorNN" in err

@@ -583,6 +583,9 @@ class Bundle:
         task = metadata.get("task", "classification")  # formats 1 to 3: classifiers
         if task not in TASKS:
             raise _invalid(path, f"task must be one of {list(TASKS)}, got {task!r}")
+        if network.task != task:
+            raise _invalid(path, f"its task is {task!r} but its network a "
+                           f"{type(network).__name__}")
         if not _string_list(metadata.get("feature_names"), n_features):
             raise _invalid(path, f"feature_names must be {n_features} distinct names")
         if metadata["cli_format"] == 1:
