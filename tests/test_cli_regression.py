@@ -533,3 +533,21 @@ def test_a_bundle_whose_network_is_of_the_other_task_is_refused(houses, tmp_path
     save(regressor, tmp_path / "bad.npz", metadata=metadata)
     err = one_line_error(["predict", tmp_path / "bad.npz", houses["new"]])
     assert "its task is 'classification' but its network a RegressorNN" in err
+
+
+@pytest.mark.parametrize(("targets", "said"), [
+    ([f"{k % 10 / 2}" for k in range(40)], "holds 10 distinct numbers, some fractional; trained "
+                                            "as 10 classes by the rule of --task auto"),
+    ([str(k % 12) for k in range(40)], "holds 12 distinct numbers; trained as 12 classes"),
+    ([str(k % 5) for k in range(40)], None),  # a few whole numbers: plainly classes
+])
+def test_numbers_classified_by_the_rule_get_a_note_near_the_line(tmp_path, targets, said):
+    data = rule_table(tmp_path, targets)
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--epochs", 1, "--quiet"])
+    assert status == 0, err
+    if said is None:
+        assert "distinct numbers" not in err
+    else:
+        assert f"note: {data}: the target 'y' {said}" in err
+        assert "(--task regression predicts the numbers)" in err

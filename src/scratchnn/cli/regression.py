@@ -94,6 +94,11 @@ def decide_task(args, frame, decimal, locate):
         if not numeric and decimal == "." and args.decimal is None:
             problems += _decimal_comma_target(frame, targets[0])
         if not continuous:
+            if numeric and (fractional or n > MAX_CLASS_LEVELS):  # numbers near the line
+                notes.append(f"{data}: the target {targets[0]!r} holds {n} distinct numbers"
+                             f"{', some fractional' if fractional else ''}; trained as {n} "
+                             f"classes by the rule of --task auto (--task regression predicts "
+                             f"the numbers)")
             return "classification", None, problems, notes, warnings
     elif args.task == "classification":
         continuous, n, fractional = looks_continuous(Y[0]) if numeric else (False, 0, False)
