@@ -551,3 +551,18 @@ def test_numbers_classified_by_the_rule_get_a_note_near_the_line(tmp_path, targe
     else:
         assert f"note: {data}: the target 'y' {said}" in err
         assert "(--task regression predicts the numbers)" in err
+
+
+def test_predict_to_parquet_keeps_every_digit_of_the_values(houses, tmp_path):
+    pytest.importorskip("pyarrow")
+    import pandas
+
+    out = tmp_path / "p.parquet"
+    status, _, err = run(["predict", houses["model"], houses["new"], "--out", out])
+    assert status == 0, err
+    frame = pandas.read_parquet(out)
+    assert list(frame.columns) == ["house", "predicted_price"]
+    assert frame["predicted_price"].dtype == np.float64
+    _, rows = read_csv(houses["predictions"])
+    np.testing.assert_array_equal(frame["predicted_price"].to_numpy(),
+                                  [float(row[1]) for row in rows])
