@@ -16,7 +16,7 @@ import numpy as np
 
 from ..columns import ColumnProblem, format_names, numbers
 
-__all__ = ["CLASSIFICATION_ONLY", "looks_continuous", "target_numbers", "decide_task",
+__all__ = ["MAX_CLASS_LEVELS", "MAX_WHOLE_LEVELS", "CLASSIFICATION_ONLY", "looks_continuous", "target_numbers", "decide_task",
            "refuse_classification_options", "standardized_targets", "regression_results",
            "RegressionScores", "regression_report"]
 
@@ -123,7 +123,7 @@ def decide_task(args, frame, decimal, locate):
         if len(levels) < 2:
             raise ValueError(f"{data}: the target {name!r} holds one value only "
                              f"({levels[0]:g}); a regression needs at least two")
-        if args.task == "regression" and not looks_continuous(Y[k])[0]:
+        if args.task == "regression" and len(targets) == 1 and not looks_continuous(Y[k])[0]:
             notes.append(f"{data}: the target {name!r} has {len(levels)} distinct numbers only; "
                          f"trained as a regression, as --task regression asks (without it, "
                          f"{len(levels)} classes)")
