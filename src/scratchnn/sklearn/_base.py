@@ -81,6 +81,7 @@ class NNEstimator(BaseEstimator):
     """
 
     _SCORE_KEY = "val_score"
+    _NUMERIC_TARGETS = False  # whether y must be numbers (scikit-learn's ``y_numeric``)
 
     # ------------------------------------------------------------------ what a subclass says
     def _prepare_targets(self, y, sample_weight, X, first, incremental, classes):
@@ -213,6 +214,7 @@ class NNEstimator(BaseEstimator):
         # A memory-mapped X is validated where it lies (dtype=None: no converted copy); its
         # blocks are converted one at a time during training.
         X, y = validate(self, X, y, reset=first, multi_output=True,
+                        y_numeric=self._NUMERIC_TARGETS,
                         dtype=None if mapped else (np.float64, np.float32))
         if X.dtype.kind not in "biuf":
             raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
