@@ -315,7 +315,7 @@ def test_to_onnx_writes_the_model_to_the_path(tmp_path):
      r"\[3, 4, 1\], got 1$"),
     ([3, 4, 4, 1], ["relu", "tanh", "linear"], {}, ValueError,
      r"^the output activation must be one of \['sigmoid', 'softmax'\] for a classifier, "
-     r"got 'linear'$"),
+     r"got 'linear'; for continuous targets use RegressorNN$"),
     ([3, 4, 1], ["relu", "softmax"], {}, ValueError,
      r"^a softmax output needs at least 2 units \(layer_dims\[-1\] >= 2\); for two classes use "
      r"one sigmoid unit or a softmax of 2$"),
@@ -770,9 +770,9 @@ def test_predict_proba_runs_chunks_of_predict_chunk_examples_through_inference_w
     """``m`` examples go through the network ``PREDICT_CHUNK`` at a time (the last chunk keeps
     the remainder), each chunk once; chunks of one size share one workspace, made for inference
     (no gradient arrays), so memory stays bounded whatever ``m`` is."""
-    from scratchnn import network
+    from scratchnn import model
 
-    monkeypatch.setattr(network, "PREDICT_CHUNK", 5)
+    monkeypatch.setattr(model, "PREDICT_CHUNK", 5)
     nn = ClassifierNN([3, 4, 2], ["relu", "softmax"], seed=0)
     calls, forward = [], nn.forward
 

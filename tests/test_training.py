@@ -268,13 +268,13 @@ def test_examples_given_as_rows_train_identically():
 
 
 def test_chunked_prediction_equals_one_pass(monkeypatch):
-    import scratchnn.network
+    import scratchnn.model
 
     X, y = small_problem(m=50)
     nn = ClassifierNN([3, 6, 3], ["relu", "softmax"], batch_norm=True, seed=0)
     nn.train(X, y % 3, loss="SparseCategoricalCrossEntropy", num_epochs=3, print_cost=False)
     whole = nn.predict_proba(X)
-    monkeypatch.setattr(scratchnn.network, "PREDICT_CHUNK", 7)  # 7 chunks of 7 and one of 1
+    monkeypatch.setattr(scratchnn.model, "PREDICT_CHUNK", 7)  # 7 chunks of 7 and one of 1
     np.testing.assert_allclose(nn.predict_proba(X), whole, rtol=1e-12)
     np.testing.assert_array_equal(nn.predict(X), whole.argmax(axis=0)[None])
 

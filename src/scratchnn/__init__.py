@@ -1,18 +1,22 @@
-"""scratchnn: a neural-network classifier written from scratch in NumPy.
+"""scratchnn: neural networks (a classifier and a regressor) written from scratch in NumPy.
 
->>> from scratchnn import ClassifierNN
+>>> from scratchnn import ClassifierNN, RegressorNN
 >>> nn = ClassifierNN([2, 4, 3, 1], ["relu", "relu", "sigmoid"], seed=0)
+>>> reg = RegressorNN([2, 8, 1], ["tanh", "linear"], seed=0)
 
 Each formula of the documentation lives in one module: :mod:`~scratchnn.activations`,
 :mod:`~scratchnn.losses`, :mod:`~scratchnn.initializers`, :mod:`~scratchnn.layers`,
-:mod:`~scratchnn.optimizers`; :mod:`~scratchnn.network` ties them into :class:`ClassifierNN`.
+:mod:`~scratchnn.optimizers`; :mod:`~scratchnn.model` ties them into the engine both models share,
+:class:`ClassifierNN` (:mod:`~scratchnn.network`) and :class:`RegressorNN`
+(:mod:`~scratchnn.regressor`).
 """
 
 from .network import ClassifierNN
+from .regressor import RegressorNN
 from .training import DivergenceError
 from .version import __version__
 
-__all__ = ["ClassifierNN", "DivergenceError", "__version__"]
+__all__ = ["ClassifierNN", "RegressorNN", "DivergenceError", "__version__"]
 
 
 def __getattr__(name):

@@ -9,7 +9,8 @@ can be imported from this module too, as before; each is defined and documented 
 
 The callbacks that watch a history value name it in their ``monitor`` attribute (the loop checks
 before the first epoch that a ``val_*`` key will exist). Those with ``mode='auto'`` take
-``'max'`` for keys containing ``"accuracy"`` and ``'min'`` otherwise.
+``'max'`` for keys containing ``"accuracy"`` or ending in ``"r2"`` (a regressor's ``val_r2``) and
+``'min'`` otherwise.
 """
 
 import csv
@@ -48,7 +49,7 @@ class EarlyStopping(Callback):
         parameters (and batch-norm running statistics) of the epoch with the best value.
     mode : {'auto', 'min', 'max'}, default 'auto'
         Whether smaller or larger is better; ``'auto'`` takes ``'max'`` for keys containing
-        ``"accuracy"`` and ``'min'`` otherwise.
+        ``"accuracy"`` or ending in ``"r2"``, and ``'min'`` otherwise.
 
     Notes
     -----
@@ -84,7 +85,7 @@ class EarlyStopping(Callback):
         self.min_delta = check_float(min_delta, "min_delta", low=0.0)
         self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
         if mode == "auto":
-            mode = "max" if "accuracy" in monitor else "min"
+            mode = "max" if _higher_is_better(monitor) else "min"
         self.mode = mode
         self._sign = 1.0 if mode == "min" else -1.0  # compare sign * value: smaller is better
 
@@ -560,8 +561,13 @@ def _resolve_mode(mode, monitor):
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode == "auto":
-        return "max" if "accuracy" in monitor else "min"
+        return "max" if _higher_is_better(monitor) else "min"
     return mode
+
+
+def _higher_is_better(monitor):
+    """Whether ``mode='auto'`` maximizes ``monitor``: accuracies and :math:`R^2`."""
+    return "accuracy" in monitor or monitor == "r2" or monitor.endswith("_r2")
 
 
 def _monitored(callback, logs):

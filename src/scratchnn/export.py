@@ -1,8 +1,10 @@
-r"""Export a trained :class:`~scratchnn.ClassifierNN` as a standard ONNX graph.
+r"""Export a trained :class:`~scratchnn.ClassifierNN` or :class:`~scratchnn.RegressorNN` as a
+standard ONNX graph.
 
 The graph takes ``input``, float32 of shape ``(batch, n_features)`` (one example per **row**, the
-way ONNX runtimes and most other tools lay data out), and returns ``probabilities``, float32 of
-shape ``(batch, n_outputs)``: the transpose of what :meth:`ClassifierNN.predict_proba` returns.
+way ONNX runtimes and most other tools lay data out), and returns ``probabilities`` (a
+classifier) or ``predictions`` (a regressor), float32 of shape ``(batch, n_outputs)``: the
+transpose of what :meth:`ClassifierNN.predict_proba` or :meth:`RegressorNN.predict` returns.
 It uses only standard ONNX operators, so any ONNX runtime can run it without scratchnn:
 
 - each layer is one ``Gemm``, :math:`Z = A W^\top + b` (``transB=1``, so ``W`` is stored in the
@@ -134,7 +136,7 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     path : str or os.PathLike
         Where to write the ``.onnx`` file (written to a temporary file and renamed into place).
     mean, scale : array_like of shape (n_features,), optional
@@ -144,7 +146,8 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     label_names : sequence of str, optional
         Stored as JSON in the model's metadata (``feature_names``, ``label_names``) for whoever
         runs the graph; they do not change the computation. ``label_names`` has one entry per
-        class: ``n_outputs`` entries for a softmax output, 2 for a single sigmoid output.
+        class: ``n_outputs`` entries for a softmax output, 2 for a single sigmoid output; for a
+        regressor, one per output (the targets' names).
 
     Returns
     -------
@@ -156,7 +159,7 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     ImportError
         If the ``onnx`` package is not installed, naming the extra that installs it.
     TypeError
-        If ``model`` is not a :class:`~scratchnn.ClassifierNN`, ``path`` is not path-like, or a
+        If ``model`` is not a scratchnn model, ``path`` is not path-like, or a
         name list is not a sequence of strings.
     ValueError
         If ``mean``/``scale`` or a name list has the wrong length or values.
@@ -166,28 +169,31 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     Notes
     -----
     The graph computes in float32 whatever the model's dtype; its probabilities agree with
-    ``predict_proba`` to about 1e-6.
+    ``predict_proba`` (a regressor's values with ``predict``) to about 1e-6 relative.
     """
     # Duck-typed, so that this module needs no import of the model (imports run one way).
     if not all(hasattr(model, name) for name in ("get_config", "parameters", "bn_state")):
-        raise TypeError(f"model must be a ClassifierNN, got {type(model).__name__}")
+        raise TypeError(f"model must be a ClassifierNN or a RegressorNN, got "
+                        f"{type(model).__name__}")
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"path must be a str or an os.PathLike, got {type(path).__name__}")
     n_features, n_outputs = model.layer_dims[0], model.layer_dims[-1]
     mean, scale = _check_standardization(mean, scale, n_features)
     feature_names = _check_names(feature_names, n_features, "feature_names")
-    n_classes = 2 if n_outputs == 1 else n_outputs
+    regression = getattr(model, "task", "classification") == "regression"
+    n_classes = 2 if n_outputs == 1 and not regression else n_outputs
     label_names = _check_names(label_names, n_classes, "label_names")
+    output = "predictions" if regression else "probabilities"
     try:
         from onnx import TensorProto, helper
     except ImportError as exc:
         raise ImportError(_MISSING_ONNX) from exc
 
-    nodes, initializers = network_nodes(model, "input", "probabilities", mean, scale)
+    nodes, initializers = network_nodes(model, "input", output, mean, scale)
     graph = helper.make_graph(
-        nodes, "scratchnn_ClassifierNN",
+        nodes, f"scratchnn_{type(model).__name__}",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", n_features])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", n_outputs])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", n_outputs])],
         initializers,
     )
     from .version import __version__
@@ -195,7 +201,7 @@ def to_onnx(model, path, *, mean=None, scale=None, feature_names=None, label_nam
     onnx_model = helper.make_model(
         graph, producer_name="scratchnn", producer_version=__version__, ir_version=IR_VERSION,
         opset_imports=[helper.make_opsetid("", OPSET)],
-        doc_string=f"{model!r}; input (batch, {n_features}) float32 -> probabilities "
+        doc_string=f"{model!r}; input (batch, {n_features}) float32 -> {output} "
                    f"(batch, {n_outputs})",
     )
     properties = {"layer_dims": model.layer_dims, "activations": model.activations}
@@ -212,7 +218,7 @@ def network_nodes(model, input_name, output_name, mean=None, scale=None):
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     input_name, output_name : str
         The graph values the network reads, float32 ``(batch, n_features)``, and writes,
         ``(batch, n_outputs)``.

@@ -63,18 +63,20 @@ def relative_difference(grad, approx):
     return float(np.linalg.norm(grad - approx) / denominator)
 
 
-def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None, epsilon=1e-7,
+def gradient_check(model, X, Y, loss=None, lambd=0, keep_prob=None, epsilon=1e-7,
                    return_details=False, sample_weight=None, label_smoothing=0.0):
     """Check ``model``'s backpropagation on ``(X, Y)`` against central differences.
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     X : array of shape (n_features, m)
         A few examples suffice: the check costs two forward passes per parameter.
     Y : array
         Labels in the loss's format.
-    loss : str, default 'BinaryCrossEntropy'
+    loss : str or loss, optional
+        Default: the model's ``default_loss`` (``'BinaryCrossEntropy'`` for a classifier,
+        ``'MeanSquaredError'`` for a regressor).
     lambd : float, default 0
         L2 strength.
     keep_prob : sequence of float, optional

@@ -5,7 +5,10 @@ A file holds
 ``header``
     UTF-8 JSON as a ``uint8`` array: format name and version, ``layer_dims``, ``activations``,
     ``batch_norm``, ``dtype``, ``initialization_method`` and the name and shape of every
-    parameter in buffer order;
+    parameter in buffer order; for a model other than :class:`~scratchnn.ClassifierNN`, its
+    class's name under ``"model"`` (``"RegressorNN"``), so that :func:`load` rebuilds that class
+    (a classifier's file is exactly what it has always been, and a file without ``"model"`` is a
+    classifier's);
 ``theta``
     the flat parameter buffer;
 ``running_mean{l}``, ``running_var{l}``
@@ -70,22 +73,36 @@ _METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 
 _MODEL_CLASSES = {}
 
+DEFAULT_MODEL = "ClassifierNN"
+"""The model class of a file whose header names none (every file before regression existed)."""
+
+
+def _registered_name(cls):
+    """The name under which ``cls`` or its nearest registered base class is registered."""
+    for base in cls.__mro__:
+        for name, registered in _MODEL_CLASSES.items():
+            if registered is base:
+                return name
+    return None
+
 
 def register_model_class(cls):
-    """Make ``cls`` the class that :func:`load` rebuilds files of format ``FORMAT`` as.
+    """Make ``cls`` the class that :func:`load` rebuilds its kind of model files as.
 
-    :mod:`scratchnn.network` registers :class:`ClassifierNN` when it is imported (which
-    ``import scratchnn`` always does), so this module never imports the model: it writes a
-    model's :meth:`ClassifierNN.get_config` and arrays, and rebuilds one with ``from_config``
-    (Keras's arrangement).
+    :mod:`scratchnn.network` registers :class:`~scratchnn.ClassifierNN` and
+    :mod:`scratchnn.regressor` :class:`~scratchnn.RegressorNN` when they are imported (which
+    ``import scratchnn`` always does), so this module never imports a model: it writes a
+    model's ``get_config()`` and arrays, and rebuilds one with ``from_config`` (Keras's
+    arrangement). A subclass of a registered class takes that class's place (files of
+    classifiers then load as the subclass); any other class is registered under its own name.
     """
-    _MODEL_CLASSES[FORMAT] = cls
+    _MODEL_CLASSES[_registered_name(cls) or cls.__name__] = cls
     return cls
 
 
 def _header(model):
     config = model.get_config()
-    return {
+    header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "layer_dims": config["layer_dims"],
@@ -97,6 +114,10 @@ def _header(model):
         "initialization_method": config["initialization_method"],
         "parameters": [[name, list(shape)] for name, shape in model.parameter_shapes.items()],
     }
+    name = _registered_name(type(model)) or DEFAULT_MODEL
+    if name != DEFAULT_MODEL:
+        header["model"] = name
+    return header
 
 
 def _check_json_value(key, value):
@@ -164,7 +185,7 @@ def save(model, path, metadata=None):
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     path : str or os.PathLike
     metadata : dict, optional
         Extra entries to keep with the model, read back by :func:`load_with_metadata`. Keys are
@@ -350,7 +371,7 @@ def load(path):
 
     Returns
     -------
-    ClassifierNN
+    ClassifierNN or RegressorNN
         A model that predicts bit-identically to the saved one. Its generator is freshly seeded
         from the operating system.
 
@@ -379,7 +400,7 @@ def load_with_metadata(path):
 
     Returns
     -------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
         As returned by :func:`load`.
     metadata : dict
         The ``metadata`` given to :func:`save`, JSON values and arrays alike (arrays with their
@@ -451,8 +472,12 @@ def _load(path):
             raise _invalid(path, "the header is not a JSON byte string of at most 1 MiB")
         header = _read_header(path, _read(path, archive, "header"))
         dtype = _check_size(path, header, archive)
+        kind = header.get("model", DEFAULT_MODEL)
+        if not isinstance(kind, str) or kind not in _MODEL_CLASSES:
+            raise _invalid(path, f"the header's model {kind!r} is none of "
+                                 f"{sorted(_MODEL_CLASSES)}")
         try:
-            model = _MODEL_CLASSES[FORMAT].from_config({
+            model = _MODEL_CLASSES[kind].from_config({
                 "layer_dims": header["layer_dims"], "activations": header["activations"],
                 "initialization_method": header.get("initialization_method", "he"),
                 "batch_norm": header["batch_norm"], "dtype": header["dtype"]})

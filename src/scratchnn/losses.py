@@ -1,6 +1,8 @@
-r"""Cross-entropy losses: the cost, the label check, and the fused output delta.
+r"""Losses: the cost, the label (target) check, and the fused output delta.
 
-Each loss is a class with
+The cross-entropies train a classifier (:class:`~scratchnn.ClassifierNN`), the squared error and
+Huber a regressor (:class:`~scratchnn.RegressorNN`); each loss names its ``task``. Each loss is a
+class (Huber, which has a parameter, an instance) with
 
 ``check_labels(Y, n_outputs)``
     validate ``Y`` against the output layer and return it as a float (or, for sparse labels, an
@@ -33,13 +35,22 @@ to one,
 Computing ``A - Y`` directly avoids dividing by probabilities that may be 0 and is cheaper. The
 pairing is therefore part of each loss: binary cross-entropy needs sigmoid outputs, the categorical
 losses need a softmax output (``output_activation``).
+
+For a linear output (:math:`A = Z`) with half the squared error
+:math:`J = \frac{1}{2m}\sum (A - Y)^2`, :math:`\partial J/\partial A = (A - Y)/m` and
+:math:`\partial A/\partial Z = 1`: the same :math:`(A - Y)/m` once more, with no cancellation
+needed. Huber's delta is that one with :math:`A - Y` clipped to :math:`[-\delta, \delta]`. The
+regression losses therefore need a ``'linear'`` output; any other output activation is refused
+(:meth:`scratchnn.model.NeuralNetwork.check_loss`).
 """
 
 import numpy as np
 
-from .validation import lookup
+from .validation import check_float, lookup
 
-__all__ = ["LOSSES", "get", "fused_delta", "smooth_labels", "smoothed_loss"]
+__all__ = ["LOSSES", "BinaryCrossEntropy", "CategoricalCrossEntropy",
+           "SparseCategoricalCrossEntropy", "MeanSquaredError", "Huber", "get", "fused_delta",
+           "smooth_labels", "smoothed_loss"]
 
 
 def _clip_probabilities(A):
@@ -107,6 +118,7 @@ class BinaryCrossEntropy:
 
     name = "BinaryCrossEntropy"
     output_activation = "sigmoid"
+    task = "classification"
 
     @staticmethod
     def check_labels(Y, n_outputs):
@@ -176,6 +188,7 @@ class CategoricalCrossEntropy:
 
     name = "CategoricalCrossEntropy"
     output_activation = "softmax"
+    task = "classification"
 
     @staticmethod
     def check_labels(Y, n_outputs):
@@ -246,6 +259,7 @@ class SparseCategoricalCrossEntropy:
 
     name = "SparseCategoricalCrossEntropy"
     output_activation = "softmax"
+    task = "classification"
 
     @staticmethod
     def check_labels(Y, n_outputs):
@@ -310,9 +324,181 @@ class SparseCategoricalCrossEntropy:
         return _weigh(dZ, weights)
 
 
+def _check_targets(Y, n_outputs, loss_name):
+    """Regression targets: finite numbers of shape ``(n_outputs, m)`` (a 1-D ``(m,)`` for one
+    output), as floats."""
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"Y for {loss_name} must hold numbers (continuous targets), got an array "
+                        f"of dtype {Y.dtype}")
+    if Y.ndim == 1 and n_outputs == 1:
+        Y = Y.reshape(1, -1)
+    if Y.ndim != 2 or Y.shape[0] != n_outputs:
+        raise ValueError(
+            f"Y for {loss_name} must have shape ({n_outputs}, m), one row per output (target), "
+            f"got shape {Y.shape}"
+        )
+    if Y.dtype.kind == "f" and not np.all(np.isfinite(Y)):
+        raise ValueError(f"Y for {loss_name} contains NaN or infinite values")
+    return Y if Y.dtype.kind == "f" else Y.astype(np.float64)
+
+
+class MeanSquaredError:
+    r"""Half the squared error over one or more linear outputs: scikit-learn's ``squared_error``.
+
+    ``Y`` has shape ``(k, m)``: one row per target, one column per example; any finite numbers.
+
+    Notes
+    -----
+    .. math:: J = \frac{1}{2m}\sum_{i=1}^{m} w_i \sum_{k} \left(A_{ki} - Y_{ki}\right)^2
+
+    (:math:`w_i = 1` without sample weights): half the mean over examples, summed over outputs,
+    as scikit-learn's ``MLPRegressor`` (its ``squared_loss`` is half the mean of
+    :math:`(y - \hat y)^2` over the examples, summed over the outputs). The half makes the
+    derivative the plain residual; with one output :math:`J` is half of ``torch.nn.MSELoss()``.
+    The L2 term is added by the model, as for every loss.
+    """
+
+    name = "MeanSquaredError"
+    output_activation = "linear"
+    task = "regression"
+
+    @staticmethod
+    def check_labels(Y, n_outputs):
+        return _check_targets(Y, n_outputs, "MeanSquaredError")
+
+    @staticmethod
+    def cost(A, Y, Z=None, weights=None):
+        residual = A - Y
+        return 0.5 * _mean(residual * residual, weights)
+
+    @staticmethod
+    def delta(A, Y, out=None, weights=None):
+        r"""The output delta of a linear output with half the squared error, fused.
+
+        Parameters
+        ----------
+        A : ndarray of shape (k, m)
+            The linear outputs (:math:`A = Z`).
+        Y : ndarray of shape (k, m)
+            The targets.
+        out : ndarray of shape (k, m), optional
+            Where to write the result.
+        weights : ndarray of shape (1, m), optional
+            Each example's weight; its column of ``dZ`` is multiplied by it.
+
+        Returns
+        -------
+        dZ : ndarray of shape (k, m)
+
+        Notes
+        -----
+        The loss's derivative, :math:`\partial J/\partial A = (A - Y)/m`, chained with the
+        identity's, :math:`\partial A/\partial Z = 1`:
+
+        .. math:: dZ = \frac{A - Y}{m}
+
+        the same expression as sigmoid or softmax with cross-entropy (:func:`fused_delta`).
+        """
+        return fused_delta(A, Y, out=out, weights=weights)
+
+
+class Huber:
+    r"""The Huber loss over one or more linear outputs: quadratic near the target, linear beyond.
+
+    Parameters
+    ----------
+    delta : float > 0, default 1.0
+        Where the quadratic part ends: residuals larger than ``delta`` in magnitude count
+        linearly, so that outliers pull less than with :class:`MeanSquaredError`.
+
+    Attributes
+    ----------
+    threshold : float
+        The ``delta`` given (the attribute ``delta`` is the output-delta method every loss has).
+
+    Notes
+    -----
+    Per output and example, with the residual :math:`r = A_{ki} - Y_{ki}`,
+
+    .. math:: h_\delta(r) = \begin{cases} \frac12 r^2 & |r| < \delta \\
+              \delta\left(|r| - \frac12\delta\right) & |r| \ge \delta \end{cases}
+              \qquad J = \frac1m \sum_{i=1}^{m} w_i \sum_k h_\delta(r_{ki})
+
+    :math:`h_\delta` is ``torch.nn.HuberLoss(delta=delta, reduction='none')``; it is averaged over
+    the examples and summed over the outputs as :class:`MeanSquaredError` (so with one output
+    :math:`J` is ``torch.nn.HuberLoss(delta=delta)``, and for every :math:`|r| < \delta` it equals
+    the squared error's). Both branches give :math:`\delta^2/2` at :math:`|r| = \delta`, and their
+    slopes, :math:`r` and :math:`\delta\,\mathrm{sign}(r)`, agree there: :math:`h_\delta` is
+    continuously differentiable.
+    """
+
+    name = "Huber"
+    output_activation = "linear"
+    task = "regression"
+
+    def __init__(self, delta=1.0):
+        self.threshold = check_float(delta, "delta", low=0.0, low_open=True)
+
+    def __repr__(self):
+        return f"Huber(delta={self.threshold!r})"
+
+    def __eq__(self, other):
+        return type(other) is Huber and other.threshold == self.threshold
+
+    def __hash__(self):
+        return hash((Huber, self.threshold))
+
+    @staticmethod
+    def check_labels(Y, n_outputs):
+        return _check_targets(Y, n_outputs, "Huber")
+
+    def cost(self, A, Y, Z=None, weights=None):
+        delta = self.threshold
+        size = np.abs(A - Y)
+        inner = np.minimum(size, delta)
+        # 0.5 q^2 + delta (|r| - q) with q = min(|r|, delta): 0.5 r^2 below delta and
+        # delta (|r| - delta / 2) from it on, with no branch per element.
+        return _mean(0.5 * inner * inner + delta * (size - inner), weights)
+
+    def delta(self, A, Y, out=None, weights=None):
+        r"""The output delta of a linear output with the Huber loss, fused.
+
+        Parameters
+        ----------
+        A : ndarray of shape (k, m)
+            The linear outputs (:math:`A = Z`).
+        Y : ndarray of shape (k, m)
+            The targets.
+        out : ndarray of shape (k, m), optional
+            Where to write the result.
+        weights : ndarray of shape (1, m), optional
+            Each example's weight; its column of ``dZ`` is multiplied by it.
+
+        Returns
+        -------
+        dZ : ndarray of shape (k, m)
+
+        Notes
+        -----
+        :math:`h_\delta'(r)` is :math:`r` inside :math:`[-\delta, \delta]` and
+        :math:`\delta\,\mathrm{sign}(r)` outside: the residual clipped to that interval.
+        Chained with the identity,
+
+        .. math:: dZ = \frac{\operatorname{clip}(A - Y, -\delta, \delta)}{m}
+
+        the squared error's :math:`(A - Y)/m` with each residual clipped.
+        """
+        dZ = np.subtract(A, Y, out=out)
+        np.clip(dZ, -self.threshold, self.threshold, out=dZ)
+        dZ /= A.shape[1]
+        return _weigh(dZ, weights)
+
+
 LOSSES = {
     cls.name: cls
-    for cls in (BinaryCrossEntropy, CategoricalCrossEntropy, SparseCategoricalCrossEntropy)
+    for cls in (BinaryCrossEntropy, CategoricalCrossEntropy, SparseCategoricalCrossEntropy,
+                MeanSquaredError, Huber)
 }
 """All losses by name."""
 
@@ -349,9 +535,17 @@ def smooth_labels(loss, Y, epsilon, n_outputs):
     -------
     loss : loss class
     Y : ndarray of floats
+
+    Raises
+    ------
+    ValueError
+        For ``epsilon > 0`` with a regression loss: smoothing is defined for classes only.
     """
     if not epsilon:
         return loss, Y
+    if loss.task != "classification":
+        raise ValueError(f"label_smoothing applies to classification losses only; {loss.name} "
+                         f"trains on continuous targets (leave label_smoothing at 0)")
     if loss is SparseCategoricalCrossEntropy:
         one_hot = np.zeros((n_outputs, Y.shape[1]))
         one_hot[Y[0], np.arange(Y.shape[1])] = 1.0
@@ -371,6 +565,13 @@ def smoothed_loss(loss, epsilon):
 
 
 def get(identifier):
-    """Return the loss class registered under ``identifier`` (a name or alias, case-insensitive,
-    or the class itself); see :func:`scratchnn.validation.lookup` for the errors."""
-    return lookup(LOSSES, identifier, "loss", aliases=_ALIASES)
+    """Return the loss registered under ``identifier`` (a name or alias, case-insensitive, or the
+    class itself); see :func:`scratchnn.validation.lookup` for the errors.
+
+    A loss with parameters comes back as an instance: ``"Huber"`` (or the class :class:`Huber`)
+    gives ``Huber()`` with ``delta=1.0``, and a ``Huber(delta=...)`` instance is returned as it is.
+    """
+    if isinstance(identifier, Huber):
+        return identifier
+    loss = lookup(LOSSES, identifier, "loss", aliases=_ALIASES)
+    return loss() if loss is Huber else loss

@@ -1,4 +1,6 @@
-r"""Classification metrics: the confusion matrix, and precision, recall and F1 per class.
+r"""Metrics: for classes the confusion matrix, and precision, recall and F1 per class; for
+continuous targets the coefficient of determination :math:`R^2`, the mean squared and the mean
+absolute error.
 
 For class :math:`k`, with :math:`TP_k` the examples of class :math:`k` predicted as :math:`k`,
 :math:`FP_k` the examples of other classes predicted as :math:`k` and :math:`FN_k` the examples
@@ -12,6 +14,20 @@ of class :math:`k` predicted as something else:
 
 A ratio whose denominator is 0 (a class never predicted, or never present) is reported as 0, as
 scikit-learn does with ``zero_division=0``.
+
+For continuous targets, per output :math:`k` over the :math:`m` examples,
+
+.. math::
+
+    R^2_k = 1 - \frac{\sum_i (y_{ki} - \hat y_{ki})^2}{\sum_i (y_{ki} - \bar y_k)^2}, \qquad
+    \text{MSE}_k = \frac1m\sum_i (y_{ki} - \hat y_{ki})^2, \qquad
+    \text{MAE}_k = \frac1m\sum_i |y_{ki} - \hat y_{ki}|
+
+averaged over the outputs (``multioutput='uniform_average'``) or one per output
+(``'raw_values'``), as scikit-learn's ``r2_score``, ``mean_squared_error`` and
+``mean_absolute_error``. A constant target (zero denominator) has :math:`R^2 = 1` if it is
+predicted exactly and 0 otherwise, as scikit-learn's default ``force_finite=True``. The arrays
+are in the engine's layout, one example per column: shape ``(k, m)``, or ``(m,)`` for one output.
 """
 
 from __future__ import annotations
@@ -20,7 +36,8 @@ import numpy as np
 
 from .validation import check_int
 
-__all__ = ["confusion_matrix", "precision_recall_f1", "classification_report"]
+__all__ = ["confusion_matrix", "precision_recall_f1", "classification_report", "r2_score",
+           "r2_from_sums", "mean_squared_error", "mean_absolute_error"]
 
 
 def _check_labels(y, name, n_classes):
@@ -146,3 +163,88 @@ def classification_report(matrix, labels=None, digits=3):
     for k, label in enumerate(labels):
         lines.append(f"{label:<{width}}" + "".join(f"{int(n):>{cell}d}" for n in matrix[k]))
     return "\n".join(lines)
+
+
+def _check_targets(Y_true, Y_pred):
+    """Both arrays as float64 of one shape ``(k, m)``, finite, with ``m >= 1``."""
+    arrays = []
+    for name, Y in (("Y_true", Y_true), ("Y_pred", Y_pred)):
+        Y = np.asarray(Y)
+        if Y.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold numbers, got dtype {Y.dtype}")
+        if Y.ndim == 1:
+            Y = Y.reshape(1, -1)
+        if Y.ndim != 2 or Y.shape[1] == 0:
+            raise ValueError(f"{name} must have shape (k, m) or (m,) with m >= 1, got "
+                             f"{np.shape(Y)}")
+        Y = Y.astype(np.float64)
+        if not np.all(np.isfinite(Y)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        arrays.append(Y)
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"Y_true and Y_pred must have the same shape, got {arrays[0].shape} "
+                         f"and {arrays[1].shape}")
+    return arrays
+
+
+def _average(values, multioutput):
+    if multioutput == "raw_values":
+        return values
+    if multioutput != "uniform_average":
+        raise ValueError(f"multioutput must be 'uniform_average' or 'raw_values', got "
+                         f"{multioutput!r}")
+    return float(np.mean(values))
+
+
+def r2_from_sums(ss_res, ss_tot):
+    """Per-output :math:`R^2 = 1 - SS_{res}/SS_{tot}` from the two sums of squares.
+
+    Parameters
+    ----------
+    ss_res, ss_tot : ndarray of shape (k,)
+        The residual sum of squares and the total one (about each output's mean).
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        Where ``ss_tot`` is 0 (a constant target): 1 if ``ss_res`` is 0 too, else 0.
+    """
+    ss_res = np.asarray(ss_res, dtype=np.float64)
+    ss_tot = np.asarray(ss_tot, dtype=np.float64)
+    r2 = np.where(ss_res == 0, 1.0, 0.0)
+    np.subtract(1.0, ss_res / np.where(ss_tot > 0, ss_tot, 1.0), out=r2, where=ss_tot > 0)
+    return r2
+
+
+def r2_score(Y_true, Y_pred, multioutput="uniform_average"):
+    """The coefficient of determination :math:`R^2` (see the module notes).
+
+    Parameters
+    ----------
+    Y_true, Y_pred : array_like of shape (k, m) or (m,)
+        Targets and predictions, one example per column.
+    multioutput : {'uniform_average', 'raw_values'}, default 'uniform_average'
+
+    Returns
+    -------
+    float, or ndarray of shape (k,) for ``'raw_values'``
+        1 for perfect predictions, 0 for predicting each output's mean, negative for worse.
+    """
+    Y_true, Y_pred = _check_targets(Y_true, Y_pred)
+    ss_res = np.sum((Y_true - Y_pred) ** 2, axis=1)
+    ss_tot = np.sum((Y_true - Y_true.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    return _average(r2_from_sums(ss_res, ss_tot), multioutput)
+
+
+def mean_squared_error(Y_true, Y_pred, multioutput="uniform_average"):
+    """The mean squared error over the examples (see the module notes); its square root is the
+    RMSE. Parameters and result as :func:`r2_score`."""
+    Y_true, Y_pred = _check_targets(Y_true, Y_pred)
+    return _average(np.mean((Y_true - Y_pred) ** 2, axis=1), multioutput)
+
+
+def mean_absolute_error(Y_true, Y_pred, multioutput="uniform_average"):
+    """The mean absolute error over the examples (see the module notes). Parameters and result
+    as :func:`r2_score`."""
+    Y_true, Y_pred = _check_targets(Y_true, Y_pred)
+    return _average(np.mean(np.abs(Y_true - Y_pred), axis=1), multioutput)

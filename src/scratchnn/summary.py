@@ -59,13 +59,14 @@ def summary(model, metadata=None, title=None):
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     metadata : dict, optional
         What ``scratchnn train`` saved with the model (:func:`scratchnn.io.load_with_metadata`):
         ``feature_names``, ``target``, ``label_names`` and ``training`` (a dict of settings)
         are listed below the table when present.
     title : str, optional
-        First line; ``Model: ClassifierNN`` by default.
+        First line; ``Model: `` and the model's class name (``ClassifierNN``, ``RegressorNN``)
+        by default.
 
     Returns
     -------
@@ -82,7 +83,7 @@ def summary(model, metadata=None, title=None):
     )
     trainable = sum(r[3] for r in rows)
     frozen = sum(r[4] for r in rows)
-    lines = [title or "Model: ClassifierNN", *table,
+    lines = [title or f"Model: {type(model).__name__}", *table,
              f"Total params: {trainable + frozen:,}",
              f"Trainable params: {trainable:,}",
              f"Non-trainable params: {frozen:,}" + (" (batch-norm running statistics)"

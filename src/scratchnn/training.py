@@ -56,6 +56,7 @@ from .diagnostics import (
 )
 from .io import load_with_metadata as _load_with_metadata
 from .io import save as _save
+from .metrics import r2_from_sums
 from .parameters import slices
 from .validation import (
     MAX_COUNT,
@@ -206,12 +207,14 @@ class ArrayData:
 
 
 class ValidationData:
-    """A held-out set scored after every epoch: ``val_loss`` and ``val_accuracy``.
+    """A held-out set scored after every epoch: ``val_loss``, and ``val_accuracy`` for a
+    classification loss or ``val_r2`` for a regression loss.
 
     The cost is the training loss (label smoothing included, as Keras computes it) without the L2
     term, with no dropout and batch normalization in inference mode (running statistics); the
     accuracy counts the examples whose predicted label is right (for several sigmoid outputs,
-    the mean over outputs and examples of thresholded agreement, Keras's ``binary_accuracy``).
+    the mean over outputs and examples of thresholded agreement, Keras's ``binary_accuracy``);
+    :math:`R^2` is averaged over the outputs (:func:`scratchnn.metrics.r2_score`).
 
     Parameters
     ----------
@@ -219,13 +222,17 @@ class ValidationData:
     Y : ndarray
         Labels checked for ``loss``, in its format (possibly smoothed).
     loss : loss class
-    labels : ndarray of shape (1, m) or (k, m)
-        The hard labels accuracy compares with: class indices, or 0/1 rows for sigmoid outputs.
+    labels : ndarray of shape (1, m) or (k, m), or None
+        The hard labels accuracy compares with: class indices, or 0/1 rows for sigmoid outputs;
+        None for a regression loss.
     """
 
     def __init__(self, X, Y, loss, labels):
         self.X, self.Y, self.loss, self.labels = X, Y, loss, labels
         self._workspaces = {}
+        if loss.task == "regression":  # R^2's denominator, the same at every epoch
+            Y64 = Y.astype(np.float64)
+            self._ss_tot = np.sum((Y64 - Y64.mean(axis=1, keepdims=True)) ** 2, axis=1)
 
     @classmethod
     def from_arguments(cls, model, validation_data, loss, label_smoothing, dtype):
@@ -238,6 +245,8 @@ class ValidationData:
                                    name="validation_data Y_val", x_name="validation_data X_val")
         one_hot = loss is _losses.CategoricalCrossEntropy
         labels = np.argmax(Y_val, axis=0)[None] if one_hot else Y_val
+        if loss.task == "regression":
+            labels = None
         loss, Y_val = _losses.smooth_labels(loss, Y_val, label_smoothing, model.n_outputs)
         if Y_val.dtype.kind == "f":
             Y_val = Y_val.astype(dtype, copy=False)
@@ -246,6 +255,8 @@ class ValidationData:
     def evaluate(self, model):
         m = self.X.shape[1]
         total_cost = correct = 0.0
+        regression = self.labels is None
+        ss_res = 0.0
         for start in range(0, m, EVALUATION_CHUNK):
             stop = min(start + EVALUATION_CHUNK, m)
             size = stop - start
@@ -254,11 +265,18 @@ class ValidationData:
             A, caches = model.forward(self.X[:, start:stop], workspace=self._workspaces[size])
             total_cost += size * model.cost(A, self.Y[:, start:stop], self.loss, 0.0,
                                             Z=caches.layers[-1].Z)
+            if regression:
+                residual = A.astype(np.float64) - self.Y[:, start:stop]
+                ss_res = ss_res + np.sum(residual * residual, axis=1)
+                continue
             labels = self.labels[:, start:stop]
             if A.shape[0] == 1 or labels.shape[0] > 1:
                 correct += np.mean((A > 0.5) == (labels > 0.5), axis=0).sum()
             else:
                 correct += np.count_nonzero(np.argmax(A, axis=0) == labels[0])
+        if regression:
+            r2 = float(np.mean(r2_from_sums(ss_res, self._ss_tot)))
+            return {"val_loss": total_cost / m, "val_r2": r2}
         return {"val_loss": total_cost / m, "val_accuracy": float(correct) / m}
 
 
@@ -592,10 +610,18 @@ def _keyed(callbacks):
         yield (name if count == 0 else f"{name}_{count}"), callback
 
 
-def check_monitors(callbacks, has_validation):
-    """Refuse, before any training, a callback that monitors ``val_*`` without validation data."""
+def check_monitors(callbacks, has_validation, task="classification"):
+    """Refuse, before any training, a callback that monitors ``val_*`` without validation data,
+    or a value the model's ``task`` does not report (an accuracy for a regressor, ``R^2`` for a
+    classifier)."""
+    other = {"classification": ("r2", "val_r2"), "regression": ("accuracy", "val_accuracy")}
     for callback in callbacks:
         monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and task in other and other[task][0] in monitor:
+            kept = "val_r2" if task == "regression" else "val_accuracy"
+            raise ValueError(
+                f"{type(callback).__name__} monitors {monitor!r}, which a {task} model does not "
+                f"report: monitor 'loss', 'val_loss' or {kept!r}")
         if isinstance(monitor, str) and monitor.startswith("val_") and not has_validation:
             raise ValueError(
                 f"{type(callback).__name__} monitors {monitor!r}, but train has no "
@@ -833,7 +859,7 @@ def prepare(model, X, Y, arguments):
     )
     callbacks = check_callbacks(a["callbacks"], a["callback"])
     check_combination(model, settings, callbacks, m)
-    check_monitors(callbacks, a["validation_data"] is not None)
+    check_monitors(callbacks, a["validation_data"] is not None, model.task)
     smoothing = check_float(a["label_smoothing"], "label_smoothing", low=0.0, high=1.0,
                             high_open=True)
     validation = None
