@@ -31,7 +31,8 @@ a time (:func:`scratchnn.training.batch_rows`); prediction and validation densif
 
 The package's modules each hold one part: ``_data`` checks ``X`` and ``y`` and serves rows to the
 training loop, ``_base`` is the training path both estimators share, ``_classifier`` and
-``_regressor`` say what their targets are.
+``_regressor`` say what their targets are. ``scratchnn.NNClassifier`` and
+``scratchnn.NNRegressor`` are these classes, imported on first use.
 """
 
 try:
@@ -44,5 +45,6 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 from ._base import init_like_mlp_classifier
 from ._classifier import NNClassifier
 from ._data import MEMMAP_BLOCK_BYTES
+from ._regressor import NNRegressor
 
-__all__ = ["NNClassifier", "MEMMAP_BLOCK_BYTES", "init_like_mlp_classifier"]
+__all__ = ["NNClassifier", "NNRegressor", "MEMMAP_BLOCK_BYTES", "init_like_mlp_classifier"]

@@ -306,7 +306,7 @@ class NNEstimator(BaseEstimator):
             callbacks.append(stopper)
         callbacks += training.check_callbacks(self.callbacks)
         training.check_combination(network, run, callbacks, train.n)
-        training.check_monitors(callbacks, validation is not None)
+        training.check_monitors(callbacks, validation is not None, network.task)
         with advice_for("estimator"):  # what helps, in this estimator's parameters
             training.fit(network, train, run, callbacks)
         if not incremental and stopper.stopped_epoch is not None and self.verbose:

@@ -329,7 +329,9 @@ class NNRegressor(RegressorMixin, NNEstimator):
 
     # ------------------------------------------------------------------ targets
     def _prepare_targets(self, y, sample_weight, X, first, incremental, classes):
-        y = np.asarray(y, dtype=np.float64)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"y must hold numbers (a regressor's targets), got dtype {y.dtype}")
+        y = y.astype(np.float64, copy=False)
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         weights = None
         if sample_weight is not None:
