@@ -1,8 +1,10 @@
 """NNRegressor: scikit-learn's own estimator checks, and what it promises beyond them."""
 
+import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -417,3 +419,26 @@ def test_classification_only_parameters_are_not_offered():
     params = NNRegressor().get_params()
     assert "class_weight" not in params and "label_smoothing" not in params
     assert {"loss", "huber_delta", "early_stopping", "warm_start"} <= set(params)
+
+
+# ---------------------------------------------------------------------------- benchmarks
+def test_accuracy_benchmark_prints_its_regression_table():
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]),
+               OMP_NUM_THREADS="1")  # the boosted trees' threads, on a shared machine
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.accuracy", "--seeds", "2", "--epochs", "3",
+         "--datasets", "diabetes"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "| regressor | diabetes | fit time (s) |" in lines
+    assert not any(line.startswith("| classifier") for line in lines)
+    rows = [line for line in lines if line.startswith(("| NNRegressor", "| MLPRegressor",
+                                                       "| HistGradient"))]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| MLPRegressor (scikit-learn)", "| MLPRegressor, standardized y", "| NNRegressor",
+        "| NNRegressor, Huber loss", "| HistGradientBoostingRegressor (reference)",
+        "| NNRegressor − MLPRegressor, standardized y, paired (± standard error)"]
+    assert all(row.count("±") == 1 for row in rows[:-1]) and rows[-1].count("±") == 2
