@@ -19,7 +19,7 @@ two classes                1 sigmoid unit           ``BinaryCrossEntropy``
 :class:`NNRegressor` has one linear output unit per target column, trained on the standardized
 targets with the squared error or Huber's loss.
 
-Training runs through the same loop as :meth:`ClassifierNN.train`
+Training runs through the same loop as the models' own ``train``
 (:func:`scratchnn.training.fit`), with early stopping as its
 :class:`~scratchnn.callbacks.EarlyStopping` callback. The optimizer (Adam's moments and step
 count) carries over across :meth:`~NNClassifier.partial_fit` calls and ``warm_start`` fits, so

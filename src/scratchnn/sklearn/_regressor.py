@@ -175,7 +175,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         Only when ``X`` had string column names (a pandas DataFrame).
     n_outputs_ : int
         The number of targets (columns of a 2-D ``y``; 1 for a vector).
-    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         The target standardization: the network learns :math:`(y - \mu) / \sigma` and
         :meth:`predict` returns :math:`\mu + \sigma \hat z` (see Notes).
     network_ : RegressorNN
@@ -298,7 +298,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         return self._fit(X, y, sample_weight, None, incremental=True)
 
     def predict(self, X):
-        """Predicted values: shape (n_samples,) for a 1-D ``y``, else (n_samples, n_outputs_).
+        """Predicted values: shape (n_samples,) for a 1-D ``y``, else (n_samples, ``n_outputs_``).
 
         Parameters
         ----------
