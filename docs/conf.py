@@ -141,6 +141,12 @@ def home(module, name):
 
 
 def directive(obj):
+    from scratchnn.model import NeuralNetwork
+
+    if inspect.isclass(obj) and issubclass(obj, NeuralNetwork) and obj is not NeuralNetwork:
+        # A model's page shows the whole surface (train, forward, save, ...) that it inherits
+        # from the engine, so ClassifierNN.train is documented (and linked) where readers look.
+        return "autoclass", ["   :members:", "   :inherited-members:", "   :show-inheritance:"]
     if inspect.isclass(obj):
         return "autoclass", ["   :members:", "   :show-inheritance:"]
     if inspect.isfunction(obj):

@@ -1,8 +1,10 @@
-"""Confusion matrix, precision/recall/F1 and the text report, checked against scikit-learn."""
+"""Confusion matrix, precision/recall/F1 and the text report; R², MSE and MAE; checked against
+scikit-learn and the formulas."""
 
 import numpy as np
 import pytest
 
+from scratchnn import metrics
 from scratchnn.metrics import classification_report, confusion_matrix, precision_recall_f1
 
 
@@ -187,3 +189,49 @@ def test_metric_errors_start_with_the_argument_name():
         precision_recall_f1(np.array([[1.0, 0.0], [0.0, 1.0]]))
     with pytest.raises(ValueError, match=r"^matrix must be a square \(C, C\) array"):
         precision_recall_f1(np.zeros((0, 0), dtype=int))
+
+
+# --------------------------------------------------------------------------- regression metrics
+def regression_case(k=3, m=20, seed=0):
+    rng = np.random.default_rng(seed)
+    Y = rng.normal(size=(k, m))
+    return Y, Y + rng.normal(0, 0.5, size=(k, m))
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_regression_metrics_match_scikit_learn(k):
+    sk = pytest.importorskip("sklearn.metrics")
+    Y, P = regression_case(k)
+    for ours, theirs in ((metrics.r2_score, sk.r2_score),
+                         (metrics.mean_squared_error, sk.mean_squared_error),
+                         (metrics.mean_absolute_error, sk.mean_absolute_error)):
+        assert ours(Y, P) == pytest.approx(theirs(Y.T, P.T), rel=1e-12)
+        np.testing.assert_allclose(ours(Y, P, multioutput="raw_values"),
+                                   theirs(Y.T, P.T, multioutput="raw_values"), rtol=1e-12)
+
+
+def test_r2_by_the_formula_and_for_constant_targets():
+    Y, P = regression_case(k=1, m=6)
+    y, p = Y[0], P[0]
+    expected = 1 - sum((a - b) ** 2 for a, b in zip(y, p)) / sum((a - y.mean()) ** 2 for a in y)
+    assert metrics.r2_score(y, p) == pytest.approx(expected, rel=1e-12)
+    assert metrics.r2_score(np.ones(4), np.ones(4)) == 1.0
+    assert metrics.r2_score(np.ones(4), np.zeros(4)) == 0.0
+    np.testing.assert_array_equal(metrics.r2_from_sums([0.0, 2.0, 1.0], [0.0, 0.0, 4.0]),
+                                  [1.0, 0.0, 0.75])
+
+
+@pytest.mark.parametrize("Y_true, Y_pred, error, match", [
+    (np.ones((2, 3)), np.ones((3, 2)), ValueError, "must have the same shape"),
+    (np.ones(3), np.array([1.0, np.nan, 1.0]), ValueError, "Y_pred contains NaN"),
+    (np.array(["a", "b"]), np.ones(2), TypeError, "Y_true must hold numbers"),
+    (np.ones((2, 0)), np.ones((2, 0)), ValueError, r"must have shape \(k, m\) or \(m,\)"),
+])
+def test_regression_metrics_refuse_bad_input(Y_true, Y_pred, error, match):
+    with pytest.raises(error, match=match):
+        metrics.r2_score(Y_true, Y_pred)
+
+
+def test_multioutput_must_be_known():
+    with pytest.raises(ValueError, match="multioutput must be 'uniform_average' or 'raw_values'"):
+        metrics.mean_squared_error(np.ones(3), np.ones(3), multioutput="variance_weighted")

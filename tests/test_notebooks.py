@@ -28,7 +28,8 @@ TIMEOUT = 120  # seconds per cell; each whole notebook takes a few seconds
 def test_the_examples_are_there():
     names = [path.stem for path in NOTEBOOKS]
     assert names == ["01_moons", "02_iris_multiclass", "03_digits_dropout_batchnorm",
-                     "04_optimizers", "05_diagnosing_training", "06_command_line"]
+                     "04_optimizers", "05_diagnosing_training", "06_command_line",
+                     "07_diabetes_regression"]
 
 
 def _kinds(cell):

@@ -489,9 +489,10 @@ class Huber:
 
         the squared error's :math:`(A - Y)/m` with each residual clipped.
         """
+        m = A.shape[1]
         dZ = np.subtract(A, Y, out=out)
         np.clip(dZ, -self.threshold, self.threshold, out=dZ)
-        dZ /= A.shape[1]
+        dZ /= m
         return _weigh(dZ, weights)
 
 

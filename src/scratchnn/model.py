@@ -416,9 +416,8 @@ class NeuralNetwork:
         """``Y`` checked against ``loss`` (a loss class) and ``m`` examples, in the engine's format.
 
         Returns float labels (or targets) in ``dtype``, or the integer class indices of sparse
-        labels; the
-        errors name the argument ``name``, and ``x_name`` the inputs whose ``m`` examples the
-        labels must match.
+        labels; the errors name the argument ``name``, and ``x_name`` the inputs whose ``m``
+        examples the labels must match.
         """
         try:
             Y = loss.check_labels(Y, self.n_outputs)
@@ -775,7 +774,8 @@ class NeuralNetwork:
             L2 regularization strength.
         keep_prob : sequence of float, length L, optional
             Dropout keep probabilities for the input and each hidden layer (see
-            :meth:`forward_propagation`). Never applied by :meth:`predict`.
+            :meth:`forward_propagation`). Never applied by ``predict`` or
+            :meth:`predict_output`.
         print_cost : bool, default True
             Show a progress bar with the epoch and cost.
         optimizer : {'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw', 'nadam', 'lbfgs'}, default 'gd'
