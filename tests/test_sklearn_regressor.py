@@ -442,3 +442,26 @@ def test_accuracy_benchmark_prints_its_regression_table():
         "| NNRegressor, Huber loss", "| HistGradientBoostingRegressor (reference)",
         "| NNRegressor − MLPRegressor, standardized y, paired (± standard error)"]
     assert all(row.count("±") == 1 for row in rows[:-1]) and rows[-1].count("±") == 2
+
+
+def test_callbacks_see_the_validation_r2_and_may_not_monitor_an_accuracy(friedman):
+    from scratchnn.callback import Callback
+    from scratchnn.callbacks import EarlyStopping
+
+    X_train, X_val, y_train, y_val = friedman
+
+    class Keys(Callback):
+        def __init__(self):
+            self.logs = []
+
+        def on_epoch_end(self, epoch, logs):
+            self.logs.append(dict(logs))
+
+    keys = Keys()
+    model = small(max_epochs=3, callbacks=[keys]).fit(X_train, y_train,
+                                                      validation_data=(X_val, y_val))
+    assert [logs["val_r2"] for logs in keys.logs] == model.validation_scores_
+    assert [logs["val_loss"] for logs in keys.logs] == model.validation_loss_curve_
+    with pytest.raises(ValueError, match="val_accuracy"):
+        small(callbacks=[EarlyStopping("val_accuracy")]).fit(
+            X_train, y_train, validation_data=(X_val, y_val))
