@@ -24,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import scratchnn.sklearn as nn_sklearn
 from scratchnn import ClassifierNN, training
 from scratchnn.callback import Callback
 from scratchnn.diagnostics import SAMPLE_ROWS
@@ -720,7 +721,7 @@ def test_memmap_is_streamed_in_blocks_without_loading_it(tmp_path, monkeypatch):
     n, n_features = 100_000, 64  # a 51 MB file
     y = write_memmap(tmp_path / "X.npy", n, n_features)
     X = np.load(tmp_path / "X.npy", mmap_mode="r")
-    monkeypatch.setattr(sklearn_data, "MEMMAP_BLOCK_BYTES", 2**20)  # blocks of 2,000 rows
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 2**20)  # blocks of 2,000 rows
     clf = NNClassifier(hidden_layer_sizes=(16,), max_epochs=2, early_stopping=True,
                        random_state=0)
     tracemalloc.start()
@@ -750,7 +751,7 @@ def test_memmap_in_one_block_trains_exactly_like_an_array(tmp_path):
 def test_memmap_blocks_keep_whole_mini_batches(tmp_path, monkeypatch):
     y = write_memmap(tmp_path / "X.npy", 3000, 5)
     X = np.load(tmp_path / "X.npy", mmap_mode="r")
-    monkeypatch.setattr(sklearn_data, "MEMMAP_BLOCK_BYTES", 5 * 8 * 450)  # 450 rows -> 400
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 5 * 8 * 450)  # 450 rows -> 400
     clf = NNClassifier(hidden_layer_sizes=(8,), batch_size=100, max_epochs=2, learning_rate=0.01,
                        random_state=0)
     clf.fit(X, y, sample_weight=np.ones(len(y)))

@@ -20,6 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import scratchnn.sklearn as nn_sklearn
 from scratchnn import RegressorNN
 from scratchnn.losses import MeanSquaredError
 from scratchnn.sklearn import NNRegressor
@@ -362,7 +363,7 @@ def test_memmap_in_one_block_trains_exactly_like_an_array(tmp_path, friedman):
 def test_memmap_is_served_in_blocks_and_learns(tmp_path, monkeypatch, friedman):
     X_train, X_test, y_train, y_test = friedman
     mapped = write_memmap(tmp_path / "X.npy", X_train)
-    monkeypatch.setattr(sklearn_data, "MEMMAP_BLOCK_BYTES", 10 * 8 * 120)  # 120 rows -> 100
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 10 * 8 * 120)  # 120 rows -> 100
     served = []
     original = sklearn_data.Rows.blocks
 

@@ -42,9 +42,15 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         "NNClassifier and NNRegressor need scikit-learn: pip install 'scratchnn[sklearn]'"
     ) from exc
 
+MEMMAP_BLOCK_BYTES = 64 * 2**20
+"""Bytes of ``X`` (in the computation dtype) that one block of a memory-mapped ``X`` holds.
+
+Each block is trained on as a whole (shuffled within itself), and the blocks are visited in a new
+random order every epoch; a block is rounded down to a whole number of mini-batches.
+"""
+
 from ._base import init_like_mlp_classifier
 from ._classifier import NNClassifier
-from ._data import MEMMAP_BLOCK_BYTES
 from ._regressor import NNRegressor
 
 __all__ = ["NNClassifier", "NNRegressor", "MEMMAP_BLOCK_BYTES", "init_like_mlp_classifier"]

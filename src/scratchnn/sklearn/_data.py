@@ -15,17 +15,12 @@ from sklearn.utils.validation import check_array, validate_data
 from .. import training
 from ..losses import smooth_labels
 
-MEMMAP_BLOCK_BYTES = 64 * 2**20
-"""Bytes of ``X`` (in the computation dtype) that one block of a memory-mapped ``X`` holds.
-
-Each block is trained on as a whole (shuffled within itself), and the blocks are visited in a new
-random order every epoch; a block is rounded down to a whole number of mini-batches.
-"""
-
 
 def memmap_block_rows(n_features, dtype, batch_size):
-    """Rows of a memory-mapped ``X`` per block: :data:`MEMMAP_BLOCK_BYTES` of them, rounded down
-    to whole mini-batches (at least one)."""
+    """Rows of a memory-mapped ``X`` per block: :data:`scratchnn.sklearn.MEMMAP_BLOCK_BYTES` of
+    them, rounded down to whole mini-batches (at least one)."""
+    from . import MEMMAP_BLOCK_BYTES  # the package's, read at each fit: setting it takes effect
+
     per_row = n_features * np.dtype(dtype).itemsize
     return max(1, MEMMAP_BLOCK_BYTES // per_row // batch_size) * batch_size
 
