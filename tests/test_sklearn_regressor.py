@@ -59,7 +59,7 @@ def test_r2_floor_on_a_seeded_nonlinear_problem(friedman):
     X_train, X_test, y_train, y_test = friedman
     model = NNRegressor(hidden_layer_sizes=(64,), learning_rate=0.003, max_epochs=150,
                         random_state=0).fit(X_train, y_train)
-    assert model.score(X_test, y_test) > 0.85  # a linear model gets about 0.75 here
+    assert model.score(X_test, y_test) > 0.85  # a linear model gets 0.77 here
     linear = NNRegressor(hidden_layer_sizes=(), learning_rate=0.01, max_epochs=150,
                          random_state=0).fit(X_train, y_train)
     assert linear.score(X_test, y_test) < model.score(X_test, y_test) - 0.05
