@@ -614,14 +614,15 @@ def check_monitors(callbacks, has_validation, task="classification"):
     """Refuse, before any training, a callback that monitors ``val_*`` without validation data,
     or a value the model's ``task`` does not report (an accuracy for a regressor, ``R^2`` for a
     classifier)."""
-    other = {"classification": ("r2", "val_r2"), "regression": ("accuracy", "val_accuracy")}
+    # The validation score each task reports, and the one it does not.
+    scores = {"classification": ("val_accuracy", "val_r2"),
+              "regression": ("val_r2", "val_accuracy")}
     for callback in callbacks:
         monitor = getattr(callback, "monitor", None)
-        if isinstance(monitor, str) and task in other and other[task][0] in monitor:
-            kept = "val_r2" if task == "regression" else "val_accuracy"
+        if task in scores and monitor == scores[task][1]:
             raise ValueError(
                 f"{type(callback).__name__} monitors {monitor!r}, which a {task} model does not "
-                f"report: monitor 'loss', 'val_loss' or {kept!r}")
+                f"report: monitor 'loss', 'val_loss' or {scores[task][0]!r}")
         if isinstance(monitor, str) and monitor.startswith("val_") and not has_validation:
             raise ValueError(
                 f"{type(callback).__name__} monitors {monitor!r}, but train has no "
