@@ -17,7 +17,9 @@ import pytest
 from scratchnn import ClassifierNN, activations, optimizers
 from scratchnn.cli import main
 from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, server
-from scratchnn.playground.session import parse_csv, python_code
+from scratchnn.playground import settings as settings_module
+from scratchnn.playground.script import python_code
+from scratchnn.playground.settings import parse_csv
 from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
@@ -436,8 +438,6 @@ def test_code_of_an_untrained_session_builds_the_initial_network(tmp_path):
 def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_path):
     import types
 
-    from scratchnn.playground import session as session_module
-
     fake = types.ModuleType("scratchnn.schedules")
     fake.SCHEDULES = {"step": object(), "cosine": object()}
 
@@ -448,10 +448,10 @@ def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_pa
 
     fake.get = get
     monkeypatch.setitem(sys.modules, "scratchnn.schedules", fake)
-    monkeypatch.setattr(session_module, "_train_parameters", lambda: {"lr_schedule": None})
-    assert session_module.schedule_names() == ["cosine"]
+    monkeypatch.setattr(settings_module, "train_parameters", lambda: {"lr_schedule": None})
+    assert settings_module.schedule_names() == ["cosine"]
     config = PlaygroundConfig.from_json({"schedule": "cosine", "epochs": 50})
-    plan = session_module._plan(config, 2)
+    plan = settings_module.make_plan(config, 2)
     assert plan.train_kwargs["lr_schedule"] == "cosine"
     # The rates depend on the run's length: the script trains for 50 epochs, stopping at 7.
     code = python_code(config, plan, 7)
@@ -460,8 +460,8 @@ def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_pa
     assert "callback=" not in python_code(config, plan, 50)
     with pytest.raises(ValueError, match="schedule must be one of"):
         PlaygroundConfig.from_json({"schedule": "step"})
-    monkeypatch.setattr(session_module, "_train_parameters", lambda: {})
-    assert session_module.schedule_names() == []
+    monkeypatch.setattr(settings_module, "train_parameters", lambda: {})
+    assert settings_module.schedule_names() == []
 
 
 def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
@@ -492,9 +492,10 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
             return ["layer 1: 6 of 8 units ended the training dead"]
 
     monkeypatch.setattr(callbacks, "Diagnostics", Diagnostics, raising=False)
-    monkeypatch.setattr(session_module, "_train_parameters",
-                        lambda: {"callbacks": None, "callback": None})
-    assert session_module.options()["diagnostics"] is True
+    for module in (settings_module, session_module):
+        monkeypatch.setattr(module, "train_parameters",
+                            lambda: {"callbacks": None, "callback": None})
+    assert settings_module.options()["diagnostics"] is True
     session = Session(PlaygroundConfig(n_points=40))
     assert session.frame["diagnostics"] is None
     original = ClassifierNN.train

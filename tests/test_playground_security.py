@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scratchnn.playground import LIMITS, make_server, server
-from scratchnn.playground.session import parse_csv
+from scratchnn.playground.settings import parse_csv
 from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion

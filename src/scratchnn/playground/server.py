@@ -6,7 +6,7 @@ request passes :mod:`.security`'s checks first (the token, the Host and Origin h
 Content-Type, the body's length); the number of connections is bounded
 (:data:`MAX_CONNECTIONS`, more get a 503) and a connection that sends nothing for
 :data:`CONNECTION_TIMEOUT` seconds is closed. Every setting is checked by
-:class:`~scratchnn.playground.session.PlaygroundConfig`, and the number of sessions is bounded.
+:class:`~scratchnn.playground.settings.PlaygroundConfig`, and the number of sessions is bounded.
 Every failure comes back as ``{"error": "..."}`` naming its cause, with status 400, 403, 404,
 411, 413, 415, 503, or 500 for a fault of the playground itself; no request is answered by a
 dropped connection.
@@ -46,7 +46,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 from .security import LOOPBACK_NAMES, Guard, Refused, host_name
-from .session import LIMITS, PlaygroundConfig, Session, options, parse_csv
+from .session import Session
+from .settings import LIMITS, PlaygroundConfig, options, parse_csv
 
 __all__ = ["CONNECTION_TIMEOUT", "MAX_BODY", "MAX_CONNECTIONS", "PlaygroundServer",
            "make_server"]
