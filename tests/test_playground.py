@@ -308,6 +308,62 @@ def test_delete_ends_the_session(playground):
     assert call(playground, "DELETE", f"/api/sessions/{session_id}/play")[0] == 404
 
 
+
+def test_deleting_a_session_stops_its_training_thread(playground):
+    session_id, _ = new_session(playground, epochs=LIMITS.max_epochs)
+    session = playground.sessions[session_id]
+    call(playground, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: session.epoch >= 2, "two epochs")
+    assert session.training
+    assert call(playground, "DELETE", f"/api/sessions/{session_id}")[0] == 200
+    assert not session.training  # ended before the reply, not left to run its 10,000 epochs
+    assert session.epoch < LIMITS.max_epochs
+
+
+def _watch(srv, session_id):
+    """An open event stream of the session, its first frame read (the page listening)."""
+    connection = http.client.HTTPConnection(*srv.server_address[:2], timeout=WAIT)
+    connection.request("GET", f"/api/sessions/{session_id}/events?token={srv.token}")
+    response = connection.getresponse()
+    assert response.readline().startswith(b"data: ")
+    return connection
+
+
+@pytest.fixture
+def srv():
+    """A server whose grace for unwatched sessions the test sets itself."""
+    yield from serving(make_server("127.0.0.1", 0, unwatched_seconds=WAIT))
+
+
+def test_a_session_ends_with_its_pages_event_stream(srv):
+    """A tab that ends without saying so (a killed browser) closes its event stream: its
+    session ends, and its training thread with it."""
+    session_id, _ = new_session(srv, epochs=LIMITS.max_epochs)
+    session = srv.sessions[session_id]
+    stream = _watch(srv, session_id)
+    call(srv, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: session.watchers == 1 and session.epoch >= 1, "a watched epoch")
+    srv.unwatched_seconds = 0.0  # no grace once the page is gone
+    srv.service_actions()  # what the server does between requests
+    assert srv.sessions.get(session_id) is session  # watched: it lives
+    stream.close()
+    wait_until(lambda: session_id not in srv.sessions, "the session to end")
+    wait_until(lambda: not session.training, "its training thread to end")
+    status, reply = call(srv, "GET", f"/api/sessions/{session_id}")
+    assert status == 404 and "reload the page" in reply["error"]
+
+
+def test_dead_tabs_never_fill_the_server(srv):
+    sessions = [srv.sessions[new_session(srv, n_points=20)[0]]
+                for _ in range(LIMITS.max_sessions)]
+    for session_id in list(srv.sessions):
+        _watch(srv, session_id).close()
+    wait_until(lambda: all(s.watchers == 0 for s in sessions), "the streams to close")
+    srv.unwatched_seconds = 0.0  # the grace over
+    assert call(srv, "POST", "/api/sessions", {"n_points": 20})[0] == 201  # not 503
+    assert not any(s in srv.sessions.values() for s in sessions)
+
+
 # --------------------------------------------------------------------------- bounds and errors
 @pytest.mark.parametrize(("config", "message"), [
     ({"n_points": 10}, "n_points"),
@@ -373,8 +429,8 @@ def test_the_number_of_sessions_is_bounded(playground):
     ids = [new_session(playground, n_points=20)[0] for _ in range(LIMITS.max_sessions)]
     status, reply = call(playground, "POST", "/api/sessions", {"n_points": 20})
     assert status == 503 and f"limit is {LIMITS.max_sessions}" in reply["error"]
-    # An idle session gives its place up.
-    playground.sessions[ids[0]].touched -= LIMITS.session_idle_seconds + 1
+    # A session no page watches and no request uses gives its place up.
+    playground.sessions[ids[0]].touched -= playground.unwatched_seconds + 1
     assert call(playground, "POST", "/api/sessions", {"n_points": 20})[0] == 201
     assert ids[0] not in playground.sessions
 

@@ -148,3 +148,33 @@ def test_without_the_token_the_page_says_which_address_to_open(page, url):
     assert "?token=" in page.get_by_role("alert").inner_text()
     page.goto(url.replace("?token=", "?token=x"))
     page.get_by_role("alert").filter(has_text="wrong token").wait_for()
+
+
+def _server_config(page):
+    """The settings the server holds for the page's session (asked by the page itself)."""
+    return page.evaluate("async () => (await api('GET', `/api/sessions/${session}`)).config")
+
+
+def _change(page, selector, value):
+    page.fill(selector, str(value))
+    page.dispatch_event(selector, "change")
+
+
+def test_a_refused_setting_never_stays_in_its_field(page, url):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()
+    accepted = _server_config(page)["learning_rate"]
+    _change(page, "#learning_rate", 50)
+    page.get_by_role("alert").filter(has_text="learning_rate").wait_for()
+    assert page.input_value("#learning_rate") == str(accepted)  # what the server runs
+    # A later change is judged on its own, not refused with the old message.
+    _change(page, "#epochs", 123)
+    page.wait_for_function("() => document.querySelector('#message').textContent === ''")
+    config = _server_config(page)
+    assert config["epochs"] == 123 and config["learning_rate"] == accepted
+    assert page.input_value("#epochs") == "123"
+    # A refused layer size goes back too.
+    page.get_by_label("units of layer 1").fill("99")
+    page.get_by_label("units of layer 1").dispatch_event("change")
+    page.get_by_role("alert").filter(has_text="at most 16").wait_for()
+    assert page.get_by_label("units of layer 1").input_value() == "8"

@@ -7,6 +7,9 @@ Content-Type, the body's length); the number of connections is bounded
 (:data:`MAX_CONNECTIONS`, more get a 503) and a connection that sends nothing for
 :data:`CONNECTION_TIMEOUT` seconds is closed. Every setting is checked by
 :class:`~scratchnn.playground.settings.PlaygroundConfig`, and the number of sessions is bounded.
+A session lives while its page listens: one with no open event stream that no request has used
+for ``LIMITS.session_unwatched_seconds`` ends, its training thread with it (a tab closed, a
+browser killed), so dead tabs never fill the server.
 Every failure comes back as ``{"error": "..."}`` naming its cause, with status 400, 403, 404,
 411, 413, 415, 503, or 500 for a fault of the playground itself; no request is answered by a
 dropped connection.
@@ -74,14 +77,18 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     ``token`` is the secret every API request must carry (default: a fresh
     :func:`secrets.token_urlsafe`); ``max_connections`` and ``timeout`` bound the connections
-    (:data:`MAX_CONNECTIONS`, :data:`CONNECTION_TIMEOUT`). An IPv6 address (``::1``) gets an
-    IPv6 socket.
+    (:data:`MAX_CONNECTIONS`, :data:`CONNECTION_TIMEOUT`). ``unwatched_seconds`` is how long a
+    session with no open event stream and no request lives on (default
+    ``LIMITS.session_unwatched_seconds``); the server ends such sessions between requests
+    (:meth:`service_actions`). An IPv6 address (``::1``) gets an IPv6 socket.
     """
 
     daemon_threads = True  # an open event stream must not keep the process alive
 
     def __init__(self, address, token=None, max_connections=MAX_CONNECTIONS,
-                 timeout=CONNECTION_TIMEOUT):
+                 timeout=CONNECTION_TIMEOUT, unwatched_seconds=None):
+        self.unwatched_seconds = (LIMITS.session_unwatched_seconds if unwatched_seconds is None
+                                  else unwatched_seconds)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.max_connections = max_connections
         self.connection_timeout = timeout
@@ -138,13 +145,17 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     def new_session(self, config):
         with self.lock:
-            self._drop_idle()
-            if len(self.sessions) >= LIMITS.max_sessions:
-                raise Refused(HTTPStatus.SERVICE_UNAVAILABLE,
-                              f"too many sessions (the playground's limit is "
-                              f"{LIMITS.max_sessions}); close another tab")
-            session_id = secrets.token_urlsafe(12)
-            self.sessions[session_id] = None  # reserve the place while the session is built
+            ended = self._drop_idle(full=len(self.sessions) >= LIMITS.max_sessions)
+            full = len(self.sessions) >= LIMITS.max_sessions
+            if not full:
+                session_id = secrets.token_urlsafe(12)
+                self.sessions[session_id] = None  # reserve the place while the session is built
+        for session in ended:  # their threads stopped outside the lock: a join may take an epoch
+            session.close()
+        if full:
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE,
+                          f"too many sessions (the playground's limit is "
+                          f"{LIMITS.max_sessions}); close another tab")
         try:
             session = Session(config)
         except BaseException:
@@ -156,7 +167,7 @@ class PlaygroundServer(ThreadingHTTPServer):
         return session_id, session
 
     def session(self, session_id):
-        """The session, marked as used now (an open event stream does not count as use)."""
+        """The session, marked as used now (a request is use; an open event stream keeps it alive)."""
         with self.lock:
             session = self.sessions.get(session_id)
         if session is None:
@@ -178,12 +189,30 @@ class PlaygroundServer(ThreadingHTTPServer):
             raise Refused(HTTPStatus.NOT_FOUND, f"no session {session_id!r}")
         session.close()
 
-    def _drop_idle(self):
+    def _drop_idle(self, full=False):
+        """End the sessions whose page is gone: no open event stream, and no request for
+        ``unwatched_seconds``. When the server is ``full``, also those no request has used for
+        ``LIMITS.session_idle_seconds``, open stream or not (watching is not using, so no client
+        holds every place for good by keeping streams open). Called with the lock held."""
         now = time.monotonic()
+        ended = []
         for key, session in list(self.sessions.items()):
-            if session is not None and now - session.touched > LIMITS.session_idle_seconds:
+            if session is None:
+                continue
+            idle = now - session.touched
+            if ((session.watchers == 0 and idle > self.unwatched_seconds)
+                    or (full and idle > LIMITS.session_idle_seconds)):
                 del self.sessions[key]
-                session.close()
+                ended.append(session)
+        return ended
+
+    def service_actions(self):
+        """Between requests (each poll of ``serve_forever``): end the sessions whose page is
+        gone, and their training threads."""
+        with self.lock:
+            ended = self._drop_idle()
+        for session in ended:
+            session.close()
 
     def close_all(self):
         """End every session's training and stop serving event streams."""
@@ -386,7 +415,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Each new frame as one ``data:`` event, until the page goes away, the session ends or
         the server stops.
 
-        Watching does not count as using the session: one that no request has used for
+        While the stream is open the session lives (:attr:`Session.watchers`); when it closes
+        (the page went away: a closed tab, a killed browser) the session ends
+        ``unwatched_seconds`` later unless a request or a new stream uses it. Watching does not
+        count as using the session, though: one that no request has used for
         ``LIMITS.session_idle_seconds`` gives its place up when a new session needs it, open
         stream or not, so no client can hold every place for good by keeping streams open.
         """
@@ -397,15 +429,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         version = -1
-        while not self.server.stopping.is_set() and self.server.holds(session_id, session):
-            new_version, frame = session.wait_for_frame(version, timeout=1.0)
-            if new_version == version:
-                self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
-            else:
-                version = new_version
-                payload = _encode({"version": version, **frame}, separators=(",", ":"))
-                self.wfile.write(b"data: " + payload + b"\n\n")
-            self.wfile.flush()
+        session.watch(+1)
+        try:
+            while not self.server.stopping.is_set() and self.server.holds(session_id, session):
+                new_version, frame = session.wait_for_frame(version, timeout=1.0)
+                if new_version == version:
+                    self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
+                else:
+                    version = new_version
+                    payload = _encode({"version": version, **frame}, separators=(",", ":"))
+                    self.wfile.write(b"data: " + payload + b"\n\n")
+                self.wfile.flush()
+        finally:
+            session.watch(-1)
 
 
 def _encode(payload, **options):

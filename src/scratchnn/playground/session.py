@@ -179,6 +179,7 @@ class Session:
         self._thread = None
         self._tasks = []
         self.touched = time.monotonic()
+        self.watchers = 0
         self._setup(config or PlaygroundConfig(), upload)
 
     # ---------------------------------------------------------------- setup
@@ -285,6 +286,19 @@ class Session:
         with self._cond:
             self._apply(prepared)
             self._cond.notify_all()
+
+    def watch(self, change):
+        """One more (``+1``) or one fewer (``-1``) open event stream; either counts as use
+        (``touched``), so a session whose last stream closed lives on for the server's grace."""
+        with self._cond:
+            self.watchers += change
+            self.touched = time.monotonic()
+
+    @property
+    def training(self):
+        """Whether the session's training thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def close(self):
         """Stop the training thread, if any, and wait for it."""

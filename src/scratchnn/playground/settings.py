@@ -44,7 +44,8 @@ class Limits:
     max_upload_bytes: int = 200_000
     max_feature: float = 1e300  # beyond this the picture's extent (and rounding) overflow
     max_sessions: int = 8
-    session_idle_seconds: float = 1800.0
+    session_unwatched_seconds: float = 10.0  # no event stream and no request: the page is gone
+    session_idle_seconds: float = 1800.0  # no request: the place goes to a new session that needs it
     boundary_grid: int = 40
     unit_grid: int = 20  # every other point of the boundary's grid: one forward pass for both
 

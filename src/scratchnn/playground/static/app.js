@@ -146,7 +146,14 @@ async function sendConfig(changes) {
   if (config.dataset === "csv" && state && state.config.dataset !== "csv") {
     showError("choose a CSV file to upload for the csv data set"); writeConfig(state.config); return;
   }
-  await guarded(async () => applyState(await api("POST", `/api/sessions/${session}/config`, config)));
+  await guarded(async () => {
+    try {
+      applyState(await api("POST", `/api/sessions/${session}/config`, config));
+    } catch (error) {
+      writeConfig(state.config);  // a refused setting never stays: the form shows what runs
+      throw error;
+    }
+  });
 }
 
 async function control(action) {
@@ -346,6 +353,13 @@ async function start() {
   $("download-model").href = withToken(`/api/sessions/${session}/model`);
   applyState(created);
   events = new EventSource(withToken(`/api/sessions/${session}/events`));
+  events.onerror = () => {
+    // The stream reconnects by itself; a session the server ended (its page stopped listening
+    // too long, say through a sleeping laptop) answers 404 and the stream stays closed.
+    if (events.readyState === EventSource.CLOSED) {
+      showError("this page's session ended (the page stopped listening, or the server restarted); reload the page");
+    }
+  };
   events.onmessage = (event) => {
     const data = JSON.parse(event.data);
     if (data.version < state.version) return;  // a frame of settings already replaced
