@@ -94,9 +94,6 @@ def test_options_come_from_the_registries(playground):
     assert set(opts["activations"]) == set(activations.ACTIVATIONS) - {"softmax"}
     assert opts["limits"]["max_units"] == LIMITS.max_units
     assert opts["defaults"]["dataset"] == "moons"
-    assert "beta" in opts["formulas"]["optimizers"]["adam"]
-    assert "A(1" in opts["formulas"]["activations"]["sigmoid"] or \
-        "sigma" in opts["formulas"]["activations"]["sigmoid"]
 
 
 # --------------------------------------------------------------------------- a session

@@ -22,9 +22,9 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 ============================= =======================================================
 ``GET /``                     the page
 ``GET /static/<name>``        its script and style sheet
-``GET /api/options``          choices (from the registries), limits, defaults, formulas
+``GET /api/options``          choices (from the registries), limits, defaults
 ``POST /api/sessions``        a new session (body: settings, optional) -> its state
-``GET /api/sessions/{id}``    the session's state: settings, points, the latest frame
+``GET /api/sessions/{id}``    the session's state: settings, points, lesson, latest frame
 ``POST .../config``           new settings, training starts again -> state
 ``POST .../upload``           CSV text (two features and a label per row) -> state
 ``POST .../play|pause|step``  training controls -> ``{"status": ...}``
@@ -67,6 +67,7 @@ CONNECTION_TIMEOUT = 30.0
 
 _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
+           "learn.js": "text/javascript; charset=utf-8",
            "style.css": "text/css; charset=utf-8"}
 
 _SESSION = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")

@@ -33,6 +33,7 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
+from .learn import lesson
 from .script import python_code
 from .settings import (
     LIMITS,
@@ -578,6 +579,7 @@ class Session:
                 "activations": self.plan.activations,
                 "loss": self.plan.loss,
                 "extent": self.extent,
+                "lesson": lesson(self.config, self.plan),
                 "train": {"X": np.round(self.X_train, 4).tolist(), "y": self.y_train.tolist()},
                 "test": {"X": np.round(self.X_test, 4).tolist(), "y": self.y_test.tolist()},
                 "version": self.version,

@@ -19,7 +19,6 @@ from .. import activations as _activations
 from .. import callbacks as _callbacks
 from .. import datasets as _datasets
 from .. import initializers as _initializers
-from .. import losses as _losses
 from .. import optimizers as _optimizers
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
@@ -89,7 +88,8 @@ def hidden_activation_names():
 
 
 def options():
-    """What the page may choose from, read from the registries, plus the limits and defaults."""
+    """What the page may choose from, read from the registries, plus the limits and defaults
+    (the formulas come with each session's state, for its network: :func:`.learn.lesson`)."""
     return {
         "datasets": list(DATASETS),
         "activations": hidden_activation_names(),
@@ -99,23 +99,6 @@ def options():
         "diagnostics": diagnostics_class() is not None,
         "limits": asdict(LIMITS),
         "defaults": PlaygroundConfig().to_json(),
-        "formulas": _formulas(),
-    }
-
-
-def _formulas():
-    """The Notes of each activation, loss and optimizer docstring: the documentation's formulas."""
-
-    def notes(obj):
-        doc = inspect.getdoc(obj) or ""
-        head, _, rest = doc.partition("Notes\n-----\n")
-        text = rest if rest else head
-        return text.split("\n\n\n")[0].replace(".. math:: ", "").strip()
-
-    return {
-        "activations": {name: notes(cls) for name, cls in _activations.ACTIVATIONS.items()},
-        "losses": {name: notes(cls) for name, cls in _losses.LOSSES.items()},
-        "optimizers": {name: notes(cls) for name, cls in _optimizers.OPTIMIZERS.items()},
     }
 
 

@@ -99,8 +99,10 @@ function renderLayers(hidden) {
     const select = row.querySelector(".activation");
     fillSelect(select, options.activations);
     select.value = layer.activation;
-    row.querySelector(".units").addEventListener("change", () => sendConfig());
-    select.addEventListener("change", () => sendConfig());
+    // A field redrawn away while it had the focus fires one last change: not the learner's.
+    const changed = () => { if (row.isConnected) sendConfig(); };
+    row.querySelector(".units").addEventListener("change", changed);
+    select.addEventListener("change", changed);
     row.querySelector(".remove").addEventListener("click", () => {
       const hidden = readHidden(); hidden.splice(i, 1); sendConfig({ hidden });
     });
@@ -146,6 +148,8 @@ async function sendConfig(changes) {
   if (config.dataset === "csv" && state && state.config.dataset !== "csv") {
     showError("choose a CSV file to upload for the csv data set"); writeConfig(state.config); return;
   }
+  const same = (key) => JSON.stringify(config[key]) === JSON.stringify(state.config[key]);
+  if (state && Object.keys(config).every(same)) return;  // nothing changed: no reset
   await guarded(async () => {
     try {
       applyState(await api("POST", `/api/sessions/${session}/config`, config));
@@ -327,21 +331,7 @@ function drawDiagnostics(diagnostics, logs) {
   }
 }
 
-function showLearn() {
-  const f = options.formulas, box = $("learn");
-  const activation = state.config.hidden.length ? state.config.hidden[0].activation : null;
-  const parts = [];
-  if (activation) parts.push([`activation: ${activation}`, f.activations[activation]]);
-  parts.push([`output: ${state.activations[state.activations.length - 1]}`, f.activations[state.activations[state.activations.length - 1]]]);
-  parts.push([`loss: ${state.loss}`, f.losses[state.loss]]);
-  parts.push([`optimizer: ${state.config.optimizer}`, f.optimizers[state.config.optimizer]]);
-  box.innerHTML = "";
-  for (const [title, text] of parts) {
-    const h = document.createElement("h3"); h.textContent = title; h.style.fontSize = "0.9em";
-    const pre = document.createElement("pre"); pre.textContent = text || "";
-    box.append(h, pre);
-  }
-}
+function showLearn() { renderLesson($("learn"), state.lesson); }  // learn.js
 
 // ------------------------------------------------------------------ start
 async function start() {
