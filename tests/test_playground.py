@@ -192,6 +192,47 @@ def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, co
     assert np.array_equal(namespace["model"].theta, model.theta)
 
 
+def _finish(srv, session_id, epochs):
+    call(srv, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: frame_of(srv, session_id)["status"] == "finished", "the last epoch")
+    assert frame_of(srv, session_id)["epoch"] == epochs
+
+
+def test_raising_epochs_keeps_training_from_the_current_epoch(playground, tmp_path):
+    settings = {"n_points": 100, "batch_size": 16, "optimizer": "adam", "keep_prob": 0.9}
+    session_id, _ = new_session(playground, epochs=6, **settings)
+    _finish(playground, session_id, 6)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config",
+                         {"epochs": 11})
+    assert status == 200 and state["frame"]["epoch"] == 6  # not back to 0
+    assert state["frame"]["status"] != "finished" and state["config"]["epochs"] == 11
+    _finish(playground, session_id, 11)
+    history = frame_of(playground, session_id)["history"]["epoch"]
+    assert history == sorted(set(history)) and history[-1] == 11  # one run, no restart
+    # Six epochs then five more train exactly as eleven in one go, and the script says so.
+    straight = Session(PlaygroundConfig(epochs=11, **settings))
+    straight.play()
+    wait_until(lambda: straight.status == "finished", "the straight run")
+    session = playground.sessions[session_id]
+    np.testing.assert_array_equal(session.model.theta, straight.model.theta)
+    status, code = call(playground, "GET", f"/api/sessions/{session_id}/code")
+    assert "num_epochs=11" in code.decode()
+    script = tmp_path / "kept.py"
+    script.write_bytes(code)
+    np.testing.assert_array_equal(runpy.run_path(str(script))["model"].theta, session.model.theta)
+
+
+@pytest.mark.parametrize(("first", "change"), [
+    ({"epochs": 6}, {"epochs": 4}),  # fewer epochs than trained: cannot untrain
+    ({"epochs": 6}, {"epochs": 9, "learning_rate": 0.1}),  # another setting changed too
+    ({"epochs": 6, "schedule": "cosine"}, {"epochs": 9}),  # the rates depend on the length
+])
+def test_other_changes_start_training_again(playground, first, change):
+    session_id, _ = new_session(playground, n_points=60, **first)
+    _finish(playground, session_id, first["epochs"])
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config", change)
+    assert status == 200 and state["frame"]["epoch"] == 0 and state["frame"]["status"] == "ready"
+
 @pytest.mark.parametrize("optimizer", list(optimizers.OPTIMIZERS))
 def test_python_code_reproduces_each_optimizer(tmp_path, optimizer):
     # A full-batch optimizer (L-BFGS) takes no dropout; the others train with it.

@@ -225,3 +225,20 @@ def test_learn_panel_renders_the_math_of_the_network_on_screen(page, url, shots)
     page.locator("#learn").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "learn-batch-norm.png"), full_page=True)
     page.locator("#side").screenshot(path=str(shots / "learn-batch-norm-panel.png"))
+
+
+def test_keep_training_continues_from_the_current_epoch(page, url):
+    page.goto(url)
+    page.get_by_text("test accuracy 0.").wait_for()
+    _change(page, "#epochs", 4)
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'ready'")
+    assert page.is_hidden("#keep")
+    page.get_by_role("button", name=re.compile("Train")).click()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'finished'")
+    page.get_by_text("epoch 4", exact=True).wait_for()
+    page.get_by_role("button", name="Keep training").click()
+    page.get_by_text("epoch 8", exact=True).wait_for()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'finished'")
+    assert _server_config(page)["epochs"] == 8 and page.input_value("#epochs") == "8"
+    history = page.evaluate("() => frame.history.epoch")
+    assert history == sorted(set(history)) and history[-1] == 8  # one run, never back to 0

@@ -25,7 +25,7 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 ``GET /api/options``          choices (from the registries), limits, defaults
 ``POST /api/sessions``        a new session (body: settings, optional) -> its state
 ``GET /api/sessions/{id}``    the session's state: settings, points, lesson, latest frame
-``POST .../config``           new settings, training starts again -> state
+``POST .../config``           new settings (more epochs: training goes on) -> state
 ``POST .../upload``           CSV text (two features and a label per row) -> state
 ``POST .../play|pause|step``  training controls -> ``{"status": ...}``
 ``POST .../reset``            a fresh network with the same settings -> state
@@ -375,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
         session_id, action = self._route(path)
         session = self.server.session(session_id)
         if action == "config":
-            session.reset(PlaygroundConfig.from_json(self._json_body(), session.config))
+            session.configure(PlaygroundConfig.from_json(self._json_body(), session.config))
             return self._json(session.state())
         if action == "upload":
             try:

@@ -33,6 +33,7 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
+from .advice import page_problems
 from .learn import lesson
 from .script import python_code
 from .settings import (
@@ -63,9 +64,10 @@ class SessionCallback(Callback):
 
     def __init__(self, session):
         self.session = session
+        self.offset = 0  # the epochs trained before this train call (training kept going)
 
     def on_epoch_end(self, epoch, logs):
-        return self.session.epoch_end(epoch, logs)
+        return self.session.epoch_end(self.offset + epoch, logs)
 
 
 class _SampledDiagnostics(Callback):
@@ -91,6 +93,7 @@ class _SampledDiagnostics(Callback):
         self.model = None
         self.armed = False
         self.epoch = None
+        self.offset = 0  # the epochs trained before this train call (training kept going)
         self.seconds = 0.0
 
     def on_train_begin(self, model):
@@ -121,7 +124,7 @@ class _SampledDiagnostics(Callback):
             return False
         start = time.perf_counter()
         stop = self.diagnostics.on_epoch_end(epoch, logs)
-        self.armed, self.epoch = False, epoch
+        self.armed, self.epoch = False, self.offset + epoch
         self.seconds += time.perf_counter() - start
         return stop
 
@@ -278,6 +281,26 @@ class Session:
             self._cond.notify_all()
             self._start()
 
+    def continues(self, config):
+        """Whether ``config`` may keep this session's training going rather than start again:
+        it differs at most in ``epochs``, not below the epochs trained, with no schedule (whose
+        rates depend on the run's length) and an optimizer that continues exactly
+        (``train(..., resume=True)``; not L-BFGS)."""
+        return (replace(self.config, epochs=config.epochs) == config
+                and config.epochs >= self.epoch and config.schedule is None
+                and config.optimizer != "lbfgs")
+
+    def configure(self, config):
+        """New settings: the training goes on where only the number of epochs changed
+        (:meth:`continues`), else starts again (:meth:`reset`)."""
+        with self._cond:
+            if self.continues(config):
+                self.config = config
+                self._finished = self._finished and self.epoch >= config.epochs
+                self._cond.notify_all()
+                return
+        self.reset(config)
+
     def reset(self, config=None, upload=None):
         """Stop training and start again from a freshly seeded network (new settings if given)."""
         if upload is None:
@@ -315,7 +338,7 @@ class Session:
             raise ValueError(f"training failed ({self.error}); press Reset")
         if self._finished:
             raise ValueError(f"training finished after {self.epoch} epochs (the epochs "
-                             f"setting); press Reset or raise epochs")
+                             f"setting); press Keep training, raise epochs, or press Reset")
 
     def _start(self):
         if self._thread is None:
@@ -334,7 +357,7 @@ class Session:
             callbacks.append(self._sampler)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
-        kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
+        kwargs = dict(self.plan.train_kwargs, print_cost=False)
         if "callbacks" in train_parameters():
             kwargs["callbacks"] = callbacks
         else:  # the training loop's callbacks reached through train's callback(epoch, cost)
@@ -342,7 +365,22 @@ class Session:
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
         try:
-            self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
+            # One train call to the epochs setting; where the setting was raised meanwhile
+            # (training kept going), more calls with resume=True, which continue exactly as
+            # one call for all the epochs would have.
+            while True:
+                with self._cond:
+                    offset = self.epoch
+                    if self._stop or offset >= self.config.epochs:
+                        break
+                    epochs = self.config.epochs - offset
+                session_callback.offset = offset
+                if self._sampler is not None:
+                    self._sampler.offset = offset
+                if offset:
+                    kwargs["resume"] = True
+                self.model.train(self.X_train.T, self.y_train.reshape(1, -1),
+                                 num_epochs=epochs, **kwargs)
         except _Stopped:
             pass
         except (ValueError, TypeError, ImportError) as exc:
@@ -525,7 +563,7 @@ class Session:
             return None
         return {"layers": list(diagnostics.layer_names),
                 "values": {name: diagnostics.last(name) for name in diagnostics.history},
-                "problems": list(diagnostics.problems())}
+                "problems": page_problems(diagnostics, self.config.initialization)}
 
     def _evaluate(self):
         """One forward pass over the grid and all the points: ``(metrics, pictures)``.

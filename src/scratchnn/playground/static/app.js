@@ -85,6 +85,12 @@ function setupControls() {
   $("train").addEventListener("click", () => control("play"));
   $("pause").addEventListener("click", () => control("pause"));
   $("step").addEventListener("click", () => control("step"));
+  // Keep training: as many epochs again (up to the limit), from where training ended.
+  $("keep").addEventListener("click", async () => {
+    const epochs = Math.min(lim.max_epochs, state.config.epochs + Number($("epochs").value));
+    await sendConfig({ epochs });
+    await control("play");
+  });
   $("reset").addEventListener("click", () => guarded(async () =>
     applyState(await api("POST", `/api/sessions/${session}/reset`))));
 }
@@ -166,7 +172,10 @@ async function control(action) {
   await guarded(() => api("POST", `/api/sessions/${session}/${action}`));
 }
 
-function setStatus(status) { $("status").textContent = status; }
+function setStatus(status) {
+  $("status").textContent = status;
+  $("keep").hidden = status !== "finished";
+}
 
 // ------------------------------------------------------------------ state and frames
 function applyState(newState) {
