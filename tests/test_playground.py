@@ -170,6 +170,9 @@ def _train_then_pause(srv, session_id, epochs):
      "hidden": [{"units": 5, "activation": "relu"}]},
     {"dataset": "xor", "hidden": [], "optimizer": "gd"},
     {"dataset": "circles", "noise": 0.2, "test_fraction": 0.5},
+    {"features": ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"], "l1": 0.01,
+     "l2": 0.001, "discretize": True, "show_test": False},
+    {"dataset": "spiral", "classes": 3, "features": ["sin_x1", "x1_x2"], "l1": 0.05},
 ])
 def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, config):
     session_id, _ = new_session(playground, n_points=200, **config)
@@ -190,6 +193,9 @@ def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, co
     epochs = frame_of(playground, session_id)["epoch"]
     assert f"num_epochs={epochs}" in code.decode()
     assert np.array_equal(namespace["model"].theta, model.theta)
+    settings = playground.sessions[session_id].config
+    assert f"l1={settings.l1!r}" in code.decode()  # every training setting reaches the script
+    assert namespace["X_train"].shape[1] == len(settings.features)
 
 
 def _finish(srv, session_id, epochs):
@@ -425,6 +431,14 @@ def test_dead_tabs_never_fill_the_server(srv):
     ({"dataset": "csv"}, "upload"),
     ({"schedule": "cosine-ish"}, "schedule"),
     ({"colour": "red"}, "unknown setting 'colour'"),
+    ({"l1": -0.1}, "l1"),
+    ({"l1": 2}, "l1"),
+    ({"features": []}, "features must be one or more"),
+    ({"features": ["x1", "x1"]}, "features must be one or more"),
+    ({"features": ["x3"]}, "features must be one or more"),
+    ({"features": "x1"}, "features must be a list"),
+    ({"discretize": "yes"}, "discretize"),
+    ({"show_test": 1}, "show_test"),
 ])
 def test_bad_settings_get_a_clear_400(playground, config, message):
     status, reply = call(playground, "POST", "/api/sessions", config)
@@ -497,6 +511,28 @@ def test_a_session_that_fails_to_build_gives_its_place_back(playground, monkeypa
 def test_parse_csv_refuses_bad_files(text, message):
     with pytest.raises(ValueError, match=message):
         parse_csv(text)
+
+
+def test_uploaded_labels_are_numbered_in_sorted_order_not_first_seen(playground):
+    rows = "".join(f"{k},{k % 7},{[9, 2, 5][k % 3]}\n" for k in range(30))  # 9 first, 2 least
+    X, y, labels = parse_csv(rows)
+    assert labels == [2, 5, 9]
+    np.testing.assert_array_equal(y, [[2, 0, 1][k % 3] for k in range(30)])
+    session_id, _ = new_session(playground, n_points=30)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/upload", raw=rows.encode())
+    assert status == 200
+    for part in ("train", "test"):  # each point keeps its class: x1 = k says which label it had
+        for (x1, _), label in zip(state[part]["X"], state[part]["y"]):
+            assert label == [2, 0, 1][int(round(x1)) % 3]
+
+
+def test_changing_only_the_picture_keeps_the_training(playground):
+    session_id, _ = new_session(playground, n_points=60, epochs=5)
+    _finish(playground, session_id, 5)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config",
+                         {"discretize": True, "show_test": False})
+    assert status == 200 and state["frame"]["epoch"] == 5 and state["frame"]["status"] == "finished"
+    assert state["config"]["discretize"] is True and state["config"]["show_test"] is False
 
 
 def test_parse_csv_maps_labels_and_skips_a_header():

@@ -5,6 +5,8 @@ builds the same ``ClassifierNN`` and calls ``train`` with the same settings for 
 trained so far, so it ends with the session's parameters bit for bit.
 """
 
+from .features import DEFAULT_FEATURES, FEATURES, feature_code
+
 __all__ = ["python_code"]
 
 
@@ -53,6 +55,15 @@ def python_code(config, plan, epochs, upload=None):
         else:
             call = f"{maker}({c.n_points}, {c.noise!r}, seed={c.seed})"
         data = [f"X, y = {call}"]
+    features = []
+    if tuple(c.features) != DEFAULT_FEATURES:
+        if "import numpy as np" not in imports:
+            imports = ["import numpy as np", "", *imports]
+        labels = ", ".join(FEATURES[name][0] for name in c.features)
+        features = [
+            f"# The network's inputs: {labels} of each point (the page's features).",
+            f"X_train, X_test = [{feature_code(c.features)} for X in (X_train, X_test)]",
+        ]
     kwargs = dict(plan.train_kwargs)
     arguments = [f"{key}={value!r}" for key, value in kwargs.items()]
     lines = [
@@ -60,6 +71,8 @@ def python_code(config, plan, epochs, upload=None):
         "",
         "It rebuilds the same data, the same network with the same seed, and trains it with the",
         "same settings, so the model ends with the playground's parameters bit for bit.",
+        f"On the page: discretize output {'on' if c.discretize else 'off'}, test points "
+        f"{'shown' if c.show_test else 'hidden'} (they change only the picture).",
         '"""',
         "",
         *imports,
@@ -68,6 +81,7 @@ def python_code(config, plan, epochs, upload=None):
         *data,
         f"X_train, X_test, y_train, y_test = train_test_split(X, y, test_size={c.test_fraction!r},"
         f" seed={c.seed})",
+        *features,
         "",
         "# The network: ClassifierNN wants one example per column, hence the .T below.",
         f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",

@@ -68,6 +68,7 @@ CONNECTION_TIMEOUT = 30.0
 _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
            "learn.js": "text/javascript; charset=utf-8",
+           "state.js": "text/javascript; charset=utf-8",
            "style.css": "text/css; charset=utf-8"}
 
 _SESSION = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")

@@ -34,6 +34,7 @@ from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
 from .advice import page_problems
+from .features import feature_matrix
 from .learn import lesson
 from .script import python_code
 from .settings import (
@@ -211,6 +212,9 @@ class Session:
             "config": config, "upload": upload, "plan": plan, "model": model,
             "n_classes": n_classes, "loss": loss, "extent": extent,
             "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
+            # The network's inputs: the chosen features of the points.
+            "F_train": feature_matrix(X_train, config.features),
+            "F_test": feature_matrix(X_test, config.features),
             "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
                                            np.float64),
             "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
@@ -222,8 +226,8 @@ class Session:
         # Every frame is one forward pass over the boundary's grid, the training points and the
         # test points side by side, through arrays allocated once per network.
         dtype = self.model.compute_dtype
-        self._eval_X = np.hstack([self._grid(LIMITS.boundary_grid), self.X_train.T,
-                                  self.X_test.T]).astype(dtype)
+        grid = feature_matrix(self._grid(LIMITS.boundary_grid).T, self.config.features)
+        self._eval_X = np.hstack([grid.T, self.F_train.T, self.F_test.T]).astype(dtype)
         self._eval_workspace = self.model.make_workspace(self._eval_X.shape[1], training=False)
         self._fresh = None  # the evaluation _record made, for the frame that follows it
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
@@ -283,10 +287,12 @@ class Session:
 
     def continues(self, config):
         """Whether ``config`` may keep this session's training going rather than start again:
-        it differs at most in ``epochs``, not below the epochs trained, with no schedule (whose
+        it differs only in what the page shows, or at most in ``epochs`` too, not below the epochs trained, with no schedule (whose
         rates depend on the run's length) and an optimizer that continues exactly
         (``train(..., resume=True)``; not L-BFGS)."""
-        return (replace(self.config, epochs=config.epochs) == config
+        if self.config.same_run(config):  # only what the page shows changed
+            return True
+        return (replace(self.config, epochs=config.epochs).same_run(config)
                 and config.epochs >= self.epoch and config.schedule is None
                 and config.optimizer != "lbfgs")
 
@@ -379,7 +385,7 @@ class Session:
                     self._sampler.offset = offset
                 if offset:
                     kwargs["resume"] = True
-                self.model.train(self.X_train.T, self.y_train.reshape(1, -1),
+                self.model.train(self.F_train.T, self.y_train.reshape(1, -1),
                                  num_epochs=epochs, **kwargs)
         except _Stopped:
             pass

@@ -11,7 +11,7 @@ import csv
 import inspect
 import io
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .. import initializers as _initializers
 from .. import optimizers as _optimizers
 from ..network import ClassifierNN
 from ..validation import check_bool, check_float, check_int
+from .features import DEFAULT_FEATURES, FEATURES
 
 __all__ = ["DATASETS", "LIMITS", "Limits", "Plan", "PlaygroundConfig", "diagnostics_class",
            "hidden_activation_names", "make_data", "make_plan", "options", "parse_csv",
@@ -98,6 +99,7 @@ def options():
         "schedules": schedule_names(),
         "diagnostics": diagnostics_class() is not None,
         "limits": asdict(LIMITS),
+        "features": {name: label for name, (label, _) in FEATURES.items()},
         "defaults": PlaygroundConfig().to_json(),
     }
 
@@ -137,7 +139,10 @@ class PlaygroundConfig:
     """A session's settings, as the page sends them (JSON) and :meth:`from_json` checks them.
 
     ``hidden`` is one ``{"units": n, "activation": name}`` per hidden layer; ``keep_prob`` is
-    dropout's keep probability for every hidden layer's output (1 turns dropout off).
+    dropout's keep probability for every hidden layer's output (1 turns dropout off); ``l2`` and
+    ``l1`` are the penalties' strengths; ``features`` the network's inputs (names of
+    :data:`~.features.FEATURES`). ``discretize`` (the boundary in plain class colours) and
+    ``show_test`` (the test points drawn) change only the picture.
     """
 
     dataset: str = "moons"
@@ -155,7 +160,11 @@ class PlaygroundConfig:
     schedule: str = None
     batch_size: int = 32
     l2: float = 0.0
+    l1: float = 0.0
     epochs: int = 2000
+    features: tuple = DEFAULT_FEATURES
+    discretize: bool = False
+    show_test: bool = True
 
     @classmethod
     def from_json(cls, data, base=None):
@@ -186,6 +195,15 @@ class PlaygroundConfig:
                 "activation": _choice(layer["activation"], f"{where}.activation",
                                       hidden_activation_names()),
             })
+        features = merged["features"]
+        if not isinstance(features, (list, tuple)) or not all(
+                isinstance(name, str) for name in features):
+            raise TypeError(f"features must be a list of feature names, got {features!r}")
+        unknown = [name for name in features if name not in FEATURES]
+        if unknown or not features or len(set(features)) != len(features):
+            raise ValueError(f"features must be one or more distinct names of {list(FEATURES)}, "
+                             f"got {list(features)!r}")
+        features = tuple(name for name in FEATURES if name in features)  # the page's order
         schedule = merged["schedule"]
         if schedule is not None:
             schedule = _choice(schedule, "schedule", schedule_names())
@@ -208,14 +226,24 @@ class PlaygroundConfig:
             schedule=schedule,
             batch_size=_bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
             l2=_bounded_float(merged["l2"], "l2", 0.0, 1.0),
+            l1=_bounded_float(merged["l1"], "l1", 0.0, 1.0),
             epochs=_bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
+            features=features,
+            discretize=check_bool(merged["discretize"], "discretize"),
+            show_test=check_bool(merged["show_test"], "show_test"),
         )
         return config
 
     def to_json(self):
         out = asdict(self)
         out["hidden"] = [dict(layer) for layer in self.hidden]
+        out["features"] = list(self.features)
         return out
+
+    def same_run(self, other):
+        """Whether ``other`` trains exactly as this one: it may differ only in what the page
+        shows (``discretize``, ``show_test``)."""
+        return replace(self, discretize=other.discretize, show_test=other.show_test) == other
 
 
 def parse_csv(text):
@@ -313,7 +341,8 @@ class Plan:
 
 def make_plan(config, n_classes):
     binary = n_classes == 2
-    layer_dims = [2, *(layer["units"] for layer in config.hidden), 1 if binary else n_classes]
+    layer_dims = [len(config.features), *(layer["units"] for layer in config.hidden),
+                  1 if binary else n_classes]
     activations = [layer["activation"] for layer in config.hidden]
     activations.append("sigmoid" if binary else "softmax")
     keep_prob = None
@@ -321,7 +350,8 @@ def make_plan(config, n_classes):
         keep_prob = (1.0, *([config.keep_prob] * len(config.hidden)))
     loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
     kwargs = {"loss": loss, "learning_rate": config.learning_rate,
-              "batch_size": config.batch_size, "lambd": config.l2, "keep_prob": keep_prob,
+              "batch_size": config.batch_size, "lambd": config.l2, "l1": config.l1,
+              "keep_prob": keep_prob,
               "optimizer": config.optimizer}
     if config.schedule is not None:
         kwargs["lr_schedule"] = config.schedule

@@ -61,9 +61,11 @@ function setupControls() {
   $("epochs").max = lim.max_epochs;
   for (const id of ["dataset", "classes", "n_points", "noise", "test_fraction", "seed",
                     "batch_norm", "keep_prob", "initialization", "optimizer", "learning_rate",
-                    "schedule", "batch_size", "l2", "epochs"]) {
+                    "schedule", "batch_size", "l2", "l1", "epochs", "discretize", "show_test"]) {
     $(id).addEventListener("change", () => sendConfig());
   }
+  setupFeatures($("features"), options.features);  // state.js
+  $("features").addEventListener("change", () => sendConfig());
   for (const id of ["noise", "test_fraction", "keep_prob"]) {
     $(id).addEventListener("input", () => { $(id + "-out").textContent = $(id).value; });
   }
@@ -133,19 +135,21 @@ function readConfig() {
     learning_rate: number("learning_rate"),
     schedule: $("schedule").value === "none" ? null : $("schedule").value,
     batch_size: number("batch_size"), l2: number("l2"), epochs: number("epochs"),
+    ...readExtras(),  // state.js
   };
 }
 
 function writeConfig(config) {
   for (const [key, value] of Object.entries(config)) {
     const element = $(key);
-    if (!element || key === "hidden") continue;
+    if (!element || key === "hidden" || key === "features") continue;
     if (element.type === "checkbox") element.checked = value;
     else element.value = value === null ? "none" : value;
     const out = $(key + "-out");
     if (out) out.textContent = value;
   }
   $("classes-row").hidden = !["spiral", "blobs"].includes(config.dataset);
+  writeFeatures(config.features);  // state.js
   renderLayers(config.hidden);
 }
 
@@ -181,6 +185,7 @@ function setStatus(status) {
 function applyState(newState) {
   state = newState;
   writeConfig(state.config);
+  configToAddress(state.config, TOKEN);  // state.js
   showLearn();
   drawFrame(state.frame);
 }
@@ -215,7 +220,8 @@ function drawBoundary() {
   const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
   for (let i = 0; i < n * n; i++) {
     const confidence = confidences[i] / 255;  // sent as 0 .. 255
-    const alpha = Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
+    const alpha = state.config.discretize ? 0.75  // plain class colours
+      : Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
     const rgb = mix(COLORS[classes[i]], alpha);
     image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
@@ -226,6 +232,7 @@ function drawBoundary() {
   const px = (x) => (x - x0) / (x1 - x0) * canvas.width;
   const py = (y) => (y1 - y) / (y1 - y0) * canvas.height;
   for (const [part, ring] of [["train", "white"], ["test", "black"]]) {
+    if (part === "test" && !state.config.show_test) continue;
     const points = state[part];
     ctx.lineWidth = part === "test" ? 1.5 : 1;
     points.X.forEach(([x, y], i) => {
@@ -346,7 +353,16 @@ function showLearn() { renderLesson($("learn"), state.lesson); }  // learn.js
 async function start() {
   options = await api("GET", "/api/options");
   setupControls();
-  const created = await api("POST", "/api/sessions", {});
+  // The settings of the address, if any (a shared link); settings it no longer accepts give
+  // the defaults, with the reason shown.
+  let created;
+  try {
+    created = await api("POST", "/api/sessions", configFromAddress() || {});
+  } catch (error) {
+    if (!configFromAddress()) throw error;
+    created = await api("POST", "/api/sessions", {});
+    showError(`the address's settings were refused (${error.message}); the defaults are shown`);
+  }
   session = created.id;
   $("download-code").href = withToken(`/api/sessions/${session}/code`);
   $("download-model").href = withToken(`/api/sessions/${session}/model`);
