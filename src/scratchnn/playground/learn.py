@@ -14,6 +14,7 @@ import inspect
 from .. import optimizers as _optimizers
 from ..formulas import FORMULAS
 from ..network import ClassifierNN
+from .features import FEATURES
 from .mathml import to_mathml
 
 __all__ = ["lesson"]
@@ -96,8 +97,9 @@ def lesson(config, plan):
     c = config
     sections = []
     units = " → ".join(str(n) for n in plan.layer_dims)
-    forward = (f"The network {units}: each layer l multiplies the layer below by its weights, "
-               f"adds its bias and applies its activation g.")
+    inputs = ", ".join(FEATURES[name][0] for name in c.features)
+    forward = (f"The network {units}, its inputs {inputs}: each layer l multiplies the layer "
+               f"below by its weights, adds its bias and applies its activation g.")
     if c.batch_norm:
         forward += (" With batch norm a hidden layer has no bias: it normalizes W A over the "
                     "mini-batch before g (below).")
@@ -154,7 +156,7 @@ def lesson(config, plan):
             "γ and β get their gradients, and the gradient of the net input accounts for μ "
             "and σ² depending on every point of the mini-batch.",
             [_math("batch_norm.backward.parameters"), _math("batch_norm.backward")]))
-    l1 = getattr(c, "l1", 0.0)
+    l1 = c.l1
     if c.l2 > 0:
         sections.append(_section(
             f"L2 regularization (λ = {c.l2:g})",
