@@ -6,7 +6,7 @@
 "use strict";
 
 function setupFeatures(box, features) {
-  box.innerHTML = "";
+  for (const old of box.querySelectorAll("label.feature")) old.remove();  // the legend stays
   for (const [name, label] of Object.entries(features)) {
     const item = document.createElement("label");
     item.className = "feature";
