@@ -7,7 +7,10 @@ grid of the plane for the boundary and every hidden unit's picture at once (the 
 activations of a hidden layer *are* its units' pictures). The two are separate because they cost
 differently (the points' pass grows with the data, the grid's with its size) and the session
 makes each at a rate its own cost allows. A smaller grid serves while training runs and the full
-one when it holds still (:data:`GRID_SIZES`).
+one when it holds still (:data:`GRID_SIZES`). The grid's pass runs in float32, on a copy of the
+parameters made for it (five times faster for ``tanh`` on this project's machines, and a picture
+of bytes needs no more); the metrics are computed in the model's own dtype, so the accuracies
+shown are those :meth:`ClassifierNN.accuracy` gives.
 
 Pictures travel as base64 text of one byte per pixel, the weights as base64 of float32: as bytes
 they cost the server almost nothing to encode and the page one ``atob`` to decode, where a JSON
@@ -18,6 +21,8 @@ import base64
 import math
 
 import numpy as np
+
+from ..network import ClassifierNN
 
 __all__ = ["GRID_SIZES", "UNIT_GRID", "NetworkViews"]
 
@@ -51,6 +56,9 @@ class NetworkViews:
         self._points = np.hstack([train[0].T, test[0].T]).astype(model.compute_dtype)
         self._points_workspace = model.make_workspace(self._points.shape[1], training=False)
         self._grids = {}  # size -> (inputs, workspace), made on first use
+        # The pictures' float32 copy of the network (its parameters copied in before each pass).
+        self._picture_model = ClassifierNN.from_config({**model.get_config(), "dtype": "float32"})
+        self._picture_model.set_compute_dtype(np.float32)
 
     def grid(self, size):
         """The ``(2, size * size)`` grid over :attr:`extent`, top row first."""
@@ -58,9 +66,9 @@ class NetworkViews:
         gx, gy = np.meshgrid(np.linspace(x0, x1, size), np.linspace(y1, y0, size))
         return np.vstack([gx.ravel(), gy.ravel()])
 
-    def _forward(self, X, workspace):
+    def _forward(self, X, workspace, model=None):
         with np.errstate(all="ignore"):
-            proba, caches = self.model.forward(X, workspace=workspace)
+            proba, caches = (model or self.model).forward(X, workspace=workspace)
         if not np.all(np.isfinite(proba)):
             raise ValueError("the network's output is not finite")
         return proba, caches
@@ -92,10 +100,15 @@ class NetworkViews:
         outputs over the grid, so a unit that barely moves looks pale beside one that swings.
         Raises a ValueError when the network's output is not finite.
         """
+        shadow = self._picture_model
         if size not in self._grids:
-            X = self.grid(size).astype(self.model.compute_dtype)
-            self._grids[size] = X, self.model.make_workspace(size * size, training=False)
-        proba, caches = self._forward(*self._grids[size])
+            X = self.grid(size).astype(np.float32)
+            self._grids[size] = X, shadow.make_workspace(size * size, training=False)
+        with np.errstate(all="ignore"):  # beyond float32's range: inf, then refused below
+            np.copyto(shadow.theta, self.model.theta, casting="same_kind")
+            for name, value in self.model.bn_state.items():
+                np.copyto(shadow.bn_state[name], value, casting="same_kind")
+        proba, caches = self._forward(*self._grids[size], model=shadow)
         cls = predicted_classes(proba)
         confidence = np.maximum(proba[0], 1.0 - proba[0]) if self.n_classes == 2 \
             else proba.max(axis=0)
