@@ -127,10 +127,12 @@ class NetworkViews:
 
     def weights(self):
         """Each layer's ``W`` (and ``b``, None for a batch-normalized layer) as base64 float32,
-        row after row (``W[l]`` has shape ``(n_l, n_{l-1})``), for the network diagram."""
+        row after row (``W[l]`` has shape ``(n_l, n_{l-1})``), and the layer sizes ``dims``,
+        for the network diagram."""
         params = self.model.parameters
         L = len(self.model.layer_dims) - 1
-        return {"W": [base64_float32(params[f"W{l}"]) for l in range(1, L + 1)],
+        return {"dims": list(self.model.layer_dims),
+                "W": [base64_float32(params[f"W{l}"]) for l in range(1, L + 1)],
                 "b": [base64_float32(params[f"b{l}"]) if f"b{l}" in params else None
                       for l in range(1, L + 1)]}
 

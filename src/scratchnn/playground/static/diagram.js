@@ -54,8 +54,10 @@ const Diagram = (() => {
     return `layer ${l} unit ${i + 1}`;
   }
 
-  function build(box, state) {
-    const dims = state.layer_dims, L = dims.length - 1;
+  // Built for the frame's own layer sizes: a frame may arrive before the state of the
+  // settings that made it.
+  function build(box, dims, extent) {
+    const L = dims.length - 1;
     const tallest = Math.max(...dims);
     const width = Math.max(box.clientWidth || 400, 200);
     const height = TOP + tallest * (NODE + GAP) + 8;
@@ -111,8 +113,8 @@ const Diagram = (() => {
         return canvas;
       }));
     });
-    nodes[0].forEach((canvas, i) => inputPicture(canvas, i, state.extent, 20));
-    layout = { key: JSON.stringify([dims, state.extent]), dims, edges, nodes };
+    nodes[0].forEach((canvas, i) => inputPicture(canvas, i, extent, 20));
+    layout = { key: JSON.stringify([dims, extent]), dims, edges, nodes };
   }
 
   function readout(g) {
@@ -147,8 +149,9 @@ const Diagram = (() => {
 
   function draw(state, frame) {
     const box = $("diagram");
-    const key = JSON.stringify([state.layer_dims, state.extent]);
-    if (!layout || layout.key !== key || !box.contains(layout.edges[0] || null)) build(box, state);
+    const dims = frame.weights.dims;
+    const key = JSON.stringify([dims, state.extent]);
+    if (!layout || layout.key !== key || !box.contains(layout.edges[0] || null)) build(box, dims, state.extent);
     const weights = frame.weights.W.map(floats);
     max = 0;
     for (const W of weights) for (const w of W) if (Number.isFinite(w)) max = Math.max(max, Math.abs(w));
@@ -162,12 +165,12 @@ const Diagram = (() => {
       ink.setAttribute("stroke", `rgb(${rgb.join(",")})`);
       ink.setAttribute("stroke-width", (0.3 + 4.7 * Math.min(1, Math.abs(w) / max)).toFixed(2));
       g.dataset.value = w;
-      g.lastElementChild.textContent = `W${l}[${d.row}, ${d.column}] = ${w.toPrecision(4)}`;
+      g.lastElementChild.textContent = `W${l}[${d.row}, ${d.column}] = ${Number(w).toPrecision(4)}`;
     }
     const n = frame.units.size;
     frame.units.layers.forEach((text, l) => {
       const all = bytes(text);
-      layout.nodes[l + 1].forEach((canvas, u) => paint(canvas, all.subarray(u * n * n, (u + 1) * n * n), n));
+      (layout.nodes[l + 1] || []).forEach((canvas, u) => paint(canvas, all.subarray(u * n * n, (u + 1) * n * n), n));
     });
     const out = layout.nodes[layout.nodes.length - 1];
     out.forEach((canvas) => {
