@@ -28,7 +28,10 @@ frames per second at the page
     least 10 for ``6x16`` on 2,000 points.
 per frame
     what one frame cost the training thread (pictures and metrics; ``Session.cost``), and the
-    diagnostics' time per frame.
+    diagnostics' time per frame; and the share of the streamed run's time they took (the
+    training thread's own cost of streaming, which other work on the machine disturbs less
+    than the wall-clock comparison: the rest of what is lost is the server's thread and the
+    page's process taking the cores from the training thread).
 
 The load average of the machine is printed before and after: on a shared machine every figure
 moves with it.
@@ -176,6 +179,8 @@ def measure(server, size, seconds, repeats):
         "lost_fastest": min(streamed) / min(plain) - 1.0,
         "frame_ms": 1e3 * sum(cost.frame_seconds for cost in costs) / max(frames, 1),
         "diagnostics_ms": 1e3 * sum(cost.diagnostics_seconds for cost in costs) / max(frames, 1),
+        "share": statistics.median((cost.frame_seconds + cost.diagnostics_seconds)
+                                   / cost.train_seconds for cost in costs),
         "plain": plain, "streamed": streamed,
     }
 
@@ -215,13 +220,15 @@ def main(argv=None):
     print(f"load average (1/5/15 min) before {load_before}, after {load_after}; "
           f"{os.cpu_count()} CPUs")
     print("| network | epochs timed | frames/s at the page | epochs/s plain | epochs/s streamed "
-          "| lost (medians) | lost (fastest) | per frame: frame + diagnostics ms |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| lost (medians) | lost (fastest) | per frame: frame + diagnostics ms "
+          "| frames' share of the training thread |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['size']} | {row['epochs']} | {row['frames_per_second']:.1f} "
               f"| {row['plain_epochs_per_second']:.1f} | {row['streamed_epochs_per_second']:.1f} "
               f"| {100 * row['lost']:.1f}% | {100 * row['lost_fastest']:.1f}% "
-              f"| {row['frame_ms']:.2f} + {row['diagnostics_ms']:.2f} |")
+              f"| {row['frame_ms']:.2f} + {row['diagnostics_ms']:.2f} "
+              f"| {100 * row['share']:.1f}% |")
     if args.json:
         with open(args.json, "w") as file:
             json.dump({"load_before": load_before, "load_after": load_after, "rows": rows},
