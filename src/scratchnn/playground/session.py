@@ -449,6 +449,7 @@ class Session:
                        "metrics": streaming.Rate(streaming.METRICS_DUTY),
                        "diagnostics": streaming.Rate(streaming.DIAGNOSTICS_DUTY)}
         self._last_epoch_end = None
+        self._epoch_time = 0.0  # the last epoch's own time, without the hooks
         self.cost = StreamCost()
         self.version = getattr(self, "version", -1) + 1
         self._latest_metrics = self._metrics()
@@ -580,7 +581,10 @@ class Session:
         unrecorded = not (recorded or last)
         hold = hold and not unrecorded
         frame = None
-        if hold or last or self._rates["pictures"].due(now):
+        # Frames come only at epoch ends: one falls due at the end nearest its time, so that
+        # with epochs as long as a frame's spacing the frames do not come every other epoch.
+        soon = now + self._epoch_time / 2
+        if hold or last or self._rates["pictures"].due(soon):
             frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now,
                                       still=hold or last)
         with self._cond:
@@ -607,7 +611,7 @@ class Session:
         """The epoch's frame: its pictures, and its metrics when they are due (or ``still``:
         training holds or ends here); their costs set when each may come again."""
         cost = self.cost
-        if still or self._rates["metrics"].due(start):
+        if still or self._rates["metrics"].due(start + self._epoch_time / 2):
             self._record(epoch, loss)
             seconds = time.perf_counter() - start
             self._rates["metrics"].paid(start, seconds)
@@ -627,7 +631,7 @@ class Session:
         now = time.perf_counter()
         # The epoch's own time: from the end of the last epoch's hook to the start of this one.
         epoch_time = 0.0 if self._last_epoch_end is None else epoch_end - self._last_epoch_end
-        self._last_epoch_end = now
+        self._last_epoch_end, self._epoch_time = now, epoch_time
         if self._sampler is None or epoch >= self.config.epochs:
             return
         if (not running or epoch + 1 == self.config.epochs
