@@ -220,7 +220,10 @@ function drawBoundary() {
   ctx.save();
   ctx.font = "11px sans-serif"; ctx.fillStyle = "#333";
   ctx.fillText("x1", ax + aw - 12, ay + ah + 26);
-  ctx.fillText("x2", 2, ay + 10);
+  ctx.save();
+  ctx.translate(9, ay + ah / 2); ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center"; ctx.fillText("x2", 0, 0);
+  ctx.restore();
   ctx.beginPath(); ctx.rect(ax, ay, aw, ah); ctx.clip();
   const px = (x) => ax + (x - x0) / (x1 - x0) * aw;
   const py = (y) => ay + (y1 - y) / (y1 - y0) * ah;
