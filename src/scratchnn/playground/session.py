@@ -48,7 +48,7 @@ from . import streaming
 from .pictures import GRID_SIZES, UNIT_GRID, NetworkViews
 from .streaming import SampledDiagnostics, StreamCost
 
-__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "StreamCost",
+__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback",
            "options", "parse_csv"]
 
 MAX_CURVE_POINTS = 400
