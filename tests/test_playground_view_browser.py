@@ -246,6 +246,15 @@ def test_the_loss_chart_toggles_between_log_and_linear(open_page):
     view.page.wait_for_function(
         "() => document.querySelector('#loss-chart').dataset.scale === 'linear'")
     assert chart.evaluate("(c) => c.toDataURL()") != log_picture
+    # The ticks: round steps on a linear axis, powers of ten on a log one (a loss from 0.44
+    # down to 6e-10, the "L" on a linear axis, spans nine decades).
+    page = view.page
+    assert page.evaluate("() => Charts.ticks(0, 1, 4)") == pytest.approx([0, 0.2, 0.4, 0.6,
+                                                                          0.8, 1.0])
+    assert page.evaluate("() => Charts.ticks(0, 7, 4, true)") == [0, 2, 4, 6]
+    assert page.evaluate("() => Charts.ticks(0, 1, 4, true)") == [0, 1]  # epochs: whole
+    decades = page.evaluate("() => Charts.logTicks(6e-10, 0.44)")
+    assert decades == pytest.approx([1e-9, 1e-7, 1e-5, 1e-3, 1e-1], rel=1e-12)
 
 
 # --------------------------------------------------------------------------- correctness

@@ -11,7 +11,7 @@ const Charts = (() => {
     if (!(hi > lo)) return [lo];
     const raw = Math.max((hi - lo) / Math.max(count, 1), integer ? 1 : 0);
     const power = Math.pow(10, Math.floor(Math.log10(raw)));
-    const step = [1, 2, 5, 10].map((k) => k * power).find((s) => s >= raw);
+    const step = [1, 2, 5, 10].map((k) => k * power).find((s) => s >= 0.7 * raw);
     const out = [];
     for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
       out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
