@@ -612,9 +612,10 @@ class Session:
         training holds or ends here); their costs set when each may come again."""
         cost = self.cost
         if still or self._rates["metrics"].due(start + self._epoch_time / 2):
+            begin = time.perf_counter()
             self._record(epoch, loss)
-            seconds = time.perf_counter() - start
-            self._rates["metrics"].paid(start, seconds)
+            seconds = time.perf_counter() - begin
+            self._rates["metrics"].paid(begin, seconds)
             cost.frame_seconds += seconds
         begin = time.perf_counter()
         frame = self._make_frame(status, still=still)

@@ -27,10 +27,10 @@ FRAME_DUTY = 0.04
 took ``f`` seconds to make are followed by the next ones no sooner than ``f / FRAME_DUTY``
 seconds after they started."""
 
-METRICS_DUTY = 0.03
+METRICS_DUTY = 0.025
 """The same for the losses and accuracies on the points (the curves get a point each time)."""
 
-DIAGNOSTICS_DUTY = 0.02
+DIAGNOSTICS_DUTY = 0.015
 """The same for the epochs the Diagnostics callback records."""
 
 class SampledDiagnostics(Callback):
