@@ -646,7 +646,7 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
     wait_until(lambda: session.epoch == 1 and session.status == "paused", "one epoch")
     wait_until(lambda: session.frame["epoch"] == 1, "its frame")
     assert session.frame["diagnostics"] == {
-        "layers": ["layer 1", "layer 2", "layer 3"],
+        "epoch": 1, "layers": ["layer 1", "layer 2", "layer 3"],
         "values": {"grad_norm": [0.5, 1.0, 2.0], "dead_fraction": [0.75, None, None]},
         "problems": ["layer 1: 6 of 8 units ended the training dead"]}
     assert session.frame["logs"] == {"val_loss": None, "layer": "slice(None, 1, None)"}
@@ -676,12 +676,14 @@ def test_tasks_run_between_epochs_and_hand_back_their_errors():
 
 
 def test_long_histories_are_thinned_to_the_curve_limit(monkeypatch):
-    from scratchnn.playground import session as session_module
+    from scratchnn.playground import streaming
     from scratchnn.playground.session import MAX_CURVE_POINTS
 
-    # A frame after every epoch: no minimum interval, and no cap on the time spent on frames.
-    monkeypatch.setattr(session_module, "FRAME_INTERVAL", 0.0)
-    monkeypatch.setattr(session_module, "FRAME_DUTY", 1.0)
+    # A frame and the metrics after every epoch: no minimum interval, and no cap on the time
+    # spent on them.
+    monkeypatch.setattr(streaming, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(streaming, "FRAME_DUTY", 1.0)
+    monkeypatch.setattr(streaming, "METRICS_DUTY", 1.0)
     epochs = 2 * MAX_CURVE_POINTS + 3
     session = Session(PlaygroundConfig(n_points=20, epochs=epochs, batch_size=100,
                                        hidden=[{"units": 2, "activation": "relu"}]))
@@ -703,7 +705,7 @@ def _diagnostics_of_a_plain_run(config, epochs):
     diagnostics = Diagnostics()
     session.model.train(session.X_train.T, session.y_train.reshape(1, -1), num_epochs=epochs,
                         print_cost=False, callbacks=[diagnostics], **session.plan.train_kwargs)
-    return {"layers": diagnostics.layer_names,
+    return {"epoch": epochs, "layers": diagnostics.layer_names,
             "values": {name: [None if np.isnan(v) else float(v) for v in diagnostics.last(name)]
                        for name in diagnostics.history},
             "problems": diagnostics.problems()}
@@ -729,11 +731,12 @@ def test_frames_show_the_diagnostics_of_their_own_epoch():
 
 
 def test_time_spent_on_frames_is_capped(monkeypatch):
-    from scratchnn.playground import session as session_module
+    from scratchnn.playground import streaming
 
-    # A cap so low that no frame may follow another while training runs: only the first epoch
+    # Caps so low that no frame may follow another while training runs: only the first epoch
     # and the last (and any pause) get one; the diagnostics record just those.
-    monkeypatch.setattr(session_module, "FRAME_DUTY", 1e-9)
+    for name in ("FRAME_DUTY", "METRICS_DUTY", "DIAGNOSTICS_DUTY"):
+        monkeypatch.setattr(streaming, name, 1e-9)
     config = PlaygroundConfig(n_points=100, epochs=40)
     session = Session(config)
     session.play()
@@ -765,11 +768,12 @@ def test_streaming_benchmark_reports():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.path.join(root, "src")]))
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.playground", "--seconds", "0.2", "--epochs", "3",
-         "--repeats", "1"], cwd=root, env=env, capture_output=True, text=True, timeout=WAIT)
+        [sys.executable, "-m", "benchmarks.playground", "--seconds", "0.05", "--repeats", "1",
+         "--sizes", "2x8"], cwd=root, env=env, capture_output=True, text=True, timeout=WAIT)
     assert result.returncode == 0, result.stderr
-    assert "| updates per second reaching the page |" in result.stdout
-    assert "| training time lost to streaming (3 epochs) |" in result.stdout
+    assert "| network | epochs timed | frames/s at the page |" in result.stdout
+    assert re.search(r"^\| 2x8 \| \d+ \| [\d.]+ \|", result.stdout, re.MULTILINE), result.stdout
+    assert "load average" in result.stdout
 
 
 

@@ -30,10 +30,31 @@ def _train_lines(epochs, arguments, total_epochs, schedule):
             ")"]
 
 
-def python_code(config, plan, epochs, upload=None):
+def _edit_lines(edits):
+    """The script's lines for the weights set by hand on the page (:meth:`Session.set_weight`):
+    the ones made before training are replayed; later ones cannot be inside one ``train`` call,
+    and the script says so."""
+    before = [edit for edit in edits if edit[0] == 0]
+    during = [edit for edit in edits if edit[0] > 0]
+    lines = []
+    if before:
+        lines.append("# Weights set by hand on the page before training:")
+        lines += [f"model.parameters['W{layer}'][{row}, {column}] = {value!r}"
+                  for _, layer, row, column, value in before]
+    if during:
+        listed = ", ".join(f"W{layer}[{row}, {column}] = {value!r} after epoch {epoch}"
+                           for epoch, layer, row, column, value in during)
+        lines += ["# Weights were also set by hand while training ran, which one train call",
+                  f"# cannot replay: {listed}.",
+                  "# This script ends where the page would have without them."]
+    return lines
+
+
+def python_code(config, plan, epochs, upload=None, edits=()):
     """The script of :meth:`Session.python_code <scratchnn.playground.session.Session.python_code>`:
     ``config`` (a PlaygroundConfig), ``plan`` (its :class:`~.settings.Plan`), the ``epochs``
-    trained, and the ``(X, y, labels)`` of an uploaded CSV."""
+    trained, the ``(X, y, labels)`` of an uploaded CSV, and the weights set by hand
+    (:attr:`Session.edits <scratchnn.playground.session.Session.edits>`)."""
     c = config
     imports = ["from scratchnn import ClassifierNN"]
     if c.dataset == "csv":
@@ -86,6 +107,7 @@ def python_code(config, plan, epochs, upload=None):
         "# The network: ClassifierNN wants one example per column, hence the .T below.",
         f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
         f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
+        *_edit_lines(edits),
         *_train_lines(epochs, arguments, c.epochs, c.schedule),
         "",
         'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',

@@ -21,13 +21,16 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 
 ============================= =======================================================
 ``GET /``                     the page
-``GET /static/<name>``        its script and style sheet
+``GET /static/<name>``        its scripts, style sheet and icon
+``GET /favicon.ico``          the icon (browsers ask for it)
 ``GET /api/options``          choices (from the registries), limits, defaults
 ``POST /api/sessions``        a new session (body: settings, optional) -> its state
 ``GET /api/sessions/{id}``    the session's state: settings, points, lesson, latest frame
 ``POST .../config``           new settings (more epochs: training goes on) -> state
 ``POST .../upload``           CSV text (two features and a label per row) -> state
 ``POST .../play|pause|step``  training controls -> ``{"status": ...}``
+``POST .../weight``           set one weight (body: ``layer``, ``row``, ``column``,
+                              ``value``) -> the frame that shows it
 ``POST .../reset``            a fresh network with the same settings -> state
 ``GET .../events``            the frames, as ``text/event-stream``
 ``GET .../code``              the Python that reproduces the session (``text/x-python``)
@@ -69,7 +72,10 @@ _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
            "learn.js": "text/javascript; charset=utf-8",
            "state.js": "text/javascript; charset=utf-8",
-           "style.css": "text/css; charset=utf-8"}
+           "charts.js": "text/javascript; charset=utf-8",
+           "diagram.js": "text/javascript; charset=utf-8",
+           "style.css": "text/css; charset=utf-8",
+           "favicon.svg": "image/svg+xml"}
 
 _SESSION = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")
 
@@ -348,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._static("index.html")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):])
+        if path == "/favicon.ico":  # asked for by browsers whatever the page says
+            return self._static("favicon.svg")
         if path == "/api/options":
             return self._json(options())
         session_id, action = self._route(path)
@@ -389,6 +397,14 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "reset":
             session.reset()
             return self._json(session.state())
+        if action == "weight":
+            body = self._json_body()
+            keys = {"layer", "row", "column", "value"}
+            if not isinstance(body, dict) or set(body) != keys:
+                raise TypeError(f"the body must be a JSON object with exactly {sorted(keys)}, "
+                                f"got {body!r:.200}")
+            frame = session.set_weight(**body)
+            return self._json({"version": session.version, **frame})
         if action in ("play", "pause", "step"):
             getattr(session, action)()
             return self._json({"status": session.status, "epoch": session.epoch})

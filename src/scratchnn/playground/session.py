@@ -3,29 +3,32 @@
 A session trains a real :class:`scratchnn.ClassifierNN` with :meth:`ClassifierNN.train` in a
 thread of its own. A :class:`SessionCallback` in the training loop
 (:func:`scratchnn.training.fit`) publishes a *frame* (the decision boundary, each hidden unit's
-picture, the losses and accuracies, the diagnostics) at most :data:`FRAME_INTERVAL` seconds apart,
-and holds the loop at an epoch boundary while the session is paused.
+picture, the weights, the losses and accuracies, the diagnostics) at most
+:data:`.streaming.FRAME_INTERVAL` seconds apart, and holds the loop at an epoch boundary while
+the session is paused.
 
-Streaming must not slow training down much, so the training thread spends at most about
-:data:`FRAME_DUTY` of its time on it: a frame is one forward pass over the picture's grid and
-all the points together, through arrays allocated once, and the next frame waits until the
-one before has been paid for. The :class:`scratchnn.callbacks.Diagnostics` callback, whose
-per-step statistics would otherwise cost as much as the training itself, runs only over the
-epochs that end in a frame (:class:`_SampledDiagnostics`). Pausing therefore never changes what is
-computed: a session paused and resumed ten times ends with the same parameters, bit for bit, as
-one uninterrupted ``train`` call, which is what :meth:`Session.python_code` writes out.
+Streaming must not slow training down much, so the training thread spends a bounded share of
+its time on each part of a frame, and the cheap parts come more often than the dear ones
+(:mod:`.streaming`): the pictures (one forward pass over a small grid, :mod:`.pictures`) come
+with every frame, the losses and accuracies (a pass over all the points) and the
+:class:`scratchnn.callbacks.Diagnostics` callback (whose per-step statistics cost about as much
+as the training itself, so it runs only over epochs chosen for it) less often as the data and
+the network grow. When training holds still (paused, stepped, finished) the frame has all of
+them fresh, the pictures on the full grid and the diagnostics of its own epoch.
+Pausing never changes what is computed: a session paused and resumed ten times ends with the
+same parameters, bit for bit, as one uninterrupted ``train`` call, which is what
+:meth:`Session.python_code` writes out.
 
 Everything a page can ask for is bounded by :data:`~.settings.LIMITS` (:mod:`.settings`); the
 script a session becomes is written by :mod:`.script`.
 """
 
-import base64
 import math
 import os
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,32 +36,28 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
+from . import streaming
 from .advice import page_problems
 from .features import feature_matrix
 from .learn import lesson
+from .pictures import GRID_SIZES, NetworkViews
 from .script import python_code
 from .settings import (
     LIMITS,
     PlaygroundConfig,
+    bounded_float,
+    bounded_int,
     diagnostics_class,
     make_data,
     make_plan,
     train_parameters,
 )
+from .streaming import SampledDiagnostics, StreamCost
 
-__all__ = ["Session", "SessionCallback", "StreamCost"]
-
-FRAME_INTERVAL = 1 / 25
-"""Seconds between two frames while training runs (at most 25 frames a second)."""
-
-FRAME_DUTY = 0.05
-"""The largest share of the training thread's time spent on frames: a frame (with the
-diagnostics of its epoch) that took ``f`` seconds to make is followed by the next one no sooner
-than ``f / FRAME_DUTY`` seconds after it started."""
+__all__ = ["Session", "SessionCallback"]
 
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
-
 
 class SessionCallback(Callback):
     """The training loop's hook into a :class:`Session`: publishes frames, holds for pause."""
@@ -69,100 +68,6 @@ class SessionCallback(Callback):
 
     def on_epoch_end(self, epoch, logs):
         return self.session.epoch_end(self.offset + epoch, logs)
-
-
-class _SampledDiagnostics(Callback):
-    """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
-
-    Recording every step's norms and unit statistics costs about as much as the step itself
-    on the playground's small networks, while a frame shows only the last epoch's numbers. The
-    session arms this callback (:meth:`arm`) at the boundary before an epoch that will end in a
-    frame; the wrapped callback then starts afresh (``on_train_begin``, so its update ratios are
-    measured from the weights the epoch starts with) and records exactly that epoch.
-
-    Attributes
-    ----------
-    diagnostics : Diagnostics
-    epoch : int or None
-        The last epoch recorded.
-    seconds : float
-        Time spent in the wrapped callback since the session last took it (:meth:`take_seconds`).
-    """
-
-    def __init__(self, diagnostics):
-        self.diagnostics = diagnostics
-        self.model = None
-        self.armed = False
-        self.epoch = None
-        self.offset = 0  # the epochs trained before this train call (training kept going)
-        self.seconds = 0.0
-
-    def on_train_begin(self, model):
-        self.model = model
-        self.arm()  # the first epoch ends in a frame
-
-    def arm(self):
-        """Record the next epoch (called at an epoch boundary)."""
-        if not self.armed:
-            start = time.perf_counter()
-            self.diagnostics.on_train_begin(self.model)
-            self.armed = True
-            self.seconds += time.perf_counter() - start
-
-    @property
-    def wants_batches(self):
-        """Only an armed epoch's steps reach this callback (the loop skips the others)."""
-        return self.armed
-
-    def on_batch_end(self, step):
-        if self.armed:
-            start = time.perf_counter()
-            self.diagnostics.on_batch_end(step)
-            self.seconds += time.perf_counter() - start
-
-    def on_epoch_end(self, epoch, logs):
-        if not self.armed:
-            return False
-        start = time.perf_counter()
-        stop = self.diagnostics.on_epoch_end(epoch, logs)
-        self.armed, self.epoch = False, self.offset + epoch
-        self.seconds += time.perf_counter() - start
-        return stop
-
-    def on_train_end(self, logs):
-        self.diagnostics.on_train_end(logs)
-
-    def take_seconds(self):
-        """The seconds spent since the last call."""
-        seconds, self.seconds = self.seconds, 0.0
-        return seconds
-
-
-@dataclass
-class StreamCost:
-    """What streaming cost a session's training thread, since its last reset.
-
-    Attributes
-    ----------
-    frames : int
-        Frames made by the training thread.
-    frame_seconds : float
-        Time spent making them (the forward pass, the pictures, the curves).
-    diagnostics_seconds : float
-        Time spent in the Diagnostics callback (over the epochs it recorded).
-    train_seconds : float
-        Wall time of the ``train`` calls, streaming and any pause included.
-    """
-
-    frames: int = 0
-    frame_seconds: float = 0.0
-    diagnostics_seconds: float = 0.0
-    train_seconds: float = 0.0
-
-    @property
-    def seconds_per_frame(self):
-        """Frames and diagnostics, per frame (0 before the first)."""
-        return (self.frame_seconds + self.diagnostics_seconds) / max(self.frames, 1)
 
 
 class _Stopped(Exception):
@@ -214,7 +119,6 @@ class Session:
             "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
             # The network's inputs: the chosen features of the points.
             "F_train": feature_matrix(X_train, config.features),
-            "F_test": feature_matrix(X_test, config.features),
             "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
                                            np.float64),
             "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
@@ -223,31 +127,27 @@ class Session:
     def _apply(self, prepared):
         for name, value in prepared.items():
             setattr(self, name, value)
-        # Every frame is one forward pass over the boundary's grid, the training points and the
-        # test points side by side, through arrays allocated once per network.
-        dtype = self.model.compute_dtype
-        grid = feature_matrix(self._grid(LIMITS.boundary_grid).T, self.config.features)
-        self._eval_X = np.hstack([grid.T, self.F_train.T, self.F_test.T]).astype(dtype)
-        self._eval_workspace = self.model.make_workspace(self._eval_X.shape[1], training=False)
-        self._fresh = None  # the evaluation _record made, for the frame that follows it
+        self._views = NetworkViews(self.model, self.extent, self.loss, self.n_classes,
+                                   (self.X_train, self.y_train, self._Y_train),
+                                   (self.X_test, self.y_test, self._Y_test),
+                                   features=self.config.features)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
+        self.edits = []  # weights set by hand: (epoch, layer, row, column, value)
         self._last_logs = {}
         self._diagnostics = self._sampler = self._diagnostics_summary = None
         self._latest_metrics = None
-        self._next_frame_time = -math.inf
-        self._frame_promised = False
+        self._rates = {"pictures": streaming.Rate(streaming.FRAME_DUTY),
+                       "metrics": streaming.Rate(streaming.METRICS_DUTY),
+                       "diagnostics": streaming.Rate(streaming.DIAGNOSTICS_DUTY)}
         self._last_epoch_end = None
+        self._epoch_time = 0.0  # the last epoch's own time, without the hooks
         self.cost = StreamCost()
         self.version = getattr(self, "version", -1) + 1
+        self._latest_metrics = self._metrics()
         self.frame = self._make_frame()
-
-    def _grid(self, n):
-        x0, x1, y0, y1 = self.extent
-        gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))  # top row first
-        return np.vstack([gx.ravel(), gy.ravel()])
 
     # ---------------------------------------------------------------- controls
     @property
@@ -287,9 +187,9 @@ class Session:
 
     def continues(self, config):
         """Whether ``config`` may keep this session's training going rather than start again:
-        it differs only in what the page shows, or at most in ``epochs`` too, not below the epochs trained, with no schedule (whose
-        rates depend on the run's length) and an optimizer that continues exactly
-        (``train(..., resume=True)``; not L-BFGS)."""
+        it differs only in what the page shows, or at most in ``epochs`` too, not below the
+        epochs trained, with no schedule (whose rates depend on the run's length) and an
+        optimizer that continues exactly (``train(..., resume=True)``; not L-BFGS)."""
         if self.config.same_run(config):  # only what the page shows changed
             return True
         return (replace(self.config, epochs=config.epochs).same_run(config)
@@ -359,7 +259,7 @@ class Session:
         self._diagnostics = self._sampler = None
         if diagnostics is not None:
             self._diagnostics = diagnostics()
-            self._sampler = _SampledDiagnostics(self._diagnostics)
+            self._sampler = SampledDiagnostics(self._diagnostics)
             callbacks.append(self._sampler)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
@@ -414,29 +314,33 @@ class Session:
             hold = self._holding()
         sampler, last = self._sampler, epoch == self.config.epochs
         recorded = sampler is None or sampler.epoch == epoch
-        if sampler is not None and recorded:
-            self._diagnostics_summary = _jsonable(self._diagnostics_frame())
-        # A frame shows the diagnostics of its own epoch: one that falls due (or a pause that
-        # arrives) after an epoch the diagnostics did not record waits for the next epoch,
-        # which they will record.
-        wait = not (recorded or last)
-        hold = hold and not wait
+        if sampler is not None and sampler.epoch == epoch:
+            self._diagnostics_summary = _jsonable(self._diagnostics_frame(epoch))
+            seconds = sampler.take_seconds()
+            self.cost.diagnostics_seconds += seconds
+            self._rates["diagnostics"].paid(now, seconds)
+        # A paused page shows the diagnostics of its own epoch: a pause that arrives after an
+        # epoch the diagnostics did not record waits for the next epoch, which they will record.
+        # Frames while training runs show the latest diagnostics, with their epoch.
+        unrecorded = not (recorded or last)
+        hold = hold and not unrecorded
         frame = None
-        # Frames, and the curves' points with them, are made at a bounded rate, not per epoch,
-        # so what streaming costs does not grow with the number of epochs per second.
-        due = now >= self._next_frame_time or (self._frame_promised and recorded)
-        if hold or last or (due and not wait):
-            frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now)
+        # Frames come only at epoch ends: one falls due at the end nearest its time, so that
+        # with epochs as long as a frame's spacing the frames do not come every other epoch.
+        soon = now + self._epoch_time / 2
+        if hold or last or self._rates["pictures"].due(soon):
+            frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now,
+                                      still=hold or last)
         with self._cond:
             # One block from publishing to holding, so a page that sees 'paused' also sees
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
-            if self._holding() and not hold and not wait:  # paused while the epoch ended
+            if self._holding() and not hold and not unrecorded:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
             self._run_tasks()
-            while self._holding() and not wait:
+            while self._holding() and not unrecorded:
                 self._held = True
                 self._cond.wait()
                 self._run_tasks()
@@ -444,36 +348,39 @@ class Session:
             if self._stop:
                 raise _Stopped
             running = self._mode == "run" and self._steps == 0
-        self._arm_diagnostics(epoch, due and wait, running, now)
+        self._arm_diagnostics(epoch, running, now)
         return False
 
-    def _timed_frame(self, epoch, loss, status, start):
-        """Record the epoch and make its frame; set when the next frame may start."""
-        self._record(epoch, loss)
-        frame = self._make_frame(status)
+    def _timed_frame(self, epoch, loss, status, start, still):
+        """The epoch's frame: its pictures, and its metrics when they are due (or ``still``:
+        training holds or ends here); their costs set when each may come again."""
         cost = self.cost
-        made = time.perf_counter() - start
-        diagnostics = self._sampler.take_seconds() if self._sampler is not None else 0.0
+        if still or self._rates["metrics"].due(start + self._epoch_time / 2):
+            begin = time.perf_counter()
+            self._record(epoch, loss)
+            seconds = time.perf_counter() - begin
+            self._rates["metrics"].paid(begin, seconds)
+            cost.frame_seconds += seconds
+        begin = time.perf_counter()
+        frame = self._make_frame(status, still=still)
+        seconds = time.perf_counter() - begin
+        self._rates["pictures"].paid(begin, seconds)
         cost.frames += 1
-        cost.frame_seconds += made
-        cost.diagnostics_seconds += diagnostics
-        self._next_frame_time = start + max(FRAME_INTERVAL, (made + diagnostics) / FRAME_DUTY)
-        self._frame_promised = False
+        cost.frame_seconds += seconds
         return frame
 
-    def _arm_diagnostics(self, epoch, missed, running, epoch_end):
-        """Have the diagnostics record the next epoch when it will end in a frame: a frame
-        falls due within about one epoch's time, or one was missed (``missed``), or training
-        is not running freely (a step or a pause holds after it), or it is the last epoch."""
+    def _arm_diagnostics(self, epoch, running, epoch_end):
+        """Have the diagnostics record the next epoch when they fall due within about one
+        epoch's time, or training is not running freely (a step or a pause holds after it), or
+        it is the last epoch."""
         now = time.perf_counter()
         # The epoch's own time: from the end of the last epoch's hook to the start of this one.
         epoch_time = 0.0 if self._last_epoch_end is None else epoch_end - self._last_epoch_end
-        self._last_epoch_end = now
+        self._last_epoch_end, self._epoch_time = now, epoch_time
         if self._sampler is None or epoch >= self.config.epochs:
             return
-        promised = missed or now + epoch_time >= self._next_frame_time
-        if promised or not running or epoch + 1 == self.config.epochs:
-            self._frame_promised = self._frame_promised or promised
+        if (not running or epoch + 1 == self.config.epochs
+                or self._rates["diagnostics"].due(now + epoch_time)):
             self._sampler.arm()
 
     def _holding(self):
@@ -515,32 +422,37 @@ class Session:
             return self.version, self.frame
 
     # ---------------------------------------------------------------- frames
+    def _metrics(self):
+        """The views' metrics, or None when the network's output is not finite (a run that
+        diverged)."""
+        try:
+            return self._views.metrics()
+        except ValueError:
+            return None
+
     def _record(self, epoch, loss):
         """Append the epoch's losses and accuracies to the history (the curves' data)."""
         if self.history["epoch"] and self.history["epoch"][-1] == epoch:
             return
-        try:
-            self._fresh = self._evaluate()
-        except ValueError:  # parameters too large to evaluate (a run that diverged)
+        metrics = self._metrics()
+        if metrics is None:
             return
-        metrics = self._fresh[0]
+        self._latest_metrics = metrics
         self.history["epoch"].append(epoch)
         self.history["loss"].append(_rounded(loss))
         for key, value in metrics.items():
             self.history[key].append(_rounded(value))
 
-    def _make_frame(self, status=None):
-        """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
-        fresh, self._fresh = self._fresh, None  # what _record just evaluated, if it did
-        if fresh is None:
-            try:
-                fresh = self._evaluate()
-            except ValueError:  # parameters too large to evaluate (a run that diverged)
-                pass
-        if fresh is None:
+    def _make_frame(self, status=None, still=True):
+        """What the page draws: boundary, unit pictures, weights, metrics, history; JSON-ready.
+
+        The pictures are made on the full grid when ``still`` (training holds or ends), on the
+        smaller one while it runs (:data:`.pictures.GRID_SIZES`).
+        """
+        try:
+            pictures = self._views.pictures(GRID_SIZES["still" if still else "running"])
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
             pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
-        else:
-            self._latest_metrics, pictures = fresh
         n = len(self.history["epoch"])
         stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
         keep = list(range(0, n, stride))
@@ -558,59 +470,53 @@ class Session:
             "metrics": metrics,
             "history": history,
             **pictures,
+            "weights": self._views.weights(),
             "logs": _jsonable(extra),
             "diagnostics": self._diagnostics_summary,
         }
 
-    def _diagnostics_frame(self):
+    def _diagnostics_frame(self, epoch):
         """The Diagnostics callback's last epoch per layer, and the problems it reports."""
         diagnostics = self._diagnostics
         if diagnostics is None or not diagnostics.n_epochs:
             return None
-        return {"layers": list(diagnostics.layer_names),
+        return {"epoch": epoch, "layers": list(diagnostics.layer_names),
                 "values": {name: diagnostics.last(name) for name in diagnostics.history},
                 "problems": page_problems(diagnostics, self.config.initialization)}
 
-    def _evaluate(self):
-        """One forward pass over the grid and all the points: ``(metrics, pictures)``.
+    # ---------------------------------------------------------------- a weight set by hand
+    def set_weight(self, layer, row, column, value):
+        """Set one weight of the live network, ``W[layer][row, column] = value``, between two
+        epochs; the frame that follows shows its effect.
 
-        The metrics are the loss (without the L2 term) and the accuracy on the training and the
-        test points; the pictures are the decision boundary over the plane and each hidden unit's
-        output over it. No dropout; batch normalization uses its running statistics. Raises a
-        ValueError when the network's output is not finite.
+        Parameters
+        ----------
+        layer : int
+            1 .. L: the layer whose input the weight scales (``W1`` joins the inputs to the
+            first hidden layer).
+        row, column : int
+            The unit of ``layer`` (0 .. n_layer - 1) and the unit of the layer below
+            (0 .. n_{layer-1} - 1) it joins.
+        value : float
+            At most ``LIMITS.max_weight`` in magnitude.
+
+        Returns the frame published after the change. The change is recorded in
+        :attr:`edits`; :meth:`python_code` replays the ones made before training started.
         """
-        with np.errstate(all="ignore"):
-            proba, caches = self.model.forward(self._eval_X, workspace=self._eval_workspace)
-            if not np.all(np.isfinite(proba)):
-                raise ValueError("the network's output is not finite")
-            n = LIMITS.boundary_grid
-            grid, n_train = n * n, self.X_train.shape[0]
-            metrics = {}
-            for part, A, Y, y in (
-                    ("train", proba[:, grid:grid + n_train], self._Y_train, self.y_train),
-                    ("test", proba[:, grid + n_train:], self._Y_test, self.y_test)):
-                loss = float(self.loss.cost(A, Y))
-                metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # no inf in JSON
-                pred = (A[0] > 0.5) if self.n_classes == 2 else A.argmax(axis=0)
-                metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
-            proba = proba[:, :grid]
-            if self.n_classes == 2:
-                p = proba[0]
-                cls, confidence = (p > 0.5).astype(np.uint8), np.maximum(p, 1.0 - p)
-            else:
-                cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
-            step = n // LIMITS.unit_grid
-            units = []
-            for layer in caches.layers[1:-1]:
-                A = layer.A[:, :grid].reshape(-1, n, n)[:, ::step, ::step]
-                A = np.nan_to_num(A.reshape(A.shape[0], -1))
-                scale = np.abs(A).max(axis=1, keepdims=True)
-                A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
-                units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
-        pictures = {"boundary": {"size": n, "classes": _base64_bytes(cls),
-                                 "confidence": _base64_bytes(confidence * 255)},
-                    "units": {"size": LIMITS.unit_grid, "layers": units}}
-        return metrics, pictures
+        dims = self.plan.layer_dims
+        layer = bounded_int(layer, "layer", 1, len(dims) - 1)
+        row = bounded_int(row, "row", 0, dims[layer] - 1)
+        column = bounded_int(column, "column", 0, dims[layer - 1] - 1)
+        value = bounded_float(value, "value", -LIMITS.max_weight, LIMITS.max_weight)
+
+        def change():
+            self.model.parameters[f"W{layer}"][row, column] = value
+            self.edits.append((self.epoch, layer, row, column, value))
+            self._latest_metrics = self._metrics()
+            self._publish(self._make_frame())
+            return self.frame
+
+        return self.at_epoch_boundary(change)
 
     def state(self):
         """The session's full state: settings, data points, the latest frame."""
@@ -646,18 +552,8 @@ class Session:
     def python_code(self):
         """A Python script that rebuilds the data and the network and trains them as this
         session did (its epochs so far), ending with the same parameters bit for bit."""
-        epochs = self.at_epoch_boundary(lambda: self.epoch)
-        return python_code(self.config, self.plan, epochs, self.upload)
-
-
-def _base64_bytes(values):
-    """``values`` (in [0, 255]) rounded to bytes, row after row, as base64 text.
-
-    A frame's pictures are some 12,000 numbers; as bytes they cost the server almost nothing to
-    encode and the page one ``atob`` to decode, where a JSON list of numbers costs both sides
-    milliseconds a frame.
-    """
-    return base64.b64encode(np.rint(values).astype(np.uint8).tobytes()).decode("ascii")
+        epochs, edits = self.at_epoch_boundary(lambda: (self.epoch, list(self.edits)))
+        return python_code(self.config, self.plan, epochs, self.upload, edits)
 
 
 def _rounded(value):

@@ -95,6 +95,9 @@ function setupControls() {
   });
   $("reset").addEventListener("click", () => guarded(async () =>
     applyState(await api("POST", `/api/sessions/${session}/reset`))));
+  $("loss-log").addEventListener("change", () => { if (frame) drawCharts(); });
+  Diagram.setup((weight) => guarded(async () =>
+    drawFrame(await api("POST", `/api/sessions/${session}/weight`, weight))));
 }
 
 function renderLayers(hidden) {
@@ -198,9 +201,8 @@ function drawFrame(newFrame) {
   $("train-accuracy").textContent = `train accuracy ${frame.metrics.train_accuracy.toFixed(3)}`;
   drawBoundary();
   drawUnits();
-  const h = frame.history;
-  drawChart($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], null);
-  drawChart($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], [0, 1]);
+  Diagram.draw(state, frame);
+  drawCharts();
   drawDiagnostics(frame.diagnostics, frame.logs || {});
 }
 
@@ -209,6 +211,13 @@ function bytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)
 
 function mix(color, alpha) {
   return color.map((c) => Math.round(255 + (c - 255) * alpha));
+}
+
+// The boundary's plot area inside its canvas, [x, y, width, height]: room for the ticks of x1
+// below and x2 on the left. The canvas says where it is (data-plot), for whoever reads it.
+function boundaryArea() {
+  const canvas = $("boundary");
+  return [36, 4, canvas.width - 40, canvas.height - 40];
 }
 
 function drawBoundary() {
@@ -226,11 +235,24 @@ function drawBoundary() {
     image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
   sctx.putImageData(image, 0, 0);
+  const [ax, ay, aw, ah] = boundaryArea();
+  canvas.dataset.plot = [ax, ay, aw, ah].join(",");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(small, ax, ay, aw, ah);
   const [x0, x1, y0, y1] = state.extent;
-  const px = (x) => (x - x0) / (x1 - x0) * canvas.width;
-  const py = (y) => (y1 - y) / (y1 - y0) * canvas.height;
+  Charts.axes(ctx, { x: ax, y: ay, w: aw, h: ah }, [x0, x1], [y0, y1],
+              { xLabel: "", yLabel: "", xTicks: 6, yTicks: 6, noGrid: true });
+  ctx.save();
+  ctx.font = "11px sans-serif"; ctx.fillStyle = "#333";
+  ctx.fillText("x1", ax + aw - 12, ay + ah + 26);
+  ctx.save();
+  ctx.translate(9, ay + ah / 2); ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center"; ctx.fillText("x2", 0, 0);
+  ctx.restore();
+  ctx.beginPath(); ctx.rect(ax, ay, aw, ah); ctx.clip();
+  const px = (x) => ax + (x - x0) / (x1 - x0) * aw;
+  const py = (y) => ay + (y1 - y) / (y1 - y0) * ah;
   for (const [part, ring] of [["train", "white"], ["test", "black"]]) {
     if (part === "test" && !state.config.show_test) continue;
     const points = state[part];
@@ -244,9 +266,11 @@ function drawBoundary() {
       ctx.stroke();
     });
   }
+  ctx.restore();
 }
 
 function drawUnits() {
+  // One row per hidden layer, labelled; each layer on one colour scale (the page says which).
   const box = $("units");
   const n = frame.units.size;
   const layers = frame.units.layers.map((text) => {
@@ -260,17 +284,27 @@ function drawUnits() {
     layers.forEach((units, l) => {
       const row = document.createElement("div");
       row.className = "unit-layer";
+      const name = document.createElement("div");
+      name.className = "unit-layer-name";
+      row.appendChild(name);
+      const pictures = document.createElement("div");
+      pictures.className = "unit-pictures";
       units.forEach((_, u) => {
         const canvas = document.createElement("canvas");
         canvas.width = canvas.height = n;
         canvas.title = `layer ${l + 1}, unit ${u + 1}`;
-        row.appendChild(canvas);
+        pictures.appendChild(canvas);
       });
+      row.appendChild(pictures);
       box.appendChild(row);
     });
     box.dataset.counts = counts;
   }
+  const scales = frame.units.scales || [];
   box.querySelectorAll(".unit-layer").forEach((row, l) => {
+    const activation = state.config.hidden[l] ? state.config.hidden[l].activation : "";
+    const scale = scales[l] === null || scales[l] === undefined ? "\u2013" : scales[l].toPrecision(3);
+    row.querySelector(".unit-layer-name").textContent = `layer ${l + 1} (${activation}), full colour = \u00b1${scale}`;
     row.querySelectorAll("canvas").forEach((canvas, u) => {
       const ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
       const values = layers[l][u];
@@ -284,31 +318,13 @@ function drawUnits() {
   });
 }
 
-function drawChart(canvas, xs, series, range) {
-  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 28;
-  ctx.clearRect(0, 0, w, h);
-  ctx.strokeStyle = "#999"; ctx.strokeRect(pad, 4, w - pad - 4, h - pad);
-  const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
-  if (values.length === 0) return;
-  let [lo, hi] = range || [Math.min(...values), Math.max(...values)];
-  if (hi <= lo) hi = lo + 1;
-  const xmax = Math.max(xs[xs.length - 1], 1);
-  const X = (x) => pad + (x / xmax) * (w - pad - 4);
-  const Y = (v) => 4 + (1 - (v - lo) / (hi - lo)) * (h - pad);
-  ctx.fillStyle = "#555"; ctx.font = "10px sans-serif";
-  ctx.fillText(hi.toPrecision(3), 0, 12); ctx.fillText(lo.toPrecision(3), 0, h - pad);
-  ctx.fillText(`epoch ${xs[xs.length - 1]}`, w - 70, h - 8);
-  series.forEach((ys, k) => {
-    ctx.strokeStyle = k === 0 ? "rgb(8,119,189)" : "rgb(245,147,34)";
-    ctx.beginPath();
-    let gap = true;  // a missing value (an infinite loss) breaks the line
-    ys.forEach((v, i) => {
-      if (v === null || !Number.isFinite(v)) { gap = true; return; }
-      if (gap) ctx.moveTo(X(xs[i]), Y(v)); else ctx.lineTo(X(xs[i]), Y(v));
-      gap = false;
-    });
-    ctx.stroke();
-  });
+function drawCharts() {
+  const h = frame.history, colors = ["rgb(8,119,189)", "rgb(245,147,34)"];
+  const log = $("loss-log").checked;
+  Charts.lines($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], colors,
+               { log, yLabel: log ? "loss (log)" : "loss" });
+  Charts.lines($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], colors,
+               { range: [0, 1], yLabel: "accuracy" });
 }
 
 function drawDiagnostics(diagnostics, logs) {
