@@ -120,8 +120,11 @@ class NetworkViews:
         layers, scales = [], []
         for layer in caches.layers[1:-1]:
             A = layer.A.reshape(-1, size, size)[:, ::step, ::step]
-            A = np.nan_to_num(A.reshape(A.shape[0], -1))
+            A = A.reshape(A.shape[0], -1)
             scale = float(np.abs(A).max()) if A.size else 0.0
+            if not math.isfinite(scale):  # rare (the output stayed finite): mend, then scale
+                A = np.nan_to_num(A)
+                scale = float(np.abs(A).max())
             scaled = A / scale if scale > 0 else np.zeros_like(A)
             layers.append(base64_bytes(scaled * 127 + 127))  # [-1, 1] as 0 .. 254
             scales.append(_finite(scale))
