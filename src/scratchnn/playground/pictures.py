@@ -106,7 +106,10 @@ class NetworkViews:
         """
         shadow = self._picture_model
         if size not in self._grids:
-            X = feature_matrix(self.grid(size).T, self.features).T.astype(np.float32)
+            # A plane beyond float32's range (an upload's features near the 1e300 limit) has
+            # grid points of +-inf here: the picture is drawn from them, no warning raised.
+            with np.errstate(over="ignore", invalid="ignore"):
+                X = feature_matrix(self.grid(size).T, self.features).T.astype(np.float32)
             self._grids[size] = X, shadow.make_workspace(size * size, training=False)
         with np.errstate(all="ignore"):  # beyond float32's range: inf, then refused below
             np.copyto(shadow.theta, self.model.theta, casting="same_kind")
