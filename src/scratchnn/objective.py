@@ -23,7 +23,7 @@ class Objective:
     """
 
     def __init__(self, model, X, Y, loss, lambd, sample_weight, dropout_masks,
-                 label_smoothing=0.0):
+                 label_smoothing=0.0, *, l1=0.0):
         self.model = model
         self.loss = model.check_loss(loss)
         self.X = check_X(X, model.n_features)
@@ -32,6 +32,7 @@ class Objective:
                               high_open=True)
         self.loss, self.Y = _losses.smooth_labels(self.loss, self.Y, epsilon, model.n_outputs)
         self.lambd = check_float(lambd, "lambd", low=0.0)
+        self.l1 = check_float(l1, "l1", low=0.0)
         self.weights = check_sample_weight(sample_weight, self.X.shape[1], np.float64)
         self.masks = dropout_masks or None
         if dropout_masks is not None:
@@ -60,7 +61,7 @@ class Objective:
         Y = self.Y if self.Y.dtype.kind == "i" else self.Y.astype(dtype, copy=False)
         weights = None if self.weights is None else self.weights.astype(dtype, copy=False)
         cost = self.model.cost(A, Y, self.loss, self.lambd, parameters,
-                               Z=caches.layers[-1].Z, weights=weights)
+                               Z=caches.layers[-1].Z, weights=weights, l1=self.l1)
         return theta, A, Y, caches, weights, cost
 
     def cost(self, theta):
@@ -70,5 +71,6 @@ class Objective:
     def __call__(self, theta):
         theta, A, Y, caches, weights, cost = self._forward(theta)
         grad, grads = allocate(self.model.parameter_shapes, theta.dtype, prefix="d")
-        self.model.backward(A, Y, caches, self.loss, self.lambd, grads, weights=weights)
+        self.model.backward(A, Y, caches, self.loss, self.lambd, grads, weights=weights,
+                            l1=self.l1)
         return cost, grad

@@ -3,475 +3,71 @@
 A session trains a real :class:`scratchnn.ClassifierNN` with :meth:`ClassifierNN.train` in a
 thread of its own. A :class:`SessionCallback` in the training loop
 (:func:`scratchnn.training.fit`) publishes a *frame* (the decision boundary, each hidden unit's
-picture, the losses and accuracies, the diagnostics) at most :data:`FRAME_INTERVAL` seconds apart,
-and holds the loop at an epoch boundary while the session is paused.
+picture, the weights, the losses and accuracies, the diagnostics) at most
+:data:`.streaming.FRAME_INTERVAL` seconds apart, and holds the loop at an epoch boundary while
+the session is paused.
 
-Streaming must not slow training down much, so the training thread spends at most about
-:data:`FRAME_DUTY` of its time on it: a frame is one forward pass over the picture's grid and
-all the points together, through arrays allocated once, and the next frame waits until the
-one before has been paid for. The :class:`scratchnn.callbacks.Diagnostics` callback, whose
-per-step statistics would otherwise cost as much as the training itself, runs only over the
-epochs that end in a frame (:class:`_SampledDiagnostics`). Pausing therefore never changes what is
-computed: a session paused and resumed ten times ends with the same parameters, bit for bit, as
-one uninterrupted ``train`` call, which is what :meth:`Session.python_code` writes out.
+Streaming must not slow training down much, so the training thread spends a bounded share of
+its time on each part of a frame, and the cheap parts come more often than the dear ones
+(:mod:`.streaming`): the pictures (one forward pass over a small grid, :mod:`.pictures`) come
+with every frame, the losses and accuracies (a pass over all the points) and the
+:class:`scratchnn.callbacks.Diagnostics` callback (whose per-step statistics cost about as much
+as the training itself, so it runs only over epochs chosen for it) less often as the data and
+the network grow. When training holds still (paused, stepped, finished) the frame has all of
+them fresh, the pictures on the full grid and the diagnostics of its own epoch.
+Pausing never changes what is computed: a session paused and resumed ten times ends with the
+same parameters, bit for bit, as one uninterrupted ``train`` call, which is what
+:meth:`Session.python_code` writes out.
 
-Everything a page can ask for is bounded by :data:`LIMITS`; a bad setting raises a ValueError or
-TypeError that names it.
+Everything a page can ask for is bounded by :data:`~.settings.LIMITS` (:mod:`.settings`); the
+script a session becomes is written by :mod:`.script`.
 """
 
-import base64
-import csv
-import inspect
-import io
 import math
 import os
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .. import activations as _activations
-from .. import callbacks as _callbacks
 from .. import datasets as _datasets
-from .. import initializers as _initializers
 from .. import losses as _losses
-from .. import optimizers as _optimizers
 from ..callback import Callback
 from ..network import ClassifierNN
-from ..validation import check_bool, check_float, check_int
+from . import streaming
+from .advice import page_problems
+from .features import feature_matrix
+from .learn import lesson
+from .pictures import GRID_SIZES, NetworkViews
+from .script import python_code
+from .settings import (
+    LIMITS,
+    PlaygroundConfig,
+    bounded_float,
+    bounded_int,
+    diagnostics_class,
+    make_data,
+    make_plan,
+    train_parameters,
+)
+from .streaming import SampledDiagnostics, StreamCost
 
-__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback", "StreamCost",
-           "options", "parse_csv"]
-
-FRAME_INTERVAL = 1 / 25
-"""Seconds between two frames while training runs (at most 25 frames a second)."""
-
-FRAME_DUTY = 0.05
-"""The largest share of the training thread's time spent on frames: a frame (with the
-diagnostics of its epoch) that took ``f`` seconds to make is followed by the next one no sooner
-than ``f / FRAME_DUTY`` seconds after it started."""
+__all__ = ["Session", "SessionCallback"]
 
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
-
-DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "csv")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one page may ask for; every setting outside these bounds is refused with a message."""
-
-    min_points: int = 20
-    max_points: int = 2000
-    max_hidden_layers: int = 6
-    max_units: int = 16
-    max_classes: int = 5
-    max_epochs: int = 10000
-    max_upload_bytes: int = 200_000
-    max_feature: float = 1e300  # beyond this the picture's extent (and rounding) overflow
-    max_sessions: int = 8
-    session_idle_seconds: float = 1800.0
-    boundary_grid: int = 40
-    unit_grid: int = 20  # every other point of the boundary's grid: one forward pass for both
-
-
-LIMITS = Limits()
-
-
-def schedule_names():
-    """The learning-rate schedules ``train`` accepts by name, read when called (empty if none).
-
-    A name of the :mod:`scratchnn.schedules` registry is offered when ``ClassifierNN.train``
-    takes an ``lr_schedule`` argument and ``schedules.get(name, num_epochs)`` builds it from the
-    name alone (a schedule that needs more arguments is left out).
-    """
-    try:
-        from .. import schedules
-    except ImportError:
-        return []
-    registry = getattr(schedules, "SCHEDULES", None)
-    get = getattr(schedules, "get", None)
-    if not isinstance(registry, dict) or get is None or "lr_schedule" not in _train_parameters():
-        return []
-    names = []
-    for name in sorted(registry):
-        try:
-            get(name, 10)
-        except (TypeError, ValueError):
-            continue
-        names.append(name)
-    return names
-
-
-def _train_parameters():
-    return inspect.signature(ClassifierNN.train).parameters
-
-
-def hidden_activation_names():
-    """Activations a hidden layer may use (read from the registry)."""
-    return [name for name in _activations.ACTIVATIONS if name != "softmax"]
-
-
-def options():
-    """What the page may choose from, read from the registries, plus the limits and defaults."""
-    return {
-        "datasets": list(DATASETS),
-        "activations": hidden_activation_names(),
-        "initializers": sorted(_initializers.INITIALIZERS),
-        "optimizers": list(_optimizers.OPTIMIZERS),
-        "schedules": schedule_names(),
-        "diagnostics": _diagnostics_class() is not None,
-        "limits": asdict(LIMITS),
-        "defaults": PlaygroundConfig().to_json(),
-        "formulas": _formulas(),
-    }
-
-
-def _formulas():
-    """The Notes of each activation, loss and optimizer docstring: the documentation's formulas."""
-
-    def notes(obj):
-        doc = inspect.getdoc(obj) or ""
-        head, _, rest = doc.partition("Notes\n-----\n")
-        text = rest if rest else head
-        return text.split("\n\n\n")[0].replace(".. math:: ", "").strip()
-
-    return {
-        "activations": {name: notes(cls) for name, cls in _activations.ACTIVATIONS.items()},
-        "losses": {name: notes(cls) for name, cls in _losses.LOSSES.items()},
-        "optimizers": {name: notes(cls) for name, cls in _optimizers.OPTIMIZERS.items()},
-    }
-
-
-def _diagnostics_class():
-    """``scratchnn.callbacks.Diagnostics`` where it exists and ``train`` takes ``callbacks``
-    (the way to hand it to the training loop), else None."""
-    if "callbacks" not in _train_parameters():
-        return None
-    return getattr(_callbacks, "Diagnostics", None)
-
-
-# --------------------------------------------------------------------------- settings
-def _bounded_int(value, name, low, high):
-    value = check_int(value, name, minimum=low)
-    if value > high:
-        raise ValueError(f"{name} must be at most {high} (the playground's limit), got {value}")
-    return value
-
-
-def _bounded_float(value, name, low, high, low_open=False):
-    # check_float reads the number through validation.to_float, the one rule for numbers from
-    # anywhere: a 400-digit integer of JSON is a ValueError naming the setting.
-    return check_float(value, name, low=low, high=high, low_open=low_open)
-
-
-def _choice(value, name, choices):
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {value!r}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class PlaygroundConfig:
-    """A session's settings, as the page sends them (JSON) and :meth:`from_json` checks them.
-
-    ``hidden`` is one ``{"units": n, "activation": name}`` per hidden layer; ``keep_prob`` is
-    dropout's keep probability for every hidden layer's output (1 turns dropout off).
-    """
-
-    dataset: str = "moons"
-    n_points: int = 500
-    noise: float = 0.1
-    classes: int = 3
-    test_fraction: float = 0.3
-    seed: int = 0
-    hidden: tuple = ({"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"})
-    batch_norm: bool = False
-    keep_prob: float = 1.0
-    initialization: str = "he"
-    optimizer: str = "adam"
-    learning_rate: float = 0.03
-    schedule: str = None
-    batch_size: int = 32
-    l2: float = 0.0
-    epochs: int = 2000
-
-    @classmethod
-    def from_json(cls, data, base=None):
-        """Check a JSON object of settings; missing ones keep ``base``'s (default: the defaults)."""
-        if not isinstance(data, dict):
-            raise TypeError(f"the settings must be a JSON object, got {type(data).__name__}")
-        base = base or cls()
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(f"unknown setting {unknown[0]!r}; expected some of {names}")
-        merged = {**asdict(base), **data}
-        lim = LIMITS
-        hidden = merged["hidden"]
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError(f"hidden must be a list of layers, got {hidden!r}")
-        if len(hidden) > lim.max_hidden_layers:
-            raise ValueError(f"hidden may have at most {lim.max_hidden_layers} layers (the "
-                             f"playground's limit), got {len(hidden)}")
-        layers = []
-        for i, layer in enumerate(hidden):
-            where = f"hidden[{i}]"
-            if not isinstance(layer, dict) or set(layer) != {"units", "activation"}:
-                raise TypeError(f"{where} must be an object with 'units' and 'activation', "
-                                f"got {layer!r}")
-            layers.append({
-                "units": _bounded_int(layer["units"], f"{where}.units", 1, lim.max_units),
-                "activation": _choice(layer["activation"], f"{where}.activation",
-                                      hidden_activation_names()),
-            })
-        schedule = merged["schedule"]
-        if schedule is not None:
-            schedule = _choice(schedule, "schedule", schedule_names())
-        config = cls(
-            dataset=_choice(merged["dataset"], "dataset", DATASETS),
-            n_points=_bounded_int(merged["n_points"], "n_points", lim.min_points,
-                                  lim.max_points),
-            noise=_bounded_float(merged["noise"], "noise", 0.0, 1.0),
-            classes=_bounded_int(merged["classes"], "classes", 2, lim.max_classes),
-            test_fraction=_bounded_float(merged["test_fraction"], "test_fraction", 0.1, 0.9),
-            seed=_bounded_int(merged["seed"], "seed", 0, 2**31 - 1),
-            hidden=tuple(layers),
-            batch_norm=check_bool(merged["batch_norm"], "batch_norm"),
-            keep_prob=_bounded_float(merged["keep_prob"], "keep_prob", 0.1, 1.0),
-            initialization=_choice(merged["initialization"], "initialization",
-                                   sorted(_initializers.INITIALIZERS)),
-            optimizer=_choice(merged["optimizer"], "optimizer", list(_optimizers.OPTIMIZERS)),
-            learning_rate=_bounded_float(merged["learning_rate"], "learning_rate", 0.0, 10.0,
-                                         low_open=True),
-            schedule=schedule,
-            batch_size=_bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
-            l2=_bounded_float(merged["l2"], "l2", 0.0, 1.0),
-            epochs=_bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
-        )
-        return config
-
-    def to_json(self):
-        out = asdict(self)
-        out["hidden"] = [dict(layer) for layer in self.hidden]
-        return out
-
-
-def parse_csv(text):
-    """Points from CSV text: two feature columns and an integer label per row.
-
-    A first row that is not numeric is taken as a header. Labels are mapped to ``0 .. k - 1`` in
-    sorted order (the original labels are returned too). Lines may end in LF, CR LF or CR alone
-    (old Mac spreadsheets), as for the command line. A feature larger in magnitude than
-    ``LIMITS.max_feature`` is refused: the picture's extent around it would overflow to
-    infinity, which JSON cannot carry.
-
-    Returns
-    -------
-    X : ndarray of shape (n, 2), float64
-    y : ndarray of shape (n,), int64
-    labels : list
-        The original label of each class index.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"the CSV must be text, got {type(text).__name__}")
-    lim = LIMITS
-    if len(text.encode()) > lim.max_upload_bytes:
-        raise ValueError(f"the CSV is larger than {lim.max_upload_bytes} bytes (the playground's "
-                         f"limit)")
-    reader = csv.reader(io.StringIO(text, newline=""))  # "": the reader sees CR-only line ends
-    try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL, ...
-        raise ValueError(f"the CSV cannot be read at line {reader.line_num}: {exc}") from None
-    if rows:
-        try:
-            [float(cell) for cell in rows[0]]
-        except ValueError:
-            rows = rows[1:]  # a header
-    if not lim.min_points <= len(rows) <= lim.max_points:
-        raise ValueError(f"the CSV must have between {lim.min_points} and {lim.max_points} rows "
-                         f"of data, got {len(rows)}")
-    X = np.empty((len(rows), 2))
-    raw = []
-    for i, row in enumerate(rows, start=1):
-        if len(row) != 3:
-            raise ValueError(f"CSV row {i} must have 3 columns (x1, x2, label), got {len(row)}")
-        try:
-            X[i - 1] = [float(row[0]), float(row[1])]
-            label = float(row[2])
-        except ValueError:
-            raise ValueError(f"CSV row {i} must hold numbers, got {row!r}") from None
-        if not (np.all(np.isfinite(X[i - 1])) and math.isfinite(label)
-                and label == int(label)):
-            raise ValueError(f"CSV row {i} must hold finite features and an integer label, "
-                             f"got {row!r}")
-        for column in (0, 1):
-            if abs(X[i - 1, column]) > lim.max_feature:
-                raise ValueError(f"CSV row {i}, column {column + 1} (x{column + 1}): "
-                                 f"{row[column]} is too large; the playground accepts features "
-                                 f"of magnitude at most {lim.max_feature:g}")
-        raw.append(int(label))
-    labels = sorted(set(raw))
-    if not 2 <= len(labels) <= lim.max_classes:
-        raise ValueError(f"the CSV must have between 2 and {lim.max_classes} distinct labels, "
-                         f"got {len(labels)}")
-    index = {label: k for k, label in enumerate(labels)}
-    y = np.array([index[label] for label in raw], dtype=np.int64)
-    return X, y, labels
-
-
-def make_data(config, upload=None):
-    """``(X, y)`` for ``config``: generated with its seed, or the uploaded ``(X, y)``."""
-    n, noise, seed = config.n_points, config.noise, config.seed
-    if config.dataset == "csv":
-        if upload is None:
-            raise ValueError("dataset 'csv' needs an uploaded CSV file first")
-        return upload
-    if config.dataset == "moons":
-        return _datasets.make_moons(n, noise, seed=seed)
-    if config.dataset == "circles":
-        return _datasets.make_circles(n, noise, seed=seed)
-    if config.dataset == "xor":
-        return _datasets.make_xor(n, noise, seed=seed)
-    if config.dataset == "spiral":
-        return _datasets.make_spiral(n, config.classes, noise, seed=seed)
-    return _datasets.make_blobs(n, config.classes, noise, seed=seed)
-
-
-# --------------------------------------------------------------------------- the network
-@dataclass(frozen=True)
-class _Plan:
-    """The network and the ``train`` arguments a configuration and its data give."""
-
-    layer_dims: list
-    activations: list
-    loss: str
-    train_kwargs: dict = field(default_factory=dict)
-
-
-def _plan(config, n_classes):
-    binary = n_classes == 2
-    layer_dims = [2, *(layer["units"] for layer in config.hidden), 1 if binary else n_classes]
-    activations = [layer["activation"] for layer in config.hidden]
-    activations.append("sigmoid" if binary else "softmax")
-    keep_prob = None
-    if config.keep_prob < 1.0 and config.hidden:
-        keep_prob = (1.0, *([config.keep_prob] * len(config.hidden)))
-    loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
-    kwargs = {"loss": loss, "learning_rate": config.learning_rate,
-              "batch_size": config.batch_size, "lambd": config.l2, "keep_prob": keep_prob,
-              "optimizer": config.optimizer}
-    if config.schedule is not None:
-        kwargs["lr_schedule"] = config.schedule
-    return _Plan(layer_dims, activations, loss, kwargs)
-
 
 class SessionCallback(Callback):
     """The training loop's hook into a :class:`Session`: publishes frames, holds for pause."""
 
     def __init__(self, session):
         self.session = session
+        self.offset = 0  # the epochs trained before this train call (training kept going)
 
     def on_epoch_end(self, epoch, logs):
-        return self.session.epoch_end(epoch, logs)
-
-
-class _SampledDiagnostics(Callback):
-    """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
-
-    Recording every step's norms and unit statistics costs about as much as the step itself
-    on the playground's small networks, while a frame shows only the last epoch's numbers. The
-    session arms this callback (:meth:`arm`) at the boundary before an epoch that will end in a
-    frame; the wrapped callback then starts afresh (``on_train_begin``, so its update ratios are
-    measured from the weights the epoch starts with) and records exactly that epoch.
-
-    Attributes
-    ----------
-    diagnostics : Diagnostics
-    epoch : int or None
-        The last epoch recorded.
-    seconds : float
-        Time spent in the wrapped callback since the session last took it (:meth:`take_seconds`).
-    """
-
-    def __init__(self, diagnostics):
-        self.diagnostics = diagnostics
-        self.model = None
-        self.armed = False
-        self.epoch = None
-        self.seconds = 0.0
-
-    def on_train_begin(self, model):
-        self.model = model
-        self.arm()  # the first epoch ends in a frame
-
-    def arm(self):
-        """Record the next epoch (called at an epoch boundary)."""
-        if not self.armed:
-            start = time.perf_counter()
-            self.diagnostics.on_train_begin(self.model)
-            self.armed = True
-            self.seconds += time.perf_counter() - start
-
-    @property
-    def wants_batches(self):
-        """Only an armed epoch's steps reach this callback (the loop skips the others)."""
-        return self.armed
-
-    def on_batch_end(self, step):
-        if self.armed:
-            start = time.perf_counter()
-            self.diagnostics.on_batch_end(step)
-            self.seconds += time.perf_counter() - start
-
-    def on_epoch_end(self, epoch, logs):
-        if not self.armed:
-            return False
-        start = time.perf_counter()
-        stop = self.diagnostics.on_epoch_end(epoch, logs)
-        self.armed, self.epoch = False, epoch
-        self.seconds += time.perf_counter() - start
-        return stop
-
-    def on_train_end(self, logs):
-        self.diagnostics.on_train_end(logs)
-
-    def take_seconds(self):
-        """The seconds spent since the last call."""
-        seconds, self.seconds = self.seconds, 0.0
-        return seconds
-
-
-@dataclass
-class StreamCost:
-    """What streaming cost a session's training thread, since its last reset.
-
-    Attributes
-    ----------
-    frames : int
-        Frames made by the training thread.
-    frame_seconds : float
-        Time spent making them (the forward pass, the pictures, the curves).
-    diagnostics_seconds : float
-        Time spent in the Diagnostics callback (over the epochs it recorded).
-    train_seconds : float
-        Wall time of the ``train`` calls, streaming and any pause included.
-    """
-
-    frames: int = 0
-    frame_seconds: float = 0.0
-    diagnostics_seconds: float = 0.0
-    train_seconds: float = 0.0
-
-    @property
-    def seconds_per_frame(self):
-        """Frames and diagnostics, per frame (0 before the first)."""
-        return (self.frame_seconds + self.diagnostics_seconds) / max(self.frames, 1)
+        return self.session.epoch_end(self.offset + epoch, logs)
 
 
 class _Stopped(Exception):
@@ -493,6 +89,7 @@ class Session:
         self._thread = None
         self._tasks = []
         self.touched = time.monotonic()
+        self.watchers = 0
         self._setup(config or PlaygroundConfig(), upload)
 
     # ---------------------------------------------------------------- setup
@@ -508,7 +105,7 @@ class Session:
         if config.batch_size > X_train.shape[0]:
             config = replace(config, batch_size=X_train.shape[0])
         n_classes = int(y.max()) + 1
-        plan = _plan(config, n_classes)
+        plan = make_plan(config, n_classes)
         model = ClassifierNN(plan.layer_dims, plan.activations, config.initialization,
                              batch_norm=config.batch_norm, seed=config.seed)
         loss = _losses.get(plan.loss)
@@ -520,6 +117,8 @@ class Session:
             "config": config, "upload": upload, "plan": plan, "model": model,
             "n_classes": n_classes, "loss": loss, "extent": extent,
             "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
+            # The network's inputs: the chosen features of the points.
+            "F_train": feature_matrix(X_train, config.features),
             "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
                                            np.float64),
             "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
@@ -528,31 +127,27 @@ class Session:
     def _apply(self, prepared):
         for name, value in prepared.items():
             setattr(self, name, value)
-        # Every frame is one forward pass over the boundary's grid, the training points and the
-        # test points side by side, through arrays allocated once per network.
-        dtype = self.model.compute_dtype
-        self._eval_X = np.hstack([self._grid(LIMITS.boundary_grid), self.X_train.T,
-                                  self.X_test.T]).astype(dtype)
-        self._eval_workspace = self.model.make_workspace(self._eval_X.shape[1], training=False)
-        self._fresh = None  # the evaluation _record made, for the frame that follows it
+        self._views = NetworkViews(self.model, self.extent, self.loss, self.n_classes,
+                                   (self.X_train, self.y_train, self._Y_train),
+                                   (self.X_test, self.y_test, self._Y_test),
+                                   features=self.config.features)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
                         "train_accuracy": [], "test_accuracy": []}
+        self.edits = []  # weights set by hand: (epoch, layer, row, column, value)
         self._last_logs = {}
         self._diagnostics = self._sampler = self._diagnostics_summary = None
         self._latest_metrics = None
-        self._next_frame_time = -math.inf
-        self._frame_promised = False
+        self._rates = {"pictures": streaming.Rate(streaming.FRAME_DUTY),
+                       "metrics": streaming.Rate(streaming.METRICS_DUTY),
+                       "diagnostics": streaming.Rate(streaming.DIAGNOSTICS_DUTY)}
         self._last_epoch_end = None
+        self._epoch_time = 0.0  # the last epoch's own time, without the hooks
         self.cost = StreamCost()
         self.version = getattr(self, "version", -1) + 1
+        self._latest_metrics = self._metrics()
         self.frame = self._make_frame()
-
-    def _grid(self, n):
-        x0, x1, y0, y1 = self.extent
-        gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y1, y0, n))  # top row first
-        return np.vstack([gx.ravel(), gy.ravel()])
 
     # ---------------------------------------------------------------- controls
     @property
@@ -590,6 +185,28 @@ class Session:
             self._cond.notify_all()
             self._start()
 
+    def continues(self, config):
+        """Whether ``config`` may keep this session's training going rather than start again:
+        it differs only in what the page shows, or at most in ``epochs`` too, not below the
+        epochs trained, with no schedule (whose rates depend on the run's length) and an
+        optimizer that continues exactly (``train(..., resume=True)``; not L-BFGS)."""
+        if self.config.same_run(config):  # only what the page shows changed
+            return True
+        return (replace(self.config, epochs=config.epochs).same_run(config)
+                and config.epochs >= self.epoch and config.schedule is None
+                and config.optimizer != "lbfgs")
+
+    def configure(self, config):
+        """New settings: the training goes on where only the number of epochs changed
+        (:meth:`continues`), else starts again (:meth:`reset`)."""
+        with self._cond:
+            if self.continues(config):
+                self.config = config
+                self._finished = self._finished and self.epoch >= config.epochs
+                self._cond.notify_all()
+                return
+        self.reset(config)
+
     def reset(self, config=None, upload=None):
         """Stop training and start again from a freshly seeded network (new settings if given)."""
         if upload is None:
@@ -599,6 +216,19 @@ class Session:
         with self._cond:
             self._apply(prepared)
             self._cond.notify_all()
+
+    def watch(self, change):
+        """One more (``+1``) or one fewer (``-1``) open event stream; either counts as use
+        (``touched``), so a session whose last stream closed lives on for the server's grace."""
+        with self._cond:
+            self.watchers += change
+            self.touched = time.monotonic()
+
+    @property
+    def training(self):
+        """Whether the session's training thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def close(self):
         """Stop the training thread, if any, and wait for it."""
@@ -614,7 +244,7 @@ class Session:
             raise ValueError(f"training failed ({self.error}); press Reset")
         if self._finished:
             raise ValueError(f"training finished after {self.epoch} epochs (the epochs "
-                             f"setting); press Reset or raise epochs")
+                             f"setting); press Keep training, raise epochs, or press Reset")
 
     def _start(self):
         if self._thread is None:
@@ -625,23 +255,38 @@ class Session:
     # ---------------------------------------------------------------- the training thread
     def _train(self):
         callbacks = []
-        diagnostics = _diagnostics_class()
+        diagnostics = diagnostics_class()
         self._diagnostics = self._sampler = None
         if diagnostics is not None:
             self._diagnostics = diagnostics()
-            self._sampler = _SampledDiagnostics(self._diagnostics)
+            self._sampler = SampledDiagnostics(self._diagnostics)
             callbacks.append(self._sampler)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
-        kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
-        if "callbacks" in _train_parameters():
+        kwargs = dict(self.plan.train_kwargs, print_cost=False)
+        if "callbacks" in train_parameters():
             kwargs["callbacks"] = callbacks
         else:  # the training loop's callbacks reached through train's callback(epoch, cost)
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
         try:
-            self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
+            # One train call to the epochs setting; where the setting was raised meanwhile
+            # (training kept going), more calls with resume=True, which continue exactly as
+            # one call for all the epochs would have.
+            while True:
+                with self._cond:
+                    offset = self.epoch
+                    if self._stop or offset >= self.config.epochs:
+                        break
+                    epochs = self.config.epochs - offset
+                session_callback.offset = offset
+                if self._sampler is not None:
+                    self._sampler.offset = offset
+                if offset:
+                    kwargs["resume"] = True
+                self.model.train(self.F_train.T, self.y_train.reshape(1, -1),
+                                 num_epochs=epochs, **kwargs)
         except _Stopped:
             pass
         except (ValueError, TypeError, ImportError) as exc:
@@ -669,29 +314,33 @@ class Session:
             hold = self._holding()
         sampler, last = self._sampler, epoch == self.config.epochs
         recorded = sampler is None or sampler.epoch == epoch
-        if sampler is not None and recorded:
-            self._diagnostics_summary = _jsonable(self._diagnostics_frame())
-        # A frame shows the diagnostics of its own epoch: one that falls due (or a pause that
-        # arrives) after an epoch the diagnostics did not record waits for the next epoch,
-        # which they will record.
-        wait = not (recorded or last)
-        hold = hold and not wait
+        if sampler is not None and sampler.epoch == epoch:
+            self._diagnostics_summary = _jsonable(self._diagnostics_frame(epoch))
+            seconds = sampler.take_seconds()
+            self.cost.diagnostics_seconds += seconds
+            self._rates["diagnostics"].paid(now, seconds)
+        # A paused page shows the diagnostics of its own epoch: a pause that arrives after an
+        # epoch the diagnostics did not record waits for the next epoch, which they will record.
+        # Frames while training runs show the latest diagnostics, with their epoch.
+        unrecorded = not (recorded or last)
+        hold = hold and not unrecorded
         frame = None
-        # Frames, and the curves' points with them, are made at a bounded rate, not per epoch,
-        # so what streaming costs does not grow with the number of epochs per second.
-        due = now >= self._next_frame_time or (self._frame_promised and recorded)
-        if hold or last or (due and not wait):
-            frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now)
+        # Frames come only at epoch ends: one falls due at the end nearest its time, so that
+        # with epochs as long as a frame's spacing the frames do not come every other epoch.
+        soon = now + self._epoch_time / 2
+        if hold or last or self._rates["pictures"].due(soon):
+            frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now,
+                                      still=hold or last)
         with self._cond:
             # One block from publishing to holding, so a page that sees 'paused' also sees
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
-            if self._holding() and not hold and not wait:  # paused while the epoch ended
+            if self._holding() and not hold and not unrecorded:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
             self._run_tasks()
-            while self._holding() and not wait:
+            while self._holding() and not unrecorded:
                 self._held = True
                 self._cond.wait()
                 self._run_tasks()
@@ -699,36 +348,39 @@ class Session:
             if self._stop:
                 raise _Stopped
             running = self._mode == "run" and self._steps == 0
-        self._arm_diagnostics(epoch, due and wait, running, now)
+        self._arm_diagnostics(epoch, running, now)
         return False
 
-    def _timed_frame(self, epoch, loss, status, start):
-        """Record the epoch and make its frame; set when the next frame may start."""
-        self._record(epoch, loss)
-        frame = self._make_frame(status)
+    def _timed_frame(self, epoch, loss, status, start, still):
+        """The epoch's frame: its pictures, and its metrics when they are due (or ``still``:
+        training holds or ends here); their costs set when each may come again."""
         cost = self.cost
-        made = time.perf_counter() - start
-        diagnostics = self._sampler.take_seconds() if self._sampler is not None else 0.0
+        if still or self._rates["metrics"].due(start + self._epoch_time / 2):
+            begin = time.perf_counter()
+            self._record(epoch, loss)
+            seconds = time.perf_counter() - begin
+            self._rates["metrics"].paid(begin, seconds)
+            cost.frame_seconds += seconds
+        begin = time.perf_counter()
+        frame = self._make_frame(status, still=still)
+        seconds = time.perf_counter() - begin
+        self._rates["pictures"].paid(begin, seconds)
         cost.frames += 1
-        cost.frame_seconds += made
-        cost.diagnostics_seconds += diagnostics
-        self._next_frame_time = start + max(FRAME_INTERVAL, (made + diagnostics) / FRAME_DUTY)
-        self._frame_promised = False
+        cost.frame_seconds += seconds
         return frame
 
-    def _arm_diagnostics(self, epoch, missed, running, epoch_end):
-        """Have the diagnostics record the next epoch when it will end in a frame: a frame
-        falls due within about one epoch's time, or one was missed (``missed``), or training
-        is not running freely (a step or a pause holds after it), or it is the last epoch."""
+    def _arm_diagnostics(self, epoch, running, epoch_end):
+        """Have the diagnostics record the next epoch when they fall due within about one
+        epoch's time, or training is not running freely (a step or a pause holds after it), or
+        it is the last epoch."""
         now = time.perf_counter()
         # The epoch's own time: from the end of the last epoch's hook to the start of this one.
         epoch_time = 0.0 if self._last_epoch_end is None else epoch_end - self._last_epoch_end
-        self._last_epoch_end = now
+        self._last_epoch_end, self._epoch_time = now, epoch_time
         if self._sampler is None or epoch >= self.config.epochs:
             return
-        promised = missed or now + epoch_time >= self._next_frame_time
-        if promised or not running or epoch + 1 == self.config.epochs:
-            self._frame_promised = self._frame_promised or promised
+        if (not running or epoch + 1 == self.config.epochs
+                or self._rates["diagnostics"].due(now + epoch_time)):
             self._sampler.arm()
 
     def _holding(self):
@@ -770,32 +422,37 @@ class Session:
             return self.version, self.frame
 
     # ---------------------------------------------------------------- frames
+    def _metrics(self):
+        """The views' metrics, or None when the network's output is not finite (a run that
+        diverged)."""
+        try:
+            return self._views.metrics()
+        except ValueError:
+            return None
+
     def _record(self, epoch, loss):
         """Append the epoch's losses and accuracies to the history (the curves' data)."""
         if self.history["epoch"] and self.history["epoch"][-1] == epoch:
             return
-        try:
-            self._fresh = self._evaluate()
-        except ValueError:  # parameters too large to evaluate (a run that diverged)
+        metrics = self._metrics()
+        if metrics is None:
             return
-        metrics = self._fresh[0]
+        self._latest_metrics = metrics
         self.history["epoch"].append(epoch)
         self.history["loss"].append(_rounded(loss))
         for key, value in metrics.items():
             self.history[key].append(_rounded(value))
 
-    def _make_frame(self, status=None):
-        """What the page draws: boundary, unit pictures, metrics, history; JSON-ready."""
-        fresh, self._fresh = self._fresh, None  # what _record just evaluated, if it did
-        if fresh is None:
-            try:
-                fresh = self._evaluate()
-            except ValueError:  # parameters too large to evaluate (a run that diverged)
-                pass
-        if fresh is None:
+    def _make_frame(self, status=None, still=True):
+        """What the page draws: boundary, unit pictures, weights, metrics, history; JSON-ready.
+
+        The pictures are made on the full grid when ``still`` (training holds or ends), on the
+        smaller one while it runs (:data:`.pictures.GRID_SIZES`).
+        """
+        try:
+            pictures = self._views.pictures(GRID_SIZES["still" if still else "running"])
+        except ValueError:  # parameters too large to evaluate (a run that diverged)
             pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
-        else:
-            self._latest_metrics, pictures = fresh
         n = len(self.history["epoch"])
         stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
         keep = list(range(0, n, stride))
@@ -813,59 +470,53 @@ class Session:
             "metrics": metrics,
             "history": history,
             **pictures,
+            "weights": self._views.weights(),
             "logs": _jsonable(extra),
             "diagnostics": self._diagnostics_summary,
         }
 
-    def _diagnostics_frame(self):
+    def _diagnostics_frame(self, epoch):
         """The Diagnostics callback's last epoch per layer, and the problems it reports."""
         diagnostics = self._diagnostics
         if diagnostics is None or not diagnostics.n_epochs:
             return None
-        return {"layers": list(diagnostics.layer_names),
+        return {"epoch": epoch, "layers": list(diagnostics.layer_names),
                 "values": {name: diagnostics.last(name) for name in diagnostics.history},
-                "problems": list(diagnostics.problems())}
+                "problems": page_problems(diagnostics, self.config.initialization)}
 
-    def _evaluate(self):
-        """One forward pass over the grid and all the points: ``(metrics, pictures)``.
+    # ---------------------------------------------------------------- a weight set by hand
+    def set_weight(self, layer, row, column, value):
+        """Set one weight of the live network, ``W[layer][row, column] = value``, between two
+        epochs; the frame that follows shows its effect.
 
-        The metrics are the loss (without the L2 term) and the accuracy on the training and the
-        test points; the pictures are the decision boundary over the plane and each hidden unit's
-        output over it. No dropout; batch normalization uses its running statistics. Raises a
-        ValueError when the network's output is not finite.
+        Parameters
+        ----------
+        layer : int
+            1 .. L: the layer whose input the weight scales (``W1`` joins the inputs to the
+            first hidden layer).
+        row, column : int
+            The unit of ``layer`` (0 .. n_layer - 1) and the unit of the layer below
+            (0 .. n_{layer-1} - 1) it joins.
+        value : float
+            At most ``LIMITS.max_weight`` in magnitude.
+
+        Returns the frame published after the change. The change is recorded in
+        :attr:`edits`; :meth:`python_code` replays the ones made before training started.
         """
-        with np.errstate(all="ignore"):
-            proba, caches = self.model.forward(self._eval_X, workspace=self._eval_workspace)
-            if not np.all(np.isfinite(proba)):
-                raise ValueError("the network's output is not finite")
-            n = LIMITS.boundary_grid
-            grid, n_train = n * n, self.X_train.shape[0]
-            metrics = {}
-            for part, A, Y, y in (
-                    ("train", proba[:, grid:grid + n_train], self._Y_train, self.y_train),
-                    ("test", proba[:, grid + n_train:], self._Y_test, self.y_test)):
-                loss = float(self.loss.cost(A, Y))
-                metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # no inf in JSON
-                pred = (A[0] > 0.5) if self.n_classes == 2 else A.argmax(axis=0)
-                metrics[f"{part}_accuracy"] = float(np.mean(pred == y))
-            proba = proba[:, :grid]
-            if self.n_classes == 2:
-                p = proba[0]
-                cls, confidence = (p > 0.5).astype(np.uint8), np.maximum(p, 1.0 - p)
-            else:
-                cls, confidence = proba.argmax(axis=0), proba.max(axis=0)
-            step = n // LIMITS.unit_grid
-            units = []
-            for layer in caches.layers[1:-1]:
-                A = layer.A[:, :grid].reshape(-1, n, n)[:, ::step, ::step]
-                A = np.nan_to_num(A.reshape(A.shape[0], -1))
-                scale = np.abs(A).max(axis=1, keepdims=True)
-                A = np.divide(A, scale, out=np.zeros_like(A), where=scale > 0)
-                units.append(_base64_bytes(A * 127 + 127))  # [-1, 1] as 0 .. 254
-        pictures = {"boundary": {"size": n, "classes": _base64_bytes(cls),
-                                 "confidence": _base64_bytes(confidence * 255)},
-                    "units": {"size": LIMITS.unit_grid, "layers": units}}
-        return metrics, pictures
+        dims = self.plan.layer_dims
+        layer = bounded_int(layer, "layer", 1, len(dims) - 1)
+        row = bounded_int(row, "row", 0, dims[layer] - 1)
+        column = bounded_int(column, "column", 0, dims[layer - 1] - 1)
+        value = bounded_float(value, "value", -LIMITS.max_weight, LIMITS.max_weight)
+
+        def change():
+            self.model.parameters[f"W{layer}"][row, column] = value
+            self.edits.append((self.epoch, layer, row, column, value))
+            self._latest_metrics = self._metrics()
+            self._publish(self._make_frame())
+            return self.frame
+
+        return self.at_epoch_boundary(change)
 
     def state(self):
         """The session's full state: settings, data points, the latest frame."""
@@ -878,6 +529,7 @@ class Session:
                 "activations": self.plan.activations,
                 "loss": self.plan.loss,
                 "extent": self.extent,
+                "lesson": lesson(self.config, self.plan),
                 "train": {"X": np.round(self.X_train, 4).tolist(), "y": self.y_train.tolist()},
                 "test": {"X": np.round(self.X_test, 4).tolist(), "y": self.y_test.tolist()},
                 "version": self.version,
@@ -900,18 +552,8 @@ class Session:
     def python_code(self):
         """A Python script that rebuilds the data and the network and trains them as this
         session did (its epochs so far), ending with the same parameters bit for bit."""
-        epochs = self.at_epoch_boundary(lambda: self.epoch)
-        return python_code(self.config, self.plan, epochs, self.upload)
-
-
-def _base64_bytes(values):
-    """``values`` (in [0, 255]) rounded to bytes, row after row, as base64 text.
-
-    A frame's pictures are some 12,000 numbers; as bytes they cost the server almost nothing to
-    encode and the page one ``atob`` to decode, where a JSON list of numbers costs both sides
-    milliseconds a frame.
-    """
-    return base64.b64encode(np.rint(values).astype(np.uint8).tobytes()).decode("ascii")
+        epochs, edits = self.at_epoch_boundary(lambda: (self.epoch, list(self.edits)))
+        return python_code(self.config, self.plan, epochs, self.upload, edits)
 
 
 def _rounded(value):
@@ -933,74 +575,3 @@ def _jsonable(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return repr(value)
-
-
-def _train_lines(epochs, arguments, total_epochs, schedule):
-    if epochs == 0:
-        return ["# Not trained yet: the playground's network is still as initialized."]
-    if schedule is None or epochs == total_epochs:
-        return ["model.train(",
-                f"    X_train.T, y_train.reshape(1, -1), num_epochs={epochs}, print_cost=False,",
-                *(f"    {argument}," for argument in arguments),
-                ")"]
-    # The schedule's rates depend on the run's length: train for the playground's number of
-    # epochs, and stop where the playground was.
-    return [f"# The {schedule!r} schedule spreads over {total_epochs} epochs; the playground "
-            f"stopped after {epochs}.",
-            "model.train(",
-            f"    X_train.T, y_train.reshape(1, -1), num_epochs={total_epochs}, "
-            f"print_cost=False,",
-            *(f"    {argument}," for argument in arguments),
-            f"    callback=lambda epoch, cost: epoch >= {epochs},",
-            ")"]
-
-
-def python_code(config, plan, epochs, upload=None):
-    """The script of :meth:`Session.python_code`."""
-    c = config
-    imports = ["from scratchnn import ClassifierNN"]
-    if c.dataset == "csv":
-        imports = ["import numpy as np", "", *imports]
-        X, y, labels = upload
-        data = [
-            f"# The uploaded CSV's points; labels {labels} are classes 0 .. {len(labels) - 1}.",
-            "X = np.array([",
-            *(f"    [{a!r}, {b!r}]," for a, b in X.tolist()),
-            "])",
-            f"y = np.array({y.tolist()!r})",
-        ]
-        imports.append("from scratchnn.datasets import train_test_split")
-    else:
-        maker = f"make_{c.dataset}"
-        imports.append(f"from scratchnn.datasets import {maker}, train_test_split")
-        if c.dataset in ("spiral", "blobs"):
-            call = f"{maker}({c.n_points}, {c.classes}, {c.noise!r}, seed={c.seed})"
-        else:
-            call = f"{maker}({c.n_points}, {c.noise!r}, seed={c.seed})"
-        data = [f"X, y = {call}"]
-    kwargs = dict(plan.train_kwargs)
-    arguments = [f"{key}={value!r}" for key, value in kwargs.items()]
-    lines = [
-        f'"""A scratchnn playground session, {epochs} epoch(s) of training, as a script.',
-        "",
-        "It rebuilds the same data, the same network with the same seed, and trains it with the",
-        "same settings, so the model ends with the playground's parameters bit for bit.",
-        '"""',
-        "",
-        *imports,
-        "",
-        "# The data: one example per row, as scikit-learn has it.",
-        *data,
-        f"X_train, X_test, y_train, y_test = train_test_split(X, y, test_size={c.test_fraction!r},"
-        f" seed={c.seed})",
-        "",
-        "# The network: ClassifierNN wants one example per column, hence the .T below.",
-        f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
-        f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
-        *_train_lines(epochs, arguments, c.epochs, c.schedule),
-        "",
-        'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
-        'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")',
-        "",
-    ]
-    return "\n".join(lines)

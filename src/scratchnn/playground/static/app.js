@@ -61,9 +61,11 @@ function setupControls() {
   $("epochs").max = lim.max_epochs;
   for (const id of ["dataset", "classes", "n_points", "noise", "test_fraction", "seed",
                     "batch_norm", "keep_prob", "initialization", "optimizer", "learning_rate",
-                    "schedule", "batch_size", "l2", "epochs"]) {
+                    "schedule", "batch_size", "l2", "l1", "epochs", "discretize", "show_test"]) {
     $(id).addEventListener("change", () => sendConfig());
   }
+  setupFeatures($("features"), options.features);  // state.js
+  $("features").addEventListener("change", () => sendConfig());
   for (const id of ["noise", "test_fraction", "keep_prob"]) {
     $(id).addEventListener("input", () => { $(id + "-out").textContent = $(id).value; });
   }
@@ -85,8 +87,17 @@ function setupControls() {
   $("train").addEventListener("click", () => control("play"));
   $("pause").addEventListener("click", () => control("pause"));
   $("step").addEventListener("click", () => control("step"));
+  // Keep training: as many epochs again (up to the limit), from where training ended.
+  $("keep").addEventListener("click", async () => {
+    const epochs = Math.min(lim.max_epochs, state.config.epochs + Number($("epochs").value));
+    await sendConfig({ epochs });
+    await control("play");
+  });
   $("reset").addEventListener("click", () => guarded(async () =>
     applyState(await api("POST", `/api/sessions/${session}/reset`))));
+  $("loss-log").addEventListener("change", () => { if (frame) drawCharts(); });
+  Diagram.setup((weight) => guarded(async () =>
+    drawFrame(await api("POST", `/api/sessions/${session}/weight`, weight))));
 }
 
 function renderLayers(hidden) {
@@ -99,8 +110,10 @@ function renderLayers(hidden) {
     const select = row.querySelector(".activation");
     fillSelect(select, options.activations);
     select.value = layer.activation;
-    row.querySelector(".units").addEventListener("change", () => sendConfig());
-    select.addEventListener("change", () => sendConfig());
+    // A field redrawn away while it had the focus fires one last change: not the learner's.
+    const changed = () => { if (row.isConnected) sendConfig(); };
+    row.querySelector(".units").addEventListener("change", changed);
+    select.addEventListener("change", changed);
     row.querySelector(".remove").addEventListener("click", () => {
       const hidden = readHidden(); hidden.splice(i, 1); sendConfig({ hidden });
     });
@@ -125,19 +138,21 @@ function readConfig() {
     learning_rate: number("learning_rate"),
     schedule: $("schedule").value === "none" ? null : $("schedule").value,
     batch_size: number("batch_size"), l2: number("l2"), epochs: number("epochs"),
+    ...readExtras(),  // state.js
   };
 }
 
 function writeConfig(config) {
   for (const [key, value] of Object.entries(config)) {
     const element = $(key);
-    if (!element || key === "hidden") continue;
+    if (!element || key === "hidden" || key === "features") continue;
     if (element.type === "checkbox") element.checked = value;
     else element.value = value === null ? "none" : value;
     const out = $(key + "-out");
     if (out) out.textContent = value;
   }
   $("classes-row").hidden = !["spiral", "blobs"].includes(config.dataset);
+  writeFeatures(config.features);  // state.js
   renderLayers(config.hidden);
 }
 
@@ -146,7 +161,16 @@ async function sendConfig(changes) {
   if (config.dataset === "csv" && state && state.config.dataset !== "csv") {
     showError("choose a CSV file to upload for the csv data set"); writeConfig(state.config); return;
   }
-  await guarded(async () => applyState(await api("POST", `/api/sessions/${session}/config`, config)));
+  const same = (key) => JSON.stringify(config[key]) === JSON.stringify(state.config[key]);
+  if (state && Object.keys(config).every(same)) return;  // nothing changed: no reset
+  await guarded(async () => {
+    try {
+      applyState(await api("POST", `/api/sessions/${session}/config`, config));
+    } catch (error) {
+      writeConfig(state.config);  // a refused setting never stays: the form shows what runs
+      throw error;
+    }
+  });
 }
 
 async function control(action) {
@@ -155,12 +179,16 @@ async function control(action) {
   await guarded(() => api("POST", `/api/sessions/${session}/${action}`));
 }
 
-function setStatus(status) { $("status").textContent = status; }
+function setStatus(status) {
+  $("status").textContent = status;
+  $("keep").hidden = status !== "finished";
+}
 
 // ------------------------------------------------------------------ state and frames
 function applyState(newState) {
   state = newState;
   writeConfig(state.config);
+  configToAddress(state.config, TOKEN);  // state.js
   showLearn();
   drawFrame(state.frame);
 }
@@ -173,9 +201,8 @@ function drawFrame(newFrame) {
   $("train-accuracy").textContent = `train accuracy ${frame.metrics.train_accuracy.toFixed(3)}`;
   drawBoundary();
   drawUnits();
-  const h = frame.history;
-  drawChart($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], null);
-  drawChart($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], [0, 1]);
+  Diagram.draw(state, frame);
+  drawCharts();
   drawDiagnostics(frame.diagnostics, frame.logs || {});
 }
 
@@ -184,6 +211,13 @@ function bytes(text) { return Uint8Array.from(atob(text), (c) => c.charCodeAt(0)
 
 function mix(color, alpha) {
   return color.map((c) => Math.round(255 + (c - 255) * alpha));
+}
+
+// The boundary's plot area inside its canvas, [x, y, width, height]: room for the ticks of x1
+// below and x2 on the left. The canvas says where it is (data-plot), for whoever reads it.
+function boundaryArea() {
+  const canvas = $("boundary");
+  return [36, 4, canvas.width - 40, canvas.height - 40];
 }
 
 function drawBoundary() {
@@ -195,17 +229,32 @@ function drawBoundary() {
   const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
   for (let i = 0; i < n * n; i++) {
     const confidence = confidences[i] / 255;  // sent as 0 .. 255
-    const alpha = Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
+    const alpha = state.config.discretize ? 0.75  // plain class colours
+      : Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
     const rgb = mix(COLORS[classes[i]], alpha);
     image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
   sctx.putImageData(image, 0, 0);
+  const [ax, ay, aw, ah] = boundaryArea();
+  canvas.dataset.plot = [ax, ay, aw, ah].join(",");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(small, ax, ay, aw, ah);
   const [x0, x1, y0, y1] = state.extent;
-  const px = (x) => (x - x0) / (x1 - x0) * canvas.width;
-  const py = (y) => (y1 - y) / (y1 - y0) * canvas.height;
+  Charts.axes(ctx, { x: ax, y: ay, w: aw, h: ah }, [x0, x1], [y0, y1],
+              { xLabel: "", yLabel: "", xTicks: 6, yTicks: 6, noGrid: true });
+  ctx.save();
+  ctx.font = "11px sans-serif"; ctx.fillStyle = "#333";
+  ctx.fillText("x1", ax + aw - 12, ay + ah + 26);
+  ctx.save();
+  ctx.translate(9, ay + ah / 2); ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center"; ctx.fillText("x2", 0, 0);
+  ctx.restore();
+  ctx.beginPath(); ctx.rect(ax, ay, aw, ah); ctx.clip();
+  const px = (x) => ax + (x - x0) / (x1 - x0) * aw;
+  const py = (y) => ay + (y1 - y) / (y1 - y0) * ah;
   for (const [part, ring] of [["train", "white"], ["test", "black"]]) {
+    if (part === "test" && !state.config.show_test) continue;
     const points = state[part];
     ctx.lineWidth = part === "test" ? 1.5 : 1;
     points.X.forEach(([x, y], i) => {
@@ -217,9 +266,11 @@ function drawBoundary() {
       ctx.stroke();
     });
   }
+  ctx.restore();
 }
 
 function drawUnits() {
+  // One row per hidden layer, labelled; each layer on one colour scale (the page says which).
   const box = $("units");
   const n = frame.units.size;
   const layers = frame.units.layers.map((text) => {
@@ -233,17 +284,27 @@ function drawUnits() {
     layers.forEach((units, l) => {
       const row = document.createElement("div");
       row.className = "unit-layer";
+      const name = document.createElement("div");
+      name.className = "unit-layer-name";
+      row.appendChild(name);
+      const pictures = document.createElement("div");
+      pictures.className = "unit-pictures";
       units.forEach((_, u) => {
         const canvas = document.createElement("canvas");
         canvas.width = canvas.height = n;
         canvas.title = `layer ${l + 1}, unit ${u + 1}`;
-        row.appendChild(canvas);
+        pictures.appendChild(canvas);
       });
+      row.appendChild(pictures);
       box.appendChild(row);
     });
     box.dataset.counts = counts;
   }
+  const scales = frame.units.scales || [];
   box.querySelectorAll(".unit-layer").forEach((row, l) => {
+    const activation = state.config.hidden[l] ? state.config.hidden[l].activation : "";
+    const scale = scales[l] === null || scales[l] === undefined ? "\u2013" : scales[l].toPrecision(3);
+    row.querySelector(".unit-layer-name").textContent = `layer ${l + 1} (${activation}), full colour = \u00b1${scale}`;
     row.querySelectorAll("canvas").forEach((canvas, u) => {
       const ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
       const values = layers[l][u];
@@ -257,31 +318,13 @@ function drawUnits() {
   });
 }
 
-function drawChart(canvas, xs, series, range) {
-  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 28;
-  ctx.clearRect(0, 0, w, h);
-  ctx.strokeStyle = "#999"; ctx.strokeRect(pad, 4, w - pad - 4, h - pad);
-  const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
-  if (values.length === 0) return;
-  let [lo, hi] = range || [Math.min(...values), Math.max(...values)];
-  if (hi <= lo) hi = lo + 1;
-  const xmax = Math.max(xs[xs.length - 1], 1);
-  const X = (x) => pad + (x / xmax) * (w - pad - 4);
-  const Y = (v) => 4 + (1 - (v - lo) / (hi - lo)) * (h - pad);
-  ctx.fillStyle = "#555"; ctx.font = "10px sans-serif";
-  ctx.fillText(hi.toPrecision(3), 0, 12); ctx.fillText(lo.toPrecision(3), 0, h - pad);
-  ctx.fillText(`epoch ${xs[xs.length - 1]}`, w - 70, h - 8);
-  series.forEach((ys, k) => {
-    ctx.strokeStyle = k === 0 ? "rgb(8,119,189)" : "rgb(245,147,34)";
-    ctx.beginPath();
-    let gap = true;  // a missing value (an infinite loss) breaks the line
-    ys.forEach((v, i) => {
-      if (v === null || !Number.isFinite(v)) { gap = true; return; }
-      if (gap) ctx.moveTo(X(xs[i]), Y(v)); else ctx.lineTo(X(xs[i]), Y(v));
-      gap = false;
-    });
-    ctx.stroke();
-  });
+function drawCharts() {
+  const h = frame.history, colors = ["rgb(8,119,189)", "rgb(245,147,34)"];
+  const log = $("loss-log").checked;
+  Charts.lines($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], colors,
+               { log, yLabel: log ? "loss (log)" : "loss" });
+  Charts.lines($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], colors,
+               { range: [0, 1], yLabel: "accuracy" });
 }
 
 function drawDiagnostics(diagnostics, logs) {
@@ -320,32 +363,34 @@ function drawDiagnostics(diagnostics, logs) {
   }
 }
 
-function showLearn() {
-  const f = options.formulas, box = $("learn");
-  const activation = state.config.hidden.length ? state.config.hidden[0].activation : null;
-  const parts = [];
-  if (activation) parts.push([`activation: ${activation}`, f.activations[activation]]);
-  parts.push([`output: ${state.activations[state.activations.length - 1]}`, f.activations[state.activations[state.activations.length - 1]]]);
-  parts.push([`loss: ${state.loss}`, f.losses[state.loss]]);
-  parts.push([`optimizer: ${state.config.optimizer}`, f.optimizers[state.config.optimizer]]);
-  box.innerHTML = "";
-  for (const [title, text] of parts) {
-    const h = document.createElement("h3"); h.textContent = title; h.style.fontSize = "0.9em";
-    const pre = document.createElement("pre"); pre.textContent = text || "";
-    box.append(h, pre);
-  }
-}
+function showLearn() { renderLesson($("learn"), state.lesson); }  // learn.js
 
 // ------------------------------------------------------------------ start
 async function start() {
   options = await api("GET", "/api/options");
   setupControls();
-  const created = await api("POST", "/api/sessions", {});
+  // The settings of the address, if any (a shared link); settings it no longer accepts give
+  // the defaults, with the reason shown.
+  let created;
+  try {
+    created = await api("POST", "/api/sessions", configFromAddress() || {});
+  } catch (error) {
+    if (!configFromAddress()) throw error;
+    created = await api("POST", "/api/sessions", {});
+    showError(`the address's settings were refused (${error.message}); the defaults are shown`);
+  }
   session = created.id;
   $("download-code").href = withToken(`/api/sessions/${session}/code`);
   $("download-model").href = withToken(`/api/sessions/${session}/model`);
   applyState(created);
   events = new EventSource(withToken(`/api/sessions/${session}/events`));
+  events.onerror = () => {
+    // The stream reconnects by itself; a session the server ended (its page stopped listening
+    // too long, say through a sleeping laptop) answers 404 and the stream stays closed.
+    if (events.readyState === EventSource.CLOSED) {
+      showError("this page's session ended (the page stopped listening, or the server restarted); reload the page");
+    }
+  };
   events.onmessage = (event) => {
     const data = JSON.parse(event.data);
     if (data.version < state.version) return;  // a frame of settings already replaced

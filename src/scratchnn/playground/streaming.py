@@ -1,0 +1,142 @@
+"""When each part of a playground frame is made, and what streaming costs the training thread.
+
+Frames are made in the training thread, at the end of an epoch, so every part of one takes time
+from training. Each part has a share of the thread's time it may use (its *duty*): a part that
+took ``f`` seconds is made again no sooner than ``f / duty`` seconds after it started
+(:class:`Rate`), and never more often than every :data:`FRAME_INTERVAL` seconds. The cheap part
+(the pictures, on a small grid) comes with every frame; the dearer ones (the metrics on every
+point, the diagnostics of a whole epoch's steps) come less often as the data and the network
+grow. :class:`StreamCost` adds up what they took.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from ..callback import Callback
+
+__all__ = ["DIAGNOSTICS_DUTY", "FRAME_DUTY", "FRAME_INTERVAL", "METRICS_DUTY", "Rate",
+           "SampledDiagnostics", "StreamCost"]
+
+FRAME_INTERVAL = 1 / 25
+"""Seconds between two frames while training runs (at most 25 frames a second); the metrics and
+the diagnostics come no more often either."""
+
+FRAME_DUTY = 0.04
+"""The largest share of the training thread's time spent on the frames' pictures: pictures that
+took ``f`` seconds to make are followed by the next ones no sooner than ``f / FRAME_DUTY``
+seconds after they started."""
+
+METRICS_DUTY = 0.025
+"""The same for the losses and accuracies on the points (the curves get a point each time)."""
+
+DIAGNOSTICS_DUTY = 0.015
+"""The same for the epochs the Diagnostics callback records."""
+
+class SampledDiagnostics(Callback):
+    """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
+
+    Recording every step's norms and unit statistics costs about as much as the step itself
+    on the playground's small networks, while a frame shows only the last epoch's numbers. The
+    session arms this callback (:meth:`arm`) at the boundary before an epoch that will end in a
+    frame; the wrapped callback then starts afresh (``on_train_begin``, so its update ratios are
+    measured from the weights the epoch starts with) and records exactly that epoch.
+
+    Attributes
+    ----------
+    diagnostics : Diagnostics
+    epoch : int or None
+        The last epoch recorded.
+    seconds : float
+        Time spent in the wrapped callback since the session last took it (:meth:`take_seconds`).
+    """
+
+    def __init__(self, diagnostics):
+        self.diagnostics = diagnostics
+        self.model = None
+        self.armed = False
+        self.epoch = None
+        self.offset = 0  # the epochs trained before this train call (training kept going)
+        self.seconds = 0.0
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.arm()  # the first epoch ends in a frame
+
+    def arm(self):
+        """Record the next epoch (called at an epoch boundary)."""
+        if not self.armed:
+            start = time.perf_counter()
+            self.diagnostics.on_train_begin(self.model)
+            self.armed = True
+            self.seconds += time.perf_counter() - start
+
+    @property
+    def wants_batches(self):
+        """Only an armed epoch's steps reach this callback (the loop skips the others)."""
+        return self.armed
+
+    def on_batch_end(self, step):
+        if self.armed:
+            start = time.perf_counter()
+            self.diagnostics.on_batch_end(step)
+            self.seconds += time.perf_counter() - start
+
+    def on_epoch_end(self, epoch, logs):
+        if not self.armed:
+            return False
+        start = time.perf_counter()
+        stop = self.diagnostics.on_epoch_end(epoch, logs)
+        self.armed, self.epoch = False, self.offset + epoch
+        self.seconds += time.perf_counter() - start
+        return stop
+
+    def on_train_end(self, logs):
+        self.diagnostics.on_train_end(logs)
+
+    def take_seconds(self):
+        """The seconds spent since the last call."""
+        seconds, self.seconds = self.seconds, 0.0
+        return seconds
+
+
+@dataclass
+class StreamCost:
+    """What streaming cost a session's training thread, since its last reset.
+
+    Attributes
+    ----------
+    frames : int
+        Frames made by the training thread.
+    frame_seconds : float
+        Time spent making them (the pictures, the metrics on the points, the curves).
+    diagnostics_seconds : float
+        Time spent in the Diagnostics callback (over the epochs it recorded).
+    train_seconds : float
+        Wall time of the ``train`` calls, streaming and any pause included.
+    """
+
+    frames: int = 0
+    frame_seconds: float = 0.0
+    diagnostics_seconds: float = 0.0
+    train_seconds: float = 0.0
+
+    @property
+    def seconds_per_frame(self):
+        """Frames and diagnostics, per frame (0 before the first)."""
+        return (self.frame_seconds + self.diagnostics_seconds) / max(self.frames, 1)
+
+
+@dataclass
+class Rate:
+    """When one part of the frames may be made again: no sooner than :data:`FRAME_INTERVAL`
+    after the last time, nor than its cost over its ``duty`` (a share of the thread's time)."""
+
+    duty: float
+    next_time: float = -math.inf
+
+    def due(self, when):
+        return when >= self.next_time
+
+    def paid(self, start, seconds):
+        self.next_time = start + max(FRAME_INTERVAL, seconds / self.duty)

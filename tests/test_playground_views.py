@@ -1,0 +1,206 @@
+"""The playground's views, server side: the pictures (grid sizes, one colour scale per layer,
+float32 pictures against the model's own predictions), the weights every frame carries, a weight
+set by hand (``POST .../weight``), the icon, and the frames' parts at their own rates."""
+
+import base64
+import runpy
+
+import numpy as np
+import pytest
+
+from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, streaming
+from scratchnn.playground.pictures import GRID_SIZES, UNIT_GRID
+from serving import serving
+from test_playground import call, new_session, wait_until
+
+
+@pytest.fixture
+def playground():
+    yield from serving(make_server("127.0.0.1", 0))
+
+
+def _weights(frame, layer_dims):
+    return [np.frombuffer(base64.b64decode(text), "<f4").reshape(n, m)
+            for text, n, m in zip(frame["weights"]["W"], layer_dims[1:], layer_dims[:-1])]
+
+
+def _units(frame):
+    n = frame["units"]["size"]
+    return [np.frombuffer(base64.b64decode(text), np.uint8).reshape(-1, n, n)
+            for text in frame["units"]["layers"]]
+
+
+def test_favicon_is_served(playground):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        status, body = call(playground, "GET", path)
+        assert status == 200 and body.startswith(b"<svg")
+    status, page = call(playground, "GET", "/")
+    assert b'rel="icon" href="/static/favicon.svg"' in page
+    for name in ("charts.js", "diagram.js"):
+        assert call(playground, "GET", f"/static/{name}")[0] == 200
+
+
+def test_frames_carry_the_live_weights():
+    session = Session(PlaygroundConfig(n_points=60, hidden=[{"units": 3, "activation": "relu"},
+                                                            {"units": 5, "activation": "tanh"}]))
+    frame = session.frame
+    dims = session.plan.layer_dims
+    for l, W in enumerate(_weights(frame, dims), start=1):
+        np.testing.assert_allclose(W, session.model.parameters[f"W{l}"], rtol=1e-6)
+    b = frame["weights"]["b"]
+    assert len(b) == len(dims) - 1 and all(text is not None for text in b)
+    bn = Session(PlaygroundConfig(n_points=60, batch_norm=True))
+    assert bn.frame["weights"]["b"][:-1] == [None, None]  # batch norm: beta, not b
+
+
+def test_unit_pictures_share_one_scale_per_layer():
+    session = Session(PlaygroundConfig(n_points=60, seed=2,
+                                       hidden=[{"units": 6, "activation": "relu"}] * 2))
+    frame = session.frame
+    views = session._views
+    X = views.grid(GRID_SIZES["still"])
+    _, caches = session.model.forward(X)
+    step = GRID_SIZES["still"] // UNIT_GRID
+    for l, (pictures, scale) in enumerate(zip(_units(frame), frame["units"]["scales"]), start=1):
+        A = caches.layers[l].A.reshape(-1, GRID_SIZES["still"], GRID_SIZES["still"])
+        A = A[:, ::step, ::step]
+        # The scale is the layer's largest magnitude (not each unit's own), within float32.
+        assert scale == pytest.approx(np.abs(A).max(), rel=1e-5)
+        expected = np.rint(A / np.abs(A).max() * 127 + 127)
+        assert np.abs(pictures.astype(int) - expected).max() <= 1
+        per_unit_max = np.abs(pictures.astype(int) - 127).reshape(len(pictures), -1).max(axis=1)
+        assert per_unit_max.max() >= 126  # the layer's extreme unit reaches full colour ...
+        assert per_unit_max.min() < 126  # ... and a weaker one does not (relu: some stay small)
+
+
+def test_the_boundary_picture_matches_the_models_classes():
+    session = Session(PlaygroundConfig(dataset="blobs", classes=4, n_points=200, seed=5))
+    session.step()
+    wait_until(lambda: session.status == "paused", "the step")
+    size = session.frame["boundary"]["size"]
+    assert size == GRID_SIZES["still"] == LIMITS.boundary_grid
+    classes = np.frombuffer(base64.b64decode(session.frame["boundary"]["classes"]), np.uint8)
+    proba = session.model.predict_proba(session._views.grid(size))
+    top2 = np.sort(proba, axis=0)[-2:]
+    # The pictures are computed in float32: they may differ where two classes tie to ~1e-6.
+    confident = top2[1] - top2[0] > 1e-4
+    predicted = proba.argmax(axis=0)
+    assert confident.sum() > 0.9 * size * size and len(set(predicted[confident])) == 4
+    np.testing.assert_array_equal(classes[confident], predicted[confident])
+    session.close()
+
+
+def test_frames_while_running_use_the_small_grid_and_still_ones_the_full(monkeypatch):
+    sizes = []
+    original = Session._make_frame
+
+    def spy(self, status=None, still=True):
+        frame = original(self, status, still)
+        sizes.append((still, frame["boundary"]["size"]))
+        return frame
+
+    monkeypatch.setattr(Session, "_make_frame", spy)
+    monkeypatch.setattr(streaming, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(streaming, "FRAME_DUTY", 1.0)
+    session = Session(PlaygroundConfig(n_points=40, epochs=6))
+    session.play()
+    wait_until(lambda: session.status == "finished", "the last epoch")
+    assert (False, GRID_SIZES["running"]) in sizes
+    assert all(size == GRID_SIZES["still" if still else "running"] for still, size in sizes)
+    assert session.frame["boundary"]["size"] == GRID_SIZES["still"]
+
+
+def test_metrics_and_diagnostics_come_at_their_own_rates(monkeypatch):
+    # Pictures every epoch, metrics and diagnostics never while running (only the first
+    # epoch's, and the last): a frame then carries the latest of each, with its epoch.
+    monkeypatch.setattr(streaming, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(streaming, "FRAME_DUTY", 1.0)
+    monkeypatch.setattr(streaming, "METRICS_DUTY", 1e-9)
+    monkeypatch.setattr(streaming, "DIAGNOSTICS_DUTY", 1e-9)
+    seen = []
+    session = Session(PlaygroundConfig(n_points=60, epochs=30))
+    original = session._publish
+
+    def publish(frame):
+        seen.append(frame)
+        original(frame)
+
+    session._publish = publish
+    session.play()
+    wait_until(lambda: session.status == "finished", "the last epoch")
+    running = [frame for frame in seen if frame["status"] == "running"]
+    assert len(running) >= 20
+    assert session.history["epoch"] == [1, 30]
+    assert all(frame["history"]["epoch"] == [1] for frame in running if 1 < frame["epoch"] < 30)
+    assert {frame["diagnostics"]["epoch"] for frame in running if 1 < frame["epoch"] < 30} == {1}
+    assert session.frame["diagnostics"]["epoch"] == 30
+
+
+def test_set_weight_changes_the_model_and_the_frame(playground):
+    session_id, state = new_session(playground, n_points=100)
+    session = playground.sessions[session_id]
+    before = state["frame"]
+    status, frame = call(playground, "POST", f"/api/sessions/{session_id}/weight",
+                         {"layer": 2, "row": 3, "column": 1, "value": -7.5})
+    assert status == 200, frame
+    assert session.model.parameters["W2"][3, 1] == -7.5
+    assert _weights(frame, state["layer_dims"])[1][3, 1] == -7.5
+    assert frame["version"] > state["version"]
+    assert frame["units"]["layers"][1] != before["units"]["layers"][1]  # layer 2 changed ...
+    assert frame["units"]["layers"][0] == before["units"]["layers"][0]  # ... layer 1 did not
+    assert session.edits == [(0, 2, 3, 1, -7.5)]
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"layer": 0, "row": 0, "column": 0, "value": 1.0}, "layer"),
+    ({"layer": 4, "row": 0, "column": 0, "value": 1.0}, "layer must be at most 3"),
+    ({"layer": 1, "row": 8, "column": 0, "value": 1.0}, "row must be at most 7"),
+    ({"layer": 1, "row": 0, "column": 2, "value": 1.0}, "column must be at most 1"),
+    ({"layer": 1, "row": 0, "column": 0, "value": 1e6}, "value"),
+    ({"layer": 1, "row": 0, "column": 0, "value": "NaN"}, "value"),
+    ({"layer": 1.5, "row": 0, "column": 0, "value": 1.0}, "layer"),
+    ({"layer": 1, "row": 0, "column": 0}, "exactly"),
+    ({"layer": 1, "row": 0, "column": 0, "value": 1, "bias": 2}, "exactly"),
+    ([1, 2, 3, 4], "exactly"),
+])
+def test_set_weight_refuses_bad_requests(playground, body, message):
+    session_id, _ = new_session(playground, n_points=60)
+    theta = playground.sessions[session_id].model.theta.copy()
+    status, reply = call(playground, "POST", f"/api/sessions/{session_id}/weight", body)
+    assert status == 400 and message in reply["error"], reply
+    assert np.array_equal(playground.sessions[session_id].model.theta, theta)
+
+
+def test_set_weight_while_training_runs_lands_between_epochs(playground):
+    session_id, _ = new_session(playground, n_points=100, epochs=10000)
+    session = playground.sessions[session_id]
+    call(playground, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: session.epoch >= 2, "two epochs")
+    status, frame = call(playground, "POST", f"/api/sessions/{session_id}/weight",
+                         {"layer": 1, "row": 0, "column": 0, "value": 42.0})
+    assert status == 200
+    epoch, layer, row, column, value = session.edits[0]
+    assert epoch >= 2 and (layer, row, column, value) == (1, 0, 0, 42.0)
+    assert frame["epoch"] == epoch
+    call(playground, "POST", f"/api/sessions/{session_id}/pause")
+    status, code = call(playground, "GET", f"/api/sessions/{session_id}/code")
+    assert b"cannot replay: W1[0, 0] = 42.0 after epoch" in code
+
+
+def test_python_code_replays_weights_set_before_training(playground, tmp_path):
+    session_id, _ = new_session(playground, n_points=100)
+    for layer, row, column, value in ((1, 2, 0, 3.25), (3, 0, 5, -1.5)):
+        status, _ = call(playground, "POST", f"/api/sessions/{session_id}/weight",
+                         {"layer": layer, "row": row, "column": column, "value": value})
+        assert status == 200
+    for _ in range(3):
+        call(playground, "POST", f"/api/sessions/{session_id}/step")
+    session = playground.sessions[session_id]
+    wait_until(lambda: session.epoch == 3 and session.status == "paused", "three epochs")
+    status, code = call(playground, "GET", f"/api/sessions/{session_id}/code")
+    script = tmp_path / "session.py"
+    script.write_bytes(code)
+    namespace = runpy.run_path(str(script))
+    assert np.array_equal(namespace["model"].theta, session.model.theta)
+    call(playground, "POST", f"/api/sessions/{session_id}/reset")
+    assert session.edits == []
