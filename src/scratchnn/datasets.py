@@ -1,4 +1,5 @@
-"""Small generated 2-D classification datasets, NumPy only.
+"""Small generated 2-D datasets, NumPy only: classification (moons, circles, spiral, xor,
+blobs) and regression (a plane, sine bumps).
 
 Every generator draws from its own ``np.random.default_rng(seed)``, never from the
 global ``np.random`` state, so the same ``seed`` always gives the same data and
@@ -19,7 +20,7 @@ import numpy as np
 from .validation import check_float, check_int
 
 __all__ = ["make_moons", "make_circles", "make_spiral", "make_xor", "make_blobs",
-           "train_test_split"]
+           "make_plane", "make_bumps", "train_test_split"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -293,6 +294,75 @@ def make_blobs(n_samples=1000, n_classes=3, noise=0.3, seed=0):
     angles = 2.0 * np.pi * y / sizes.size
     X = np.column_stack([np.cos(angles), np.sin(angles)])
     return _shuffle_and_add_noise(X, y, noise, rng)
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def _regression_points(n_samples, noise, seed, half_width):
+    """``n_samples`` points uniform on ``[-half_width, half_width]^2``, the noise checked, and
+    the generator that drew them (it draws the targets' noise next)."""
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    noise = check_float(noise, "noise", low=0.0)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-half_width, half_width, size=(n_samples, 2))
+    return X, noise, rng
+
+
+def _add_target_noise(y, noise, rng):
+    if noise > 0:
+        y = y + rng.normal(scale=noise, size=y.shape)
+    return y
+
+
+def make_plane(n_samples=1000, noise=0.1, seed=0):
+    r"""A tilted plane to fit: a linear function of two coordinates, plus noise.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of points, >= 1.
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to each target, >= 0 (the points
+        themselves are exact, as in the TensorFlow Playground's regression sets).
+    seed : int, numpy.random.Generator or None, default=0
+        Seed for ``np.random.default_rng``; the same seed gives the same data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+        Uniform on :math:`[-1, 1]^2`.
+    y : ndarray of shape (n_samples,), float64
+        :math:`(x_1 + x_2) / 2` plus the noise: targets in about :math:`[-1, 1]`.
+    """
+    X, noise, rng = _regression_points(n_samples, noise, seed, 1.0)
+    return X, _add_target_noise((X[:, 0] + X[:, 1]) / 2, noise, rng)
+
+
+def make_bumps(n_samples=1000, noise=0.1, seed=0):
+    r"""Sine bumps to fit: :math:`\sin x_1 \cos x_2` on :math:`[-3, 3]^2`, plus noise.
+
+    Two hills and two valleys (and the edges of four more): a function no straight plane fits,
+    which a small network with curved activations learns.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of points, >= 1.
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to each target, >= 0.
+    seed : int, numpy.random.Generator or None, default=0
+        Seed for ``np.random.default_rng``; the same seed gives the same data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+        Uniform on :math:`[-3, 3]^2`.
+    y : ndarray of shape (n_samples,), float64
+        :math:`\sin x_1 \cos x_2` plus the noise: targets in about :math:`[-1, 1]`.
+    """
+    X, noise, rng = _regression_points(n_samples, noise, seed, 3.0)
+    return X, _add_target_noise(np.sin(X[:, 0]) * np.cos(X[:, 1]), noise, rng)
 
 
 # --------------------------------------------------------------------------- splitting

@@ -22,9 +22,9 @@ Names
     derivative written from the output :math:`A`.
 ``backward.activation``, ``backward.dense``
     Backpropagation through an activation and through a dense layer.
-``loss.binary``, ``loss.categorical``, ``loss.sparse``
-    The cross-entropies, and ``delta.fused`` the output delta they share with their output
-    activation.
+``loss.binary``, ``loss.categorical``, ``loss.sparse``, ``loss.mse``
+    The cross-entropies and half the squared error, and ``delta.fused`` the output delta each
+    shares with its output activation (the squared error with a linear output).
 ``batch_norm.*``, ``dropout``, ``l2``, ``l1``
     Batch normalization (forward, running statistics, backward), inverted dropout and the
     weight penalties.
@@ -61,6 +61,8 @@ FORMULAS = {
         r" \Big)",
     "loss.categorical": r"J = -\frac{1}{m} \sum_{j=1}^{m} \sum_{i=1}^{C} Y_{ij} \log A_{ij}",
     "loss.sparse": r"J = -\frac{1}{m} \sum_{j=1}^{m} \log A_{y_j, j}",
+    "loss.mse":
+        r"J = \frac{1}{2m} \sum_{i=1}^{m} \sum_{k} \left(A_{ki} - Y_{ki}\right)^2",
     "delta.fused": r"dZ^{[L]} = \frac{A^{[L]} - Y}{m}",
     # ---------------------------------------------------------------- backward
     "backward.activation": r"dZ = dA \odot g'(Z)",

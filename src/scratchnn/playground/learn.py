@@ -44,7 +44,12 @@ _OPTIMIZER_WORDS = {
 _LOSS_NAMES = {"BinaryCrossEntropy": ("binary cross-entropy", "loss.binary"),
                "CategoricalCrossEntropy": ("categorical cross-entropy", "loss.categorical"),
                "SparseCategoricalCrossEntropy": ("sparse categorical cross-entropy",
-                                                 "loss.sparse")}
+                                                 "loss.sparse"),
+               "MeanSquaredError": ("half the squared error", "loss.mse")}
+
+_OUTPUT_WORDS = {"sigmoid": ": the probability of class 1.",
+                 "softmax": ": one probability per class.",
+                 "linear": ": the predicted value, any real number."}
 
 
 def _math(name, prefix=""):
@@ -129,20 +134,22 @@ def lesson(config, plan):
     output = plan.activations[-1]
     sections.append(_section(
         f"Output: {output}",
-        f"The output layer's {output} {_ACTIVATION_WORDS[output]}"
-        + (": the probability of class 1." if output == "sigmoid" else
-           ": one probability per class."),
-        [_math(f"activation.{output}", "A = " if output == "sigmoid" else "")]))
+        f"The output layer's {output} {_ACTIVATION_WORDS[output]}" + _OUTPUT_WORDS[output],
+        [_math(f"activation.{output}", "A = " if output != "softmax" else "")]))
     loss_words, loss_key = _LOSS_NAMES[plan.loss]
     sections.append(_section(
         f"Loss: {loss_words} ({plan.loss})",
+        "Half the mean over the m points of a mini-batch of the squared distance between "
+        "prediction and target." if plan.regression else
         "The mean over the m points of a mini-batch of how surprised the network is by the "
         "true class.",
         [_math(loss_key)]))
     sections.append(_section(
         "The fused output delta",
-        f"Chaining the loss's derivative through {output} cancels almost everything: "
-        "backpropagation starts from the difference between prediction and truth.",
+        ("The squared error's derivative is the residual A − Y (the half cancels the square's "
+         "2), and the linear output passes it through unchanged: " if plan.regression else
+         f"Chaining the loss's derivative through {output} cancels almost everything: ")
+        + "backpropagation starts from the difference between prediction and truth.",
         [_math("delta.fused")]))
     sections.append(_section(
         "Backward: each layer, top to bottom",

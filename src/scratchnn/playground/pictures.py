@@ -1,5 +1,6 @@
 """What a playground frame shows of the network: the decision boundary, each hidden unit's
-picture, the weights, and the loss and accuracy on the training and test points.
+picture, the weights, and the loss and accuracy on the training and test points (for a
+regressor: the prediction over the plane, and the loss and R²).
 
 Each is one forward pass through arrays allocated once per network
 (:meth:`scratchnn.ClassifierNN.make_workspace`): one over the points for the metrics, one over a
@@ -22,7 +23,7 @@ import math
 
 import numpy as np
 
-from ..network import ClassifierNN
+from ..metrics import r2_score
 from .features import DEFAULT_FEATURES, feature_matrix
 
 __all__ = ["GRID_SIZES", "UNIT_GRID", "NetworkViews"]
@@ -40,12 +41,13 @@ class NetworkViews:
 
     Parameters
     ----------
-    model : ClassifierNN
+    model : ClassifierNN or RegressorNN
     extent : list of 4 floats
         ``[x1_min, x1_max, x2_min, x2_max]`` of the pictures.
     loss : Loss
         The training loss (its ``cost(A, Y)``; no L2 term).
-    n_classes : int
+    n_classes : int or None
+        None for a regressor (:class:`scratchnn.RegressorNN`, one output).
     train, test : tuple (X, y, Y)
         Points of shape ``(m, 2)``, labels of shape ``(m,)``, and the labels as the loss takes
         them (:meth:`ClassifierNN.check_labels`).
@@ -61,7 +63,13 @@ class NetworkViews:
         self._points_workspace = model.make_workspace(self._points.shape[1], training=False)
         self._grids = {}  # size -> (inputs, workspace), made on first use
         # The pictures' float32 copy of the network (its parameters copied in before each pass).
-        self._picture_model = ClassifierNN.from_config({**model.get_config(), "dtype": "float32"})
+        self._picture_model = type(model).from_config({**model.get_config(), "dtype": "float32"})
+        self.regression = n_classes is None
+        # A regressor's colour scale: full colour at the largest target's magnitude (fixed for
+        # the session, so a colour means one value from the first frame to the last).
+        self.value_scale = None
+        if self.regression:
+            self.value_scale = float(np.abs(np.concatenate([train[1], test[1]])).max()) or 1.0
         self._picture_model.set_compute_dtype(np.float32)
 
     def grid(self, size):
@@ -78,7 +86,8 @@ class NetworkViews:
         return proba, caches
 
     def metrics(self):
-        """Loss (no L2 term) and accuracy on the training and test points.
+        """Loss (no L2 term) and accuracy (for a regressor: R²) on the training and test
+        points.
 
         No dropout; batch normalization uses its running statistics. Raises a ValueError when
         the network's output is not finite.
@@ -91,14 +100,18 @@ class NetworkViews:
                                        ("test", proba[:, n_train:], self._test)):
                 loss = float(self.loss.cost(A, Y))
                 metrics[f"{part}_loss"] = loss if math.isfinite(loss) else None  # no inf in JSON
-                metrics[f"{part}_accuracy"] = float(np.mean(predicted_classes(A) == y))
+                if self.regression:
+                    metrics[f"{part}_r2"] = float(r2_score(Y, A))
+                else:
+                    metrics[f"{part}_accuracy"] = float(np.mean(predicted_classes(A) == y))
         return metrics
 
     def pictures(self, size):
         """The decision boundary over a ``size`` x ``size`` grid and every hidden unit's picture.
 
         ``boundary``: each grid point's predicted class and the network's confidence in it
-        (0 .. 255 for 0 .. 1). ``units``: per hidden layer, each unit's output on a
+        (0 .. 255 for 0 .. 1); for a regressor ``values``, each grid point's prediction as
+        base64 float32 (the page colours it on a diverging scale of ``±value_scale``). ``units``: per hidden layer, each unit's output on a
         :data:`UNIT_GRID` grid, on one colour scale for the whole layer: ``127 + 127 a / s``
         where ``s`` (the layer's ``scales`` entry) is the largest magnitude of any of the layer's
         outputs over the grid, so a unit that barely moves looks pale beside one that swings.
@@ -116,9 +129,13 @@ class NetworkViews:
             for name, value in self.model.bn_state.items():
                 np.copyto(shadow.bn_state[name], value, casting="same_kind")
         proba, caches = self._forward(*self._grids[size], model=shadow)
-        cls = predicted_classes(proba)
-        confidence = np.maximum(proba[0], 1.0 - proba[0]) if self.n_classes == 2 \
-            else proba.max(axis=0)
+        if self.regression:
+            boundary = {"size": size, "values": base64_float32(proba[0])}
+        else:
+            confidence = np.maximum(proba[0], 1.0 - proba[0]) if self.n_classes == 2 \
+                else proba.max(axis=0)
+            boundary = {"size": size, "classes": base64_bytes(predicted_classes(proba)),
+                        "confidence": base64_bytes(confidence * 255)}
         step = size // UNIT_GRID
         layers, scales = [], []
         for layer in caches.layers[1:-1]:
@@ -131,8 +148,7 @@ class NetworkViews:
             scaled = A / scale if scale > 0 else np.zeros_like(A)
             layers.append(base64_bytes(scaled * 127 + 127))  # [-1, 1] as 0 .. 254
             scales.append(_finite(scale))
-        return {"boundary": {"size": size, "classes": base64_bytes(cls),
-                             "confidence": base64_bytes(confidence * 255)},
+        return {"boundary": boundary,
                 "units": {"size": UNIT_GRID, "layers": layers, "scales": scales}}
 
     def weights(self):

@@ -2,7 +2,8 @@
 
 :func:`python_code` writes a script that rebuilds the data with the same generator and seed,
 builds the same ``ClassifierNN`` and calls ``train`` with the same settings for the epochs
-trained so far, so it ends with the session's parameters bit for bit.
+trained so far, so it ends with the session's parameters bit for bit. A regression data set
+builds a ``RegressorNN`` and ends by printing R² rather than the accuracy.
 """
 
 from .features import DEFAULT_FEATURES, FEATURES, feature_code
@@ -28,6 +29,14 @@ def _train_lines(epochs, arguments, total_epochs, schedule):
             *(f"    {argument}," for argument in arguments),
             f"    callback=lambda epoch, cost: epoch >= {epochs},",
             ")"]
+
+
+def _score_lines(regression):
+    if regression:
+        return ['print(f"train R² {model.score(X_train.T, y_train):.4f}")',
+                'print(f"test R² {model.score(X_test.T, y_test):.4f}")']
+    return ['print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
+            'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")']
 
 
 def _edit_lines(edits):
@@ -56,7 +65,8 @@ def python_code(config, plan, epochs, upload=None, edits=()):
     trained, the ``(X, y, labels)`` of an uploaded CSV, and the weights set by hand
     (:attr:`Session.edits <scratchnn.playground.session.Session.edits>`)."""
     c = config
-    imports = ["from scratchnn import ClassifierNN"]
+    network = "RegressorNN" if plan.regression else "ClassifierNN"
+    imports = [f"from scratchnn import {network}"]
     if c.dataset == "csv":
         imports = ["import numpy as np", "", *imports]
         X, y, labels = upload
@@ -104,14 +114,13 @@ def python_code(config, plan, epochs, upload=None, edits=()):
         f" seed={c.seed})",
         *features,
         "",
-        "# The network: ClassifierNN wants one example per column, hence the .T below.",
-        f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
-        f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
+        f"# The network: {network} wants one example per column, hence the .T below.",
+        f"model = {network}({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
+        f"{' ' * len(network)}         batch_norm={c.batch_norm!r}, seed={c.seed})",
         *_edit_lines(edits),
         *_train_lines(epochs, arguments, c.epochs, c.schedule),
         "",
-        'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
-        'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")',
+        *_score_lines(plan.regression),
         "",
     ]
     return "\n".join(lines)

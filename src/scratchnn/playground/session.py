@@ -1,7 +1,8 @@
 """One playground session: its settings, its data, its network and the training thread.
 
 A session trains a real :class:`scratchnn.ClassifierNN` with :meth:`ClassifierNN.train` in a
-thread of its own. A :class:`SessionCallback` in the training loop
+thread of its own (a :class:`scratchnn.RegressorNN` on a regression data set, whose frames show
+the prediction as a heat map and R² in place of the accuracy). A :class:`SessionCallback` in the training loop
 (:func:`scratchnn.training.fit`) publishes a *frame* (the decision boundary, each hidden unit's
 picture, the weights, the losses and accuracies, the diagnostics) at most
 :data:`.streaming.FRAME_INTERVAL` seconds apart, and holds the loop at an epoch boundary while
@@ -36,6 +37,7 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
+from ..regressor import RegressorNN
 from . import streaming
 from .advice import page_problems
 from .features import feature_matrix
@@ -44,6 +46,7 @@ from .pictures import GRID_SIZES, NetworkViews
 from .script import python_code
 from .settings import (
     LIMITS,
+    REGRESSION_DATASETS,
     PlaygroundConfig,
     bounded_float,
     bounded_int,
@@ -104,10 +107,12 @@ class Session:
             X, y, test_size=config.test_fraction, seed=config.seed)
         if config.batch_size > X_train.shape[0]:
             config = replace(config, batch_size=X_train.shape[0])
-        n_classes = int(y.max()) + 1
+        # A regression set has values to fit, no classes: None.
+        n_classes = None if config.dataset in REGRESSION_DATASETS else int(y.max()) + 1
         plan = make_plan(config, n_classes)
-        model = ClassifierNN(plan.layer_dims, plan.activations, config.initialization,
-                             batch_norm=config.batch_norm, seed=config.seed)
+        network = RegressorNN if plan.regression else ClassifierNN
+        model = network(plan.layer_dims, plan.activations, config.initialization,
+                        batch_norm=config.batch_norm, seed=config.seed)
         loss = _losses.get(plan.loss)
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = np.maximum(0.1 * (hi - lo), 0.25)
@@ -133,8 +138,9 @@ class Session:
                                    features=self.config.features)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
+        score = "r2" if self.plan.regression else "accuracy"
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
-                        "train_accuracy": [], "test_accuracy": []}
+                        f"train_{score}": [], f"test_{score}": []}
         self.edits = []  # weights set by hand: (epoch, layer, row, column, value)
         self._last_logs = {}
         self._diagnostics = self._sampler = self._diagnostics_summary = None
@@ -525,13 +531,18 @@ class Session:
             return {
                 "config": self.config.to_json(),
                 "n_classes": self.n_classes,
+                # "regression": values to fit, drawn on a diverging scale of +-value_scale
+                # (the largest target's magnitude), scored by R²; else classes.
+                "task": "regression" if self.plan.regression else "classification",
+                "value_scale": self._views.value_scale,
                 "layer_dims": self.plan.layer_dims,
                 "activations": self.plan.activations,
                 "loss": self.plan.loss,
                 "extent": self.extent,
                 "lesson": lesson(self.config, self.plan),
-                "train": {"X": np.round(self.X_train, 4).tolist(), "y": self.y_train.tolist()},
-                "test": {"X": np.round(self.X_test, 4).tolist(), "y": self.y_test.tolist()},
+                "train": {"X": np.round(self.X_train, 4).tolist(),
+                          "y": _targets(self.y_train)},
+                "test": {"X": np.round(self.X_test, 4).tolist(), "y": _targets(self.y_test)},
                 "version": self.version,
                 "frame": frame,
             }
@@ -554,6 +565,11 @@ class Session:
         session did (its epochs so far), ending with the same parameters bit for bit."""
         epochs, edits = self.at_epoch_boundary(lambda: (self.epoch, list(self.edits)))
         return python_code(self.config, self.plan, epochs, self.upload, edits)
+
+
+def _targets(y):
+    """Class indices as they are, values to fit rounded to 4 significant digits (JSON)."""
+    return y.tolist() if y.dtype.kind == "i" else [float(f"{v:.4g}") for v in y.tolist()]
 
 
 def _rounded(value):

@@ -25,12 +25,29 @@ from ..validation import check_bool, check_float, check_int
 from .features import DEFAULT_FEATURES, FEATURES
 from .pictures import GRID_SIZES, UNIT_GRID
 
-__all__ = ["DATASETS", "LIMITS", "Limits", "Plan", "PlaygroundConfig", "bounded_float",
+__all__ = ["DATASETS", "LIMITS", "MAKERS", "REGRESSION_DATASETS", "Limits", "Plan", "PlaygroundConfig", "bounded_float",
            "bounded_int", "diagnostics_class",
            "hidden_activation_names", "make_data", "make_plan", "options", "parse_csv",
            "schedule_names", "train_parameters"]
 
-DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "csv")
+DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "plane", "bumps", "csv")
+
+REGRESSION_DATASETS = ("plane", "bumps")
+"""The data sets whose points carry a value to fit (a function of x1 and x2) rather than a
+class: the session trains a :class:`scratchnn.RegressorNN` with a linear output and the squared
+error on them, and the page draws the prediction as a heat map and scores it by R²."""
+
+MAKERS = {
+    "moons": lambda c: _datasets.make_moons(c.n_points, c.noise, seed=c.seed),
+    "circles": lambda c: _datasets.make_circles(c.n_points, c.noise, seed=c.seed),
+    "xor": lambda c: _datasets.make_xor(c.n_points, c.noise, seed=c.seed),
+    "spiral": lambda c: _datasets.make_spiral(c.n_points, c.classes, c.noise, seed=c.seed),
+    "blobs": lambda c: _datasets.make_blobs(c.n_points, c.classes, c.noise, seed=c.seed),
+    "plane": lambda c: _datasets.make_plane(c.n_points, c.noise, seed=c.seed),
+    "bumps": lambda c: _datasets.make_bumps(c.n_points, c.noise, seed=c.seed),
+}
+"""Each generated data set's call of :mod:`scratchnn.datasets` for a configuration (the script
+writes the same call: :func:`.script.python_code`)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,7 @@ def options():
     (the formulas come with each session's state, for its network: :func:`.learn.lesson`)."""
     return {
         "datasets": list(DATASETS),
+        "regression_datasets": list(REGRESSION_DATASETS),
         "activations": hidden_activation_names(),
         "initializers": sorted(_initializers.INITIALIZERS),
         "optimizers": list(_optimizers.OPTIMIZERS),
@@ -146,8 +164,9 @@ class PlaygroundConfig:
     ``hidden`` is one ``{"units": n, "activation": name}`` per hidden layer; ``keep_prob`` is
     dropout's keep probability for every hidden layer's output (1 turns dropout off); ``l2`` and
     ``l1`` are the penalties' strengths; ``features`` the network's inputs (names of
-    :data:`~.features.FEATURES`). ``discretize`` (the boundary in plain class colours) and
-    ``show_test`` (the test points drawn) change only the picture.
+    :data:`~.features.FEATURES`). ``discretize`` (the boundary in plain class colours; for
+    regression the prediction in a few levels) and ``show_test`` (the test points drawn)
+    change only the picture.
     """
 
     dataset: str = "moons"
@@ -317,20 +336,11 @@ def parse_csv(text):
 
 def make_data(config, upload=None):
     """``(X, y)`` for ``config``: generated with its seed, or the uploaded ``(X, y)``."""
-    n, noise, seed = config.n_points, config.noise, config.seed
     if config.dataset == "csv":
         if upload is None:
             raise ValueError("dataset 'csv' needs an uploaded CSV file first")
         return upload
-    if config.dataset == "moons":
-        return _datasets.make_moons(n, noise, seed=seed)
-    if config.dataset == "circles":
-        return _datasets.make_circles(n, noise, seed=seed)
-    if config.dataset == "xor":
-        return _datasets.make_xor(n, noise, seed=seed)
-    if config.dataset == "spiral":
-        return _datasets.make_spiral(n, config.classes, noise, seed=seed)
-    return _datasets.make_blobs(n, config.classes, noise, seed=seed)
+    return MAKERS[config.dataset](config)
 
 
 # --------------------------------------------------------------------------- the network
@@ -342,22 +352,28 @@ class Plan:
     activations: list
     loss: str
     train_kwargs: dict = field(default_factory=dict)
+    regression: bool = False  # a RegressorNN (one linear output), else a ClassifierNN
 
 
 def make_plan(config, n_classes):
+    """The plan of ``config``: for a regression data set (:data:`REGRESSION_DATASETS`) one
+    linear output and the squared error (``n_classes`` is ignored); else one sigmoid output and
+    binary cross-entropy for two classes, a softmax and sparse cross-entropy for more."""
+    regression = config.dataset in REGRESSION_DATASETS
     binary = n_classes == 2
-    layer_dims = [len(config.features), *(layer["units"] for layer in config.hidden),
-                  1 if binary else n_classes]
+    outputs = 1 if regression or binary else n_classes
+    layer_dims = [len(config.features), *(layer["units"] for layer in config.hidden), outputs]
     activations = [layer["activation"] for layer in config.hidden]
-    activations.append("sigmoid" if binary else "softmax")
+    activations.append("linear" if regression else "sigmoid" if binary else "softmax")
     keep_prob = None
     if config.keep_prob < 1.0 and config.hidden:
         keep_prob = (1.0, *([config.keep_prob] * len(config.hidden)))
-    loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
+    loss = ("MeanSquaredError" if regression else "BinaryCrossEntropy" if binary
+            else "SparseCategoricalCrossEntropy")
     kwargs = {"loss": loss, "learning_rate": config.learning_rate,
               "batch_size": config.batch_size, "lambd": config.l2, "l1": config.l1,
               "keep_prob": keep_prob,
               "optimizer": config.optimizer}
     if config.schedule is not None:
         kwargs["lr_schedule"] = config.schedule
-    return Plan(layer_dims, activations, loss, kwargs)
+    return Plan(layer_dims, activations, loss, kwargs, regression)

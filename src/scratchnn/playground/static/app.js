@@ -187,6 +187,12 @@ function setStatus(status) {
 // ------------------------------------------------------------------ state and frames
 function applyState(newState) {
   state = newState;
+  // A regression set: the heat map of the prediction and R², and the page says so.
+  $("boundary-title").textContent = regression() ? "Prediction" : "Decision boundary";
+  $("boundary").setAttribute("aria-label", regression() ? "prediction heat map" : "decision boundary");
+  $("score-title").textContent = regression() ? "R\u00b2" : "Accuracy";
+  $("value-legend").hidden = !regression();
+  $("value-scale").textContent = regression() ? state.value_scale.toPrecision(3) : "\u2013";
   writeConfig(state.config);
   configToAddress(state.config, TOKEN);  // state.js
   showLearn();
@@ -197,8 +203,12 @@ function drawFrame(newFrame) {
   frame = newFrame;
   setStatus(frame.error ? `error: ${frame.error}` : frame.status);
   $("epoch").textContent = `epoch ${frame.epoch}`;
-  $("test-accuracy").textContent = `test accuracy ${frame.metrics.test_accuracy.toFixed(3)}`;
-  $("train-accuracy").textContent = `train accuracy ${frame.metrics.train_accuracy.toFixed(3)}`;
+  // A regression set is scored by R² (its metrics carry train_r2 and test_r2), a classification
+  // set by the accuracy.
+  const [key, words] = regression() ? ["r2", "R\u00b2"] : ["accuracy", "accuracy"];
+  const score = (value) => (value === null || value === undefined ? "\u2013" : value.toFixed(3));
+  $("test-accuracy").textContent = `test ${words} ${score(frame.metrics[`test_${key}`])}`;
+  $("train-accuracy").textContent = `train ${words} ${score(frame.metrics[`train_${key}`])}`;
   drawBoundary();
   drawUnits();
   Diagram.draw(state, frame);
@@ -220,20 +230,52 @@ function boundaryArea() {
   return [36, 4, canvas.width - 40, canvas.height - 40];
 }
 
-function drawBoundary() {
-  const canvas = $("boundary"), ctx = canvas.getContext("2d");
-  const n = frame.boundary.size, K = state.n_classes;
-  const small = document.createElement("canvas");
-  small.width = small.height = n;
-  const sctx = small.getContext("2d"), image = sctx.createImageData(n, n);
+const regression = () => state.task === "regression";
+
+// A value's colour on the regression scale: white at 0, full blue at +value_scale and beyond,
+// full orange at -value_scale and below (the heat map and the points' targets alike).
+function valueColor(value) {
+  const share = Math.min(1, Math.abs(value) / state.value_scale);
+  return mix(value >= 0 ? COLORS[1] : COLORS[0], share);
+}
+
+// The prediction shown: as it is, or with "discretize output" rounded to steps of half the
+// scale (five levels from -value_scale to +value_scale).
+function shownValue(value) {
+  if (!state.config.discretize) return value;
+  const step = state.value_scale / 2;
+  return Math.max(-2, Math.min(2, Math.round(value / step))) * step;
+}
+
+// The regression heat map arrives as base64 float32, one prediction per grid point.
+function floats(text) { return new Float32Array(bytes(text).buffer); }
+
+// Each grid point's colour [r, g, b], top row first: the predicted class's colour by the
+// network's confidence, or (regression) the predicted value's colour.
+function boundaryColors() {
+  const n = frame.boundary.size, colors = [];
+  if (regression()) {
+    for (const value of floats(frame.boundary.values)) colors.push(valueColor(shownValue(value)));
+    return colors;
+  }
+  const K = state.n_classes;
   const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
   for (let i = 0; i < n * n; i++) {
     const confidence = confidences[i] / 255;  // sent as 0 .. 255
     const alpha = state.config.discretize ? 0.75  // plain class colours
       : Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
-    const rgb = mix(COLORS[classes[i]], alpha);
-    image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
+    colors.push(mix(COLORS[classes[i]], alpha));
   }
+  return colors;
+}
+
+function drawBoundary() {
+  const canvas = $("boundary"), ctx = canvas.getContext("2d");
+  const n = frame.boundary.size;
+  const small = document.createElement("canvas");
+  small.width = small.height = n;
+  const sctx = small.getContext("2d"), image = sctx.createImageData(n, n);
+  boundaryColors().forEach((rgb, i) => image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i));
   sctx.putImageData(image, 0, 0);
   const [ax, ay, aw, ah] = boundaryArea();
   canvas.dataset.plot = [ax, ay, aw, ah].join(",");
@@ -260,7 +302,8 @@ function drawBoundary() {
     points.X.forEach(([x, y], i) => {
       ctx.beginPath();
       ctx.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
-      ctx.fillStyle = `rgb(${COLORS[points.y[i]].join(",")})`;
+      const color = regression() ? valueColor(points.y[i]) : COLORS[points.y[i]];
+      ctx.fillStyle = `rgb(${color.join(",")})`;
       ctx.fill();
       ctx.strokeStyle = ring;
       ctx.stroke();
@@ -323,8 +366,14 @@ function drawCharts() {
   const log = $("loss-log").checked;
   Charts.lines($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], colors,
                { log, yLabel: log ? "loss (log)" : "loss" });
-  Charts.lines($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], colors,
-               { range: [0, 1], yLabel: "accuracy" });
+  if (regression()) {  // R² is at most 1, and below 0 for a fit worse than the mean
+    const low = Math.min(0, ...h.train_r2.concat(h.test_r2).filter((v) => v !== null));
+    Charts.lines($("accuracy-chart"), h.epoch, [h.train_r2, h.test_r2], colors,
+                 { range: [Math.max(-1, low), 1], yLabel: "R\u00b2" });
+  } else {
+    Charts.lines($("accuracy-chart"), h.epoch, [h.train_accuracy, h.test_accuracy], colors,
+                 { range: [0, 1], yLabel: "accuracy" });
+  }
 }
 
 function drawDiagnostics(diagnostics, logs) {
