@@ -121,6 +121,7 @@ def test_the_heat_map_is_the_models_prediction_on_the_grid(bumps):
     # The scale the page colours it on: the largest target's magnitude.
     targets = np.concatenate([bumps.y_train, bumps.y_test])
     assert bumps.state()["value_scale"] == np.abs(targets).max()
+    assert boundary["scale"] == bumps.state()["value_scale"]
     assert bumps.state()["train"]["y"] == pytest.approx(bumps.y_train.tolist(), rel=1e-3)
 
 

@@ -111,7 +111,8 @@ class NetworkViews:
 
         ``boundary``: each grid point's predicted class and the network's confidence in it
         (0 .. 255 for 0 .. 1); for a regressor ``values``, each grid point's prediction as
-        base64 float32 (the page colours it on a diverging scale of ``±value_scale``). ``units``: per hidden layer, each unit's output on a
+        base64 float32, and ``scale``, :attr:`value_scale` (the page colours it on a diverging
+        scale of ``±scale``). ``units``: per hidden layer, each unit's output on a
         :data:`UNIT_GRID` grid, on one colour scale for the whole layer: ``127 + 127 a / s``
         where ``s`` (the layer's ``scales`` entry) is the largest magnitude of any of the layer's
         outputs over the grid, so a unit that barely moves looks pale beside one that swings.
@@ -130,7 +131,8 @@ class NetworkViews:
                 np.copyto(shadow.bn_state[name], value, casting="same_kind")
         proba, caches = self._forward(*self._grids[size], model=shadow)
         if self.regression:
-            boundary = {"size": size, "values": base64_float32(proba[0])}
+            boundary = {"size": size, "values": base64_float32(proba[0]),
+                        "scale": self.value_scale}
         else:
             confidence = np.maximum(proba[0], 1.0 - proba[0]) if self.n_classes == 2 \
                 else proba.max(axis=0)

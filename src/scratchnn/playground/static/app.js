@@ -205,7 +205,8 @@ function drawFrame(newFrame) {
   $("epoch").textContent = `epoch ${frame.epoch}`;
   // A regression set is scored by R² (its metrics carry train_r2 and test_r2), a classification
   // set by the accuracy.
-  const [key, words] = regression() ? ["r2", "R\u00b2"] : ["accuracy", "accuracy"];
+  // Read from the frame itself: a frame of new settings may come before their state.
+  const [key, words] = "test_r2" in frame.metrics ? ["r2", "R\u00b2"] : ["accuracy", "accuracy"];
   const score = (value) => (value === null || value === undefined ? "\u2013" : value.toFixed(3));
   $("test-accuracy").textContent = `test ${words} ${score(frame.metrics[`test_${key}`])}`;
   $("train-accuracy").textContent = `train ${words} ${score(frame.metrics[`train_${key}`])}`;
@@ -232,18 +233,18 @@ function boundaryArea() {
 
 const regression = () => state.task === "regression";
 
-// A value's colour on the regression scale: white at 0, full blue at +value_scale and beyond,
-// full orange at -value_scale and below (the heat map and the points' targets alike).
-function valueColor(value) {
-  const share = Math.min(1, Math.abs(value) / state.value_scale);
+// A value's colour on the regression scale: white at 0, full blue at +scale and beyond, full
+// orange at -scale and below (the heat map and the points' targets alike).
+function valueColor(value, scale) {
+  const share = Math.min(1, Math.abs(value) / scale);
   return mix(value >= 0 ? COLORS[1] : COLORS[0], share);
 }
 
 // The prediction shown: as it is, or with "discretize output" rounded to steps of half the
-// scale (five levels from -value_scale to +value_scale).
-function shownValue(value) {
+// scale (five levels from -scale to +scale).
+function shownValue(value, scale) {
   if (!state.config.discretize) return value;
-  const step = state.value_scale / 2;
+  const step = scale / 2;
   return Math.max(-2, Math.min(2, Math.round(value / step))) * step;
 }
 
@@ -251,11 +252,13 @@ function shownValue(value) {
 function floats(text) { return new Float32Array(bytes(text).buffer); }
 
 // Each grid point's colour [r, g, b], top row first: the predicted class's colour by the
-// network's confidence, or (regression) the predicted value's colour.
+// network's confidence, or (a regression frame: it has values) the predicted value's colour.
 function boundaryColors() {
-  const n = frame.boundary.size, colors = [];
-  if (regression()) {
-    for (const value of floats(frame.boundary.values)) colors.push(valueColor(shownValue(value)));
+  const n = frame.boundary.size, colors = [], scale = frame.boundary.scale;
+  if (frame.boundary.values !== undefined) {
+    for (const value of floats(frame.boundary.values)) {
+      colors.push(valueColor(shownValue(value, scale), scale));
+    }
     return colors;
   }
   const K = state.n_classes;
@@ -302,7 +305,7 @@ function drawBoundary() {
     points.X.forEach(([x, y], i) => {
       ctx.beginPath();
       ctx.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
-      const color = regression() ? valueColor(points.y[i]) : COLORS[points.y[i]];
+      const color = regression() ? valueColor(points.y[i], state.value_scale) : COLORS[points.y[i]];
       ctx.fillStyle = `rgb(${color.join(",")})`;
       ctx.fill();
       ctx.strokeStyle = ring;
@@ -366,7 +369,7 @@ function drawCharts() {
   const log = $("loss-log").checked;
   Charts.lines($("loss-chart"), h.epoch, [h.train_loss, h.test_loss], colors,
                { log, yLabel: log ? "loss (log)" : "loss" });
-  if (regression()) {  // R² is at most 1, and below 0 for a fit worse than the mean
+  if (h.train_r2 !== undefined) {  // R² is at most 1, below 0 for a fit worse than the mean
     const low = Math.min(0, ...h.train_r2.concat(h.test_r2).filter((v) => v !== null));
     Charts.lines($("accuracy-chart"), h.epoch, [h.train_r2, h.test_r2], colors,
                  { range: [Math.max(-1, low), 1], yLabel: "R\u00b2" });
