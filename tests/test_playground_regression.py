@@ -144,6 +144,14 @@ def test_a_classification_set_after_a_regression_one_is_scored_by_accuracy(bumps
     assert "test_r2" not in state["frame"]["history"]
 
 
+def test_the_model_file_of_a_regression_session_is_a_regressor(bumps, tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(bumps.model_file())
+    loaded = RegressorNN.load(str(path))
+    X = bumps.X_test.T
+    np.testing.assert_array_equal(loaded.predict(X), bumps.model.predict(X))
+
+
 # --------------------------------------------------------------------------- the Learn panel
 def test_the_learn_panel_shows_the_squared_error_and_its_fused_delta():
     config = PlaygroundConfig.from_json({"dataset": "plane"})

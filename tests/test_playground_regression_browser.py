@@ -46,6 +46,7 @@ def test_choosing_a_regression_set_shows_r2_and_the_prediction(open_page):  # no
     assert page.locator("#score-title").text_content() == "R²"
     assert page.locator("#boundary-title").text_content() == "Prediction"
     assert page.locator("#value-legend").is_visible()
+    assert page.locator("#model-class").text_content() == "RegressorNN"
     assert page.locator("#learn").text_content().count("MeanSquaredError") == 1
     # The address carries the choice: a page opened at it starts on the same data set.
     config = json.loads(parse_qs(urlparse(page.url).query)["config"][0])

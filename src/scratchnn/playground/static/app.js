@@ -1,5 +1,5 @@
 // The scratchnn playground page. It only draws: the network trains in the server (the real
-// ClassifierNN), and its frames arrive as Server-Sent Events. Plain JavaScript and canvas, so
+// ClassifierNN, or RegressorNN on a regression data set), and its frames arrive as Server-Sent Events. Plain JavaScript and canvas, so
 // nothing is fetched from the network.
 "use strict";
 
@@ -192,6 +192,7 @@ function applyState(newState) {
   $("boundary").setAttribute("aria-label", regression() ? "prediction heat map" : "decision boundary");
   $("score-title").textContent = regression() ? "R\u00b2" : "Accuracy";
   $("value-legend").hidden = !regression();
+  $("model-class").textContent = regression() ? "RegressorNN" : "ClassifierNN";
   $("value-scale").textContent = regression() ? state.value_scale.toPrecision(3) : "\u2013";
   writeConfig(state.config);
   configToAddress(state.config, TOKEN);  // state.js
