@@ -319,7 +319,58 @@ def drop_unused_mathjax(app, exc):
             (folder / name).unlink(missing_ok=True)
 
 
+# ----------------------------------------------------------------------------- shared formulas
+
+
+def _formula_tex(name, lineno, inliner_or_state):
+    """The TeX of ``name`` in scratchnn.formulas.FORMULAS, or an error naming the known ones."""
+    from scratchnn.formulas import FORMULAS
+
+    if name not in FORMULAS:
+        raise ValueError(f"no formula {name!r} in scratchnn.formulas.FORMULAS (line {lineno}); "
+                         f"known: {sorted(FORMULAS)}")
+    return FORMULAS[name]
+
+
+def formula_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{formula}`name```: the formula ``name`` of scratchnn.formulas, in the line of text."""
+    from docutils import nodes
+
+    try:
+        tex = _formula_tex(text.strip(), lineno, inliner)
+    except ValueError as exc:
+        message = inliner.reporter.error(str(exc), line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    return [nodes.math(tex, tex)], []
+
+
+def _formula_directive():
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+
+    class FormulaDirective(Directive):
+        """A fenced ``{formula} name`` block: the formula ``name`` of scratchnn.formulas, as
+        display math (the playground's Learn panel shows the same TeX as MathML)."""
+
+        required_arguments = 1
+
+        def run(self):
+            try:
+                tex = _formula_tex(self.arguments[0], self.lineno, self.state)
+            except ValueError as exc:
+                return [self.state.document.reporter.error(str(exc), line=self.lineno)]
+            node = nodes.math_block(tex, tex, nowrap=False, number=None)
+            node["docname"] = self.state.document.settings.env.docname
+            node["label"] = None
+            return [node]
+
+    return FormulaDirective
+
+
 def setup(app):
+    # Formulas from the one source the playground shows too (scratchnn/formulas.py).
+    app.add_role("formula", formula_role)
+    app.add_directive("formula", _formula_directive())
     app.connect("missing-reference", resolve_package_names)
     app.connect("autodoc-skip-member", skip_foreign_members)
     # After sphinx-mathjax-offline's own build-finished handler, which copies MathJax in.

@@ -100,8 +100,11 @@ def test_the_wheel_and_the_sdist_hold_the_license_and_the_package_data(built):
     assert "License-Expression: BSD-3-Clause" in metadata.splitlines()
     assert "classifier_nn.py" in names
     static = sorted(p.name for p in STATIC.iterdir() if p.is_file())
-    assert {"index.html", "app.js", "style.css"} <= set(static)
+    assert {"index.html", "app.js", "learn.js", "style.css"} <= set(static)
     assert {f"scratchnn/playground/static/{name}" for name in static} <= names
+    # The formulas the docs and the playground's Learn panel share, and the panel's converter.
+    assert {"scratchnn/formulas.py", "scratchnn/playground/mathml.py",
+            "scratchnn/playground/learn.py"} <= names
     with tarfile.open(sdist) as archive:
         members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"LICENSE", "CHANGELOG.md", "README.md", "pyproject.toml"} <= members
@@ -165,3 +168,22 @@ def test_the_installed_playground_serves_its_page_files(installed):
     assert Path(lines[0]).resolve().is_relative_to(bin_dir.parent.resolve())
     assert lines[1:] == [f"{p.name} {p.stat().st_size}"
                          for p in sorted(STATIC.iterdir()) if p.is_file()]
+
+
+def test_the_installed_playground_teaches_with_the_shared_formulas(installed):
+    """The Learn panel's MathML is made, in the installed package, from the formula source the
+    docs include."""
+    bin_dir, work = installed
+    script = (
+        "import scratchnn.formulas\n"
+        "from scratchnn.playground import PlaygroundConfig, Session\n"
+        "print(scratchnn.formulas.__file__)\n"
+        "lesson = Session(PlaygroundConfig(n_points=20, batch_norm=True)).state()['lesson']\n"
+        "print(len(scratchnn.formulas.FORMULAS), sum(len(s['math']) for s in lesson))\n"
+        "print(any(s['title'].startswith('Batch normalization') for s in lesson))\n"
+    )
+    lines = run([bin_dir / "python", "-c", script], cwd=work).splitlines()
+    assert Path(lines[0]).resolve().is_relative_to(bin_dir.parent.resolve())
+    n_formulas, n_math = map(int, lines[1].split())
+    assert n_formulas >= 30 and n_math >= 10
+    assert lines[2] == "True"

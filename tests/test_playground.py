@@ -17,7 +17,9 @@ import pytest
 from scratchnn import ClassifierNN, activations, optimizers
 from scratchnn.cli import main
 from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, server
-from scratchnn.playground.session import parse_csv, python_code
+from scratchnn.playground import settings as settings_module
+from scratchnn.playground.script import python_code
+from scratchnn.playground.settings import parse_csv
 from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
@@ -92,9 +94,6 @@ def test_options_come_from_the_registries(playground):
     assert set(opts["activations"]) == set(activations.ACTIVATIONS) - {"softmax"}
     assert opts["limits"]["max_units"] == LIMITS.max_units
     assert opts["defaults"]["dataset"] == "moons"
-    assert "beta" in opts["formulas"]["optimizers"]["adam"]
-    assert "A(1" in opts["formulas"]["activations"]["sigmoid"] or \
-        "sigma" in opts["formulas"]["activations"]["sigmoid"]
 
 
 # --------------------------------------------------------------------------- a session
@@ -171,6 +170,9 @@ def _train_then_pause(srv, session_id, epochs):
      "hidden": [{"units": 5, "activation": "relu"}]},
     {"dataset": "xor", "hidden": [], "optimizer": "gd"},
     {"dataset": "circles", "noise": 0.2, "test_fraction": 0.5},
+    {"features": ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"], "l1": 0.01,
+     "l2": 0.001, "discretize": True, "show_test": False},
+    {"dataset": "spiral", "classes": 3, "features": ["sin_x1", "x1_x2"], "l1": 0.05},
 ])
 def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, config):
     session_id, _ = new_session(playground, n_points=200, **config)
@@ -191,7 +193,51 @@ def test_python_code_reproduces_the_session_bit_for_bit(playground, tmp_path, co
     epochs = frame_of(playground, session_id)["epoch"]
     assert f"num_epochs={epochs}" in code.decode()
     assert np.array_equal(namespace["model"].theta, model.theta)
+    settings = playground.sessions[session_id].config
+    assert f"l1={settings.l1!r}" in code.decode()  # every training setting reaches the script
+    assert namespace["X_train"].shape[1] == len(settings.features)
 
+
+def _finish(srv, session_id, epochs):
+    call(srv, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: frame_of(srv, session_id)["status"] == "finished", "the last epoch")
+    assert frame_of(srv, session_id)["epoch"] == epochs
+
+
+def test_raising_epochs_keeps_training_from_the_current_epoch(playground, tmp_path):
+    settings = {"n_points": 100, "batch_size": 16, "optimizer": "adam", "keep_prob": 0.9}
+    session_id, _ = new_session(playground, epochs=6, **settings)
+    _finish(playground, session_id, 6)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config",
+                         {"epochs": 11})
+    assert status == 200 and state["frame"]["epoch"] == 6  # not back to 0
+    assert state["frame"]["status"] != "finished" and state["config"]["epochs"] == 11
+    _finish(playground, session_id, 11)
+    history = frame_of(playground, session_id)["history"]["epoch"]
+    assert history == sorted(set(history)) and history[-1] == 11  # one run, no restart
+    # Six epochs then five more train exactly as eleven in one go, and the script says so.
+    straight = Session(PlaygroundConfig(epochs=11, **settings))
+    straight.play()
+    wait_until(lambda: straight.status == "finished", "the straight run")
+    session = playground.sessions[session_id]
+    np.testing.assert_array_equal(session.model.theta, straight.model.theta)
+    status, code = call(playground, "GET", f"/api/sessions/{session_id}/code")
+    assert "num_epochs=11" in code.decode()
+    script = tmp_path / "kept.py"
+    script.write_bytes(code)
+    np.testing.assert_array_equal(runpy.run_path(str(script))["model"].theta, session.model.theta)
+
+
+@pytest.mark.parametrize(("first", "change"), [
+    ({"epochs": 6}, {"epochs": 4}),  # fewer epochs than trained: cannot untrain
+    ({"epochs": 6}, {"epochs": 9, "learning_rate": 0.1}),  # another setting changed too
+    ({"epochs": 6, "schedule": "cosine"}, {"epochs": 9}),  # the rates depend on the length
+])
+def test_other_changes_start_training_again(playground, first, change):
+    session_id, _ = new_session(playground, n_points=60, **first)
+    _finish(playground, session_id, first["epochs"])
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config", change)
+    assert status == 200 and state["frame"]["epoch"] == 0 and state["frame"]["status"] == "ready"
 
 @pytest.mark.parametrize("optimizer", list(optimizers.OPTIMIZERS))
 def test_python_code_reproduces_each_optimizer(tmp_path, optimizer):
@@ -306,6 +352,62 @@ def test_delete_ends_the_session(playground):
     assert call(playground, "DELETE", f"/api/sessions/{session_id}/play")[0] == 404
 
 
+
+def test_deleting_a_session_stops_its_training_thread(playground):
+    session_id, _ = new_session(playground, epochs=LIMITS.max_epochs)
+    session = playground.sessions[session_id]
+    call(playground, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: session.epoch >= 2, "two epochs")
+    assert session.training
+    assert call(playground, "DELETE", f"/api/sessions/{session_id}")[0] == 200
+    assert not session.training  # ended before the reply, not left to run its 10,000 epochs
+    assert session.epoch < LIMITS.max_epochs
+
+
+def _watch(srv, session_id):
+    """An open event stream of the session, its first frame read (the page listening)."""
+    connection = http.client.HTTPConnection(*srv.server_address[:2], timeout=WAIT)
+    connection.request("GET", f"/api/sessions/{session_id}/events?token={srv.token}")
+    response = connection.getresponse()
+    assert response.readline().startswith(b"data: ")
+    return connection
+
+
+@pytest.fixture
+def srv():
+    """A server whose grace for unwatched sessions the test sets itself."""
+    yield from serving(make_server("127.0.0.1", 0, unwatched_seconds=WAIT))
+
+
+def test_a_session_ends_with_its_pages_event_stream(srv):
+    """A tab that ends without saying so (a killed browser) closes its event stream: its
+    session ends, and its training thread with it."""
+    session_id, _ = new_session(srv, epochs=LIMITS.max_epochs)
+    session = srv.sessions[session_id]
+    stream = _watch(srv, session_id)
+    call(srv, "POST", f"/api/sessions/{session_id}/play")
+    wait_until(lambda: session.watchers == 1 and session.epoch >= 1, "a watched epoch")
+    srv.unwatched_seconds = 0.0  # no grace once the page is gone
+    srv.service_actions()  # what the server does between requests
+    assert srv.sessions.get(session_id) is session  # watched: it lives
+    stream.close()
+    wait_until(lambda: session_id not in srv.sessions, "the session to end")
+    wait_until(lambda: not session.training, "its training thread to end")
+    status, reply = call(srv, "GET", f"/api/sessions/{session_id}")
+    assert status == 404 and "reload the page" in reply["error"]
+
+
+def test_dead_tabs_never_fill_the_server(srv):
+    sessions = [srv.sessions[new_session(srv, n_points=20)[0]]
+                for _ in range(LIMITS.max_sessions)]
+    for session_id in list(srv.sessions):
+        _watch(srv, session_id).close()
+    wait_until(lambda: all(s.watchers == 0 for s in sessions), "the streams to close")
+    srv.unwatched_seconds = 0.0  # the grace over
+    assert call(srv, "POST", "/api/sessions", {"n_points": 20})[0] == 201  # not 503
+    assert not any(s in srv.sessions.values() for s in sessions)
+
+
 # --------------------------------------------------------------------------- bounds and errors
 @pytest.mark.parametrize(("config", "message"), [
     ({"n_points": 10}, "n_points"),
@@ -329,6 +431,14 @@ def test_delete_ends_the_session(playground):
     ({"dataset": "csv"}, "upload"),
     ({"schedule": "cosine-ish"}, "schedule"),
     ({"colour": "red"}, "unknown setting 'colour'"),
+    ({"l1": -0.1}, "l1"),
+    ({"l1": 2}, "l1"),
+    ({"features": []}, "features must be one or more"),
+    ({"features": ["x1", "x1"]}, "features must be one or more"),
+    ({"features": ["x3"]}, "features must be one or more"),
+    ({"features": "x1"}, "features must be a list"),
+    ({"discretize": "yes"}, "discretize"),
+    ({"show_test": 1}, "show_test"),
 ])
 def test_bad_settings_get_a_clear_400(playground, config, message):
     status, reply = call(playground, "POST", "/api/sessions", config)
@@ -371,8 +481,8 @@ def test_the_number_of_sessions_is_bounded(playground):
     ids = [new_session(playground, n_points=20)[0] for _ in range(LIMITS.max_sessions)]
     status, reply = call(playground, "POST", "/api/sessions", {"n_points": 20})
     assert status == 503 and f"limit is {LIMITS.max_sessions}" in reply["error"]
-    # An idle session gives its place up.
-    playground.sessions[ids[0]].touched -= LIMITS.session_idle_seconds + 1
+    # A session no page watches and no request uses gives its place up.
+    playground.sessions[ids[0]].touched -= playground.unwatched_seconds + 1
     assert call(playground, "POST", "/api/sessions", {"n_points": 20})[0] == 201
     assert ids[0] not in playground.sessions
 
@@ -401,6 +511,28 @@ def test_a_session_that_fails_to_build_gives_its_place_back(playground, monkeypa
 def test_parse_csv_refuses_bad_files(text, message):
     with pytest.raises(ValueError, match=message):
         parse_csv(text)
+
+
+def test_uploaded_labels_are_numbered_in_sorted_order_not_first_seen(playground):
+    rows = "".join(f"{k},{k % 7},{[9, 2, 5][k % 3]}\n" for k in range(30))  # 9 first, 2 least
+    X, y, labels = parse_csv(rows)
+    assert labels == [2, 5, 9]
+    np.testing.assert_array_equal(y, [[2, 0, 1][k % 3] for k in range(30)])
+    session_id, _ = new_session(playground, n_points=30)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/upload", raw=rows.encode())
+    assert status == 200
+    for part in ("train", "test"):  # each point keeps its class: x1 = k says which label it had
+        for (x1, _), label in zip(state[part]["X"], state[part]["y"]):
+            assert label == [2, 0, 1][int(round(x1)) % 3]
+
+
+def test_changing_only_the_picture_keeps_the_training(playground):
+    session_id, _ = new_session(playground, n_points=60, epochs=5)
+    _finish(playground, session_id, 5)
+    status, state = call(playground, "POST", f"/api/sessions/{session_id}/config",
+                         {"discretize": True, "show_test": False})
+    assert status == 200 and state["frame"]["epoch"] == 5 and state["frame"]["status"] == "finished"
+    assert state["config"]["discretize"] is True and state["config"]["show_test"] is False
 
 
 def test_parse_csv_maps_labels_and_skips_a_header():
@@ -436,8 +568,6 @@ def test_code_of_an_untrained_session_builds_the_initial_network(tmp_path):
 def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_path):
     import types
 
-    from scratchnn.playground import session as session_module
-
     fake = types.ModuleType("scratchnn.schedules")
     fake.SCHEDULES = {"step": object(), "cosine": object()}
 
@@ -448,10 +578,10 @@ def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_pa
 
     fake.get = get
     monkeypatch.setitem(sys.modules, "scratchnn.schedules", fake)
-    monkeypatch.setattr(session_module, "_train_parameters", lambda: {"lr_schedule": None})
-    assert session_module.schedule_names() == ["cosine"]
+    monkeypatch.setattr(settings_module, "train_parameters", lambda: {"lr_schedule": None})
+    assert settings_module.schedule_names() == ["cosine"]
     config = PlaygroundConfig.from_json({"schedule": "cosine", "epochs": 50})
-    plan = session_module._plan(config, 2)
+    plan = settings_module.make_plan(config, 2)
     assert plan.train_kwargs["lr_schedule"] == "cosine"
     # The rates depend on the run's length: the script trains for 50 epochs, stopping at 7.
     code = python_code(config, plan, 7)
@@ -460,8 +590,8 @@ def test_schedules_appear_when_the_training_loop_offers_them(monkeypatch, tmp_pa
     assert "callback=" not in python_code(config, plan, 50)
     with pytest.raises(ValueError, match="schedule must be one of"):
         PlaygroundConfig.from_json({"schedule": "step"})
-    monkeypatch.setattr(session_module, "_train_parameters", lambda: {})
-    assert session_module.schedule_names() == []
+    monkeypatch.setattr(settings_module, "train_parameters", lambda: {})
+    assert settings_module.schedule_names() == []
 
 
 def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
@@ -492,9 +622,10 @@ def test_diagnostics_callback_is_used_when_it_exists(monkeypatch):
             return ["layer 1: 6 of 8 units ended the training dead"]
 
     monkeypatch.setattr(callbacks, "Diagnostics", Diagnostics, raising=False)
-    monkeypatch.setattr(session_module, "_train_parameters",
-                        lambda: {"callbacks": None, "callback": None})
-    assert session_module.options()["diagnostics"] is True
+    for module in (settings_module, session_module):
+        monkeypatch.setattr(module, "train_parameters",
+                            lambda: {"callbacks": None, "callback": None})
+    assert settings_module.options()["diagnostics"] is True
     session = Session(PlaygroundConfig(n_points=40))
     assert session.frame["diagnostics"] is None
     original = ClassifierNN.train

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scratchnn.playground import LIMITS, make_server, server
-from scratchnn.playground.session import parse_csv
+from scratchnn.playground.settings import parse_csv
 from serving import serving
 
 WAIT = 60.0  # seconds; a generous bound for a busy machine, never a timing assertion
@@ -255,7 +255,7 @@ def test_open_event_streams_do_not_pin_every_session(playground):
         status, _, reply = post_json(playground, "/api/sessions", {"n_points": 20})
         assert status == 503 and "too many sessions" in reply["error"]
         for session in playground.sessions.values():
-            session.touched -= LIMITS.session_idle_seconds + 1
+            session.touched -= LIMITS.session_idle_seconds + 1  # watched, but long unused
         time.sleep(1.5)  # the streams send a keep-alive each second: it must not count as use
         assert post_json(playground, "/api/sessions", {"n_points": 20})[0] == 201
         assert not set(ids) & set(playground.sessions)

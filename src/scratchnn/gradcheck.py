@@ -64,7 +64,7 @@ def relative_difference(grad, approx):
 
 
 def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=None, epsilon=1e-7,
-                   return_details=False, sample_weight=None, label_smoothing=0.0):
+                   return_details=False, sample_weight=None, label_smoothing=0.0, *, l1=0.0):
     """Check ``model``'s backpropagation on ``(X, Y)`` against central differences.
 
     Parameters
@@ -88,6 +88,8 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
         Per-example weights of the cost, as in ``train``.
     label_smoothing : float in [0, 1), default 0
         Smoothed targets, as in ``train``.
+    l1 : float, default 0
+        L1 strength (its subgradient, 0 at a weight of exactly 0, is what is checked).
 
     Returns
     -------
@@ -110,7 +112,8 @@ def gradient_check(model, X, Y, loss="BinaryCrossEntropy", lambd=0, keep_prob=No
             for l, p in enumerate(keep_prob)
             if p < 1.0
         }
-    objective = model.objective(X, Y, loss, lambd, sample_weight, masks, label_smoothing)
+    objective = model.objective(X, Y, loss, lambd, sample_weight, masks, label_smoothing,
+                                l1=l1)
     _, grad = objective(theta)
     approx = numerical_gradient(lambda: objective.cost(theta), theta, epsilon)
     difference = relative_difference(grad, approx)

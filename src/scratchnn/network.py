@@ -678,16 +678,20 @@ class ClassifierNN:
         Y = self.check_labels(Y, loss, A.shape[1], A.dtype)
         return self.cost(A, Y, loss, lambd)
 
-    def cost(self, A, Y, loss, lambd=0.0, parameters=None, Z=None, weights=None):
-        """Cost on checked inputs (see :meth:`compute_cost`); ``Z`` (the output layer's logits)
-        selects the exact log-sum-exp form, ``weights`` of shape ``(1, m)`` weigh the examples."""
+    def cost(self, A, Y, loss, lambd=0.0, parameters=None, Z=None, weights=None, *, l1=0.0):
+        r"""Cost on checked inputs (see :meth:`compute_cost`); ``Z`` (the output layer's logits)
+        selects the exact log-sum-exp form, ``weights`` of shape ``(1, m)`` weigh the examples.
+        ``l1`` adds the L1 penalty :math:`\frac{\lambda_1}{m}\sum_l \sum_{i,j}|W^{[l]}_{ij}|`."""
         if parameters is None:
             parameters = self.parameters
-        l2 = 0.0
+        penalty = 0.0
         if lambd:
             weights_W = (parameters[f"W{l}"].ravel() for l in range(1, self.num_layers))
-            l2 = lambd / (2 * A.shape[1]) * sum(float(np.dot(W, W)) for W in weights_W)
-        return loss.cost(A, Y, Z, weights) + l2
+            penalty = lambd / (2 * A.shape[1]) * sum(float(np.dot(W, W)) for W in weights_W)
+        if l1:
+            penalty += l1 / A.shape[1] * sum(float(np.abs(parameters[f"W{l}"]).sum())
+                                             for l in range(1, self.num_layers))
+        return loss.cost(A, Y, Z, weights) + penalty
 
     # ------------------------------------------------------------------ backward
     def backward_propagation(self, A, Y, caches, lambd=0, keep_prob=None,
@@ -734,12 +738,15 @@ class ClassifierNN:
         _, grads = allocate(self._shapes, A.dtype, prefix="d")
         return self.backward(A, Y, caches, loss, lambd, grads)
 
-    def backward(self, A, Y, caches, loss, lambd=0.0, grads=None, workspace=None, weights=None):
-        """Backward pass on checked inputs (see :meth:`backward_propagation` for the math).
+    def backward(self, A, Y, caches, loss, lambd=0.0, grads=None, workspace=None, weights=None,
+                 *, l1=0.0):
+        r"""Backward pass on checked inputs (see :meth:`backward_propagation` for the math).
 
         Writes into the gradient views ``grads`` (default: the model's own, :attr:`grads`) and
         returns them. With a ``workspace`` (see :meth:`make_workspace`) every intermediate goes
-        into its arrays; ``weights`` of shape ``(1, m)`` weigh the examples.
+        into its arrays; ``weights`` of shape ``(1, m)`` weigh the examples. ``l1`` adds the L1
+        penalty's (sub)gradient, :math:`dW^{[l]} \mathrel{+}= \frac{\lambda_1}{m}
+        \operatorname{sign}(W^{[l]})` (0 where a weight is 0).
         """
         if grads is None:
             grads = self._grads
@@ -769,6 +776,8 @@ class ClassifierNN:
             if lambd:
                 scratch = workspace.l2[f"W{l}"] if workspace is not None else None
                 grads[f"dW{l}"] += np.multiply(W, lambd / m, out=scratch)
+            if l1:
+                grads[f"dW{l}"] += np.sign(W) * (l1 / m)
         return grads
 
     def update_batch_norm_statistics(self, caches):
@@ -779,8 +788,8 @@ class ClassifierNN:
 
     # ------------------------------------------------------------------ cost and gradient
     def cost_and_gradient(self, theta, X, Y, loss="BinaryCrossEntropy", lambd=0,
-                          sample_weight=None, dropout_masks=None, label_smoothing=0.0):
-        """The cost and its flat gradient at the flat parameters ``theta`` (not the model's own).
+                          sample_weight=None, dropout_masks=None, label_smoothing=0.0, *, l1=0.0):
+        r"""The cost and its flat gradient at the flat parameters ``theta`` (not the model's own).
 
         The one function every solver and check uses, in the spirit of scikit-learn's
         ``_loss_grad_lbfgs``: the gradient check, L-BFGS and the loss-surface plots. The model is
@@ -802,6 +811,8 @@ class ClassifierNN:
             already scaled by ``1/keep_prob`` (:func:`scratchnn.layers.dropout_mask`).
         label_smoothing : float in [0, 1), default 0
             Smooth the targets as ``train`` does (:func:`scratchnn.losses.smooth_labels`).
+        l1 : float, default 0
+            L1 regularization strength :math:`\lambda_1 \ge 0` (see ``train``).
 
         Returns
         -------
@@ -809,10 +820,10 @@ class ClassifierNN:
         gradient : ndarray of shape (n_parameters,), in the dtype of the computation
         """
         return self.objective(X, Y, loss, lambd, sample_weight, dropout_masks,
-                              label_smoothing)(theta)
+                              label_smoothing, l1=l1)(theta)
 
     def objective(self, X, Y, loss="BinaryCrossEntropy", lambd=0, sample_weight=None,
-                  dropout_masks=None, label_smoothing=0.0):
+                  dropout_masks=None, label_smoothing=0.0, *, l1=0.0):
         """:meth:`cost_and_gradient` with its data checked once: a callable ``f(theta)``.
 
         Returns
@@ -820,7 +831,8 @@ class ClassifierNN:
         Objective
             ``f(theta)`` gives ``(cost, gradient)``; ``f.cost(theta)`` the cost alone.
         """
-        return Objective(self, X, Y, loss, lambd, sample_weight, dropout_masks, label_smoothing)
+        return Objective(self, X, Y, loss, lambd, sample_weight, dropout_masks, label_smoothing,
+                         l1=l1)
 
     # ------------------------------------------------------------------ mini-batches
     def random_mini_batches(self, X, Y, batch_size=64, seed=0):
@@ -848,7 +860,7 @@ class ClassifierNN:
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
               resume=False, checkpoint=None, checkpoint_every=1, validation_data=None,
               callbacks=None, lr_schedule=None, clipnorm=None, clipvalue=None,
-              weight_decay=None, label_smoothing=0.0):
+              weight_decay=None, label_smoothing=0.0, l1=0.0):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -929,6 +941,12 @@ class ClassifierNN:
         label_smoothing : float in [0, 1), default 0
             Train toward ``(1 - eps) y + eps / C`` (categorical losses) or ``y (1 - eps) + eps / 2``
             (binary), :func:`scratchnn.losses.smooth_labels`.
+        l1 : float, default 0
+            L1 regularization strength :math:`\lambda_1 \ge 0`, beside or instead of ``lambd``:
+            the cost gains :math:`\frac{\lambda_1}{m}\sum_{l}\sum_{i,j}|W^{[l]}_{ij}|` and each
+            weight gradient :math:`\frac{\lambda_1}{m}\operatorname{sign}(W^{[l]})` (``m``: the
+            mini-batch's size; weights only). It pulls every weight towards 0 by the same amount,
+            so small weights end at exactly 0.
 
         Returns
         -------
@@ -959,7 +977,8 @@ class ClassifierNN:
             sample_weight=sample_weight, resume=resume, checkpoint=checkpoint,
             checkpoint_every=checkpoint_every, validation_data=validation_data,
             callbacks=callbacks, lr_schedule=lr_schedule, clipnorm=clipnorm,
-            clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing))
+            clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing,
+            l1=l1))
         costs = _training.fit(self, data, settings, callbacks)
         return self.parameters, costs
 
@@ -1076,7 +1095,7 @@ class Objective:
     """
 
     def __init__(self, model, X, Y, loss, lambd, sample_weight, dropout_masks,
-                 label_smoothing=0.0):
+                 label_smoothing=0.0, *, l1=0.0):
         self.model = model
         self.loss = model.check_loss(loss)
         self.X = check_X(X, model.n_features)
@@ -1085,6 +1104,7 @@ class Objective:
                               high_open=True)
         self.loss, self.Y = _losses.smooth_labels(self.loss, self.Y, epsilon, model.n_outputs)
         self.lambd = check_float(lambd, "lambd", low=0.0)
+        self.l1 = check_float(l1, "l1", low=0.0)
         self.weights = check_sample_weight(sample_weight, self.X.shape[1], np.float64)
         self.masks = dropout_masks or None
         if dropout_masks is not None:
@@ -1113,7 +1133,7 @@ class Objective:
         Y = self.Y if self.Y.dtype.kind == "i" else self.Y.astype(dtype, copy=False)
         weights = None if self.weights is None else self.weights.astype(dtype, copy=False)
         cost = self.model.cost(A, Y, self.loss, self.lambd, parameters,
-                               Z=caches.layers[-1].Z, weights=weights)
+                               Z=caches.layers[-1].Z, weights=weights, l1=self.l1)
         return theta, A, Y, caches, weights, cost
 
     def cost(self, theta):
@@ -1123,5 +1143,6 @@ class Objective:
     def __call__(self, theta):
         theta, A, Y, caches, weights, cost = self._forward(theta)
         grad, grads = allocate(self.model.parameter_shapes, theta.dtype, prefix="d")
-        self.model.backward(A, Y, caches, self.loss, self.lambd, grads, weights=weights)
+        self.model.backward(A, Y, caches, self.loss, self.lambd, grads, weights=weights,
+                            l1=self.l1)
         return cost, grad

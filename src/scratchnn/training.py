@@ -106,6 +106,7 @@ class TrainingSettings:
     learning_rate: float
     batch_size: int = None
     lambd: float = 0.0
+    l1: float = 0.0
     keep_prob: tuple = None
     optimizer: type = _optimizers.GradientDescent
     beta1: float = 0.9
@@ -625,7 +626,7 @@ def _fit_lbfgs(run, data, callbacks, progress):
     run.last_block = block
     objective = model.objective(
         block.X.T, block.Y.T, settings.loss, settings.lambd,
-        None if block.weights is None else block.weights[:, 0])
+        None if block.weights is None else block.weights[:, 0], l1=settings.l1)
     theta0 = model.theta.astype(np.float64)
     state = {"epoch": 0, "theta": theta0.copy()}
 
@@ -767,11 +768,12 @@ def _train_block(run, block, epoch):
         workspace = buffers.workspace
         A, caches = model.forward(X_batch.T, None, keep_prob, True, workspace=workspace)
         Y_batch = Y_batch.T
-        cost = model.cost(A, Y_batch, loss, lambd, Z=caches.layers[-1].Z, weights=weights)
+        cost = model.cost(A, Y_batch, loss, lambd, Z=caches.layers[-1].Z, weights=weights,
+                          l1=settings.l1)
         if not math.isfinite(cost):
             run.diverged(epoch, cost)
         model.backward(A, Y_batch, caches, loss, lambd, grads, workspace=workspace,
-                       weights=weights)
+                       weights=weights, l1=settings.l1)
         if model.batch_norm:
             model.update_batch_norm_statistics(caches)
         if settings.clipnorm is not None or settings.clipvalue is not None:
@@ -814,6 +816,7 @@ def prepare(model, X, Y, arguments):
         learning_rate=check_float(a["learning_rate"], "learning_rate", low=0.0, low_open=True),
         batch_size=check_int(a["batch_size"], "batch_size", minimum=1, allow_none=True),
         lambd=check_float(a["lambd"], "lambd", low=0.0),
+        l1=check_float(a.get("l1", 0.0), "l1", low=0.0),
         keep_prob=check_dropout(a["keep_prob"], model.num_layers - 1, dtype),
         print_cost=check_bool(a["print_cost"], "print_cost"),
         optimizer=optimizer,

@@ -8,6 +8,7 @@ the page can turn the session into the Python script that reproduces it.
 """
 
 from .server import make_server, serve
-from .session import LIMITS, PlaygroundConfig, Session
+from .session import Session
+from .settings import LIMITS, PlaygroundConfig
 
 __all__ = ["LIMITS", "PlaygroundConfig", "Session", "make_server", "serve"]

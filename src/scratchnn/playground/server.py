@@ -6,7 +6,10 @@ request passes :mod:`.security`'s checks first (the token, the Host and Origin h
 Content-Type, the body's length); the number of connections is bounded
 (:data:`MAX_CONNECTIONS`, more get a 503) and a connection that sends nothing for
 :data:`CONNECTION_TIMEOUT` seconds is closed. Every setting is checked by
-:class:`~scratchnn.playground.session.PlaygroundConfig`, and the number of sessions is bounded.
+:class:`~scratchnn.playground.settings.PlaygroundConfig`, and the number of sessions is bounded.
+A session lives while its page listens: one with no open event stream that no request has used
+for ``LIMITS.session_unwatched_seconds`` ends, its training thread with it (a tab closed, a
+browser killed), so dead tabs never fill the server.
 Every failure comes back as ``{"error": "..."}`` naming its cause, with status 400, 403, 404,
 411, 413, 415, 503, or 500 for a fault of the playground itself; no request is answered by a
 dropped connection.
@@ -20,10 +23,10 @@ API (``{id}`` is a session's id; every POST body is JSON unless noted)
 ``GET /``                     the page
 ``GET /static/<name>``        its scripts, style sheet and icon
 ``GET /favicon.ico``          the icon (browsers ask for it)
-``GET /api/options``          choices (from the registries), limits, defaults, formulas
+``GET /api/options``          choices (from the registries), limits, defaults
 ``POST /api/sessions``        a new session (body: settings, optional) -> its state
-``GET /api/sessions/{id}``    the session's state: settings, points, the latest frame
-``POST .../config``           new settings, training starts again -> state
+``GET /api/sessions/{id}``    the session's state: settings, points, lesson, latest frame
+``POST .../config``           new settings (more epochs: training goes on) -> state
 ``POST .../upload``           CSV text (two features and a label per row) -> state
 ``POST .../play|pause|step``  training controls -> ``{"status": ...}``
 ``POST .../weight``           set one weight (body: ``layer``, ``row``, ``column``,
@@ -49,7 +52,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 from .security import LOOPBACK_NAMES, Guard, Refused, host_name
-from .session import LIMITS, PlaygroundConfig, Session, options, parse_csv
+from .session import Session
+from .settings import LIMITS, PlaygroundConfig, options, parse_csv
 
 __all__ = ["CONNECTION_TIMEOUT", "MAX_BODY", "MAX_CONNECTIONS", "PlaygroundServer",
            "make_server"]
@@ -68,6 +72,8 @@ _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
            "charts.js": "text/javascript; charset=utf-8",
            "diagram.js": "text/javascript; charset=utf-8",
+           "learn.js": "text/javascript; charset=utf-8",
+           "state.js": "text/javascript; charset=utf-8",
            "style.css": "text/css; charset=utf-8",
            "favicon.svg": "image/svg+xml"}
 
@@ -79,14 +85,18 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     ``token`` is the secret every API request must carry (default: a fresh
     :func:`secrets.token_urlsafe`); ``max_connections`` and ``timeout`` bound the connections
-    (:data:`MAX_CONNECTIONS`, :data:`CONNECTION_TIMEOUT`). An IPv6 address (``::1``) gets an
-    IPv6 socket.
+    (:data:`MAX_CONNECTIONS`, :data:`CONNECTION_TIMEOUT`). ``unwatched_seconds`` is how long a
+    session with no open event stream and no request lives on (default
+    ``LIMITS.session_unwatched_seconds``); the server ends such sessions between requests
+    (:meth:`service_actions`). An IPv6 address (``::1``) gets an IPv6 socket.
     """
 
     daemon_threads = True  # an open event stream must not keep the process alive
 
     def __init__(self, address, token=None, max_connections=MAX_CONNECTIONS,
-                 timeout=CONNECTION_TIMEOUT):
+                 timeout=CONNECTION_TIMEOUT, unwatched_seconds=None):
+        self.unwatched_seconds = (LIMITS.session_unwatched_seconds if unwatched_seconds is None
+                                  else unwatched_seconds)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.max_connections = max_connections
         self.connection_timeout = timeout
@@ -143,13 +153,17 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     def new_session(self, config):
         with self.lock:
-            self._drop_idle()
-            if len(self.sessions) >= LIMITS.max_sessions:
-                raise Refused(HTTPStatus.SERVICE_UNAVAILABLE,
-                              f"too many sessions (the playground's limit is "
-                              f"{LIMITS.max_sessions}); close another tab")
-            session_id = secrets.token_urlsafe(12)
-            self.sessions[session_id] = None  # reserve the place while the session is built
+            ended = self._drop_idle(full=len(self.sessions) >= LIMITS.max_sessions)
+            full = len(self.sessions) >= LIMITS.max_sessions
+            if not full:
+                session_id = secrets.token_urlsafe(12)
+                self.sessions[session_id] = None  # reserve the place while the session is built
+        for session in ended:  # their threads stopped outside the lock: a join may take an epoch
+            session.close()
+        if full:
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE,
+                          f"too many sessions (the playground's limit is "
+                          f"{LIMITS.max_sessions}); close another tab")
         try:
             session = Session(config)
         except BaseException:
@@ -161,7 +175,7 @@ class PlaygroundServer(ThreadingHTTPServer):
         return session_id, session
 
     def session(self, session_id):
-        """The session, marked as used now (an open event stream does not count as use)."""
+        """The session, marked as used now (a request is use; an open event stream keeps it alive)."""
         with self.lock:
             session = self.sessions.get(session_id)
         if session is None:
@@ -183,12 +197,30 @@ class PlaygroundServer(ThreadingHTTPServer):
             raise Refused(HTTPStatus.NOT_FOUND, f"no session {session_id!r}")
         session.close()
 
-    def _drop_idle(self):
+    def _drop_idle(self, full=False):
+        """End the sessions whose page is gone: no open event stream, and no request for
+        ``unwatched_seconds``. When the server is ``full``, also those no request has used for
+        ``LIMITS.session_idle_seconds``, open stream or not (watching is not using, so no client
+        holds every place for good by keeping streams open). Called with the lock held."""
         now = time.monotonic()
+        ended = []
         for key, session in list(self.sessions.items()):
-            if session is not None and now - session.touched > LIMITS.session_idle_seconds:
+            if session is None:
+                continue
+            idle = now - session.touched
+            if ((session.watchers == 0 and idle > self.unwatched_seconds)
+                    or (full and idle > LIMITS.session_idle_seconds)):
                 del self.sessions[key]
-                session.close()
+                ended.append(session)
+        return ended
+
+    def service_actions(self):
+        """Between requests (each poll of ``serve_forever``): end the sessions whose page is
+        gone, and their training threads."""
+        with self.lock:
+            ended = self._drop_idle()
+        for session in ended:
+            session.close()
 
     def close_all(self):
         """End every session's training and stop serving event streams."""
@@ -352,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
         session_id, action = self._route(path)
         session = self.server.session(session_id)
         if action == "config":
-            session.reset(PlaygroundConfig.from_json(self._json_body(), session.config))
+            session.configure(PlaygroundConfig.from_json(self._json_body(), session.config))
             return self._json(session.state())
         if action == "upload":
             try:
@@ -401,7 +433,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Each new frame as one ``data:`` event, until the page goes away, the session ends or
         the server stops.
 
-        Watching does not count as using the session: one that no request has used for
+        While the stream is open the session lives (:attr:`Session.watchers`); when it closes
+        (the page went away: a closed tab, a killed browser) the session ends
+        ``unwatched_seconds`` later unless a request or a new stream uses it. Watching does not
+        count as using the session, though: one that no request has used for
         ``LIMITS.session_idle_seconds`` gives its place up when a new session needs it, open
         stream or not, so no client can hold every place for good by keeping streams open.
         """
@@ -412,15 +447,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         version = -1
-        while not self.server.stopping.is_set() and self.server.holds(session_id, session):
-            new_version, frame = session.wait_for_frame(version, timeout=1.0)
-            if new_version == version:
-                self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
-            else:
-                version = new_version
-                payload = _encode({"version": version, **frame}, separators=(",", ":"))
-                self.wfile.write(b"data: " + payload + b"\n\n")
-            self.wfile.flush()
+        session.watch(+1)
+        try:
+            while not self.server.stopping.is_set() and self.server.holds(session_id, session):
+                new_version, frame = session.wait_for_frame(version, timeout=1.0)
+                if new_version == version:
+                    self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
+                else:
+                    version = new_version
+                    payload = _encode({"version": version, **frame}, separators=(",", ":"))
+                    self.wfile.write(b"data: " + payload + b"\n\n")
+                self.wfile.flush()
+        finally:
+            session.watch(-1)
 
 
 def _encode(payload, **options):

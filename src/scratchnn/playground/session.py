@@ -19,355 +19,44 @@ Pausing never changes what is computed: a session paused and resumed ten times e
 same parameters, bit for bit, as one uninterrupted ``train`` call, which is what
 :meth:`Session.python_code` writes out.
 
-Everything a page can ask for is bounded by :data:`LIMITS`; a bad setting raises a ValueError or
-TypeError that names it.
+Everything a page can ask for is bounded by :data:`~.settings.LIMITS` (:mod:`.settings`); the
+script a session becomes is written by :mod:`.script`.
 """
 
-import csv
-import inspect
-import io
 import math
 import os
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .. import activations as _activations
-from .. import callbacks as _callbacks
 from .. import datasets as _datasets
-from .. import initializers as _initializers
 from .. import losses as _losses
-from .. import optimizers as _optimizers
 from ..callback import Callback
 from ..network import ClassifierNN
-from ..validation import check_bool, check_float, check_int
+from ..validation import check_float, check_int
 from . import streaming
-from .pictures import GRID_SIZES, UNIT_GRID, NetworkViews
+from .advice import page_problems
+from .features import feature_matrix
+from .learn import lesson
+from .pictures import GRID_SIZES, NetworkViews
+from .script import python_code
+from .settings import (
+    LIMITS,
+    PlaygroundConfig,
+    diagnostics_class,
+    make_data,
+    make_plan,
+    train_parameters,
+)
 from .streaming import SampledDiagnostics, StreamCost
 
-__all__ = ["LIMITS", "Limits", "PlaygroundConfig", "Session", "SessionCallback",
-           "options", "parse_csv"]
+__all__ = ["Session", "SessionCallback"]
 
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
-
-DATASETS = ("moons", "circles", "spiral", "xor", "blobs", "csv")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one page may ask for; every setting outside these bounds is refused with a message."""
-
-    min_points: int = 20
-    max_points: int = 2000
-    max_hidden_layers: int = 6
-    max_units: int = 16
-    max_classes: int = 5
-    max_epochs: int = 10000
-    max_upload_bytes: int = 200_000
-    max_feature: float = 1e300  # beyond this the picture's extent (and rounding) overflow
-    max_sessions: int = 8
-    session_idle_seconds: float = 1800.0
-    boundary_grid: int = GRID_SIZES["still"]  # while training runs: GRID_SIZES["running"]
-    unit_grid: int = UNIT_GRID  # a sample of the boundary's grid: one forward pass for both
-    max_weight: float = 100.0  # a weight set by hand on the page
-
-
-LIMITS = Limits()
-
-
-def schedule_names():
-    """The learning-rate schedules ``train`` accepts by name, read when called (empty if none).
-
-    A name of the :mod:`scratchnn.schedules` registry is offered when ``ClassifierNN.train``
-    takes an ``lr_schedule`` argument and ``schedules.get(name, num_epochs)`` builds it from the
-    name alone (a schedule that needs more arguments is left out).
-    """
-    try:
-        from .. import schedules
-    except ImportError:
-        return []
-    registry = getattr(schedules, "SCHEDULES", None)
-    get = getattr(schedules, "get", None)
-    if not isinstance(registry, dict) or get is None or "lr_schedule" not in _train_parameters():
-        return []
-    names = []
-    for name in sorted(registry):
-        try:
-            get(name, 10)
-        except (TypeError, ValueError):
-            continue
-        names.append(name)
-    return names
-
-
-def _train_parameters():
-    return inspect.signature(ClassifierNN.train).parameters
-
-
-def hidden_activation_names():
-    """Activations a hidden layer may use (read from the registry)."""
-    return [name for name in _activations.ACTIVATIONS if name != "softmax"]
-
-
-def options():
-    """What the page may choose from, read from the registries, plus the limits and defaults."""
-    return {
-        "datasets": list(DATASETS),
-        "activations": hidden_activation_names(),
-        "initializers": sorted(_initializers.INITIALIZERS),
-        "optimizers": list(_optimizers.OPTIMIZERS),
-        "schedules": schedule_names(),
-        "diagnostics": _diagnostics_class() is not None,
-        "limits": asdict(LIMITS),
-        "defaults": PlaygroundConfig().to_json(),
-        "formulas": _formulas(),
-    }
-
-
-def _formulas():
-    """The Notes of each activation, loss and optimizer docstring: the documentation's formulas."""
-
-    def notes(obj):
-        doc = inspect.getdoc(obj) or ""
-        head, _, rest = doc.partition("Notes\n-----\n")
-        text = rest if rest else head
-        return text.split("\n\n\n")[0].replace(".. math:: ", "").strip()
-
-    return {
-        "activations": {name: notes(cls) for name, cls in _activations.ACTIVATIONS.items()},
-        "losses": {name: notes(cls) for name, cls in _losses.LOSSES.items()},
-        "optimizers": {name: notes(cls) for name, cls in _optimizers.OPTIMIZERS.items()},
-    }
-
-
-def _diagnostics_class():
-    """``scratchnn.callbacks.Diagnostics`` where it exists and ``train`` takes ``callbacks``
-    (the way to hand it to the training loop), else None."""
-    if "callbacks" not in _train_parameters():
-        return None
-    return getattr(_callbacks, "Diagnostics", None)
-
-
-# --------------------------------------------------------------------------- settings
-def _bounded_int(value, name, low, high):
-    value = check_int(value, name, minimum=low)
-    if value > high:
-        raise ValueError(f"{name} must be at most {high} (the playground's limit), got {value}")
-    return value
-
-
-def _bounded_float(value, name, low, high, low_open=False):
-    # check_float reads the number through validation.to_float, the one rule for numbers from
-    # anywhere: a 400-digit integer of JSON is a ValueError naming the setting.
-    return check_float(value, name, low=low, high=high, low_open=low_open)
-
-
-def _choice(value, name, choices):
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {value!r}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class PlaygroundConfig:
-    """A session's settings, as the page sends them (JSON) and :meth:`from_json` checks them.
-
-    ``hidden`` is one ``{"units": n, "activation": name}`` per hidden layer; ``keep_prob`` is
-    dropout's keep probability for every hidden layer's output (1 turns dropout off).
-    """
-
-    dataset: str = "moons"
-    n_points: int = 500
-    noise: float = 0.1
-    classes: int = 3
-    test_fraction: float = 0.3
-    seed: int = 0
-    hidden: tuple = ({"units": 8, "activation": "tanh"}, {"units": 8, "activation": "tanh"})
-    batch_norm: bool = False
-    keep_prob: float = 1.0
-    initialization: str = "he"
-    optimizer: str = "adam"
-    learning_rate: float = 0.03
-    schedule: str = None
-    batch_size: int = 32
-    l2: float = 0.0
-    epochs: int = 2000
-
-    @classmethod
-    def from_json(cls, data, base=None):
-        """Check a JSON object of settings; missing ones keep ``base``'s (default: the defaults)."""
-        if not isinstance(data, dict):
-            raise TypeError(f"the settings must be a JSON object, got {type(data).__name__}")
-        base = base or cls()
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(f"unknown setting {unknown[0]!r}; expected some of {names}")
-        merged = {**asdict(base), **data}
-        lim = LIMITS
-        hidden = merged["hidden"]
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError(f"hidden must be a list of layers, got {hidden!r}")
-        if len(hidden) > lim.max_hidden_layers:
-            raise ValueError(f"hidden may have at most {lim.max_hidden_layers} layers (the "
-                             f"playground's limit), got {len(hidden)}")
-        layers = []
-        for i, layer in enumerate(hidden):
-            where = f"hidden[{i}]"
-            if not isinstance(layer, dict) or set(layer) != {"units", "activation"}:
-                raise TypeError(f"{where} must be an object with 'units' and 'activation', "
-                                f"got {layer!r}")
-            layers.append({
-                "units": _bounded_int(layer["units"], f"{where}.units", 1, lim.max_units),
-                "activation": _choice(layer["activation"], f"{where}.activation",
-                                      hidden_activation_names()),
-            })
-        schedule = merged["schedule"]
-        if schedule is not None:
-            schedule = _choice(schedule, "schedule", schedule_names())
-        config = cls(
-            dataset=_choice(merged["dataset"], "dataset", DATASETS),
-            n_points=_bounded_int(merged["n_points"], "n_points", lim.min_points,
-                                  lim.max_points),
-            noise=_bounded_float(merged["noise"], "noise", 0.0, 1.0),
-            classes=_bounded_int(merged["classes"], "classes", 2, lim.max_classes),
-            test_fraction=_bounded_float(merged["test_fraction"], "test_fraction", 0.1, 0.9),
-            seed=_bounded_int(merged["seed"], "seed", 0, 2**31 - 1),
-            hidden=tuple(layers),
-            batch_norm=check_bool(merged["batch_norm"], "batch_norm"),
-            keep_prob=_bounded_float(merged["keep_prob"], "keep_prob", 0.1, 1.0),
-            initialization=_choice(merged["initialization"], "initialization",
-                                   sorted(_initializers.INITIALIZERS)),
-            optimizer=_choice(merged["optimizer"], "optimizer", list(_optimizers.OPTIMIZERS)),
-            learning_rate=_bounded_float(merged["learning_rate"], "learning_rate", 0.0, 10.0,
-                                         low_open=True),
-            schedule=schedule,
-            batch_size=_bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
-            l2=_bounded_float(merged["l2"], "l2", 0.0, 1.0),
-            epochs=_bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
-        )
-        return config
-
-    def to_json(self):
-        out = asdict(self)
-        out["hidden"] = [dict(layer) for layer in self.hidden]
-        return out
-
-
-def parse_csv(text):
-    """Points from CSV text: two feature columns and an integer label per row.
-
-    A first row that is not numeric is taken as a header. Labels are mapped to ``0 .. k - 1`` in
-    sorted order (the original labels are returned too). Lines may end in LF, CR LF or CR alone
-    (old Mac spreadsheets), as for the command line. A feature larger in magnitude than
-    ``LIMITS.max_feature`` is refused: the picture's extent around it would overflow to
-    infinity, which JSON cannot carry.
-
-    Returns
-    -------
-    X : ndarray of shape (n, 2), float64
-    y : ndarray of shape (n,), int64
-    labels : list
-        The original label of each class index.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"the CSV must be text, got {type(text).__name__}")
-    lim = LIMITS
-    if len(text.encode()) > lim.max_upload_bytes:
-        raise ValueError(f"the CSV is larger than {lim.max_upload_bytes} bytes (the playground's "
-                         f"limit)")
-    reader = csv.reader(io.StringIO(text, newline=""))  # "": the reader sees CR-only line ends
-    try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL, ...
-        raise ValueError(f"the CSV cannot be read at line {reader.line_num}: {exc}") from None
-    if rows:
-        try:
-            [float(cell) for cell in rows[0]]
-        except ValueError:
-            rows = rows[1:]  # a header
-    if not lim.min_points <= len(rows) <= lim.max_points:
-        raise ValueError(f"the CSV must have between {lim.min_points} and {lim.max_points} rows "
-                         f"of data, got {len(rows)}")
-    X = np.empty((len(rows), 2))
-    raw = []
-    for i, row in enumerate(rows, start=1):
-        if len(row) != 3:
-            raise ValueError(f"CSV row {i} must have 3 columns (x1, x2, label), got {len(row)}")
-        try:
-            X[i - 1] = [float(row[0]), float(row[1])]
-            label = float(row[2])
-        except ValueError:
-            raise ValueError(f"CSV row {i} must hold numbers, got {row!r}") from None
-        if not (np.all(np.isfinite(X[i - 1])) and math.isfinite(label)
-                and label == int(label)):
-            raise ValueError(f"CSV row {i} must hold finite features and an integer label, "
-                             f"got {row!r}")
-        for column in (0, 1):
-            if abs(X[i - 1, column]) > lim.max_feature:
-                raise ValueError(f"CSV row {i}, column {column + 1} (x{column + 1}): "
-                                 f"{row[column]} is too large; the playground accepts features "
-                                 f"of magnitude at most {lim.max_feature:g}")
-        raw.append(int(label))
-    labels = sorted(set(raw))
-    if not 2 <= len(labels) <= lim.max_classes:
-        raise ValueError(f"the CSV must have between 2 and {lim.max_classes} distinct labels, "
-                         f"got {len(labels)}")
-    index = {label: k for k, label in enumerate(labels)}
-    y = np.array([index[label] for label in raw], dtype=np.int64)
-    return X, y, labels
-
-
-def make_data(config, upload=None):
-    """``(X, y)`` for ``config``: generated with its seed, or the uploaded ``(X, y)``."""
-    n, noise, seed = config.n_points, config.noise, config.seed
-    if config.dataset == "csv":
-        if upload is None:
-            raise ValueError("dataset 'csv' needs an uploaded CSV file first")
-        return upload
-    if config.dataset == "moons":
-        return _datasets.make_moons(n, noise, seed=seed)
-    if config.dataset == "circles":
-        return _datasets.make_circles(n, noise, seed=seed)
-    if config.dataset == "xor":
-        return _datasets.make_xor(n, noise, seed=seed)
-    if config.dataset == "spiral":
-        return _datasets.make_spiral(n, config.classes, noise, seed=seed)
-    return _datasets.make_blobs(n, config.classes, noise, seed=seed)
-
-
-# --------------------------------------------------------------------------- the network
-@dataclass(frozen=True)
-class _Plan:
-    """The network and the ``train`` arguments a configuration and its data give."""
-
-    layer_dims: list
-    activations: list
-    loss: str
-    train_kwargs: dict = field(default_factory=dict)
-
-
-def _plan(config, n_classes):
-    binary = n_classes == 2
-    layer_dims = [2, *(layer["units"] for layer in config.hidden), 1 if binary else n_classes]
-    activations = [layer["activation"] for layer in config.hidden]
-    activations.append("sigmoid" if binary else "softmax")
-    keep_prob = None
-    if config.keep_prob < 1.0 and config.hidden:
-        keep_prob = (1.0, *([config.keep_prob] * len(config.hidden)))
-    loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
-    kwargs = {"loss": loss, "learning_rate": config.learning_rate,
-              "batch_size": config.batch_size, "lambd": config.l2, "keep_prob": keep_prob,
-              "optimizer": config.optimizer}
-    if config.schedule is not None:
-        kwargs["lr_schedule"] = config.schedule
-    return _Plan(layer_dims, activations, loss, kwargs)
 
 
 class SessionCallback(Callback):
@@ -375,9 +64,10 @@ class SessionCallback(Callback):
 
     def __init__(self, session):
         self.session = session
+        self.offset = 0  # the epochs trained before this train call (training kept going)
 
     def on_epoch_end(self, epoch, logs):
-        return self.session.epoch_end(epoch, logs)
+        return self.session.epoch_end(self.offset + epoch, logs)
 
 
 class _Stopped(Exception):
@@ -399,6 +89,7 @@ class Session:
         self._thread = None
         self._tasks = []
         self.touched = time.monotonic()
+        self.watchers = 0
         self._setup(config or PlaygroundConfig(), upload)
 
     # ---------------------------------------------------------------- setup
@@ -414,7 +105,7 @@ class Session:
         if config.batch_size > X_train.shape[0]:
             config = replace(config, batch_size=X_train.shape[0])
         n_classes = int(y.max()) + 1
-        plan = _plan(config, n_classes)
+        plan = make_plan(config, n_classes)
         model = ClassifierNN(plan.layer_dims, plan.activations, config.initialization,
                              batch_norm=config.batch_norm, seed=config.seed)
         loss = _losses.get(plan.loss)
@@ -426,6 +117,9 @@ class Session:
             "config": config, "upload": upload, "plan": plan, "model": model,
             "n_classes": n_classes, "loss": loss, "extent": extent,
             "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
+            # The network's inputs: the chosen features of the points.
+            "F_train": feature_matrix(X_train, config.features),
+            "F_test": feature_matrix(X_test, config.features),
             "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
                                            np.float64),
             "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
@@ -434,9 +128,11 @@ class Session:
     def _apply(self, prepared):
         for name, value in prepared.items():
             setattr(self, name, value)
+        features = self.config.features
         self._views = NetworkViews(self.model, self.extent, self.loss, self.n_classes,
-                                   (self.X_train, self.y_train, self._Y_train),
-                                   (self.X_test, self.y_test, self._Y_test))
+                                   (self.F_train, self.y_train, self._Y_train),
+                                   (self.F_test, self.y_test, self._Y_test),
+                                   inputs=lambda G: feature_matrix(G.T, features).T)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
@@ -491,6 +187,28 @@ class Session:
             self._cond.notify_all()
             self._start()
 
+    def continues(self, config):
+        """Whether ``config`` may keep this session's training going rather than start again:
+        it differs only in what the page shows, or at most in ``epochs`` too, not below the epochs trained, with no schedule (whose
+        rates depend on the run's length) and an optimizer that continues exactly
+        (``train(..., resume=True)``; not L-BFGS)."""
+        if self.config.same_run(config):  # only what the page shows changed
+            return True
+        return (replace(self.config, epochs=config.epochs).same_run(config)
+                and config.epochs >= self.epoch and config.schedule is None
+                and config.optimizer != "lbfgs")
+
+    def configure(self, config):
+        """New settings: the training goes on where only the number of epochs changed
+        (:meth:`continues`), else starts again (:meth:`reset`)."""
+        with self._cond:
+            if self.continues(config):
+                self.config = config
+                self._finished = self._finished and self.epoch >= config.epochs
+                self._cond.notify_all()
+                return
+        self.reset(config)
+
     def reset(self, config=None, upload=None):
         """Stop training and start again from a freshly seeded network (new settings if given)."""
         if upload is None:
@@ -500,6 +218,19 @@ class Session:
         with self._cond:
             self._apply(prepared)
             self._cond.notify_all()
+
+    def watch(self, change):
+        """One more (``+1``) or one fewer (``-1``) open event stream; either counts as use
+        (``touched``), so a session whose last stream closed lives on for the server's grace."""
+        with self._cond:
+            self.watchers += change
+            self.touched = time.monotonic()
+
+    @property
+    def training(self):
+        """Whether the session's training thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def close(self):
         """Stop the training thread, if any, and wait for it."""
@@ -515,7 +246,7 @@ class Session:
             raise ValueError(f"training failed ({self.error}); press Reset")
         if self._finished:
             raise ValueError(f"training finished after {self.epoch} epochs (the epochs "
-                             f"setting); press Reset or raise epochs")
+                             f"setting); press Keep training, raise epochs, or press Reset")
 
     def _start(self):
         if self._thread is None:
@@ -526,7 +257,7 @@ class Session:
     # ---------------------------------------------------------------- the training thread
     def _train(self):
         callbacks = []
-        diagnostics = _diagnostics_class()
+        diagnostics = diagnostics_class()
         self._diagnostics = self._sampler = None
         if diagnostics is not None:
             self._diagnostics = diagnostics()
@@ -534,15 +265,30 @@ class Session:
             callbacks.append(self._sampler)
         session_callback = SessionCallback(self)
         callbacks.append(session_callback)
-        kwargs = dict(self.plan.train_kwargs, num_epochs=self.config.epochs, print_cost=False)
-        if "callbacks" in _train_parameters():
+        kwargs = dict(self.plan.train_kwargs, print_cost=False)
+        if "callbacks" in train_parameters():
             kwargs["callbacks"] = callbacks
         else:  # the training loop's callbacks reached through train's callback(epoch, cost)
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
         try:
-            self.model.train(self.X_train.T, self.y_train.reshape(1, -1), **kwargs)
+            # One train call to the epochs setting; where the setting was raised meanwhile
+            # (training kept going), more calls with resume=True, which continue exactly as
+            # one call for all the epochs would have.
+            while True:
+                with self._cond:
+                    offset = self.epoch
+                    if self._stop or offset >= self.config.epochs:
+                        break
+                    epochs = self.config.epochs - offset
+                session_callback.offset = offset
+                if self._sampler is not None:
+                    self._sampler.offset = offset
+                if offset:
+                    kwargs["resume"] = True
+                self.model.train(self.F_train.T, self.y_train.reshape(1, -1),
+                                 num_epochs=epochs, **kwargs)
         except _Stopped:
             pass
         except (ValueError, TypeError, ImportError) as exc:
@@ -708,7 +454,9 @@ class Session:
         try:
             pictures = self._views.pictures(GRID_SIZES["still" if still else "running"])
         except ValueError:  # parameters too large to evaluate (a run that diverged)
-            pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
+            last = getattr(self, "frame", None)
+            pictures = (self._views.blank() if last is None
+                        else {key: last[key] for key in ("boundary", "inputs", "units")})
         n = len(self.history["epoch"])
         stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
         keep = list(range(0, n, stride))
@@ -738,7 +486,7 @@ class Session:
             return None
         return {"epoch": epoch, "layers": list(diagnostics.layer_names),
                 "values": {name: diagnostics.last(name) for name in diagnostics.history},
-                "problems": list(diagnostics.problems())}
+                "problems": page_problems(diagnostics, self.config.initialization)}
 
     # ---------------------------------------------------------------- a weight set by hand
     def set_weight(self, layer, row, column, value):
@@ -763,7 +511,7 @@ class Session:
         layer = _bounded_int(layer, "layer", 1, len(dims) - 1)
         row = _bounded_int(row, "row", 0, dims[layer] - 1)
         column = _bounded_int(column, "column", 0, dims[layer - 1] - 1)
-        value = _bounded_float(value, "value", -LIMITS.max_weight, LIMITS.max_weight)
+        value = check_float(value, "value", low=-LIMITS.max_weight, high=LIMITS.max_weight)
 
         def change():
             self.model.parameters[f"W{layer}"][row, column] = value
@@ -785,6 +533,7 @@ class Session:
                 "activations": self.plan.activations,
                 "loss": self.plan.loss,
                 "extent": self.extent,
+                "lesson": lesson(self.config, self.plan),
                 "train": {"X": np.round(self.X_train, 4).tolist(), "y": self.y_train.tolist()},
                 "test": {"X": np.round(self.X_test, 4).tolist(), "y": self.y_test.tolist()},
                 "version": self.version,
@@ -811,6 +560,13 @@ class Session:
         return python_code(self.config, self.plan, epochs, self.upload, edits)
 
 
+def _bounded_int(value, name, low, high):
+    value = check_int(value, name, minimum=low)
+    if value > high:
+        raise ValueError(f"{name} must be at most {high}, got {value}")
+    return value
+
+
 def _rounded(value):
     return value if value is None or isinstance(value, int) else float(f"{value:.5g}")
 
@@ -830,95 +586,3 @@ def _jsonable(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return repr(value)
-
-
-def _train_lines(epochs, arguments, total_epochs, schedule):
-    if epochs == 0:
-        return ["# Not trained yet: the playground's network is still as initialized."]
-    if schedule is None or epochs == total_epochs:
-        return ["model.train(",
-                f"    X_train.T, y_train.reshape(1, -1), num_epochs={epochs}, print_cost=False,",
-                *(f"    {argument}," for argument in arguments),
-                ")"]
-    # The schedule's rates depend on the run's length: train for the playground's number of
-    # epochs, and stop where the playground was.
-    return [f"# The {schedule!r} schedule spreads over {total_epochs} epochs; the playground "
-            f"stopped after {epochs}.",
-            "model.train(",
-            f"    X_train.T, y_train.reshape(1, -1), num_epochs={total_epochs}, "
-            f"print_cost=False,",
-            *(f"    {argument}," for argument in arguments),
-            f"    callback=lambda epoch, cost: epoch >= {epochs},",
-            ")"]
-
-
-def _edit_lines(edits):
-    """The script's lines for the weights set by hand on the page (:meth:`Session.set_weight`):
-    the ones made before training are replayed; later ones cannot be inside one ``train`` call,
-    and the script says so."""
-    before = [edit for edit in edits if edit[0] == 0]
-    during = [edit for edit in edits if edit[0] > 0]
-    lines = []
-    if before:
-        lines.append("# Weights set by hand on the page before training:")
-        lines += [f"model.parameters['W{layer}'][{row}, {column}] = {value!r}"
-                  for _, layer, row, column, value in before]
-    if during:
-        listed = ", ".join(f"W{layer}[{row}, {column}] = {value!r} after epoch {epoch}"
-                           for epoch, layer, row, column, value in during)
-        lines += ["# Weights were also set by hand while training ran, which one train call",
-                  f"# cannot replay: {listed}.",
-                  "# This script ends where the page would have without them."]
-    return lines
-
-
-def python_code(config, plan, epochs, upload=None, edits=()):
-    """The script of :meth:`Session.python_code`; ``edits`` are :attr:`Session.edits`."""
-    c = config
-    imports = ["from scratchnn import ClassifierNN"]
-    if c.dataset == "csv":
-        imports = ["import numpy as np", "", *imports]
-        X, y, labels = upload
-        data = [
-            f"# The uploaded CSV's points; labels {labels} are classes 0 .. {len(labels) - 1}.",
-            "X = np.array([",
-            *(f"    [{a!r}, {b!r}]," for a, b in X.tolist()),
-            "])",
-            f"y = np.array({y.tolist()!r})",
-        ]
-        imports.append("from scratchnn.datasets import train_test_split")
-    else:
-        maker = f"make_{c.dataset}"
-        imports.append(f"from scratchnn.datasets import {maker}, train_test_split")
-        if c.dataset in ("spiral", "blobs"):
-            call = f"{maker}({c.n_points}, {c.classes}, {c.noise!r}, seed={c.seed})"
-        else:
-            call = f"{maker}({c.n_points}, {c.noise!r}, seed={c.seed})"
-        data = [f"X, y = {call}"]
-    kwargs = dict(plan.train_kwargs)
-    arguments = [f"{key}={value!r}" for key, value in kwargs.items()]
-    lines = [
-        f'"""A scratchnn playground session, {epochs} epoch(s) of training, as a script.',
-        "",
-        "It rebuilds the same data, the same network with the same seed, and trains it with the",
-        "same settings, so the model ends with the playground's parameters bit for bit.",
-        '"""',
-        "",
-        *imports,
-        "",
-        "# The data: one example per row, as scikit-learn has it.",
-        *data,
-        f"X_train, X_test, y_train, y_test = train_test_split(X, y, test_size={c.test_fraction!r},"
-        f" seed={c.seed})",
-        "",
-        "# The network: ClassifierNN wants one example per column, hence the .T below.",
-        f"model = ClassifierNN({plan.layer_dims!r}, {plan.activations!r}, {c.initialization!r},",
-        f"                     batch_norm={c.batch_norm!r}, seed={c.seed})",
-        *_edit_lines(edits),
-        *_train_lines(epochs, arguments, c.epochs, c.schedule),
-        "",
-        'print(f"train accuracy {model.accuracy(X_train.T, y_train):.4f}")',
-        'print(f"test accuracy {model.accuracy(X_test.T, y_test):.4f}")',
-        "",
-    ]
-    return "\n".join(lines)

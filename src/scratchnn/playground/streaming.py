@@ -56,6 +56,7 @@ class SampledDiagnostics(Callback):
         self.model = None
         self.armed = False
         self.epoch = None
+        self.offset = 0  # the epochs trained before this train call (training kept going)
         self.seconds = 0.0
 
     def on_train_begin(self, model):
@@ -86,7 +87,7 @@ class SampledDiagnostics(Callback):
             return False
         start = time.perf_counter()
         stop = self.diagnostics.on_epoch_end(epoch, logs)
-        self.armed, self.epoch = False, epoch
+        self.armed, self.epoch = False, self.offset + epoch
         self.seconds += time.perf_counter() - start
         return stop
 

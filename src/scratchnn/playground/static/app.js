@@ -61,9 +61,11 @@ function setupControls() {
   $("epochs").max = lim.max_epochs;
   for (const id of ["dataset", "classes", "n_points", "noise", "test_fraction", "seed",
                     "batch_norm", "keep_prob", "initialization", "optimizer", "learning_rate",
-                    "schedule", "batch_size", "l2", "epochs"]) {
+                    "schedule", "batch_size", "l2", "l1", "epochs", "discretize", "show_test"]) {
     $(id).addEventListener("change", () => sendConfig());
   }
+  setupFeatures($("features"), options.features);  // state.js
+  $("features").addEventListener("change", () => sendConfig());
   for (const id of ["noise", "test_fraction", "keep_prob"]) {
     $(id).addEventListener("input", () => { $(id + "-out").textContent = $(id).value; });
   }
@@ -85,6 +87,12 @@ function setupControls() {
   $("train").addEventListener("click", () => control("play"));
   $("pause").addEventListener("click", () => control("pause"));
   $("step").addEventListener("click", () => control("step"));
+  // Keep training: as many epochs again (up to the limit), from where training ended.
+  $("keep").addEventListener("click", async () => {
+    const epochs = Math.min(lim.max_epochs, state.config.epochs + Number($("epochs").value));
+    await sendConfig({ epochs });
+    await control("play");
+  });
   $("reset").addEventListener("click", () => guarded(async () =>
     applyState(await api("POST", `/api/sessions/${session}/reset`))));
   $("loss-log").addEventListener("change", () => { if (frame) drawCharts(); });
@@ -102,8 +110,10 @@ function renderLayers(hidden) {
     const select = row.querySelector(".activation");
     fillSelect(select, options.activations);
     select.value = layer.activation;
-    row.querySelector(".units").addEventListener("change", () => sendConfig());
-    select.addEventListener("change", () => sendConfig());
+    // A field redrawn away while it had the focus fires one last change: not the learner's.
+    const changed = () => { if (row.isConnected) sendConfig(); };
+    row.querySelector(".units").addEventListener("change", changed);
+    select.addEventListener("change", changed);
     row.querySelector(".remove").addEventListener("click", () => {
       const hidden = readHidden(); hidden.splice(i, 1); sendConfig({ hidden });
     });
@@ -128,19 +138,21 @@ function readConfig() {
     learning_rate: number("learning_rate"),
     schedule: $("schedule").value === "none" ? null : $("schedule").value,
     batch_size: number("batch_size"), l2: number("l2"), epochs: number("epochs"),
+    ...readExtras(),  // state.js
   };
 }
 
 function writeConfig(config) {
   for (const [key, value] of Object.entries(config)) {
     const element = $(key);
-    if (!element || key === "hidden") continue;
+    if (!element || key === "hidden" || key === "features") continue;
     if (element.type === "checkbox") element.checked = value;
     else element.value = value === null ? "none" : value;
     const out = $(key + "-out");
     if (out) out.textContent = value;
   }
   $("classes-row").hidden = !["spiral", "blobs"].includes(config.dataset);
+  writeFeatures(config.features);  // state.js
   renderLayers(config.hidden);
 }
 
@@ -149,7 +161,16 @@ async function sendConfig(changes) {
   if (config.dataset === "csv" && state && state.config.dataset !== "csv") {
     showError("choose a CSV file to upload for the csv data set"); writeConfig(state.config); return;
   }
-  await guarded(async () => applyState(await api("POST", `/api/sessions/${session}/config`, config)));
+  const same = (key) => JSON.stringify(config[key]) === JSON.stringify(state.config[key]);
+  if (state && Object.keys(config).every(same)) return;  // nothing changed: no reset
+  await guarded(async () => {
+    try {
+      applyState(await api("POST", `/api/sessions/${session}/config`, config));
+    } catch (error) {
+      writeConfig(state.config);  // a refused setting never stays: the form shows what runs
+      throw error;
+    }
+  });
 }
 
 async function control(action) {
@@ -158,12 +179,16 @@ async function control(action) {
   await guarded(() => api("POST", `/api/sessions/${session}/${action}`));
 }
 
-function setStatus(status) { $("status").textContent = status; }
+function setStatus(status) {
+  $("status").textContent = status;
+  $("keep").hidden = status !== "finished";
+}
 
 // ------------------------------------------------------------------ state and frames
 function applyState(newState) {
   state = newState;
   writeConfig(state.config);
+  configToAddress(state.config, TOKEN);  // state.js
   showLearn();
   drawFrame(state.frame);
 }
@@ -204,7 +229,8 @@ function drawBoundary() {
   const classes = bytes(frame.boundary.classes), confidences = bytes(frame.boundary.confidence);
   for (let i = 0; i < n * n; i++) {
     const confidence = confidences[i] / 255;  // sent as 0 .. 255
-    const alpha = Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
+    const alpha = state.config.discretize ? 0.75  // plain class colours
+      : Math.max(0, (confidence - 1 / K) / (1 - 1 / K)) * 0.75;
     const rgb = mix(COLORS[classes[i]], alpha);
     image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
@@ -228,6 +254,7 @@ function drawBoundary() {
   const px = (x) => ax + (x - x0) / (x1 - x0) * aw;
   const py = (y) => ay + (y1 - y) / (y1 - y0) * ah;
   for (const [part, ring] of [["train", "white"], ["test", "black"]]) {
+    if (part === "test" && !state.config.show_test) continue;
     const points = state[part];
     ctx.lineWidth = part === "test" ? 1.5 : 1;
     points.X.forEach(([x, y], i) => {
@@ -336,32 +363,34 @@ function drawDiagnostics(diagnostics, logs) {
   }
 }
 
-function showLearn() {
-  const f = options.formulas, box = $("learn");
-  const activation = state.config.hidden.length ? state.config.hidden[0].activation : null;
-  const parts = [];
-  if (activation) parts.push([`activation: ${activation}`, f.activations[activation]]);
-  parts.push([`output: ${state.activations[state.activations.length - 1]}`, f.activations[state.activations[state.activations.length - 1]]]);
-  parts.push([`loss: ${state.loss}`, f.losses[state.loss]]);
-  parts.push([`optimizer: ${state.config.optimizer}`, f.optimizers[state.config.optimizer]]);
-  box.innerHTML = "";
-  for (const [title, text] of parts) {
-    const h = document.createElement("h3"); h.textContent = title; h.style.fontSize = "0.9em";
-    const pre = document.createElement("pre"); pre.textContent = text || "";
-    box.append(h, pre);
-  }
-}
+function showLearn() { renderLesson($("learn"), state.lesson); }  // learn.js
 
 // ------------------------------------------------------------------ start
 async function start() {
   options = await api("GET", "/api/options");
   setupControls();
-  const created = await api("POST", "/api/sessions", {});
+  // The settings of the address, if any (a shared link); settings it no longer accepts give
+  // the defaults, with the reason shown.
+  let created;
+  try {
+    created = await api("POST", "/api/sessions", configFromAddress() || {});
+  } catch (error) {
+    if (!configFromAddress()) throw error;
+    created = await api("POST", "/api/sessions", {});
+    showError(`the address's settings were refused (${error.message}); the defaults are shown`);
+  }
   session = created.id;
   $("download-code").href = withToken(`/api/sessions/${session}/code`);
   $("download-model").href = withToken(`/api/sessions/${session}/model`);
   applyState(created);
   events = new EventSource(withToken(`/api/sessions/${session}/events`));
+  events.onerror = () => {
+    // The stream reconnects by itself; a session the server ended (its page stopped listening
+    // too long, say through a sleeping laptop) answers 404 and the stream stays closed.
+    if (events.readyState === EventSource.CLOSED) {
+      showError("this page's session ended (the page stopped listening, or the server restarted); reload the page");
+    }
+  };
   events.onmessage = (event) => {
     const data = JSON.parse(event.data);
     if (data.version < state.version) return;  // a frame of settings already replaced
