@@ -143,16 +143,19 @@ def test_shown_accuracies_are_the_servers_test_and_train_accuracies(page, url): 
 # The pixels of the boundary's canvas at the centres of cells far from every point, with the
 # cell's plane coordinates, and the page's class colours.
 PIXELS = """() => {
+  // The picture fills the canvas's plot area (data-plot: x, y, width, height), inside the ticks.
   const canvas = document.querySelector('#boundary'), ctx = canvas.getContext('2d');
-  const [x0, x1, y0, y1] = state.extent, w = canvas.width, h = canvas.height;
+  const [x0, x1, y0, y1] = state.extent;
+  const [ax, ay, w, h] = canvas.dataset.plot.split(',').map(Number);
   const points = [...state.train.X, ...state.test.X].map(([x, y]) =>
-    [(x - x0) / (x1 - x0) * w, (y1 - y) / (y1 - y0) * h]);
+    [ax + (x - x0) / (x1 - x0) * w, ay + (y1 - y) / (y1 - y0) * h]);
   const out = [];
   for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-    const px = i * w / 20, py = j * h / 20;
+    const px = ax + i * w / 20, py = ay + j * h / 20;
     if (points.some(([qx, qy]) => Math.hypot(qx - px, qy - py) < 10)) continue;
     const [r, g, b] = ctx.getImageData(Math.round(px), Math.round(py), 1, 1).data;
-    out.push({ x: x0 + px / w * (x1 - x0), y: y1 - py / h * (y1 - y0), rgb: [r, g, b] });
+    out.push({ x: x0 + (px - ax) / w * (x1 - x0), y: y1 - (py - ay) / h * (y1 - y0),
+               rgb: [r, g, b] });
   }
   return { pixels: out, colors: COLORS };
 }"""
