@@ -36,7 +36,6 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from ..callback import Callback
 from ..network import ClassifierNN
-from ..validation import check_float, check_int
 from . import streaming
 from .advice import page_problems
 from .features import feature_matrix
@@ -46,6 +45,8 @@ from .script import python_code
 from .settings import (
     LIMITS,
     PlaygroundConfig,
+    bounded_float,
+    bounded_int,
     diagnostics_class,
     make_data,
     make_plan,
@@ -189,9 +190,9 @@ class Session:
 
     def continues(self, config):
         """Whether ``config`` may keep this session's training going rather than start again:
-        it differs only in what the page shows, or at most in ``epochs`` too, not below the epochs trained, with no schedule (whose
-        rates depend on the run's length) and an optimizer that continues exactly
-        (``train(..., resume=True)``; not L-BFGS)."""
+        it differs only in what the page shows, or at most in ``epochs`` too, not below the
+        epochs trained, with no schedule (whose rates depend on the run's length) and an
+        optimizer that continues exactly (``train(..., resume=True)``; not L-BFGS)."""
         if self.config.same_run(config):  # only what the page shows changed
             return True
         return (replace(self.config, epochs=config.epochs).same_run(config)
@@ -508,10 +509,10 @@ class Session:
         :attr:`edits`; :meth:`python_code` replays the ones made before training started.
         """
         dims = self.plan.layer_dims
-        layer = _bounded_int(layer, "layer", 1, len(dims) - 1)
-        row = _bounded_int(row, "row", 0, dims[layer] - 1)
-        column = _bounded_int(column, "column", 0, dims[layer - 1] - 1)
-        value = check_float(value, "value", low=-LIMITS.max_weight, high=LIMITS.max_weight)
+        layer = bounded_int(layer, "layer", 1, len(dims) - 1)
+        row = bounded_int(row, "row", 0, dims[layer] - 1)
+        column = bounded_int(column, "column", 0, dims[layer - 1] - 1)
+        value = bounded_float(value, "value", -LIMITS.max_weight, LIMITS.max_weight)
 
         def change():
             self.model.parameters[f"W{layer}"][row, column] = value
@@ -558,13 +559,6 @@ class Session:
         session did (its epochs so far), ending with the same parameters bit for bit."""
         epochs, edits = self.at_epoch_boundary(lambda: (self.epoch, list(self.edits)))
         return python_code(self.config, self.plan, epochs, self.upload, edits)
-
-
-def _bounded_int(value, name, low, high):
-    value = check_int(value, name, minimum=low)
-    if value > high:
-        raise ValueError(f"{name} must be at most {high}, got {value}")
-    return value
 
 
 def _rounded(value):

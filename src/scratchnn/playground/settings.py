@@ -25,7 +25,8 @@ from ..validation import check_bool, check_float, check_int
 from .features import DEFAULT_FEATURES, FEATURES
 from .pictures import GRID_SIZES, UNIT_GRID
 
-__all__ = ["DATASETS", "LIMITS", "Limits", "Plan", "PlaygroundConfig", "diagnostics_class",
+__all__ = ["DATASETS", "LIMITS", "Limits", "Plan", "PlaygroundConfig", "bounded_float",
+           "bounded_int", "diagnostics_class",
            "hidden_activation_names", "make_data", "make_plan", "options", "parse_csv",
            "schedule_names", "train_parameters"]
 
@@ -115,14 +116,16 @@ def diagnostics_class():
 
 
 # --------------------------------------------------------------------------- settings
-def _bounded_int(value, name, low, high):
+def bounded_int(value, name, low, high):
+    """``value`` checked as an integer in ``[low, high]`` (``high``: the playground's limit)."""
     value = check_int(value, name, minimum=low)
     if value > high:
         raise ValueError(f"{name} must be at most {high} (the playground's limit), got {value}")
     return value
 
 
-def _bounded_float(value, name, low, high, low_open=False):
+def bounded_float(value, name, low, high, low_open=False):
+    """``value`` checked as a real number in ``[low, high]`` (``(low, high]`` if ``low_open``)."""
     # check_float reads the number through validation.to_float, the one rule for numbers from
     # anywhere: a 400-digit integer of JSON is a ValueError naming the setting.
     return check_float(value, name, low=low, high=high, low_open=low_open)
@@ -193,7 +196,7 @@ class PlaygroundConfig:
                 raise TypeError(f"{where} must be an object with 'units' and 'activation', "
                                 f"got {layer!r}")
             layers.append({
-                "units": _bounded_int(layer["units"], f"{where}.units", 1, lim.max_units),
+                "units": bounded_int(layer["units"], f"{where}.units", 1, lim.max_units),
                 "activation": _choice(layer["activation"], f"{where}.activation",
                                       hidden_activation_names()),
             })
@@ -211,25 +214,25 @@ class PlaygroundConfig:
             schedule = _choice(schedule, "schedule", schedule_names())
         config = cls(
             dataset=_choice(merged["dataset"], "dataset", DATASETS),
-            n_points=_bounded_int(merged["n_points"], "n_points", lim.min_points,
+            n_points=bounded_int(merged["n_points"], "n_points", lim.min_points,
                                   lim.max_points),
-            noise=_bounded_float(merged["noise"], "noise", 0.0, 1.0),
-            classes=_bounded_int(merged["classes"], "classes", 2, lim.max_classes),
-            test_fraction=_bounded_float(merged["test_fraction"], "test_fraction", 0.1, 0.9),
-            seed=_bounded_int(merged["seed"], "seed", 0, 2**31 - 1),
+            noise=bounded_float(merged["noise"], "noise", 0.0, 1.0),
+            classes=bounded_int(merged["classes"], "classes", 2, lim.max_classes),
+            test_fraction=bounded_float(merged["test_fraction"], "test_fraction", 0.1, 0.9),
+            seed=bounded_int(merged["seed"], "seed", 0, 2**31 - 1),
             hidden=tuple(layers),
             batch_norm=check_bool(merged["batch_norm"], "batch_norm"),
-            keep_prob=_bounded_float(merged["keep_prob"], "keep_prob", 0.1, 1.0),
+            keep_prob=bounded_float(merged["keep_prob"], "keep_prob", 0.1, 1.0),
             initialization=_choice(merged["initialization"], "initialization",
                                    sorted(_initializers.INITIALIZERS)),
             optimizer=_choice(merged["optimizer"], "optimizer", list(_optimizers.OPTIMIZERS)),
-            learning_rate=_bounded_float(merged["learning_rate"], "learning_rate", 0.0, 10.0,
+            learning_rate=bounded_float(merged["learning_rate"], "learning_rate", 0.0, 10.0,
                                          low_open=True),
             schedule=schedule,
-            batch_size=_bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
-            l2=_bounded_float(merged["l2"], "l2", 0.0, 1.0),
-            l1=_bounded_float(merged["l1"], "l1", 0.0, 1.0),
-            epochs=_bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
+            batch_size=bounded_int(merged["batch_size"], "batch_size", 1, lim.max_points),
+            l2=bounded_float(merged["l2"], "l2", 0.0, 1.0),
+            l1=bounded_float(merged["l1"], "l1", 0.0, 1.0),
+            epochs=bounded_int(merged["epochs"], "epochs", 1, lim.max_epochs),
             features=features,
             discretize=check_bool(merged["discretize"], "discretize"),
             show_test=check_bool(merged["show_test"], "show_test"),
