@@ -146,6 +146,9 @@ def test_the_lesson_shows_batch_norm_dropout_and_penalties_only_when_on():
         _pieces("batch_norm.backward.parameters") + _pieces("batch_norm.backward"))
     assert _section(sections, "Dropout (keep probability p = 0.8)")["math"] == _pieces("dropout")
     assert _section(sections, "L2 regularization (λ = 0.01)")["math"] == _pieces("l2")
+    assert _section(_lesson(l1=0.02), "L1 regularization (λ₁ = 0.02)")["math"] == _pieces("l1")
+    crossed = _section(_lesson(features=["x1", "sin_x2"]), "Forward: a layer")["text"]
+    assert "inputs x1, sin x2" in crossed and "2 → 8 → 8 → 1" in crossed
 
 
 def test_the_lesson_shows_the_update_with_this_runs_hyperparameters():
