@@ -143,11 +143,10 @@ def test_shown_accuracies_are_the_servers_test_and_train_accuracies(page, url): 
 # The pixels of the boundary's canvas at the centres of cells far from every point, with the
 # cell's plane coordinates, and the page's class colours.
 PIXELS = """() => {
+  // The picture fills the canvas's plot area (data-plot: x, y, width, height), inside the ticks.
   const canvas = document.querySelector('#boundary'), ctx = canvas.getContext('2d');
   const [x0, x1, y0, y1] = state.extent;
-  // The plot's area inside the canvas (beside its axes, where the page says), else all of it.
-  const [ax, ay, w, h] = canvas.dataset.plot ? canvas.dataset.plot.split(',').map(Number)
-    : [0, 0, canvas.width, canvas.height];
+  const [ax, ay, w, h] = canvas.dataset.plot.split(',').map(Number);
   const points = [...state.train.X, ...state.test.X].map(([x, y]) =>
     [ax + (x - x0) / (x1 - x0) * w, ay + (y1 - y) / (y1 - y0) * h]);
   const out = [];

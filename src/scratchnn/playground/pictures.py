@@ -9,7 +9,8 @@ differently (the points' pass grows with the data, the grid's with its size) and
 makes each at a rate its own cost allows. A smaller grid serves while training runs and the full
 one when it holds still (:data:`GRID_SIZES`). The grid's pass runs in float32, on a copy of the
 parameters made for it (five times faster for ``tanh`` on this project's machines, and a picture
-of bytes needs no more); the metrics are computed in the model's own dtype, so the accuracies
+of bytes needs no more), or in the model's own dtype where float32 cannot hold the grid or the
+output (points or weights near 1e300); the metrics are computed in the model's own dtype, so the accuracies
 shown are those :meth:`ClassifierNN.accuracy` gives.
 
 Pictures travel as base64 text of one byte per pixel, the weights as base64 of float32: as bytes
@@ -23,7 +24,6 @@ import math
 import numpy as np
 
 from ..network import ClassifierNN
-from .features import DEFAULT_FEATURES, feature_matrix
 
 __all__ = ["GRID_SIZES", "UNIT_GRID", "NetworkViews"]
 
@@ -47,19 +47,20 @@ class NetworkViews:
         The training loss (its ``cost(A, Y)``; no L2 term).
     n_classes : int
     train, test : tuple (X, y, Y)
-        Points of shape ``(m, 2)``, labels of shape ``(m,)``, and the labels as the loss takes
-        them (:meth:`ClassifierNN.check_labels`).
-    features : sequence of str, default ('x1', 'x2')
-        The network's inputs (:mod:`.features`), computed from the points and the grid.
+        The network's inputs for the points, of shape ``(m, n_0)``, labels of shape ``(m,)``,
+        and the labels as the loss takes them (:meth:`ClassifierNN.check_labels`).
+    inputs : callable, optional
+        The network's inputs, shape ``(n_0, m)``, for points of the plane of shape ``(2, m)``
+        (the page's input features); default: the points themselves.
     """
 
-    def __init__(self, model, extent, loss, n_classes, train, test, features=DEFAULT_FEATURES):
+    def __init__(self, model, extent, loss, n_classes, train, test, inputs=None):
         self.model, self.extent, self.loss, self.n_classes = model, extent, loss, n_classes
-        self._train, self._test, self.features = train, test, tuple(features)
-        self._points = np.hstack([feature_matrix(train[0], features).T,
-                                  feature_matrix(test[0], features).T]).astype(model.compute_dtype)
+        self._inputs = inputs or (lambda G: G)
+        self._train, self._test = train, test
+        self._points = np.hstack([train[0].T, test[0].T]).astype(model.compute_dtype)
         self._points_workspace = model.make_workspace(self._points.shape[1], training=False)
-        self._grids = {}  # size -> (inputs, workspace), made on first use
+        self._grids = {}  # (size, dtype) -> (inputs, workspace), made on first use
         # The pictures' float32 copy of the network (its parameters copied in before each pass).
         self._picture_model = ClassifierNN.from_config({**model.get_config(), "dtype": "float32"})
         self._picture_model.set_compute_dtype(np.float32)
@@ -98,30 +99,23 @@ class NetworkViews:
         """The decision boundary over a ``size`` x ``size`` grid and every hidden unit's picture.
 
         ``boundary``: each grid point's predicted class and the network's confidence in it
-        (0 .. 255 for 0 .. 1). ``units``: per hidden layer, each unit's output on a
+        (0 .. 255 for 0 .. 1). ``inputs``: the network's inputs over the grid (the input
+        features), as the units. ``units``: per hidden layer, each unit's output on a
         :data:`UNIT_GRID` grid, on one colour scale for the whole layer: ``127 + 127 a / s``
         where ``s`` (the layer's ``scales`` entry) is the largest magnitude of any of the layer's
         outputs over the grid, so a unit that barely moves looks pale beside one that swings.
         Raises a ValueError when the network's output is not finite.
         """
-        shadow = self._picture_model
-        if size not in self._grids:
-            # A plane beyond float32's range (an upload's features near the 1e300 limit) has
-            # grid points of +-inf here: the picture is drawn from them, no warning raised.
-            with np.errstate(over="ignore", invalid="ignore"):
-                X = feature_matrix(self.grid(size).T, self.features).T.astype(np.float32)
-            self._grids[size] = X, shadow.make_workspace(size * size, training=False)
-        with np.errstate(all="ignore"):  # beyond float32's range: inf, then refused below
-            np.copyto(shadow.theta, self.model.theta, casting="same_kind")
-            for name, value in self.model.bn_state.items():
-                np.copyto(shadow.bn_state[name], value, casting="same_kind")
-        proba, caches = self._forward(*self._grids[size], model=shadow)
+        try:
+            proba, caches = self._grid_forward(size, self._picture_model)
+        except ValueError:  # beyond float32's range (points or weights near 1e300)
+            proba, caches = self._grid_forward(size, self.model)
         cls = predicted_classes(proba)
         confidence = np.maximum(proba[0], 1.0 - proba[0]) if self.n_classes == 2 \
             else proba.max(axis=0)
         step = size // UNIT_GRID
         layers, scales = [], []
-        for layer in caches.layers[1:-1]:
+        for layer in caches.layers[:-1]:
             A = layer.A.reshape(-1, size, size)[:, ::step, ::step]
             A = A.reshape(A.shape[0], -1)
             scale = float(np.abs(A).max()) if A.size else 0.0
@@ -133,7 +127,39 @@ class NetworkViews:
             scales.append(_finite(scale))
         return {"boundary": {"size": size, "classes": base64_bytes(cls),
                              "confidence": base64_bytes(confidence * 255)},
-                "units": {"size": UNIT_GRID, "layers": layers, "scales": scales}}
+                "inputs": {"size": UNIT_GRID, "layers": layers[:1], "scales": scales[:1]},
+                "units": {"size": UNIT_GRID, "layers": layers[1:], "scales": scales[1:]}}
+
+    def _grid_forward(self, size, model):
+        """The forward pass over the ``size`` grid through ``model``: the float32 copy (its
+        parameters copied in first) or the model itself. Raises a ValueError when the inputs
+        or the output are not finite in its dtype."""
+        key = size, model.compute_dtype
+        if key not in self._grids:
+            with np.errstate(all="ignore"):
+                X = np.asarray(self._inputs(self.grid(size)), dtype=model.compute_dtype)
+            self._grids[key] = X, model.make_workspace(size * size, training=False)
+        X, workspace = self._grids[key]
+        if not np.all(np.isfinite(X)):
+            raise ValueError("the grid is not finite in this dtype")
+        if model is not self.model:
+            with np.errstate(all="ignore"):  # beyond float32's range: inf, then refused
+                np.copyto(model.theta, self.model.theta, casting="same_kind")
+                for name, value in self.model.bn_state.items():
+                    np.copyto(model.bn_state[name], value, casting="same_kind")
+        return self._forward(X, workspace, model=model)
+
+    def blank(self):
+        """Pictures of nothing (every grid point class 0, no confidence, units at 0), for a
+        network that cannot be evaluated before any picture was made."""
+        size, n = GRID_SIZES["still"], UNIT_GRID
+        dims = self.model.layer_dims
+        zeros = lambda units: base64_bytes(np.full((units, n * n), 127))  # noqa: E731
+        return {"boundary": {"size": size, "classes": base64_bytes(np.zeros(size * size)),
+                             "confidence": base64_bytes(np.zeros(size * size))},
+                "inputs": {"size": n, "layers": [zeros(dims[0])], "scales": [None]},
+                "units": {"size": n, "layers": [zeros(k) for k in dims[1:-1]],
+                          "scales": [None] * (len(dims) - 2)}}
 
     def weights(self):
         """Each layer's ``W`` (and ``b``, None for a batch-normalized layer) as base64 float32,

@@ -31,7 +31,7 @@ def _train_lines(epochs, arguments, total_epochs, schedule):
 
 
 def _edit_lines(edits):
-    """The script's lines for the weights set by hand on the page (:meth:`Session.set_weight`):
+    """The script's lines for the weights set by hand on the page (:meth:`Session.set_weight <scratchnn.playground.session.Session.set_weight>`):
     the ones made before training are replayed; later ones cannot be inside one ``train`` call,
     and the script says so."""
     before = [edit for edit in edits if edit[0] == 0]
@@ -54,7 +54,7 @@ def python_code(config, plan, epochs, upload=None, edits=()):
     """The script of :meth:`Session.python_code <scratchnn.playground.session.Session.python_code>`:
     ``config`` (a PlaygroundConfig), ``plan`` (its :class:`~.settings.Plan`), the ``epochs``
     trained, the ``(X, y, labels)`` of an uploaded CSV, and the weights set by hand
-    (:attr:`Session.edits <scratchnn.playground.session.Session.edits>`)."""
+    (``Session.edits``)."""
     c = config
     imports = ["from scratchnn import ClassifierNN"]
     if c.dataset == "csv":

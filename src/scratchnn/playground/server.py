@@ -70,10 +70,10 @@ CONNECTION_TIMEOUT = 30.0
 
 _STATIC = {"index.html": "text/html; charset=utf-8",
            "app.js": "text/javascript; charset=utf-8",
-           "learn.js": "text/javascript; charset=utf-8",
-           "state.js": "text/javascript; charset=utf-8",
            "charts.js": "text/javascript; charset=utf-8",
            "diagram.js": "text/javascript; charset=utf-8",
+           "learn.js": "text/javascript; charset=utf-8",
+           "state.js": "text/javascript; charset=utf-8",
            "style.css": "text/css; charset=utf-8",
            "favicon.svg": "image/svg+xml"}
 

@@ -59,6 +59,7 @@ __all__ = ["Session", "SessionCallback"]
 MAX_CURVE_POINTS = 400
 """Points per curve in a frame; longer histories are thinned evenly (the last epoch kept)."""
 
+
 class SessionCallback(Callback):
     """The training loop's hook into a :class:`Session`: publishes frames, holds for pause."""
 
@@ -119,6 +120,7 @@ class Session:
             "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
             # The network's inputs: the chosen features of the points.
             "F_train": feature_matrix(X_train, config.features),
+            "F_test": feature_matrix(X_test, config.features),
             "_Y_train": model.check_labels(y_train.reshape(1, -1), loss, y_train.size,
                                            np.float64),
             "_Y_test": model.check_labels(y_test.reshape(1, -1), loss, y_test.size, np.float64),
@@ -127,10 +129,11 @@ class Session:
     def _apply(self, prepared):
         for name, value in prepared.items():
             setattr(self, name, value)
+        features = self.config.features
         self._views = NetworkViews(self.model, self.extent, self.loss, self.n_classes,
-                                   (self.X_train, self.y_train, self._Y_train),
-                                   (self.X_test, self.y_test, self._Y_test),
-                                   features=self.config.features)
+                                   (self.F_train, self.y_train, self._Y_train),
+                                   (self.F_test, self.y_test, self._Y_test),
+                                   inputs=lambda G: feature_matrix(G.T, features).T)
         self.epoch, self.error, self._finished, self._mode, self._steps = 0, None, False, "pause", 0
         self._stop = self._held = False
         self.history = {"epoch": [], "loss": [], "train_loss": [], "test_loss": [],
@@ -452,7 +455,9 @@ class Session:
         try:
             pictures = self._views.pictures(GRID_SIZES["still" if still else "running"])
         except ValueError:  # parameters too large to evaluate (a run that diverged)
-            pictures = {"boundary": self.frame["boundary"], "units": self.frame["units"]}
+            last = getattr(self, "frame", None)
+            pictures = (self._views.blank() if last is None
+                        else {key: last[key] for key in ("boundary", "inputs", "units")})
         n = len(self.history["epoch"])
         stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
         keep = list(range(0, n, stride))

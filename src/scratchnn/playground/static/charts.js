@@ -62,7 +62,8 @@ const Charts = (() => {
       if (options.noGrid) { ctx.strokeStyle = INK; ctx.moveTo(px, y + h); ctx.lineTo(px, y + h + 3); }
       else { ctx.moveTo(px, y); ctx.lineTo(px, y + h); }
       ctx.stroke();
-      ctx.fillText(label(v), px, y + h + 3);
+      const text = label(v), half = ctx.measureText(text).width / 2;  // kept inside the canvas
+      ctx.fillText(text, Math.min(Math.max(px, half), ctx.canvas.width - half), y + h + 3);
     }
     ctx.strokeStyle = "#999"; ctx.strokeRect(x + 0.5, y + 0.5, w, h);
     if (options.xLabel) { ctx.textBaseline = "bottom"; ctx.fillText(options.xLabel, x + w / 2, y + h + 26); }

@@ -35,21 +35,15 @@ const Diagram = (() => {
     ctx.putImageData(image, 0, 0);
   }
 
-  // The inputs' own pictures: x1 grows to the right, x2 upwards, over the boundary's extent.
-  function inputPicture(canvas, which, extent, n) {
-    const values = new Uint8Array(n * n);
-    const [x0, x1, y0, y1] = extent, scale = Math.max(Math.abs(x0), Math.abs(x1), Math.abs(y0), Math.abs(y1)) || 1;
-    for (let r = 0; r < n; r++) {
-      for (let c = 0; c < n; c++) {
-        const v = which === 0 ? x0 + (x1 - x0) * c / (n - 1) : y1 - (y1 - y0) * r / (n - 1);
-        values[r * n + c] = Math.round(127 + 127 * v / scale);
-      }
-    }
-    paint(canvas, values, n);
+  // The inputs' names: the page's input features (x1, x2, x1², ...).
+  function inputName(i) {
+    const names = (state && state.config.features) || ["x1", "x2"];
+    const name = names[i] || `x${i + 1}`;
+    return (options && options.features && options.features[name]) || name;
   }
 
   function nodeName(l, i, dims) {
-    if (l === 0) return `input x${i + 1}`;
+    if (l === 0) return `input ${inputName(i)}`;
     if (l === dims.length - 1) return dims[l] === 1 ? "output p(class 1)" : `output class ${i}`;
     return `layer ${l} unit ${i + 1}`;
   }
@@ -113,7 +107,6 @@ const Diagram = (() => {
         return canvas;
       }));
     });
-    nodes[0].forEach((canvas, i) => inputPicture(canvas, i, extent, 20));
     layout = { key: JSON.stringify([dims, extent]), dims, edges, nodes };
   }
 
@@ -168,7 +161,9 @@ const Diagram = (() => {
       g.lastElementChild.textContent = `W${l}[${d.row}, ${d.column}] = ${Number(w).toPrecision(4)}`;
     }
     const n = frame.units.size;
-    frame.units.layers.forEach((text, l) => {
+    // The inputs' pictures (the features over the plane), then each hidden layer's units.
+    [...(frame.inputs ? frame.inputs.layers : []), ...frame.units.layers].forEach((text, k) => {
+      const l = frame.inputs ? k - 1 : k;
       const all = bytes(text);
       (layout.nodes[l + 1] || []).forEach((canvas, u) => paint(canvas, all.subarray(u * n * n, (u + 1) * n * n), n));
     });
