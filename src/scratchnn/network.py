@@ -34,6 +34,7 @@ from . import initializers as _initializers
 from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
+from . import threads as _threads
 from . import training as _training
 from .parameters import ParameterViews, allocate, parameter_shapes, views
 from .training import DivergenceError  # noqa: F401 (importable from here, as before)
@@ -848,7 +849,7 @@ class ClassifierNN:
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
               resume=False, checkpoint=None, checkpoint_every=1, validation_data=None,
               callbacks=None, lr_schedule=None, clipnorm=None, clipvalue=None,
-              weight_decay=None, label_smoothing=0.0):
+              weight_decay=None, label_smoothing=0.0, n_threads=None):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -929,6 +930,11 @@ class ClassifierNN:
         label_smoothing : float in [0, 1), default 0
             Train toward ``(1 - eps) y + eps / C`` (categorical losses) or ``y (1 - eps) + eps / 2``
             (binary), :func:`scratchnn.losses.smooth_labels`.
+        n_threads : int >= 1 or None, default None
+            BLAS threads for this call only (restored afterwards). ``None`` chooses for the
+            machine as it is: CPU affinity, container quota, one thread in a dask worker or
+            joblib child, and a tuner that times a few steps at each count now and then and keeps
+            the faster (:mod:`scratchnn.threads`).
 
         Returns
         -------
@@ -959,7 +965,8 @@ class ClassifierNN:
             sample_weight=sample_weight, resume=resume, checkpoint=checkpoint,
             checkpoint_every=checkpoint_every, validation_data=validation_data,
             callbacks=callbacks, lr_schedule=lr_schedule, clipnorm=clipnorm,
-            clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing))
+            clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing,
+            n_threads=n_threads))
         costs = _training.fit(self, data, settings, callbacks)
         return self.parameters, costs
 
@@ -979,7 +986,7 @@ class ClassifierNN:
         # Inputs near the float range can overflow a product W A to inf; that is reported below as
         # bad input instead of letting inf - inf turn into silent NaN probabilities.
         workspaces = {}  # by chunk size: the full one, and the last remainder
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), _threads.blas_threads(tune=False):
             for start in range(0, m, PREDICT_CHUNK):
                 chunk = X[:, start:start + PREDICT_CHUNK].astype(dtype, copy=False)
                 size = chunk.shape[1]

@@ -68,6 +68,7 @@ from .losses import (
 )
 from .network import ClassifierNN
 from .optimizers import OPTIMIZERS
+from .threads import check_n_threads
 from .validation import check_float, check_int
 
 __all__ = ["NNClassifier", "MEMMAP_BLOCK_BYTES"]
@@ -340,6 +341,10 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         Train toward smoothed targets (:func:`scratchnn.losses.smooth_labels`).
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping.
+    n_threads : int >= 1 or None, default None
+        BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
+        is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
+        tuner that keeps the faster count: :mod:`scratchnn.threads`).
 
     Attributes
     ----------
@@ -384,7 +389,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
                  batch_norm=False, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, class_weight=None, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, label_smoothing=0.0, callbacks=None):
+                 weight_decay=None, label_smoothing=0.0, callbacks=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -407,6 +412,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing
         self.callbacks = callbacks
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -522,6 +528,7 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
         check_float(self.weight_decay, "weight_decay", low=0.0, allow_none=True)
         check_float(self.label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
         training.check_callbacks(self.callbacks)
+        check_n_threads(self.n_threads)
         check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
@@ -793,7 +800,8 @@ class NNClassifier(ClassifierMixin, BaseEstimator):
             lr_schedule=settings["lr_schedule"],
             clipnorm=None if self.clipnorm is None else float(self.clipnorm),
             weight_decay=optimizer.default_weight_decay if self.weight_decay is None
-            else float(self.weight_decay))
+            else float(self.weight_decay),
+            n_threads=None if self.n_threads is None else int(self.n_threads))
         record = _EpochRecord(self, validation, self._score_rows, self._loss_rows)
         callbacks = [record]
         if not incremental:

@@ -46,6 +46,7 @@ import numpy as np
 
 from . import losses as _losses
 from . import optimizers as _optimizers
+from . import threads as _threads
 from .callback import Callback, StateLimits
 from .callbacks import check_states
 from .diagnostics import (
@@ -120,6 +121,7 @@ class TrainingSettings:
     clipnorm: float = None
     clipvalue: float = None
     weight_decay: float = 0.0
+    n_threads: int = None
 
 
 def as_rows(M, dtype):
@@ -341,8 +343,9 @@ class _DeferredInterrupt:
 class _Run:
     """The working state of one :func:`fit` call: settings, buffers, callbacks, costs so far."""
 
-    def __init__(self, model, settings, callbacks):
+    def __init__(self, model, settings, callbacks, threads):
         self.model, self.settings, self.callbacks = model, settings, callbacks
+        self.threads = threads  # the BLAS thread count's tuner (scratchnn.threads)
         self.logs = {}
         self.buffers = {}  # by batch size
         self.batch_callbacks = [c for c in callbacks
@@ -448,14 +451,16 @@ def fit(model, data, settings, callbacks=()):
     check_not_running(model)
     _RUNNING.add(model)
     try:
-        return _fit(model, data, settings, callbacks)
+        # The BLAS thread count is chosen (and tuned) for this call only, then restored.
+        with _threads.blas_threads(settings.n_threads) as threads:
+            return _fit(model, data, settings, callbacks, threads)
     finally:
         _RUNNING.discard(model)
 
 
-def _fit(model, data, settings, callbacks):
+def _fit(model, data, settings, callbacks, threads):
     _start_optimizer(model, settings, data)
-    run = _Run(model, settings, callbacks)
+    run = _Run(model, settings, callbacks, threads)
     model.costs = costs = run.costs
     model.history = {}
     optimizer = model.optimizer
@@ -787,6 +792,7 @@ def _train_block(run, block, epoch):
                     _check_callback_effects(model, callback, step.learning_rate, epoch,
                                             check_parameters=False)
         total += cost * A.shape[1]
+        run.threads.step_done()
         run.interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
     return total / m
 
@@ -830,6 +836,7 @@ def prepare(model, X, Y, arguments):
                               allow_none=True),
         weight_decay=optimizer.default_weight_decay if a["weight_decay"] is None else
         check_float(a["weight_decay"], "weight_decay", low=0.0),
+        n_threads=_threads.check_n_threads(a.get("n_threads")),
     )
     callbacks = check_callbacks(a["callbacks"], a["callback"])
     check_combination(model, settings, callbacks, m)
