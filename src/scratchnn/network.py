@@ -541,7 +541,11 @@ class ClassifierNN:
             raise type(exc)(message) from None
         if Y.shape[1] != m:
             raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but {x_name} has {m}")
-        return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
+        if Y.dtype.kind == "i" and loss is _losses.SparseCategoricalCrossEntropy:
+            return Y  # class indices: they index, they never enter the arithmetic
+        # Any other labels enter the cost and the delta: in the model's dtype, so that an integer
+        # 0/1 array does not make NumPy compute them in float64.
+        return Y.astype(dtype, copy=False)
 
     def _check_X(self, X, name="X"):
         return check_X(X, self.n_features, name).astype(self.compute_dtype, copy=False)

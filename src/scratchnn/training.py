@@ -849,6 +849,8 @@ def prepare(model, X, Y, arguments):
                                                    dtype)
     model.set_compute_dtype(dtype)
     loss, Y = _losses.smooth_labels(loss, Y, smoothing, model.n_outputs)
+    if Y.dtype.kind == "f":  # smoothed targets come in float64: computed in the model's dtype
+        Y = Y.astype(dtype, copy=False)
     settings = dataclasses.replace(settings, loss=loss, validation=validation)
     return ArrayData.from_columns(X, Y, weights, dtype), settings, callbacks
 
