@@ -187,16 +187,17 @@ def _others_running(root="/"):
 
 
 _facts = {}  # (function, root) -> (time read, value): reading /proc and /sys takes ~1 ms
-FACTS_SECONDS = 1.0
-"""How long :func:`blas_threads` reuses what it read about the machine (a prediction call must
-not spend a millisecond on it each time)."""
+FACTS_SECONDS = {"available_cpus": 10.0, "_others_running": 1.0}
+"""How long :func:`blas_threads` reuses what it read about the machine, by function (a short
+training or prediction call must not spend a millisecond on it each time). Affinity and quota
+rarely change; the other processes' load does."""
 
 
 def _fact(function, root):
     now = time.monotonic()
     key = (function, root)
     seen = _facts.get(key)
-    if seen is None or now - seen[0] > FACTS_SECONDS:
+    if seen is None or now - seen[0] > FACTS_SECONDS.get(function.__name__, 1.0):
         seen = _facts[key] = (now, function(root))
     return seen[1]
 
