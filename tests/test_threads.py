@@ -300,7 +300,19 @@ def test_inside_a_loky_child_training_uses_one_thread():
     inside = joblib.Parallel(n_jobs=2, backend="loky")(
         joblib.delayed(threads.in_worker_process)() for _ in range(2))
     assert inside == [True, True]
-    assert threads.automatic_threads(8) >= 1
+    counts = joblib.Parallel(n_jobs=2, backend="loky")(
+        joblib.delayed(threads.automatic_threads)(8) for _ in range(2))
+    assert counts == [1, 1]
+
+
+def test_inside_a_dask_worker_training_uses_one_thread():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert client.submit(threads.in_worker_process, pure=False).result() is True
+        assert client.submit(threads.automatic_threads, 8, pure=False).result() == 1
+    assert not threads.in_worker_process()
 
 
 # --------------------------------------------------------------------------- the numbers
