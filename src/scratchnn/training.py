@@ -18,7 +18,9 @@ one keeps the remainder),
 
 then reports the epoch's cost (the example-weighted mean of its batch costs) to the progress bar,
 the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are made once per
-:func:`fit` call for each batch size seen, never per step or per epoch.
+:func:`fit` call for each batch size seen, never per step or per epoch. The whole run holds the
+BLAS thread count of :func:`scratchnn.threads.blas_threads` (``n_threads``, or chosen and tuned
+for the machine: the tuner is told of every finished step), restored when :func:`fit` returns.
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
 last finite step in place (or, if a callback wrote NaN into them, a message that says so);
