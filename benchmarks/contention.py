@@ -192,7 +192,9 @@ def bench_contention(repeats, notes, scenarios=("quiet", "busy", "dask", "dask-t
                      ("processes" if scenario == "dask" else "threads (processes=False)") +
                      " training at once")
         results[scenario] = (f"{title} (load {before} before, {load()} after)", medians)
-        print(f"CONT {scenario} done", file=sys.stderr)
+        # As it goes, so that a run cut short still says what it measured.
+        print(f"CONT {scenario} done: {results[scenario][0]}: " + ", ".join(
+            f"{label} {seconds:.3f} s" for label, seconds in medians.items()), file=sys.stderr)
     return results
 
 
