@@ -25,6 +25,7 @@ from ..diagnostics import advice_for
 from ..initializers import glorot_uniform
 from ..losses import smooth_labels
 from ..optimizers import OPTIMIZERS
+from ..threads import check_n_threads
 from ..validation import check_float, check_int
 from ._data import Rows, is_memory_mapped, memmap_block_rows, validate
 
@@ -151,6 +152,7 @@ class NNEstimator(BaseEstimator):
         check_float(self.weight_decay, "weight_decay", low=0.0, allow_none=True)
         self._check_target_parameters()
         training.check_callbacks(self.callbacks)
+        check_n_threads(self.n_threads)
         check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
@@ -293,7 +295,8 @@ class NNEstimator(BaseEstimator):
             lr_schedule=settings["lr_schedule"],
             clipnorm=None if self.clipnorm is None else float(self.clipnorm),
             weight_decay=optimizer.default_weight_decay if self.weight_decay is None
-            else float(self.weight_decay))
+            else float(self.weight_decay),
+            n_threads=None if self.n_threads is None else int(self.n_threads))
         record = EpochRecord(self, validation, self._score_rows, self._loss_rows,
                              self._SCORE_KEY)
         callbacks = [record]

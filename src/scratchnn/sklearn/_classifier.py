@@ -83,6 +83,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         Train toward smoothed targets (:func:`scratchnn.losses.smooth_labels`).
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping.
+    n_threads : int >= 1 or None, default None
+        BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
+        is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
+        tuner that keeps the faster count: :mod:`scratchnn.threads`).
 
     Attributes
     ----------
@@ -129,7 +133,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
                  batch_norm=False, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, class_weight=None, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, label_smoothing=0.0, callbacks=None):
+                 weight_decay=None, label_smoothing=0.0, callbacks=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -152,6 +156,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing
         self.callbacks = callbacks
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):

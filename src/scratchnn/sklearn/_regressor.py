@@ -167,6 +167,10 @@ class NNRegressor(RegressorMixin, NNEstimator):
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping (the
         validation :math:`R^2` is logged as ``val_r2``).
+    n_threads : int >= 1 or None, default None
+        BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
+        is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
+        tuner that keeps the faster count: :mod:`scratchnn.threads`).
 
     Attributes
     ----------
@@ -228,7 +232,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
                  max_epochs=200, l2=0.0, dropout=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, callbacks=None):
+                 weight_decay=None, callbacks=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
@@ -251,6 +255,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         self.clipnorm = clipnorm
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
