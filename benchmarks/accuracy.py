@@ -1,9 +1,12 @@
-"""Test accuracy of NNClassifier next to scikit-learn's MLPClassifier on four bundled datasets.
+"""Test accuracy of NNClassifier next to scikit-learn's MLPClassifier on four bundled datasets
+(and test R² of NNRegressor next to MLPRegressor on two regression problems:
+``benchmarks/regression_accuracy.py``).
 
 Usage::
 
-    python -m benchmarks.accuracy                    # 5 seeds, 200 epochs, all four datasets
+    python -m benchmarks.accuracy                    # 5 seeds, 200 epochs, all six datasets
     python -m benchmarks.accuracy --seeds 2 --epochs 50 --datasets iris wine
+    python -m benchmarks.accuracy --datasets diabetes friedman1     # the regression rows only
     python -m benchmarks.accuracy --time-to-accuracy  # seconds to a target accuracy instead
                                                       # (benchmarks/time_to_accuracy.py)
 
@@ -23,6 +26,9 @@ import statistics
 import sys
 import time
 import warnings
+
+from .regression_accuracy import DATASETS as REGRESSION
+from .regression_accuracy import report as regression_report
 
 DATASETS = ("iris", "wine", "breast_cancer", "digits")
 MLP, OURS = "MLPClassifier (scikit-learn)", "NNClassifier"
@@ -77,9 +83,10 @@ def run(dataset_names, seeds, epochs):
     return scores, seconds
 
 
-def table(scores, seconds, dataset_names):
-    """The markdown table: one row per classifier, mean ± std test accuracy per dataset."""
-    header = "| classifier | " + " | ".join(dataset_names) + " | fit time (s) |"
+def table(scores, seconds, dataset_names, kind="classifier", ours=OURS, other=MLP):
+    """The markdown table: one row per model (a ``kind``), mean ± std test score per dataset, and
+    a last row of the paired difference ``ours`` − ``other``."""
+    header = f"| {kind} | " + " | ".join(dataset_names) + " | fit time (s) |"
     lines = [header, "|---" * (len(dataset_names) + 2) + "|"]
     for label, by_dataset in scores.items():
         cells = []
@@ -90,14 +97,13 @@ def table(scores, seconds, dataset_names):
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {seconds[label]:.1f} |")
     # The two estimators see the same split for each seed, so compare them seed by seed: the
     # mean difference and its standard error say whether a gap is more than noise.
-    mlp, ours = scores[MLP], scores[OURS]
     cells = []
     for name in dataset_names:
-        differences = [a - b for a, b in zip(ours[name], mlp[name])]
+        differences = [a - b for a, b in zip(scores[ours][name], scores[other][name])]
         error = (statistics.stdev(differences) / len(differences) ** 0.5
                  if len(differences) > 1 else 0.0)
         cells.append(f"{statistics.mean(differences):+.3f} ± {error:.3f}")
-    lines.append(f"| {OURS} − {MLP.split(' ')[0]}, paired (± standard error) | "
+    lines.append(f"| {ours} − {other.split(' (')[0]}, paired (± standard error) | "
                  + " | ".join(cells) + " | |")
     return "\n".join(lines)
 
@@ -113,7 +119,9 @@ def main(argv=None):
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="splits and initializations")
     parser.add_argument("--epochs", type=int, default=200, help="epochs for every classifier")
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS + REGRESSION,
+                        default=list(DATASETS + REGRESSION),
+                        help="classification (the accuracy table) and regression (the R² table)")
     parser.add_argument("--time-to-accuracy", action="store_true",
                         help="report seconds to a target validation accuracy instead "
                              "(see benchmarks/time_to_accuracy.py)")
@@ -122,11 +130,18 @@ def main(argv=None):
         parser.error("--seeds must be >= 1")
     if args.epochs < 1:
         parser.error("--epochs must be >= 1")
-    scores, seconds = run(args.datasets, args.seeds, args.epochs)
-    print(f"Test accuracy, mean ± std over {args.seeds} seeds (stratified 75/25 splits), "
-          f"{args.epochs} epochs, one hidden layer of 100 relu units, Adam 0.001, batch "
-          f"min(200, n), standardized features:\n")
-    print(table(scores, seconds, args.datasets))
+    classification = [name for name in args.datasets if name in DATASETS]
+    regression = [name for name in args.datasets if name in REGRESSION]
+    if classification:
+        scores, seconds = run(classification, args.seeds, args.epochs)
+        print(f"Test accuracy, mean ± std over {args.seeds} seeds (stratified 75/25 splits), "
+              f"{args.epochs} epochs, one hidden layer of 100 relu units, Adam 0.001, batch "
+              f"min(200, n), standardized features:\n")
+        print(table(scores, seconds, classification))
+    if regression:
+        if classification:
+            print()
+        regression_report(regression, args.seeds, args.epochs)
     return 0
 
 

@@ -29,6 +29,8 @@ from scratchnn import ClassifierNN, training
 from scratchnn.callback import Callback
 from scratchnn.diagnostics import SAMPLE_ROWS
 from scratchnn.sklearn import NNClassifier, init_like_mlp_classifier
+from scratchnn.sklearn import _base as sklearn_base  # where the training path lives
+from scratchnn.sklearn import _data as sklearn_data  # where rows and blocks are served
 
 
 @parametrize_with_checks([NNClassifier()])
@@ -449,7 +451,7 @@ def test_the_held_out_split_is_scored_with_the_sample_and_class_weights(monkeypa
         splits.append(train_test_split(*args, **kwargs))
         return splits[-1]
 
-    monkeypatch.setattr(nn_sklearn, "train_test_split", recording_split)
+    monkeypatch.setattr(sklearn_base, "train_test_split", recording_split)
     clf = NNClassifier(hidden_layer_sizes=(8,), learning_rate=0.01, early_stopping=True,
                        validation_fraction=0.3, n_iter_no_change=3, class_weight=class_weight,
                        random_state=0).fit(X, y, sample_weight=sample_weight)
@@ -1005,12 +1007,12 @@ def test_memory_mapped_means_a_memmap_or_an_array_on_one(tmp_path):
     mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
     with open(tmp_path / "X.npy", "rb") as f:
         buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    assert nn_sklearn._is_memory_mapped(mapped)
-    assert nn_sklearn._is_memory_mapped(np.asarray(mapped))  # a plain view of a memmap
-    assert nn_sklearn._is_memory_mapped(np.asarray(mapped)[1:].T)
-    assert nn_sklearn._is_memory_mapped(buffer)
-    assert not nn_sklearn._is_memory_mapped(np.array(mapped))
-    assert not nn_sklearn._is_memory_mapped(np.arange(3.0)[1:])
+    assert sklearn_data.is_memory_mapped(mapped)
+    assert sklearn_data.is_memory_mapped(np.asarray(mapped))  # a plain view of a memmap
+    assert sklearn_data.is_memory_mapped(np.asarray(mapped)[1:].T)
+    assert sklearn_data.is_memory_mapped(buffer)
+    assert not sklearn_data.is_memory_mapped(np.array(mapped))
+    assert not sklearn_data.is_memory_mapped(np.arange(3.0)[1:])
     buffer.close()
 
 
@@ -1099,20 +1101,20 @@ def test_memmap_blocks_serve_every_chosen_row_once_and_skip_empty_blocks(tmp_pat
     X[:] = np.arange(14.0).reshape(7, 2)
     Y = (np.arange(7) % 2).reshape(1, 7).astype(float)
     network = ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0, dtype="float32")
-    rows = nn_sklearn._Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows=3)
+    rows = sklearn_data.Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows=3)
     blocks = list(rows.blocks())
     assert rows.n == 7 and rows.n_blocks == 3 and [len(b.X) for b in blocks] == [3, 3, 1]
     np.testing.assert_array_equal(np.vstack([b.X for b in blocks]), X)
     assert all(b.X.dtype == np.float32 and b.X.flags.c_contiguous for b in blocks)
     np.testing.assert_array_equal(np.concatenate([b.Y[:, 0] for b in blocks]), Y[0])
     index = np.array([0, 2, 3, 6])
-    rows = nn_sklearn._Rows(X, Y, np.arange(7.0), index, network, BinaryCrossEntropy,
+    rows = sklearn_data.Rows(X, Y, np.arange(7.0), index, network, BinaryCrossEntropy,
                             block_rows=3)
     blocks = list(rows.blocks())
     assert rows.n == 4 and rows.n_blocks == 3
     np.testing.assert_array_equal(np.vstack([b.X for b in blocks]), X[index])
     np.testing.assert_array_equal(np.concatenate([b.weights[:, 0] for b in blocks]), index)
-    skipping = nn_sklearn._Rows(X, Y, None, np.array([4, 5]), network, BinaryCrossEntropy,
+    skipping = sklearn_data.Rows(X, Y, None, np.array([4, 5]), network, BinaryCrossEntropy,
                                 block_rows=3)
     assert skipping.n_blocks == 1
     np.testing.assert_array_equal(np.vstack([b.X for b in skipping.blocks()]), X[[4, 5]])
@@ -1141,13 +1143,13 @@ def test_memmap_blocks_come_in_the_generators_order_and_one_block_draws_nothing(
     Y = (np.arange(6) % 2).reshape(1, 6).astype(float)
     network = ClassifierNN([1, 2, 1], ["relu", "sigmoid"], seed=0)
     for block_rows in (3, 2):  # two blocks, three blocks
-        rows = nn_sklearn._Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows)
+        rows = sklearn_data.Rows(X, Y, None, None, network, BinaryCrossEntropy, block_rows)
         n_blocks = 6 // block_rows
         for seed in range(4):
             order = np.random.RandomState(seed).permutation(n_blocks)
             firsts = [b.X[0, 0] for b in rows.blocks(np.random.RandomState(seed))]
             assert firsts == [block_rows * k for k in order]
-    one = nn_sklearn._Rows(X, Y, None, np.array([1, 2]), network, BinaryCrossEntropy, 3)
+    one = sklearn_data.Rows(X, Y, None, np.array([1, 2]), network, BinaryCrossEntropy, 3)
     rng = np.random.RandomState(0)
     assert [b.X[:, 0].tolist() for b in one.blocks(rng)] == [[1.0, 2.0]]
     assert rng.randint(1000) == np.random.RandomState(0).randint(1000)  # nothing drawn

@@ -1,4 +1,4 @@
-"""NNClassifier on generated inputs: a correct fit and prediction, or an error naming the input.
+"""NNClassifier and NNRegressor on generated inputs: a correct fit and prediction, or an error naming the input.
 
 As in test_properties.py: any dtype, shape, NaN/inf, empty arrays, mismatched sizes, labels of
 any kind, SciPy sparse matrices of any of these, and out-of-range hyperparameters; ``ValueError``/``TypeError`` whose message names the
@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 pytest.importorskip("sklearn")
 from scipy import sparse  # noqa: E402  (scikit-learn depends on SciPy)
 
-from scratchnn.sklearn import NNClassifier  # noqa: E402
+from scratchnn.sklearn import NNClassifier, NNRegressor  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -159,3 +159,84 @@ def test_found_by_the_whole_word_check(params, name):
     with pytest.raises((ValueError, TypeError)) as excinfo:
         NNClassifier(hidden_layer_sizes=(3,), max_epochs=1, **params).fit(X, y)
     assert re.match(rf"{name}\b", str(excinfo.value)), str(excinfo.value)
+
+
+# ---------------------------------------------------------------------------- NNRegressor
+@st.composite
+def regression_data(draw):
+    """Finite targets of any scale (1-D, or 2-D of one or two columns), or bad inputs."""
+    n = draw(st.integers(2, 12))
+    d = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    X = rng.standard_normal((n, d))
+    scale = draw(st.sampled_from([1e-6, 1.0, 1e6]))
+    shape = draw(st.sampled_from([(n,), (n, 1), (n, 2)]))
+    y = rng.standard_normal(shape) * scale + draw(st.sampled_from([0.0, 1e3]))
+    if draw(st.booleans()):
+        y = np.round(y).astype(np.int64)  # integer targets, possibly constant
+    return draw(mostly(st.tuples(maybe_sparse(st.just(X)), st.just(y)),
+                       st.one_of(st.tuples(maybe_sparse(any_array()), st.just(y)),
+                                 st.tuples(st.just(X), any_array()),
+                                 st.tuples(any_array(), any_array())), one_in=3))
+
+
+def regression_params():
+    """NNClassifier's generated parameters, less class_weight, plus loss and huber_delta."""
+    return st.tuples(PARAMS, mostly(st.sampled_from(["squared_error", "huber"]), NASTY),
+                     mostly(st.sampled_from([0.5, 1.0]), NASTY)).map(
+        lambda t: {**{k: v for k, v in t[0].items() if k != "class_weight"},
+                   "loss": t[1], "huber_delta": t[2]})
+
+
+REGRESSION_NAMES = [name for name in NAMES if name not in ("class_weight", "classes")] + [
+    "loss", "huber_delta"]
+
+
+def check_regression(model, X, y_shape):
+    predicted = model.predict(X)
+    assert predicted.dtype == np.float64 and np.all(np.isfinite(predicted))
+    expected = (X.shape[0],) if len(y_shape) == 1 else (X.shape[0], y_shape[1])
+    assert predicted.shape == expected
+    if sparse.issparse(X):
+        rtol = 1e-5 if model.network_.compute_dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(predicted, model.predict(X.toarray()), rtol=rtol,
+                                   atol=rtol * float(np.max(model.y_scale_)))
+
+
+@SETTINGS
+@given(xy=regression_data(), params=regression_params())
+def test_regressor_fit_and_predict(xy, params):
+    X, y = xy
+    model = NNRegressor(**params)
+    try:
+        model.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc, REGRESSION_NAMES)
+        return
+    event("fitted")
+    check_regression(model, X if sparse.issparse(X) else np.asarray(X), np.shape(y))
+
+
+@SETTINGS
+@given(xy=regression_data(), params=regression_params(),
+       X_new=mostly(st.none(), maybe_sparse(any_array()), one_in=2))
+def test_regressor_partial_fit_and_predict(xy, params, X_new):
+    X, y = xy
+    model = NNRegressor(**params)
+    try:
+        model.partial_fit(X, y)
+        model.partial_fit(X, y)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc, REGRESSION_NAMES)
+        return
+    event("partially fitted")
+    if X_new is None:
+        check_regression(model, X if sparse.issparse(X) else np.asarray(X), np.shape(y))
+        return
+    try:
+        model.predict(X_new)
+    except (ValueError, TypeError) as exc:
+        assert_names(exc, REGRESSION_NAMES)
+        return
+    event("predicted on new data")
+    check_regression(model, X_new, np.shape(y))

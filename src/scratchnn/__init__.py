@@ -19,15 +19,19 @@ from .version import __version__
 __all__ = ["ClassifierNN", "RegressorNN", "DivergenceError", "__version__"]
 
 
-def __getattr__(name):
-    # scikit-learn is an optional extra: scratchnn.NNClassifier imports scratchnn.sklearn (and
-    # with it scikit-learn) on first use, so `import scratchnn` never needs it.
-    if name == "NNClassifier":
-        from .sklearn import NNClassifier
+_ESTIMATORS = ("NNClassifier", "NNRegressor")
 
-        return NNClassifier
+
+def __getattr__(name):
+    # scikit-learn is an optional extra: scratchnn.NNClassifier (or NNRegressor) imports
+    # scratchnn.sklearn (and with it scikit-learn) on first use, so `import scratchnn` never
+    # needs it.
+    if name in _ESTIMATORS:
+        from . import sklearn
+
+        return getattr(sklearn, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), "NNClassifier"])
+    return sorted([*globals(), *_ESTIMATORS])
