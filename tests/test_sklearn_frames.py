@@ -228,7 +228,7 @@ def test_a_frame_of_numbers_only_is_read_as_an_array():
 
 def test_validation_data_and_early_stopping_take_frames():
     frame, y = mixed_frame(400)
-    model = NNClassifier(max_epochs=30, early_stopping=True, **SMALL).fit(
+    model = NNClassifier(max_epochs=100, learning_rate=0.01, early_stopping=True, **SMALL).fit(
         frame.iloc[:300], y[:300], validation_data=(frame.iloc[300:], y[300:]))
     assert len(model.validation_scores_) == model.n_iter_
     assert model.best_validation_score_ > 0.8

@@ -284,8 +284,8 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"NNClassifier supports binary, multiclass and multilabel-indicator "
-                             f"targets, got {kind!r}")
+            raise ValueError(f"y: NNClassifier supports binary, multiclass and "
+                             f"multilabel-indicator targets, got {kind!r}")
         multilabel = kind == "multilabel-indicator"
         if multilabel and not np.all((y == 0) | (y == 1)):
             raise ValueError("y as a multilabel indicator matrix must hold only 0 and 1")
