@@ -48,8 +48,9 @@ READING_DEFAULTS = {"sep": None, "decimal": ".", "header": True, "na_values": []
 
 
 class Bundle(TableInputs):
-    """A network with what the command line keeps beside it: a :class:`TableInputs` (the
-    columns, their treatment and the standardization) with the network and the rest.
+    """A network with what the command line keeps beside it: a
+    :class:`~scratchnn.table_inputs.TableInputs` (the columns, their treatment and the
+    standardization) with the network and the rest.
 
     Attributes
     ----------
@@ -101,7 +102,8 @@ class Bundle(TableInputs):
     float32_advice = "this model file was not written by `scratchnn train` as it is"
 
     def inputs(self, frame, path, locate, dtype=None):
-        """:meth:`TableInputs.inputs` in the network's dtype (by default)."""
+        """:meth:`~scratchnn.table_inputs.TableInputs.inputs`, in the network's dtype by
+        default."""
         return super().inputs(frame, path, locate,
                               self.network.compute_dtype if dtype is None else dtype)
 
@@ -211,19 +213,18 @@ class Bundle(TableInputs):
         """Write the whole bundle as one ONNX graph that takes the raw feature columns.
 
         The graph has one input per feature column, named like it, of shape ``(batch, 1)``
-        (:meth:`TableInputs.onnx_features`: float32 for a numeric column, NaN for a missing
-        value; string for a text column, the value as the file spells it, stripped of
-        surrounding spaces, ``""`` when missing; float64 for a date column, its days since
-        1970-01-01, fractional with a time of day, NaN when missing). Inside, missing numbers
+        (:meth:`~scratchnn.table_inputs.TableInputs.onnx_features`: float32 for a numeric
+        column, NaN for a missing value; string for a text column, the value as the file spells it,
+        stripped of surrounding spaces, ``""`` when missing; float64 for a date column, its days
+        since 1970-01-01, fractional with a time of day, NaN when missing). Inside, missing numbers
         and dates are imputed (``IsNaN``, ``Where``), a date's month and weekday computed, text
-        columns one-hot encoded (``ai.onnx.ml`` ``OneHotEncoder``, an unseen or missing value
-        all zeros), the inputs concatenated, standardized and fed to the network. Outputs of a
-        classifier: ``label``, string ``(batch,)``, and ``probabilities``, float32
-        ``(batch, n_classes)``: one column per class, two for a binary model, like ``predict
-        --proba``. Output of a regression: ``predictions``, float64 ``(batch, n_targets)``
-        (named as ``RegressorNN.to_onnx`` names its output), the network's float32 output cast
-        to float64 and de-standardized, ``output * target_scale + target_mean``, as ``predict``
-        computes it.
+        columns one-hot encoded (``ai.onnx.ml`` ``OneHotEncoder``, an unseen or missing value all
+        zeros), the inputs concatenated, standardized and fed to the network. Outputs of a
+        classifier: ``label``, string ``(batch,)``, and ``probabilities``, float32 ``(batch,
+        n_classes)``: one column per class, two for a binary model, like ``predict --proba``.
+        Output of a regression: ``predictions``, float64 ``(batch, n_targets)`` (named as
+        ``RegressorNN.to_onnx`` names its output), the network's float32 output cast to float64 and
+        de-standardized, ``output * target_scale + target_mean``, as ``predict`` computes it.
 
         Returns
         -------
@@ -235,7 +236,8 @@ class Bundle(TableInputs):
             Without the ``onnx`` package, naming the extra.
         ValueError
             If a column's name is also a name inside the graph, or a statistic would not be
-            finite in the graph's float32 (:meth:`check_float32`).
+            finite in the graph's float32
+            (:meth:`~scratchnn.table_inputs.TableInputs.check_float32`).
         """
         from .export import network_nodes
 

@@ -43,6 +43,12 @@ class TableInputs:
         ``decimal`` (the decimal mark of numbers written as text, default ``"."``) and
         ``keep_na_strings`` (``NA`` and the other :data:`~scratchnn.columns.NA_STRINGS` are
         categories of text columns rather than missing; default False).
+
+    Attributes
+    ----------
+    columns : list of ColumnTreatment
+    mean, scale : ndarray of shape (n_inputs,)
+    reading : dict
     """
 
     float32_advice = "the training data holds values beyond float32's range"
@@ -116,7 +122,8 @@ class TableInputs:
 
     def fit_inputs(self, table, order, n_fit, path, locate, dtype=np.float32):
         """The standardized network input of the rows ``order`` of a table, as rows, with the
-        standardization learned on the first ``n_fit`` of them (it sets :attr:`mean`, :attr:`scale`).
+        standardization learned on the first ``n_fit`` of them (it sets :attr:`mean` and
+        :attr:`scale`).
 
         Made for tables as large as memory allows: each input (a numeric column imputed, one of
         a date's numbers, or one category's 0/1 column) is computed and standardized in float64

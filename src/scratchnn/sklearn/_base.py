@@ -227,7 +227,7 @@ class NNEstimator(BaseEstimator):
     # ------------------------------------------------------------------ input
     def _network_input(self, X):
         """``X`` checked as at fit (the same columns, as scikit-learn checks them), as the
-        network's rows: through :attr:`preprocessing_` when the estimator was fitted on a
+        network's rows: through ``preprocessing_`` when the estimator was fitted on a
         DataFrame (an array is then read as its columns, in their order)."""
         preprocessing = getattr(self, "preprocessing_", None)  # None: fitted on an array
         if preprocessing is None:
