@@ -226,10 +226,17 @@ class TableInputs:
     def transform(self, frame, path="X"):
         """The standardized network input of a DataFrame as rows, float64 ``(m, n_inputs)``.
 
-        A text cell holding a category not seen in training is all zeros, as a missing one
-        (what ``scratchnn predict`` does); a missing number or date is imputed.
+        A text cell holding a category not seen in training is all zeros, as a missing one,
+        and a ``UserWarning`` says how many there were in which columns (what ``scratchnn
+        predict`` does); a missing number or date is imputed.
         """
-        X, _, _ = self.inputs(frame, path, _row_locator, np.float64)
+        X, unseen, _ = self.inputs(frame, path, _row_locator, np.float64)
+        if unseen:
+            import warnings
+
+            shown = ", ".join(f"{name!r} ({n} rows)" for name, n in unseen.items())
+            warnings.warn(f"{path}: categories not seen in training, encoded as no category: "
+                          f"{shown}", UserWarning, stacklevel=3)
         return np.ascontiguousarray(X.T)
 
     # ----------------------------------------------------------------------- ONNX
