@@ -237,3 +237,11 @@ def test_validation_data_and_early_stopping_take_frames():
     split = NNClassifier(max_epochs=5, early_stopping=True, **SMALL).fit(frame, y)
     # the held-out tenth is not among the rows the categories and statistics come from
     assert split.preprocessing_.columns[0].fill != fit_frame(frame)[0].columns[0].fill
+
+
+def test_without_onnx_to_onnx_names_the_extra(monkeypatch, tmp_path):
+    frame, y = mixed_frame()
+    model = NNClassifier(max_epochs=2, **SMALL).fit(frame, y)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[onnx\]'"):
+        model.to_onnx(tmp_path / "model.onnx")

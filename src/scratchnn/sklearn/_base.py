@@ -263,7 +263,11 @@ class NNEstimator(BaseEstimator):
         onnx.ModelProto
         """
         check_is_fitted(self)
-        from onnx import TensorProto, helper
+        try:
+            from onnx import TensorProto, helper
+        except ImportError:
+            raise ImportError("ONNX export needs the onnx package: pip install "
+                              "'scratchnn[onnx]'") from None
 
         from ..export import network_nodes
         from ..table_inputs import write_graph
