@@ -13,9 +13,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ..losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smoothed_loss
 from ..network import ClassifierNN
+from ..table_inputs import classifier_outputs
 from ..validation import check_float
 from ._base import NNEstimator, init_like_mlp_classifier
-from ._data import outputs_by_rows, validate
+from ._data import outputs_by_rows
 
 
 class NNClassifier(ClassifierMixin, NNEstimator):
@@ -95,6 +96,11 @@ class NNClassifier(ClassifierMixin, NNEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` had string column names (a pandas DataFrame).
+    preprocessing_ : scratchnn.table_inputs.TableInputs or None
+        The preprocessing of a pandas DataFrame with a column that is not plain NumPy numbers
+        (categories, text, booleans, dates; the command line's, learned on the training rows and
+        then fixed, see "DataFrames of mixed columns" in the documentation); None after a fit
+        on an array or a DataFrame of numbers only.
     network_ : ClassifierNN
         The trained network (its ``predict_proba`` takes ``(n_features, m)`` input).
     loss_curve_ : list of float
@@ -164,7 +170,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
+        X : array-like, sparse matrix or pandas DataFrame of shape (n_samples, n_features)
+            A DataFrame of mixed columns is preprocessed (``preprocessing_``): missing
+            numbers imputed, categories and text one-hot encoded, dates read, every input
+            standardized.
             A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole; a
             SciPy sparse matrix is densified one mini-batch at a time, never whole (full-batch
             ``optimizer='lbfgs'`` refuses it).
@@ -219,7 +228,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._network_input(X)
         A = outputs_by_rows(X, self.network_.predict_proba)  # (n_samples, n_outputs)
         if self._target == "binary":
             A = np.column_stack([1.0 - A[:, 0], A[:, 0]])
@@ -280,8 +289,8 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"NNClassifier supports binary, multiclass and multilabel-indicator "
-                             f"targets, got {kind!r}")
+            raise ValueError(f"y: NNClassifier supports binary, multiclass and "
+                             f"multilabel-indicator targets, got {kind!r}")
         multilabel = kind == "multilabel-indicator"
         if multilabel and not np.all((y == 0) | (y == 1)):
             raise ValueError("y as a multilabel indicator matrix must hold only 0 and 1")
@@ -384,6 +393,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
             Y_val = index.reshape(1, -1)
             weights = None if self.class_weight is None else self._class_weights(y_val, index)
         return Y_val, weights
+
+    def _onnx_outputs(self):
+        labels = None if self._target == "multilabel" else [str(c) for c in self.classes_]
+        return classifier_outputs(self.network_.n_outputs, labels)
 
     def _loss(self):
         return SparseCategoricalCrossEntropy if self._target == "multiclass" else (

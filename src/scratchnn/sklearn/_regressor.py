@@ -11,9 +11,10 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ..losses import Huber, MeanSquaredError
 from ..regressor import RegressorNN
+from ..table_inputs import regression_outputs
 from ..validation import check_float
 from ._base import NNEstimator, init_like_mlp_classifier
-from ._data import naming, outputs_by_rows, validate
+from ._data import naming, outputs_by_rows
 
 LOSSES = {
     "squared_error": lambda estimator: MeanSquaredError,
@@ -177,6 +178,11 @@ class NNRegressor(RegressorMixin, NNEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` had string column names (a pandas DataFrame).
+    preprocessing_ : scratchnn.table_inputs.TableInputs or None
+        The preprocessing of a pandas DataFrame with a column that is not plain NumPy numbers
+        (categories, text, booleans, dates; the command line's, learned on the training rows and
+        then fixed, see "DataFrames of mixed columns" in the documentation); None after a fit
+        on an array or a DataFrame of numbers only.
     n_outputs_ : int
         The number of targets (columns of a 2-D ``y``; 1 for a vector).
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
@@ -263,7 +269,10 @@ class NNRegressor(RegressorMixin, NNEstimator):
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
+        X : array-like, sparse matrix or pandas DataFrame of shape (n_samples, n_features)
+            A DataFrame of mixed columns is preprocessed (``preprocessing_``): missing
+            numbers imputed, categories and text one-hot encoded, dates read, every input
+            standardized.
             A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole; a
             SciPy sparse matrix is densified one mini-batch at a time, never whole (full-batch
             ``optimizer='lbfgs'`` refuses it).
@@ -315,7 +324,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         ndarray of float64
         """
         check_is_fitted(self)
-        X = validate(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._network_input(X)
         Z = outputs_by_rows(X, self.network_.predict).astype(np.float64)
         y = Z * self.y_scale_ + self.y_mean_
         return y[:, 0] if self._vector_target else y
@@ -379,6 +388,9 @@ class NNRegressor(RegressorMixin, NNEstimator):
         )
         init_like_mlp_classifier(network, activation)
         return network
+
+    def _onnx_outputs(self):
+        return regression_outputs(self.y_mean_, self.y_scale_)
 
     def _loss(self):
         return LOSSES[self.loss](self)
