@@ -21,6 +21,13 @@ W5  W2 through the scikit-learn estimators: NNClassifier.fit against MLPClassifi
 OPT W2 with each per-step optimizer of scratchnn, time relative to Adam's (the new optimizers'
     goal: at most 1.2x Adam)
 MEM peak RSS while training W2's network for one epoch on 200,000 x 784 (a subprocess)
+CONT W2 under contention (``--only CONT``, or ``contention``): scratchnn's default against all
+    cores and one thread, PyTorch beside it, on the machine as it is, beside one CPU-bound
+    process per core but one, and in two dask workers at once (:mod:`benchmarks.contention`;
+    at most 3 repeats, the slow runs are seconds each)
+
+Every table states the load average before and after it: on a shared machine, only ratios from one
+run mean anything.
 
 For honest numbers on a machine where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
 current NumPy), unset them for this command only:
@@ -354,6 +361,14 @@ def table(results, memory, notes, repeats):
     return "\n".join(lines)
 
 
+def load():
+    """The load averages over 1, 5 and 15 minutes, as ``1.2/0.8/0.5``."""
+    try:
+        return "/".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "?"
+
+
 def machine():
     try:
         from threadpoolctl import threadpool_info
@@ -370,14 +385,19 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs per peer")
-    workloads = ["W1", "W2", "W3", "W4", "W5", "OPT", "MEM"]
-    parser.add_argument("--only", nargs="+", choices=workloads, default=workloads)
+    workloads = ["W1", "W2", "W3", "W4", "W5", "OPT", "MEM", "CONT"]
+    parser.add_argument("--only", nargs="+", choices=workloads + ["contention"],
+                        default=workloads)
     parser.add_argument("--json", help="also write the raw timings to this JSON file")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
 
+    if "contention" in args.only:
+        args.only = [*args.only, "CONT"]
     notes, results, raw = [], {}, {}
+    print(f"load average at the start: {load()}", file=sys.stderr)
+    loads = {"start": load()}
     for key in ("W1", "W2", "W3"):
         if key in args.only:
             title, times = bench_training(key, args.repeats, notes)
@@ -395,12 +415,25 @@ def main(argv=None):
         title, times = bench_optimizers(args.repeats)
         results["OPT"], raw["OPT"] = (title, summarize(times)), times
     memory = bench_memory() if "MEM" in args.only else None
+    loads["before CONT"] = load()
+    contention = {}
+    if "CONT" in args.only:
+        from .contention import bench_contention
+        from .contention import table as contention_table
+
+        contention = bench_contention(min(args.repeats, 3), notes)
+        raw["CONT"] = {scenario: medians for scenario, (_, medians) in contention.items()}
+    loads["end"] = load()
     report = table(results, memory, notes, args.repeats)
+    if contention:
+        report += "\n" + "\n".join(contention_table(contention, min(args.repeats, 3)))
+    report += "\n\nLoad average (1/5/15 min): " + "; ".join(
+        f"{when} {value}" for when, value in loads.items())
     print(report)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"machine": machine(), "repeats": args.repeats, "times": raw,
-                       "memory": memory, "notes": notes}, f, indent=2)
+                       "memory": memory, "notes": notes, "load": loads}, f, indent=2)
     return 0
 
 

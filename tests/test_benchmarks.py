@@ -60,3 +60,26 @@ def test_training_check_benchmark_reports_a_ratio():
     assert result.returncode == 0, result.stderr
     assert "one epoch (300 x 784" in result.stdout
     assert "% of the epoch" in result.stdout
+
+
+def test_contention_benchmark_starts_and_stops_its_competitors():
+    """The CONT workload's mechanics on 600 rows, without PyTorch and dask (nothing timed)."""
+    import pytest
+
+    psutil = pytest.importorskip("psutil")
+    from benchmarks import contention
+
+    if contention.CORES < 2:
+        pytest.skip("one core: no competitor to start")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    notes = []
+    results = contention.bench_contention(1, notes, scenarios=("quiet", "busy"), rows=600,
+                                          torch=False)
+    assert {p.pid for p in psutil.Process().children(recursive=True)} <= before
+    assert list(results) == ["quiet", "busy"]
+    lines = contention.table(results, 1)
+    assert len([line for line in lines if line.startswith("| quiet") or
+                line.startswith("| busy")]) == 2
+    for _, medians in results.values():
+        assert len(medians) == 3 and all(seconds > 0 for seconds in medians.values())
+    assert any("load" in title for title, _ in results.values())

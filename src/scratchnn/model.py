@@ -48,6 +48,7 @@ from . import initializers as _initializers
 from . import io as _io
 from . import layers as _layers
 from . import losses as _losses
+from . import threads as _threads
 from . import training as _training
 from .objective import Objective
 from .parameters import ParameterViews, allocate, parameter_shapes, views
@@ -428,7 +429,11 @@ class NeuralNetwork:
             raise type(exc)(message) from None
         if Y.shape[1] != m:
             raise ValueError(f"{name} has {Y.shape[1]} examples (columns) but {x_name} has {m}")
-        return Y if Y.dtype.kind == "i" else Y.astype(dtype, copy=False)
+        if Y.dtype.kind == "i" and loss is _losses.SparseCategoricalCrossEntropy:
+            return Y  # class indices: they index, they never enter the arithmetic
+        # Any other labels enter the cost and the delta: in the model's dtype, so that an integer
+        # 0/1 array does not make NumPy compute them in float64.
+        return Y.astype(dtype, copy=False)
 
     def check_output_values(self, A):
         """``A`` checked as an output of this model, of shape ``(n_outputs, m)`` (for
@@ -757,7 +762,7 @@ class NeuralNetwork:
               beta1=0.9, beta2=0.999, epsilon=1e-8, callback=None, *, sample_weight=None,
               resume=False, checkpoint=None, checkpoint_every=1, validation_data=None,
               callbacks=None, lr_schedule=None, clipnorm=None, clipvalue=None,
-              weight_decay=None, label_smoothing=0.0, l1=0.0):
+              weight_decay=None, label_smoothing=0.0, l1=0.0, n_threads=None):
         r"""Train the network with mini-batch gradient-based optimization.
 
         Each epoch reshuffles the examples (with the model's generator), and for every mini-batch
@@ -852,6 +857,11 @@ class NeuralNetwork:
             weight gradient :math:`\frac{\lambda_1}{m}\operatorname{sign}(W^{[l]})` (``m``: the
             mini-batch's size; weights only). It pulls every weight towards 0 by the same amount,
             so small weights end at exactly 0.
+        n_threads : int >= 1 or None, default None
+            BLAS threads for this call only (restored afterwards). ``None`` chooses for the
+            machine as it is: CPU affinity, container quota, one thread in a dask worker or
+            joblib child, and a tuner that times a few steps at each count now and then and keeps
+            the faster (:mod:`scratchnn.threads`).
 
         Returns
         -------
@@ -884,7 +894,7 @@ class NeuralNetwork:
             checkpoint_every=checkpoint_every, validation_data=validation_data,
             callbacks=callbacks, lr_schedule=lr_schedule, clipnorm=clipnorm,
             clipvalue=clipvalue, weight_decay=weight_decay, label_smoothing=label_smoothing,
-            l1=l1))
+            l1=l1, n_threads=n_threads))
         costs = _training.fit(self, data, settings, callbacks)
         return self.parameters, costs
 
@@ -903,7 +913,7 @@ class NeuralNetwork:
         # Inputs near the float range can overflow a product W A to inf; that is reported below as
         # bad input instead of letting inf - inf turn into silent NaN outputs.
         workspaces = {}  # by chunk size: the full one, and the last remainder
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), _threads.blas_threads(tune=False):
             for start in range(0, m, PREDICT_CHUNK):
                 chunk = X[:, start:start + PREDICT_CHUNK].astype(dtype, copy=False)
                 size = chunk.shape[1]

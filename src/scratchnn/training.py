@@ -18,7 +18,9 @@ one keeps the remainder),
 
 then reports the epoch's cost (the example-weighted mean of its batch costs) to the progress bar,
 the checkpoint and the callbacks (:mod:`scratchnn.callbacks`). Work arrays are made once per
-:func:`fit` call for each batch size seen, never per step or per epoch.
+:func:`fit` call for each batch size seen, never per step or per epoch. The whole run holds the
+BLAS thread count of :func:`scratchnn.threads.blas_threads` (``n_threads``, or chosen and tuned
+for the machine: the tuner is told of every finished step), restored when :func:`fit` returns.
 
 Safety: a non-finite cost or update raises :class:`DivergenceError` with the parameters of the
 last finite step in place (or, if a callback wrote NaN into them, a message that says so);
@@ -46,6 +48,7 @@ import numpy as np
 
 from . import losses as _losses
 from . import optimizers as _optimizers
+from . import threads as _threads
 from .callback import Callback, StateLimits
 from .callbacks import check_states
 from .diagnostics import (
@@ -122,6 +125,7 @@ class TrainingSettings:
     clipnorm: float = None
     clipvalue: float = None
     weight_decay: float = 0.0
+    n_threads: int = None
 
 
 def as_rows(M, dtype):
@@ -360,8 +364,9 @@ class _DeferredInterrupt:
 class _Run:
     """The working state of one :func:`fit` call: settings, buffers, callbacks, costs so far."""
 
-    def __init__(self, model, settings, callbacks):
+    def __init__(self, model, settings, callbacks, threads):
         self.model, self.settings, self.callbacks = model, settings, callbacks
+        self.threads = threads  # the BLAS thread count's tuner (scratchnn.threads)
         self.logs = {}
         self.buffers = {}  # by batch size
         self.batch_callbacks = [c for c in callbacks
@@ -467,14 +472,16 @@ def fit(model, data, settings, callbacks=()):
     check_not_running(model)
     _RUNNING.add(model)
     try:
-        return _fit(model, data, settings, callbacks)
+        # The BLAS thread count is chosen (and tuned) for this call only, then restored.
+        with _threads.blas_threads(settings.n_threads) as threads:
+            return _fit(model, data, settings, callbacks, threads)
     finally:
         _RUNNING.discard(model)
 
 
-def _fit(model, data, settings, callbacks):
+def _fit(model, data, settings, callbacks, threads):
     _start_optimizer(model, settings, data)
-    run = _Run(model, settings, callbacks)
+    run = _Run(model, settings, callbacks, threads)
     model.costs = costs = run.costs
     model.history = {}
     optimizer = model.optimizer
@@ -816,6 +823,7 @@ def _train_block(run, block, epoch):
                     _check_callback_effects(model, callback, step.learning_rate, epoch,
                                             check_parameters=False)
         total += cost * A.shape[1]
+        run.threads.step_done()
         run.interrupt.check()  # a Ctrl-C takes effect here, between two complete steps
     return total / m
 
@@ -860,6 +868,7 @@ def prepare(model, X, Y, arguments):
                               allow_none=True),
         weight_decay=optimizer.default_weight_decay if a["weight_decay"] is None else
         check_float(a["weight_decay"], "weight_decay", low=0.0),
+        n_threads=_threads.check_n_threads(a.get("n_threads")),
     )
     callbacks = check_callbacks(a["callbacks"], a["callback"])
     check_combination(model, settings, callbacks, m)
@@ -872,6 +881,8 @@ def prepare(model, X, Y, arguments):
                                                    dtype)
     model.set_compute_dtype(dtype)
     loss, Y = _losses.smooth_labels(loss, Y, smoothing, model.n_outputs)
+    if Y.dtype.kind == "f":  # smoothed targets come in float64: computed in the model's dtype
+        Y = Y.astype(dtype, copy=False)
     settings = dataclasses.replace(settings, loss=loss, validation=validation)
     return ArrayData.from_columns(X, Y, weights, dtype), settings, callbacks
 

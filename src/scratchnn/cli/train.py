@@ -12,6 +12,7 @@ import numpy as np
 
 from ..columns import format_names, shell_option
 from ..preprocessing import IMPUTE_STRATEGIES
+from ..threads import MAX_THREADS
 from ._common import (
     ACTIVATION_NAMES,
     OPTIMIZER_NAMES,
@@ -23,6 +24,7 @@ from ._common import (
     lr_schedule_type,
     non_negative_float,
     note,
+    number_type,
     positive_float,
     positive_int,
     quiet_argument,
@@ -34,6 +36,14 @@ from ._common import (
 )
 
 # --------------------------------------------------------------------------- train
+_thread_count = number_type(int, "thread count", low=1, high=MAX_THREADS)
+
+
+def threads_type(text):
+    """``--threads``: ``auto`` (None) or a count in ``[1, MAX_THREADS]``."""
+    return None if text.strip().lower() == "auto" else _thread_count(text)
+
+
 
 
 def add_train(subparsers):
@@ -140,6 +150,10 @@ def add_train(subparsers):
                         "survives Ctrl-C")
     parser.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
                         help="epochs between checkpoints (default: 1)")
+    parser.add_argument("--threads", type=threads_type, default=None, metavar="N",
+                        help="BLAS threads while training: a count, or auto (default): chosen "
+                        "for the machine as it is (CPU affinity, container quota, and a tuner "
+                        "that keeps the faster count when other work runs beside it)")
     table_arguments(parser)
     quiet_argument(parser)
     parser.set_defaults(handler=_run_train)
@@ -559,7 +573,7 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
                         lr_schedule=args.lr_schedule, clipnorm=args.clipnorm,
                         weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                         sample_weight=sample_weight, checkpoint=args.checkpoint,
-                        checkpoint_every=args.checkpoint_every,
+                        checkpoint_every=args.checkpoint_every, n_threads=args.threads,
                     )
             finally:
                 # Outside the recording, so that other warnings are issued as they came.

@@ -16,6 +16,7 @@ import scipy.sparse  # scikit-learn depends on SciPy, so it is there when scikit
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import training
 from ..activations import ACTIVATIONS
@@ -25,8 +26,20 @@ from ..diagnostics import advice_for
 from ..initializers import glorot_uniform
 from ..losses import smooth_labels
 from ..optimizers import OPTIMIZERS
+from ..table_inputs import fit_frame
+from ..threads import check_n_threads
 from ..validation import check_float, check_int
-from ._data import Rows, is_memory_mapped, memmap_block_rows, validate
+from ._data import (
+    Rows,
+    check_targets,
+    is_dataframe,
+    is_memory_mapped,
+    is_table,
+    memmap_block_rows,
+    naming,
+    require_pandas,
+    validate,
+)
 
 _ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "linear"}  # MLPClassifier's names
 
@@ -46,6 +59,15 @@ def init_like_mlp_classifier(network, activation):
         glorot_uniform(network.parameters[f"W{l}"], network.rng,
                        network.parameters.get(f"b{l}"), factor)
     return network
+
+
+def _named_columns(frame):
+    """``frame`` with its column names as strings (the preprocessing's names), distinct."""
+    names = [str(name) for name in frame.columns]
+    if len(set(names)) != len(names):
+        raise ValueError(f"X: a DataFrame's column names must be distinct (as strings), got "
+                         f"{list(frame.columns)!r}")
+    return frame.set_axis(names, axis=1)
 
 
 class EpochRecord(Callback):
@@ -151,6 +173,7 @@ class NNEstimator(BaseEstimator):
         check_float(self.weight_decay, "weight_decay", low=0.0, allow_none=True)
         self._check_target_parameters()
         training.check_callbacks(self.callbacks)
+        check_n_threads(self.n_threads)
         check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         if isinstance(self.batch_size, str):
             if self.batch_size != "auto":
@@ -203,6 +226,78 @@ class NNEstimator(BaseEstimator):
                              "hidden_layer_sizes, activation or batch_norm changed since it was "
                              "created; set warm_start=False to train a new one")
 
+    # ------------------------------------------------------------------ input
+    def _network_input(self, X):
+        """``X`` checked as at fit (the same columns, as scikit-learn checks them), as the
+        network's rows: through ``preprocessing_`` when the estimator was fitted on a
+        DataFrame (an array is then read as its columns, in their order)."""
+        preprocessing = getattr(self, "preprocessing_", None)  # None: fitted on an array
+        if preprocessing is None:
+            return validate(self, X, reset=False, dtype=(np.float64, np.float32))
+        pandas = require_pandas()
+        if not is_dataframe(X):
+            try:
+                X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+            except (TypeError, ValueError) as exc:
+                raise naming(exc, "X") from exc
+        validate_data(self, X, reset=False, skip_check_array=True)
+        if is_dataframe(X):
+            frame = X.set_axis(preprocessing.column_names, axis=1)
+        else:
+            frame = pandas.DataFrame(X, columns=preprocessing.column_names).infer_objects()
+        return preprocessing.transform(frame)
+
+    def to_onnx(self, path):
+        """Write the fitted estimator as an ONNX graph (``onnx`` extra).
+
+        Fitted on a pandas DataFrame, the graph takes one input per column, named like it, of
+        shape ``(batch, 1)``, and does the preprocessing itself, as ``scratchnn export`` does
+        for the command line's models (:meth:`scratchnn.table_inputs.TableInputs.onnx_features`:
+        float32 for a numeric or boolean column, NaN where missing; string for a category
+        column, ``""`` where missing; float64 days since 1970-01-01 for a date column). Fitted
+        on an array, it takes ``X``, float32 ``(batch, n_features_in_)``. The outputs are a
+        classifier's ``probabilities`` (as :meth:`predict_proba`, float32) and ``label`` (the
+        class as a string; none for multilabel targets), or a regressor's ``predictions``
+        (float64 ``(batch, n_outputs_)``, as :meth:`predict`). The graph computes in float32.
+
+        Returns
+        -------
+        onnx.ModelProto
+        """
+        check_is_fitted(self)
+        try:
+            from onnx import TensorProto, helper
+        except ImportError:
+            raise ImportError("ONNX export needs the onnx package: pip install "
+                              "'scratchnn[onnx]'") from None
+
+        from ..export import network_nodes
+        from ..table_inputs import write_graph
+
+        preprocessing = getattr(self, "preprocessing_", None)
+        if preprocessing is None:
+            inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT,
+                                                    ["batch", self.n_features_in_])]
+            nodes, initializers, mean, scale = [], [], None, None
+            features, properties = "X", {}
+        else:
+            preprocessing.check_float32()
+            inputs, nodes, initializers = preprocessing.onnx_features()
+            mean, scale, features = preprocessing.mean, preprocessing.scale, "features"
+            properties = {"columns": [c.to_json() for c in preprocessing.columns]}
+        net_nodes, net_initializers = network_nodes(self.network_, features, "network_output",
+                                                    mean, scale)
+        end_nodes, end_initializers, outputs = self._onnx_outputs()
+        return write_graph(path, f"scratchnn_{type(self).__name__}", inputs,
+                           nodes + net_nodes + end_nodes,
+                           initializers + net_initializers + end_initializers, outputs,
+                           f"{type(self).__name__} -> {', '.join(o.name for o in outputs)}",
+                           properties)
+
+    def _onnx_outputs(self):
+        """The graph's end from ``network_output``: ``(nodes, initializers, outputs)``."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ training
     def _fit(self, X, y, sample_weight, validation_data, incremental, classes=None):
         settings = self._check_hyperparameters()
@@ -210,18 +305,52 @@ class NNEstimator(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         fitted = hasattr(self, "network_")
         first = not fitted or not (incremental or self.warm_start)
-        mapped = not scipy.sparse.issparse(X) and is_memory_mapped(X)
-        # A memory-mapped X is validated where it lies (dtype=None: no converted copy); its
-        # blocks are converted one at a time during training.
-        X, y = validate(self, X, y, reset=first, multi_output=True,
-                        y_numeric=self._NUMERIC_TARGETS,
-                        dtype=None if mapped else (np.float64, np.float32))
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+        # A DataFrame of mixed columns goes through the table preprocessing (fitted here on a
+        # first fit, then fixed); so does any X once the estimator was fitted on one.
+        table = is_table(X) if first else getattr(self, "preprocessing_", None) is not None
+        mapped = not table and not scipy.sparse.issparse(X) and is_memory_mapped(X)
+        if table:
+            if first:
+                require_pandas()
+                validate_data(self, X, reset=True, skip_check_array=True)
+            y = check_targets(X, y, self._NUMERIC_TARGETS)
+        else:
+            # A memory-mapped X is validated where it lies (dtype=None: no converted copy); its
+            # blocks are converted one at a time during training.
+            X, y = validate(self, X, y, reset=first, multi_output=True,
+                            y_numeric=self._NUMERIC_TARGETS,
+                            dtype=None if mapped else (np.float64, np.float32))
+            if X.dtype.kind not in "biuf":
+                raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
         Y, strata, weights = self._prepare_targets(y, sample_weight, X, first, incremental,
                                                    classes)
         random_state = self._random_state()
         seed = int(random_state.randint(np.iinfo(np.int32).max))
+
+        # The split comes before the network (which draws nothing from random_state), so that
+        # a DataFrame's preprocessing is fitted on the training rows only.
+        n_samples = X.shape[0]
+        train_index = val_index = None
+        if not incremental and self.early_stopping and validation_data is None:
+            n_val = int(np.ceil(self.validation_fraction * n_samples))
+            minimum, in_words = self._validation_minimum(strata)
+            if n_val < minimum:
+                raise ValueError(f"the validation set is too small ({n_val} samples, fewer than "
+                                 f"{in_words}): increase validation_fraction or the "
+                                 f"size of the data, or pass validation_data")
+            # Stratified for classes, so that every class is in both parts in its proportion.
+            train_index, val_index = train_test_split(
+                np.arange(n_samples), test_size=n_val, random_state=random_state,
+                stratify=strata)
+            train_index.sort()  # blocks of a memory-mapped X are read in order
+            val_index.sort()
+        if table:
+            if first:
+                self.preprocessing_, X = fit_frame(_named_columns(X), train_index)
+            else:
+                X = self._network_input(X)
+        elif first:
+            self.preprocessing_ = None
         if first:
             dtype = np.float32 if X.dtype == np.float32 else np.float64
             self.network_ = self._new_network(settings, X.shape[1], dtype, seed)
@@ -236,20 +365,8 @@ class NNEstimator(BaseEstimator):
         network = self.network_
         dtype = network.compute_dtype
 
-        train_index = validation = None
-        if not incremental and self.early_stopping and validation_data is None:
-            n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-            minimum, in_words = self._validation_minimum(strata)
-            if n_val < minimum:
-                raise ValueError(f"the validation set is too small ({n_val} samples, fewer than "
-                                 f"{in_words}): increase validation_fraction or the "
-                                 f"size of the data, or pass validation_data")
-            # Stratified for classes, so that every class is in both parts in its proportion.
-            train_index, val_index = train_test_split(
-                np.arange(X.shape[0]), test_size=n_val, random_state=random_state,
-                stratify=strata)
-            train_index.sort()  # blocks of a memory-mapped X are read in order
-            val_index.sort()
+        validation = None
+        if val_index is not None:
             validation = (X, Y, weights, val_index)
         elif validation_data is not None:
             validation = self._validation_set(validation_data)
@@ -271,7 +388,7 @@ class NNEstimator(BaseEstimator):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a tuple (X_val, y_val)")
         X_val, y_val = validation_data
-        X_val = validate(self, X_val, reset=False, dtype=(np.float64, np.float32))
+        X_val = self._network_input(X_val)
         y_val = np.asarray(y_val)
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val has "
@@ -293,7 +410,8 @@ class NNEstimator(BaseEstimator):
             lr_schedule=settings["lr_schedule"],
             clipnorm=None if self.clipnorm is None else float(self.clipnorm),
             weight_decay=optimizer.default_weight_decay if self.weight_decay is None
-            else float(self.weight_decay))
+            else float(self.weight_decay),
+            n_threads=None if self.n_threads is None else int(self.n_threads))
         record = EpochRecord(self, validation, self._score_rows, self._loss_rows,
                              self._SCORE_KEY)
         callbacks = [record]

@@ -13,9 +13,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ..losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smoothed_loss
 from ..network import ClassifierNN
+from ..table_inputs import classifier_outputs
 from ..validation import check_float
 from ._base import NNEstimator, init_like_mlp_classifier
-from ._data import outputs_by_rows, validate
+from ._data import outputs_by_rows
 
 
 class NNClassifier(ClassifierMixin, NNEstimator):
@@ -83,6 +84,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         Train toward smoothed targets (:func:`scratchnn.losses.smooth_labels`).
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping.
+    n_threads : int >= 1 or None, default None
+        BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
+        is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
+        tuner that keeps the faster count: :mod:`scratchnn.threads`).
 
     Attributes
     ----------
@@ -91,6 +96,11 @@ class NNClassifier(ClassifierMixin, NNEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` had string column names (a pandas DataFrame).
+    preprocessing_ : scratchnn.table_inputs.TableInputs or None
+        The preprocessing of a pandas DataFrame with a column that is not plain NumPy numbers
+        (categories, text, booleans, dates; the command line's, learned on the training rows and
+        then fixed, see "DataFrames of mixed columns" in the documentation); None after a fit
+        on an array or a DataFrame of numbers only.
     network_ : ClassifierNN
         The trained network (its ``predict_proba`` takes ``(n_features, m)`` input).
     loss_curve_ : list of float
@@ -129,7 +139,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
                  batch_norm=False, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, class_weight=None, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, label_smoothing=0.0, callbacks=None):
+                 weight_decay=None, label_smoothing=0.0, callbacks=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -152,6 +162,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing
         self.callbacks = callbacks
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -159,7 +170,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
+        X : array-like, sparse matrix or pandas DataFrame of shape (n_samples, n_features)
+            A DataFrame of mixed columns is preprocessed (``preprocessing_``): missing
+            numbers imputed, categories and text one-hot encoded, dates read, every input
+            standardized.
             A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole; a
             SciPy sparse matrix is densified one mini-batch at a time, never whole (full-batch
             ``optimizer='lbfgs'`` refuses it).
@@ -214,7 +228,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._network_input(X)
         A = outputs_by_rows(X, self.network_.predict_proba)  # (n_samples, n_outputs)
         if self._target == "binary":
             A = np.column_stack([1.0 - A[:, 0], A[:, 0]])
@@ -275,8 +289,8 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"NNClassifier supports binary, multiclass and multilabel-indicator "
-                             f"targets, got {kind!r}")
+            raise ValueError(f"y: NNClassifier supports binary, multiclass and "
+                             f"multilabel-indicator targets, got {kind!r}")
         multilabel = kind == "multilabel-indicator"
         if multilabel and not np.all((y == 0) | (y == 1)):
             raise ValueError("y as a multilabel indicator matrix must hold only 0 and 1")
@@ -379,6 +393,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
             Y_val = index.reshape(1, -1)
             weights = None if self.class_weight is None else self._class_weights(y_val, index)
         return Y_val, weights
+
+    def _onnx_outputs(self):
+        labels = None if self._target == "multilabel" else [str(c) for c in self.classes_]
+        return classifier_outputs(self.network_.n_outputs, labels)
 
     def _loss(self):
         return SparseCategoricalCrossEntropy if self._target == "multiclass" else (

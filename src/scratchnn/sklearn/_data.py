@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import scipy.sparse  # scikit-learn depends on SciPy, so it is there when scikit-learn is
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from .. import training
 from ..losses import smooth_labels
@@ -65,6 +65,46 @@ def validate(estimator, X, y="no_validation", **kwargs):
         # With X checked, the fault is y's, unless the message is about X ("X has 3 features")
         about_X = (isinstance(y, str) and y == "no_validation") or re.search(r"\bX\b", str(exc))
         raise naming(exc, "X" if about_X else "y") from exc
+
+
+def is_dataframe(X):
+    """Whether ``X`` is a pandas DataFrame (or a subclass), told without importing pandas."""
+    return any(cls.__name__ == "DataFrame" and cls.__module__.split(".")[0] == "pandas"
+               for cls in type(X).__mro__)
+
+
+def is_table(X):
+    """Whether ``X`` goes through the table preprocessing: a pandas DataFrame with a column
+    that is not plain NumPy integers or floats (a category, text, boolean, date or nullable
+    column). A DataFrame of NumPy numbers only is an array, as scikit-learn's estimators
+    (and ``categorical_features="from_dtype"``) read it."""
+    return is_dataframe(X) and not all(
+        isinstance(dtype, np.dtype) and dtype.kind in "iuf" for dtype in X.dtypes)
+
+
+def require_pandas():
+    """Import and return pandas, or fail with one line naming the extra that provides it."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("this estimator was fitted on a pandas DataFrame, and its "
+                          "preprocessing needs pandas: pip install 'scratchnn[pandas]'") from None
+    return pandas
+
+
+def check_targets(X, y, y_numeric):
+    """``y`` checked as scikit-learn's ``check_X_y(..., multi_output=True)`` checks it, for an
+    ``X`` checked otherwise (a DataFrame): finite, as long as ``X``, numbers if ``y_numeric``."""
+    if y is None:
+        raise ValueError("y: this estimator requires y to be passed, but the target y is None")
+    try:
+        y = check_array(y, accept_sparse="csr", ensure_2d=False, dtype=None, input_name="y")
+        if y_numeric and y.dtype.kind == "O":
+            y = y.astype(np.float64)
+        check_consistent_length(X, y)
+    except (TypeError, ValueError) as exc:
+        raise naming(exc, "y") from exc
+    return y
 
 
 def dense_chunks(X):

@@ -11,9 +11,10 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ..losses import Huber, MeanSquaredError
 from ..regressor import RegressorNN
+from ..table_inputs import regression_outputs
 from ..validation import check_float
 from ._base import NNEstimator, init_like_mlp_classifier
-from ._data import naming, outputs_by_rows, validate
+from ._data import naming, outputs_by_rows
 
 LOSSES = {
     "squared_error": lambda estimator: MeanSquaredError,
@@ -167,12 +168,21 @@ class NNRegressor(RegressorMixin, NNEstimator):
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping (the
         validation :math:`R^2` is logged as ``val_r2``).
+    n_threads : int >= 1 or None, default None
+        BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
+        is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
+        tuner that keeps the faster count: :mod:`scratchnn.threads`).
 
     Attributes
     ----------
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` had string column names (a pandas DataFrame).
+    preprocessing_ : scratchnn.table_inputs.TableInputs or None
+        The preprocessing of a pandas DataFrame with a column that is not plain NumPy numbers
+        (categories, text, booleans, dates; the command line's, learned on the training rows and
+        then fixed, see "DataFrames of mixed columns" in the documentation); None after a fit
+        on an array or a DataFrame of numbers only.
     n_outputs_ : int
         The number of targets (columns of a 2-D ``y``; 1 for a vector).
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
@@ -228,7 +238,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
                  max_epochs=200, l2=0.0, dropout=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, callbacks=None):
+                 weight_decay=None, callbacks=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
@@ -251,6 +261,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         self.clipnorm = clipnorm
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.n_threads = n_threads
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -258,7 +269,10 @@ class NNRegressor(RegressorMixin, NNEstimator):
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
+        X : array-like, sparse matrix or pandas DataFrame of shape (n_samples, n_features)
+            A DataFrame of mixed columns is preprocessed (``preprocessing_``): missing
+            numbers imputed, categories and text one-hot encoded, dates read, every input
+            standardized.
             A ``numpy.memmap`` is streamed in blocks of rows, never read into memory whole; a
             SciPy sparse matrix is densified one mini-batch at a time, never whole (full-batch
             ``optimizer='lbfgs'`` refuses it).
@@ -310,7 +324,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
         ndarray of float64
         """
         check_is_fitted(self)
-        X = validate(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._network_input(X)
         Z = outputs_by_rows(X, self.network_.predict).astype(np.float64)
         y = Z * self.y_scale_ + self.y_mean_
         return y[:, 0] if self._vector_target else y
@@ -374,6 +388,9 @@ class NNRegressor(RegressorMixin, NNEstimator):
         )
         init_like_mlp_classifier(network, activation)
         return network
+
+    def _onnx_outputs(self):
+        return regression_outputs(self.y_mean_, self.y_scale_)
 
     def _loss(self):
         return LOSSES[self.loss](self)

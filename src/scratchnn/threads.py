@@ -1,0 +1,431 @@
+r"""BLAS threads for the machine as it is: CPU affinity, container quota, workers, contention.
+
+Every mini-batch step is a handful of short matrix products. When the BLAS runs more threads than
+there are free cores (another process is busy, a container's CPU quota is smaller than the
+machine, several dask workers or joblib children share it), its threads spin-wait for cores that
+are not there, and a step can take ten times longer than on one thread. So training does not take
+``os.cpu_count()`` at its word:
+
+1. :func:`available_cpus` is the smallest of the CPU count, the process's CPU affinity
+   (``os.sched_getaffinity``) and the container's CPU quota, rounded up (cgroup v2 ``cpu.max``,
+   cgroup v1 ``cpu.cfs_quota_us / cpu.cfs_period_us``, on the process's own cgroup and its
+   parents), as ``joblib.cpu_count`` counts them.
+2. :func:`automatic_threads` caps that by the BLAS's count before the call (so a user's
+   ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` limit is never raised), and gives one thread
+   inside a dask worker or a joblib (loky) child: those share the machine by design.
+3. A :class:`ThreadTuner` then measures rather than predicts (as FFTW's planner does): it times a
+   few steps at each candidate count at the start of a run and again every few seconds, and keeps
+   the faster, so a run adapts when other work starts or stops beside it.
+
+:func:`blas_threads` applies all of this with threadpoolctl, scoped to one call: whatever the BLAS
+count was before (a user's own limit included), it is again after the call, however the call
+ends (an exception, Ctrl-C).
+
+The thread count never changes the numbers where the BLAS splits a product's *output* among its
+threads and keeps each entry's sum in one order: OpenBLAS (NumPy's wheels) does, so a seed gives
+bit-identical results whatever count the tuner picks. Other BLAS libraries (MKL without its
+conditional-numerical-reproducibility mode, Apple Accelerate) may split a sum over threads; there
+the results agree to floating-point rounding only (pass ``n_threads`` for bit-identical reruns).
+"""
+
+import math
+import multiprocessing
+import os
+import statistics
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+from .validation import check_int
+
+__all__ = ["MAX_THREADS", "ThreadTuner", "automatic_threads", "available_cpus", "blas_threads",
+           "check_n_threads", "cpu_quota", "in_worker_process"]
+
+MAX_THREADS = 4096
+"""The largest ``n_threads`` accepted (more than any BLAS is built for)."""
+
+TRIAL_STEPS = 3
+"""Steps timed at each candidate thread count in one round of the tuner."""
+
+RETUNE_SECONDS = 5.0
+"""Seconds between two rounds of the tuner (longer when a round is slow: see
+:class:`ThreadTuner`)."""
+
+ROUND_SHARE = 0.05
+"""The largest share of a run's time that tuning rounds may take."""
+
+ABANDON = 1.5
+"""A candidate whose steps already average this many times the best count's is abandoned."""
+
+MARGIN = 0.95
+"""More threads are kept only if their steps take at most this share of fewer threads' time."""
+
+
+# --------------------------------------------------------------------------- what the machine has
+def _read(path):
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _cgroup_paths(root):
+    """The process's cgroup paths from ``/proc/self/cgroup``: ``{controller: path}`` (cgroup v2's
+    unified hierarchy under the key ``""``)."""
+    paths = {}
+    for line in (_read(os.path.join(root, "proc/self/cgroup")) or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(","):
+                paths[controller] = parts[2]
+    return paths
+
+
+def _up_the_tree(base, relative):
+    """``base/relative`` and each of its parents up to ``base``."""
+    parts = [p for p in relative.split("/") if p and p not in (".", "..")]
+    for n in range(len(parts), -1, -1):
+        yield os.path.join(base, *parts[:n])
+
+
+def _quota(quota, period):
+    """CPUs allowed by ``quota`` microseconds per ``period``, or None for no limit."""
+    try:
+        quota, period = int(quota), int(period)
+    except (TypeError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def cpu_quota(root="/"):
+    """The CPUs the container's quota allows (a float, e.g. ``1.5``), or None without a quota.
+
+    Reads cgroup v2's ``cpu.max`` (``"150000 100000"``, or ``"max 100000"`` for no limit), or
+    cgroup v1's ``cpu.cfs_quota_us`` and ``cpu.cfs_period_us`` (a quota of ``-1``: no limit), in
+    the process's own cgroup (``/proc/self/cgroup``) and each parent up to the mount point; the
+    tightest limit found counts.
+
+    Parameters
+    ----------
+    root : str, default '/'
+        The directory holding ``proc/`` and ``sys/fs/cgroup/``; tests point it at fixture files.
+    """
+    paths = _cgroup_paths(root)
+    cgroup = os.path.join(root, "sys/fs/cgroup")
+    limits = []
+    for directory in _up_the_tree(cgroup, paths.get("", "/")):  # v2: one unified hierarchy
+        parts = (_read(os.path.join(directory, "cpu.max")) or "").split()
+        if len(parts) == 2:
+            limits.append(_quota(parts[0], parts[1]))
+    for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):  # v1: the cpu controller's hierarchy
+        for directory in _up_the_tree(os.path.join(cgroup, mount), paths.get("cpu", "/")):
+            limits.append(_quota(_read(os.path.join(directory, "cpu.cfs_quota_us")),
+                                 _read(os.path.join(directory, "cpu.cfs_period_us"))))
+    limits = [limit for limit in limits if limit is not None]
+    return min(limits) if limits else None
+
+
+def available_cpus(root="/", affinity=None):
+    """The CPUs this process may really use: the smallest of ``os.cpu_count()``, its CPU
+    affinity and the container's quota rounded up (:func:`cpu_quota`); at least 1.
+
+    Parameters
+    ----------
+    root : str, default '/'
+        See :func:`cpu_quota`.
+    affinity : set of int, optional
+        The CPUs the process may run on; by default ``os.sched_getaffinity(0)`` where the
+        platform has it.
+    """
+    counts = [os.cpu_count() or 1]
+    if affinity is None and hasattr(os, "sched_getaffinity"):
+        affinity = os.sched_getaffinity(0)
+    if affinity is not None:
+        counts.append(len(affinity))
+    quota = cpu_quota(root)
+    if quota is not None:
+        counts.append(math.ceil(quota))
+    return max(1, min(counts))
+
+
+def in_worker_process():
+    """Whether this code runs inside a dask worker or a joblib (loky) child process.
+
+    Such workers share the machine by design (one per core, or several per machine), so each
+    gets one BLAS thread. Neither library is imported here: a worker has already imported its own.
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        try:
+            distributed.get_worker()
+            return True
+        except (ValueError, AttributeError):
+            pass
+    return multiprocessing.current_process().name.startswith("LokyProcess")
+
+
+def _others_running(root="/"):
+    """Runnable threads of other processes right now (``procs_running`` of ``/proc/stat`` less
+    this process's own running threads), or 0 where the system does not say."""
+    stat = _read(os.path.join(root, "proc/stat")) or ""
+    running = next((int(line.split()[1]) for line in stat.splitlines()
+                    if line.startswith("procs_running ")), None)
+    if running is None:
+        return 0
+    own = 0
+    task_dir = os.path.join(root, "proc/self/task")
+    try:
+        tasks = os.listdir(task_dir)
+    except OSError:
+        tasks = []
+    for task in tasks:
+        state = (_read(os.path.join(task_dir, task, "stat")) or "").rpartition(")")[2].split()
+        own += bool(state) and state[0] == "R"
+    return max(0, running - max(own, 1))
+
+
+_facts = {}  # (function, root) -> (time read, value): reading /proc and /sys takes ~1 ms
+FACTS_SECONDS = {"available_cpus": 10.0, "_others_running": 1.0}
+"""How long :func:`blas_threads` reuses what it read about the machine, by function (a short
+training or prediction call must not spend a millisecond on it each time). Affinity and quota
+rarely change; the other processes' load does."""
+
+
+def _fact(function, root):
+    now = time.monotonic()
+    key = (function, root)
+    seen = _facts.get(key)
+    if seen is None or now - seen[0] > FACTS_SECONDS.get(function.__name__, 1.0):
+        seen = _facts[key] = (now, function(root))
+    return seen[1]
+
+
+# --------------------------------------------------------------------------- threadpoolctl
+_controller = None
+_controller_lock = threading.Lock()
+
+
+def _blas():
+    """threadpoolctl's controller of the loaded BLAS libraries (found once: it takes ~20 ms)."""
+    global _controller
+    with _controller_lock:
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController().select(user_api="blas")
+        return _controller
+
+
+def _current_threads(controller):
+    counts = [lib.num_threads for lib in controller.lib_controllers]
+    return max(counts) if counts else 1
+
+
+def _set_all(controller, counts):
+    """Set each BLAS library's thread count (``counts``: one int for all, or one per library).
+
+    Through each library's own controller, as ``threadpoolctl.threadpool_limits`` does, without
+    building its info dictionaries on every call (a prediction must stay cheap)."""
+    for i, lib in enumerate(controller.lib_controllers):
+        count = counts if isinstance(counts, int) else counts[i]
+        if lib.num_threads != count:
+            lib.set_num_threads(count)
+
+
+def automatic_threads(current, root="/"):
+    """The thread count to start from when ``n_threads`` is None.
+
+    One inside a dask worker or loky child (:func:`in_worker_process`); otherwise
+    :func:`available_cpus` less the cores other processes keep busy right now, capped by
+    ``current``, the BLAS's count before the call (a user's limit is never raised).
+    """
+    if in_worker_process():
+        return 1
+    return max(1, min(current, _fact(available_cpus, root) - _fact(_others_running, root)))
+
+
+def check_n_threads(n_threads, name="n_threads"):
+    """``n_threads`` as an int in ``[1, MAX_THREADS]``, or None (automatic)."""
+    return check_int(n_threads, name, minimum=1, maximum=MAX_THREADS, allow_none=True)
+
+
+# --------------------------------------------------------------------------- the tuner
+class ThreadTuner:
+    """Keep the faster of a few BLAS thread counts, measured on the run's own steps.
+
+    A *round* times :data:`TRIAL_STEPS` steps at each candidate count (the count in use first)
+    and keeps the fastest by median step time; more threads must be faster by 5% (:data:`MARGIN`)
+    to be kept, since a tie is better served by leaving cores to others. A candidate whose steps
+    already average :data:`ABANDON` times the best one's is abandoned after its first step, so a
+    bad count costs one step. Rounds repeat every :data:`RETUNE_SECONDS` seconds, or rarer when
+    a round is long, so that they take at most :data:`ROUND_SHARE` of the run.
+
+    The loop calls :meth:`step_done` after every step and never looks at the count; the count
+    changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
+
+    Parameters
+    ----------
+    candidates : sequence of int
+        Thread counts to choose from; the first is used until it is measured.
+    set_threads : callable
+        ``set_threads(n)`` makes the BLAS use ``n`` threads.
+    clock : callable, optional
+        Seconds as a float (default ``time.perf_counter``); tests pass their own.
+
+    Attributes
+    ----------
+    count : int
+        The count in use now.
+    rounds : list of dict
+        Each finished round's median step time (seconds) by count.
+    """
+
+    def __init__(self, candidates, set_threads, clock=None):
+        self.candidates = tuple(dict.fromkeys(candidates))
+        self._set_threads = set_threads
+        self.clock = time.perf_counter if clock is None else clock
+        self.rounds = []
+        self.count = self.candidates[0]
+        self._set_threads(self.count)
+        self._last = None
+        self._start_round(self.count, None)
+
+    def _start_round(self, first, now):
+        self._plan = [first] + [c for c in self.candidates if c != first]
+        self._results, self._samples, self._round_start = {}, [], now
+
+    def _switch(self, count):
+        if count != self.count:
+            self._set_threads(count)
+            self.count = count
+
+    def step_done(self):
+        """Count one finished step; switch the thread count when a trial or round is over."""
+        now = self.clock()
+        last, self._last = self._last, now
+        if last is None:
+            return  # the first step: no time to measure it from
+        if self._round_start is None:
+            self._round_start = last
+        if not self._plan:
+            if now >= self._next_round:
+                self._start_round(self.count, now)
+            return
+        self._samples.append(now - last)
+        best = min(self._results.values(), default=None)
+        mean = sum(self._samples) / len(self._samples)
+        if len(self._samples) < TRIAL_STEPS and (best is None or mean < ABANDON * best):
+            return
+        self._results[self._plan.pop(0)] = statistics.median(self._samples)
+        self._samples = []
+        if self._plan:
+            self._switch(self._plan[0])
+            return
+        choice = None
+        for count in sorted(self._results):
+            if choice is None or self._results[count] < MARGIN * self._results[choice]:
+                choice = count
+        self._switch(choice)
+        self.rounds.append(self._results)
+        spent = now - self._round_start
+        self._next_round = now + max(RETUNE_SECONDS, spent / ROUND_SHARE)
+
+
+class _FixedThreads:
+    """The tuner's interface for one fixed count: nothing to measure."""
+
+    rounds = ()
+
+    def __init__(self, count):
+        self.count = count
+
+    def step_done(self):
+        pass
+
+
+def _candidates(start, cap):
+    """``start`` first, then 1, 2, 4, ... and ``cap`` itself, up to ``cap``."""
+    counts = [start]
+    n = 1
+    while n < cap:
+        counts.append(n)
+        n *= 2
+    counts.append(cap)
+    return [c for c in dict.fromkeys(counts) if 1 <= c <= cap]
+
+
+_active = 0  # train/predict calls inside blas_threads right now, in every thread of the process
+_original = None  # each BLAS library's count before the first of them
+_active_lock = threading.Lock()
+_inside = threading.local()  # whether this thread is inside blas_threads already
+
+
+@contextmanager
+def blas_threads(n_threads=None, tune=True, root="/"):
+    """Run the ``with`` block with the BLAS on ``n_threads`` threads, or an automatic count.
+
+    Parameters
+    ----------
+    n_threads : int >= 1 or None
+        A fixed count (already checked, :func:`check_n_threads`), or None: start from
+        :func:`automatic_threads` and, with ``tune``, let a :class:`ThreadTuner` choose among
+        the counts up to the BLAS's count before the call and :func:`available_cpus`.
+    tune : bool, default True
+        Whether an automatic count is measured and adapted (training), or fixed (prediction).
+    root : str, default '/'
+        See :func:`cpu_quota`.
+
+    Yields
+    ------
+    ThreadTuner or an object with the same ``step_done()`` and ``count``
+        Call ``step_done()`` after each training step.
+
+    Notes
+    -----
+    The BLAS's thread count is one setting for the whole process. When several threads of one
+    process train at once (a dask worker running tasks in threads, ``n_jobs`` with joblib's
+    threading backend), the first to enter saves the counts, the last to leave restores them, and
+    while more than one is inside, every automatic run uses one thread and none is tuned. A call
+    nested in another in the same thread (a prediction from a training callback) changes nothing.
+    """
+    global _active, _original
+    if getattr(_inside, "value", False):  # a nested call (predict from a callback): as it is
+        yield _FixedThreads(n_threads)
+        return
+    controller = _blas()
+    with _active_lock:
+        if _active == 0:
+            _original = [lib.num_threads for lib in controller.lib_controllers]
+        _active += 1
+        shared = _active > 1
+    _inside.value = True
+
+    def set_threads(count, force=False):
+        with _active_lock:  # a tuner stops switching while another run is inside
+            if force or _active == 1:
+                _set_all(controller, count)
+
+    try:
+        if n_threads is not None:
+            set_threads(n_threads, force=True)
+            yield _FixedThreads(n_threads)
+        elif shared:
+            set_threads(1, force=True)
+            yield _FixedThreads(1)
+        else:
+            cap = max(1, min(_current_threads(controller), _fact(available_cpus, root)))
+            start = automatic_threads(cap, root)
+            if in_worker_process() or not tune or cap == 1:
+                set_threads(start)
+                yield _FixedThreads(start)
+            else:
+                yield ThreadTuner(_candidates(start, cap), set_threads)
+    finally:
+        _inside.value = False
+        with _active_lock:
+            _active -= 1
+            if _active == 0:
+                _set_all(controller, _original)
+                _original = None
