@@ -167,6 +167,15 @@ class NNRegressor(RegressorMixin, NNEstimator):
     callbacks : list of scratchnn.callback.Callback or None, default None
         More hooks for the training loop, run after the estimator's own bookkeeping (the
         validation :math:`R^2` is logged as ``val_r2``).
+    beta1 : float in [0, 1), default 0.9
+        Decay rate of the optimizer's first moment (Adam, AdamW, Nadam; the momentum of
+        ``'momentum'`` and ``'nesterov'``; the squared-gradient decay of ``'rmsprop'``), as in
+        :class:`scratchnn.optimizers.Optimizer`. scikit-learn's ``beta_1``.
+    beta2 : float in [0, 1), default 0.999
+        Decay rate of Adam's, AdamW's and Nadam's second moment (scikit-learn's ``beta_2``);
+        0.95 is RealMLP's choice for tables.
+    epsilon : float > 0, default 1e-8
+        Added to the square root in the adaptive optimizers' denominators.
 
     Attributes
     ----------
@@ -228,7 +237,8 @@ class NNRegressor(RegressorMixin, NNEstimator):
                  max_epochs=200, l2=0.0, dropout=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, callbacks=None):
+                 weight_decay=None, callbacks=None, beta1=0.9, beta2=0.999,
+                 epsilon=1e-8):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
@@ -251,6 +261,9 @@ class NNRegressor(RegressorMixin, NNEstimator):
         self.clipnorm = clipnorm
         self.weight_decay = weight_decay
         self.callbacks = callbacks
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
