@@ -304,7 +304,8 @@ def mean_ranks(results, model_names):
 
 
 def report(results, model_names):
-    """Markdown tables: accuracy (with each model's average and mean rank), log loss, fit time."""
+    """Markdown tables: accuracy (with each model's average and mean rank), log loss, fit time,
+    and with ``nn`` among several models each other model's accuracy gain over it."""
     lines = []
     header = "| table | " + " | ".join(model_names) + " |"
     rule = "|---|" + "---|" * len(model_names)
@@ -322,7 +323,32 @@ def report(results, model_names):
             ranks = mean_ranks(results, model_names)
             lines.append("| **mean rank** | " + " | ".join(f"{ranks[name]:.2f}"
                                                            for name in model_names) + " |")
+    if "nn" in model_names and len(model_names) > 1:
+        others = [name for name in model_names if name != "nn"]
+        lines += ["", "Accuracy minus nn's, in points (worst table in the last row):", "",
+                  "| table | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
+        gains = {name: [100 * (np.mean(r[name]["accuracy"]) - np.mean(r["nn"]["accuracy"]))
+                        for r in results.values()] for name in others}
+        for k, table in enumerate(results):
+            lines.append(f"| {table} | " + " | ".join(f"{gains[name][k]:+.2f}"
+                                                      for name in others) + " |")
+        lines.append("| **average** | " + " | ".join(f"{np.mean(gains[name]):+.2f}"
+                                                      for name in others) + " |")
+        lines.append("| **worst** | " + " | ".join(f"{min(gains[name]):+.2f}"
+                                                    for name in others) + " |")
     return "\n".join(lines)
+
+
+def merge(paths):
+    """``(results, model_names)`` of several ``--json`` files (runs of other tables or models)."""
+    results, names = {}, []
+    for path in paths:
+        with open(path) as f:
+            for table, by_model in json.load(f)["results"].items():
+                results.setdefault(table, {}).update(by_model)
+                names += [name for name in by_model if name not in names]
+    names = [name for name in names if all(name in r for r in results.values())]
+    return results, names
 
 
 def main(argv=None):
@@ -337,9 +363,14 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=5, help="stratified 80/20 splits per table")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
     parser.add_argument("--quiet", action="store_true", help="no line per fit")
+    parser.add_argument("--merge", nargs="+", metavar="JSON",
+                        help="print the report of earlier --json results, merged, and run nothing")
     args = parser.parse_args(argv)
     if args.splits < 1:
         parser.error(f"--splits must be at least 1, got {args.splits}")
+    if args.merge:
+        print(report(*merge(args.merge)))
+        return 0
     tables = args.tables or SUITES[args.suite]
     requested = args.models or list(MODELS)
     models = [name for name in requested if installed(name)]

@@ -112,6 +112,11 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
         # beyond the majority class (about 0.5), and its log loss must be a finite number.
         assert record["accuracy"][0] >= 0.7, name
         assert np.isfinite(record["log_loss"][0]) and record["fit_s"][0] >= 0
+    # --merge reprints the report of saved runs, with each model's gain over nn's accuracy
+    assert tabular.main(["--merge", str(out)]) == 0
+    merged = capsys.readouterr().out
+    gain = 100 * (results["cli"]["accuracy"][0] - results["nn"]["accuracy"][0])
+    assert "Accuracy minus nn's" in merged and f"| synthetic | {gain:+.2f} |" in merged
 
 
 def test_tabular_suite_tables_load_with_their_drops(monkeypatch):
