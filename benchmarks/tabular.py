@@ -232,6 +232,7 @@ VARIANTS = {
     "nn-smooth": Model(_nn(label_smoothing=0.1)),
     "nn-adamw": Model(_nn(optimizer="adamw")),
     "nn-beta2": Model(_nn(beta2=0.95)),
+    "nn-best-cosine": Model(BestValidationLoss(lr_schedule="cosine")),
     "nn-all": Model(BestValidationLoss(**_ALL_CHANGES)),
 }
 ALL_MODELS = {**MODELS, **VARIANTS}
@@ -364,12 +365,17 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
     parser.add_argument("--quiet", action="store_true", help="no line per fit")
     parser.add_argument("--merge", nargs="+", metavar="JSON",
-                        help="print the report of earlier --json results, merged, and run nothing")
+                        help="print the report of earlier --json results, merged (of --models only, "
+                        "if given), and run nothing")
     args = parser.parse_args(argv)
     if args.splits < 1:
         parser.error(f"--splits must be at least 1, got {args.splits}")
     if args.merge:
-        print(report(*merge(args.merge)))
+        results, names = merge(args.merge)
+        if args.models:
+            names = [name for name in args.models if name in names]
+            results = {table: {name: r[name] for name in names} for table, r in results.items()}
+        print(report(results, names))
         return 0
     tables = args.tables or SUITES[args.suite]
     requested = args.models or list(MODELS)
