@@ -124,11 +124,13 @@ class CommandLineModel:
 
         data = os.path.join(self.directory.name, "test.csv")
         out = os.path.join(self.directory.name, "pred.csv")
-        X.to_csv(data, index=False)
-        self._run(["predict", self.model, data, "--proba", "--out", out])
-        pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+        try:
+            X.to_csv(data, index=False)
+            self._run(["predict", self.model, data, "--proba", "--out", out])
+            pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+        finally:
+            self.directory.cleanup()
         names = [name for name in pred.columns if name.startswith("proba_")]
-        self.directory.cleanup()
         return (pred[names].to_numpy(dtype=np.float64),
                 np.array([name[len("proba_"):] for name in names]))
 
