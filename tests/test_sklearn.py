@@ -102,6 +102,37 @@ def test_training_is_the_engines_train_bit_for_bit(blobs):
     assert engine.optimizer.t == clf.network_.optimizer.t == 7 * 7
 
 
+def test_beta1_beta2_and_epsilon_reach_adam(blobs):
+    """Two full-batch Adam steps with beta1=0.8, beta2=0.95, epsilon=1e-6 land where the
+    textbook formula, written out here, puts them (the first step alone does not depend on the
+    betas: it is lr * g / (|g| + eps))."""
+    X, _, y, _ = blobs
+    hyper = {"beta1": 0.8, "beta2": 0.95, "epsilon": 1e-6}
+    lr = 0.05
+    clf = NNClassifier(hidden_layer_sizes=(16,), batch_size=X.shape[0], max_epochs=2,
+                       n_iter_no_change=99, learning_rate=lr, random_state=3, **hyper).fit(X, y)
+    engine = ClassifierNN([2, 16, 3], ["relu", "softmax"], seed=seed_of(3))
+    init_like_mlp_classifier(engine, "relu")
+    theta = engine.theta.copy()
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    b1, b2, eps = hyper["beta1"], hyper["beta2"], hyper["epsilon"]
+    for t in (1, 2):
+        _, g = engine.cost_and_gradient(theta, X.T, y.reshape(1, -1),
+                                        loss="SparseCategoricalCrossEntropy")
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    optimizer = clf.network_.optimizer
+    assert (optimizer.beta1, optimizer.beta2, optimizer.epsilon) == (0.8, 0.95, 1e-6)
+    # Full batch, but the rows are shuffled: sums in another order, float64 rounding apart.
+    np.testing.assert_allclose(clf.network_.theta, theta, rtol=1e-9, atol=1e-12)
+    default = NNClassifier(hidden_layer_sizes=(16,), batch_size=X.shape[0], max_epochs=2,
+                           n_iter_no_change=99, learning_rate=lr, random_state=3).fit(X, y)
+    assert not np.allclose(default.network_.theta, theta, rtol=1e-6, atol=0)
+
+
 @pytest.mark.parametrize("dropout, keep_prob", [
     (0.0, None), (0.25, [1.0, 0.75, 0.75]), ([0.0, 0.5], [1.0, 1.0, 0.5]), ([0.0, 0.0], None),
 ])
@@ -128,6 +159,10 @@ def test_dropout_is_a_drop_rate_per_hidden_layer(dropout, keep_prob):
     ({"class_weight": "even"}, ValueError),
     ({"batch_norm": 1}, TypeError),
     ({"learning_rate": "fast"}, TypeError),
+    ({"beta1": 1.0}, ValueError),
+    ({"beta2": -0.1}, ValueError),
+    ({"epsilon": 0.0}, ValueError),
+    ({"beta2": "0.95"}, TypeError),
 ])
 def test_bad_hyperparameters_are_refused_at_fit(blobs, params, error):
     X, _, y, _ = blobs
@@ -137,7 +172,7 @@ def test_bad_hyperparameters_are_refused_at_fit(blobs, params, error):
 
 
 @pytest.mark.parametrize("name", ["learning_rate", "l2", "tol", "clipnorm", "weight_decay",
-                                  "dropout", "label_smoothing", "validation_fraction"])
+                                  "dropout", "label_smoothing", "validation_fraction", "epsilon"])
 def test_a_400_digit_integer_hyperparameter_is_named_at_fit(blobs, name):
     """A float hyperparameter given as a 400-digit integer is refused at ``fit`` with the
     project's message naming it, not ``float()``'s bare ``OverflowError``."""

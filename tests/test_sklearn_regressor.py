@@ -466,3 +466,16 @@ def test_callbacks_see_the_validation_r2_and_may_not_monitor_an_accuracy(friedma
     with pytest.raises(ValueError, match="val_accuracy"):
         small(callbacks=[EarlyStopping("val_accuracy")]).fit(
             X_train, y_train, validation_data=(X_val, y_val))
+
+
+def test_the_optimizer_hyperparameters_reach_the_optimizer(friedman):
+    """``beta1``, ``beta2`` and ``epsilon`` come from the shared base: checked, then handed to
+    the optimizer (the Adam step itself is checked against the formula in test_sklearn.py)."""
+    X, _, y, _ = friedman
+    reg = NNRegressor(hidden_layer_sizes=(4,), max_epochs=1, beta1=0.5, beta2=0.95,
+                      epsilon=1e-7, random_state=0).fit(X, y)
+    optimizer = reg.network_.optimizer
+    assert (optimizer.beta1, optimizer.beta2, optimizer.epsilon) == (0.5, 0.95, 1e-7)
+    for params in ({"beta1": -0.1}, {"beta2": 1.0}, {"epsilon": -1.0}):
+        with pytest.raises(ValueError, match=next(iter(params))):
+            NNRegressor(**params).fit(X, y)

@@ -171,6 +171,9 @@ class NNEstimator(BaseEstimator):
                              f"{self.optimizer!r}")
         check_float(self.clipnorm, "clipnorm", low=0.0, low_open=True, allow_none=True)
         check_float(self.weight_decay, "weight_decay", low=0.0, allow_none=True)
+        betas = {name: check_float(getattr(self, name), name, low=0.0, high=1.0, high_open=True)
+                 for name in ("beta1", "beta2")}
+        epsilon = check_float(self.epsilon, "epsilon", low=0.0, low_open=True)
         self._check_target_parameters()
         training.check_callbacks(self.callbacks)
         check_n_threads(self.n_threads)
@@ -205,7 +208,7 @@ class NNEstimator(BaseEstimator):
             keep_prob = [1.0] + [1.0 - float(rate) for rate in rates]
         schedule = training.check_schedule(self.lr_schedule, int(self.max_epochs))
         return {"sizes": sizes, "activation": activation, "keep_prob": keep_prob,
-                "lr_schedule": schedule}
+                "lr_schedule": schedule, **betas, "epsilon": epsilon}
 
     def _random_state(self):
         """A RandomState for this fit; a fresh one (not NumPy's global state) for ``None``."""
@@ -405,7 +408,8 @@ class NNEstimator(BaseEstimator):
             loss=self._training_loss(), num_epochs=1 if incremental else int(self.max_epochs),
             learning_rate=float(self.learning_rate), batch_size=batch_size,
             lambd=float(self.l2), keep_prob=settings["keep_prob"],
-            optimizer=optimizer,
+            optimizer=optimizer, beta1=settings["beta1"], beta2=settings["beta2"],
+            epsilon=settings["epsilon"],
             resume=network.optimizer is not None and network.optimizer.name == self.optimizer,
             lr_schedule=settings["lr_schedule"],
             clipnorm=None if self.clipnorm is None else float(self.clipnorm),

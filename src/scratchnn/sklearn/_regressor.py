@@ -172,6 +172,15 @@ class NNRegressor(RegressorMixin, NNEstimator):
         BLAS threads while fitting, restored afterwards; ``None`` chooses for the machine as it
         is (CPU affinity, container quota, one thread in a dask worker or joblib child, and a
         tuner that keeps the faster count: :mod:`scratchnn.threads`).
+    beta1 : float in [0, 1), default 0.9
+        Decay rate of the optimizer's first moment (Adam, AdamW, Nadam; the momentum of
+        ``'momentum'`` and ``'nesterov'``; the squared-gradient decay of ``'rmsprop'``), as in
+        :class:`scratchnn.optimizers.Optimizer`. scikit-learn's ``beta_1``.
+    beta2 : float in [0, 1), default 0.999
+        Decay rate of Adam's, AdamW's and Nadam's second moment (scikit-learn's ``beta_2``);
+        0.95 is RealMLP's choice for tables.
+    epsilon : float > 0, default 1e-8
+        Added to the square root in the adaptive optimizers' denominators.
 
     Attributes
     ----------
@@ -238,7 +247,8 @@ class NNRegressor(RegressorMixin, NNEstimator):
                  max_epochs=200, l2=0.0, dropout=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
-                 weight_decay=None, callbacks=None, n_threads=None):
+                 weight_decay=None, callbacks=None, n_threads=None, beta1=0.9, beta2=0.999,
+                 epsilon=1e-8):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
@@ -262,6 +272,9 @@ class NNRegressor(RegressorMixin, NNEstimator):
         self.weight_decay = weight_decay
         self.callbacks = callbacks
         self.n_threads = n_threads
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):

@@ -1,0 +1,404 @@
+"""``python -m benchmarks.tabular``: every model at its defaults on real tables (issue 25).
+
+For each table of :mod:`benchmarks.tabular_suite`, ``--splits`` stratified 80/20 splits (split
+``i`` also seeds every model with ``i``); prints per table the mean test accuracy and log loss of
+each model, the mean rank over the tables (by accuracy, 1 = best, ties averaged), and the mean
+fit time in CPU seconds (``time.process_time``: all of the process's threads, and less disturbed
+than the wall clock by other jobs on a shared machine).
+
+Models (``--models``; the default is every one of ``MODELS`` that is installed):
+
+- ``nn``: :class:`scratchnn.sklearn.NNClassifier` at its defaults, after the shared
+  preprocessing of the NumPy models: scikit-learn's ``ColumnTransformer`` with median
+  imputation and standardization of numeric columns, one-hot encoding of categorical ones (a
+  missing category is a category of its own; one unseen in training is all zeros).
+- ``cli``: the command line's path, ``scratchnn train`` and ``scratchnn predict --proba`` run
+  in-process on CSV files of the split, with the model bundle's own preprocessing.
+- ``mlp``: scikit-learn's ``MLPClassifier`` at its defaults, same preprocessing as ``nn``.
+- ``hgb``: ``HistGradientBoostingClassifier(categorical_features="from_dtype")`` on the table
+  itself (categorical columns have pandas' category dtype).
+- ``realmlp-td``, ``realmlp-td-s``: pytabkit's RealMLP (not a dependency; skipped with a note
+  when pytabkit is not installed) on the table itself, as pytabkit preprocesses it.
+
+``VARIANTS`` are ``nn`` with one change (or all of them), for choosing tabular defaults:
+``--models nn nn-best-loss nn-cosine ...``.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tabular_suite import SUITES, TABLES
+
+
+# ---------------------------------------------------------------------------- preprocessing
+def shared_preprocessing(X):
+    """The NumPy models' preprocessing, a scikit-learn ``ColumnTransformer`` for frame ``X``
+    (non-numeric columns are the categorical ones)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categorical = [name for name in X.columns if X[name].dtype.kind not in "biuf"]
+    numeric = [name for name in X.columns if name not in categorical]
+    return ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+         categorical),
+    ])
+
+
+def _as_objects(X):
+    """Categorical columns as object arrays of strings, ``"(missing)"`` for a missing value: what
+    OneHotEncoder reads (a missing category becomes a category of its own)."""
+    X = X.copy()
+    for name in X.columns:
+        if X[name].dtype.name == "category":
+            values = X[name].astype(object).to_numpy().copy()
+            values[X[name].isna().to_numpy()] = "(missing)"
+            X[name] = values
+    return X
+
+
+# ---------------------------------------------------------------------------- models
+class NumpyModel:
+    """A scikit-learn classifier after :func:`shared_preprocessing`."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def fit(self, X, y, seed):
+        from sklearn.pipeline import make_pipeline
+
+        X = _as_objects(X)
+        self.pipeline = make_pipeline(shared_preprocessing(X), self.make(seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # MLPClassifier's ConvergenceWarning at 200 epochs
+            self.pipeline.fit(X, y)
+        return self
+
+    def predict_proba(self, X):
+        return self.pipeline.predict_proba(_as_objects(X)), self.pipeline.classes_
+
+
+class FrameModel:
+    """A classifier that takes the table itself (categories as pandas' category dtype)."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def fit(self, X, y, seed):
+        self.model = self.make(seed).fit(X, y)
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(self.model.predict_proba(X)), np.asarray(self.model.classes_)
+
+
+class CommandLineModel:
+    """``scratchnn train`` then ``scratchnn predict --proba`` on CSV files, in-process."""
+
+    TARGET = "target_column"
+
+    def fit(self, X, y, seed):
+        self.directory = tempfile.TemporaryDirectory(prefix="scratchnn-tabular-")
+        train = os.path.join(self.directory.name, "train.csv")
+        self.model = os.path.join(self.directory.name, "model.npz")
+        X.assign(**{self.TARGET: y}).to_csv(train, index=False)
+        self._run(["train", train, "--target", self.TARGET, "--out", self.model,
+                   "--seed", str(seed)])
+        return self
+
+    def predict_proba(self, X):
+        import pandas as pd
+
+        data = os.path.join(self.directory.name, "test.csv")
+        out = os.path.join(self.directory.name, "pred.csv")
+        try:
+            X.to_csv(data, index=False)
+            self._run(["predict", self.model, data, "--proba", "--out", out])
+            pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+        finally:
+            self.directory.cleanup()
+        names = [name for name in pred.columns if name.startswith("proba_")]
+        return (pred[names].to_numpy(dtype=np.float64),
+                np.array([name[len("proba_"):] for name in names]))
+
+    @staticmethod
+    def _run(argv):
+        from scratchnn.cli import main
+
+        messages = io.StringIO()
+        with contextlib.redirect_stdout(messages), contextlib.redirect_stderr(messages):
+            status = main(argv)
+        if status != 0:
+            raise RuntimeError(f"scratchnn {argv[0]} failed ({status}):\n{messages.getvalue()}")
+
+
+def _nn(**params):
+    def make(seed):
+        from scratchnn.sklearn import NNClassifier
+        return NNClassifier(random_state=seed, **params)
+    return lambda: NumpyModel(make)
+
+
+def _mlp():
+    def make(seed):
+        from sklearn.neural_network import MLPClassifier
+        return MLPClassifier(random_state=seed)
+    return NumpyModel(make)
+
+
+def _hgb():
+    def make(seed):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        return HistGradientBoostingClassifier(categorical_features="from_dtype",
+                                              random_state=seed)
+    return FrameModel(make)
+
+
+def _realmlp(name):
+    def model():
+        import pytabkit
+
+        def make(seed):
+            return getattr(pytabkit, name)(random_state=seed, n_threads=1)
+        return FrameModel(make)
+    return model
+
+
+class BestValidationLoss:
+    """``nn`` trained a fixed budget of ``max_epochs`` on 80% of its training rows, keeping the
+    epoch of the lowest loss on the other 20% (``EarlyStopping('val_loss',
+    patience=max_epochs, restore_best_weights=True)`` with ``validation_data``)."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def __call__(self):
+        return self
+
+    def fit(self, X, y, seed):
+        from sklearn.model_selection import train_test_split
+
+        from scratchnn.callbacks import EarlyStopping
+        from scratchnn.sklearn import NNClassifier
+
+        X = _as_objects(X)
+        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.2, stratify=y,
+                                                      random_state=seed)
+        budget = self.params.get("max_epochs", 200)
+        self.preprocessing = shared_preprocessing(X).fit(X_fit)
+        self.model = NNClassifier(random_state=seed, n_iter_no_change=budget, callbacks=[
+            EarlyStopping("val_loss", patience=budget, restore_best_weights=True)],
+            **self.params)
+        self.model.fit(self.preprocessing.transform(X_fit), y_fit,
+                       validation_data=(self.preprocessing.transform(X_val), y_val))
+        return self
+
+    def predict_proba(self, X):
+        return (self.model.predict_proba(self.preprocessing.transform(_as_objects(X))),
+                self.model.classes_)
+
+
+@dataclass(frozen=True)
+class Model:
+    make: object  # () -> an object with fit(X, y, seed) and predict_proba(X) -> (P, classes)
+    requires: str = None  # the module it needs, when that is optional
+
+
+MODELS = {
+    "nn": Model(_nn()),
+    "cli": Model(CommandLineModel),
+    "mlp": Model(_mlp),
+    "hgb": Model(_hgb),
+    "realmlp-td": Model(_realmlp("RealMLP_TD_Classifier"), requires="pytabkit"),
+    "realmlp-td-s": Model(_realmlp("RealMLP_TD_S_Classifier"), requires="pytabkit"),
+}
+
+_ALL_CHANGES = {"lr_schedule": "cosine", "label_smoothing": 0.1, "optimizer": "adamw",
+                "beta2": 0.95}
+VARIANTS = {
+    "nn-best-loss": Model(BestValidationLoss()),
+    "nn-cosine": Model(_nn(lr_schedule="cosine")),
+    "nn-smooth": Model(_nn(label_smoothing=0.1)),
+    "nn-adamw": Model(_nn(optimizer="adamw")),
+    "nn-beta2": Model(_nn(beta2=0.95)),
+    "nn-best-cosine": Model(BestValidationLoss(lr_schedule="cosine")),
+    "nn-all": Model(BestValidationLoss(**_ALL_CHANGES)),
+}
+ALL_MODELS = {**MODELS, **VARIANTS}
+
+
+def installed(name):
+    requires = ALL_MODELS[name].requires
+    if requires is None:
+        return True
+    try:
+        __import__(requires)
+    except ImportError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- running
+def scores(proba, classes, y, labels):
+    """Accuracy and log loss of ``proba`` (columns ``classes``) against ``y`` over ``labels``."""
+    from sklearn.metrics import log_loss
+
+    full = np.zeros((len(y), len(labels)))
+    index = {label: k for k, label in enumerate(labels)}
+    for j, label in enumerate(classes):
+        full[:, index[str(label)]] = proba[:, j]
+    full = np.clip(full, 1e-15, None)
+    full /= full.sum(axis=1, keepdims=True)
+    predicted = labels[np.argmax(full, axis=1)]
+    return float(np.mean(predicted == y)), float(log_loss(y, full, labels=labels))
+
+
+def run(table_names, model_names, n_splits, progress=print):
+    """``{table: {model: {"accuracy": [...], "log_loss": [...], "fit_s": [...]}}}``."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    results = {}
+    for table_name in table_names:
+        X, y = TABLES[table_name].load()
+        labels = np.unique(y)
+        splits = StratifiedShuffleSplit(n_splits=n_splits, test_size=0.2, random_state=0)
+        results[table_name] = {name: {"accuracy": [], "log_loss": [], "fit_s": []}
+                               for name in model_names}
+        for seed, (train, test) in enumerate(splits.split(X, y)):
+            X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test]
+            X_test = X_test.reset_index(drop=True)
+            for name in model_names:
+                model = ALL_MODELS[name].make()
+                start = time.process_time()
+                model.fit(X_train, y[train], seed)
+                fit_s = time.process_time() - start
+                accuracy, loss = scores(*model.predict_proba(X_test), y[test], labels)
+                record = results[table_name][name]
+                record["accuracy"].append(accuracy)
+                record["log_loss"].append(loss)
+                record["fit_s"].append(fit_s)
+                progress(f"{table_name} split {seed} {name}: accuracy {accuracy:.4f}, "
+                         f"log loss {loss:.4f}, fit {fit_s:.1f} s")
+    return results
+
+
+def mean_ranks(results, model_names):
+    """Each model's rank by mean accuracy on each table (1 = best, ties averaged), averaged."""
+    from scipy.stats import rankdata
+
+    ranks = []
+    for by_model in results.values():
+        accuracy = [np.mean(by_model[name]["accuracy"]) for name in model_names]
+        ranks.append(rankdata([-a for a in accuracy]))
+    return dict(zip(model_names, np.mean(ranks, axis=0)))
+
+
+def report(results, model_names):
+    """Markdown tables: accuracy (with each model's average and mean rank), log loss, fit time,
+    and with ``nn`` among several models each other model's accuracy gain over it."""
+    lines = []
+    header = "| table | " + " | ".join(model_names) + " |"
+    rule = "|---|" + "---|" * len(model_names)
+    for key, title, fmt in [("accuracy", "Mean test accuracy", "{:.4f}"),
+                            ("log_loss", "Mean test log loss", "{:.4f}"),
+                            ("fit_s", "Mean fit time (CPU seconds)", "{:.1f}")]:
+        lines += ["", f"{title}:", "", header, rule]
+        for table, by_model in results.items():
+            cells = [fmt.format(np.mean(by_model[name][key])) for name in model_names]
+            lines.append(f"| {table} | " + " | ".join(cells) + " |")
+        average = [fmt.format(np.mean([np.mean(r[name][key]) for r in results.values()]))
+                   for name in model_names]
+        lines.append("| **average** | " + " | ".join(average) + " |")
+        if key == "accuracy":
+            ranks = mean_ranks(results, model_names)
+            lines.append("| **mean rank** | " + " | ".join(f"{ranks[name]:.2f}"
+                                                           for name in model_names) + " |")
+    if "nn" in model_names and len(model_names) > 1:
+        others = [name for name in model_names if name != "nn"]
+        lines += ["", "Accuracy minus nn's, in points (worst table in the last row):", "",
+                  "| table | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
+        gains = {name: [100 * (np.mean(r[name]["accuracy"]) - np.mean(r["nn"]["accuracy"]))
+                        for r in results.values()] for name in others}
+        for k, table in enumerate(results):
+            lines.append(f"| {table} | " + " | ".join(f"{gains[name][k]:+.2f}"
+                                                      for name in others) + " |")
+        lines.append("| **average** | " + " | ".join(f"{np.mean(gains[name]):+.2f}"
+                                                      for name in others) + " |")
+        lines.append("| **worst** | " + " | ".join(f"{min(gains[name]):+.2f}"
+                                                    for name in others) + " |")
+    return "\n".join(lines)
+
+
+def merge(paths):
+    """``(results, model_names)`` of several ``--json`` files (runs of other tables or models)."""
+    results, names = {}, []
+    for path in paths:
+        with open(path) as f:
+            for table, by_model in json.load(f)["results"].items():
+                results.setdefault(table, {}).update(by_model)
+                names += [name for name in by_model if name not in names]
+    names = [name for name in names if all(name in r for r in results.values())]
+    return results, names
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tabular",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suite", choices=sorted(SUITES), default="development",
+                        help="which tables (default: the development part)")
+    parser.add_argument("--tables", nargs="+", choices=sorted(TABLES), metavar="TABLE",
+                        help=f"these tables instead of a suite: {', '.join(TABLES)}")
+    parser.add_argument("--models", nargs="+", choices=sorted(ALL_MODELS), metavar="MODEL",
+                        help=f"default: {', '.join(MODELS)}; variants: {', '.join(VARIANTS)}")
+    parser.add_argument("--splits", type=int, default=5, help="stratified 80/20 splits per table")
+    parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
+    parser.add_argument("--quiet", action="store_true", help="no line per fit")
+    parser.add_argument("--merge", nargs="+", metavar="JSON",
+                        help="print the report of earlier --json results, merged (of --models only, "
+                        "if given), and run nothing")
+    args = parser.parse_args(argv)
+    if args.splits < 1:
+        parser.error(f"--splits must be at least 1, got {args.splits}")
+    if args.merge:
+        results, names = merge(args.merge)
+        if args.models:
+            names = [name for name in args.models if name in names]
+            results = {table: {name: r[name] for name in names} for table, r in results.items()}
+        print(report(results, names))
+        return 0
+    tables = args.tables or SUITES[args.suite]
+    requested = args.models or list(MODELS)
+    models = [name for name in requested if installed(name)]
+    for name in requested:
+        if name not in models:
+            print(f"note: {name} skipped: {ALL_MODELS[name].requires} is not installed "
+                  f"(pip install {ALL_MODELS[name].requires})")
+    if not models:
+        parser.error("none of the requested models is installed")
+    results = run(tables, models, args.splits,
+                  progress=(lambda message: None) if args.quiet else
+                  (lambda message: print(message, flush=True)))
+    print(f"\n{args.splits} stratified 80/20 split(s) per table; load average "
+          f"{os.getloadavg()[0]:.1f} at the end")
+    print(report(results, models))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"splits": args.splits, "results": results}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
