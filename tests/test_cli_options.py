@@ -466,3 +466,61 @@ def test_stdin_and_stdout_untouched_by_a_failing_command(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert _main_raising(monkeypatch, OSError("disk"))[0] == 1
     assert capsys.readouterr().out == ""
+
+
+# --------------------------------------------------------------------------- made afresh
+# The option types above were made when the package was imported; these make them again, so
+# that what number_type builds is checked as well as what it built.
+
+
+def test_number_type_made_afresh_parses_and_refuses_as_declared():
+    count = _common.number_type(int, "positive integer", low=1)
+    assert count("3") == 3 and type(count("3")) is int
+    assert _refusal(count, "1.5") == "expected an integer, got '1.5'"
+    assert _refusal(count, "0") == "must be in [1, inf), got 0"
+    rate = _common.number_type(float, "learning rate", low=0.0, low_open=True)
+    assert rate("0.5") == 0.5 and type(rate("1")) is float
+    assert _refusal(rate, "x") == "expected a number, got 'x'"
+    assert _refusal(rate, "inf") == "expected a finite number, got 'inf'"
+    assert _refusal(rate, "-inf") == "expected a finite number, got '-inf'"
+    assert _refusal(rate, "0") == "must be in (0, inf), got 0"
+    # An integer type takes any integer text, even one too large for a float to hold exactly.
+    assert _common.number_type(int, "n")("9007199254740993") == 9007199254740993
+
+
+def test_quiet_argument_is_an_off_by_default_flag():
+    parser = argparse.ArgumentParser()
+    _common.quiet_argument(parser)
+    assert parser.parse_args([]).quiet is False
+    assert parser.parse_args(["--quiet"]).quiet is True
+    assert "--quiet no progress bar" in " ".join(parser.format_help().split())
+
+
+def test_check_output_refuses_a_folder_it_cannot_write(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    path = tmp_path / "m.npz"
+    assert _check_output_error(path, "--out") == (
+        f"--out {path}: the folder {tmp_path} is not writable")
+
+
+def test_check_plot_names_its_option(tmp_path):
+    pytest.importorskip("matplotlib")
+    with pytest.raises(ValueError) as excinfo:
+        _common.check_plot(str(tmp_path), "--plot", [])
+    assert str(excinfo.value) == f"--plot {tmp_path} is a folder; give the name of a file to write"
+
+
+def test_table_arguments_are_those_of_train_unless_asked():
+    parser = argparse.ArgumentParser()
+    _common.table_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--header"])
+    assert "as the model's training table was read" not in parser.format_help()
+
+
+def test_table_options_keep_na_strings_given_overrides_the_model():
+    model = _Model({"sep": None, "decimal": ".", "header": True, "na_values": [],
+                    "keep_na_strings": False})
+    _common.table_options(_parse(["--keep-na-strings"], True), model)
+    assert model.reading == {"sep": None, "decimal": ".", "header": True, "na_values": [],
+                             "keep_na_strings": True}
