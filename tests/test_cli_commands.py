@@ -408,7 +408,9 @@ def test_evaluate_plot_saves_the_confusion_matrix(trained, tmp_path, monkeypatch
     assert labels == ["2", "10"] and path == str(plot) and matrix.sum() == len(ROWS)
     accuracy = np.trace(matrix) / len(ROWS)
     assert kwargs == {"title": f"train.csv: accuracy {accuracy:.3f}"}
-    assert "same file as DATA" in one_line_error(["evaluate", model, data, "--plot", data])
+    assert one_line_error(["evaluate", model, data, "--plot", data]) == (
+        f"scratchnn: error: --plot {data} is the same file as DATA {data}; refusing to overwrite "
+        f"it\n")
 
 
 # --------------------------------------------------------------------------- info, export
@@ -648,3 +650,109 @@ def test_playground_refuses_a_port_out_of_range(served, port):
         f"scratchnn: error: --port must be in 0..65535 (0: a free port), got {port}\n")
     assert served == []
     assert run(["playground", "--port", "x"])[0] == 2
+
+
+# --------------------------------------------------------------------------- survivors of mutmut
+
+
+def test_save_model_writes_a_file_load_model_reads(trained, tmp_path):
+    from scratchnn.cli import save_model
+
+    model, _ = trained
+    network, _, bundle = load_model(model)
+    copy = tmp_path / "copy.npz"
+    save_model(copy, bundle)
+    again, _, loaded = load_model(copy)
+    assert loaded.label_names == bundle.label_names and loaded.target == bundle.target
+    np.testing.assert_array_equal(again.theta, network.theta)
+
+
+@pytest.mark.parametrize("text", ["nan", "1.0", "1e0", "inf"])
+def test_split_test_size_refuses_a_fraction_that_is_not_in_the_open_interval(text):
+    import argparse
+
+    from scratchnn.cli.data import _test_size
+
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a fraction in"):
+        _test_size(text)
+
+
+def test_split_refusals_name_the_option_exactly(tmp_path):
+    data = write(tmp_path / "d.csv", table(HEADER, ROWS))
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for option, path in (("--out-train", tmp_path / "x.xlsx"), ("--out-test", tmp_path / "y.xlsx")):
+        argv = ["split", data, "--test-size", "2", "--out-train", a, "--out-test", b]
+        argv[argv.index(option) + 1] = path
+        assert one_line_error(argv).startswith(
+            f"scratchnn: error: {option} {path}: unknown table format '.xlsx'; ")
+    assert one_line_error(["split", data, "--test-size", "9", "--out-train", a, "--out-test",
+                           b]).startswith("scratchnn: error: --test-size 9 ")
+    rows = [list(r) for r in ROWS] + [["099", "0.5", "red", 7]]
+    lonely = write(tmp_path / "l.csv", table(HEADER, rows))
+    assert one_line_error(["split", lonely, "--test-size", "2", "--out-train", a, "--out-test",
+                           b, "--stratify", "y"]).startswith(
+        "scratchnn: error: column 'y' (--stratify): class '7' has only one row")
+
+
+def test_split_stratify_locates_a_missing_class_by_the_options_reading(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[2][3] = ""
+    bare = write(tmp_path / "d.csv", table(HEADER, rows).split("\n", 1)[1])  # no header
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    err = one_line_error(["split", bare, "--test-size", "2", "--out-train", a, "--out-test", b,
+                          "--stratify", "4", "--no-header"])
+    assert "line 3" in err  # without a header row, the third row is on line 3
+
+
+def test_split_writes_each_part_in_its_own_format(tmp_path):
+    import pandas
+
+    data = write(tmp_path / "d.csv", table(HEADER, ROWS))
+    train, test = tmp_path / "a.tsv", tmp_path / "b.parquet"
+    assert run(["split", data, "--test-size", "3", "--out-train", train, "--out-test",
+                test])[0] == 0
+    assert train.read_text().split("\n")[0] == "\t".join(HEADER)
+    assert len(pandas.read_parquet(test)) == 3
+
+
+def test_the_command_lines_exceptions_survive_pickling():
+    import pickle
+
+    from scratchnn.cli import _Terminated
+    from scratchnn.cli.train import Interrupted
+
+    exc = pickle.loads(pickle.dumps(Interrupted(4, "ck.npz", 2)))
+    assert (exc.epochs, exc.checkpoint, exc.every) == (4, "ck.npz", 2)
+    assert pickle.loads(pickle.dumps(_Terminated(15))).signum == 15
+
+
+def test_escaping_and_terminal_output_leave_the_probabilities_as_written(trained, monkeypatch):
+    model, data = trained
+    plain = run(["predict", model, data, "--proba"])[1]
+    assert run(["predict", model, data, "--proba", "--escape-formulas"])[1] == plain
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    from scratchnn.cli import main
+
+    assert main(["predict", str(model), str(data), "--proba"]) == 0
+    assert terminal.getvalue() == plain
+
+
+def test_evaluate_plot_may_not_overwrite_the_model(trained):
+    model, data = trained
+    assert one_line_error(["evaluate", model, data, "--plot", model]) == (
+        f"scratchnn: error: --plot {model} is the same file as MODEL {model}; refusing to "
+        f"overwrite it\n")
+
+
+def test_evaluate_and_predict_read_a_table_as_the_model_was_trained(tmp_path):
+    text = table(HEADER, ROWS, sep=";").split("\n", 1)[1]  # ";" and no header
+    data = write(tmp_path / "bare.txt", text)
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "4", "--id", "1", "--no-header", "--sep", ";",
+                "--out", model, "--epochs", "2", "--val-split", "0", "--quiet"])[0] == 0
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "") and f"({len(ROWS)} rows, target '4')" in out
+    status, out, err = run(["predict", model, data])
+    assert (status, err) == (0, "")
+    assert _csv(out)[0] == ["1", "predicted_4"] and _csv(out)[1][0] == "007"

@@ -188,4 +188,4 @@ def test_every_command_and_option_has_help():
 def test_the_commands_are_listed_under_their_title(capsys):
     text = build_parser().format_help()
     assert "\ncommands:\n  COMMAND\n" in text
-    assert "A from-scratch NumPy neural-network classifier." in text
+    assert "\n\nA from-scratch NumPy neural-network classifier.\n\n" in text
