@@ -756,3 +756,42 @@ def test_evaluate_and_predict_read_a_table_as_the_model_was_trained(tmp_path):
     status, out, err = run(["predict", model, data])
     assert (status, err) == (0, "")
     assert _csv(out)[0] == ["1", "predicted_4"] and _csv(out)[1][0] == "007"
+
+
+def test_evaluate_notes_warnings_and_errors_name_the_file(trained, tmp_path, monkeypatch):
+    import scratchnn.tables
+
+    model, _ = trained
+    rows = [[*r, "n"] for r in ROWS]
+    rows[1][1] = ""
+    data = write(tmp_path / "t.csv", table([*HEADER, "extra"], rows))
+    status, _, err = run(["evaluate", model, data])
+    assert status == 0
+    assert err == (
+        f"scratchnn: note: {data}: ignoring column(s) {format_names(['extra'])}, which the model "
+        f"does not read\n"
+        f"scratchnn: warning: {data}: missing cells were filled as in training (numbers and "
+        f"dates with the training value, text as no category): 'x': 1 of 8\n")
+    rows[5][1] = "abc"
+    bad = write(tmp_path / "bad.csv", table([*HEADER, "extra"], rows))
+    err = one_line_error(["evaluate", model, bad])
+    assert err.startswith(f"scratchnn: error: {bad}, line 7: column 'x' is 'abc', not a number")
+    empty = write(tmp_path / "e.csv", table(HEADER, [[r[0], "", r[2], r[3]] for r in ROWS]))
+    assert one_line_error(["evaluate", model, empty, "--strict"]) == (
+        f"scratchnn: error: {empty}: feature column(s) {format_names(['x'])} are empty on every "
+        f"row (--strict); the model needs their values\n")
+    rows = [list(r) for r in ROWS]
+    rows[1][3], rows[6][3] = "", ""
+    gaps = write(tmp_path / "g.csv", table(HEADER, rows))
+    monkeypatch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # one empty label in each chunk
+    assert "is empty on 2 row(s) (the first on line 3)" in one_line_error(
+        ["evaluate", model, gaps])
+
+
+def test_evaluate_compares_labels_by_their_spelling(trained, tmp_path):
+    model, _ = trained
+    rows = [[*r, "02" if r[3] == 2 else r[3]] for r in ROWS]
+    data = write(tmp_path / "t.csv", table([*HEADER, "truth"], rows))
+    for target in ("y", "truth"):  # "02" is not the label "2", in the model's column or another
+        status, _, err = run(["evaluate", model, data, "--target", target])
+        assert status == 0 and ("'02': 4" in err) is (target == "truth")
