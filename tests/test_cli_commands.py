@@ -795,3 +795,45 @@ def test_evaluate_compares_labels_by_their_spelling(trained, tmp_path):
     for target in ("y", "truth"):  # "02" is not the label "2", in the model's column or another
         status, _, err = run(["evaluate", model, data, "--target", target])
         assert status == 0 and ("'02': 4" in err) is (target == "truth")
+
+
+def test_predict_reads_code_columns_as_text_and_names_bad_cells(tmp_path):
+    rows = [[["01", "1", "2"][k % 3], r[1], r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "codes.csv", table(["code", "x", "y"], rows))
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "y", "--categorical", "code", "--out", model,
+                "--epochs", "3", "--hidden", "3", "--val-split", "0", "--quiet"])[0] == 0
+    import pandas
+
+    _, _, bundle = load_model(model)
+    frame = pandas.DataFrame({"code": [r[0] for r in rows], "x": [float(r[1]) for r in rows]})
+    X, _, _ = bundle.inputs(frame, "t", str)
+    status, out, _ = run(["predict", model, data, "--proba"])
+    assert status == 0
+    got = np.array([[float(p) for p in line[1:]] for line in _csv(out)[1:]]).T
+    assert_float32_close(got, bundle.predict_proba(X))  # "01" and "1" are two categories
+    rows[5][1] = "abc"
+    bad = write(tmp_path / "bad.csv", table(["code", "x", "y"], rows))
+    assert one_line_error(["predict", model, bad]) == (
+        f"scratchnn: error: {bad}, line 7: column 'x' is 'abc', not a number\n")
+    assert one_line_error(["predict", model, data, "--out", tmp_path / "p.xlsx"]).startswith(
+        f"scratchnn: error: --out {tmp_path / 'p.xlsx'}: unknown table format '.xlsx'; ")
+
+
+def test_tally_joins_the_counts_of_several_columns(capsys):
+    from scratchnn.cli.predict import _Tally
+
+    class Bundle:
+        columns = []
+
+    tally = _Tally()
+    tally.add(2, {"a": 1}, {"c": 1})
+    tally.add(3, {"a": 1, "b": 2}, {"c": 1, "d": 2})
+    assert (tally.rows, tally.unseen, tally.missing) == (5, {"a": 2, "b": 2}, {"c": 2, "d": 2})
+    assert tally.empty_columns() == []
+    tally.report(Bundle, "t.csv")
+    assert capsys.readouterr().err == (
+        "scratchnn: warning: t.csv: cells holding a category not seen in training were encoded "
+        "as all zeros ('a': 2, 'b': 2)\n"
+        "scratchnn: warning: t.csv: missing cells were filled as in training (numbers and dates "
+        "with the training value, text as no category): 'c': 2 of 5, 'd': 2 of 5\n")
