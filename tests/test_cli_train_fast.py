@@ -670,3 +670,71 @@ def test_table_refused_lists_problems_warnings_and_command():
 
 def _csv(text):
     return list(csv.reader(io.StringIO(text)))
+
+
+# --------------------------------------------------------------------------- survivors of mutmut
+
+
+def test_one_validation_row_is_a_validation_split(tmp_path, recorder):
+    data = write(tmp_path / "d.csv", table(HEADER, ROWS[:5]))
+    assert _train(data, tmp_path, "--id", "id")[0] == 0
+    assert recorder.kwargs["validation_data"][0].shape == (3, 1)
+
+
+def test_the_best_epochs_weights_are_kept(data, tmp_path, monkeypatch):
+    def train(network, X, Y, **kwargs):
+        for callback in kwargs["callbacks"]:
+            callback.on_train_begin(network)
+        logs = {}
+        for epoch, val_loss in enumerate([0.9, 0.5, 0.7], start=1):
+            network.theta[:] = epoch  # each epoch's weights, told apart
+            logs = {"loss": 1.0, "val_loss": val_loss, "val_accuracy": 0.5}
+            for callback in kwargs["callbacks"]:
+                callback.on_epoch_end(epoch, logs)
+        for callback in kwargs["callbacks"]:
+            callback.on_train_end(logs)
+
+    monkeypatch.setattr(scratchnn.network.ClassifierNN, "train", train)
+    status, out, _, model = _train(data, tmp_path, "--epochs", "3", "--id", "id")
+    assert status == 0 and "kept epoch 2 of 3" in out
+    network, _, _ = load_model(model)
+    assert np.all(network.theta == 2)
+
+
+def test_the_progress_bar_counts_epochs_on_stderr(data, tmp_path, recorder):
+    recorder.history = [(0.5, 0.5, 0.5)] * 2
+    status, out, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                            "--epochs", "2", "--id", "id"])
+    assert status == 0 and "training" not in out
+    bar = err.replace("\r", "\n").strip().split("\n")[-1]
+    assert bar.startswith("training: 100%") and "2/2" in bar and "epoch/s" in bar
+
+
+def test_ctrl_c_hides_the_loops_own_warning_and_names_the_checkpoint(data, tmp_path, recorder):
+    checkpoint = tmp_path / "ck.npz"
+    recorder.history = [(0.5, 0.5, 0.5)] * 5
+
+    class Interrupting(Recorder):
+        def __call__(self, network, X, Y, **kwargs):
+            warnings.warn("training interrupted by the user after 2 epochs", UserWarning)
+            raise KeyboardInterrupt
+
+    rec = Interrupting()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scratchnn.network.ClassifierNN, "train",
+                      lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            status, _, err, model = _train(data, tmp_path, "--epochs", "5", "--checkpoint",
+                                           checkpoint, "--checkpoint-every", "2", "--id", "id")
+    assert status == 130 and caught == []
+    assert err == (f"scratchnn: interrupted after 0 complete epoch(s); no model saved; no "
+                   f"checkpoint was written yet to {checkpoint}\n")
+    checkpoint.write_bytes(b"x")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scratchnn.network.ClassifierNN, "train",
+                      lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+        status, _, err, _ = _train(data, tmp_path, "--epochs", "5", "--checkpoint",
+                                   checkpoint, "--id", "id")
+    assert status == 130 and err.endswith(f"no checkpoint was written yet to {checkpoint}\n")
