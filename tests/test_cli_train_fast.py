@@ -738,3 +738,10 @@ def test_ctrl_c_hides_the_loops_own_warning_and_names_the_checkpoint(data, tmp_p
         status, _, err, _ = _train(data, tmp_path, "--epochs", "5", "--checkpoint",
                                    checkpoint, "--id", "id")
     assert status == 130 and err.endswith(f"no checkpoint was written yet to {checkpoint}\n")
+
+
+def test_whole_numbers_written_with_a_point_beside_decimal_commas_are_fine(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), f"{2 * k + 1}.0", r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "z", "y"], rows, sep=";"))
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0 and "decimal comma; read so" in err
