@@ -52,3 +52,14 @@ def test_survivors_wrong_listings_and_stale_names_are_named(report_tool):
     assert equivalents.startswith(" (1, from equivalent.txt)")
     assert "- `scratchnn.losses.x_a__mutmut_4`: same result either way" in equivalents
     assert "x_b__mutmut_2" not in equivalents
+
+
+@pytest.mark.parametrize("name, module", [
+    ("scratchnn.losses.x_a__mutmut_1", "losses.py"),
+    ("scratchnn.activations.xǁSigmoidǁforward__mutmut_24", "activations.py"),
+    ("scratchnn.cli._common.x_number_type__mutmut_3", "cli/_common.py"),
+    ("scratchnn.cli.predict.xǁ_Tallyǁadd__mutmut_2", "cli/predict.py"),
+    ("scratchnn.cli.x__main__mutmut_1", "cli/__init__.py"),
+])
+def test_a_mutant_is_counted_in_its_file_subpackages_included(report_tool, name, module):
+    assert report_tool.module_of(name) == module

@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = ROOT / "tools" / "mutmut_equivalent.txt"
+PACKAGE = ROOT / "src" / "scratchnn"
 KILLED, AGAINST = {"killed", "timeout"}, {"survived", "no tests"}
 
 
@@ -43,8 +44,14 @@ def equivalents():
 
 
 def module_of(name):
-    match = re.match(r"scratchnn\.(\w+)\.", name)
-    return f"{match.group(1)}.py" if match else "?"
+    """The file a mutant is in, from its name: ``scratchnn.losses.x_f__mutmut_1`` is in
+    ``losses.py``, ``scratchnn.cli._common.xǁCǁm__mutmut_2`` in ``cli/_common.py`` and
+    ``scratchnn.cli.x_main__mutmut_3`` in ``cli/__init__.py`` (a package's own code)."""
+    match = re.match(r"scratchnn\.((?:\w+\.)*?)x[_ǁ]", name)
+    if not match or not match.group(1):
+        return "?"
+    module = match.group(1)[:-1].replace(".", "/")
+    return f"{module}/__init__.py" if (PACKAGE / module).is_dir() else f"{module}.py"
 
 
 def report():

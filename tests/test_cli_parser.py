@@ -1,0 +1,191 @@
+"""The command line's options as declared: each command's defaults (those of
+docs/command-line.md's tables), what each option parses to, the required ones, the handler each
+command runs, and that every option has help. Parsing only: no command runs."""
+
+import argparse
+
+import pytest
+
+from scratchnn.cli import build_parser, data, demos, model, predict, train
+
+
+def _parse(argv):
+    args = vars(build_parser().parse_args(argv))
+    return args.pop("handler"), args
+
+
+READING = {"sep": None, "decimal": None, "header": None, "na_values": None,
+           "keep_na_strings": None}
+
+
+def test_train_defaults():
+    handler, args = _parse(["train", "d.csv", "--target", "y", "--out", "m.npz"])
+    assert handler is train._run_train
+    assert args == {
+        "command": "train", "data": "d.csv", "target": "y", "out": "m.npz", "ids": [],
+        "ignore": [], "categorical": [], "date_format": None, "drop_missing_target": False,
+        "max_classes": 1000, "task": "auto", "impute": "median", "hidden": [25, 15],
+        "activation": "relu", "optimizer": "adam", "epochs": 100, "batch_size": 64,
+        "lr": 0.01, "lr_schedule": None, "clipnorm": None, "weight_decay": None,
+        "label_smoothing": 0.0, "l2": 0.0, "dropout": 0.0, "batch_norm": False,
+        "dtype": "float32", "class_weight": "none", "val_split": 0.2, "patience": 10,
+        "no_early_stopping": False, "seed": 0, "plot": None, "checkpoint": None,
+        "checkpoint_every": 1, **READING, "quiet": False}
+
+
+def test_train_options_parse_to_their_values():
+    _, args = _parse([
+        "train", "d.csv", "--target", "y", "--out", "m.npz", "--id", "a", "--id", "b",
+        "--ignore", "c", "--categorical", "e", "--date-format", "%d/%m/%Y",
+        "--drop-missing-target", "--max-classes", "5", "--task", "classification",
+        "--impute", "mean", "--hidden", "4", "3", "--activation", "tanh", "--optimizer",
+        "rmsprop", "--epochs", "7", "--batch-size", "8", "--lr", "0.5",
+        "--lr-schedule", "cosine:2", "--clipnorm", "1.5", "--weight-decay", "0.1",
+        "--label-smoothing", "0.2", "--l2", "0.3", "--dropout", "0.4", "--batch-norm",
+        "--dtype", "float64", "--class-weight", "balanced", "--val-split", "0",
+        "--patience", "3", "--no-early-stopping", "--seed", "9", "--plot", "c.png",
+        "--checkpoint", "ck.npz", "--checkpoint-every", "2", "--sep", "tab", "--decimal", ",",
+        "--no-header", "--na-values", "?", "--keep-na-strings", "--quiet"])
+    assert args == {
+        "command": "train", "data": "d.csv", "target": "y", "out": "m.npz", "ids": ["a", "b"],
+        "ignore": ["c"], "categorical": ["e"], "date_format": "%d/%m/%Y",
+        "drop_missing_target": True, "max_classes": 5, "task": "classification",
+        "impute": "mean", "hidden": [4, 3], "activation": "tanh", "optimizer": "rmsprop",
+        "epochs": 7, "batch_size": 8, "lr": 0.5, "lr_schedule": ("cosine", 2),
+        "clipnorm": 1.5, "weight_decay": 0.1, "label_smoothing": 0.2, "l2": 0.3,
+        "dropout": 0.4, "batch_norm": True, "dtype": "float64", "class_weight": "balanced",
+        "val_split": 0.0, "patience": 3, "no_early_stopping": True, "seed": 9,
+        "plot": "c.png", "checkpoint": "ck.npz", "checkpoint_every": 2, "sep": "\t",
+        "decimal": ",", "header": False, "na_values": ["?"], "keep_na_strings": True,
+        "quiet": True}
+    for option in ("--max-classes", "--epochs", "--batch-size", "--patience",
+                   "--checkpoint-every"):
+        assert type(_parse(["train", "d", "--target", "y", "--out", "m", option, "3"])[1][
+            option[2:].replace("-", "_")]) is int
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--task", "regression"), ("--impute", "zero"), ("--activation", "gelu"),
+    ("--optimizer", "sgd"), ("--dtype", "float16"), ("--class-weight", "auto"),
+    ("--hidden", "0"), ("--epochs", "0"), ("--batch-size", "0"), ("--lr", "0"),
+    ("--max-classes", "0"), ("--patience", "0"), ("--checkpoint-every", "0"),
+    ("--clipnorm", "0"), ("--weight-decay", "-1"), ("--label-smoothing", "1"), ("--l2", "-1"),
+    ("--dropout", "1"), ("--val-split", "1"), ("--seed", "-1"), ("--lr-schedule", "linear"),
+    ("--decimal", ";"), ("--sep", "ab"),
+])
+def test_train_refuses_bad_option_values(option, value, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["train", "d", "--target", "y", "--out", "m", option, value])
+    assert excinfo.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+
+
+def test_train_needs_data_target_and_out(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train"])
+    assert ("the following arguments are required: DATA, --target, --out"
+            in capsys.readouterr().err)
+
+
+def test_evaluate_and_predict_defaults_and_values():
+    handler, args = _parse(["evaluate", "m.npz", "d.csv"])
+    assert handler is predict._run_evaluate
+    assert args == {"command": "evaluate", "model": "m.npz", "data": "d.csv", "target": None,
+                    "drop_missing_target": False, "plot": None, "strict": False, **READING}
+    _, args = _parse(["evaluate", "m.npz", "d.csv", "--target", "t", "--drop-missing-target",
+                      "--plot", "c.png", "--strict", "--header"])
+    assert (args["target"], args["drop_missing_target"], args["plot"], args["strict"],
+            args["header"]) == ("t", True, "c.png", True, True)
+    handler, args = _parse(["predict", "m.npz", "d.csv"])
+    assert handler is predict._run_predict
+    assert args == {"command": "predict", "model": "m.npz", "data": "d.csv", "proba": False,
+                    "keep_columns": False, "out": None, "escape_formulas": False,
+                    "strict": False, **READING}
+    _, args = _parse(["predict", "m.npz", "d.csv", "--proba", "--keep-columns", "--out",
+                      "p.csv", "--escape-formulas", "--strict", "--no-header"])
+    assert (args["proba"], args["keep_columns"], args["out"], args["escape_formulas"],
+            args["strict"], args["header"]) == (True, True, "p.csv", True, True, False)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_evaluate_and_predict_need_a_model_and_data(command, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command])
+    assert "the following arguments are required: MODEL.npz, DATA" in capsys.readouterr().err
+
+
+def test_info_export_demo_datasets_split_playground_defaults():
+    assert _parse(["info", "m.npz"]) == (model._run_info, {"command": "info", "model": "m.npz"})
+    assert _parse(["export", "m.npz", "m.onnx"]) == (
+        model._run_export, {"command": "export", "model": "m.npz", "onnx": "m.onnx"})
+    assert _parse(["demo"]) == (demos._run_demo, {"command": "demo", "name": "moons",
+                                                  "out_dir": "demo-output", "seed": 0,
+                                                  "quiet": False})
+    assert _parse(["demo", "iris", "--out-dir", "o", "--seed", "2", "--quiet"])[1] == {
+        "command": "demo", "name": "iris", "out_dir": "o", "seed": 2, "quiet": True}
+    assert _parse(["datasets", "moons", "o.csv"]) == (
+        data._run_datasets, {"command": "datasets", "name": "moons", "out": "o.csv",
+                             "test": None, "new": None, "test_size": 0.3, "seed": 0})
+    assert _parse(["datasets", "iris", "o.csv", "--test", "t.csv", "--new", "n.csv",
+                   "--test-size", "0.5", "--seed", "3"])[1] == {
+        "command": "datasets", "name": "iris", "out": "o.csv", "test": "t.csv",
+        "new": "n.csv", "test_size": 0.5, "seed": 3}
+    assert _parse(["split", "d.csv", "--test-size", "0.2", "--out-train", "a.csv",
+                   "--out-test", "b.csv"]) == (
+        data._run_split, {"command": "split", "data": "d.csv", "test_size": 0.2,
+                          "out_train": "a.csv", "out_test": "b.csv", "stratify": None,
+                          "seed": 0, **READING})
+    assert _parse(["split", "d.csv", "--test-size", "3", "--out-train", "a.csv", "--out-test",
+                   "b.csv", "--stratify", "y", "--seed", "4", "--sep", ";"])[1] == {
+        "command": "split", "data": "d.csv", "test_size": 3, "out_train": "a.csv",
+        "out_test": "b.csv", "stratify": "y", "seed": 4, **READING, "sep": ";"}
+    assert _parse(["playground"]) == (demos._run_playground, {
+        "command": "playground", "port": 0, "host": "127.0.0.1", "no_browser": False})
+    assert _parse(["playground", "--port", "80", "--host", "::1", "--no-browser"])[1] == {
+        "command": "playground", "port": 80, "host": "::1", "no_browser": True}
+
+
+@pytest.mark.parametrize("argv, required", [
+    (["info"], "MODEL.npz"), (["export", "m.npz"], "MODEL.onnx"), (["datasets"], "name, out"),
+    (["split"], "DATA, --test-size, --out-train, --out-test"),
+])
+def test_required_arguments_are_named(argv, required, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(argv)
+    assert f"the following arguments are required: {required}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["datasets", "wine", "o"], ["demo", "wine"],
+                                  ["datasets", "moons", "o", "--test-size", "1"],
+                                  ["playground", "--port", "http"]])
+def test_other_refusals_of_the_parser(argv):
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(argv)
+    assert excinfo.value.code == 2
+
+
+def _subparsers():
+    parser = build_parser()
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return action
+
+
+def test_every_command_and_option_has_help():
+    """Each command and each of its options has help text (its wording is not tested)."""
+    action = _subparsers()
+    helps = {choice.dest: choice.help for choice in action._choices_actions}
+    assert set(helps) == {"train", "evaluate", "predict", "info", "export", "demo", "datasets",
+                          "split", "playground"}
+    assert all(helps.values())
+    for name, parser in action.choices.items():
+        assert parser.description, name
+        assert parser.prog == f"scratchnn {name}"
+        for option in parser._actions:
+            if option.option_strings:  # the options; positional arguments are in the usage
+                assert option.help, (name, option.dest)
+
+
+def test_the_commands_are_listed_under_their_title(capsys):
+    text = build_parser().format_help()
+    assert "\ncommands:\n  COMMAND\n" in text
+    assert "\n\nA from-scratch NumPy neural-network classifier.\n\n" in text

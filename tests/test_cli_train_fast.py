@@ -1,0 +1,747 @@
+"""Fast, in-process tests of ``scratchnn train`` on tables of a few rows: what it hands the
+training loop for each option, what it prints and stores, every refusal with its message. Most
+tests replace ``ClassifierNN.train`` by a recorder that plays a scripted history through the
+command's callbacks (no training), so that ``make mutate`` can run them for every mutant of
+``scratchnn.cli.train``."""
+
+import csv
+import io
+import shlex
+import warnings
+
+import numpy as np
+import pytest
+
+import scratchnn.network
+from cli_run import one_line_error, refusal, run, table, write
+from scratchnn.cli import load_model, train
+from scratchnn.columns import ColumnProblem, format_names
+
+HEADER = ["id", "x", "color", "y"]
+ROWS = [[f"{k:03d}", f"{(k * 37) % 10 / 10:.1f}", ["red", "blue"][k % 2], ["a", "b"][k % 2]]
+        for k in range(10)]
+
+
+@pytest.fixture
+def data(tmp_path):
+    return write(tmp_path / "d.csv", table(HEADER, ROWS))
+
+
+class Recorder:
+    """Replaces ``ClassifierNN.train``: records its arguments and plays ``history`` (one
+    ``(loss, val_loss, val_accuracy)`` per epoch) through the callbacks, stopping when one asks."""
+
+    def __init__(self, history=None, warn=(), raise_after=None):
+        self.calls, self.history, self.warn, self.raise_after = [], history, warn, raise_after
+
+    def __call__(self, network, X, Y, **kwargs):
+        self.calls.append((network, X, Y, kwargs))
+        callbacks = kwargs["callbacks"]
+        for callback in callbacks:
+            callback.on_train_begin(network)
+        history = self.history or [(1.0 / k, 1.0 / k, 0.5) for k in range(1, 4)]
+        logs = {}
+        for epoch, (loss, val_loss, val_accuracy) in enumerate(history, start=1):
+            if self.raise_after is not None and epoch > self.raise_after[0]:
+                raise self.raise_after[1]
+            logs = {"loss": loss}
+            if kwargs["validation_data"] is not None:
+                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+            stop = [bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]
+            if any(stop) or epoch == kwargs["num_epochs"]:
+                break
+        for category, message in self.warn:
+            warnings.warn(message, category)
+        for callback in callbacks:
+            callback.on_train_end(logs)
+        return network
+
+    @property
+    def kwargs(self):
+        return self.calls[-1][3]
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    rec = Recorder()
+    monkeypatch.setattr(scratchnn.network.ClassifierNN, "train",
+                        lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+    return rec
+
+
+def _train(data, tmp_path, *options):
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", data, "--target", "y", "--out", model, "--quiet", *options])
+    return status, out, err, model
+
+
+# --------------------------------------------------------------------------- what the loop gets
+
+
+def test_train_hands_the_loop_the_default_settings(data, tmp_path, recorder):
+    status, out, err, model = _train(data, tmp_path, "--id", "id")
+    assert status == 0, err
+    network, X, Y, kwargs = recorder.calls[0]
+    # 10 rows, 20% validation (ceil): 8 training rows; x and the two colors are the inputs.
+    assert X.shape == (3, 8) and X.dtype == np.float32 and Y.shape == (1, 8)
+    assert kwargs["validation_data"][0].shape == (3, 2)
+    assert kwargs["validation_data"][1].shape == (1, 2)
+    assert network.layer_dims == [3, 25, 15, 1]
+    assert network.activations == ["relu", "relu", "sigmoid"]
+    assert network.batch_norm is False and network.seed == 0
+    assert {key: kwargs[key] for key in (
+        "loss", "num_epochs", "learning_rate", "batch_size", "lambd", "keep_prob", "optimizer",
+        "print_cost", "lr_schedule", "clipnorm", "weight_decay", "label_smoothing",
+        "sample_weight", "checkpoint", "checkpoint_every")} == {
+        "loss": "BinaryCrossEntropy", "num_epochs": 100, "learning_rate": 0.01,
+        "batch_size": 64, "lambd": 0.0, "keep_prob": None, "optimizer": "adam",
+        "print_cost": False, "lr_schedule": None, "clipnorm": None, "weight_decay": None,
+        "label_smoothing": 0.0, "sample_weight": None, "checkpoint": None,
+        "checkpoint_every": 1}
+    _, _, bundle = load_model(model)
+    assert bundle.label_names == ["a", "b"]
+    # Y holds each row's label index, the rows in file order within each part.
+    train_rows, val_rows = train._split(10, 0.2, 0, "d")
+    labels = np.array([row[3] for row in ROWS])
+    assert Y.ravel().tolist() == [["a", "b"].index(v) for v in labels[train_rows]]
+    assert kwargs["validation_data"][1].ravel().tolist() == [
+        ["a", "b"].index(v) for v in labels[val_rows]]
+
+
+def test_train_hands_the_loop_every_option(data, tmp_path, recorder):
+    checkpoint = tmp_path / "ck.npz"
+    status, _, err, _ = _train(
+        data, tmp_path, "--hidden", "4", "3", "2", "--activation", "tanh", "--optimizer",
+        "momentum", "--epochs", "7", "--batch-size", "5", "--lr", "0.3", "--lr-schedule",
+        "step:2:0.5", "--clipnorm", "2.5", "--weight-decay", "0.1", "--label-smoothing", "0.2",
+        "--l2", "0.05", "--dropout", "0.25", "--batch-norm", "--dtype", "float64",
+        "--val-split", "0.3", "--seed", "5", "--checkpoint", checkpoint, "--checkpoint-every",
+        "3", "--patience", "4", "--id", "id")
+    assert status == 0, err
+    network, X, _, kwargs = recorder.calls[0]
+    assert X.shape == (3, 7) and X.dtype == np.float64
+    assert kwargs["validation_data"][0].shape == (3, 3)
+    assert network.layer_dims == [3, 4, 3, 2, 1]
+    assert network.activations == ["tanh", "tanh", "tanh", "sigmoid"]
+    assert network.batch_norm is True and network.seed == 5
+    assert kwargs["keep_prob"] == [1.0, 0.75, 0.75, 0.75]
+    assert (kwargs["num_epochs"], kwargs["batch_size"], kwargs["learning_rate"], kwargs["lambd"],
+            kwargs["optimizer"], kwargs["clipnorm"], kwargs["weight_decay"],
+            kwargs["label_smoothing"], kwargs["checkpoint"], kwargs["checkpoint_every"]) == (
+        7, 5, 0.3, 0.05, "momentum", 2.5, 0.1, 0.2, str(checkpoint), 3)
+    from scratchnn.schedules import StepDecay
+
+    assert repr(kwargs["lr_schedule"]) == repr(StepDecay(2, 0.5))
+
+
+def test_train_without_validation_and_with_three_classes(tmp_path, recorder):
+    rows = [[r[1], r[2], "abc"[k % 3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    status, out, err, model = _train(data, tmp_path, "--val-split", "0", "--hidden", "4")
+    assert status == 0, err
+    network, X, _, kwargs = recorder.calls[0]
+    assert X.shape == (3, 10) and kwargs["validation_data"] is None
+    assert kwargs["loss"] == "SparseCategoricalCrossEntropy"
+    assert network.layer_dims == [3, 4, 3]
+    assert network.activations == ["relu", "softmax"]
+    assert "validation accuracy" not in out
+    _, _, bundle = load_model(model)
+    assert bundle.training["validation_rows"] == 0
+    assert bundle.training["validation_accuracy"] is None
+    assert bundle.training["early_stopping"] is None
+    assert bundle.training["loss"] == "SparseCategoricalCrossEntropy"
+    assert list(bundle.history) == ["costs"]
+
+
+def test_cosine_schedule_runs_over_the_epochs_after_its_warmup(data, tmp_path, recorder):
+    from scratchnn.schedules import CosineDecay
+
+    assert _train(data, tmp_path, "--lr-schedule", "cosine:2", "--epochs", "6")[0] == 0
+    assert repr(recorder.kwargs["lr_schedule"]) == repr(CosineDecay(6, warmup_epochs=2))
+    assert _train(data, tmp_path, "--lr-schedule", "cosine", "--epochs", "5")[0] == 0
+    assert repr(recorder.kwargs["lr_schedule"]) == repr(CosineDecay(5, warmup_epochs=0))
+    for warmup in ("5", "9"):
+        assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                               "--lr-schedule", f"cosine:{warmup}", "--epochs", "5"]) == (
+            f"scratchnn: error: --lr-schedule cosine:{warmup} needs 0 <= warmup epochs < "
+            f"--epochs (5)\n")
+
+
+def test_balanced_class_weights_average_one_per_row(tmp_path, recorder):
+    rows = [[r[1], r[2], "a" if k < 7 else "b"] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    assert _train(data, tmp_path, "--class-weight", "balanced", "--val-split", "0")[0] == 0
+    weights = recorder.kwargs["sample_weight"]
+    # scikit-learn's "balanced": n_samples / (n_classes * rows of the class): 10/14, 10/6.
+    assert weights == pytest.approx([10 / 14] * 7 + [10 / 6] * 3)
+    assert _train(data, tmp_path, "--val-split", "0")[0] == 0
+    assert recorder.kwargs["sample_weight"] is None
+
+
+def test_balanced_weights_ignore_a_class_without_training_rows(tmp_path, recorder):
+    # Label "c" has one row, which the validation split takes: weights over the 2 classes left.
+    rows = [[r[1], r[2], "a" if k < 6 else "b"] for k, r in enumerate(ROWS)]
+    train_rows, val_rows = train._split(11, 0.2, 0, "d")
+    rows.insert(int(val_rows[0]), ["0.5", "red", "c"])
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--class-weight", "balanced")
+    assert status == 0, err
+    labels = np.array([row[2] for row in rows])[train_rows]
+    counts = {label: int(np.sum(labels == label)) for label in ("a", "b")}
+    expected = [len(labels) / (2 * counts[label]) for label in labels]
+    assert recorder.kwargs["sample_weight"] == pytest.approx(expected)
+    assert f"label(s) {format_names(['c'])} of 'y' have fewer than 2 training rows" in err
+
+
+# --------------------------------------------------------------------------- what it prints
+
+
+def test_train_prints_accuracies_the_kept_epoch_and_the_file(data, tmp_path, recorder):
+    recorder.history = [(0.9, 0.8, 0.5), (0.7, 0.6, 0.5), (0.6, 0.7, 0.5)]
+    status, out, err, model = _train(data, tmp_path, "--epochs", "3", "--id", "id")
+    assert (status, err) == (0, "")
+    _, _, bundle = load_model(model)
+    t = bundle.training
+    assert out == (f"train accuracy: {t['train_accuracy']:.4f} (8 rows)\n"
+                   f"validation accuracy: {t['validation_accuracy']:.4f} (2 rows)\n"
+                   f"kept epoch 2 of 3, the lowest validation cost\n"
+                   f"saved {model}\n")
+    assert (t["epochs_run"], t["best_epoch"], t["early_stopping"]) == (3, 2, 10)
+    assert t["final_cost"] == pytest.approx(0.6)
+    np.testing.assert_array_equal(bundle.history["costs"], [0.9, 0.7, 0.6])
+    np.testing.assert_array_equal(bundle.history["val_costs"], [0.8, 0.6, 0.7])
+    np.testing.assert_array_equal(bundle.history["val_accuracy"], [0.5, 0.5, 0.5])
+
+
+def test_train_reports_early_stopping(data, tmp_path, recorder):
+    recorder.history = [(0.9, 0.8, 0.5), (0.7, 0.6, 0.5), (0.6, 0.7, 0.5), (0.5, 0.7, 0.5),
+                        (0.4, 0.5, 0.5)]
+    status, out, _, model = _train(data, tmp_path, "--patience", "2", "--epochs", "9")
+    assert status == 0
+    assert ("early stopping: no lower validation cost for 2 epochs; kept epoch 2 of 4\n"
+            in out)
+    assert "kept epoch 2 of 4, the lowest" not in out
+    _, _, bundle = load_model(model)
+    assert (bundle.training["epochs_run"], bundle.training["best_epoch"]) == (4, 2)
+
+
+def test_train_says_nothing_of_epochs_when_the_last_is_kept(data, tmp_path, recorder):
+    recorder.history = [(0.9, 0.8, 0.5), (0.7, 0.6, 0.5)]
+    status, out, _, model = _train(data, tmp_path, "--epochs", "2")
+    assert "epoch" not in out
+    recorder.history = [(0.9, 0.8, 0.5), (0.7, 0.6, 0.5), (0.6, 0.7, 0.5)]
+    status, out, _, model = _train(data, tmp_path, "--epochs", "3", "--no-early-stopping")
+    assert "epoch" not in out
+    _, _, bundle = load_model(model)
+    assert (bundle.training["early_stopping"], bundle.training["best_epoch"]) == (None, 3)
+    assert len(recorder.kwargs["callbacks"]) == 1  # the progress bar's only
+
+
+def test_train_plot_saves_the_cost_curves(data, tmp_path, recorder, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import scratchnn.plotting
+
+    calls = []
+    monkeypatch.setattr(scratchnn.plotting, "plot_costs",
+                        lambda *args, **kwargs: calls.append((args, kwargs)))
+    recorder.history = [(0.9, 0.8, 0.5), (0.7, 0.6, 0.5)]
+    plot = tmp_path / "c.png"
+    status, out, _, model = _train(data, tmp_path, "--epochs", "2", "--plot", plot)
+    assert status == 0 and out.endswith(f"saved {model}\nsaved {plot}\n")
+    (costs, path), kwargs = calls[0]
+    assert costs == [0.9, 0.7] and path == str(plot)
+    assert kwargs["title"] == "d.csv: cost per epoch"
+    np.testing.assert_array_equal(kwargs["val_costs"], [0.8, 0.6])
+    assert "same file as --out" in one_line_error(
+        ["train", data, "--target", "y", "--out", plot, "--plot", plot])
+
+
+def test_progress_bar_shows_cost_and_validation_accuracy(data, tmp_path, recorder):
+    recorder.history = [(0.91234, 0.8, 0.625), (0.7, 0.6, 0.75)]
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--epochs", "2"])
+    assert status == 0
+    assert "training" in err and "2/2" in err and "cost=0.7000" in err and "val_acc=0.750" in err
+    status, _, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                          "--epochs", "2", "--val-split", "0"])
+    assert "cost=0.7000" in err and "val_acc" not in err
+
+
+def test_training_problems_are_printed_after_saving_other_warnings_pass(data, tmp_path,
+                                                                       recorder):
+    from scratchnn.diagnostics import Problem, TrainingProblemWarning
+
+    problem = Problem("layer 1 is mostly dead", "dead")
+    recorder.warn = [(TrainingProblemWarning, problem),
+                     (TrainingProblemWarning, "plain text"),
+                     (UserWarning, "something else")]
+    with pytest.warns(UserWarning, match="something else"):
+        status, out, err, model = _train(data, tmp_path, "--epochs", "2", "--id", "id")
+    assert status == 0
+    assert err == (f"scratchnn: warning: {problem.advice('cli')}\n"
+                   f"scratchnn: warning: plain text\n")
+    assert problem.advice("cli") != str(problem)
+
+
+def test_training_interrupted_by_ctrl_c_saves_nothing(data, tmp_path, recorder):
+    recorder.raise_after = (2, KeyboardInterrupt())
+    recorder.history = [(0.9, 0.8, 0.5)] * 5
+    status, out, err, model = _train(data, tmp_path, "--epochs", "5")
+    assert status == 130 and not model.exists()
+    assert err == "scratchnn: interrupted after 2 complete epoch(s); no model saved\n"
+
+
+def test_training_that_diverges_says_which_epoch_and_a_lower_rate(data, tmp_path, recorder):
+    from scratchnn.training import DivergenceError
+
+    recorder.raise_after = (3, DivergenceError("nan"))
+    recorder.history = [(0.9, 0.8, 0.5)] * 5
+    status, _, err, model = _train(data, tmp_path, "--epochs", "5", "--lr", "0.5")
+    assert status == 1 and not model.exists()
+    assert err == ("scratchnn: error: training diverged in epoch 4: the numbers overflowed to "
+                   "NaN or infinity. The features are already standardized, so try a lower --lr "
+                   "than 0.5 (e.g. 0.05)\n")
+
+
+def test_interrupted_message_names_the_last_checkpoint(tmp_path):
+    checkpoint = tmp_path / "ck.npz"
+    assert train.Interrupted(5, None, 2).message() == (
+        "interrupted after 5 complete epoch(s); no model saved")
+    assert train.Interrupted(5, str(checkpoint), 2).message() == (
+        f"interrupted after 5 complete epoch(s); no model saved; no checkpoint was written yet "
+        f"to {checkpoint}")
+    checkpoint.write_bytes(b"x")
+    assert train.Interrupted(5, str(checkpoint), 2).message() == (
+        f"interrupted after 5 complete epoch(s); no model saved; the last checkpoint (epoch 4) "
+        f"is {checkpoint}, ClassifierNN.load reads it")
+    assert train.Interrupted(1, str(checkpoint), 2).message().endswith(
+        f"no checkpoint was written yet to {checkpoint}")
+    exc = train.Interrupted(3, None, 1)
+    assert (exc.epochs, exc.checkpoint, exc.every) == (3, None, 1)
+
+
+# --------------------------------------------------------------------------- what it stores
+
+
+def test_the_model_records_the_training_settings(data, tmp_path, recorder):
+    status, _, err, model = _train(
+        data, tmp_path, "--ignore", "id", "--categorical", "x", "--impute", "mean", "--task",
+        "classification", "--lr", "0.02", "--batch-size", "4", "--l2", "0.1", "--dropout",
+        "0.5", "--epochs", "3", "--seed", "2", "--class-weight", "balanced", "--clipnorm", "1",
+        "--label-smoothing", "0.1", "--weight-decay", "0.2", "--lr-schedule", "exponential:0.5")
+    assert status == 0, err
+    _, _, bundle = load_model(model)
+    t = dict(bundle.training)
+    network = recorder.calls[0][0]
+    X_val, Y_val = recorder.kwargs["validation_data"]
+    X_train, Y_train = recorder.calls[0][1], recorder.calls[0][2]
+    assert t.pop("train_accuracy") == network.accuracy(X_train, Y_train)
+    assert t.pop("validation_accuracy") == network.accuracy(X_val, Y_val)
+    from scratchnn.schedules import ExponentialDecay
+
+    assert t == {
+        "data": "d.csv", "training_rows": 8, "validation_rows": 2, "impute": "mean",
+        "ignored_columns": ["id"], "categorical_columns": ["x"], "task": "classification",
+        "dropped_rows_missing_target": 0, "loss": "BinaryCrossEntropy",
+        "class_weight": "balanced", "optimizer": "adam",
+        "lr_schedule": repr(ExponentialDecay(0.5)), "clipnorm": 1.0, "weight_decay": 0.2,
+        "label_smoothing": 0.1, "epochs": 3, "epochs_run": 3, "early_stopping": 10,
+        "best_epoch": 3, "batch_size": 4, "learning_rate": 0.02, "l2": 0.1, "dropout": 0.5,
+        "batch_norm": False, "dtype": "float32", "seed": 2, "final_cost": pytest.approx(1 / 3)}
+    assert bundle.target == "y" and bundle.id_columns == []
+    assert [c.name for c in bundle.columns] == ["x", "color"]
+
+
+def test_the_model_remembers_how_the_table_was_read(tmp_path, recorder):
+    rows = [[r[1], r[2] if k else "NA", r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.txt", table(["x", "color", "y"], rows, sep=";"))
+    status, _, err, model = _train(data, tmp_path, "--sep", ";", "--na-values", "?",
+                                   "--keep-na-strings")
+    assert status == 0, err
+    _, _, bundle = load_model(model)
+    assert bundle.reading == {"sep": ";", "decimal": ".", "header": True, "na_values": ["?"],
+                              "keep_na_strings": True}
+    status, _, err, model = _train(data, tmp_path)
+    _, _, bundle = load_model(model)
+    assert bundle.reading == {"sep": None, "decimal": ".", "header": True, "na_values": [],
+                              "keep_na_strings": False}
+
+
+def test_decimal_commas_are_read_as_numbers_and_remembered(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows, sep=";"))
+    status, _, err, model = _train(data, tmp_path)
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: column(s) {format_names(['x'])} hold numbers "
+                   f"written with a decimal comma; read so (as --decimal , does; the model reads "
+                   f"new tables the same way)\n")
+    _, _, bundle = load_model(model)
+    assert bundle.reading["decimal"] == ","
+    assert next(c for c in bundle.columns if c.name == "x").kind == "numeric"
+    # Given --decimal, nothing is detected: "0,5" stays text (a category).
+    status, _, err, model = _train(data, tmp_path, "--decimal", ".", "--task", "classification")
+    assert "decimal comma" not in err
+
+
+def test_decimal_commas_beside_decimal_points_are_a_problem(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), f"{float(r[1]) + 0.25}", r[3]] for r in ROWS]
+    data = write(tmp_path / "d.csv", table(["x", "z", "y"], rows, sep=";"))
+    model = tmp_path / "m.npz"
+    err = refusal(["train", data, "--target", "y", "--out", model])
+    assert (f"column(s) {format_names(['x'])} hold numbers written with a decimal comma and "
+            f"{format_names(['z'])} with a decimal point; write them all one way, or read one "
+            f"kind as text (--ignore x)") in err
+    # A comma-separated file has no decimal commas to detect; whole numbers are no decimal point.
+    rows = [[r[1].replace(".", ","), str(k), r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "e.csv", table(["x", "z", "y"], rows, sep=";"))
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0 and "decimal comma; read so" in err
+
+
+def test_decimal_commas_not_looked_for_with_a_comma_delimiter(tmp_path, recorder):
+    rows = [[f'"{r[1].replace(".", ",")}"', r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--task", "classification")
+    assert "decimal comma" not in err
+    assert load_model(model)[2].reading["decimal"] == "."
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def test_named_columns_must_exist(data, tmp_path):
+    model = tmp_path / "m.npz"
+    columns = format_names(HEADER)
+    for option in ("--target", "--id", "--ignore", "--categorical"):
+        argv = ["train", data, "--target", "y", "--out", model, option, "nope"]
+        if option == "--target":
+            argv = ["train", data, "--target", "nope", "--out", model]
+        assert one_line_error(argv) == (
+            f"scratchnn: error: {data}: no column 'nope' ({option}); the columns are "
+            f"{columns}\n")
+
+
+def test_the_target_cannot_be_an_id_or_ignored_nor_the_only_column(data, tmp_path):
+    model = tmp_path / "m.npz"
+    for option in ("--id", "--ignore"):
+        assert one_line_error(["train", data, "--target", "y", "--out", model, option, "y"]) \
+            == "scratchnn: error: --target y cannot also be an --id or --ignore column\n"
+    only = write(tmp_path / "t.csv", table(["y"], [["a"], ["b"]]))
+    assert one_line_error(["train", only, "--target", "y", "--out", model]) == (
+        f"scratchnn: error: {only}: no feature columns besides the target 'y'\n")
+    argv = ["train", data, "--target", "y", "--out", model, "--id", "id", "--ignore", "x",
+            "--ignore", "color"]
+    assert one_line_error(argv) == (
+        f"scratchnn: error: {data}: no feature columns besides the target 'y' and the "
+        f"--id/--ignore columns\n")
+    assert one_line_error(argv[:-2] + ["--id", "color"]).endswith(
+        "and the --id/--ignore columns\n")
+    assert one_line_error(["train", data, "--target", "y", "--out", model, "--ignore", "id",
+                           "--ignore", "x", "--ignore", "color"]).endswith(
+        "and the --id/--ignore columns\n")
+    assert one_line_error(["train", data, "--target", "y", "--out", model, "--ignore", "x",
+                           "--categorical", "x"]) == (
+        "scratchnn: error: --categorical x is not a feature column (it is the target, an --id "
+        "or an --ignore column)\n")
+    assert "--categorical y is not" in one_line_error(
+        ["train", data, "--target", "y", "--out", model, "--categorical", "y"])
+    assert "--categorical id is not" in one_line_error(
+        ["train", data, "--target", "y", "--out", model, "--id", "id", "--categorical", "id"])
+
+
+def test_lbfgs_refuses_the_stochastic_options_all_named(data, tmp_path):
+    model = tmp_path / "m.npz"
+    base = ["train", data, "--target", "y", "--out", model, "--optimizer", "lbfgs"]
+    assert one_line_error(base + ["--dropout", "0.1", "--lr-schedule", "cosine", "--clipnorm",
+                                  "1", "--weight-decay", "0.1"]) == (
+        "scratchnn: error: --optimizer lbfgs minimizes one deterministic full-batch cost and "
+        "cannot be combined with --dropout, --lr-schedule, --clipnorm, --weight-decay\n")
+    for option, value in (("--dropout", "0.1"), ("--lr-schedule", "step:2"),
+                          ("--clipnorm", "1"), ("--weight-decay", "0.1")):
+        assert one_line_error(base + [option, value]).endswith(
+            f"cannot be combined with {option}\n")
+
+
+def test_lbfgs_trains_with_zero_weight_decay(data, tmp_path, recorder):
+    pytest.importorskip("scipy")
+    status, _, err, _ = _train(data, tmp_path, "--optimizer", "lbfgs", "--weight-decay", "0",
+                               "--dropout", "0")
+    assert status == 0, err
+    assert recorder.kwargs["optimizer"] == "lbfgs"
+
+
+def test_output_paths_are_checked_before_reading(tmp_path):
+    missing = tmp_path / "missing.csv"  # never read: the outputs are refused first
+    for argv, message in [
+        (["--out", tmp_path / "no" / "m.npz"], "--out"),
+        (["--out", tmp_path / "m.npz", "--checkpoint", tmp_path / "m.npz"],
+         "--checkpoint"),
+        (["--out", tmp_path / "m.npz", "--checkpoint", missing], "--checkpoint"),
+    ]:
+        err = one_line_error(["train", missing, "--target", "y", *argv])
+        assert err.startswith(f"scratchnn: error: {message} ")
+
+
+def test_missing_targets_refused_with_a_count_or_dropped(tmp_path, recorder):
+    rows = [list(r) for r in ROWS]
+    rows[3][3], rows[7][3] = "", ""
+    data = write(tmp_path / "d.csv", table(HEADER, rows))
+    model = tmp_path / "m.npz"
+    err = refusal(["train", data, "--target", "y", "--out", model, "--id", "id"])
+    assert ("  - the target 'y' is empty on 2 row(s) (the first on line 5) "
+            "(--drop-missing-target)\n") in err
+    assert train_argv(err) == ["train", str(data), "--target", "y", "--out", str(model),
+                               "--id", "id", "--drop-missing-target"]
+    status, out, err, model = _train(data, tmp_path, "--id", "id", "--drop-missing-target",
+                                     "--val-split", "0")
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: left out 2 row(s) whose target 'y' is empty "
+                   f"(--drop-missing-target)\n")
+    assert "(8 rows)" in out
+    assert recorder.calls[0][1].shape == (3, 8)
+    assert load_model(model)[2].training["dropped_rows_missing_target"] == 2
+
+
+def train_argv(err):
+    lines = err.rstrip("\n").split("\n")
+    assert lines[-2] == "run instead:"
+    return shlex.split(lines[-1])[1:]
+
+
+def test_one_label_only_is_an_error(tmp_path):
+    data = write(tmp_path / "d.csv", table(["x", "y"], [["1", "a"], ["2", "a"]]))
+    assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: column 'y' holds one label only ('a'); a classifier needs "
+        f"at least two\n")
+
+
+def test_target_problems_follow_the_rule_for_continuous_numbers():
+    def problems(labels, task="auto", max_classes=None):
+        return train._target_problems("d", "y", np.array(labels, dtype=object), task,
+                                      max_classes)
+
+    ten = [str(k) for k in range(10)] * 2
+    assert problems(ten) == []  # 10 distinct: classes
+    eleven = [str(k) for k in range(11)] * 2
+    assert problems(eleven) == []  # 11 whole numbers, 2 rows each, <= 20
+    assert problems([str(k) for k in range(21)] * 2)[0].fixes == ("--task classification",)
+    assert problems(eleven[:11] + ["0"] * 9)[0].fixes == ("--task classification",)  # 20 rows
+    assert problems(eleven[:11] + ["0"] * 11) == []  # 22 rows: 2 each
+    fractional = [f"{k}.5" for k in range(11)] * 3
+    [problem] = problems(fractional)
+    assert problem.column is None
+    assert problem.reason == (
+        "the target 'y' looks continuous (11 distinct numbers in 33 rows, some fractional); "
+        "scratchnn classifies: choose a column of classes, bin this one into a few levels, or "
+        "take every distinct value as a class")
+    assert "some fractional" not in problems([str(k) for k in range(21)] * 2)[0].reason
+    assert problems(fractional, "classification") == []
+    assert problems([f"t{k}" for k in range(30)]) == []  # text labels are classes
+    assert problems([str(k) for k in range(11)] * 2 + ["inf", "inf"]) == []
+    [problem] = problems(["a", "b", "c", "a"], max_classes=2)
+    assert problem.reason == (
+        "the target 'y' holds 3 distinct labels in 4 rows, more than --max-classes 2: a class "
+        "needs rows to learn from, and the output layer grows with the classes")
+    assert problem.fixes == ("--max-classes 3",)
+    assert problems(["a", "b", "c"], max_classes=3) == []
+    assert problems(fractional, "classification", max_classes=5)[0].fixes == (
+        "--max-classes 11",)
+
+
+def test_problems_are_gathered_into_one_refusal_with_a_command(tmp_path):
+    rows = [[r[0], f"note {k}", r[1], f"{k}.5" if k % 2 else f"{k}.25"]
+            for k, r in enumerate(ROWS)] * 2
+    rows = [[f"{k:03d}", *r[1:]] for k, r in enumerate(rows)]
+    for k, row in enumerate(rows):
+        row[1] = f"free text {k}"
+    data = write(tmp_path / "d.csv", table(["id", "text", "x", "y"], rows))
+    model = tmp_path / "m.npz"
+    err = refusal(["train", data, "--target", "y", "--out", model, "--max-classes", "5"])
+    assert err.startswith(f"scratchnn: error: {data}: ")
+    assert "--max-classes 10" in err and "(a warning) column 'text'" in err
+    argv = train_argv(err)
+    assert argv[:6] == ["train", str(data), "--target", "y", "--out", str(model)]
+    assert "--max-classes" in argv[6:]
+
+
+def test_suggested_command_takes_the_first_fix_of_each_problem_once():
+    class Args:
+        argv = ["train", "my data.csv", "--target", "y"]
+
+    problems = [ColumnProblem("a", "r", ("--ignore a", "--categorical a")),
+                ColumnProblem(None, "r", ()), ColumnProblem("b", "r", ("--ignore a",)),
+                ColumnProblem("c", "r", ("--id c",))]
+    assert train._suggested_command(Args, problems) == (
+        "scratchnn train 'my data.csv' --target y --ignore a --id c")
+    assert train._suggested_command(Args, [ColumnProblem(None, "r", ())]) is None
+    Args.argv = None
+    assert train._suggested_command(Args, problems) is None
+
+
+def test_split_holds_out_the_ceiling_of_the_share():
+    train_rows, val_rows = train._split(10, 0.32, 3, "d")
+    assert len(val_rows) == 4 and len(train_rows) == 6
+    assert sorted([*train_rows, *val_rows]) == list(range(10))
+    assert list(train_rows) == sorted(train_rows) and list(val_rows) == sorted(val_rows)
+    order = np.random.default_rng(3).permutation(10)
+    assert set(val_rows) == set(order[:4].tolist())
+    assert [len(part) for part in train._split(10, 0.0, 0, "d")] == [10, 0]
+    assert [len(part) for part in train._split(1, 0.0, 0, "d")] == [1, 0]
+    assert [len(part) for part in train._split(2, 0.5, 0, "d")] == [1, 1]
+    with pytest.raises(ValueError) as excinfo:
+        train._split(1, 0.2, 0, "d.csv")
+    assert str(excinfo.value) == "d.csv has 1 rows: too few to hold out --val-split 0.2"
+
+
+def test_keep_prob_drops_hidden_outputs_only():
+    class Args:
+        dropout, hidden = 0.0, [4, 3]
+
+    assert train._keep_prob(Args) is None
+    Args.dropout = 0.2
+    assert train._keep_prob(Args) == [1.0, 0.8, 0.8]
+
+
+def test_sort_warnings_keeps_problems_and_reissues_the_rest():
+    from scratchnn.diagnostics import Problem, TrainingProblemWarning
+
+    problem = Problem("vanishing gradients", "vanishing")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(problem, TrainingProblemWarning)
+        warnings.warn("other", RuntimeWarning)
+        warnings.warn("text", TrainingProblemWarning)
+    with pytest.warns(RuntimeWarning, match="other") as again:
+        assert train._sort_warnings(caught) == [problem.advice("cli"), "text"]
+    assert len(again) == 1 and again[0].filename == caught[1].filename
+    assert again[0].lineno == caught[1].lineno
+
+
+def test_train_help_names_the_estimators_defaults(capsys):
+    with pytest.raises(SystemExit):
+        run_main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "usage: scratchnn train" in text and "--target COLUMN" in text
+    for option in ("--hidden N [N ...]", "--lr X", "--batch-size N", "--epochs N",
+                   "--val-split X", "--patience N", "--seed N", "--plot CURVES.png",
+                   "--checkpoint CKPT.npz", "--max-classes N", "--id COLUMN"):
+        assert option in text
+
+
+def run_main(argv):
+    from scratchnn.cli import main
+
+    return main(argv)
+
+
+def test_train_reads_ids_targets_and_categorical_columns_as_text(tmp_path, recorder):
+    rows = [[f"00{k}", f"0{k % 3}", r[1], ["01", "1"][k % 2]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["id", "code", "x", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--id", "id", "--categorical", "code")
+    assert status == 0, err
+    _, _, bundle = load_model(model)
+    assert bundle.label_names == ["01", "1"]
+    code = next(c for c in bundle.columns if c.name == "code")
+    assert code.kind == "text"
+    assert "=00" in " ".join(bundle.describe()) or "00" in " ".join(bundle.describe())
+    assert bundle.id_columns == ["id"]
+
+
+def test_dates_are_noted_as_read(tmp_path, recorder):
+    rows = [[f"2024-01-{k + 1:02d}", r[1], r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["day", "x", "y"], rows))
+    status, _, err, model = _train(data, tmp_path)
+    assert status == 0
+    [column] = [c for c in load_model(model)[2].columns if c.name == "day"]
+    assert (f"scratchnn: note: {data}: column 'day' holds dates ({column.format}); read as days "
+            f"since 1970-01-01, month and weekday\n") in err
+
+
+def test_table_refused_lists_problems_warnings_and_command():
+    problems = [ColumnProblem("a", "too many categories", ("--ignore a",))]
+    warned = [ColumnProblem("k", "looks like a row id", ("--id k",))]
+    text = str(train.TableRefused("d.csv", problems, "scratchnn train d.csv --ignore a", warned))
+    assert text == ("d.csv: 1 problem(s) to fix before training:\n"
+                    "  - column 'a': too many categories (--ignore a)\n"
+                    "  - (a warning) column 'k': looks like a row id (--id k)\n"
+                    "run instead:\n  scratchnn train d.csv --ignore a")
+    assert isinstance(train.TableRefused("d", problems, None), ValueError)
+
+
+def _csv(text):
+    return list(csv.reader(io.StringIO(text)))
+
+
+# --------------------------------------------------------------------------- survivors of mutmut
+
+
+def test_one_validation_row_is_a_validation_split(tmp_path, recorder):
+    data = write(tmp_path / "d.csv", table(HEADER, ROWS[:5]))
+    assert _train(data, tmp_path, "--id", "id")[0] == 0
+    assert recorder.kwargs["validation_data"][0].shape == (3, 1)
+
+
+def test_the_best_epochs_weights_are_kept(data, tmp_path, monkeypatch):
+    def train(network, X, Y, **kwargs):
+        for callback in kwargs["callbacks"]:
+            callback.on_train_begin(network)
+        logs = {}
+        for epoch, val_loss in enumerate([0.9, 0.5, 0.7], start=1):
+            network.theta[:] = epoch  # each epoch's weights, told apart
+            logs = {"loss": 1.0, "val_loss": val_loss, "val_accuracy": 0.5}
+            for callback in kwargs["callbacks"]:
+                callback.on_epoch_end(epoch, logs)
+        for callback in kwargs["callbacks"]:
+            callback.on_train_end(logs)
+
+    monkeypatch.setattr(scratchnn.network.ClassifierNN, "train", train)
+    status, out, _, model = _train(data, tmp_path, "--epochs", "3", "--id", "id")
+    assert status == 0 and "kept epoch 2 of 3" in out
+    network, _, _ = load_model(model)
+    assert np.all(network.theta == 2)
+
+
+def test_the_progress_bar_counts_epochs_on_stderr(data, tmp_path, recorder):
+    recorder.history = [(0.5, 0.5, 0.5)] * 2
+    status, out, err = run(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                            "--epochs", "2", "--id", "id"])
+    assert status == 0 and "training" not in out
+    bar = err.replace("\r", "\n").strip().split("\n")[-1]
+    assert bar.startswith("training: 100%") and "2/2" in bar and "epoch/s" in bar
+
+
+def test_ctrl_c_hides_the_loops_own_warning_and_names_the_checkpoint(data, tmp_path, recorder):
+    checkpoint = tmp_path / "ck.npz"
+    recorder.history = [(0.5, 0.5, 0.5)] * 5
+
+    class Interrupting(Recorder):
+        def __call__(self, network, X, Y, **kwargs):
+            warnings.warn("training interrupted by the user after 2 epochs", UserWarning)
+            raise KeyboardInterrupt
+
+    rec = Interrupting()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scratchnn.network.ClassifierNN, "train",
+                      lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            status, _, err, model = _train(data, tmp_path, "--epochs", "5", "--checkpoint",
+                                           checkpoint, "--checkpoint-every", "2", "--id", "id")
+    assert status == 130 and caught == []
+    assert err == (f"scratchnn: interrupted after 0 complete epoch(s); no model saved; no "
+                   f"checkpoint was written yet to {checkpoint}\n")
+    checkpoint.write_bytes(b"x")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scratchnn.network.ClassifierNN, "train",
+                      lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+        status, _, err, _ = _train(data, tmp_path, "--epochs", "5", "--checkpoint",
+                                   checkpoint, "--id", "id")
+    assert status == 130 and err.endswith(f"no checkpoint was written yet to {checkpoint}\n")
+
+
+def test_whole_numbers_written_with_a_point_beside_decimal_commas_are_fine(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), f"{2 * k + 1}.0", r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "z", "y"], rows, sep=";"))
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0 and "decimal comma; read so" in err
