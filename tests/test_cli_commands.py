@@ -424,6 +424,7 @@ def test_info_summarizes_the_model_and_its_columns(trained):
     status, out, _ = run(["info", model])
     assert status == 0
     expected = summary(network, metadata, title=f"Model: ClassifierNN ({model})")
+    expected += "\n\nTask: classification of 'y' (2 labels)"  # y is 2 or 10 in ROWS
     expected += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
     assert out == expected + "\n"
 

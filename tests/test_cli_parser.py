@@ -22,7 +22,7 @@ def test_train_defaults():
     handler, args = _parse(["train", "d.csv", "--target", "y", "--out", "m.npz"])
     assert handler is train._run_train
     assert args == {
-        "command": "train", "data": "d.csv", "target": "y", "out": "m.npz", "ids": [],
+        "command": "train", "data": "d.csv", "targets": ["y"], "out": "m.npz", "ids": [],
         "ignore": [], "categorical": [], "date_format": None, "drop_missing_target": False,
         "max_classes": 1000, "task": "auto", "impute": "median", "hidden": [25, 15],
         "activation": "relu", "optimizer": "adam", "epochs": 100, "batch_size": 64,
@@ -30,12 +30,13 @@ def test_train_defaults():
         "label_smoothing": 0.0, "l2": 0.0, "dropout": 0.0, "batch_norm": False,
         "dtype": "float32", "class_weight": "none", "val_split": 0.2, "patience": 10,
         "no_early_stopping": False, "seed": 0, "plot": None, "checkpoint": None,
-        "checkpoint_every": 1, **READING, "quiet": False}
+        "checkpoint_every": 1, "threads": None, **READING, "quiet": False}
 
 
 def test_train_options_parse_to_their_values():
     _, args = _parse([
-        "train", "d.csv", "--target", "y", "--out", "m.npz", "--id", "a", "--id", "b",
+        "train", "d.csv", "--target", "y", "--target", "z", "--out", "m.npz", "--id", "a",
+        "--id", "b",
         "--ignore", "c", "--categorical", "e", "--date-format", "%d/%m/%Y",
         "--drop-missing-target", "--max-classes", "5", "--task", "classification",
         "--impute", "mean", "--hidden", "4", "3", "--activation", "tanh", "--optimizer",
@@ -44,10 +45,11 @@ def test_train_options_parse_to_their_values():
         "--label-smoothing", "0.2", "--l2", "0.3", "--dropout", "0.4", "--batch-norm",
         "--dtype", "float64", "--class-weight", "balanced", "--val-split", "0",
         "--patience", "3", "--no-early-stopping", "--seed", "9", "--plot", "c.png",
-        "--checkpoint", "ck.npz", "--checkpoint-every", "2", "--sep", "tab", "--decimal", ",",
-        "--no-header", "--na-values", "?", "--keep-na-strings", "--quiet"])
+        "--checkpoint", "ck.npz", "--checkpoint-every", "2", "--threads", "3", "--sep", "tab",
+        "--decimal", ",", "--no-header", "--na-values", "?", "--keep-na-strings", "--quiet"])
     assert args == {
-        "command": "train", "data": "d.csv", "target": "y", "out": "m.npz", "ids": ["a", "b"],
+        "command": "train", "data": "d.csv", "targets": ["y", "z"], "out": "m.npz",
+        "ids": ["a", "b"],
         "ignore": ["c"], "categorical": ["e"], "date_format": "%d/%m/%Y",
         "drop_missing_target": True, "max_classes": 5, "task": "classification",
         "impute": "mean", "hidden": [4, 3], "activation": "tanh", "optimizer": "rmsprop",
@@ -55,29 +57,60 @@ def test_train_options_parse_to_their_values():
         "clipnorm": 1.5, "weight_decay": 0.1, "label_smoothing": 0.2, "l2": 0.3,
         "dropout": 0.4, "batch_norm": True, "dtype": "float64", "class_weight": "balanced",
         "val_split": 0.0, "patience": 3, "no_early_stopping": True, "seed": 9,
-        "plot": "c.png", "checkpoint": "ck.npz", "checkpoint_every": 2, "sep": "\t",
+        "plot": "c.png", "checkpoint": "ck.npz", "checkpoint_every": 2, "threads": 3,
+        "sep": "\t",
         "decimal": ",", "header": False, "na_values": ["?"], "keep_na_strings": True,
         "quiet": True}
     for option in ("--max-classes", "--epochs", "--batch-size", "--patience",
-                   "--checkpoint-every"):
+                   "--checkpoint-every", "--threads"):
         assert type(_parse(["train", "d", "--target", "y", "--out", "m", option, "3"])[1][
             option[2:].replace("-", "_")]) is int
 
 
+@pytest.mark.parametrize("argv, dest, value", [
+    (["--task", "auto"], "task", "auto"),
+    (["--task", "classification"], "task", "classification"),
+    (["--task", "regression"], "task", "regression"),
+    (["--threads", "1"], "threads", 1),
+    (["--threads", "4096"], "threads", 4096),  # scratchnn.threads.MAX_THREADS
+    (["--threads", "auto"], "threads", None),  # automatic, as without the option
+    (["--threads", "AUTO"], "threads", None),
+    (["--target", "z"], "targets", ["y", "z"]),  # repeated: one regression of both, in order
+    (["--target", "y"], "targets", ["y", "y"]),  # a repeated name is train's to refuse
+])
+def test_train_task_threads_and_repeated_target_parse_to_their_values(argv, dest, value):
+    args = _parse(["train", "d", "--target", "y", "--out", "m", *argv])[1]
+    assert args[dest] == value and type(args[dest]) is type(value)
+
+
 @pytest.mark.parametrize("option, value", [
-    ("--task", "regression"), ("--impute", "zero"), ("--activation", "gelu"),
+    ("--task", "other"), ("--task", "Regression"), ("--impute", "zero"), ("--activation", "gelu"),
     ("--optimizer", "sgd"), ("--dtype", "float16"), ("--class-weight", "auto"),
     ("--hidden", "0"), ("--epochs", "0"), ("--batch-size", "0"), ("--lr", "0"),
     ("--max-classes", "0"), ("--patience", "0"), ("--checkpoint-every", "0"),
     ("--clipnorm", "0"), ("--weight-decay", "-1"), ("--label-smoothing", "1"), ("--l2", "-1"),
     ("--dropout", "1"), ("--val-split", "1"), ("--seed", "-1"), ("--lr-schedule", "linear"),
-    ("--decimal", ";"), ("--sep", "ab"),
+    ("--decimal", ";"), ("--sep", "ab"), ("--threads", "0"),
 ])
 def test_train_refuses_bad_option_values(option, value, capsys):
     with pytest.raises(SystemExit) as excinfo:
         build_parser().parse_args(["train", "d", "--target", "y", "--out", "m", option, value])
     assert excinfo.value.code == 2
     assert f"argument {option}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "must be in [1, 4096], got 0"), ("4097", "must be in [1, 4096], got 4097"),
+    ("-2", "must be in [1, 4096], got -2"), ("1.5", "expected an integer, got '1.5'"),
+    ("many", "expected an integer, got 'many'"),
+])
+def test_train_refuses_a_bad_thread_count_saying_why(value, message, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["train", "d", "--target", "y", "--out", "m", "--threads",
+                                   value])
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"\nscratchnn train: error: argument --threads: {message}\n")
 
 
 def test_train_needs_data_target_and_out(capsys):
@@ -90,12 +123,14 @@ def test_train_needs_data_target_and_out(capsys):
 def test_evaluate_and_predict_defaults_and_values():
     handler, args = _parse(["evaluate", "m.npz", "d.csv"])
     assert handler is predict._run_evaluate
-    assert args == {"command": "evaluate", "model": "m.npz", "data": "d.csv", "target": None,
+    assert args == {"command": "evaluate", "model": "m.npz", "data": "d.csv", "targets": None,
                     "drop_missing_target": False, "plot": None, "strict": False, **READING}
     _, args = _parse(["evaluate", "m.npz", "d.csv", "--target", "t", "--drop-missing-target",
                       "--plot", "c.png", "--strict", "--header"])
-    assert (args["target"], args["drop_missing_target"], args["plot"], args["strict"],
-            args["header"]) == ("t", True, "c.png", True, True)
+    assert (args["targets"], args["drop_missing_target"], args["plot"], args["strict"],
+            args["header"]) == (["t"], True, "c.png", True, True)
+    _, args = _parse(["evaluate", "m.npz", "d.csv", "--target", "t", "--target", "u"])
+    assert args["targets"] == ["t", "u"]  # a regression of several targets, in their order
     handler, args = _parse(["predict", "m.npz", "d.csv"])
     assert handler is predict._run_predict
     assert args == {"command": "predict", "model": "m.npz", "data": "d.csv", "proba": False,
@@ -185,7 +220,9 @@ def test_every_command_and_option_has_help():
                 assert option.help, (name, option.dest)
 
 
-def test_the_commands_are_listed_under_their_title(capsys):
+def test_the_commands_are_listed_under_their_title(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps the description to the terminal
     text = build_parser().format_help()
     assert "\ncommands:\n  COMMAND\n" in text
-    assert "\n\nA from-scratch NumPy neural-network classifier.\n\n" in text
+    assert ("\n\nA from-scratch NumPy neural network: a classifier, or a regression of a\n"
+            "continuous target.\n\n" in text)
