@@ -515,37 +515,78 @@ def test_one_label_only_is_an_error(tmp_path):
         f"at least two\n")
 
 
-def test_target_problems_follow_the_rule_for_continuous_numbers():
-    def problems(labels, task="auto", max_classes=None):
-        return train._target_problems("d", "y", np.array(labels, dtype=object), task,
-                                      max_classes)
+def test_the_task_follows_the_rule_for_continuous_numbers():
+    """The rule of docs/command-line.md's Continuous targets, as ``train`` applies it
+    (``scratchnn.cli.regression.decide_task``) to a target read as text."""
+    import argparse
+
+    import pandas
+
+    from scratchnn.cli.regression import decide_task
+
+    def decide(labels, task="auto"):
+        args = argparse.Namespace(task=task, targets=["y"], data="d", decimal=None)
+        frame = pandas.DataFrame({"y": pandas.Series(labels, dtype=object)})
+        return decide_task(args, frame, ".", lambda i: f"line {i + 2}")
+
+    def classes(labels, task="auto"):
+        decided, Y, problems, notes, warnings = decide(labels, task)
+        assert (decided, Y, problems) == ("classification", None, [])
+        return notes, warnings
+
+    def regression(labels, task="auto"):
+        decided, Y, problems, notes, warnings = decide(labels, task)
+        assert (decided, problems, warnings) == ("regression", [], [])
+        assert Y.shape == (1, len(labels)) and Y.dtype == np.float64
+        np.testing.assert_array_equal(Y[0], [float(label) for label in labels])
+        return notes
+
+    def near(n, fractional=""):
+        return (f"d: the target 'y' holds {n} distinct numbers{fractional}; trained as {n} "
+                f"classes by the rule of --task auto (--task regression predicts the numbers)")
 
     ten = [str(k) for k in range(10)] * 2
-    assert problems(ten) == []  # 10 distinct: classes
+    assert classes(ten) == ([], [])  # 10 distinct: classes, far from the line
     eleven = [str(k) for k in range(11)] * 2
-    assert problems(eleven) == []  # 11 whole numbers, 2 rows each, <= 20
-    assert problems([str(k) for k in range(21)] * 2)[0].fixes == ("--task classification",)
-    assert problems(eleven[:11] + ["0"] * 9)[0].fixes == ("--task classification",)  # 20 rows
-    assert problems(eleven[:11] + ["0"] * 11) == []  # 22 rows: 2 each
+    assert classes(eleven) == ([near(11)], [])  # 11 whole numbers, 2 rows each, <= 20
+    twenty_one = [str(k) for k in range(21)] * 2
+    assert regression(twenty_one) == []  # more than 20 distinct
+    assert regression(eleven[:11] + ["0"] * 9) == []  # 11 distinct in 20 rows: < 2 each
+    assert classes(eleven[:11] + ["0"] * 11) == ([near(11)], [])  # 22 rows: 2 each
     fractional = [f"{k}.5" for k in range(11)] * 3
-    [problem] = problems(fractional)
-    assert problem.column is None
-    assert problem.reason == (
-        "the target 'y' looks continuous (11 distinct numbers in 33 rows, some fractional); "
-        "scratchnn classifies: choose a column of classes, bin this one into a few levels, or "
-        "take every distinct value as a class")
-    assert "some fractional" not in problems([str(k) for k in range(21)] * 2)[0].reason
-    assert problems(fractional, "classification") == []
-    assert problems([f"t{k}" for k in range(30)]) == []  # text labels are classes
-    assert problems([str(k) for k in range(11)] * 2 + ["inf", "inf"]) == []
+    assert regression(fractional) == []  # more than 10 distinct, some fractional
+    assert classes([f"{k}.5" for k in range(10)] * 3) == ([near(10, ", some fractional")], [])
+    assert classes(fractional, "classification") == ([], [
+        "d: the target 'y' looks continuous (11 distinct numbers in 33 rows, some fractional); "
+        "trained as 11 classes, as --task classification asks (without it, a regression)"])
+    assert classes(twenty_one, "classification") == ([], [
+        "d: the target 'y' looks continuous (21 distinct numbers in 42 rows); trained as 21 "
+        "classes, as --task classification asks (without it, a regression)"])
+    assert classes(ten, "classification") == ([], [])
+    assert classes([f"t{k}" for k in range(30)]) == ([], [])  # text labels are classes
+    assert classes([str(k) for k in range(39)] + ["many"]) == ([], [])  # one word: not numbers
+    assert classes(eleven + ["inf", "inf"]) == ([], [])  # inf is no finite number
+    assert regression(["0", "1", "1", "0"], "regression") == [
+        "d: the target 'y' has 2 distinct numbers only; trained as a regression, as --task "
+        "regression asks (without it, 2 classes)"]
+    assert regression(fractional, "regression") == []
+
+
+def test_target_problems_refuse_more_labels_than_max_classes():
+    def problems(labels, max_classes=None):
+        return train._target_problems("d", "y", np.array(labels, dtype=object), max_classes)
+
     [problem] = problems(["a", "b", "c", "a"], max_classes=2)
+    assert problem.column is None
     assert problem.reason == (
         "the target 'y' holds 3 distinct labels in 4 rows, more than --max-classes 2: a class "
         "needs rows to learn from, and the output layer grows with the classes")
     assert problem.fixes == ("--max-classes 3",)
     assert problems(["a", "b", "c"], max_classes=3) == []
-    assert problems(fractional, "classification", max_classes=5)[0].fixes == (
-        "--max-classes 11",)
+    assert problems([f"t{k}" for k in range(30)]) == []  # no --max-classes: any number
+    fractional = [f"{k}.5" for k in range(11)] * 3  # classified by --task classification
+    assert problems(fractional, max_classes=5)[0].fixes == ("--max-classes 11",)
+    assert problems(fractional, max_classes=11) == []
 
 
 def test_problems_are_gathered_into_one_refusal_with_a_command(tmp_path):
