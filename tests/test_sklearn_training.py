@@ -9,12 +9,15 @@ model's label-smoothed validation loss. Small data, a few epochs: fast enough to
 every mutant.
 """
 
+import re
+
 import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
 
 from sklearn.datasets import make_blobs  # noqa: E402
+from sklearn.exceptions import DataConversionWarning  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from scratchnn.callback import Callback  # noqa: E402
@@ -137,3 +140,237 @@ def test_a_float32_models_smoothed_validation_loss_is_its_training_loss_on_the_s
     assert clf.network_.compute_dtype == np.float32
     assert clf.loss_curve_[0] == clf.loss_curve_[1]  # the step moved nothing
     assert clf.validation_loss_curve_ == clf.loss_curve_
+
+
+# ---------------------------------------------------------------------------- hyperparameters
+def test_the_defaults_are_mlp_classifiers():
+    # The class docstring's promise: MLPClassifier's defaults, under scratchnn's names.
+    from sklearn.neural_network import MLPClassifier
+
+    ours, theirs = NNClassifier().get_params(), MLPClassifier().get_params()
+    for name, their_name in [("hidden_layer_sizes", "hidden_layer_sizes"),
+                             ("activation", "activation"), ("learning_rate", "learning_rate_init"),
+                             ("batch_size", "batch_size"), ("max_epochs", "max_iter"),
+                             ("early_stopping", "early_stopping"),
+                             ("validation_fraction", "validation_fraction"),
+                             ("n_iter_no_change", "n_iter_no_change"), ("tol", "tol"),
+                             ("random_state", "random_state"), ("verbose", "verbose"),
+                             ("warm_start", "warm_start")]:
+        assert ours[name] == theirs[their_name], name
+    assert ours["optimizer"] == theirs["solver"] == "adam"
+    # Except l2 (MLPClassifier's alpha, 1e-4 there): documented as 0, as the other engine-only
+    # settings are off by default.
+    assert {name: ours[name] for name in ("l2", "dropout", "batch_norm", "class_weight",
+                                          "lr_schedule", "clipnorm", "weight_decay",
+                                          "label_smoothing", "callbacks")} == {
+        "l2": 0.0, "dropout": 0.0, "batch_norm": False, "class_weight": None, "lr_schedule": None,
+        "clipnorm": None, "weight_decay": None, "label_smoothing": 0.0, "callbacks": None}
+
+
+def test_every_hyperparameter_is_stored_as_given():
+    given = dict(hidden_layer_sizes=(3, 2), activation="tanh", optimizer="rmsprop",
+                 learning_rate=0.02, batch_size=7, max_epochs=9, l2=0.5, dropout=0.1,
+                 batch_norm=True, early_stopping=True, validation_fraction=0.3,
+                 n_iter_no_change=4, tol=0.01, class_weight="balanced", random_state=5,
+                 verbose=True, warm_start=True, lr_schedule="cosine", clipnorm=1.5,
+                 weight_decay=0.2, label_smoothing=0.1, callbacks=[Recorder()])
+    assert NNClassifier(**given).get_params() == given
+
+
+INTERVALS = [  # (name, interval as the class docstring states it, values inside, outside)
+    ("learning_rate", "(0, inf)", [1e-12, 0.5], [0.0, -1.0]),
+    ("l2", "[0, inf)", [0.0, 0.5], [-0.5]),
+    ("tol", "[0, inf)", [0.0, 0.5], [-0.5]),
+    ("clipnorm", "(0, inf)", [None, 1e-12, 0.5], [0.0, -1.0]),
+    ("weight_decay", "[0, inf)", [None, 0.0, 0.5], [-0.5]),
+    ("label_smoothing", "[0, 1)", [0.0, 0.5], [1.0, 1.5, -0.5]),
+    ("dropout", "[0, 1)", [0.0, 0.5], [1.0, 1.5, -0.5]),
+    ("validation_fraction", "(0, 1)", [1e-9, 0.5, 0.999], [0.0, 1.0, 1.5]),
+]
+
+
+@pytest.mark.parametrize("name, interval, inside, outside", INTERVALS)
+def test_each_float_hyperparameter_takes_its_interval_and_names_itself_outside(
+        name, interval, inside, outside):
+    for value in inside:
+        NNClassifier(**{name: value})._check_hyperparameters()
+    for value in outside:
+        with pytest.raises(ValueError, match=rf"^{name} must be in {re.escape(interval)}, "
+                                             rf"got {value:g}$"):
+            NNClassifier(**{name: value})._check_hyperparameters()
+
+
+@pytest.mark.parametrize("name", ["batch_size", "max_epochs", "n_iter_no_change"])
+def test_each_count_hyperparameter_takes_1_and_names_itself_below(name):
+    NNClassifier(**{name: 1})._check_hyperparameters()
+    with pytest.raises(ValueError, match=rf"^{name} must be >= 1, got 0$"):
+        NNClassifier(**{name: 0})._check_hyperparameters()
+    with pytest.raises(TypeError, match=rf"^{name} must be an integer, got 2.5$"):
+        NNClassifier(**{name: 2.5})._check_hyperparameters()
+
+
+@pytest.mark.parametrize("params, error, message", [
+    ({"hidden_layer_sizes": 2.5}, TypeError,
+     "hidden_layer_sizes must be an int or a sequence of ints, got 2.5"),
+    ({"hidden_layer_sizes": (4, 0)}, ValueError, "hidden_layer_sizes[1] must be >= 1, got 0"),
+    ({"hidden_layer_sizes": True}, TypeError,
+     "hidden_layer_sizes must be an int or a sequence of ints, got True"),
+    ({"activation": 3}, TypeError, "activation must be a string, got 3"),
+    ({"batch_size": "big"}, ValueError, "batch_size must be an integer >= 1 or 'auto', got 'big'"),
+    ({"batch_size": "AUTO"}, ValueError,
+     "batch_size must be an integer >= 1 or 'auto', got 'AUTO'"),
+    ({"hidden_layer_sizes": (3, 2), "dropout": [0.1]}, ValueError,
+     "dropout must be a float or one rate per hidden layer (2), got [0.1]"),
+    ({"hidden_layer_sizes": (3, 2), "dropout": None}, ValueError,
+     "dropout must be a float or one rate per hidden layer (2), got None"),
+    ({"hidden_layer_sizes": (3, 2), "dropout": [0.5, 1.0]}, ValueError,
+     "dropout[1] must be in [0, 1), got 1"),
+    ({"hidden_layer_sizes": (3, 2), "dropout": [-0.5, 0.0]}, ValueError,
+     "dropout[0] must be in [0, 1), got -0.5"),
+    ({"class_weight": "even"}, ValueError,
+     "class_weight must be None, 'balanced' or a dict, got 'even'"),
+    ({"class_weight": "BALANCED"}, ValueError,
+     "class_weight must be None, 'balanced' or a dict, got 'BALANCED'"),
+    ({"class_weight": 2.0}, ValueError,
+     "class_weight must be None, 'balanced' or a dict, got 2.0"),
+])
+def test_each_refused_hyperparameter_gets_its_whole_message(params, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        NNClassifier(**params)._check_hyperparameters()
+
+
+@pytest.mark.parametrize("name", ["batch_norm", "early_stopping", "verbose", "warm_start"])
+def test_each_switch_must_be_a_bool(name):
+    NNClassifier(**{name: np.True_})._check_hyperparameters()
+    with pytest.raises(TypeError, match=rf"^{name} must be True or False, got 1$"):
+        NNClassifier(**{name: 1})._check_hyperparameters()
+
+
+def test_the_names_refused_name_the_choices():
+    from scratchnn.activations import ACTIVATIONS
+    from scratchnn.optimizers import OPTIMIZERS
+
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"activation must be one of {sorted(ACTIVATIONS)} (or 'logistic', 'identity'), "
+            f"got 'swish'") + "$"):
+        NNClassifier(activation="swish")._check_hyperparameters()
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"optimizer must be one of {sorted(OPTIMIZERS)}, got 'sgd'") + "$"):
+        NNClassifier(optimizer="sgd")._check_hyperparameters()
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"optimizer must be one of {sorted(OPTIMIZERS)}, got 3") + "$"):
+        NNClassifier(optimizer=3)._check_hyperparameters()
+
+
+def test_the_settings_training_reads():
+    settings = NNClassifier(hidden_layer_sizes=1, activation="logistic", dropout=0.25,
+                            lr_schedule="cosine", max_epochs=8)._check_hyperparameters()
+    assert settings["sizes"] == [1] and settings["activation"] == "sigmoid"
+    assert settings["keep_prob"] == [1.0, 0.75]
+    # cosine over the 8 epochs: (1 + cos(pi e / 8)) / 2 of the base rate at epoch e
+    assert settings["lr_schedule"](2, 1.0) == pytest.approx((1 + np.cos(np.pi / 4)) / 2)
+    assert NNClassifier(activation="identity")._check_hyperparameters()["activation"] == "linear"
+    assert NNClassifier(activation="tanh")._check_hyperparameters()["activation"] == "tanh"
+
+
+# ---------------------------------------------------------------------------- targets and weights
+@pytest.fixture(scope="module")
+def small():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    return X, np.arange(20) % 2
+
+
+def two_labels(n=20):
+    return np.column_stack([np.arange(n) % 2, (np.arange(n) // 2) % 2])
+
+
+def refused(message, call, *args, error=ValueError, **kwargs):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call(*args, **kwargs)
+
+
+def test_each_refused_target_gets_its_whole_message(small):
+    X, y = small
+    quick = NNClassifier(hidden_layer_sizes=(2,), max_epochs=1)
+    refused("y as a multilabel indicator matrix must hold only 0 and 1", quick.fit, X,
+            two_labels() * 2)
+    refused("NNClassifier supports binary, multiclass and multilabel-indicator targets, got "
+            "'multiclass-multioutput'", quick.fit, X, np.column_stack([np.arange(20) % 3, y]))
+    refused(f"NNClassifier needs at least 2 classes, got 1 class: {np.str_('a')!r}", quick.fit, X,
+            np.array(["a"] * 20))
+    refused("classes must be passed on the first call to partial_fit", quick.partial_fit, X, y)
+    refused("classes must have one entry per column of a multilabel y (2), got 3",
+            clone_of(quick).partial_fit, X, two_labels(), classes=[0, 1, 2])
+    fitted = clone_of(quick).partial_fit(X, y, classes=[0, 1])
+    refused("classes=[0, 1, 2] is not the same as on the first call to partial_fit: "
+            "array([0, 1])", fitted.partial_fit, X, y, classes=[0, 1, 2])
+    refused("y must be the same kind of target as in the first fit (binary over 2 classes)",
+            fitted.partial_fit, X, two_labels())
+    refused("y contains labels not in classes_ array([0, 1]): array([2, 3])",
+            fitted.partial_fit, X, np.arange(20) % 4)
+    multilabel = clone_of(quick).partial_fit(X, two_labels(), classes=[0, 1])
+    refused("y must be the same kind of target as in the first fit (multilabel over 2 "
+            "classes)", multilabel.partial_fit, X, np.column_stack([two_labels(), y]))
+    refused("y must be the same kind of target as in the first fit (multilabel over 2 "
+            "classes)", multilabel.partial_fit, X, y)
+
+
+def clone_of(estimator):
+    return NNClassifier(**estimator.get_params())
+
+
+def test_the_target_decides_the_output_and_the_labels_come_back(small):
+    X, y = small
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    binary = NNClassifier(**quick).fit(X, np.where(y == 1, "yes", "no"))
+    assert binary.network_.n_outputs == 1 and binary.predict(X).dtype.kind == "U"
+    assert binary.network_.activations[-1] == "sigmoid"
+    three = NNClassifier(**quick).fit(X, np.arange(20) % 3)
+    assert three.network_.n_outputs == 3 and three.network_.activations[-1] == "softmax"
+    labels = NNClassifier(**quick).fit(X, sparse_indicator(two_labels()))
+    assert labels.network_.n_outputs == 2 and labels.network_.activations[-1] == "sigmoid"
+    assert labels.predict(X).shape == (20, 2)
+    with pytest.warns(DataConversionWarning):  # as scikit-learn's estimators warn
+        column = NNClassifier(**quick).fit(X, y.reshape(-1, 1).astype(float))
+    assert column.network_.n_outputs == 1 and list(column.classes_) == [0.0, 1.0]
+    # A later partial_fit of the same kind goes on; its labels are mapped to classes_.
+    grown = NNClassifier(**quick).partial_fit(X, y, classes=[1, 0])
+    assert list(grown.classes_) == [0, 1]
+    grown.partial_fit(X, y, classes=[0, 1])
+    assert grown.n_iter_ == 2
+
+
+def sparse_indicator(Y):
+    from scipy import sparse
+
+    return sparse.csr_matrix(Y)
+
+
+def test_each_refused_weighting_gets_its_whole_message(small):
+    X, y = small
+    refused("class_weight='balanced' is not supported by partial_fit: one chunk's class "
+            "frequencies are not the whole data's. Compute the weights once with "
+            "sklearn.utils.class_weight.compute_class_weight and pass a dict",
+            NNClassifier(class_weight="balanced").partial_fit, X, y, classes=[0, 1])
+    refused("sample_weight and class_weight leave only one class with non-zero weight; "
+            "NNClassifier needs at least 2 classes", NNClassifier(max_epochs=1).fit, X, y,
+            sample_weight=y.astype(float))
+    refused("sample_weight and class_weight leave only one class with non-zero weight; "
+            "NNClassifier needs at least 2 classes",
+            NNClassifier(max_epochs=1, class_weight={0: 0.0, 1: 1.0}).fit, X, y)
+    refused("partial_fit does not support early_stopping=True",
+            NNClassifier(early_stopping=True).partial_fit, X, y, classes=[0, 1])
+
+
+def test_the_held_out_split_needs_two_rows_and_one_of_each_class(small):
+    X, y = small
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=2, early_stopping=True, random_state=0)
+    # 10% of 20 rows is 2: enough for two classes, and for two labels (no class count there)
+    assert len(NNClassifier(**quick).fit(X, y).validation_scores_) == 2
+    assert len(NNClassifier(**quick).fit(X, two_labels()).validation_scores_) == 2
+    refused("the validation set is too small (2 samples, fewer than 2 or than the classes): "
+            "increase validation_fraction or the size of the data, or pass validation_data",
+            NNClassifier(**quick).fit, X, np.arange(20) % 3)
+    refused("the validation set is too small (1 samples, fewer than 2 or than the classes): "
+            "increase validation_fraction or the size of the data, or pass validation_data",
+            NNClassifier(**quick, validation_fraction=0.05).fit, X, two_labels())
