@@ -374,3 +374,18 @@ def test_the_held_out_split_needs_two_rows_and_one_of_each_class(small):
     refused("the validation set is too small (1 samples, fewer than 2 or than the classes): "
             "increase validation_fraction or the size of the data, or pass validation_data",
             NNClassifier(**quick, validation_fraction=0.05).fit, X, two_labels())
+
+
+def test_a_bad_random_state_gets_its_whole_message(small):
+    X, y = small
+    refused("random_state must be None, an int or a RandomState instance, got 'seven'",
+            NNClassifier(random_state="seven").fit, X, y)
+
+
+def test_scikit_learn_reads_sparse_input_and_multilabel_targets_from_the_tags():
+    # What makes scikit-learn's estimator checks run the sparse and multilabel cases.
+    from sklearn.utils import get_tags
+
+    tags = get_tags(NNClassifier())
+    assert tags.input_tags.sparse is True and tags.classifier_tags.multi_label is True
+    assert tags.estimator_type == "classifier"
