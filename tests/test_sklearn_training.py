@@ -389,3 +389,41 @@ def test_scikit_learn_reads_sparse_input_and_multilabel_targets_from_the_tags():
     tags = get_tags(NNClassifier())
     assert tags.input_tags.sparse is True and tags.classifier_tags.multi_label is True
     assert tags.estimator_type == "classifier"
+
+
+def test_auto_batches_are_200_rows_or_all_of_them():
+    X, y = make_blobs(n_samples=250, centers=2, random_state=1)
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    auto = NNClassifier(**quick).fit(X, y)
+    np.testing.assert_array_equal(auto.network_.theta,
+                                  NNClassifier(**quick, batch_size=200).fit(X, y).network_.theta)
+    assert auto.loss_curve_ != NNClassifier(**quick, batch_size=201).fit(X, y).loss_curve_
+
+
+def test_the_weights_are_scaled_by_the_training_rows_alone(monkeypatch):
+    # Mean 1 over the rows trained on (the class Notes): the held-out rows' weights change
+    # their score, not the training.
+    from sklearn.model_selection import train_test_split
+
+    import scratchnn.sklearn as nn_sklearn
+
+    splits = []
+
+    def recording_split(*args, **kwargs):
+        splits.append(train_test_split(*args, **kwargs))
+        return splits[-1]
+
+    monkeypatch.setattr(nn_sklearn, "train_test_split", recording_split)
+    X, y = make_blobs(n_samples=60, centers=2, cluster_std=4.0, random_state=2)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, 60)
+    quick = dict(hidden_layer_sizes=(3,), max_epochs=3, early_stopping=True,
+                 validation_fraction=0.25, n_iter_no_change=5, random_state=0)
+    first = NNClassifier(**quick).fit(X, y, sample_weight=weights)
+    (train_index, val_index), = splits
+    heavier = weights.copy()
+    heavier[val_index] *= 5.0
+    again = NNClassifier(**quick).fit(X, y, sample_weight=heavier)
+    assert again.loss_curve_ == first.loss_curve_
+    # and the same weights times a constant train the same: only their ratios count
+    scaled = NNClassifier(**quick).fit(X, y, sample_weight=weights * 3.0)
+    np.testing.assert_allclose(scaled.loss_curve_, first.loss_curve_, rtol=1e-12)
