@@ -427,3 +427,25 @@ def test_the_weights_are_scaled_by_the_training_rows_alone(monkeypatch):
     # and the same weights times a constant train the same: only their ratios count
     scaled = NNClassifier(**quick).fit(X, y, sample_weight=weights * 3.0)
     np.testing.assert_allclose(scaled.loss_curve_, first.loss_curve_, rtol=1e-12)
+
+
+def test_sample_weights_train_alike_in_any_float_dtype_and_scale(small):
+    X, y = small
+    quick = dict(hidden_layer_sizes=(3,), max_epochs=2, random_state=0)
+    weights = np.linspace(0.5, 2.0, 20, dtype=np.float32)
+    as32 = NNClassifier(**quick).fit(X, y, sample_weight=weights)
+    as64 = NNClassifier(**quick).fit(X, y, sample_weight=weights.astype(np.float64))
+    assert as32.loss_curve_ == as64.loss_curve_
+    # Weights summing to less than 1 per class are weights all the same (2**-6 each: exact).
+    tiny = NNClassifier(**quick).fit(X, y, sample_weight=np.full(20, 2.0 ** -6))
+    plain = NNClassifier(**quick).fit(X, y)
+    np.testing.assert_allclose(tiny.loss_curve_, plain.loss_curve_, rtol=1e-12)
+
+
+def test_partial_fit_takes_a_weighted_chunk_of_one_class(small):
+    # One chunk of a stream may hold a single class: only fit needs two weighted classes.
+    X, y = small
+    clf = NNClassifier(hidden_layer_sizes=(3,), random_state=0)
+    clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1], sample_weight=np.ones(10))
+    clf.partial_fit(X[y == 1], y[y == 1], sample_weight=np.full(10, 2.0))
+    assert clf.n_iter_ == 2 and list(clf.classes_) == [0, 1]
