@@ -449,3 +449,25 @@ def test_partial_fit_takes_a_weighted_chunk_of_one_class(small):
     clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1], sample_weight=np.ones(10))
     clf.partial_fit(X[y == 1], y[y == 1], sample_weight=np.full(10, 2.0))
     assert clf.n_iter_ == 2 and list(clf.classes_) == [0, 1]
+
+
+# ---------------------------------------------------------------------------- errors name X or y
+def test_the_errors_of_the_data_name_x_or_y(small):
+    import pandas as pd
+
+    X, y = small
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1)
+    with_nan = X.copy()
+    with_nan[0, 0] = np.nan
+    refused("Input X contains NaN.", NNClassifier(**quick).fit, with_nan, y)
+    with pytest.raises(ValueError, match="^X: Complex data not supported"):
+        NNClassifier(**quick).fit(X.astype(complex), y)
+    refused("y: Found input variables with inconsistent numbers of samples: [20, 19]",
+            NNClassifier(**quick).fit, X, y[:-1])
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    fitted = NNClassifier(**quick).fit(frame, y)
+    with pytest.raises(ValueError, match="^X: The feature names should match those that were "
+                                         "passed during fit"):
+        fitted.predict(frame.rename(columns={"a": "z"}))
+    with pytest.raises(ValueError, match="^X: Complex data not supported"):
+        fitted.predict(X.astype(complex))
