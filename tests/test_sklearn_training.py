@@ -471,3 +471,25 @@ def test_the_errors_of_the_data_name_x_or_y(small):
         fitted.predict(frame.rename(columns={"a": "z"}))
     with pytest.raises(ValueError, match="^X: Complex data not supported"):
         fitted.predict(X.astype(complex))
+
+
+def test_a_float32_binary_fit_is_the_float32_engines_train_bit_for_bit(blobs):
+    # The labels too are float32 in a float32 model, as train makes float labels. (train keeps
+    # integer 0/1 labels as integers, so it is given them as float32 here.)
+    from scratchnn import ClassifierNN
+    from scratchnn.sklearn import init_like_mlp_classifier
+
+    X, y = blobs
+    X, y = X.astype(np.float32), (y == 1).astype(int)
+    clf = NNClassifier(hidden_layer_sizes=(6,), batch_size=32, max_epochs=3, n_iter_no_change=99,
+                       random_state=3, learning_rate=0.01).fit(X, y)
+    seed = int(np.random.RandomState(3).randint(np.iinfo(np.int32).max))  # the estimator's
+    engine = ClassifierNN([2, 6, 1], ["relu", "sigmoid"], seed=seed, dtype=np.float32)
+    init_like_mlp_classifier(engine, "relu")
+    _, costs = engine.train(X.T, y.reshape(1, -1).astype(np.float32), loss="BinaryCrossEntropy",
+                            num_epochs=3,
+                            learning_rate=0.01, batch_size=32, print_cost=False,
+                            optimizer="adam")
+    assert clf.network_.compute_dtype == engine.compute_dtype == np.float32
+    assert clf.loss_curve_ == costs
+    np.testing.assert_array_equal(clf.network_.theta, engine.theta)
