@@ -493,3 +493,20 @@ def test_a_float32_binary_fit_is_the_float32_engines_train_bit_for_bit(blobs):
     assert clf.network_.compute_dtype == engine.compute_dtype == np.float32
     assert clf.loss_curve_ == costs
     np.testing.assert_array_equal(clf.network_.theta, engine.theta)
+
+
+def test_the_validation_records_belong_to_the_last_fit(small):
+    X, y = small
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=2, n_iter_no_change=5, random_state=0)
+    clf = NNClassifier(**quick, warm_start=True).fit(X, y, validation_data=(X, y))
+    scores, losses = clf.validation_scores_, clf.validation_loss_curve_
+    assert len(scores) == len(losses) == 2 and clf.best_validation_score_ == max(scores)
+    clf.partial_fit(X, y)  # not a fit: the last fit's records stay
+    assert clf.validation_scores_ == scores and clf.validation_loss_curve_ == losses
+    clf.fit(X, y)  # a fit (warm) without a validation set has none
+    assert clf.n_iter_ == 5
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.validation_loss_curve_ is None
+    fresh = NNClassifier(**quick).fit(X, y)
+    assert fresh.validation_scores_ is None and fresh.best_validation_score_ is None
+    assert fresh.validation_loss_curve_ is None and fresh.n_iter_ == 2
