@@ -510,3 +510,34 @@ def test_the_validation_records_belong_to_the_last_fit(small):
     fresh = NNClassifier(**quick).fit(X, y)
     assert fresh.validation_scores_ is None and fresh.best_validation_score_ is None
     assert fresh.validation_loss_curve_ is None and fresh.n_iter_ == 2
+
+
+def test_a_float32_weighted_fit_is_the_float32_engines_weighted_train_bit_for_bit(blobs):
+    # The weights too are float32 in a float32 model (full batches: no mini-batch buffer casts
+    # them). These average exactly 1, so the estimator's rescaling (mean 1 over the training
+    # rows) leaves them as they are.
+    from scratchnn import ClassifierNN
+    from scratchnn.sklearn import init_like_mlp_classifier
+
+    X, y = blobs
+    X, y = X.astype(np.float32), (y == 1).astype(int)
+    weights = np.where(np.arange(len(y)) % 2 == 0, 0.5, 1.5)
+    assert np.mean(weights) == 1.0
+    clf = NNClassifier(hidden_layer_sizes=(6,), batch_size=len(y), max_epochs=3,
+                       n_iter_no_change=99,
+                       random_state=3, learning_rate=0.01).fit(X, y, sample_weight=weights)
+    seed = int(np.random.RandomState(3).randint(np.iinfo(np.int32).max))  # the estimator's
+    engine = ClassifierNN([2, 6, 1], ["relu", "sigmoid"], seed=seed, dtype=np.float32)
+    init_like_mlp_classifier(engine, "relu")
+    _, costs = engine.train(X.T, y.reshape(1, -1).astype(np.float32), loss="BinaryCrossEntropy",
+                            num_epochs=3, learning_rate=0.01, batch_size=len(y),
+                            print_cost=False, optimizer="adam", sample_weight=weights)
+    assert clf.loss_curve_ == costs
+    np.testing.assert_array_equal(clf.network_.theta, engine.theta)
+
+
+def test_the_network_records_its_glorot_initialization(small):
+    # init_like_mlp_classifier draws Glorot (Xavier) uniform weights; the network says so.
+    X, y = small
+    clf = NNClassifier(hidden_layer_sizes=(2,), max_epochs=1).fit(X, y)
+    assert clf.network_.initialization_method == "xavier"
