@@ -462,6 +462,8 @@ def test_the_errors_of_the_data_name_x_or_y(small):
     refused("Input X contains NaN.", NNClassifier(**quick).fit, with_nan, y)
     with pytest.raises(ValueError, match="^X: Complex data not supported"):
         NNClassifier(**quick).fit(X.astype(complex), y)
+    with pytest.raises(ValueError, match="^X: could not convert string to float"):
+        NNClassifier(**quick).fit(np.full((20, 3), "a"), y)  # X's fault, though y is checked too
     refused("y: Found input variables with inconsistent numbers of samples: [20, 19]",
             NNClassifier(**quick).fit, X, y[:-1])
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
