@@ -2,6 +2,7 @@
 dead and saturated units are built in, and the warnings it gives at the end of a run."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,3 +173,40 @@ def test_batch_norm_dropout_and_float32_runs_are_recorded(batch_norm, keep_prob,
         assert values.shape == (3, 2) and values.dtype == np.float64
         assert np.all(np.isfinite(values)) and np.all(values[:, :1] >= 0)
     assert 0.0 <= diagnostics.last("dead_fraction")[0] <= 1.0
+
+
+def _in_mutmut_copy():
+    # mutmut runs the tests on a copy under mutants/, where its trampolines add stack frames to
+    # every mutated function: which line a warning names is then not the caller's.
+    return "mutants" in Path(__file__).resolve().parts
+
+
+@pytest.mark.skipif(_in_mutmut_copy(), reason="mutmut's trampolines add stack frames")
+def test_the_end_of_training_warning_names_the_line_that_called_train():
+    X, y = make_moons(n_samples=100, seed=0)
+    nn = ClassifierNN([2] + [8] * 6 + [1], ["sigmoid"] * 7, "random", seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nn.train(X.T, y.reshape(1, -1), num_epochs=2, learning_rate=0.01, print_cost=False)
+    problems = [w for w in caught if issubclass(w.category, TrainingProblemWarning)]
+    assert problems, "the deep sigmoid stack's vanishing gradients were not reported"
+    assert {(w.filename, w.lineno) for w in problems} == {(__file__, problems[0].lineno)}
+    assert "nn.train(" in Path(__file__).read_text().splitlines()[problems[0].lineno - 1]
+
+
+@pytest.mark.skipif(_in_mutmut_copy(), reason="mutmut's trampolines add stack frames")
+def test_the_interrupted_training_warning_names_the_line_that_called_train():
+    X, y = make_moons(n_samples=40, seed=0)
+    nn = ClassifierNN([2, 4, 1], ["tanh", "sigmoid"], seed=0)
+
+    def interrupt(epoch, cost):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            nn.train(X.T, y.reshape(1, -1), num_epochs=5, print_cost=False, callback=interrupt)
+    (warning,) = [w for w in caught if "training interrupted" in str(w.message)]
+    assert warning.filename == __file__
+    assert "nn.train(" in Path(__file__).read_text().splitlines()[warning.lineno - 1]

@@ -524,7 +524,7 @@ def _fit(model, data, settings, callbacks, threads):
         warnings.warn(
             f"training interrupted after {len(costs)} complete epoch(s): the model keeps the "
             f"parameters of the last completed step, and its costs attribute the costs of "
-            f"the completed epochs", UserWarning, stacklevel=3,
+            f"the completed epochs", UserWarning, stacklevel=4,  # _fit, fit, train, its caller
         )
         raise
     finally:
@@ -554,8 +554,8 @@ def warn_about_problems(run):
     if not isinstance(rows, np.ndarray):  # sparse: densify only the rows the check looks at
         rows = rows[:SAMPLE_ROWS].toarray()
     for message in end_of_training_problems(run.model, rows, grads=grads):
-        # stacklevel: this function, fit, ClassifierNN.train, then the caller of train.
-        warnings.warn(message, TrainingProblemWarning, stacklevel=4)
+        # stacklevel: this function, _fit, fit, NeuralNetwork.train, then the caller of train.
+        warnings.warn(message, TrainingProblemWarning, stacklevel=5)
 
 
 def _end_epoch(run, epoch, logs, progress):
