@@ -856,7 +856,7 @@ class NeuralNetwork:
             the cost gains :math:`\frac{\lambda_1}{m}\sum_{l}\sum_{i,j}|W^{[l]}_{ij}|` and each
             weight gradient :math:`\frac{\lambda_1}{m}\operatorname{sign}(W^{[l]})` (``m``: the
             mini-batch's size; weights only). It pulls every weight towards 0 by the same amount,
-            so small weights end at exactly 0.
+            so small weights end near 0 (a sign step oscillates around 0 rather than landing on it).
         n_threads : int >= 1 or None, default None
             BLAS threads for this call only (restored afterwards). ``None`` chooses for the
             machine as it is: CPU affinity, container quota, one thread in a dask worker or

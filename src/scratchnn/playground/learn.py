@@ -174,7 +174,7 @@ def lesson(config, plan):
         sections.append(_section(
             f"L1 regularization (λ₁ = {l1:g})",
             "A penalty on the weights' magnitudes: every step also pulls each weight towards "
-            "0 by the same amount, so small weights become exactly 0 (sparse weights).",
+            "0 by the same amount, so small weights end near 0 (nearly sparse weights).",
             [_math("l1")]))
     sections.append(_optimizer_section(c))
     sections.append(_schedule_section(c))
