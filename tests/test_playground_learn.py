@@ -183,3 +183,16 @@ def test_a_sessions_state_carries_the_lesson_of_its_network():
     assert session.state()["lesson"] == lesson(session.config, session.plan)
     session.reset(PlaygroundConfig(n_points=40))
     assert "Batch normalization" not in str(_titles(session.state()["lesson"]))
+
+
+def test_the_lesson_writes_each_setting_as_the_run_uses_it_not_rounded():
+    # Eight significant digits: a six-digit format (:g) would show 0.0123457, another rate.
+    rate, l2, l1, keep = 0.012345678, 0.0012345678, 1.2345678e-07, 0.87654321
+    sections = _lesson(learning_rate=rate, l2=l2, l1=l1, keep_prob=keep, optimizer="gd")
+    titles = _titles(sections)
+    assert f"L2 regularization (λ = {l2!r})" in titles
+    assert f"L1 regularization (λ₁ = {l1!r})" in titles
+    assert f"Dropout (keep probability p = {keep!r})" in titles
+    assert f"α₀ = {rate!r}." in _section(sections, "Learning rate: constant")["text"]
+    update = _section(sections, "Update: ")["math"][-1]
+    assert update == to_mathml(rf"\alpha = {rate!r}")

@@ -64,8 +64,17 @@ def _values(pairs):
     return to_mathml(r",\quad ".join(f"{tex} = {_number(value)}" for tex, value in pairs))
 
 
+def _shown(value):
+    """``value`` as the shortest text that reads back as it (``repr``, without a trailing
+    ``.0``): the page shows the number the run uses, not one rounded to 6 digits."""
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _number(value):
-    text = f"{value:g}"
+    text = _shown(value)
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
@@ -126,7 +135,7 @@ def lesson(config, plan):
             [_math("batch_norm.forward"), _math("batch_norm.running")]))
     if c.keep_prob < 1.0 and c.hidden:
         sections.append(_section(
-            f"Dropout (keep probability p = {c.keep_prob:g})",
+            f"Dropout (keep probability p = {_shown(c.keep_prob)})",
             "In training each hidden layer's output keeps a random share p of its units and "
             "scales them by 1/p, so the expected output is unchanged; predictions use every "
             "unit.",
@@ -166,13 +175,13 @@ def lesson(config, plan):
     l1 = c.l1
     if c.l2 > 0:
         sections.append(_section(
-            f"L2 regularization (λ = {c.l2:g})",
+            f"L2 regularization (λ = {_shown(c.l2)})",
             "A penalty on large weights: every step also shrinks each weight in proportion "
             "to its size.",
             [_math("l2")]))
     if l1 > 0:
         sections.append(_section(
-            f"L1 regularization (λ₁ = {l1:g})",
+            f"L1 regularization (λ₁ = {_shown(l1)})",
             "A penalty on the weights' magnitudes: every step also pulls each weight towards "
             "0 by the same amount, so small weights end near 0 (nearly sparse weights).",
             [_math("l1")]))
@@ -215,7 +224,7 @@ def _optimizer_section(c):
 def _schedule_section(c):
     if c.schedule is None:
         return _section("Learning rate: constant",
-                        f"Every epoch uses the same rate α₀ = {c.learning_rate:g}.",
+                        f"Every epoch uses the same rate α₀ = {_shown(c.learning_rate)}.",
                         [_math("schedule.constant")])
     pairs = [(r"\alpha_0", c.learning_rate)]
     if c.schedule == "cosine":
