@@ -56,6 +56,7 @@ def test_tex_becomes_the_mathml_written_by_hand(tex, expected):
     (r"\frac{a}", ValueError, "ends too early"),
     ("x^", ValueError, "ends too early"),
     (r"\left( a", ValueError, r"\\left without \\right"),
+    (r"\left\langle a \right\rangle", ValueError, r"\\langle as a delimiter"),
     (3, TypeError, "tex must be a string"),
 ])
 def test_tex_outside_the_subset_is_refused_by_name(tex, error, message):

@@ -223,7 +223,10 @@ class _Parser:
 
     def delimiter(self):
         command, _, char = self.take()
-        symbol = _SYMBOLS.get(command, command) if command else char
+        if command and command not in _SYMBOLS:
+            raise ValueError(f"the formula {self.tex!r} uses \\{command} as a delimiter, which "
+                             f"the playground's MathML converter does not read")
+        symbol = _SYMBOLS[command] if command else char
         if symbol == ".":
             return ""
         return f'<mo stretchy="true">{escape(symbol)}</mo>'
