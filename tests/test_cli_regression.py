@@ -566,3 +566,10 @@ def test_predict_to_parquet_keeps_every_digit_of_the_values(houses, tmp_path):
     _, rows = read_csv(houses["predictions"])
     np.testing.assert_array_equal(frame["predicted_price"].to_numpy(),
                                   [float(row[1]) for row in rows])
+
+
+def test_a_table_of_targets_only_is_refused_naming_every_target(tmp_path):
+    data = write(tmp_path / "t.csv", table(["a", "b"], [[1.5, 2.5], [3.5, 4.5], [5.5, 6.5]]))
+    assert one_line_error(["train", data, "--target", "a", "--target", "b", "--out",
+                           tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: no feature columns besides the targets ['a', 'b']\n")

@@ -320,7 +320,9 @@ def _run_train(args):
     feature_names = [name for name in columns
                      if name not in targets and name not in args.ids and name not in args.ignore]
     if not feature_names:
-        raise ValueError(f"{args.data}: no feature columns besides the target {args.target!r}"
+        which = (f"the target {args.target!r}" if len(targets) == 1
+                 else f"the targets {format_names(targets)}")
+        raise ValueError(f"{args.data}: no feature columns besides {which}"
                          + (" and the --id/--ignore columns" if args.ids or args.ignore else ""))
     not_features = [name for name in args.categorical if name not in feature_names]
     if not_features:
