@@ -204,3 +204,24 @@ def test_python_code_replays_weights_set_before_training(playground, tmp_path):
     assert np.array_equal(namespace["model"].theta, session.model.theta)
     call(playground, "POST", f"/api/sessions/{session_id}/reset")
     assert session.edits == []
+
+
+def test_set_weight_checks_the_network_it_reaches_after_a_reset(monkeypatch):
+    # A reset to a smaller network may land between the request and the epoch boundary: the
+    # indices are refused against the network the change reaches, not an IndexError (a 500).
+    session = Session(PlaygroundConfig.from_json({"n_points": 60}))
+    small = PlaygroundConfig.from_json({"n_points": 60,
+                                        "hidden": [{"units": 2, "activation": "tanh"}]})
+    boundary = session.at_epoch_boundary
+
+    def reset_first(task):
+        session.reset(small)
+        return boundary(task)
+
+    monkeypatch.setattr(session, "at_epoch_boundary", reset_first)
+    try:
+        with pytest.raises(ValueError, match="row must be at most 1"):
+            session.set_weight(1, 7, 0, 1.0)
+        assert session.edits == []
+    finally:
+        session.close()

@@ -513,16 +513,18 @@ class Session:
 
         Returns the frame published after the change. The change is recorded in
         :attr:`edits`; :meth:`python_code` replays the ones made before training started.
+        The indices are checked against the network the change reaches (a reset in between
+        may have replaced it).
         """
-        dims = self.plan.layer_dims
-        layer = bounded_int(layer, "layer", 1, len(dims) - 1)
-        row = bounded_int(row, "row", 0, dims[layer] - 1)
-        column = bounded_int(column, "column", 0, dims[layer - 1] - 1)
         value = bounded_float(value, "value", -LIMITS.max_weight, LIMITS.max_weight)
 
         def change():
-            self.model.parameters[f"W{layer}"][row, column] = value
-            self.edits.append((self.epoch, layer, row, column, value))
+            dims = self.plan.layer_dims
+            at = bounded_int(layer, "layer", 1, len(dims) - 1)
+            i = bounded_int(row, "row", 0, dims[at] - 1)
+            j = bounded_int(column, "column", 0, dims[at - 1] - 1)
+            self.model.parameters[f"W{at}"][i, j] = value
+            self.edits.append((self.epoch, at, i, j, value))
             self._latest_metrics = self._metrics()
             self._publish(self._make_frame())
             return self.frame
