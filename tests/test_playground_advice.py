@@ -77,3 +77,12 @@ def test_a_deep_sigmoid_stack_is_flagged_on_the_page():
     assert [p for p in problems if p.startswith("vanishing gradients")], problems
     assert all("Initialization he" not in p for p in problems)  # He is the default here
     session.close()
+
+
+@pytest.mark.parametrize(("initialization", "xavier_advised"), [("xavier", False), ("he", True),
+                                                                ("random", True)])
+def test_exploding_advice_names_xavier_only_when_not_chosen(initialization, xavier_advised):
+    [sentence] = page_problems(diagnostics([1.1 * GRADIENT_RATIO, 5.0, 1.0]), initialization)
+    assert sentence.startswith("exploding gradients")
+    assert ("Initialization xavier" in sentence) is xavier_advised
+    assert "Learning rate" in sentence and "Batch norm" in sentence

@@ -5,7 +5,7 @@ vanishing gradients (:meth:`~scratchnn.diagnostics.Diagnostics.problems`) with a
 library's words (``batch_norm=True``, ``initialization_method='he'``). A learner on the page
 needs the page's controls instead, and a sharper eye for gradients: the page flags the first
 layer's gradient norm when it is more than :data:`GRADIENT_RATIO` times smaller than the output
-layer's (vanishing) or larger (exploding), the threshold stated in the sentence. He
+layer's (vanishing) or larger (exploding), the threshold stated in the sentence. He or Xavier
 initialization is never advised to a network that has it.
 """
 
@@ -22,18 +22,20 @@ PAGE_ADVICE = {
             "{he}or change the Seed",
     "vanishing": "set the hidden layers' activation to relu or leaky_relu, tick Batch norm, "
                  "{he}remove a hidden layer (the − button), or change the Seed",
-    "exploding": "lower the Learning rate, tick Batch norm, choose Initialization xavier, or "
-                 "remove a hidden layer (the − button)",
+    "exploding": "lower the Learning rate, tick Batch norm, {xavier}or remove a hidden layer "
+                 "(the − button)",
 }
-"""What helps against each problem, naming the page's controls ({he}: He initialization, left
-out where the network has it)."""
+"""What helps against each problem, naming the page's controls ({he}: He initialization,
+{xavier}: Xavier initialization, each left out where the network has it)."""
 
 _HE = "choose Initialization he, "
+_XAVIER = "choose Initialization xavier, "
 
 
 def _sentence(finding, kind, initialization):
     he = "" if initialization == "he" else _HE
-    return f"{finding}; what helps: {PAGE_ADVICE[kind].format(he=he)}"
+    xavier = "" if initialization == "xavier" else _XAVIER
+    return f"{finding}; what helps: {PAGE_ADVICE[kind].format(he=he, xavier=xavier)}"
 
 
 def page_problems(diagnostics, initialization):
