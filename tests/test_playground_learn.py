@@ -53,6 +53,8 @@ def test_tex_becomes_the_mathml_written_by_hand(tex, expected):
     (r"\begin{cases} a \end{cases}", ValueError, r"\\begin"),
     (r"\frac{a}{b", ValueError, "unmatched '{'"),
     ("a}", ValueError, "unmatched '}'"),
+    (r"a \right)", ValueError, r"\\right without \\left"),
+    (r"\frac{a \right)}{b}", ValueError, r"\\right without \\left"),
     (r"\frac{a}", ValueError, "ends too early"),
     ("x^", ValueError, "ends too early"),
     (r"\left( a", ValueError, r"\\left without \\right"),

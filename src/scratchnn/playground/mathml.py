@@ -65,7 +65,8 @@ def to_mathml(tex, display=True):
     parser = _Parser(tex)
     body = parser.sequence()
     if parser.peek() is not None:
-        raise ValueError(f"unmatched '}}' in {tex!r}")
+        stray = "\\right without \\left" if parser.peek()[0] == "right" else "unmatched '}'"
+        raise ValueError(f"{stray} in {tex!r}")
     mode = "block" if display else "inline"
     return (f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{mode}">'
             f"<mrow>{body}</mrow></math>")
@@ -115,7 +116,9 @@ class _Parser:
     def closing(self):
         """The ``}`` that ends a group."""
         if self.peek() != ("", "", "}"):
-            raise ValueError(f"unmatched '{{' in {self.tex!r}")
+            stray = ("\\right without \\left" if (self.peek() or ("",))[0] == "right"
+                     else "unmatched '{'")
+            raise ValueError(f"{stray} in {self.tex!r}")
         self.take()
 
     def text_group(self):
