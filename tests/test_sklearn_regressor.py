@@ -479,3 +479,24 @@ def test_the_optimizer_hyperparameters_reach_the_optimizer(friedman):
     for params in ({"beta1": -0.1}, {"beta2": 1.0}, {"epsilon": -1.0}):
         with pytest.raises(ValueError, match=next(iter(params))):
             NNRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_a_training_split_of_no_weight_is_refused(monkeypatch, estimator):
+    # Every weighted row falls in early stopping's held-out part: the training rows' weights
+    # sum to 0, so they cannot be rescaled to mean 1 (0/0 would train on NaN weights).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X[:, 0] if estimator == "regressor" else np.arange(20) % 2
+    w = np.zeros(20)
+    w[:2] = 1.0
+
+    def weighted_rows_held_out(indices, **kwargs):
+        return indices[10:], indices[:10]
+
+    monkeypatch.setattr(sklearn_base, "train_test_split", weighted_rows_held_out)
+    cls = NNRegressor if estimator == "regressor" else nn_sklearn.NNClassifier
+    model = cls(hidden_layer_sizes=(4,), max_epochs=2, early_stopping=True,
+                validation_fraction=0.5, random_state=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(X, y, sample_weight=w)

@@ -374,7 +374,12 @@ class NNEstimator(BaseEstimator):
         elif validation_data is not None:
             validation = self._validation_set(validation_data)
         if weights is not None:  # mean 1 over the training rows (see the class Notes)
-            weights = weights / np.mean(weights if train_index is None else weights[train_index])
+            mean_weight = np.mean(weights if train_index is None else weights[train_index])
+            if not mean_weight > 0:
+                raise ValueError("sample_weight is 0 on every training row (all the weighted "
+                                 "rows fell in early stopping's held-out part): weigh more "
+                                 "rows, or pass validation_data")
+            weights = weights / mean_weight
 
         n_train = X.shape[0] if train_index is None else train_index.size
         batch_size = min(200, n_train) if self.batch_size == "auto" else int(self.batch_size)
