@@ -500,3 +500,13 @@ def test_a_training_split_of_no_weight_is_refused(monkeypatch, estimator):
                 validation_fraction=0.5, random_state=0)
     with pytest.raises(ValueError, match="sample_weight"):
         model.fit(X, y, sample_weight=w)
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_a_scalar_y_val_is_refused_by_name(estimator):
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = X[:, 0] if estimator == "regressor" else np.arange(20) % 2
+    cls = NNRegressor if estimator == "regressor" else nn_sklearn.NNClassifier
+    model = cls(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="validation_data: y_val must be an array"):
+        model.fit(X, y, validation_data=(X[:5], 1.0))

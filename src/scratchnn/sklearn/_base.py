@@ -398,6 +398,9 @@ class NNEstimator(BaseEstimator):
         X_val, y_val = validation_data
         X_val = self._network_input(X_val)
         y_val = np.asarray(y_val)
+        if y_val.ndim == 0:
+            raise ValueError(f"validation_data: y_val must be an array of one target per row of "
+                             f"X_val, got the scalar {y_val.item()!r}")
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val has "
                              f"{y_val.shape[0]}")
