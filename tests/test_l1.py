@@ -40,6 +40,16 @@ def test_the_l1_gradient_matches_central_differences(data, batch_norm, lambd, l1
     assert gradient_check(model(batch_norm), X, Y, lambd=lambd, l1=l1) < 1e-7
 
 
+def test_the_models_gradient_check_method_checks_l1_too(data):
+    X, Y = data
+    nn = model()
+    # The method and the function check the same objective: with l1 both see its gradient.
+    difference = nn.gradient_check(X, Y, lambd=0.2, l1=0.5)
+    assert difference < 1e-7
+    assert difference == pytest.approx(gradient_check(model(), X, Y, lambd=0.2, l1=0.5),
+                                       rel=1e-9)
+
+
 def test_the_l1_gradient_is_sign_w_times_l1_over_m(data):
     X, Y = data
     nn = model()
