@@ -677,8 +677,11 @@ class NeuralNetwork:
             if lambd:
                 scratch = workspace.l2[f"W{l}"] if workspace is not None else None
                 grads[f"dW{l}"] += np.multiply(W, lambd / m, out=scratch)
-            if l1:
-                grads[f"dW{l}"] += np.sign(W) * (l1 / m)
+            if l1:  # into the same scratch as L2's term: no array per step
+                scratch = workspace.l2[f"W{l}"] if workspace is not None else None
+                step = np.sign(W, out=scratch)
+                step *= l1 / m
+                grads[f"dW{l}"] += step
         return grads
 
     def update_batch_norm_statistics(self, caches):
