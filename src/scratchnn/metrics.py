@@ -208,6 +208,11 @@ def r2_from_sums(ss_res, ss_tot):
     -------
     ndarray of shape (k,)
         Where ``ss_tot`` is 0 (a constant target): 1 if ``ss_res`` is 0 too, else 0.
+
+    Raises
+    ------
+    ValueError
+        For sums of different shapes or not 1-D, or a negative or NaN sum.
     """
     ss_res = np.asarray(ss_res, dtype=np.float64)
     ss_tot = np.asarray(ss_tot, dtype=np.float64)
