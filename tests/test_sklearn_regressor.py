@@ -510,3 +510,14 @@ def test_a_scalar_y_val_is_refused_by_name(estimator):
     model = cls(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
     with pytest.raises(ValueError, match="validation_data: y_val must be an array"):
         model.fit(X, y, validation_data=(X[:5], 1.0))
+
+
+def test_a_sparse_y_trains_as_its_dense_copy():
+    # check_X_y(multi_output=True) lets a CSR y through, as NNClassifier's indicator matrices.
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = np.c_[X[:, 0], np.where(X[:, 1] > 0, X[:, 1], 0.0)]
+    params = {"hidden_layer_sizes": (4,), "max_epochs": 3, "random_state": 0}
+    dense = NNRegressor(**params).fit(X, y)
+    from_sparse = NNRegressor(**params).fit(X, sparse.csr_matrix(y))
+    np.testing.assert_array_equal(from_sparse.y_mean_, dense.y_mean_)
+    np.testing.assert_array_equal(from_sparse.predict(X), dense.predict(X))

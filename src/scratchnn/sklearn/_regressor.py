@@ -356,6 +356,8 @@ class NNRegressor(RegressorMixin, NNEstimator):
 
     # ------------------------------------------------------------------ targets
     def _prepare_targets(self, y, sample_weight, X, first, incremental, classes):
+        if hasattr(y, "toarray"):  # a sparse y (check_X_y lets CSR through): n_outputs columns
+            y = y.toarray()
         if y.dtype.kind not in "biuf":
             raise ValueError(f"y must hold numbers (a regressor's targets), got dtype {y.dtype}")
         y = y.astype(np.float64, copy=False)
