@@ -10,6 +10,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 from ..losses import Huber, MeanSquaredError
+from ..metrics import r2_from_sums
 from ..regressor import RegressorNN
 from ..table_inputs import regression_outputs
 from ..validation import check_float
@@ -92,10 +93,7 @@ def weighted_r2(blocks, predict):
         total = joint
     if total <= 0:
         return 0.0
-    constant = spread == 0
-    r2 = np.where(constant, (squared_error == 0).astype(float),
-                  1.0 - squared_error / np.where(constant, 1.0, spread))
-    return float(np.mean(r2))
+    return float(np.mean(r2_from_sums(squared_error, spread)))
 
 
 class NNRegressor(RegressorMixin, NNEstimator):
