@@ -1,6 +1,8 @@
 """L1 regularization: its cost term against the formula, its gradient against central
 differences, and its effect in training (small weights pulled to exactly 0)."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,16 @@ def test_the_l1_gradient_matches_central_differences(data, batch_norm, lambd, l1
     assert gradient_check(model(batch_norm), X, Y, lambd=lambd, l1=l1) < 1e-7
 
 
+def test_the_models_gradient_check_method_checks_l1_too(data):
+    X, Y = data
+    nn = model()
+    # The method and the function check the same objective: with l1 both see its gradient.
+    difference = nn.gradient_check(X, Y, lambd=0.2, l1=0.5)
+    assert difference < 1e-7
+    assert difference == pytest.approx(gradient_check(model(), X, Y, lambd=0.2, l1=0.5),
+                                       rel=1e-9)
+
+
 def test_the_l1_gradient_is_sign_w_times_l1_over_m(data):
     X, Y = data
     nn = model()
@@ -71,3 +83,29 @@ def test_a_bad_l1_is_refused_by_name(data, l1, error):
     X, Y = data
     with pytest.raises(error, match="l1"):
         model().train(X, Y, num_epochs=1, print_cost=False, l1=l1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_l1_gradient_allocates_no_array_in_a_workspace(dtype):
+    """A training step's backward pass writes into its workspace (training's promise: work
+    arrays once per fit, never per step); the L1 term too, through the L2 term's scratch."""
+    rng = np.random.default_rng(0)
+    nn = ClassifierNN([300, 300, 1], ["relu", "sigmoid"], seed=0, dtype=dtype)
+    X = rng.normal(size=(300, 8)).astype(dtype)
+    Y = (rng.uniform(size=(1, 8)) > 0.5).astype(dtype)
+    workspace = nn.make_workspace(8)
+    loss = nn.check_loss(None)
+    A, caches = nn.forward(X, training=True, workspace=workspace)
+    nn.backward(A, Y, caches, loss, 0.1, workspace=workspace, l1=0.2)
+    expected = {name: grad.copy() for name, grad in nn.grads.items()}
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        nn.backward(A, Y, caches, loss, 0.1, workspace=workspace, l1=0.2)
+        allocated = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert allocated < nn.parameters["W1"].nbytes // 10
+    for name, grad in nn.grads.items():  # the same gradient as before, still sign(W) l1 / m
+        np.testing.assert_array_equal(grad, expected[name], err_msg=name)

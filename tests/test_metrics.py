@@ -235,3 +235,14 @@ def test_regression_metrics_refuse_bad_input(Y_true, Y_pred, error, match):
 def test_multioutput_must_be_known():
     with pytest.raises(ValueError, match="multioutput must be 'uniform_average' or 'raw_values'"):
         metrics.mean_squared_error(np.ones(3), np.ones(3), multioutput="variance_weighted")
+
+
+@pytest.mark.parametrize("ss_res, ss_tot, match", [
+    ([1.0, 2.0], [1.0], r"ss_res and ss_tot must be 1-D arrays of one shape"),
+    ([[1.0]], [[1.0]], r"ss_res and ss_tot must be 1-D arrays of one shape"),
+    ([-1.0], [1.0], "ss_res must hold sums of squares"),
+    ([1.0], [np.nan], "ss_tot must hold sums of squares"),
+])
+def test_r2_from_sums_refuses_sums_that_are_not_sums_of_squares(ss_res, ss_tot, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.r2_from_sums(ss_res, ss_tot)

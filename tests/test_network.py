@@ -11,6 +11,7 @@
 
 import copy
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -801,3 +802,27 @@ def test_objective_defaults_to_no_label_smoothing():
     cost_ref, grad_ref = nn.cost_and_gradient(nn.theta, X, y, label_smoothing=0.0)
     assert cost == cost_ref
     np.testing.assert_array_equal(grad, grad_ref)
+
+
+def test_an_objective_converts_its_data_once_per_dtype():
+    """L-BFGS calls a float32 model's objective at float64 parameters every iteration: the
+    data are converted to float64 once, not copied whole at each call."""
+    rng = np.random.default_rng(0)
+    nn = ClassifierNN([400, 2, 1], ["tanh", "sigmoid"], seed=0, dtype="float32")
+    X = rng.normal(size=(400, 60)).astype(np.float32)
+    y = (rng.uniform(size=(1, 60)) > 0.5).astype(np.float32)
+    f = nn.objective(X, y, sample_weight=rng.uniform(0.5, 2.0, 60))
+    theta = nn.theta.astype(np.float64)
+    first = f(theta)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        again = f(theta)
+        allocated = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    X64_bytes = X.size * 8
+    assert allocated < X64_bytes // 2  # the gradient and a few (2, 60) arrays, not X again
+    assert again[0] == first[0]
+    np.testing.assert_array_equal(again[1], first[1])

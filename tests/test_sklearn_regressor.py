@@ -479,3 +479,45 @@ def test_the_optimizer_hyperparameters_reach_the_optimizer(friedman):
     for params in ({"beta1": -0.1}, {"beta2": 1.0}, {"epsilon": -1.0}):
         with pytest.raises(ValueError, match=next(iter(params))):
             NNRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_a_training_split_of_no_weight_is_refused(monkeypatch, estimator):
+    # Every weighted row falls in early stopping's held-out part: the training rows' weights
+    # sum to 0, so they cannot be rescaled to mean 1 (0/0 would train on NaN weights).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X[:, 0] if estimator == "regressor" else np.arange(20) % 2
+    w = np.zeros(20)
+    w[:2] = 1.0
+
+    def weighted_rows_held_out(indices, **kwargs):
+        return indices[10:], indices[:10]
+
+    monkeypatch.setattr(sklearn_base, "train_test_split", weighted_rows_held_out)
+    cls = NNRegressor if estimator == "regressor" else nn_sklearn.NNClassifier
+    model = cls(hidden_layer_sizes=(4,), max_epochs=2, early_stopping=True,
+                validation_fraction=0.5, random_state=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(X, y, sample_weight=w)
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_a_scalar_y_val_is_refused_by_name(estimator):
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = X[:, 0] if estimator == "regressor" else np.arange(20) % 2
+    cls = NNRegressor if estimator == "regressor" else nn_sklearn.NNClassifier
+    model = cls(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="validation_data: y_val must be an array"):
+        model.fit(X, y, validation_data=(X[:5], 1.0))
+
+
+def test_a_sparse_y_trains_as_its_dense_copy():
+    # check_X_y(multi_output=True) lets a CSR y through, as NNClassifier's indicator matrices.
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = np.c_[X[:, 0], np.where(X[:, 1] > 0, X[:, 1], 0.0)]
+    params = {"hidden_layer_sizes": (4,), "max_epochs": 3, "random_state": 0}
+    dense = NNRegressor(**params).fit(X, y)
+    from_sparse = NNRegressor(**params).fit(X, sparse.csr_matrix(y))
+    np.testing.assert_array_equal(from_sparse.y_mean_, dense.y_mean_)
+    np.testing.assert_array_equal(from_sparse.predict(X), dense.predict(X))

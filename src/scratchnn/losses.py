@@ -352,9 +352,10 @@ class MeanSquaredError:
     -----
     .. math:: J = \frac{1}{2m}\sum_{i=1}^{m} w_i \sum_{k} \left(A_{ki} - Y_{ki}\right)^2
 
-    (:math:`w_i = 1` without sample weights): half the mean over examples, summed over outputs,
-    as scikit-learn's ``MLPRegressor`` (its ``squared_loss`` is half the mean of
-    :math:`(y - \hat y)^2` over the examples, summed over the outputs). The half makes the
+    (:math:`w_i = 1` without sample weights): half the mean over examples, summed over outputs:
+    the cost whose gradient scikit-learn's ``MLPRegressor`` follows (its output delta is
+    :math:`A - Y` for every output). The ``squared_loss`` it reports averages over the outputs
+    as well, so with :math:`k` outputs it is :math:`J/k`; with one they agree. The half makes the
     derivative the plain residual; with one output :math:`J` is half of ``torch.nn.MSELoss()``.
     The L2 term is added by the model, as for every loss.
     """

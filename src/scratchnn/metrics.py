@@ -208,9 +208,20 @@ def r2_from_sums(ss_res, ss_tot):
     -------
     ndarray of shape (k,)
         Where ``ss_tot`` is 0 (a constant target): 1 if ``ss_res`` is 0 too, else 0.
+
+    Raises
+    ------
+    ValueError
+        For sums of different shapes or not 1-D, or a negative or NaN sum.
     """
     ss_res = np.asarray(ss_res, dtype=np.float64)
     ss_tot = np.asarray(ss_tot, dtype=np.float64)
+    if ss_res.ndim != 1 or ss_res.shape != ss_tot.shape:
+        raise ValueError(f"ss_res and ss_tot must be 1-D arrays of one shape (k,), got shapes "
+                         f"{ss_res.shape} and {ss_tot.shape}")
+    for name, sums in (("ss_res", ss_res), ("ss_tot", ss_tot)):
+        if not np.all(sums >= 0):  # NaN fails too; +inf (an overflowed residual) is kept
+            raise ValueError(f"{name} must hold sums of squares (>= 0, not NaN)")
     r2 = np.where(ss_res == 0, 1.0, 0.0)
     np.subtract(1.0, ss_res / np.where(ss_tot > 0, ss_tot, 1.0), out=r2, where=ss_tot > 0)
     return r2

@@ -677,8 +677,11 @@ class NeuralNetwork:
             if lambd:
                 scratch = workspace.l2[f"W{l}"] if workspace is not None else None
                 grads[f"dW{l}"] += np.multiply(W, lambd / m, out=scratch)
-            if l1:
-                grads[f"dW{l}"] += np.sign(W) * (l1 / m)
+            if l1:  # into the same scratch as L2's term: no array per step
+                scratch = workspace.l2[f"W{l}"] if workspace is not None else None
+                step = np.sign(W, out=scratch)
+                step *= l1 / m
+                grads[f"dW{l}"] += step
         return grads
 
     def update_batch_norm_statistics(self, caches):
@@ -929,7 +932,7 @@ class NeuralNetwork:
     # ------------------------------------------------------------------ tools
     def gradient_check(self, X, Y, loss=None, lambd=0, keep_prob=None,
                        epsilon=1e-7, return_details=False, sample_weight=None,
-                       label_smoothing=0.0):
+                       label_smoothing=0.0, *, l1=0.0):
         """Compare backpropagation with central differences; return the relative difference.
 
         Works for any configuration (dropout with frozen masks, batch normalization in training
@@ -940,7 +943,8 @@ class NeuralNetwork:
 
         return gradient_check(self, X, Y, loss=loss, lambd=lambd, keep_prob=keep_prob,
                               epsilon=epsilon, return_details=return_details,
-                              sample_weight=sample_weight, label_smoothing=label_smoothing)
+                              sample_weight=sample_weight, label_smoothing=label_smoothing,
+                              l1=l1)
 
     def save(self, path):
         """Save the model to ``path`` (``.npz`` arrays plus a JSON header); see :mod:`scratchnn.io`."""

@@ -35,6 +35,7 @@ class Objective:
         self.l1 = check_float(l1, "l1", low=0.0)
         self.weights = check_sample_weight(sample_weight, self.X.shape[1], np.float64)
         self.masks = dropout_masks or None
+        self._converted = {}  # dtype -> (X, Y, weights) in it (see _data)
         if dropout_masks is not None:
             if not isinstance(dropout_masks, dict):
                 raise TypeError("dropout_masks must be a dict of layer index to mask, or None")
@@ -53,13 +54,20 @@ class Objective:
             theta = theta.astype(np.float64)
         return theta, views(theta, self.model.parameter_shapes)
 
+    def _data(self, dtype):
+        """``(X, Y, weights)`` in ``dtype``, converted once per dtype: L-BFGS calls a float32
+        model's objective at float64 parameters every iteration."""
+        data = self._converted.get(dtype)
+        if data is None:
+            Y = self.Y if self.Y.dtype.kind == "i" else self.Y.astype(dtype, copy=False)
+            weights = None if self.weights is None else self.weights.astype(dtype, copy=False)
+            data = self._converted[dtype] = (self.X.astype(dtype, copy=False), Y, weights)
+        return data
+
     def _forward(self, theta):
         theta, parameters = self._parameters(theta)
-        dtype = theta.dtype
-        A, caches = self.model.forward(self.X.astype(dtype, copy=False), parameters,
-                                       training=True, masks=self.masks)
-        Y = self.Y if self.Y.dtype.kind == "i" else self.Y.astype(dtype, copy=False)
-        weights = None if self.weights is None else self.weights.astype(dtype, copy=False)
+        X, Y, weights = self._data(theta.dtype)
+        A, caches = self.model.forward(X, parameters, training=True, masks=self.masks)
         cost = self.model.cost(A, Y, self.loss, self.lambd, parameters,
                                Z=caches.layers[-1].Z, weights=weights, l1=self.l1)
         return theta, A, Y, caches, weights, cost

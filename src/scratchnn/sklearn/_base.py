@@ -374,7 +374,12 @@ class NNEstimator(BaseEstimator):
         elif validation_data is not None:
             validation = self._validation_set(validation_data)
         if weights is not None:  # mean 1 over the training rows (see the class Notes)
-            weights = weights / np.mean(weights if train_index is None else weights[train_index])
+            mean_weight = np.mean(weights if train_index is None else weights[train_index])
+            if not mean_weight > 0:
+                raise ValueError("sample_weight is 0 on every training row (all the weighted "
+                                 "rows fell in early stopping's held-out part): weigh more "
+                                 "rows, or pass validation_data")
+            weights = weights / mean_weight
 
         n_train = X.shape[0] if train_index is None else train_index.size
         batch_size = min(200, n_train) if self.batch_size == "auto" else int(self.batch_size)
@@ -393,6 +398,9 @@ class NNEstimator(BaseEstimator):
         X_val, y_val = validation_data
         X_val = self._network_input(X_val)
         y_val = np.asarray(y_val)
+        if y_val.ndim == 0:
+            raise ValueError(f"validation_data: y_val must be an array of one target per row of "
+                             f"X_val, got the scalar {y_val.item()!r}")
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val has "
                              f"{y_val.shape[0]}")

@@ -10,6 +10,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 from ..losses import Huber, MeanSquaredError
+from ..metrics import r2_from_sums
 from ..regressor import RegressorNN
 from ..table_inputs import regression_outputs
 from ..validation import check_float
@@ -92,10 +93,7 @@ def weighted_r2(blocks, predict):
         total = joint
     if total <= 0:
         return 0.0
-    constant = spread == 0
-    r2 = np.where(constant, (squared_error == 0).astype(float),
-                  1.0 - squared_error / np.where(constant, 1.0, spread))
-    return float(np.mean(r2))
+    return float(np.mean(r2_from_sums(squared_error, spread)))
 
 
 class NNRegressor(RegressorMixin, NNEstimator):
@@ -356,6 +354,8 @@ class NNRegressor(RegressorMixin, NNEstimator):
 
     # ------------------------------------------------------------------ targets
     def _prepare_targets(self, y, sample_weight, X, first, incremental, classes):
+        if hasattr(y, "toarray"):  # a sparse y (check_X_y lets CSR through): n_outputs columns
+            y = y.toarray()
         if y.dtype.kind not in "biuf":
             raise ValueError(f"y must hold numbers (a regressor's targets), got dtype {y.dtype}")
         y = y.astype(np.float64, copy=False)
