@@ -214,15 +214,18 @@ def test_short_runs_one_after_another_share_one_schedule():
     first, used = short_run([2, 1])
     assert used.count(2) == 4 and first.count == 1  # the first run measures
     # The next runs, before the next round is due, start at the count found and measure nothing
-    # (the candidates' order, i.e. the count the machine's load suggested, does not matter).
-    for candidates in ([1, 2], [2, 1]):
-        tuner, used = short_run(candidates)
+    # while the machine's load (the first candidate) agrees with it.
+    for _ in range(2):
+        tuner, used = short_run([1, 2])
         assert used == [1] * 100 and not tuner.rounds
-    # Once the round is due, the run measures again, the last choice first (so the slow count
-    # costs one step); a run with other candidates, another clock or no schedule measures from
-    # its start.
-    clock.now += threads.RETUNE_SECONDS
+    # A load that disagrees (the first candidate 2): measure at once, the smaller count first,
+    # so the slow count costs one step.
     tuner, used = short_run([2, 1])
+    assert tuner.rounds and used[0] == 1 and used.count(2) == 1
+    # Once the round is due, the run measures again; a run with other candidates, another
+    # clock or no schedule measures from its start.
+    clock.now += 2 * threads.RETUNE_SECONDS
+    tuner, used = short_run([1, 2])
     assert tuner.rounds and used.count(2) == 1
     assert short_run([1, 2, 3])[0].rounds
     alone = threads.ThreadTuner([2, 1], set_counts.append, clock=clock)

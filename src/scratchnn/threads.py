@@ -272,7 +272,9 @@ class ThreadTuner:
     count drops again, slowing the next steps. So short runs one after another (epochs trained one
     call at a time, cross-validation) share one schedule through ``schedule``: a tuner started
     before the previous one's next round was due takes its count and waits for that round, rather
-    than measuring again at every call; one started later measures at once, the last choice first.
+    than measuring again at every call, as long as the count it would start from (the first
+    candidate: the cores not busy now) is that choice. Otherwise it measures at once, the smaller
+    of the two first.
 
     The loop calls :meth:`step_done` after every step and never looks at the count; the count
     changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
@@ -308,11 +310,15 @@ class ThreadTuner:
         kept = None if schedule is None else schedule.get(self._key)
         if kept is not None and kept["clock"] is not self.clock:
             kept = None
-        self.count = self.candidates[0] if kept is None else kept["count"]
-        self._interval = None if kept is None else kept["interval"]
-        self._start_round(self.count, None)  # a round first, with the last choice first ...
-        if kept is not None and self.clock() < kept["next_round"]:
-            self._plan, self._next_round = [], kept["next_round"]  # ... unless one is not due
+        if kept is None:
+            self.count, self._interval = self.candidates[0], None
+        elif kept["count"] == self.candidates[0]:  # the machine's load agrees with the choice
+            self.count, self._interval = kept["count"], kept["interval"]
+        else:  # it has changed since: measure now, as often as after a change, fewer first
+            self.count, self._interval = min(kept["count"], self.candidates[0]), None
+        self._start_round(self.count, None)
+        if kept is not None and self._interval is not None and self.clock() < kept["next_round"]:
+            self._plan, self._next_round = [], kept["next_round"]  # no round until it is due
         self._set_threads(self.count)
 
     def _start_round(self, first, now):
