@@ -273,8 +273,9 @@ class ThreadTuner:
     call at a time, cross-validation) share one schedule through ``schedule``: a tuner started
     before the previous one's next round was due takes its count and waits for that round, rather
     than measuring again at every call, as long as the count it would start from (the first
-    candidate: the cores not busy now) is that choice. Otherwise it measures at once, the smaller
-    of the two first.
+    candidate: the cores not busy now) is that choice. Otherwise it measures at once, that
+    count first (three timed steps: the first step after more threads wake up is slow, and a
+    count measured first is never abandoned after one step, so a wrong choice cannot keep itself).
 
     The loop calls :meth:`step_done` after every step and never looks at the count; the count
     changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
@@ -314,8 +315,8 @@ class ThreadTuner:
             self.count, self._interval = self.candidates[0], None
         elif kept["count"] == self.candidates[0]:  # the machine's load agrees with the choice
             self.count, self._interval = kept["count"], kept["interval"]
-        else:  # it has changed since: measure now, as often as after a change, fewer first
-            self.count, self._interval = min(kept["count"], self.candidates[0]), None
+        else:  # it has changed since: measure now, from the load's count, as after a change
+            self.count, self._interval = self.candidates[0], None
         self._start_round(self.count, None)
         if kept is not None and self._interval is not None and self.clock() < kept["next_round"]:
             self._plan, self._next_round = [], kept["next_round"]  # no round until it is due
