@@ -160,6 +160,80 @@ def test_tuning_rounds_take_a_small_share_of_a_long_run():
     assert used.count(2) <= len(tuner.rounds) <= 40 / threads.RETUNE_SECONDS + 1
 
 
+def test_rounds_grow_rarer_while_they_confirm_the_count_and_frequent_again_after_a_change():
+    busy = {"value": False}
+
+    def step_seconds(count):
+        return {1: 0.01, 2: 0.05}[count] if busy["value"] else {1: 0.01, 2: 0.005}[count]
+
+    clock = ScriptedClock(step_seconds)
+    tuner = threads.ThreadTuner([2, 1], lambda n: None, clock=clock)
+    clock.tuner = tuner
+    ends = []
+    while clock.now < 100:
+        rounds = len(tuner.rounds)
+        tuner.step_done()
+        if len(tuner.rounds) > rounds:
+            ends.append(clock.now)
+    gaps = [b - a for a, b in zip(ends, ends[1:])]
+    cap = threads.RETUNE_BACKOFF * threads.RETUNE_SECONDS
+    # 5, 10, 20, 20, ... seconds (each gap also holds the round's own few steps).
+    assert gaps[0] == pytest.approx(threads.RETUNE_SECONDS, abs=0.1)
+    assert gaps[1] == pytest.approx(2 * threads.RETUNE_SECONDS, abs=0.1)
+    assert all(g == pytest.approx(cap, abs=0.1) for g in gaps[3:]) and len(gaps) > 4
+    busy["value"] = True  # another process starts: found at the next round, at most cap away
+    start = clock.now
+    while tuner.count == 2:
+        tuner.step_done()
+    assert clock.now - start <= cap + 1
+    changed = len(ends)
+    while clock.now < start + 60:
+        rounds = len(tuner.rounds)
+        tuner.step_done()
+        if len(tuner.rounds) > rounds:
+            ends.append(clock.now)
+    # after the change, the next round comes RETUNE_SECONDS later again
+    assert tuner.count == 1
+    assert ends[changed + 1] - ends[changed] == pytest.approx(threads.RETUNE_SECONDS, abs=0.2)
+
+
+def test_short_runs_one_after_another_share_one_schedule():
+    schedule = {}
+    clock = ScriptedClock({1: 0.002, 2: 0.02, 3: 0.03}.get)  # busy: one thread is faster
+
+    def short_run(candidates, steps=100):
+        tuner = threads.ThreadTuner(candidates, set_counts.append, clock=clock,
+                                    schedule=schedule)
+        clock.tuner, used = tuner, []
+        for _ in range(steps):
+            used.append(tuner.count)
+            tuner.step_done()
+        return tuner, used
+
+    set_counts = []
+    first, used = short_run([2, 1])
+    assert used.count(2) == 4 and first.count == 1  # the first run measures
+    # The next runs, before the next round is due, start at the count found and measure nothing
+    # while the machine's load (the first candidate) agrees with it.
+    for _ in range(2):
+        tuner, used = short_run([1, 2])
+        assert used == [1] * 100 and not tuner.rounds
+    # A load that disagrees (the first candidate 2): measure at once, from the load's count.
+    tuner, used = short_run([2, 1])
+    assert tuner.rounds and used[0] == 2 and tuner.count == 1
+    # Once the round is due, the run measures again; a run with other candidates, another
+    # clock or no schedule measures from its start.
+    clock.now += 2 * threads.RETUNE_SECONDS
+    tuner, used = short_run([1, 2])
+    assert tuner.rounds and used.count(2) == 1
+    assert short_run([1, 2, 3])[0].rounds
+    alone = threads.ThreadTuner([2, 1], set_counts.append, clock=clock)
+    clock.tuner = alone
+    for _ in range(10):
+        alone.step_done()
+    assert alone.rounds
+
+
 # --------------------------------------------------------------------------- validation
 @pytest.mark.parametrize("value, error", [
     (0, ValueError), (-2, ValueError), (threads.MAX_THREADS + 1, ValueError),
@@ -337,8 +411,9 @@ def scripted_tuner(monkeypatch, faster):
     tuners = []
     original = threads.ThreadTuner.__init__
 
-    def init(self, candidates, set_threads, clock=None):
-        original(self, candidates, set_threads, clock=ScriptedClockFor(self, faster))
+    def init(self, candidates, set_threads, clock=None, schedule=None):
+        original(self, candidates, set_threads, clock=ScriptedClockFor(self, faster),
+                 schedule=schedule)
         tuners.append(self)
 
     monkeypatch.setattr(threads.ThreadTuner, "__init__", init)

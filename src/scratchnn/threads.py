@@ -61,6 +61,10 @@ ABANDON = 1.5
 MARGIN = 0.95
 """More threads are kept only if their steps take at most this share of fewer threads' time."""
 
+RETUNE_BACKOFF = 4
+"""While rounds keep confirming the count, the time between them doubles, up to this many times
+:data:`RETUNE_SECONDS`; a round that changes the count brings it back to :data:`RETUNE_SECONDS`."""
+
 
 # --------------------------------------------------------------------------- what the machine has
 def _read(path):
@@ -260,7 +264,18 @@ class ThreadTuner:
     to be kept, since a tie is better served by leaving cores to others. A candidate whose steps
     already average :data:`ABANDON` times the best one's is abandoned after its first step, so a
     bad count costs one step. Rounds repeat every :data:`RETUNE_SECONDS` seconds, or rarer when
-    a round is long, so that they take at most :data:`ROUND_SHARE` of the run.
+    a round is long, so that they take at most :data:`ROUND_SHARE` of the run; while rounds keep
+    confirming the count, the time between them doubles, up to :data:`RETUNE_BACKOFF` times.
+
+    A round is dearer than its own steps: on a busy machine, a step at too many threads waits for
+    a core (tens of milliseconds), and the BLAS's extra threads then spin for a while after the
+    count drops again, slowing the next steps. So short runs one after another (epochs trained one
+    call at a time, cross-validation) share one schedule through ``schedule``: a tuner started
+    before the previous one's next round was due takes its count and waits for that round, rather
+    than measuring again at every call, as long as the count it would start from (the first
+    candidate: the cores not busy now) is that choice. Otherwise it measures at once, that
+    count first (three timed steps: the first step after more threads wake up is slow, and a
+    count measured first is never abandoned after one step, so a wrong choice cannot keep itself).
 
     The loop calls :meth:`step_done` after every step and never looks at the count; the count
     changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
@@ -273,6 +288,10 @@ class ThreadTuner:
         ``set_threads(n)`` makes the BLAS use ``n`` threads.
     clock : callable, optional
         Seconds as a float (default ``time.perf_counter``); tests pass their own.
+    schedule : dict, optional
+        Shared between tuners (:func:`blas_threads` passes one for the whole process): the last
+        round's choice and the next round's time, by candidate set and clock. None: measure
+        from the start.
 
     Attributes
     ----------
@@ -282,18 +301,30 @@ class ThreadTuner:
         Each finished round's median step time (seconds) by count.
     """
 
-    def __init__(self, candidates, set_threads, clock=None):
+    def __init__(self, candidates, set_threads, clock=None, schedule=None):
         self.candidates = tuple(dict.fromkeys(candidates))
         self._set_threads = set_threads
         self.clock = time.perf_counter if clock is None else clock
         self.rounds = []
-        self.count = self.candidates[0]
-        self._set_threads(self.count)
+        self._schedule, self._key = schedule, frozenset(self.candidates)
         self._last = None
+        kept = None if schedule is None else schedule.get(self._key)
+        if kept is not None and kept["clock"] is not self.clock:
+            kept = None
+        if kept is None:
+            self.count, self._interval = self.candidates[0], None
+        elif kept["count"] == self.candidates[0]:  # the machine's load agrees with the choice
+            self.count, self._interval = kept["count"], kept["interval"]
+        else:  # it has changed since: measure now, from the load's count, as after a change
+            self.count, self._interval = self.candidates[0], None
         self._start_round(self.count, None)
+        if kept is not None and self._interval is not None and self.clock() < kept["next_round"]:
+            self._plan, self._next_round = [], kept["next_round"]  # no round until it is due
+        self._set_threads(self.count)
 
     def _start_round(self, first, now):
         self._plan = [first] + [c for c in self.candidates if c != first]
+        self._plan_first = first
         self._results, self._samples, self._round_start = {}, [], now
 
     def _switch(self, count):
@@ -327,10 +358,16 @@ class ThreadTuner:
         for count in sorted(self._results):
             if choice is None or self._results[count] < MARGIN * self._results[choice]:
                 choice = count
+        confirmed = self._interval is not None and choice == self._plan_first
+        self._interval = (min(2 * self._interval, RETUNE_BACKOFF * RETUNE_SECONDS) if confirmed
+                          else RETUNE_SECONDS)
         self._switch(choice)
         self.rounds.append(self._results)
         spent = now - self._round_start
-        self._next_round = now + max(RETUNE_SECONDS, spent / ROUND_SHARE)
+        self._next_round = now + max(self._interval, spent / ROUND_SHARE)
+        if self._schedule is not None:
+            self._schedule[self._key] = {"count": choice, "next_round": self._next_round,
+                                         "interval": self._interval, "clock": self.clock}
 
 
 class _FixedThreads:
@@ -356,6 +393,7 @@ def _candidates(start, cap):
     return [c for c in dict.fromkeys(counts) if 1 <= c <= cap]
 
 
+_schedule = {}  # the tuners' shared schedule (ThreadTuner's ``schedule``), for the process
 _active = 0  # train/predict calls inside blas_threads right now, in every thread of the process
 _original = None  # each BLAS library's count before the first of them
 _active_lock = threading.Lock()
@@ -421,7 +459,7 @@ def blas_threads(n_threads=None, tune=True, root="/"):
                 set_threads(start)
                 yield _FixedThreads(start)
             else:
-                yield ThreadTuner(_candidates(start, cap), set_threads)
+                yield ThreadTuner(_candidates(start, cap), set_threads, schedule=_schedule)
     finally:
         _inside.value = False
         with _active_lock:
