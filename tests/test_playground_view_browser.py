@@ -11,7 +11,6 @@ Screenshots go to ``$PLAYGROUND_SCREENSHOTS`` when set, else to the test's tempo
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ if CHROMIUM is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from scratchnn.playground import make_server  # noqa: E402
+from serving import serving  # noqa: E402
 
 TIMEOUT_MS = 60_000  # a bound for a busy machine, not a timing assertion
 COLORS = [(245, 147, 34), (8, 119, 189), (44, 160, 44), (214, 39, 40), (148, 103, 189)]
@@ -33,14 +33,7 @@ VIEWPORTS = {"desktop": (1400, 900), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def server():
-    srv = make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.close_all()
-    srv.shutdown()
-    srv.server_close()
+    yield from serving(make_server("127.0.0.1", 0))
 
 
 @pytest.fixture(scope="module")
