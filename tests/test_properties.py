@@ -9,6 +9,7 @@ The number of examples per entry point comes from the Hypothesis profile: "ci" (
 or "slow" (3,000, with ``pytest --slow``); see conftest.py.
 """
 
+import functools
 import re
 
 import numpy as np
@@ -44,18 +45,32 @@ def valid_X(n_features):
         st.sampled_from([1.0, 1e-3, 1e3]))
 
 
+# The strategies are made once and drawn from many times (functools.cache): a strategy made
+# afresh inside a test, or inside a flatmap, is validated afresh on every draw, and that took
+# most of these tests' time. The examples drawn are the same either way.
+@functools.cache
+def _arrays(dtype, shapes):
+    return hnp.arrays(dtype, shapes)
+
+
+@functools.cache
+def _object_arrays(shape):
+    return st.builds(lambda values: np.array(values, dtype=object).reshape(shape),
+                     st.lists(st.one_of(st.none(), st.text(max_size=2), FLOATS),
+                              min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+
+
+@functools.cache
 def any_array(min_dims=0, max_dims=3, max_side=6):
     """Arrays of every dtype we must handle (or reject), any small shape, any values."""
     shapes = hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=max_side)
-    numeric = st.sampled_from(DTYPES).flatmap(lambda dt: hnp.arrays(dt, shapes))
+    numeric = st.sampled_from(DTYPES).flatmap(lambda dt: _arrays(dt, shapes))
     strings = hnp.arrays(hnp.unicode_string_dtypes(max_len=2), shapes)
-    objects = shapes.flatmap(lambda shape: st.builds(
-        lambda values: np.array(values, dtype=object).reshape(shape),
-        st.lists(st.one_of(st.none(), st.text(max_size=2), FLOATS),
-                 min_size=int(np.prod(shape)), max_size=int(np.prod(shape)))))
+    objects = shapes.flatmap(_object_arrays)
     return st.one_of(numeric, numeric, numeric, strings, objects)
 
 
+@functools.cache
 def data_for(n_features, n_outputs, softmax):
     """Mostly well-formed (X, Y) for a network, sometimes broken in one way or another."""
     m = st.integers(1, 6)
