@@ -6,6 +6,7 @@ argument at fault, or a correct result, and nothing else (no NumPy internals, no
 RuntimeWarning).
 """
 
+import functools
 import re
 
 import numpy as np
@@ -29,11 +30,20 @@ def mostly(valid, invalid, one_in=10):
     return st.integers(0, one_in - 1).flatmap(lambda i: invalid if i == 0 else valid)
 
 
+# The array strategies are made once and drawn from many times (functools.cache): a strategy
+# made afresh inside a composite or a flatmap is validated afresh on every draw, which took much
+# of these tests' time. The examples drawn are the same either way.
+@functools.cache
+def _arrays(dtype, shapes):
+    return hnp.arrays(dtype, shapes)
+
+
+@functools.cache
 def any_array(max_dims=3):
     shapes = hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=5)
     dtypes = st.sampled_from([np.bool_, np.int8, np.int64, np.float16, np.float32, np.float64,
                               np.complex128])
-    return st.one_of(dtypes.flatmap(lambda dt: hnp.arrays(dt, shapes)),
+    return st.one_of(dtypes.flatmap(lambda dt: _arrays(dt, shapes)),
                      hnp.arrays(hnp.unicode_string_dtypes(max_len=2), shapes))
 
 
