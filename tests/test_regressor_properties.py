@@ -2,6 +2,8 @@
 classifier: each call gives a finite result of the right shape or raises ``ValueError`` /
 ``TypeError`` naming an argument that was bad (a ``RuntimeWarning`` is an error in this suite)."""
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import event, given
@@ -24,6 +26,7 @@ def network(index):
     return RegressorNN(dims, acts, batch_norm=bn, seed=index)
 
 
+@functools.cache  # made once, not afresh for every example (see test_properties.any_array)
 def targets_for(n_outputs):
     """Mostly well-formed (X, Y), sometimes broken: Y any array, X any array."""
     def build(m, seed, scale):
