@@ -9,12 +9,14 @@ finite inputs give finite probabilities and costs without a RuntimeWarning (the 
 
 import dataclasses
 import re
+import warnings
 
 import numpy as np
 import pytest
 
 from scratchnn import ClassifierNN, DivergenceError
 from scratchnn.network import LayerCache
+from scratchnn.validation import check_X
 
 N_FEATURES = 3
 M = 12
@@ -200,6 +202,12 @@ def bad_X_cases():
         pytest.param(np.empty((N_FEATURES, 0)), ValueError, "X is empty", id="no-columns"),
         pytest.param(nan_X, ValueError, "X contains NaN or infinite values", id="nan"),
         pytest.param(inf_X, ValueError, "X contains NaN or infinite values", id="inf"),
+        pytest.param(np.where(X > 0, np.inf, X), ValueError, "X contains NaN or infinite values",
+                     id="plus-inf"),
+        pytest.param(np.where(X > 0, np.inf, -np.inf), ValueError,
+                     "X contains NaN or infinite values", id="both-infs"),
+        pytest.param(np.where(X > 0, 3e38, np.inf).astype(np.float32), ValueError,
+                     "X contains NaN or infinite values", id="inf-among-huge"),
         pytest.param(X + 1j, TypeError, "X must hold real numbers", id="complex"),
         pytest.param(X.astype(str), TypeError, "X must hold real numbers", id="strings"),
         pytest.param(np.full((N_FEATURES, M), "a"), TypeError, "X must hold real numbers",
@@ -222,6 +230,15 @@ def test_train_rejects_bad_X(X, error, match):
     with pytest.raises(error, match=match):
         quiet_train(nn, X, np.zeros((1, M)))
     assert np.array_equal(nn.theta, before)
+
+
+def test_check_X_accepts_finite_values_whose_sum_overflows():
+    # The finiteness check sums X first; a sum that overflows must not make finite data bad.
+    X = np.full((N_FEATURES, M), 3e38, dtype=np.float32)
+    X[0, 0] = -3e38
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_X(X, N_FEATURES) is X
 
 
 def test_train_hints_at_transposed_X():

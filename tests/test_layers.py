@@ -56,6 +56,16 @@ def test_dense_backward_gradients_and_dA_prev_into_out():
     np.testing.assert_allclose(dense_backward(DZ, A_PREV, W, dW), W.T @ DZ, rtol=1e-14)
 
 
+def test_dense_backward_takes_the_bias_gradient_with_a_given_column_of_ones():
+    """db = dZ 1: with the caller's column of ones (the training workspace keeps one), the same
+    row sums as with the column it makes itself."""
+    db_given, db_made = np.full((4, 1), np.nan), np.full((4, 1), np.nan)
+    dense_backward(DZ, A_PREV, W, np.zeros((4, 3)), db_given, ones=np.ones((5, 1)))
+    dense_backward(DZ, A_PREV, W, np.zeros((4, 3)), db_made)
+    np.testing.assert_array_equal(db_given, db_made)
+    np.testing.assert_allclose(db_given[:, 0], [sum(row) for row in DZ], rtol=1e-14)
+
+
 def test_dense_backward_without_dA_prev_returns_none_and_leaves_out_alone():
     """The first layer asks for no dA_prev (``need_dA_prev=False``): None, and ``out`` untouched."""
     dW, out = np.zeros((4, 3)), np.full((3, 5), 7.0)

@@ -544,6 +544,11 @@ def test_a_workspace_holds_exactly_the_arrays_each_layer_needs(training, expecte
     assert (workspace.l2 is not None) == training
     if training:
         assert {k: v.shape for k, v in workspace.l2.items()} == nn.parameter_shapes
+        # the column of ones the bias gradients are taken with (db = dZ 1)
+        assert workspace.ones.shape == (7, 1) and workspace.ones.dtype == np.float32
+        assert np.all(workspace.ones == 1.0)
+    else:
+        assert workspace.ones is None
 
 
 def test_make_workspace_defaults_to_training_without_dropout():

@@ -68,18 +68,24 @@ def dense_forward(A_prev, W, b=None, out=None):
     return Z
 
 
-def dense_backward(dZ, A_prev, W, dW, db=None, need_dA_prev=True, out=None):
+def dense_backward(dZ, A_prev, W, dW, db=None, need_dA_prev=True, out=None, ones=None):
     r"""Gradients of a dense layer, written into ``dW`` (and ``db``).
 
-    .. math:: dW^{[l]} = dZ^{[l]} A^{[l-1]T}, \qquad db^{[l]} = \sum_{j} dZ^{[l]}_{:,j},
+    .. math:: dW^{[l]} = dZ^{[l]} A^{[l-1]T}, \qquad db^{[l]} = \sum_{j} dZ^{[l]}_{:,j}
+              = dZ^{[l]} \mathbf 1,
               \qquad dA^{[l-1]} = W^{[l]T} dZ^{[l]}
 
     Returns ``dA_prev`` (in ``out`` if given), or ``None`` when ``need_dA_prev`` is false (the
-    first layer: nothing below it learns, so the product would be wasted).
+    first layer: nothing below it learns, so the product would be wasted). ``ones``, a column
+    of ``m`` ones in ``dZ``'s dtype, is made when not given (the training loop keeps one).
     """
     np.matmul(dZ, A_prev.T, out=dW)
     if db is not None:
-        np.sum(dZ, axis=1, keepdims=True, out=db)
+        # The sum over the batch as a product with a column of ones: BLAS's matrix-vector
+        # product is several times faster than NumPy's row sums on a mini-batch's rows.
+        if ones is None:
+            ones = np.ones((dZ.shape[1], 1), dZ.dtype)
+        np.matmul(dZ, ones, out=db)
     return np.matmul(W.T, dZ, out=out) if need_dA_prev else None
 
 

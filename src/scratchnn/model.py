@@ -654,6 +654,7 @@ class NeuralNetwork:
         L = self.num_layers - 1
         parameters, layers = caches.parameters, caches.layers
         buffers = workspace.layers if workspace is not None else [NO_BUFFERS] * (L + 1)
+        ones = workspace.ones if workspace is not None else None
         m = A.shape[1]
         dZ = loss.delta(A, Y, out=buffers[L].dZ, weights=weights)
         dA_prev = None  # the gradient each layer hands to the one below
@@ -672,7 +673,7 @@ class NeuralNetwork:
             W = parameters[f"W{l}"]
             dA_prev = _layers.dense_backward(
                 dZ, layer.A_prev, W, grads[f"dW{l}"], grads.get(f"db{l}"),
-                need_dA_prev=l > 1, out=buffers[l - 1].dA,
+                need_dA_prev=l > 1, out=buffers[l - 1].dA, ones=ones,
             )
             if lambd:
                 scratch = workspace.l2[f"W{l}"] if workspace is not None else None

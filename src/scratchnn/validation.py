@@ -200,9 +200,13 @@ def check_X(X, n_features, name="X"):
         raise ValueError(f"{name} is empty: it has no examples (columns)")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
-    # min and max are NaN or infinite exactly when some entry is, and need no temporary as
-    # large as X (np.isfinite(X) would allocate one).
-    if not (np.isfinite(X.min()) and np.isfinite(X.max())):
+    # A finite sum means every entry is finite: one pass over X and no temporary as large as X
+    # (np.isfinite(X) would allocate one). Only a sum that is not finite (a bad entry, or finite
+    # entries so large that they overflow) needs min and max, NaN or infinite exactly when some
+    # entry is.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum()
+    if not np.isfinite(total) and not (np.isfinite(X.min()) and np.isfinite(X.max())):
         raise ValueError(f"{name} contains NaN or infinite values")
     return X
 

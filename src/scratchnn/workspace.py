@@ -90,11 +90,15 @@ class Workspace:
         The cache structure every pass through this workspace fills in again.
     l2 : dict of str to ndarray or None
         Scratch views the size of each ``W{l}`` for the L2 gradient term (training only).
+    ones : ndarray of shape (m, 1) or None
+        A column of ones: the bias gradients are ``dZ @ ones`` (training only,
+        :func:`scratchnn.layers.dense_backward`).
     """
 
     layers: list
     caches: ForwardCache
     l2: dict = field(default=None)
+    ones: np.ndarray = field(default=None)
 
 
 def new_workspace(model, m, keep_prob, training):
@@ -121,5 +125,6 @@ def new_workspace(model, m, keep_prob, training):
         layers.append(LayerBuffers(**{name: np.empty(shape, dtype) for name in names}))
     caches = ForwardCache(model.parameters, keep_prob, [LayerCache() for _ in range(L + 1)])
     l2 = views(np.empty_like(model.theta), model.parameter_shapes) if training else None
-    return Workspace(layers, caches, l2)
+    ones = np.ones((m, 1), dtype) if training else None
+    return Workspace(layers, caches, l2, ones)
 
