@@ -91,6 +91,9 @@ class Session:
     def __init__(self, config=None, upload=None):
         self._cond = threading.Condition()
         self._thread = None
+        self._idle = threading.Event()  # set while no training thread runs
+        self._idle.set()
+        self._event = None  # (version, the frame encoded as an event), made once per frame
         self._tasks = []
         self.touched = time.monotonic()
         self.watchers = 0
@@ -259,7 +262,14 @@ class Session:
         if self._thread is None:
             self._thread = threading.Thread(target=self._train, name="playground-training",
                                             daemon=True)
+            self._idle.clear()
             self._thread.start()
+
+    def wait_idle(self, timeout=None):
+        """Block until no training thread runs (it finished, failed, was stopped or never
+        started), or ``timeout`` seconds; whether it ended. Woken once, at the end, not by
+        every frame as :meth:`wait_for_frame` is."""
+        return self._idle.wait(timeout)
 
     # ---------------------------------------------------------------- the training thread
     def _train(self):
@@ -310,6 +320,7 @@ class Session:
                     self._publish(self._make_frame())
                 self._run_tasks()
                 self._thread = None
+                self._idle.set()
 
     def epoch_end(self, epoch, logs):
         """Record the epoch, publish a frame when one is due, hold while paused (called by
@@ -345,6 +356,8 @@ class Session:
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
+                if self.watchers > 0:
+                    self._encode_event()
             if self._holding() and not hold and not unrecorded:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
@@ -398,7 +411,20 @@ class Session:
     def _publish(self, frame):
         self.frame = frame
         self.version += 1
+        self._event = None
         self._cond.notify_all()
+
+    def _encode_event(self):
+        """Encode the latest frame as the event a watching page receives
+        (:meth:`wait_for_event`), timed as part of the frame; called in the training thread with
+        the lock held, right after publishing, so the server's thread, woken by the publishing,
+        finds it made and has only to send it."""
+        begin = time.perf_counter()
+        try:
+            self._event = (self.version, streaming.frame_event(self.version, self.frame))
+        except ValueError:  # left to the server, which says what went wrong
+            pass
+        self.cost.frame_seconds += time.perf_counter() - begin
 
     def _run_tasks(self):
         while self._tasks:
@@ -429,6 +455,29 @@ class Session:
         with self._cond:
             self._cond.wait_for(lambda: self.version > version, timeout)
             return self.version, self.frame
+
+    def wait_for_event(self, version, timeout):
+        """:meth:`wait_for_frame`, the frame as the bytes of its Server-Sent Event
+        (:func:`.streaming.frame_event`): ``(version, event)``, ``event`` None when no newer
+        frame came within ``timeout``. Each frame is encoded once, whoever asks for it: by the
+        training thread as it publishes it while a page watches, else by the first caller.
+
+        Raises
+        ------
+        ValueError
+            If the frame holds a number JSON cannot carry.
+        """
+        with self._cond:
+            self._cond.wait_for(lambda: self.version > version, timeout)
+            if self.version == version:
+                return version, None
+            version, frame, event = self.version, self.frame, self._event
+        if event is None or event[0] != version:
+            event = (version, streaming.frame_event(version, frame))
+            with self._cond:
+                if self.version == version:
+                    self._event = event
+        return event
 
     # ---------------------------------------------------------------- frames
     def _metrics(self):

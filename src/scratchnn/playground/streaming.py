@@ -7,8 +7,14 @@ took ``f`` seconds is made again no sooner than ``f / duty`` seconds after it st
 (the pictures, on a small grid) comes with every frame; the dearer ones (the metrics on every
 point, the diagnostics of a whole epoch's steps) come less often as the data and the network
 grow. :class:`StreamCost` adds up what they took.
+
+A frame goes to the page as one Server-Sent Event (:func:`frame_event`), encoded once per frame
+and only while a page watches, in the training thread: the server's thread that sends it then
+holds Python's interpreter lock for no more than the write, so it hardly ever keeps the
+training thread waiting for it.
 """
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -16,22 +22,38 @@ from dataclasses import dataclass
 from ..callback import Callback
 
 __all__ = ["DIAGNOSTICS_DUTY", "FRAME_DUTY", "FRAME_INTERVAL", "METRICS_DUTY", "Rate",
-           "SampledDiagnostics", "StreamCost"]
+           "SampledDiagnostics", "StreamCost", "frame_event"]
 
-FRAME_INTERVAL = 1 / 25
-"""Seconds between two frames while training runs (at most 25 frames a second); the metrics and
-the diagnostics come no more often either."""
+FRAME_INTERVAL = 1 / 15
+"""Seconds between two frames while training runs (at most 15 frames a second, half again the
+goal of 10); the metrics and the diagnostics come no more often either. Every frame also costs
+the server's thread and the page's process their share of the machine, so frames beyond what
+an animation needs are not made."""
 
 FRAME_DUTY = 0.04
 """The largest share of the training thread's time spent on the frames' pictures: pictures that
 took ``f`` seconds to make are followed by the next ones no sooner than ``f / FRAME_DUTY``
 seconds after they started."""
 
-METRICS_DUTY = 0.025
+METRICS_DUTY = 0.015
 """The same for the losses and accuracies on the points (the curves get a point each time)."""
 
-DIAGNOSTICS_DUTY = 0.015
+DIAGNOSTICS_DUTY = 0.01
 """The same for the epochs the Diagnostics callback records."""
+
+
+def frame_event(version, frame):
+    """The frame as the bytes of one Server-Sent Event, ``data: {"version": ..., ...}``.
+
+    Raises
+    ------
+    ValueError
+        If the frame holds a number JSON cannot carry (NaN or infinity; the page's
+        ``JSON.parse`` refuses them).
+    """
+    payload = json.dumps({"version": version, **frame}, allow_nan=False, separators=(",", ":"))
+    return b"data: " + payload.encode() + b"\n\n"
+
 
 class SampledDiagnostics(Callback):
     """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
