@@ -289,6 +289,7 @@ class Session:
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
+        cpu_start = time.thread_time()
         try:
             # One train call to the epochs setting; where the setting was raised meanwhile
             # (training kept going), more calls with resume=True, which continue exactly as
@@ -314,6 +315,7 @@ class Session:
             self.error = str(exc)
         finally:
             self.cost.train_seconds += time.perf_counter() - start
+            self.cost.cpu_seconds += time.thread_time() - cpu_start
             with self._cond:
                 if not self._stop:
                     self._finished = self.error is None

@@ -136,12 +136,17 @@ class StreamCost:
         Time spent in the Diagnostics callback (over the epochs it recorded).
     train_seconds : float
         Wall time of the ``train`` calls, streaming and any pause included.
+    cpu_seconds : float
+        The training thread's own CPU time over the same calls (:func:`time.thread_time`):
+        what ``train_seconds`` holds beyond it, the thread spent waiting, for a core (other
+        work on the machine), for Python's interpreter lock (the server's threads), or paused.
     """
 
     frames: int = 0
     frame_seconds: float = 0.0
     diagnostics_seconds: float = 0.0
     train_seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def seconds_per_frame(self):
