@@ -137,7 +137,7 @@ class StreamCost:
     train_seconds : float
         Wall time of the ``train`` calls, streaming and any pause included.
     cpu_seconds : float
-        The training thread's own CPU time over the same calls (:func:`time.thread_time`):
+        The training thread's own CPU time over the same calls (``time.thread_time``):
         what ``train_seconds`` holds beyond it, the thread spent waiting, for a core (other
         work on the machine), for Python's interpreter lock (the server's threads), or paused.
     """
