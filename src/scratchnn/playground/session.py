@@ -353,13 +353,16 @@ class Session:
         if hold or last or self._rates["pictures"].due(soon):
             frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now,
                                       still=hold or last)
+        # Encoded before the lock is taken, so the threads that publishing wakes do not wait on
+        # the lock for it (the version it will have is checked there).
+        event = self._encode_event(frame) if frame is not None and self.watchers > 0 else None
         with self._cond:
             # One block from publishing to holding, so a page that sees 'paused' also sees
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
-                if self.watchers > 0:
-                    self._encode_event()
+                if event is not None and event[0] == self.version:
+                    self._event = event
             if self._holding() and not hold and not unrecorded:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
@@ -416,17 +419,18 @@ class Session:
         self._event = None
         self._cond.notify_all()
 
-    def _encode_event(self):
-        """Encode the latest frame as the event a watching page receives
-        (:meth:`wait_for_event`), timed as part of the frame; called in the training thread with
-        the lock held, right after publishing, so the server's thread, woken by the publishing,
-        finds it made and has only to send it."""
+    def _encode_event(self, frame):
+        """``(version, event)``: ``frame`` encoded as the event a watching page receives
+        (:meth:`wait_for_event`), with the version its publishing next will give it; None if it
+        holds a number JSON cannot carry (left to the server, which says so). Called in the
+        training thread, which alone publishes while it runs; timed as part of the frame."""
         begin = time.perf_counter()
         try:
-            self._event = (self.version, streaming.frame_event(self.version, self.frame))
-        except ValueError:  # left to the server, which says what went wrong
-            pass
-        self.cost.frame_seconds += time.perf_counter() - begin
+            return (self.version + 1, streaming.frame_event(self.version + 1, frame))
+        except ValueError:
+            return None
+        finally:
+            self.cost.frame_seconds += time.perf_counter() - begin
 
     def _run_tasks(self):
         while self._tasks:
