@@ -5,6 +5,7 @@ encoded once as its event (in the training thread while a page watches)."""
 
 import base64
 import json
+import os
 import runpy
 import threading
 
@@ -308,3 +309,16 @@ def test_wait_idle_returns_when_the_training_thread_ends():
     session.play()
     assert session.wait_idle(WAIT)
     assert session.status == "finished" and session.epoch == 3
+
+
+def test_core_wait_seconds_reads_the_threads_waits_for_a_core():
+    path = "/proc/thread-self/schedstat"
+    if not os.path.exists(path):
+        assert streaming.core_wait_seconds() == 0.0  # the system does not say
+        return
+    with open(path, encoding="ascii") as file:
+        before = int(file.read().split()[1]) / 1e9
+    seconds = streaming.core_wait_seconds()
+    with open(path, encoding="ascii") as file:
+        after = int(file.read().split()[1]) / 1e9
+    assert before <= seconds <= after

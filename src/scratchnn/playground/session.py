@@ -289,7 +289,7 @@ class Session:
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
-        cpu_start = time.thread_time()
+        cpu_start, core_wait_start = time.thread_time(), streaming.core_wait_seconds()
         try:
             # One train call to the epochs setting; where the setting was raised meanwhile
             # (training kept going), more calls with resume=True, which continue exactly as
@@ -314,8 +314,10 @@ class Session:
             # optimizer that cannot take dropout): the page shows the message.
             self.error = str(exc)
         finally:
-            self.cost.train_seconds += time.perf_counter() - start
+            # Read inside the wall-clock span, so its parts never add up to more than it.
+            self.cost.core_wait_seconds += streaming.core_wait_seconds() - core_wait_start
             self.cost.cpu_seconds += time.thread_time() - cpu_start
+            self.cost.train_seconds += time.perf_counter() - start
             with self._cond:
                 if not self._stop:
                     self._finished = self.error is None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..callback import Callback
 
 __all__ = ["DIAGNOSTICS_DUTY", "FRAME_DUTY", "FRAME_INTERVAL", "METRICS_DUTY", "Rate",
-           "SampledDiagnostics", "StreamCost", "frame_event"]
+           "SampledDiagnostics", "StreamCost", "core_wait_seconds", "frame_event"]
 
 FRAME_INTERVAL = 1 / 15
 """Seconds between two frames while training runs (at most 15 frames a second, half again the
@@ -40,6 +40,17 @@ METRICS_DUTY = 0.015
 
 DIAGNOSTICS_DUTY = 0.01
 """The same for the epochs the Diagnostics callback records."""
+
+
+def core_wait_seconds():
+    """Seconds the calling thread has so far spent ready to run but waiting for a core (other
+    work on the machine had them), from Linux's ``/proc/thread-self/schedstat``; 0.0 where the
+    system does not say."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as file:
+            return int(file.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def frame_event(version, frame):
@@ -140,6 +151,9 @@ class StreamCost:
         The training thread's own CPU time over the same calls (``time.thread_time``):
         what ``train_seconds`` holds beyond it, the thread spent waiting, for a core (other
         work on the machine), for Python's interpreter lock (the server's threads), or paused.
+    core_wait_seconds : float
+        Of that, the time it was ready to run but waited for a core (Linux only, 0 elsewhere:
+        :func:`core_wait_seconds`); the rest it waited for the interpreter lock or a pause.
     """
 
     frames: int = 0
@@ -147,6 +161,7 @@ class StreamCost:
     diagnostics_seconds: float = 0.0
     train_seconds: float = 0.0
     cpu_seconds: float = 0.0
+    core_wait_seconds: float = 0.0
 
     @property
     def seconds_per_frame(self):
