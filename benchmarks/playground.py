@@ -26,6 +26,18 @@ epochs per second, streamed
 frames per second at the page
     frames the page's process received during the streamed run, per second of it. Goal: at
     least 10 for ``6x16`` on 2,000 points.
+lost in CPU time
+    the same comparison in the training thread's own CPU time (``time.thread_time``;
+    ``Session.cost.cpu_seconds``), medians: what the streamed run's training thread computed
+    beyond the plain run (the frames, the session's hooks), without the time it waited for a
+    core or for Python's interpreter lock. The wall-clock loss less this one is waiting: on a
+    quiet machine, the interpreter lock and the cores shared with the server's thread and the
+    page's process; on a loaded one mostly the other work.
+waited for a core, for the lock
+    the share of each run's time its training thread was ready to run but had no core (Linux's
+    ``/proc/thread-self/schedstat``; ``Session.cost.core_wait_seconds``), plain and streamed,
+    and the share the streamed run's thread waited for anything else: Python's interpreter
+    lock, held by the server's threads (the rest of the wall time less its CPU time).
 per frame
     what one frame cost the training thread (pictures and metrics; ``Session.cost``), and the
     diagnostics' time per frame; and the share of the streamed run's time they took (the
@@ -51,6 +63,7 @@ import numpy as np
 
 from scratchnn.playground import PlaygroundConfig, make_server
 from scratchnn.playground.session import Session
+from scratchnn.playground.streaming import core_wait_seconds
 
 SIZES = {"2x8": ((8, 8), 500), "2x16": ((16, 16), 500), "6x16": ((16,) * 6, 500),
          "6x16:2000": ((16,) * 6, 2000)}
@@ -123,14 +136,12 @@ def _session(server, config):
 
 def streamed_training_time(server, config):
     """``(seconds, cost, frames, theta)`` of a session's training thread with a page watching:
-    ``frames`` is the number of frames the page received after the first."""
+    ``frames`` is the number of frames the page received after the first; ``cost`` is the
+    session's ``StreamCost`` (its ``cpu_seconds``: the thread's CPU time)."""
     session_id, session, reader = _session(server, config)
-    version = session.version
     session.play()
-    while session.status != "finished":
-        version, _ = session.wait_for_frame(version, timeout=1.0)
-    version, frame = session.wait_for_frame(version, timeout=0.0)
-    if frame["status"] != "finished" or session.error is not None:
+    session.wait_idle()  # woken once, at the end: this thread takes no turn per frame
+    if session.status != "finished" or session.error is not None:
         raise RuntimeError(f"the streamed run did not finish: {session.error}")
     cost, theta = session.cost, session.model.theta.copy()
     time.sleep(0.2)  # the last frame reaches the page
@@ -140,28 +151,35 @@ def streamed_training_time(server, config):
 
 
 def plain_training_time(config):
-    """``(seconds, theta)`` of the same ``train`` call on the same network, no session."""
+    """``(seconds, cpu_seconds, core_wait_seconds, theta)`` of the same ``train`` call on the
+    same network, no session: wall time, this thread's CPU time, and its time waiting for a
+    core."""
     session = Session(config)  # the same data, and the same freshly seeded network
     model = session.model
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
+    core_wait_start = core_wait_seconds()
     model.train(session.X_train.T, session.y_train.reshape(1, -1), num_epochs=config.epochs,
                 print_cost=False, **session.plan.train_kwargs)
-    return time.perf_counter() - start, model.theta.copy()
+    elapsed = time.perf_counter() - start
+    return (elapsed, time.thread_time() - cpu_start, core_wait_seconds() - core_wait_start,
+            model.theta.copy())
 
 
 def epochs_for(size, seconds):
     """Epochs that take about ``seconds`` to train with no session (from a 5-epoch run)."""
-    elapsed, _ = plain_training_time(_config(size, 5))
+    elapsed, _, _, _ = plain_training_time(_config(size, 5))
     return max(3, round(5 * seconds / max(elapsed, 1e-9)))
 
 
 def measure(server, size, seconds, repeats):
     """One row of the table: the figures of the network ``size``."""
     config = _config(size, epochs_for(size, seconds))
-    plain, streamed, costs, rates = [], [], [], []
+    plain, plain_cpu, plain_core_wait, streamed, costs, rates = [], [], [], [], [], []
     for _ in range(repeats):
-        elapsed, plain_theta = plain_training_time(config)
+        elapsed, cpu, core_wait, plain_theta = plain_training_time(config)
         plain.append(elapsed)
+        plain_cpu.append(cpu)
+        plain_core_wait.append(core_wait / elapsed)
         elapsed, cost, frames, theta = streamed_training_time(server, config)
         streamed.append(elapsed)
         costs.append(cost)
@@ -177,6 +195,14 @@ def measure(server, size, seconds, repeats):
         "streamed_epochs_per_second": config.epochs / statistics.median(streamed),
         "lost": statistics.median(streamed) / statistics.median(plain) - 1.0,
         "lost_fastest": min(streamed) / min(plain) - 1.0,
+        "lost_cpu": (statistics.median(cost.cpu_seconds for cost in costs)
+                     / statistics.median(plain_cpu) - 1.0),
+        "core_wait_plain": statistics.median(plain_core_wait),
+        "core_wait": statistics.median(cost.core_wait_seconds / cost.train_seconds
+                                       for cost in costs),
+        "lock_wait": statistics.median(
+            max(0.0, cost.train_seconds - cost.cpu_seconds - cost.core_wait_seconds)
+            / cost.train_seconds for cost in costs),
         "frame_ms": 1e3 * sum(cost.frame_seconds for cost in costs) / max(frames, 1),
         "diagnostics_ms": 1e3 * sum(cost.diagnostics_seconds for cost in costs) / max(frames, 1),
         "share": statistics.median((cost.frame_seconds + cost.diagnostics_seconds)
@@ -220,13 +246,17 @@ def main(argv=None):
     print(f"load average (1/5/15 min) before {load_before}, after {load_after}; "
           f"{os.cpu_count()} CPUs")
     print("| network | epochs timed | frames/s at the page | epochs/s plain | epochs/s streamed "
-          "| lost (medians) | lost (fastest) | per frame: frame + diagnostics ms "
-          "| frames' share of the training thread |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| lost (medians) | lost (fastest) | lost in CPU time (medians) "
+          "| waited for a core, plain / streamed | waited for the lock, streamed "
+          "| per frame: frame + diagnostics ms | frames' share of the training thread |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['size']} | {row['epochs']} | {row['frames_per_second']:.1f} "
               f"| {row['plain_epochs_per_second']:.1f} | {row['streamed_epochs_per_second']:.1f} "
               f"| {100 * row['lost']:.1f}% | {100 * row['lost_fastest']:.1f}% "
+              f"| {100 * row['lost_cpu']:.1f}% "
+              f"| {100 * row['core_wait_plain']:.1f}% / {100 * row['core_wait']:.1f}% "
+              f"| {100 * row['lock_wait']:.1f}% "
               f"| {row['frame_ms']:.2f} + {row['diagnostics_ms']:.2f} "
               f"| {100 * row['share']:.1f}% |")
     if args.json:

@@ -747,6 +747,10 @@ def test_time_spent_on_frames_is_capped(monkeypatch):
     assert cost.frames == 2
     assert cost.frame_seconds > 0 and cost.diagnostics_seconds > 0
     assert cost.train_seconds > cost.frame_seconds + cost.diagnostics_seconds
+    # The thread's own CPU time and its waits for a core: parts of the wall time (to the
+    # clocks' resolution), never more.
+    assert cost.cpu_seconds > 0 and cost.core_wait_seconds >= 0
+    assert cost.cpu_seconds + cost.core_wait_seconds <= cost.train_seconds + 1e-6
     assert cost.seconds_per_frame == (cost.frame_seconds + cost.diagnostics_seconds) / 2
 
 

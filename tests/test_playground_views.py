@@ -1,9 +1,13 @@
 """The playground's views, server side: the pictures (grid sizes, one colour scale per layer,
 float32 pictures against the model's own predictions), the weights every frame carries, a weight
-set by hand (``POST .../weight``), the icon, and the frames' parts at their own rates."""
+set by hand (``POST .../weight``), the icon, the frames' parts at their own rates, and each frame
+encoded once as its event (in the training thread while a page watches)."""
 
 import base64
+import json
+import os
 import runpy
+import threading
 
 import numpy as np
 import pytest
@@ -11,7 +15,7 @@ import pytest
 from scratchnn.playground import LIMITS, PlaygroundConfig, Session, make_server, streaming
 from scratchnn.playground.pictures import GRID_SIZES, UNIT_GRID
 from serving import serving
-from test_playground import call, new_session, wait_until
+from test_playground import WAIT, call, new_session, wait_until
 
 
 @pytest.fixture
@@ -225,3 +229,96 @@ def test_set_weight_checks_the_network_it_reaches_after_a_reset(monkeypatch):
         assert session.edits == []
     finally:
         session.close()
+
+
+def _every_epoch_a_frame(monkeypatch):
+    monkeypatch.setattr(streaming, "FRAME_INTERVAL", 0.0)
+    monkeypatch.setattr(streaming, "FRAME_DUTY", 1.0)
+
+
+def _spy_on_encoding(monkeypatch):
+    """The threads that encoded a frame as an event, one name per frame encoded."""
+    threads = []
+    original = streaming.frame_event
+
+    def frame_event(version, frame):
+        threads.append(threading.current_thread().name)
+        return original(version, frame)
+
+    monkeypatch.setattr(streaming, "frame_event", frame_event)
+    return threads
+
+
+def test_a_watched_session_encodes_each_frame_once_in_the_training_thread(monkeypatch):
+    _every_epoch_a_frame(monkeypatch)
+    threads = _spy_on_encoding(monkeypatch)
+    session = Session(PlaygroundConfig(n_points=40, epochs=8))
+    session.watch(+1)  # a page listens
+    session.play()
+    assert session.wait_idle(WAIT)
+    assert session.status == "finished"
+    # Every epoch ended in a frame, encoded as its event by the training thread; the frame
+    # published after the loop (the finished one) waits for whoever asks first.
+    assert threads == ["playground-training"] * 8
+    version, event = session.wait_for_event(-1, timeout=0.0)
+    assert version == session.version and len(threads) == 9
+    assert event.startswith(b"data: ") and event.endswith(b"\n\n")
+    assert json.loads(event[len(b"data: "):]) == {"version": version, **session.frame}
+    assert session.wait_for_event(version - 1, timeout=0.0) == (version, event)  # encoded once
+    assert len(threads) == 9
+    assert session.wait_for_event(version, timeout=0.0) == (version, None)  # nothing newer
+
+
+def test_an_unwatched_session_encodes_no_frame(monkeypatch):
+    _every_epoch_a_frame(monkeypatch)
+    threads = _spy_on_encoding(monkeypatch)
+    session = Session(PlaygroundConfig(n_points=40, epochs=8))
+    session.play()
+    assert session.wait_idle(WAIT)
+    assert session.cost.frames == 8 and threads == []
+
+
+def test_a_frame_json_cannot_carry_is_refused_where_it_is_sent_not_in_training(monkeypatch):
+    _every_epoch_a_frame(monkeypatch)
+
+    def refuse(version, frame):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setattr(streaming, "frame_event", refuse)
+    session = Session(PlaygroundConfig(n_points=40, epochs=5))
+    session.watch(+1)
+    session.play()
+    assert session.wait_idle(WAIT)
+    assert session.status == "finished" and session.error is None
+    with pytest.raises(ValueError, match="JSON"):
+        session.wait_for_event(-1, timeout=0.0)
+
+
+def test_a_frame_with_a_number_json_cannot_carry_is_refused():
+    frame = Session(PlaygroundConfig(n_points=40)).frame
+    with pytest.raises(ValueError, match="JSON compliant"):
+        streaming.frame_event(1, dict(frame, loss=float("nan")))
+
+
+def test_wait_idle_returns_when_the_training_thread_ends():
+    session = Session(PlaygroundConfig(n_points=40, epochs=3))
+    assert session.wait_idle(0.0)  # never started
+    session.step()  # one epoch, then the thread holds
+    wait_until(lambda: session.status == "paused", "the step")
+    assert not session.wait_idle(0.0)  # held, not ended
+    session.play()
+    assert session.wait_idle(WAIT)
+    assert session.status == "finished" and session.epoch == 3
+
+
+def test_core_wait_seconds_reads_the_threads_waits_for_a_core():
+    path = "/proc/thread-self/schedstat"
+    if not os.path.exists(path):
+        assert streaming.core_wait_seconds() == 0.0  # the system does not say
+        return
+    with open(path, encoding="ascii") as file:
+        before = int(file.read().split()[1]) / 1e9
+    seconds = streaming.core_wait_seconds()
+    with open(path, encoding="ascii") as file:
+        after = int(file.read().split()[1]) / 1e9
+    assert before <= seconds <= after

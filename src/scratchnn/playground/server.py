@@ -450,13 +450,16 @@ class _Handler(BaseHTTPRequestHandler):
         session.watch(+1)
         try:
             while not self.server.stopping.is_set() and self.server.holds(session_id, session):
-                new_version, frame = session.wait_for_frame(version, timeout=1.0)
-                if new_version == version:
-                    self.wfile.write(b": keep-alive\n\n")  # finds a closed page within a second
-                else:
-                    version = new_version
-                    payload = _encode({"version": version, **frame}, separators=(",", ":"))
-                    self.wfile.write(b"data: " + payload + b"\n\n")
+                try:
+                    # Encoded once, mostly by the training thread as it publishes the frame:
+                    # this thread then holds the interpreter lock only to send it.
+                    version, event = session.wait_for_event(version, timeout=1.0)
+                except ValueError as exc:
+                    raise Refused(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                  f"the frame would hold a number JSON cannot carry ({exc})") \
+                        from None
+                # A keep-alive finds a closed page within a second.
+                self.wfile.write(b": keep-alive\n\n" if event is None else event)
                 self.wfile.flush()
         finally:
             session.watch(-1)

@@ -91,6 +91,9 @@ class Session:
     def __init__(self, config=None, upload=None):
         self._cond = threading.Condition()
         self._thread = None
+        self._idle = threading.Event()  # set while no training thread runs
+        self._idle.set()
+        self._event = None  # (version, the frame encoded as an event), made once per frame
         self._tasks = []
         self.touched = time.monotonic()
         self.watchers = 0
@@ -259,7 +262,14 @@ class Session:
         if self._thread is None:
             self._thread = threading.Thread(target=self._train, name="playground-training",
                                             daemon=True)
+            self._idle.clear()
             self._thread.start()
+
+    def wait_idle(self, timeout=None):
+        """Block until no training thread runs (it finished, failed, was stopped or never
+        started), or ``timeout`` seconds; whether it ended. Woken once, at the end, not by
+        every frame as :meth:`wait_for_frame` is."""
+        return self._idle.wait(timeout)
 
     # ---------------------------------------------------------------- the training thread
     def _train(self):
@@ -279,6 +289,7 @@ class Session:
             kwargs["callback"] = lambda epoch, cost: session_callback.on_epoch_end(
                 epoch, {"loss": cost})
         start = self._last_epoch_end = time.perf_counter()
+        cpu_start, core_wait_start = time.thread_time(), streaming.core_wait_seconds()
         try:
             # One train call to the epochs setting; where the setting was raised meanwhile
             # (training kept going), more calls with resume=True, which continue exactly as
@@ -303,6 +314,9 @@ class Session:
             # optimizer that cannot take dropout): the page shows the message.
             self.error = str(exc)
         finally:
+            # Read inside the wall-clock span, so its parts never add up to more than it.
+            self.cost.core_wait_seconds += streaming.core_wait_seconds() - core_wait_start
+            self.cost.cpu_seconds += time.thread_time() - cpu_start
             self.cost.train_seconds += time.perf_counter() - start
             with self._cond:
                 if not self._stop:
@@ -310,6 +324,7 @@ class Session:
                     self._publish(self._make_frame())
                 self._run_tasks()
                 self._thread = None
+                self._idle.set()
 
     def epoch_end(self, epoch, logs):
         """Record the epoch, publish a frame when one is due, hold while paused (called by
@@ -340,11 +355,16 @@ class Session:
         if hold or last or self._rates["pictures"].due(soon):
             frame = self._timed_frame(epoch, logs.get("loss"), "paused" if hold else None, now,
                                       still=hold or last)
+        # Encoded before the lock is taken, so the threads that publishing wakes do not wait on
+        # the lock for it (the version it will have is checked there).
+        event = self._encode_event(frame) if frame is not None and self.watchers > 0 else None
         with self._cond:
             # One block from publishing to holding, so a page that sees 'paused' also sees
             # the frame of the epoch it paused at.
             if frame is not None:
                 self._publish(frame)
+                if event is not None and event[0] == self.version:
+                    self._event = event
             if self._holding() and not hold and not unrecorded:  # paused while the epoch ended
                 self._record(epoch, logs.get("loss"))
                 self._publish(self._make_frame("paused"))
@@ -398,7 +418,21 @@ class Session:
     def _publish(self, frame):
         self.frame = frame
         self.version += 1
+        self._event = None
         self._cond.notify_all()
+
+    def _encode_event(self, frame):
+        """``(version, event)``: ``frame`` encoded as the event a watching page receives
+        (:meth:`wait_for_event`), with the version its publishing next will give it; None if it
+        holds a number JSON cannot carry (left to the server, which says so). Called in the
+        training thread, which alone publishes while it runs; timed as part of the frame."""
+        begin = time.perf_counter()
+        try:
+            return (self.version + 1, streaming.frame_event(self.version + 1, frame))
+        except ValueError:
+            return None
+        finally:
+            self.cost.frame_seconds += time.perf_counter() - begin
 
     def _run_tasks(self):
         while self._tasks:
@@ -429,6 +463,29 @@ class Session:
         with self._cond:
             self._cond.wait_for(lambda: self.version > version, timeout)
             return self.version, self.frame
+
+    def wait_for_event(self, version, timeout):
+        """:meth:`wait_for_frame`, the frame as the bytes of its Server-Sent Event
+        (:func:`.streaming.frame_event`): ``(version, event)``, ``event`` None when no newer
+        frame came within ``timeout``. Each frame is encoded once, whoever asks for it: by the
+        training thread as it publishes it while a page watches, else by the first caller.
+
+        Raises
+        ------
+        ValueError
+            If the frame holds a number JSON cannot carry.
+        """
+        with self._cond:
+            self._cond.wait_for(lambda: self.version > version, timeout)
+            if self.version == version:
+                return version, None
+            version, frame, event = self.version, self.frame, self._event
+        if event is None or event[0] != version:
+            event = (version, streaming.frame_event(version, frame))
+            with self._cond:
+                if self.version == version:
+                    self._event = event
+        return event
 
     # ---------------------------------------------------------------- frames
     def _metrics(self):

@@ -7,8 +7,14 @@ took ``f`` seconds is made again no sooner than ``f / duty`` seconds after it st
 (the pictures, on a small grid) comes with every frame; the dearer ones (the metrics on every
 point, the diagnostics of a whole epoch's steps) come less often as the data and the network
 grow. :class:`StreamCost` adds up what they took.
+
+A frame goes to the page as one Server-Sent Event (:func:`frame_event`), encoded once per frame
+and only while a page watches, in the training thread: the server's thread that sends it then
+holds Python's interpreter lock for no more than the write, so it hardly ever keeps the
+training thread waiting for it.
 """
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -16,22 +22,49 @@ from dataclasses import dataclass
 from ..callback import Callback
 
 __all__ = ["DIAGNOSTICS_DUTY", "FRAME_DUTY", "FRAME_INTERVAL", "METRICS_DUTY", "Rate",
-           "SampledDiagnostics", "StreamCost"]
+           "SampledDiagnostics", "StreamCost", "core_wait_seconds", "frame_event"]
 
-FRAME_INTERVAL = 1 / 25
-"""Seconds between two frames while training runs (at most 25 frames a second); the metrics and
-the diagnostics come no more often either."""
+FRAME_INTERVAL = 1 / 15
+"""Seconds between two frames while training runs (at most 15 frames a second, half again the
+goal of 10); the metrics and the diagnostics come no more often either. Every frame also costs
+the server's thread and the page's process their share of the machine, so frames beyond what
+an animation needs are not made."""
 
 FRAME_DUTY = 0.04
 """The largest share of the training thread's time spent on the frames' pictures: pictures that
 took ``f`` seconds to make are followed by the next ones no sooner than ``f / FRAME_DUTY``
 seconds after they started."""
 
-METRICS_DUTY = 0.025
+METRICS_DUTY = 0.015
 """The same for the losses and accuracies on the points (the curves get a point each time)."""
 
-DIAGNOSTICS_DUTY = 0.015
+DIAGNOSTICS_DUTY = 0.01
 """The same for the epochs the Diagnostics callback records."""
+
+
+def core_wait_seconds():
+    """Seconds the calling thread has so far spent ready to run but waiting for a core (other
+    work on the machine had them), from Linux's ``/proc/thread-self/schedstat``; 0.0 where the
+    system does not say."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as file:
+            return int(file.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def frame_event(version, frame):
+    """The frame as the bytes of one Server-Sent Event, ``data: {"version": ..., ...}``.
+
+    Raises
+    ------
+    ValueError
+        If the frame holds a number JSON cannot carry (NaN or infinity; the page's
+        ``JSON.parse`` refuses them).
+    """
+    payload = json.dumps({"version": version, **frame}, allow_nan=False, separators=(",", ":"))
+    return b"data: " + payload.encode() + b"\n\n"
+
 
 class SampledDiagnostics(Callback):
     """A :class:`scratchnn.callbacks.Diagnostics` run over chosen epochs only.
@@ -114,12 +147,21 @@ class StreamCost:
         Time spent in the Diagnostics callback (over the epochs it recorded).
     train_seconds : float
         Wall time of the ``train`` calls, streaming and any pause included.
+    cpu_seconds : float
+        The training thread's own CPU time over the same calls (``time.thread_time``):
+        what ``train_seconds`` holds beyond it, the thread spent waiting, for a core (other
+        work on the machine), for Python's interpreter lock (the server's threads), or paused.
+    core_wait_seconds : float
+        Of that, the time it was ready to run but waited for a core (Linux only, 0 elsewhere:
+        :func:`core_wait_seconds`); the rest it waited for the interpreter lock or a pause.
     """
 
     frames: int = 0
     frame_seconds: float = 0.0
     diagnostics_seconds: float = 0.0
     train_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    core_wait_seconds: float = 0.0
 
     @property
     def seconds_per_frame(self):
