@@ -63,3 +63,20 @@ def test_survivors_wrong_listings_and_stale_names_are_named(report_tool):
 ])
 def test_a_mutant_is_counted_in_its_file_subpackages_included(report_tool, name, module):
     assert report_tool.module_of(name) == module
+
+
+def test_a_listed_survivor_that_is_not_equivalent_counts_against_the_score(report_tool):
+    """A listed mutant whose reason begins "not equivalent" is a known survivor: scored, not
+    killed, named apart from the equivalents."""
+    listed = report_tool.EQUIVALENT
+    listed.write_text(listed.read_text(encoding="utf-8")
+                      + "scratchnn.losses.x_a__mutmut_3  # not equivalent, help text only\n",
+                      encoding="utf-8")
+    text = report_tool.report()
+    assert "Score: 3/5 mutants killed (60.0%)" in text
+    assert "| losses.py | 2 | 3 | 66.7% | 1 | 0 |" in text
+    known = text.split("## Known survivors")[1].split("##")[0]
+    assert known.startswith(" (1, listed in equivalent.txt")
+    assert "- `scratchnn.losses.x_a__mutmut_3`: not equivalent, help text only" in known
+    assert "x_a__mutmut_3" not in text.split("## Survivors")[1].split("##")[0]
+    assert "x_a__mutmut_3" not in text.split("## Equivalent mutants")[1]

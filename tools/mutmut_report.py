@@ -6,7 +6,9 @@ Reads ``mutmut results --all true`` (one ``name: status`` line per mutant) and
 that cannot change any result, left out of the score). A mutant counts as killed when mutmut
 says ``killed`` or ``timeout`` (the tests noticed); ``survived`` and ``no tests`` count against
 the score unless listed as equivalent; anything else (``not checked``, ``suspicious``,
-``skipped``) is counted apart as "other". The report also names listed mutants that the tests
+``skipped``) is counted apart as "other". A listed mutant whose reason begins with ``not
+equivalent`` is a known survivor, kept in the list for its explanation: it counts against the
+score like any survivor and is named in a section of its own. The report also names listed mutants that the tests
 kill after all, and listed names mutmut no longer makes (the code changed under them).
 """
 
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = ROOT / "tools" / "mutmut_equivalent.txt"
 PACKAGE = ROOT / "src" / "scratchnn"
 KILLED, AGAINST = {"killed", "timeout"}, {"survived", "no tests"}
+NOT_EQUIVALENT = "not equivalent"
+"""How a listed mutant's reason begins when it is a known survivor, not an equivalent."""
 
 
 def results():
@@ -57,7 +61,7 @@ def module_of(name):
 def report():
     listed = equivalents()
     counts = collections.defaultdict(collections.Counter)
-    survivors, seen, wrongly_listed = [], set(), []
+    survivors, known, seen, wrongly_listed = [], [], set(), []
     for name, status in results():
         seen.add(name)
         module = module_of(name)
@@ -65,6 +69,9 @@ def report():
             counts[module]["killed"] += 1
             if name in listed:
                 wrongly_listed.append(f"- `{name}`: {status}")
+        elif name in listed and listed[name].startswith(NOT_EQUIVALENT):
+            counts[module]["against"] += 1
+            known.append(f"- `{name}`: {listed[name]}")
         elif name in listed:
             counts[module]["equivalent"] += 1
         elif status in AGAINST:
@@ -86,6 +93,10 @@ def report():
                      f"{c['other']} |")
     lines += ["", "## Survivors (kill them with a test, or list them as equivalent)", ""]
     lines += survivors or ["none"]
+    if known:
+        lines += ["", f"## Known survivors ({len(known)}, listed in {EQUIVALENT.name} with why "
+                  "they live; counted against the score)", ""]
+        lines += known
     if wrongly_listed:
         lines += ["", "## Listed as equivalent but killed (remove them from the list)", ""]
         lines += wrongly_listed
@@ -93,7 +104,7 @@ def report():
     if stale:
         lines += ["", "## Listed as equivalent but no longer made by mutmut (remove them)", ""]
         lines += [f"- `{name}`" for name in stale]
-    kept = sorted(set(listed) & seen - {line.split("`")[1] for line in wrongly_listed})
+    kept = sorted(set(listed) & seen - {line.split("`")[1] for line in wrongly_listed + known})
     lines += ["", f"## Equivalent mutants ({len(kept)}, from {EQUIVALENT.name})", ""]
     lines += [f"- `{name}`: {listed[name]}" for name in kept] or ["none"]
     return "\n".join(lines) + "\n"
