@@ -2,6 +2,7 @@
 features, saving, export, and the refusals of what only a classifier has."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -413,3 +414,17 @@ def test_seed_walkthrough_methods_work_for_a_regressor():
                                rtol=1e-12)
     batches = nn.random_mini_batches(X, Y, batch_size=5, seed=0)
     assert [b[1].shape for b in batches] == [(2, 5), (2, 5), (2, 2)]
+
+
+def test_compute_cost_checks_the_outputs_shape_and_dtype_with_whole_messages():
+    nn = RegressorNN([3, 4, 2], ["relu", "linear"])
+    Y = np.zeros((2, 5))
+    for A in (np.zeros((3, 5)), np.zeros((2, 5, 1)), np.zeros((2, 0))):
+        with pytest.raises(ValueError, match=rf"^A must have shape \(2, m\) with m >= 1, got "
+                                             rf"{re.escape(str(A.shape))}$"):
+            nn.compute_cost(A, Y if A.shape[1] else Y[:, :0])
+    with pytest.raises(TypeError, match="^A must be floats, got dtype int64$"):
+        nn.compute_cost(np.zeros((2, 5), dtype=np.int64), Y)
+    # One example is an output like any other: its cost is half its squared error.
+    A = np.array([[1.0], [-2.0]])
+    assert nn.compute_cost(A, np.array([[0.5], [0.0]])) == pytest.approx((0.25 + 4.0) / 2)
