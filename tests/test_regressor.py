@@ -428,3 +428,14 @@ def test_compute_cost_checks_the_outputs_shape_and_dtype_with_whole_messages():
     # One example is an output like any other: its cost is half its squared error.
     A = np.array([[1.0], [-2.0]])
     assert nn.compute_cost(A, np.array([[0.5], [0.0]])) == pytest.approx((0.25 + 4.0) / 2)
+
+
+def test_backward_propagation_refuses_integer_outputs_naming_what_each_model_expects():
+    X, Y = nonlinear(m=6)
+    for nn, what in ((RegressorNN([3, 4, 1], ["tanh", "linear"]), "floats"),
+                     (ClassifierNN([3, 4, 1], ["tanh", "sigmoid"]),
+                      "a float array of probabilities")):
+        A, caches = nn.forward_propagation(X)
+        labels = (Y > 0).astype(float) if nn.task == "classification" else Y
+        with pytest.raises(TypeError, match=rf"^A must be {what}, got dtype int64$"):
+            nn.backward_propagation(A.astype(np.int64), labels, caches)
