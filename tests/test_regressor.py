@@ -439,3 +439,16 @@ def test_backward_propagation_refuses_integer_outputs_naming_what_each_model_exp
         labels = (Y > 0).astype(float) if nn.task == "classification" else Y
         with pytest.raises(TypeError, match=rf"^A must be {what}, got dtype int64$"):
             nn.backward_propagation(A.astype(np.int64), labels, caches)
+
+
+def test_predict_reports_an_output_that_overflows_to_inf_on_some_examples_only():
+    # A linear output can be +inf on one example and finite on the others (no NaN to spread):
+    # the largest value alone shows the overflow.
+    nn = RegressorNN([1, 1], ["linear"])
+    nn.parameters["W1"][...] = 2.0
+    nn.parameters["b1"][...] = 0.0
+    np.testing.assert_array_equal(nn.predict(np.array([[1.0, -3.0]])), [[2.0, -6.0]])
+    for X in (np.array([[1e308, 1.0]]), np.array([[1.0, -1e308]])):
+        with pytest.raises(ValueError, match=r"^X is too large for this network: the forward "
+                                             r"pass overflowed \(scale the features\)$"):
+            nn.predict(X)
