@@ -344,6 +344,8 @@ def test_a_non_linear_output_is_refused(output, hint):
                                          r"regressor \(its losses' output delta holds for the "
                                          rf"identity only\), got '{output}'{hint}$"):
         RegressorNN([3, 4, 1], ["relu", output])
+    with pytest.raises(ValueError, match=rf"got '{output}'{hint}$"):  # the last layer's, named
+        RegressorNN([3, 4, 4, 1], ["tanh", "relu", output])
 
 
 def test_losses_of_the_other_task_are_refused():
