@@ -338,6 +338,7 @@ def test_onnx_graph_gives_predict(tmp_path):
 
 # --------------------------------------------------------------------------- refusals
 @pytest.mark.parametrize("output, hint", [("sigmoid", "; for classes use ClassifierNN"),
+                                          ("softmax", "; for classes use ClassifierNN"),
                                           ("tanh", "")])
 def test_a_non_linear_output_is_refused(output, hint):
     with pytest.raises(ValueError, match=r"^the output activation must be 'linear' for a "
