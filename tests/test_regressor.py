@@ -399,8 +399,8 @@ def test_bad_targets_and_the_engine_itself_are_refused():
         nn.score(X, Y[:, :9])
     with pytest.raises(ValueError, match="^A contains NaN or infinite values$"):
         nn.compute_cost(np.full((2, 10), np.nan), Y)
-    with pytest.raises(TypeError, match="is the engine the models share; build a ClassifierNN "
-                                        "or a RegressorNN"):
+    with pytest.raises(TypeError, match="^NeuralNetwork is the engine the models share; build a "
+                                        "ClassifierNN or a RegressorNN$"):
         NeuralNetwork([3, 1], ["linear"])
 
 
