@@ -275,6 +275,12 @@ def test_train_accepts_bool_int_and_list_X(convert):
     assert proba.dtype == np.float64 and np.all((proba >= 0) & (proba <= 1))
 
 
+def test_train_passes_n_threads_on_to_be_checked():
+    X = make_X()
+    with pytest.raises(ValueError, match=r"^n_threads must be >= 1, got 0$"):
+        quiet_train(sigmoid_net(), X, binary_labels(X), n_threads=0)
+
+
 # ---------------------------------------------------------------------------------- train: Y
 def test_train_rejects_Y_with_wrong_number_of_examples():
     X = make_X()

@@ -85,6 +85,13 @@ def test_a_bad_l1_is_refused_by_name(data, l1, error):
         model().train(X, Y, num_epochs=1, print_cost=False, l1=l1)
 
 
+def test_the_objective_refuses_a_negative_l1_with_its_whole_message(data):
+    X, Y = data
+    with pytest.raises(ValueError, match=r"^l1 must be in \[0, inf\), got -0.1$"):
+        model().objective(X, Y, l1=-0.1)
+    assert model().objective(X, Y, l1=0.0).l1 == 0.0  # the bound itself is allowed
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_l1_gradient_allocates_no_array_in_a_workspace(dtype):
     """A training step's backward pass writes into its workspace (training's promise: work

@@ -317,6 +317,9 @@ def test_to_onnx_writes_the_model_to_the_path(tmp_path):
     ([3, 4, 4, 1], ["relu", "tanh", "linear"], {}, ValueError,
      r"^the output activation must be one of \['sigmoid', 'softmax'\] for a classifier, "
      r"got 'linear'; for continuous targets use RegressorNN$"),
+    ([3, 4, 1], ["relu", "tanh"], {}, ValueError,
+     r"^the output activation must be one of \['sigmoid', 'softmax'\] for a classifier, "
+     r"got 'tanh'$"),
     ([3, 4, 1], ["relu", "softmax"], {}, ValueError,
      r"^a softmax output needs at least 2 units \(layer_dims\[-1\] >= 2\); for two classes use "
      r"one sigmoid unit or a softmax of 2$"),
@@ -325,7 +328,8 @@ def test_to_onnx_writes_the_model_to_the_path(tmp_path):
     ([3, 4, 1], ["relu", "sigmoid"], {"seed": -1}, ValueError, r"^seed must be >= 0, got -1$"),
     ([3, 4, 1], ["relu", "sigmoid"], {"seed": 1.5}, TypeError,
      r"^seed must be an integer, got 1\.5$"),
-], ids=["activations-a-string", "activations-too-few", "hidden-output", "softmax-of-1",
+], ids=["activations-a-string", "activations-too-few", "hidden-output", "tanh-output",
+        "softmax-of-1",
         "batch_norm-not-bool", "seed-negative", "seed-not-int"])
 def test_constructor_refusals_name_the_argument(layer_dims, activations, kwargs, error, match):
     with pytest.raises(error, match=match):

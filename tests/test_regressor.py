@@ -2,6 +2,7 @@
 features, saving, export, and the refusals of what only a classifier has."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -337,12 +338,15 @@ def test_onnx_graph_gives_predict(tmp_path):
 
 # --------------------------------------------------------------------------- refusals
 @pytest.mark.parametrize("output, hint", [("sigmoid", "; for classes use ClassifierNN"),
+                                          ("softmax", "; for classes use ClassifierNN"),
                                           ("tanh", "")])
 def test_a_non_linear_output_is_refused(output, hint):
     with pytest.raises(ValueError, match=r"^the output activation must be 'linear' for a "
                                          r"regressor \(its losses' output delta holds for the "
                                          rf"identity only\), got '{output}'{hint}$"):
         RegressorNN([3, 4, 1], ["relu", output])
+    with pytest.raises(ValueError, match=rf"got '{output}'{hint}$"):  # the last layer's, named
+        RegressorNN([3, 4, 4, 1], ["tanh", "relu", output])
 
 
 def test_losses_of_the_other_task_are_refused():
@@ -395,8 +399,8 @@ def test_bad_targets_and_the_engine_itself_are_refused():
         nn.score(X, Y[:, :9])
     with pytest.raises(ValueError, match="^A contains NaN or infinite values$"):
         nn.compute_cost(np.full((2, 10), np.nan), Y)
-    with pytest.raises(TypeError, match="is the engine the models share; build a ClassifierNN "
-                                        "or a RegressorNN"):
+    with pytest.raises(TypeError, match="^NeuralNetwork is the engine the models share; build a "
+                                        "ClassifierNN or a RegressorNN$"):
         NeuralNetwork([3, 1], ["linear"])
 
 
@@ -413,3 +417,41 @@ def test_seed_walkthrough_methods_work_for_a_regressor():
                                rtol=1e-12)
     batches = nn.random_mini_batches(X, Y, batch_size=5, seed=0)
     assert [b[1].shape for b in batches] == [(2, 5), (2, 5), (2, 2)]
+
+
+def test_compute_cost_checks_the_outputs_shape_and_dtype_with_whole_messages():
+    nn = RegressorNN([3, 4, 2], ["relu", "linear"])
+    Y = np.zeros((2, 5))
+    for A in (np.zeros((3, 5)), np.zeros((2, 5, 1)), np.zeros((2, 0))):
+        with pytest.raises(ValueError, match=rf"^A must have shape \(2, m\) with m >= 1, got "
+                                             rf"{re.escape(str(A.shape))}$"):
+            nn.compute_cost(A, Y if A.shape[1] else Y[:, :0])
+    with pytest.raises(TypeError, match="^A must be floats, got dtype int64$"):
+        nn.compute_cost(np.zeros((2, 5), dtype=np.int64), Y)
+    # One example is an output like any other: its cost is half its squared error.
+    A = np.array([[1.0], [-2.0]])
+    assert nn.compute_cost(A, np.array([[0.5], [0.0]])) == pytest.approx((0.25 + 4.0) / 2)
+
+
+def test_backward_propagation_refuses_integer_outputs_naming_what_each_model_expects():
+    X, Y = nonlinear(m=6)
+    for nn, what in ((RegressorNN([3, 4, 1], ["tanh", "linear"]), "floats"),
+                     (ClassifierNN([3, 4, 1], ["tanh", "sigmoid"]),
+                      "a float array of probabilities")):
+        A, caches = nn.forward_propagation(X)
+        labels = (Y > 0).astype(float) if nn.task == "classification" else Y
+        with pytest.raises(TypeError, match=rf"^A must be {what}, got dtype int64$"):
+            nn.backward_propagation(A.astype(np.int64), labels, caches)
+
+
+def test_predict_reports_an_output_that_overflows_to_inf_on_some_examples_only():
+    # A linear output can be +inf on one example and finite on the others (no NaN to spread):
+    # the largest value alone shows the overflow.
+    nn = RegressorNN([1, 1], ["linear"])
+    nn.parameters["W1"][...] = 2.0
+    nn.parameters["b1"][...] = 0.0
+    np.testing.assert_array_equal(nn.predict(np.array([[1.0, -3.0]])), [[2.0, -6.0]])
+    for X in (np.array([[1e308, 1.0]]), np.array([[1.0, -1e308]])):
+        with pytest.raises(ValueError, match=r"^X is too large for this network: the forward "
+                                             r"pass overflowed \(scale the features\)$"):
+            nn.predict(X)
