@@ -3,9 +3,11 @@ docs/command-line.md's tables), what each option parses to, the required ones, t
 command runs, and that every option has help. Parsing only: no command runs."""
 
 import argparse
+import re
 
 import pytest
 
+from cli_run import run
 from scratchnn.cli import build_parser, data, demos, model, predict, train
 
 
@@ -226,3 +228,46 @@ def test_the_commands_are_listed_under_their_title(monkeypatch):
     assert "\ncommands:\n  COMMAND\n" in text
     assert ("\n\nA from-scratch NumPy neural network: a classifier, or a regression of a\n"
             "continuous target.\n\n" in text)
+
+
+def _train_docs():
+    """docs/command-line.md on train: the description it quotes, and ``(argument as shown,
+    help as written)`` per row of its table of train's options; the Markdown undone (quote and
+    code marks, ``\\|``) and spaces collapsed."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text(
+        encoding="utf-8")
+    start = "`scratchnn train --help` describes the command so:\n\n"
+    assert start in text
+    quote = text.split(start, 1)[1].split("\n\n", 1)[0]
+    assert all(line.startswith("> ") for line in quote.split("\n"))
+    description = " ".join(quote.replace("> ", " ").split())
+    header = "| option | default | what `scratchnn train --help` says |\n|---|---|---|\n"
+    assert header in text
+    rows = text.split(header, 1)[1].split("\n\n", 1)[0].split("\n")
+    table = []
+    for row in rows:
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+        assert len(cells) == 3 and re.fullmatch(r"`[^`]+`", cells[0]), row
+        table.append((cells[0][1:-1], " ".join(cells[2].replace("`", "").split())))
+    return description, table
+
+
+def test_the_docs_on_train_show_what_train_help_prints(monkeypatch):
+    """The description the docs quote, and each row's argument (its metavar or its choices)
+    and help sentence, in full, are what ``scratchnn train --help`` prints; every argument has
+    its row."""
+    monkeypatch.setenv("COLUMNS", "1000")  # no line breaks inside a word such as Ctrl-C
+    status, out, _ = run(["train", "--help"])
+    assert status == 0
+    printed = " ".join(out.split())
+    description, table = _train_docs()
+    assert f" {description} positional arguments: " in printed
+    for shown, sentence in table:
+        # The sentence ends where the next option, the next heading or the text ends.
+        pattern = re.escape(f" {shown} {sentence}") + r"(?= -| [a-z ]+:|$)"
+        assert re.search(pattern, printed), (shown, sentence)
+    parser = _subparsers().choices["train"]
+    arguments = {(a.option_strings or [a.metavar])[-1] for a in parser._actions} - {"--help"}
+    assert sorted(shown.split()[0] for shown, _ in table) == sorted(arguments)

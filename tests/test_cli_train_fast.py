@@ -31,8 +31,9 @@ class Recorder:
     """Replaces ``ClassifierNN.train``: records its arguments and plays ``history`` (one
     ``(loss, val_loss, val_accuracy)`` per epoch) through the callbacks, stopping when one asks."""
 
-    def __init__(self, history=None, warn=(), raise_after=None):
+    def __init__(self, history=None, warn=(), raise_after=None, metric="val_accuracy"):
         self.calls, self.history, self.warn, self.raise_after = [], history, warn, raise_after
+        self.metric = metric  # the validation score in the logs: a regression's is val_r2
 
     def __call__(self, network, X, Y, **kwargs):
         self.calls.append((network, X, Y, kwargs))
@@ -46,7 +47,7 @@ class Recorder:
                 raise self.raise_after[1]
             logs = {"loss": loss}
             if kwargs["validation_data"] is not None:
-                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+                logs.update({"val_loss": val_loss, self.metric: val_accuracy})
             stop = [bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]
             if any(stop) or epoch == kwargs["num_epochs"]:
                 break
@@ -116,7 +117,7 @@ def test_train_hands_the_loop_every_option(data, tmp_path, recorder):
         "step:2:0.5", "--clipnorm", "2.5", "--weight-decay", "0.1", "--label-smoothing", "0.2",
         "--l2", "0.05", "--dropout", "0.25", "--batch-norm", "--dtype", "float64",
         "--val-split", "0.3", "--seed", "5", "--checkpoint", checkpoint, "--checkpoint-every",
-        "3", "--patience", "4", "--id", "id")
+        "3", "--patience", "4", "--id", "id", "--threads", "2")
     assert status == 0, err
     network, X, _, kwargs = recorder.calls[0]
     assert X.shape == (3, 7) and X.dtype == np.float64
@@ -127,8 +128,8 @@ def test_train_hands_the_loop_every_option(data, tmp_path, recorder):
     assert kwargs["keep_prob"] == [1.0, 0.75, 0.75, 0.75]
     assert (kwargs["num_epochs"], kwargs["batch_size"], kwargs["learning_rate"], kwargs["lambd"],
             kwargs["optimizer"], kwargs["clipnorm"], kwargs["weight_decay"],
-            kwargs["label_smoothing"], kwargs["checkpoint"], kwargs["checkpoint_every"]) == (
-        7, 5, 0.3, 0.05, "momentum", 2.5, 0.1, 0.2, str(checkpoint), 3)
+            kwargs["label_smoothing"], kwargs["checkpoint"], kwargs["checkpoint_every"],
+            kwargs["n_threads"]) == (7, 5, 0.3, 0.05, "momentum", 2.5, 0.1, 0.2, str(checkpoint), 3, 2)
     from scratchnn.schedules import StepDecay
 
     assert repr(kwargs["lr_schedule"]) == repr(StepDecay(2, 0.5))
@@ -291,6 +292,43 @@ def test_training_interrupted_by_ctrl_c_saves_nothing(data, tmp_path, recorder):
     assert err == "scratchnn: interrupted after 2 complete epoch(s); no model saved\n"
 
 
+# Thirty distinct fractional targets: a regression by the rule of --task auto.
+REGRESSION = [[f"{k / 30:.3f}", f"{(k * 7) % 30 / 3:.2f}"] for k in range(30)]
+
+
+@pytest.fixture
+def regression_recorder(monkeypatch):
+    import scratchnn.regressor
+
+    rec = Recorder(metric="val_r2")
+    monkeypatch.setattr(scratchnn.regressor.RegressorNN, "train",
+                        lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+    return rec
+
+
+def test_a_regression_shows_and_keeps_its_validation_r2(tmp_path, regression_recorder):
+    regression_recorder.history = [(0.9, 0.8, 0.25), (0.7, 0.6, 0.5), (0.5, 0.4, 0.75)]
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", "3"])
+    assert status == 0 and regression_recorder.calls
+    assert "cost=0.5000, val_r2=0.750" in err  # the progress bar's last state
+    history = load_model(model)[2].history
+    assert history["val_r2"].tolist() == [0.25, 0.5, 0.75]
+    assert history["val_costs"].tolist() == [0.8, 0.6, 0.4]
+
+
+def test_an_interrupted_regression_names_the_regressors_load(tmp_path, regression_recorder):
+    regression_recorder.raise_after = (2, KeyboardInterrupt())
+    regression_recorder.history = [(0.9, 0.8, 0.5)] * 5
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    checkpoint = write(tmp_path / "ck.npz", "")  # as if the loop had written it
+    status, _, err, model = _train(data, tmp_path, "--epochs", "5", "--checkpoint", checkpoint)
+    assert status == 130 and not model.exists()
+    assert err == (f"scratchnn: interrupted after 2 complete epoch(s); no model saved; the last "
+                   f"checkpoint (epoch 2) is {checkpoint}, RegressorNN.load reads it\n")
+
+
 def test_training_that_diverges_says_which_epoch_and_a_lower_rate(data, tmp_path, recorder):
     from scratchnn.training import DivergenceError
 
@@ -404,6 +442,18 @@ def test_decimal_commas_not_looked_for_with_a_comma_delimiter(tmp_path, recorder
     status, _, err, model = _train(data, tmp_path, "--task", "classification")
     assert "decimal comma" not in err
     assert load_model(model)[2].reading["decimal"] == "."
+
+
+def test_decimal_commas_not_looked_for_when_sep_names_a_comma(tmp_path, recorder):
+    # A comma-separated file named .tsv: the name alone would make the delimiter a tab, but
+    # --sep , says otherwise, so its quoted "0,5" cells are not decimal commas.
+    rows = [[f'"{r[1].replace(".", ",")}"', r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.tsv", table(["x", "color", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--sep", ",", "--task", "classification")
+    assert status == 0 and "decimal comma" not in err
+    _, _, bundle = load_model(model)
+    assert bundle.reading["decimal"] == "."
+    assert next(c for c in bundle.columns if c.name == "x").kind == "text"
 
 
 # --------------------------------------------------------------------------- refusals
