@@ -836,3 +836,123 @@ def test_whole_numbers_written_with_a_point_beside_decimal_commas_are_fine(tmp_p
     data = write(tmp_path / "d.csv", table(["x", "z", "y"], rows, sep=";"))
     status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
     assert status == 0 and "decimal comma; read so" in err
+
+
+# --------------------------------------------------------------------------- mutmut's survivors
+
+
+def test_train_refuses_outputs_that_overwrite_its_inputs_naming_both(data, tmp_path, recorder):
+    model, checkpoint = tmp_path / "m.npz", tmp_path / "ck.npz"
+    argv = ["train", data, "--target", "y"]
+    assert one_line_error([*argv, "--out", data]) == (
+        f"scratchnn: error: --out {data} is the same file as DATA {data}; refusing to overwrite "
+        f"it\n")
+    assert one_line_error([*argv, "--out", model, "--checkpoint", model]) == (
+        f"scratchnn: error: --checkpoint {model} is the same file as --out {model}; refusing to "
+        f"overwrite it\n")
+    assert one_line_error([*argv, "--out", model, "--checkpoint", checkpoint, "--plot",
+                           checkpoint]) == (
+        f"scratchnn: error: --plot {checkpoint} is the same file as --checkpoint {checkpoint}; "
+        f"refusing to overwrite it\n")
+    assert not recorder.calls
+
+
+def test_train_refuses_a_target_given_twice(data, tmp_path):
+    assert one_line_error(["train", data, "--target", "y", "--target", "y", "--out",
+                           tmp_path / "m.npz"]) == (
+        "scratchnn: error: --target y is given more than once\n")
+
+
+def test_several_targets_are_named_in_what_train_says_of_them(tmp_path, regression_recorder):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    only = write(tmp_path / "only.csv", table(["y", "z"], [r[1:] for r in rows]))
+    argv = ["--target", "y", "--target", "z", "--out", tmp_path / "m.npz", "--quiet"]
+    assert one_line_error(["train", only, *argv]) == (
+        f"scratchnn: error: {only}: no feature columns besides the targets "
+        f"{format_names(['y', 'z'])}\n")
+    rows[3][2] = ""
+    gap = write(tmp_path / "gap.csv", table(["x", "y", "z"], rows))
+    err = refusal(["train", gap, *argv])
+    assert (f"a target of {format_names(['y', 'z'])} is empty on 1 row(s) (the first on line "
+            f"5)") in err
+    status, _, err = run(["train", gap, *argv, "--drop-missing-target"])
+    assert status == 0
+    assert (f"{gap}: left out 1 row(s) where a target of {format_names(['y', 'z'])} is empty "
+            f"(--drop-missing-target)") in err
+
+
+def test_keep_na_strings_makes_na_a_label_of_the_target(tmp_path, recorder):
+    rows = [[r[1], ["NA", "b"][k % 2]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--keep-na-strings")
+    assert status == 0, err
+    assert load_model(model)[2].label_names == ["NA", "b"]
+
+
+def test_impute_and_date_format_reach_the_columns(tmp_path, recorder):
+    xs = ["1", "2", "", "10", "3", "4", "50", "5", "6", "70"]
+    # Days up to 12: day first (the first format tried) and month first both read every date.
+    rows = [[x, f"01/{k + 1:02d}/2020", r[3]] for k, (x, r) in enumerate(zip(xs, ROWS))]
+    data = write(tmp_path / "d.csv", table(["x", "when", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--impute", "mean", "--date-format",
+                                   "%m/%d/%Y")
+    assert status == 0, err
+    columns = {c.name: c for c in load_model(model)[2].columns}
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    present = [float(xs[k]) for k in train_rows if xs[k]]
+    assert columns["x"].fill == pytest.approx(np.mean(present))
+    assert np.mean(present) != np.median(present)
+    assert (columns["when"].kind, columns["when"].format) == ("date", "%m/%d/%Y")
+
+
+def test_train_refuses_too_few_rows_for_the_validation_split_naming_the_file(tmp_path):
+    data = write(tmp_path / "two.csv", table(["x", "y"], [["0.1", "a"], ["0.2", "b"]]))
+    assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                           "--val-split", "0.9"]) == (
+        f"scratchnn: error: {data} has 2 rows: too few to hold out --val-split 0.9\n")
+
+
+def test_decimal_commas_are_read_as_their_numbers(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows, sep=";"))
+    status, _, err, model = _train(data, tmp_path)
+    assert status == 0, err
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    x = next(c for c in load_model(model)[2].columns if c.name == "x")
+    assert x.fill == np.median([float(ROWS[k][1]) for k in train_rows])
+    # Beside a column with a decimal point, every decimal-comma column is named in the fix.
+    rows = [[r[1].replace(".", ","), r[1].replace(".", ","), f"{float(r[1]) + 0.25}", r[3]]
+            for r in ROWS]
+    data = write(tmp_path / "e.csv", table(["x", "w", "z", "y"], rows, sep=";"))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert err.rstrip("\n").endswith(" --ignore x --ignore w")
+
+
+def test_a_regression_target_that_is_not_a_number_is_located(tmp_path):
+    rows = [list(r) for r in REGRESSION]
+    rows[2][1] = "lots"
+    data = write(tmp_path / "r.csv", table(["x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--task", "regression", "--out",
+                   tmp_path / "m.npz"])
+    assert ("the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
+            "regression) needs numbers") in err
+
+
+def test_decimal_given_reads_a_text_feature_column_with_it(tmp_path):
+    # "abc" keeps x text for pandas; read with --decimal , the other cells are numbers, so the
+    # column is a numeric one with one bad cell (read with ".", it would be all text).
+    rows = [[r[1].replace(".", ","), r[3]] for r in ROWS]
+    rows[4][0] = "abc"
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows, sep=";"))
+    err = refusal(["train", data, "--target", "y", "--decimal", ",", "--out",
+                   tmp_path / "m.npz"])
+    assert ("column 'x': 1 cell(s) are not numbers ('abc'; first on line 6) among 9 numbers"
+            in err)
+
+
+def test_a_target_spelled_na_is_missing_unless_keep_na_strings(tmp_path, recorder):
+    rows = [[r[1], r[3]] for r in ROWS]
+    rows[3][1] = "NA"
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert "the target 'y' is empty on 1 row(s) (the first on line 5)" in err
