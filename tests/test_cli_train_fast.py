@@ -956,3 +956,59 @@ def test_a_target_spelled_na_is_missing_unless_keep_na_strings(tmp_path, recorde
     data = write(tmp_path / "d.csv", table(["x", "y"], rows))
     err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
     assert "the target 'y' is empty on 1 row(s) (the first on line 5)" in err
+
+
+def test_a_class_of_one_training_row_weighs_all_of_its_share(tmp_path, recorder):
+    rows = [[r[1], r[2], "a" if k < 6 else "b"] for k, r in enumerate(ROWS)] + [
+        ["0.5", "red", "c"]]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--class-weight", "balanced", "--val-split", "0")
+    assert status == 0, err
+    # 11 rows, 3 classes of 6, 4 and 1 rows: 11/18, 11/12 and 11/3.
+    assert recorder.kwargs["sample_weight"] == pytest.approx(
+        [11 / 18] * 6 + [11 / 12] * 4 + [11 / 3])
+    assert f"label(s) {format_names(['c'])} of 'y' have fewer than 2 training rows" in err
+    rows.append(["0.6", "blue", "c"])  # two rows are enough
+    data = write(tmp_path / "e.csv", table(["x", "color", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0 and "fewer than 2 training rows" not in err
+
+
+def test_classifying_a_continuous_target_warns_beside_the_column_warnings(tmp_path, recorder):
+    rows = [[k, x, y] for k, (x, y) in enumerate(REGRESSION)]
+    data = write(tmp_path / "r.csv", table(["n", "x", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--task", "classification", "--val-split", "0")
+    assert status == 0, err
+    assert "the target 'y' looks continuous" in err and "column 'n': looks like a row id" in err
+
+
+def test_row_ids_are_looked_for_on_the_training_rows(tmp_path, recorder):
+    # n is distinct on the 10 training rows, not on all 13: a row id all the same.
+    train_rows, val_rows = train._split(13, 0.2, 0, "d")
+    n = list(range(13))
+    n[val_rows[0]] = n[train_rows[0]]
+    rows = [[n[k], f"{k % 5 / 10}", "ab"[k % 2]] for k in range(13)]
+    data = write(tmp_path / "d.csv", table(["n", "x", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path)
+    assert status == 0
+    assert ("column 'n': looks like a row id (its values are distinct whole numbers on every "
+            "training row)") in err
+
+
+def test_a_column_refused_is_not_also_warned_of_as_a_row_id(tmp_path):
+    # 14 rows, 11 of them training: enough to look for row ids (10).
+    rows = [[k, f"{k % 5 / 10}", "ab"[k % 2]] for k in range(13)] + [["abc", "0.5", "a"]]
+    data = write(tmp_path / "d.csv", table(["n", "x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert "column 'n': 1 cell(s) are not numbers" in err and "row id" not in err
+
+
+def test_inputs_are_standardized_on_the_training_rows(data, tmp_path, recorder):
+    status, _, err, model = _train(data, tmp_path, "--id", "id")
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    x = np.array([float(ROWS[k][1]) for k in train_rows])
+    assert bundle.mean[0] == pytest.approx(x.mean()) and bundle.scale[0] == pytest.approx(x.std())
+
+
