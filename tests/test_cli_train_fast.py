@@ -1012,3 +1012,31 @@ def test_inputs_are_standardized_on_the_training_rows(data, tmp_path, recorder):
     assert bundle.mean[0] == pytest.approx(x.mean()) and bundle.scale[0] == pytest.approx(x.std())
 
 
+
+
+def test_a_regression_hands_the_loop_its_network_and_records_its_settings(
+        tmp_path, regression_recorder):
+    rows = [[x, y, str(float(y) * 2 + 1)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--target", "z", "--out", model,
+                          "--hidden", "4", "3", "--activation", "tanh", "--batch-norm", "--seed",
+                          "5", "--dtype", "float64", "--quiet"])
+    assert status == 0, err
+    network, X, Y, kwargs = regression_recorder.calls[0]
+    assert network.layer_dims == [1, 4, 3, 2]
+    assert network.activations == ["tanh", "tanh", "linear"]
+    assert network.batch_norm is True and network.seed == 5
+    assert kwargs["loss"] == "MeanSquaredError" and kwargs["sample_weight"] is None
+    # The targets standardized on the training rows, in float64 as asked.
+    train_rows, val_rows = train._split(30, 0.2, 5, "d")
+    targets = np.array([[float(r[1]), float(r[2])] for r in rows]).T
+    mean = targets[:, train_rows].mean(axis=1, keepdims=True)
+    scale = targets[:, train_rows].std(axis=1, keepdims=True)
+    assert Y.dtype == np.float64
+    np.testing.assert_allclose(Y, (targets[:, train_rows] - mean) / scale)
+    np.testing.assert_allclose(kwargs["validation_data"][1],
+                               (targets[:, val_rows] - mean) / scale)
+    training = load_model(model)[2].training
+    assert training["loss"] == "MeanSquaredError" and training["lr_schedule"] is None
+    assert "class_weight" not in training and "label_smoothing" not in training
