@@ -312,6 +312,7 @@ def test_a_regression_shows_and_keeps_its_validation_r2(tmp_path, regression_rec
     model = tmp_path / "m.npz"
     status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", "3"])
     assert status == 0 and regression_recorder.calls
+    assert regression_recorder.calls[0][2].dtype == np.float32  # the targets, as the inputs
     assert "cost=0.5000, val_r2=0.750" in err  # the progress bar's last state
     history = load_model(model)[2].history
     assert history["val_r2"].tolist() == [0.25, 0.5, 0.75]
