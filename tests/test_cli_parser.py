@@ -271,3 +271,31 @@ def test_the_docs_on_train_show_what_train_help_prints(monkeypatch):
     parser = _subparsers().choices["train"]
     arguments = {(a.option_strings or [a.metavar])[-1] for a in parser._actions} - {"--help"}
     assert sorted(shown.split()[0] for shown, _ in table) == sorted(arguments)
+
+
+def test_predict_and_evaluate_can_undo_the_models_no_header():
+    for command in ("predict", "evaluate"):
+        assert _parse([command, "m.npz", "d.csv", "--header"])[1]["header"] is True
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.5"])
+def test_datasets_test_size_is_a_fraction_strictly_between_0_and_1(value, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["datasets", "moons", "o.csv", "--test-size", value])
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"error: argument --test-size: must be in (0, 1), got {value}\n")
+
+
+def test_datasets_test_size_takes_any_fraction_inside():
+    for value in (1e-9, 0.5, 0.999):
+        args = _parse(["datasets", "moons", "o.csv", "--test-size", str(value)])[1]
+        assert args["test_size"] == value and type(args["test_size"]) is float
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_datasets_test_size_must_be_finite(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["datasets", "moons", "o.csv", "--test-size", value])
+    assert capsys.readouterr().err.endswith(
+        f"error: argument --test-size: expected a finite number, got '{value}'\n")
