@@ -230,47 +230,69 @@ def test_the_commands_are_listed_under_their_title(monkeypatch):
             "continuous target.\n\n" in text)
 
 
-def _train_docs():
-    """docs/command-line.md on train: the description it quotes, and ``(argument as shown,
-    help as written)`` per row of its table of train's options; the Markdown undone (quote and
-    code marks, ``\\|``) and spaces collapsed."""
+COMMANDS = ["train", "evaluate", "predict", "info", "export", "demo", "playground", "datasets",
+            "split"]
+
+
+def _command_docs(command):
+    """docs/command-line.md on ``command``: the description it quotes, and ``(argument as shown,
+    help as written)`` per row of its table of the command's arguments; the Markdown undone
+    (quote and code marks, ``\\|``, ``\\<``, ``—`` for no help) and spaces collapsed."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text(
         encoding="utf-8")
-    start = "`scratchnn train --help` describes the command so:\n\n"
-    assert start in text
+    start = f"`scratchnn {command} --help` describes the command so:\n\n"
+    assert text.count(start) == 1
     quote = text.split(start, 1)[1].split("\n\n", 1)[0]
     assert all(line.startswith("> ") for line in quote.split("\n"))
-    description = " ".join(quote.replace("> ", " ").split())
-    header = "| option | default | what `scratchnn train --help` says |\n|---|---|---|\n"
-    assert header in text
-    rows = text.split(header, 1)[1].split("\n\n", 1)[0].split("\n")
+    lines = (line[2:].replace("\\<", "<") for line in quote.split("\n"))
+    description = " ".join(" ".join(lines).split())
+    header = re.search(rf"\n\|[a-z |]+ \| what `scratchnn {command} --help` says \|\n\|[-|]+\|\n",
+                       text)
+    assert header and text.count(f"what `scratchnn {command} --help` says |") == 1
+    rows = text[header.end():].split("\n\n", 1)[0].split("\n")
     table = []
     for row in rows:
         cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)[1:-1]]
-        assert len(cells) == 3 and re.fullmatch(r"`[^`]+`", cells[0]), row
-        table.append((cells[0][1:-1], " ".join(cells[2].replace("`", "").split())))
+        assert len(cells) in (2, 3) and re.fullmatch(r"`[^`]+`", cells[0]), row
+        sentence = "" if cells[-1] == "—" else " ".join(cells[-1].replace("`", "").split())
+        table.append((cells[0][1:-1], sentence))
     return description, table
 
 
-def test_the_docs_on_train_show_what_train_help_prints(monkeypatch):
+def _shown(action):
+    """An argument as ``--help`` lists it: its last flag, or a positional's metavar, choices
+    or name."""
+    if action.option_strings:
+        return action.option_strings[-1]
+    if action.metavar is not None:
+        return action.metavar
+    if action.choices is not None:
+        return "{" + ",".join(action.choices) + "}"
+    return action.dest
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_docs_on_each_command_show_what_its_help_prints(command, monkeypatch):
     """The description the docs quote, and each row's argument (its metavar or its choices)
-    and help sentence, in full, are what ``scratchnn train --help`` prints; every argument has
-    its row."""
+    and help sentence, in full, are what ``scratchnn COMMAND --help`` prints; every argument
+    has its row, in the order ``--help`` lists them."""
     monkeypatch.setenv("COLUMNS", "1000")  # no line breaks inside a word such as Ctrl-C
-    status, out, _ = run(["train", "--help"])
+    status, out, _ = run([command, "--help"])
     assert status == 0
     printed = " ".join(out.split())
-    description, table = _train_docs()
-    assert f" {description} positional arguments: " in printed
+    description, table = _command_docs(command)
+    assert f" {description} positional arguments: " in printed or (
+        f" {description} options: " in printed)
+    # A sentence ends where the next argument, the next heading or the text ends.
+    ends = "|".join(re.escape(shown.split()[0]) for shown, _ in table)
     for shown, sentence in table:
-        # The sentence ends where the next option, the next heading or the text ends.
-        pattern = re.escape(f" {shown} {sentence}") + r"(?= -| [a-z ]+:|$)"
+        pattern = re.escape(f" {shown} {sentence}".rstrip()) + rf"(?= -| (?:{ends}) | [a-z ]+:|$)"
         assert re.search(pattern, printed), (shown, sentence)
-    parser = _subparsers().choices["train"]
-    arguments = {(a.option_strings or [a.metavar])[-1] for a in parser._actions} - {"--help"}
-    assert sorted(shown.split()[0] for shown, _ in table) == sorted(arguments)
+    parser = _subparsers().choices[command]
+    arguments = [_shown(a) for a in parser._actions if "--help" not in a.option_strings]
+    assert [shown.split()[0] for shown, _ in table] == arguments
 
 
 def test_predict_and_evaluate_can_undo_the_models_no_header():
