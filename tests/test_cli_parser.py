@@ -234,23 +234,12 @@ COMMANDS = ["train", "evaluate", "predict", "info", "export", "demo", "playgroun
             "split"]
 
 
-def _command_docs(command):
-    """docs/command-line.md on ``command``: the description it quotes, and ``(argument as shown,
-    help as written)`` per row of its table of the command's arguments; the Markdown undone
-    (quote and code marks, ``\\|``, ``\\<``, ``—`` for no help) and spaces collapsed."""
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text(
-        encoding="utf-8")
-    start = f"`scratchnn {command} --help` describes the command so:\n\n"
-    assert text.count(start) == 1
-    quote = text.split(start, 1)[1].split("\n\n", 1)[0]
-    assert all(line.startswith("> ") for line in quote.split("\n"))
-    lines = (line[2:].replace("\\<", "<") for line in quote.split("\n"))
-    description = " ".join(" ".join(lines).split())
-    header = re.search(rf"\n\|[a-z |]+ \| what `scratchnn {command} --help` says \|\n\|[-|]+\|\n",
-                       text)
-    assert header and text.count(f"what `scratchnn {command} --help` says |") == 1
+def _docs_table(text, prog):
+    """``(argument as shown, help as written)`` per row of the docs' table headed "what
+    `PROG --help` says"; the Markdown undone (code marks, ``\\|``, ``—`` for no help) and
+    spaces collapsed."""
+    header = re.search(rf"\n\|[a-z |]+ \| what `{prog} --help` says \|\n\|[-|]+\|\n", text)
+    assert header and text.count(f"what `{prog} --help` says |") == 1
     rows = text[header.end():].split("\n\n", 1)[0].split("\n")
     table = []
     for row in rows:
@@ -258,7 +247,40 @@ def _command_docs(command):
         assert len(cells) in (2, 3) and re.fullmatch(r"`[^`]+`", cells[0]), row
         sentence = "" if cells[-1] == "—" else " ".join(cells[-1].replace("`", "").split())
         table.append((cells[0][1:-1], sentence))
-    return description, table
+    return table
+
+
+def _command_line_page():
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text(
+        encoding="utf-8")
+
+
+def _command_docs(command):
+    """docs/command-line.md on ``command``: the description it quotes (quote marks and ``\\<``
+    undone, spaces collapsed), and the rows of its table of the command's arguments."""
+    text = _command_line_page()
+    start = f"`scratchnn {command} --help` describes the command so:\n\n"
+    assert text.count(start) == 1
+    quote = text.split(start, 1)[1].split("\n\n", 1)[0]
+    assert all(line.startswith("> ") for line in quote.split("\n"))
+    lines = (line[2:].replace("\\<", "<") for line in quote.split("\n"))
+    description = " ".join(" ".join(lines).split())
+    return description, _docs_table(text, f"scratchnn {command}")
+
+
+def test_the_docs_list_every_command_as_scratchnn_help_does(monkeypatch):
+    """The docs' table of commands has each command's one-line help, in full, as ``scratchnn
+    --help`` prints it, and a row for every command, in its order."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    status, out, _ = run(["--help"])
+    assert status == 0
+    printed = " ".join(out.split())
+    table = _docs_table(_command_line_page(), "scratchnn")
+    assert [command for command, _ in table] == list(_subparsers().choices)
+    for command, sentence in table:
+        assert re.search(re.escape(f" {command} {sentence}") + r"(?= [a-z]+ |$)", printed), command
 
 
 def _shown(action):
