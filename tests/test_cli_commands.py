@@ -838,3 +838,19 @@ def test_tally_joins_the_counts_of_several_columns(capsys):
         "as all zeros ('a': 2, 'b': 2)\n"
         "scratchnn: warning: t.csv: missing cells were filled as in training (numbers and dates "
         "with the training value, text as no category): 'c': 2 of 5, 'd': 2 of 5\n")
+
+
+def test_evaluate_and_predict_read_numeric_columns_as_numbers_not_text(tmp_path):
+    # pandas reads a column of True/False as booleans, which train took as the numbers 1 and 0;
+    # read as text, the same cells would be 'True', not a number.
+    rows = [[r[1], ["True", "False"][k % 2], r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "flags.csv", table(["x", "flag", "y"], rows))
+    model = tmp_path / "m.npz"
+    assert run(["train", data, "--target", "y", "--out", model, "--epochs", "2", "--hidden", "2",
+                "--val-split", "0", "--quiet"])[0] == 0
+    assert [(c.name, c.kind) for c in load_model(model)[2].columns] == [
+        ("x", "numeric"), ("flag", "numeric")]
+    status, out, err = run(["predict", model, data])
+    assert (status, err) == (0, "") and len(_csv(out)) == len(ROWS) + 1
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "") and f"({len(ROWS)} rows, target 'y')" in out

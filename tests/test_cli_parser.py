@@ -3,9 +3,11 @@ docs/command-line.md's tables), what each option parses to, the required ones, t
 command runs, and that every option has help. Parsing only: no command runs."""
 
 import argparse
+import re
 
 import pytest
 
+from cli_run import run
 from scratchnn.cli import build_parser, data, demos, model, predict, train
 
 
@@ -226,3 +228,118 @@ def test_the_commands_are_listed_under_their_title(monkeypatch):
     assert "\ncommands:\n  COMMAND\n" in text
     assert ("\n\nA from-scratch NumPy neural network: a classifier, or a regression of a\n"
             "continuous target.\n\n" in text)
+
+
+COMMANDS = ["train", "evaluate", "predict", "info", "export", "demo", "playground", "datasets",
+            "split"]
+
+
+def _docs_table(text, prog):
+    """``(argument as shown, help as written)`` per row of the docs' table headed "what
+    `PROG --help` says"; the Markdown undone (code marks, ``\\|``, ``—`` for no help) and
+    spaces collapsed."""
+    header = re.search(rf"\n\|[a-z |]+ \| what `{prog} --help` says \|\n\|[-|]+\|\n", text)
+    assert header and text.count(f"what `{prog} --help` says |") == 1
+    rows = text[header.end():].split("\n\n", 1)[0].split("\n")
+    table = []
+    for row in rows:
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+        assert len(cells) in (2, 3) and re.fullmatch(r"`[^`]+`", cells[0]), row
+        sentence = "" if cells[-1] == "—" else " ".join(cells[-1].replace("`", "").split())
+        table.append((cells[0][1:-1], sentence))
+    return table
+
+
+def _command_line_page():
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text(
+        encoding="utf-8")
+
+
+def _command_docs(command):
+    """docs/command-line.md on ``command``: the description it quotes (quote marks and ``\\<``
+    undone, spaces collapsed), and the rows of its table of the command's arguments."""
+    text = _command_line_page()
+    start = f"`scratchnn {command} --help` describes the command so:\n\n"
+    assert text.count(start) == 1
+    quote = text.split(start, 1)[1].split("\n\n", 1)[0]
+    assert all(line.startswith("> ") for line in quote.split("\n"))
+    lines = (line[2:].replace("\\<", "<") for line in quote.split("\n"))
+    description = " ".join(" ".join(lines).split())
+    return description, _docs_table(text, f"scratchnn {command}")
+
+
+def test_the_docs_list_every_command_as_scratchnn_help_does(monkeypatch):
+    """The docs' table of commands has each command's one-line help, in full, as ``scratchnn
+    --help`` prints it, and a row for every command, in its order."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    status, out, _ = run(["--help"])
+    assert status == 0
+    printed = " ".join(out.split())
+    table = _docs_table(_command_line_page(), "scratchnn")
+    assert [command for command, _ in table] == list(_subparsers().choices)
+    for command, sentence in table:
+        assert re.search(re.escape(f" {command} {sentence}") + r"(?= [a-z]+ |$)", printed), command
+
+
+def _shown(action):
+    """An argument as ``--help`` lists it: its last flag, or a positional's metavar, choices
+    or name."""
+    if action.option_strings:
+        return action.option_strings[-1]
+    if action.metavar is not None:
+        return action.metavar
+    if action.choices is not None:
+        return "{" + ",".join(action.choices) + "}"
+    return action.dest
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_docs_on_each_command_show_what_its_help_prints(command, monkeypatch):
+    """The description the docs quote, and each row's argument (its metavar or its choices)
+    and help sentence, in full, are what ``scratchnn COMMAND --help`` prints; every argument
+    has its row, in the order ``--help`` lists them."""
+    monkeypatch.setenv("COLUMNS", "1000")  # no line breaks inside a word such as Ctrl-C
+    status, out, _ = run([command, "--help"])
+    assert status == 0
+    printed = " ".join(out.split())
+    description, table = _command_docs(command)
+    assert f" {description} positional arguments: " in printed or (
+        f" {description} options: " in printed)
+    # A sentence ends where the next argument, the next heading or the text ends.
+    ends = "|".join(re.escape(shown.split()[0]) for shown, _ in table)
+    for shown, sentence in table:
+        pattern = re.escape(f" {shown} {sentence}".rstrip()) + rf"(?= -| (?:{ends}) | [a-z ]+:|$)"
+        assert re.search(pattern, printed), (shown, sentence)
+    parser = _subparsers().choices[command]
+    arguments = [_shown(a) for a in parser._actions if "--help" not in a.option_strings]
+    assert [shown.split()[0] for shown, _ in table] == arguments
+
+
+def test_predict_and_evaluate_can_undo_the_models_no_header():
+    for command in ("predict", "evaluate"):
+        assert _parse([command, "m.npz", "d.csv", "--header"])[1]["header"] is True
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.5"])
+def test_datasets_test_size_is_a_fraction_strictly_between_0_and_1(value, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["datasets", "moons", "o.csv", "--test-size", value])
+    assert excinfo.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"error: argument --test-size: must be in (0, 1), got {value}\n")
+
+
+def test_datasets_test_size_takes_any_fraction_inside():
+    for value in (1e-9, 0.5, 0.999):
+        args = _parse(["datasets", "moons", "o.csv", "--test-size", str(value)])[1]
+        assert args["test_size"] == value and type(args["test_size"]) is float
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_datasets_test_size_must_be_finite(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["datasets", "moons", "o.csv", "--test-size", value])
+    assert capsys.readouterr().err.endswith(
+        f"error: argument --test-size: expected a finite number, got '{value}'\n")

@@ -31,8 +31,9 @@ class Recorder:
     """Replaces ``ClassifierNN.train``: records its arguments and plays ``history`` (one
     ``(loss, val_loss, val_accuracy)`` per epoch) through the callbacks, stopping when one asks."""
 
-    def __init__(self, history=None, warn=(), raise_after=None):
+    def __init__(self, history=None, warn=(), raise_after=None, metric="val_accuracy"):
         self.calls, self.history, self.warn, self.raise_after = [], history, warn, raise_after
+        self.metric = metric  # the validation score in the logs: a regression's is val_r2
 
     def __call__(self, network, X, Y, **kwargs):
         self.calls.append((network, X, Y, kwargs))
@@ -46,7 +47,7 @@ class Recorder:
                 raise self.raise_after[1]
             logs = {"loss": loss}
             if kwargs["validation_data"] is not None:
-                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+                logs.update({"val_loss": val_loss, self.metric: val_accuracy})
             stop = [bool(callback.on_epoch_end(epoch, logs)) for callback in callbacks]
             if any(stop) or epoch == kwargs["num_epochs"]:
                 break
@@ -116,7 +117,7 @@ def test_train_hands_the_loop_every_option(data, tmp_path, recorder):
         "step:2:0.5", "--clipnorm", "2.5", "--weight-decay", "0.1", "--label-smoothing", "0.2",
         "--l2", "0.05", "--dropout", "0.25", "--batch-norm", "--dtype", "float64",
         "--val-split", "0.3", "--seed", "5", "--checkpoint", checkpoint, "--checkpoint-every",
-        "3", "--patience", "4", "--id", "id")
+        "3", "--patience", "4", "--id", "id", "--threads", "2")
     assert status == 0, err
     network, X, _, kwargs = recorder.calls[0]
     assert X.shape == (3, 7) and X.dtype == np.float64
@@ -127,8 +128,8 @@ def test_train_hands_the_loop_every_option(data, tmp_path, recorder):
     assert kwargs["keep_prob"] == [1.0, 0.75, 0.75, 0.75]
     assert (kwargs["num_epochs"], kwargs["batch_size"], kwargs["learning_rate"], kwargs["lambd"],
             kwargs["optimizer"], kwargs["clipnorm"], kwargs["weight_decay"],
-            kwargs["label_smoothing"], kwargs["checkpoint"], kwargs["checkpoint_every"]) == (
-        7, 5, 0.3, 0.05, "momentum", 2.5, 0.1, 0.2, str(checkpoint), 3)
+            kwargs["label_smoothing"], kwargs["checkpoint"], kwargs["checkpoint_every"],
+            kwargs["n_threads"]) == (7, 5, 0.3, 0.05, "momentum", 2.5, 0.1, 0.2, str(checkpoint), 3, 2)
     from scratchnn.schedules import StepDecay
 
     assert repr(kwargs["lr_schedule"]) == repr(StepDecay(2, 0.5))
@@ -291,6 +292,44 @@ def test_training_interrupted_by_ctrl_c_saves_nothing(data, tmp_path, recorder):
     assert err == "scratchnn: interrupted after 2 complete epoch(s); no model saved\n"
 
 
+# Thirty distinct fractional targets: a regression by the rule of --task auto.
+REGRESSION = [[f"{k / 30:.3f}", f"{(k * 7) % 30 / 3:.2f}"] for k in range(30)]
+
+
+@pytest.fixture
+def regression_recorder(monkeypatch):
+    import scratchnn.regressor
+
+    rec = Recorder(metric="val_r2")
+    monkeypatch.setattr(scratchnn.regressor.RegressorNN, "train",
+                        lambda network, X, Y, **kwargs: rec(network, X, Y, **kwargs))
+    return rec
+
+
+def test_a_regression_shows_and_keeps_its_validation_r2(tmp_path, regression_recorder):
+    regression_recorder.history = [(0.9, 0.8, 0.25), (0.7, 0.6, 0.5), (0.5, 0.4, 0.75)]
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", "3"])
+    assert status == 0 and regression_recorder.calls
+    assert regression_recorder.calls[0][2].dtype == np.float32  # the targets, as the inputs
+    assert "cost=0.5000, val_r2=0.750" in err  # the progress bar's last state
+    history = load_model(model)[2].history
+    assert history["val_r2"].tolist() == [0.25, 0.5, 0.75]
+    assert history["val_costs"].tolist() == [0.8, 0.6, 0.4]
+
+
+def test_an_interrupted_regression_names_the_regressors_load(tmp_path, regression_recorder):
+    regression_recorder.raise_after = (2, KeyboardInterrupt())
+    regression_recorder.history = [(0.9, 0.8, 0.5)] * 5
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    checkpoint = write(tmp_path / "ck.npz", "")  # as if the loop had written it
+    status, _, err, model = _train(data, tmp_path, "--epochs", "5", "--checkpoint", checkpoint)
+    assert status == 130 and not model.exists()
+    assert err == (f"scratchnn: interrupted after 2 complete epoch(s); no model saved; the last "
+                   f"checkpoint (epoch 2) is {checkpoint}, RegressorNN.load reads it\n")
+
+
 def test_training_that_diverges_says_which_epoch_and_a_lower_rate(data, tmp_path, recorder):
     from scratchnn.training import DivergenceError
 
@@ -404,6 +443,18 @@ def test_decimal_commas_not_looked_for_with_a_comma_delimiter(tmp_path, recorder
     status, _, err, model = _train(data, tmp_path, "--task", "classification")
     assert "decimal comma" not in err
     assert load_model(model)[2].reading["decimal"] == "."
+
+
+def test_decimal_commas_not_looked_for_when_sep_names_a_comma(tmp_path, recorder):
+    # A comma-separated file named .tsv: the name alone would make the delimiter a tab, but
+    # --sep , says otherwise, so its quoted "0,5" cells are not decimal commas.
+    rows = [[f'"{r[1].replace(".", ",")}"', r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.tsv", table(["x", "color", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--sep", ",", "--task", "classification")
+    assert status == 0 and "decimal comma" not in err
+    _, _, bundle = load_model(model)
+    assert bundle.reading["decimal"] == "."
+    assert next(c for c in bundle.columns if c.name == "x").kind == "text"
 
 
 # --------------------------------------------------------------------------- refusals
@@ -786,3 +837,207 @@ def test_whole_numbers_written_with_a_point_beside_decimal_commas_are_fine(tmp_p
     data = write(tmp_path / "d.csv", table(["x", "z", "y"], rows, sep=";"))
     status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
     assert status == 0 and "decimal comma; read so" in err
+
+
+# --------------------------------------------------------------------------- mutmut's survivors
+
+
+def test_train_refuses_outputs_that_overwrite_its_inputs_naming_both(data, tmp_path, recorder):
+    model, checkpoint = tmp_path / "m.npz", tmp_path / "ck.npz"
+    argv = ["train", data, "--target", "y"]
+    assert one_line_error([*argv, "--out", data]) == (
+        f"scratchnn: error: --out {data} is the same file as DATA {data}; refusing to overwrite "
+        f"it\n")
+    assert one_line_error([*argv, "--out", model, "--checkpoint", model]) == (
+        f"scratchnn: error: --checkpoint {model} is the same file as --out {model}; refusing to "
+        f"overwrite it\n")
+    assert one_line_error([*argv, "--out", model, "--checkpoint", checkpoint, "--plot",
+                           checkpoint]) == (
+        f"scratchnn: error: --plot {checkpoint} is the same file as --checkpoint {checkpoint}; "
+        f"refusing to overwrite it\n")
+    assert not recorder.calls
+
+
+def test_train_refuses_a_target_given_twice(data, tmp_path):
+    assert one_line_error(["train", data, "--target", "y", "--target", "y", "--out",
+                           tmp_path / "m.npz"]) == (
+        "scratchnn: error: --target y is given more than once\n")
+
+
+def test_several_targets_are_named_in_what_train_says_of_them(tmp_path, regression_recorder):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    only = write(tmp_path / "only.csv", table(["y", "z"], [r[1:] for r in rows]))
+    argv = ["--target", "y", "--target", "z", "--out", tmp_path / "m.npz", "--quiet"]
+    assert one_line_error(["train", only, *argv]) == (
+        f"scratchnn: error: {only}: no feature columns besides the targets "
+        f"{format_names(['y', 'z'])}\n")
+    rows[3][2] = ""
+    gap = write(tmp_path / "gap.csv", table(["x", "y", "z"], rows))
+    err = refusal(["train", gap, *argv])
+    assert (f"a target of {format_names(['y', 'z'])} is empty on 1 row(s) (the first on line "
+            f"5)") in err
+    status, _, err = run(["train", gap, *argv, "--drop-missing-target"])
+    assert status == 0
+    assert (f"{gap}: left out 1 row(s) where a target of {format_names(['y', 'z'])} is empty "
+            f"(--drop-missing-target)") in err
+
+
+def test_keep_na_strings_makes_na_a_label_of_the_target(tmp_path, recorder):
+    rows = [[r[1], ["NA", "b"][k % 2]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--keep-na-strings")
+    assert status == 0, err
+    assert load_model(model)[2].label_names == ["NA", "b"]
+
+
+def test_impute_and_date_format_reach_the_columns(tmp_path, recorder):
+    xs = ["1", "2", "", "10", "3", "4", "50", "5", "6", "70"]
+    # Days up to 12: day first (the first format tried) and month first both read every date.
+    rows = [[x, f"01/{k + 1:02d}/2020", r[3]] for k, (x, r) in enumerate(zip(xs, ROWS))]
+    data = write(tmp_path / "d.csv", table(["x", "when", "y"], rows))
+    status, _, err, model = _train(data, tmp_path, "--impute", "mean", "--date-format",
+                                   "%m/%d/%Y")
+    assert status == 0, err
+    columns = {c.name: c for c in load_model(model)[2].columns}
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    present = [float(xs[k]) for k in train_rows if xs[k]]
+    assert columns["x"].fill == pytest.approx(np.mean(present))
+    assert np.mean(present) != np.median(present)
+    assert (columns["when"].kind, columns["when"].format) == ("date", "%m/%d/%Y")
+
+
+def test_train_refuses_too_few_rows_for_the_validation_split_naming_the_file(tmp_path):
+    data = write(tmp_path / "two.csv", table(["x", "y"], [["0.1", "a"], ["0.2", "b"]]))
+    assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz",
+                           "--val-split", "0.9"]) == (
+        f"scratchnn: error: {data} has 2 rows: too few to hold out --val-split 0.9\n")
+
+
+def test_decimal_commas_are_read_as_their_numbers(tmp_path, recorder):
+    rows = [[r[1].replace(".", ","), r[2], r[3]] for r in ROWS]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows, sep=";"))
+    status, _, err, model = _train(data, tmp_path)
+    assert status == 0, err
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    x = next(c for c in load_model(model)[2].columns if c.name == "x")
+    assert x.fill == np.median([float(ROWS[k][1]) for k in train_rows])
+    # Beside a column with a decimal point, every decimal-comma column is named in the fix.
+    rows = [[r[1].replace(".", ","), r[1].replace(".", ","), f"{float(r[1]) + 0.25}", r[3]]
+            for r in ROWS]
+    data = write(tmp_path / "e.csv", table(["x", "w", "z", "y"], rows, sep=";"))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert err.rstrip("\n").endswith(" --ignore x --ignore w")
+
+
+def test_a_regression_target_that_is_not_a_number_is_located(tmp_path):
+    rows = [list(r) for r in REGRESSION]
+    rows[2][1] = "lots"
+    data = write(tmp_path / "r.csv", table(["x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--task", "regression", "--out",
+                   tmp_path / "m.npz"])
+    assert ("the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
+            "regression) needs numbers") in err
+
+
+def test_decimal_given_reads_a_text_feature_column_with_it(tmp_path):
+    # "abc" keeps x text for pandas; read with --decimal , the other cells are numbers, so the
+    # column is a numeric one with one bad cell (read with ".", it would be all text).
+    rows = [[r[1].replace(".", ","), r[3]] for r in ROWS]
+    rows[4][0] = "abc"
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows, sep=";"))
+    err = refusal(["train", data, "--target", "y", "--decimal", ",", "--out",
+                   tmp_path / "m.npz"])
+    assert ("column 'x': 1 cell(s) are not numbers ('abc'; first on line 6) among 9 numbers"
+            in err)
+
+
+def test_a_target_spelled_na_is_missing_unless_keep_na_strings(tmp_path, recorder):
+    rows = [[r[1], r[3]] for r in ROWS]
+    rows[3][1] = "NA"
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert "the target 'y' is empty on 1 row(s) (the first on line 5)" in err
+
+
+def test_a_class_of_one_training_row_weighs_all_of_its_share(tmp_path, recorder):
+    rows = [[r[1], r[2], "a" if k < 6 else "b"] for k, r in enumerate(ROWS)] + [
+        ["0.5", "red", "c"]]
+    data = write(tmp_path / "d.csv", table(["x", "color", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--class-weight", "balanced", "--val-split", "0")
+    assert status == 0, err
+    # 11 rows, 3 classes of 6, 4 and 1 rows: 11/18, 11/12 and 11/3.
+    assert recorder.kwargs["sample_weight"] == pytest.approx(
+        [11 / 18] * 6 + [11 / 12] * 4 + [11 / 3])
+    assert f"label(s) {format_names(['c'])} of 'y' have fewer than 2 training rows" in err
+    rows.append(["0.6", "blue", "c"])  # two rows are enough
+    data = write(tmp_path / "e.csv", table(["x", "color", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0 and "fewer than 2 training rows" not in err
+
+
+def test_classifying_a_continuous_target_warns_beside_the_column_warnings(tmp_path, recorder):
+    rows = [[k, x, y] for k, (x, y) in enumerate(REGRESSION)]
+    data = write(tmp_path / "r.csv", table(["n", "x", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path, "--task", "classification", "--val-split", "0")
+    assert status == 0, err
+    assert "the target 'y' looks continuous" in err and "column 'n': looks like a row id" in err
+
+
+def test_row_ids_are_looked_for_on_the_training_rows(tmp_path, recorder):
+    # n is distinct on the 10 training rows, not on all 13: a row id all the same.
+    train_rows, val_rows = train._split(13, 0.2, 0, "d")
+    n = list(range(13))
+    n[val_rows[0]] = n[train_rows[0]]
+    rows = [[n[k], f"{k % 5 / 10}", "ab"[k % 2]] for k in range(13)]
+    data = write(tmp_path / "d.csv", table(["n", "x", "y"], rows))
+    status, _, err, _ = _train(data, tmp_path)
+    assert status == 0
+    assert ("column 'n': looks like a row id (its values are distinct whole numbers on every "
+            "training row)") in err
+
+
+def test_a_column_refused_is_not_also_warned_of_as_a_row_id(tmp_path):
+    # 14 rows, 11 of them training: enough to look for row ids (10).
+    rows = [[k, f"{k % 5 / 10}", "ab"[k % 2]] for k in range(13)] + [["abc", "0.5", "a"]]
+    data = write(tmp_path / "d.csv", table(["n", "x", "y"], rows))
+    err = refusal(["train", data, "--target", "y", "--out", tmp_path / "m.npz"])
+    assert "column 'n': 1 cell(s) are not numbers" in err and "row id" not in err
+
+
+def test_inputs_are_standardized_on_the_training_rows(data, tmp_path, recorder):
+    status, _, err, model = _train(data, tmp_path, "--id", "id")
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, _ = train._split(10, 0.2, 0, "d")
+    x = np.array([float(ROWS[k][1]) for k in train_rows])
+    assert bundle.mean[0] == pytest.approx(x.mean()) and bundle.scale[0] == pytest.approx(x.std())
+
+
+
+
+def test_a_regression_hands_the_loop_its_network_and_records_its_settings(
+        tmp_path, regression_recorder):
+    rows = [[x, y, str(float(y) * 2 + 1)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "y", "--target", "z", "--out", model,
+                          "--hidden", "4", "3", "--activation", "tanh", "--batch-norm", "--seed",
+                          "5", "--dtype", "float64", "--quiet"])
+    assert status == 0, err
+    network, X, Y, kwargs = regression_recorder.calls[0]
+    assert network.layer_dims == [1, 4, 3, 2]
+    assert network.activations == ["tanh", "tanh", "linear"]
+    assert network.batch_norm is True and network.seed == 5
+    assert kwargs["loss"] == "MeanSquaredError" and kwargs["sample_weight"] is None
+    # The targets standardized on the training rows, in float64 as asked.
+    train_rows, val_rows = train._split(30, 0.2, 5, "d")
+    targets = np.array([[float(r[1]), float(r[2])] for r in rows]).T
+    mean = targets[:, train_rows].mean(axis=1, keepdims=True)
+    scale = targets[:, train_rows].std(axis=1, keepdims=True)
+    assert Y.dtype == np.float64
+    np.testing.assert_allclose(Y, (targets[:, train_rows] - mean) / scale)
+    np.testing.assert_allclose(kwargs["validation_data"][1],
+                               (targets[:, val_rows] - mean) / scale)
+    training = load_model(model)[2].training
+    assert training["loss"] == "MeanSquaredError" and training["lr_schedule"] is None
+    assert "class_weight" not in training and "label_smoothing" not in training
