@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -521,3 +522,67 @@ def test_a_sparse_y_trains_as_its_dense_copy():
     from_sparse = NNRegressor(**params).fit(X, sparse.csr_matrix(y))
     np.testing.assert_array_equal(from_sparse.y_mean_, dense.y_mean_)
     np.testing.assert_array_equal(from_sparse.predict(X), dense.predict(X))
+
+
+# ---------------------------------------------------------------------------- written for mutmut
+# Small and fast: the survivors of `make mutate` in the package's _regressor.py and _base.py.
+def test_the_validation_r2_gathers_weighted_blocks_of_several_outputs():
+    # The validation R² is gathered block by block (a memory-mapped or sparse X is scored so):
+    # blocks of any weight, none at all included, give scikit-learn's r2_score of all the rows.
+    from scratchnn.training import Block
+
+    rng = np.random.default_rng(0)
+    X, coef = rng.normal(size=(30, 2)), rng.normal(size=(2, 2))
+    Y = X @ coef + rng.normal(scale=0.5, size=(30, 2)) + [3.0, -1.0]
+    w = rng.uniform(0.5, 2.0, 30)
+    w[10:15] = 0.0  # a block of no weight before the others
+    w[15:18] = 0.2  # a block of total weight 0.6, below 1
+    cuts = [(0, 10), (10, 15), (15, 18), (18, 30)]
+
+    def predict(XT):  # a prediction that is not the truth, so that R² is neither 0 nor 1
+        return (XT.T @ (coef * 0.8)).T + np.array([[3.2], [-0.9]])
+
+    def blocks(weights):
+        return [Block(X[a:b], Y[a:b], None if weights is None else weights[a:b, None])
+                for a, b in cuts]
+
+    predicted = predict(X.T).T
+    weighted = sklearn_regressor.weighted_r2(blocks(w), predict)
+    assert weighted == pytest.approx(r2_score(Y, predicted, sample_weight=w), rel=1e-12)
+    assert sklearn_regressor.weighted_r2(blocks(None), predict) == pytest.approx(
+        r2_score(Y, predicted), rel=1e-12)
+    light = np.full(30, 0.01)  # all the rows weigh 0.3 together
+    assert sklearn_regressor.weighted_r2(blocks(light), predict) == pytest.approx(
+        r2_score(Y, predicted), rel=1e-12)
+    # No weight at all, or no rows: a score of 0, not NaN.
+    assert sklearn_regressor.weighted_r2(blocks(np.zeros(30)), predict) == 0.0
+    assert sklearn_regressor.weighted_r2([], predict) == 0.0
+
+
+def test_a_held_out_split_of_fewer_than_2_rows_is_refused_with_its_size():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, early_stopping=True, random_state=0)
+    # 20% of 10 rows is 2: enough for a regressor (no classes to hold out)
+    assert len(NNRegressor(**quick, validation_fraction=0.2).fit(X, X[:, 0])
+               .validation_scores_) == 1
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "the validation set is too small (1 samples, fewer than 2): increase "
+            "validation_fraction or the size of the data, or pass validation_data") + "$"):
+        NNRegressor(**quick).fit(X, X[:, 0])
+
+
+def test_a_missing_y_val_is_refused_by_name():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y_val = np.array([1.0, None, 2.0, 0.5, 1.5], dtype=object)
+    with pytest.raises(ValueError, match=r"^validation_data: Input y_val contains NaN\.$"):
+        NNRegressor(hidden_layer_sizes=(2,), max_epochs=1).fit(
+            X, X[:, 0], validation_data=(X[:5], y_val))
+
+
+def test_validation_data_of_several_outputs_is_scored_on_each():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.c_[X[:, 0] + X[:, 1], X[:, 2] ** 2]
+    model = NNRegressor(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
+    model.fit(X[:30], y[:30], validation_data=(X[30:], y[30:]))
+    assert model.validation_scores_ == [pytest.approx(
+        r2_score(y[30:], model.predict(X[30:])), rel=1e-10)]
