@@ -5,6 +5,7 @@ import pickle
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -586,3 +587,58 @@ def test_validation_data_of_several_outputs_is_scored_on_each():
     model.fit(X[:30], y[:30], validation_data=(X[30:], y[30:]))
     assert model.validation_scores_ == [pytest.approx(
         r2_score(y[30:], model.predict(X[30:])), rel=1e-10)]
+
+
+def test_targets_too_large_are_refused_whole_and_without_numpy_warnings():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    huge = np.r_[1e308, -1e308, np.zeros(18)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the refusal, not NumPy's overflow or 0/0 warnings
+        with pytest.raises(ValueError, match="^" + re.escape(
+                "y holds values too large to standardize (their spread overflows float64): "
+                "rescale y") + "$"):
+            NNRegressor(**quick).fit(X, huge, sample_weight=np.full(20, 2.0))  # sums overflow
+        model = NNRegressor(**quick).partial_fit(X, np.linspace(-1e-10, 1e-10, 20))
+        with pytest.raises(ValueError, match="^" + re.escape(
+                "y holds values too large for the target standardization fitted on the first "
+                "data (their standardized values overflow)") + "$"):
+            model.partial_fit(X, np.full(20, 1e300))
+
+
+def test_a_target_constant_up_to_rounding_is_only_centred():
+    ulp = np.spacing(1e6)  # the spread of these targets is rounding, not information
+    mean, scale = sklearn_regressor.standardization(1e6 + ulp * np.array([[0.0], [1.0]] * 4),
+                                                    None)
+    assert scale.tolist() == [1.0] and mean[0] == pytest.approx(1e6, rel=1e-15)
+
+
+def test_sample_weights_are_checked_and_read_in_float64():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    quick = dict(hidden_layer_sizes=(3,), max_epochs=2, random_state=0)
+    weights = np.linspace(0.5, 2.0, 20, dtype=np.float32)
+    as32 = NNRegressor(**quick).fit(X, X[:, 0], sample_weight=weights)
+    as64 = NNRegressor(**quick).fit(X, X[:, 0], sample_weight=weights.astype(np.float64))
+    assert as32.loss_curve_ == as64.loss_curve_
+    with pytest.raises(ValueError, match=r"^Negative values in data passed to `sample_weight`\.$"):
+        NNRegressor(**quick).fit(X, X[:, 0], sample_weight=np.r_[-1.0, np.ones(19)])
+
+
+def test_the_network_is_built_from_the_hyperparameters(friedman):
+    # batch_norm, the Glorot initialization it records, and MLPRegressor's smaller range for
+    # sigmoid layers: U(-sqrt(2 / (fan_in + fan_out)), +...) instead of sqrt(6 / ...).
+    from scratchnn.callback import Callback
+
+    class FirstWeights(Callback):
+        def on_train_begin(self, model):
+            self.W1 = model.parameters["W1"].copy()
+
+    X, _, y, _ = friedman
+    first = FirstWeights()
+    model = NNRegressor(hidden_layer_sizes=(50,), activation="logistic", batch_norm=True,
+                        max_epochs=1, random_state=0, callbacks=[first]).fit(X[:50], y[:50])
+    assert model.network_.batch_norm is True and "gamma1" in model.network_.parameters
+    assert model.network_.initialization_method == "xavier"
+    limit = np.sqrt(2.0 / (X.shape[1] + 50))
+    assert 0.9 * limit < np.abs(first.W1).max() <= limit
+    assert NNRegressor(max_epochs=1).fit(X[:50], y[:50]).network_.batch_norm is False
