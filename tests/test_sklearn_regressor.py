@@ -642,3 +642,25 @@ def test_the_network_is_built_from_the_hyperparameters(friedman):
     limit = np.sqrt(2.0 / (X.shape[1] + 50))
     assert 0.9 * limit < np.abs(first.W1).max() <= limit
     assert NNRegressor(max_epochs=1).fit(X[:50], y[:50]).network_.batch_norm is False
+
+
+def test_every_hyperparameter_is_stored_as_given():
+    from scratchnn.callback import Callback
+
+    given = dict(hidden_layer_sizes=(3, 2), activation="tanh", loss="huber", huber_delta=0.5,
+                 optimizer="rmsprop", learning_rate=0.02, batch_size=7, max_epochs=9, l2=0.5,
+                 dropout=0.1, batch_norm=True, early_stopping=True, validation_fraction=0.3,
+                 n_iter_no_change=4, tol=0.01, random_state=5, verbose=True, warm_start=True,
+                 lr_schedule="cosine", clipnorm=1.5, weight_decay=0.2, callbacks=[Callback()],
+                 n_threads=2, beta1=0.8, beta2=0.95, epsilon=1e-6)
+    assert NNRegressor(**given).get_params() == given
+
+
+@pytest.mark.parametrize("params, error, message", [
+    ({"huber_delta": 0.0}, ValueError, "huber_delta must be in (0, inf), got 0"),
+    ({"loss": "absolute_error"}, ValueError,
+     "loss must be one of ['huber', 'squared_error'], got 'absolute_error'"),
+])
+def test_each_refused_regression_hyperparameter_gets_its_whole_message(params, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        NNRegressor(**params)._check_hyperparameters()
