@@ -660,3 +660,20 @@ def test_auto_batches_count_the_training_rows_alone(tmp_path, monkeypatch):
     auto = NNClassifier(**params).fit(X, y)
     assert auto.loss_curve_ == NNClassifier(**params, batch_size=189).fit(X, y).loss_curve_
     assert auto.loss_curve_ != NNClassifier(**params, batch_size=200).fit(X, y).loss_curve_
+
+
+def test_the_network_is_built_from_the_hyperparameters(blobs):
+    # batch_norm, and MLPClassifier's smaller range for sigmoid layers:
+    # U(-sqrt(2 / (fan_in + fan_out)), +...) instead of sqrt(6 / ...).
+    class FirstWeights(Callback):
+        def on_train_begin(self, model):
+            self.W1 = model.parameters["W1"].copy()
+
+    X, y = blobs
+    first = FirstWeights()
+    clf = NNClassifier(hidden_layer_sizes=(50,), activation="logistic", batch_norm=True,
+                       max_epochs=1, random_state=0, callbacks=[first]).fit(X, y)
+    assert clf.network_.batch_norm is True and "gamma1" in clf.network_.parameters
+    limit = np.sqrt(2.0 / (X.shape[1] + 50))
+    assert 0.9 * limit < np.abs(first.W1).max() <= limit
+    assert NNClassifier(max_epochs=1).fit(X, y).network_.batch_norm is False
