@@ -234,6 +234,8 @@ def test_each_count_hyperparameter_takes_1_and_names_itself_below(name):
      "class_weight must be None, 'balanced' or a dict, got 'BALANCED'"),
     ({"class_weight": 2.0}, ValueError,
      "class_weight must be None, 'balanced' or a dict, got 2.0"),
+    ({"callbacks": [1]}, TypeError, "callbacks[0] must be a scratchnn.callbacks.Callback, got 1"),
+    ({"n_threads": 0}, ValueError, "n_threads must be >= 1, got 0"),
 ])
 def test_each_refused_hyperparameter_gets_its_whole_message(params, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
