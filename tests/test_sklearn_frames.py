@@ -2,6 +2,7 @@
 (:mod:`scratchnn.table_inputs`), fitted with the estimator, applied at predict, in ONNX."""
 
 import pickle
+import re
 import sys
 
 import numpy as np
@@ -212,7 +213,9 @@ def test_without_pandas_a_frame_fitted_estimator_names_the_extra(monkeypatch):
     model = NNClassifier(max_epochs=2, **SMALL).fit(frame, y)
     X = frame.to_numpy(dtype=object)
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now fails
-    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[pandas\]'"):
+    with pytest.raises(ImportError, match=r"^this estimator was fitted on a pandas DataFrame, and "
+                                          r"its preprocessing needs pandas: pip install "
+                                          r"'scratchnn\[pandas\]'$"):
         model.predict(X)
 
 
@@ -243,5 +246,76 @@ def test_without_onnx_to_onnx_names_the_extra(monkeypatch, tmp_path):
     frame, y = mixed_frame()
     model = NNClassifier(max_epochs=2, **SMALL).fit(frame, y)
     monkeypatch.setitem(sys.modules, "onnx", None)
-    with pytest.raises(ImportError, match=r"pip install 'scratchnn\[onnx\]'"):
+    with pytest.raises(ImportError, match=r"^ONNX export needs the onnx package: pip install "
+                                          r"'scratchnn\[onnx\]'$"):
         model.to_onnx(tmp_path / "model.onnx")
+
+
+def test_the_onnx_graph_names_its_estimator_its_batch_and_its_columns(tmp_path):
+    # What a reader of the .onnx file sees: the graph named after the estimator, the outputs in
+    # its doc string, X's batch dimension named, and a DataFrame's columns in the metadata.
+    import json
+
+    pytest.importorskip("onnx")
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    quick = {"hidden_layer_sizes": (2,), "max_epochs": 1, "random_state": 0}
+    binary = NNClassifier(**quick).fit(X, (X[:, 0] > 0).astype(int))
+    proto = binary.to_onnx(tmp_path / "binary.onnx")
+    assert proto.graph.name == "scratchnn_NNClassifier"
+    assert proto.doc_string == "NNClassifier -> label, probabilities"
+    (x,) = proto.graph.input
+    dims = x.type.tensor_type.shape.dim
+    assert x.name == "X" and [(d.dim_param, d.dim_value) for d in dims] == [("batch", 0), ("", 3)]
+    assert {p.key for p in proto.metadata_props} == set()  # an array has no columns
+    # multilabel targets: the probability of each label, and no single label to give
+    labels = NNClassifier(**quick).fit(X, np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int))
+    proto = labels.to_onnx(tmp_path / "labels.onnx")
+    assert [o.name for o in proto.graph.output] == ["probabilities"]
+    assert proto.doc_string == "NNClassifier -> probabilities"
+    frame, _ = mixed_frame(60)
+    regressor = NNRegressor(**quick).fit(frame, np.arange(60.0))
+    proto = regressor.to_onnx(tmp_path / "regressor.onnx")
+    assert proto.graph.name == "scratchnn_NNRegressor"
+    assert proto.doc_string == "NNRegressor -> predictions"
+    assert {p.key: json.loads(p.value) for p in proto.metadata_props} == {
+        "columns": [c.to_json() for c in regressor.preprocessing_.columns]}
+
+
+def test_the_targets_of_a_frame_are_checked_and_named_as_scikit_learn_checks_them():
+    # A DataFrame of mixed columns is not checked by check_X_y, so its y is checked apart, with
+    # scikit-learn's messages, named: missing, of another length, not finite.
+    from scipy import sparse
+
+    frame, y = mixed_frame(60)
+    quick = {"hidden_layer_sizes": (2,), "max_epochs": 1, "random_state": 0}
+
+    def refused(message, y):
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            NNRegressor(**quick).fit(frame, y)
+
+    refused("y: this estimator requires y to be passed, but the target y is None", None)
+    refused("y: Found input variables with inconsistent numbers of samples: [60, 59]",
+            np.arange(59.0))
+    refused("Input y contains NaN.", np.r_[np.nan, np.arange(59.0)])
+    # object-dtype numbers are a regressor's numbers; object-dtype labels stay a classifier's
+    values = np.arange(60.0)
+    as_objects = NNRegressor(**quick).fit(frame, pd.Series(values, dtype=object))
+    assert as_objects.y_mean_.tolist() == [np.mean(values)]
+    labels = NNClassifier(**quick).fit(frame, pd.Series(y, dtype=object))
+    assert sorted(labels.classes_) == ["no", "yes"]
+    # and a sparse indicator matrix is multilabel targets, as with an array X
+    indicator = np.c_[y == "yes", np.arange(60) % 2].astype(int)
+    multilabel = NNClassifier(**quick).fit(frame, sparse.csr_matrix(indicator))
+    assert multilabel.predict(frame).shape == (60, 2)
+
+
+def test_column_names_that_are_the_same_as_strings_are_refused():
+    # 0.1 and float32 0.1 are different numbers, both written "0.1"
+    names = [0.1, np.float32(0.1), 2]
+    frame = pd.DataFrame({0: np.arange(20.0), 1: np.arange(20.0), 2: ["a", "b"] * 10})
+    frame.columns = pd.Index(names, dtype=object)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"X: a DataFrame's column names must be distinct (as strings), got {names!r}")
+            + "$"):
+        NNClassifier(max_epochs=1).fit(frame, np.arange(20) % 2)

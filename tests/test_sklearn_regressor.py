@@ -2,8 +2,10 @@
 
 import os
 import pickle
+import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -521,3 +523,146 @@ def test_a_sparse_y_trains_as_its_dense_copy():
     from_sparse = NNRegressor(**params).fit(X, sparse.csr_matrix(y))
     np.testing.assert_array_equal(from_sparse.y_mean_, dense.y_mean_)
     np.testing.assert_array_equal(from_sparse.predict(X), dense.predict(X))
+
+
+# ---------------------------------------------------------------------------- written for mutmut
+# Small and fast: the survivors of `make mutate` in the package's _regressor.py and _base.py.
+def test_the_validation_r2_gathers_weighted_blocks_of_several_outputs():
+    # The validation R² is gathered block by block (a memory-mapped or sparse X is scored so):
+    # blocks of any weight, none at all included, give scikit-learn's r2_score of all the rows.
+    from scratchnn.training import Block
+
+    rng = np.random.default_rng(0)
+    X, coef = rng.normal(size=(30, 2)), rng.normal(size=(2, 2))
+    Y = X @ coef + rng.normal(scale=0.5, size=(30, 2)) + [3.0, -1.0]
+    w = rng.uniform(0.5, 2.0, 30)
+    w[10:15] = 0.0  # a block of no weight before the others
+    w[15:18] = 0.2  # a block of total weight 0.6, below 1
+    cuts = [(0, 10), (10, 15), (15, 18), (18, 30)]
+
+    def predict(XT):  # a prediction that is not the truth, so that R² is neither 0 nor 1
+        return (XT.T @ (coef * 0.8)).T + np.array([[3.2], [-0.9]])
+
+    def blocks(weights):
+        return [Block(X[a:b], Y[a:b], None if weights is None else weights[a:b, None])
+                for a, b in cuts]
+
+    predicted = predict(X.T).T
+    weighted = sklearn_regressor.weighted_r2(blocks(w), predict)
+    assert weighted == pytest.approx(r2_score(Y, predicted, sample_weight=w), rel=1e-12)
+    assert sklearn_regressor.weighted_r2(blocks(None), predict) == pytest.approx(
+        r2_score(Y, predicted), rel=1e-12)
+    light = np.full(30, 0.01)  # all the rows weigh 0.3 together
+    assert sklearn_regressor.weighted_r2(blocks(light), predict) == pytest.approx(
+        r2_score(Y, predicted), rel=1e-12)
+    # No weight at all, or no rows: a score of 0, not NaN.
+    assert sklearn_regressor.weighted_r2(blocks(np.zeros(30)), predict) == 0.0
+    assert sklearn_regressor.weighted_r2([], predict) == 0.0
+
+
+def test_a_held_out_split_of_fewer_than_2_rows_is_refused_with_its_size():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, early_stopping=True, random_state=0)
+    # 20% of 10 rows is 2: enough for a regressor (no classes to hold out)
+    assert len(NNRegressor(**quick, validation_fraction=0.2).fit(X, X[:, 0])
+               .validation_scores_) == 1
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "the validation set is too small (1 samples, fewer than 2): increase "
+            "validation_fraction or the size of the data, or pass validation_data") + "$"):
+        NNRegressor(**quick).fit(X, X[:, 0])
+
+
+def test_a_missing_y_val_is_refused_by_name():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y_val = np.array([1.0, None, 2.0, 0.5, 1.5], dtype=object)
+    with pytest.raises(ValueError, match=r"^validation_data: Input y_val contains NaN\.$"):
+        NNRegressor(hidden_layer_sizes=(2,), max_epochs=1).fit(
+            X, X[:, 0], validation_data=(X[:5], y_val))
+
+
+def test_validation_data_of_several_outputs_is_scored_on_each():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.c_[X[:, 0] + X[:, 1], X[:, 2] ** 2]
+    model = NNRegressor(hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
+    model.fit(X[:30], y[:30], validation_data=(X[30:], y[30:]))
+    assert model.validation_scores_ == [pytest.approx(
+        r2_score(y[30:], model.predict(X[30:])), rel=1e-10)]
+
+
+def test_targets_too_large_are_refused_whole_and_without_numpy_warnings():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    huge = np.r_[1e308, -1e308, np.zeros(18)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the refusal, not NumPy's overflow or 0/0 warnings
+        with pytest.raises(ValueError, match="^" + re.escape(
+                "y holds values too large to standardize (their spread overflows float64): "
+                "rescale y") + "$"):
+            NNRegressor(**quick).fit(X, huge, sample_weight=np.full(20, 2.0))  # sums overflow
+        model = NNRegressor(**quick).partial_fit(X, np.linspace(-1e-10, 1e-10, 20))
+        with pytest.raises(ValueError, match="^" + re.escape(
+                "y holds values too large for the target standardization fitted on the first "
+                "data (their standardized values overflow)") + "$"):
+            model.partial_fit(X, np.full(20, 1e300))
+
+
+def test_a_target_constant_up_to_rounding_is_only_centred():
+    ulp = np.spacing(1e6)  # the spread of these targets is rounding, not information
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # quietly: no NumPy warning either
+        mean, scale = sklearn_regressor.standardization(
+            1e6 + ulp * np.array([[0.0], [1.0]] * 4), None)
+    assert scale.tolist() == [1.0] and mean[0] == pytest.approx(1e6, rel=1e-15)
+
+
+def test_sample_weights_are_checked_and_read_in_float64():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    quick = dict(hidden_layer_sizes=(3,), max_epochs=2, random_state=0)
+    weights = np.linspace(0.5, 2.0, 20, dtype=np.float32)
+    as32 = NNRegressor(**quick).fit(X, X[:, 0], sample_weight=weights)
+    as64 = NNRegressor(**quick).fit(X, X[:, 0], sample_weight=weights.astype(np.float64))
+    assert as32.loss_curve_ == as64.loss_curve_
+    with pytest.raises(ValueError, match=r"^Negative values in data passed to `sample_weight`\.$"):
+        NNRegressor(**quick).fit(X, X[:, 0], sample_weight=np.r_[-1.0, np.ones(19)])
+
+
+def test_the_network_is_built_from_the_hyperparameters(friedman):
+    # batch_norm, the Glorot initialization it records, and MLPRegressor's smaller range for
+    # sigmoid layers: U(-sqrt(2 / (fan_in + fan_out)), +...) instead of sqrt(6 / ...).
+    from scratchnn.callback import Callback
+
+    class FirstWeights(Callback):
+        def on_train_begin(self, model):
+            self.W1 = model.parameters["W1"].copy()
+
+    X, _, y, _ = friedman
+    first = FirstWeights()
+    model = NNRegressor(hidden_layer_sizes=(50,), activation="logistic", batch_norm=True,
+                        max_epochs=1, random_state=0, callbacks=[first]).fit(X[:50], y[:50])
+    assert model.network_.batch_norm is True and "gamma1" in model.network_.parameters
+    assert model.network_.initialization_method == "xavier"
+    limit = np.sqrt(2.0 / (X.shape[1] + 50))
+    assert 0.9 * limit < np.abs(first.W1).max() <= limit
+    assert NNRegressor(max_epochs=1).fit(X[:50], y[:50]).network_.batch_norm is False
+
+
+def test_every_hyperparameter_is_stored_as_given():
+    from scratchnn.callback import Callback
+
+    given = dict(hidden_layer_sizes=(3, 2), activation="tanh", loss="huber", huber_delta=0.5,
+                 optimizer="rmsprop", learning_rate=0.02, batch_size=7, max_epochs=9, l2=0.5,
+                 dropout=0.1, batch_norm=True, early_stopping=True, validation_fraction=0.3,
+                 n_iter_no_change=4, tol=0.01, random_state=5, verbose=True, warm_start=True,
+                 lr_schedule="cosine", clipnorm=1.5, weight_decay=0.2, callbacks=[Callback()],
+                 n_threads=2, beta1=0.8, beta2=0.95, epsilon=1e-6)
+    assert NNRegressor(**given).get_params() == given
+
+
+@pytest.mark.parametrize("params, error, message", [
+    ({"huber_delta": 0.0}, ValueError, "huber_delta must be in (0, inf), got 0"),
+    ({"loss": "absolute_error"}, ValueError,
+     "loss must be one of ['huber', 'squared_error'], got 'absolute_error'"),
+])
+def test_each_refused_regression_hyperparameter_gets_its_whole_message(params, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        NNRegressor(**params)._check_hyperparameters()

@@ -234,6 +234,8 @@ def test_each_count_hyperparameter_takes_1_and_names_itself_below(name):
      "class_weight must be None, 'balanced' or a dict, got 'BALANCED'"),
     ({"class_weight": 2.0}, ValueError,
      "class_weight must be None, 'balanced' or a dict, got 2.0"),
+    ({"callbacks": [1]}, TypeError, "callbacks[0] must be a scratchnn.callbacks.Callback, got 1"),
+    ({"n_threads": 0}, ValueError, "n_threads must be >= 1, got 0"),
 ])
 def test_each_refused_hyperparameter_gets_its_whole_message(params, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
@@ -544,3 +546,136 @@ def test_the_network_records_its_glorot_initialization(small):
     X, y = small
     clf = NNClassifier(hidden_layer_sizes=(2,), max_epochs=1).fit(X, y)
     assert clf.network_.initialization_method == "xavier"
+
+
+# ---------------------------------------------------------------------------- the split, memmaps
+def test_a_multilabel_held_out_split_needs_2_rows_whatever_the_labels(small):
+    # Rows are not stratified by label columns, so 3 labels need no 3 held-out rows.
+    X, _ = small
+    three = np.column_stack([two_labels(), np.arange(20) % 3 == 0]).astype(int)
+    clf = NNClassifier(hidden_layer_sizes=(2,), max_epochs=1, early_stopping=True,
+                       random_state=0).fit(X, three)  # 10% of 20 rows: 2 held out
+    assert len(clf.validation_scores_) == 1
+
+
+def test_the_held_out_split_keeps_each_class_in_its_proportion(monkeypatch):
+    # The class docstring: "a stratified validation_fraction of the training data".
+    from sklearn.model_selection import train_test_split
+
+    import scratchnn.sklearn._base as nn_sklearn
+
+    held_out = []
+
+    def recording_split(*args, **kwargs):
+        held_out.append(train_test_split(*args, **kwargs)[1])
+        return held_out[-1], held_out[-1]  # train on the held-out rows alone: quick
+
+    monkeypatch.setattr(nn_sklearn, "train_test_split", recording_split)
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    y = (np.arange(100) % 10 == 0).astype(int)  # 90 of class 0, 10 of class 1
+    for seed in range(5):
+        NNClassifier(hidden_layer_sizes=(2,), max_epochs=1, early_stopping=True,
+                     random_state=seed).fit(X, y)
+    assert [np.bincount(y[rows]).tolist() for rows in held_out] == [[9, 1]] * 5
+
+
+def test_a_first_partial_fit_has_no_validation_records(small):
+    X, y = small
+    clf = NNClassifier(hidden_layer_sizes=(2,)).partial_fit(X, y, classes=[0, 1])
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.validation_loss_curve_ is None
+
+
+def test_memmap_blocks_hold_whole_mini_batches_of_the_models_dtype(monkeypatch):
+    import scratchnn.sklearn as nn_sklearn
+    from scratchnn.sklearn._data import memmap_block_rows
+
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 1600)
+    assert memmap_block_rows(4, np.float32, 10) == 100  # 1600 bytes of 16-byte rows
+    assert memmap_block_rows(4, np.float64, 10) == 50
+    assert memmap_block_rows(4, np.float64, 15) == 45  # rounded down to whole mini-batches
+    assert memmap_block_rows(1000, np.float64, 10) == 10  # never less than one mini-batch
+
+
+def open_memmap(path, X):
+    mapped = np.lib.format.open_memmap(path, mode="w+", dtype=X.dtype, shape=X.shape)
+    mapped[:] = X
+    mapped.flush()
+    return np.load(path, mmap_mode="r")
+
+
+def test_a_float32_memmap_in_one_float32_block_trains_exactly_like_the_array(tmp_path,
+                                                                              monkeypatch):
+    # 100 rows of 4 float32 features are 1,600 bytes: one block, read as the array is. (As
+    # float64 rows they would be two blocks, shuffled: another training.)
+    import scratchnn.sklearn as nn_sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 1600)
+    params = dict(hidden_layer_sizes=(3,), batch_size=10, max_epochs=3, n_iter_no_change=99,
+                  random_state=0)
+    mapped = NNClassifier(**params).fit(open_memmap(tmp_path / "X.npy", X), y)
+    in_memory = NNClassifier(**params).fit(X, y)
+    assert mapped.network_.compute_dtype == np.float32
+    assert mapped.loss_curve_ == in_memory.loss_curve_
+
+
+def test_a_memmap_of_bytes_is_streamed_not_converted_whole(tmp_path, monkeypatch):
+    # A uint8 memmap (pixels, bits) is validated where it lies; only its blocks become float64.
+    import tracemalloc
+
+    import scratchnn.sklearn as nn_sklearn
+
+    rng = np.random.default_rng(0)
+    X = open_memmap(tmp_path / "X.npy", rng.integers(0, 2, (10_000, 50), dtype=np.uint8))
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 2**16)  # blocks of 200 rows
+    clf = NNClassifier(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    tracemalloc.start()
+    try:
+        clf.fit(X, X[:, 0])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert clf.network_.compute_dtype == np.float64
+    assert peak < X.nbytes * 8 / 4, f"peak {peak / 2**20:.1f} MiB: X converted whole?"
+
+
+def test_a_memmap_of_text_is_refused_by_its_dtype(tmp_path):
+    X = open_memmap(tmp_path / "X.npy", np.full((20, 3), "ab"))
+    refused("X must hold real numbers, got dtype <U2", NNClassifier(max_epochs=1).fit, X,
+            np.arange(20) % 2, error=TypeError)
+
+
+def test_auto_batches_count_the_training_rows_alone(tmp_path, monkeypatch):
+    # With early stopping, 'auto' is min(200, the training rows): 189 of 210 here. A memmap's
+    # blocks are whole mini-batches of X's rows, so a batch of 200 would cut other blocks.
+    import scratchnn.sklearn as nn_sklearn
+
+    rng = np.random.default_rng(0)
+    X = open_memmap(tmp_path / "X.npy", rng.normal(size=(210, 2)))
+    y = (X[:, 0] > 0).astype(int)
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 16 * 250)  # one batch per block
+    params = dict(hidden_layer_sizes=(2,), max_epochs=2, early_stopping=True,
+                  n_iter_no_change=99, random_state=0)
+    auto = NNClassifier(**params).fit(X, y)
+    assert auto.loss_curve_ == NNClassifier(**params, batch_size=189).fit(X, y).loss_curve_
+    assert auto.loss_curve_ != NNClassifier(**params, batch_size=200).fit(X, y).loss_curve_
+
+
+def test_the_network_is_built_from_the_hyperparameters(blobs):
+    # batch_norm, and MLPClassifier's smaller range for sigmoid layers:
+    # U(-sqrt(2 / (fan_in + fan_out)), +...) instead of sqrt(6 / ...).
+    class FirstWeights(Callback):
+        def on_train_begin(self, model):
+            self.W1 = model.parameters["W1"].copy()
+
+    X, y = blobs
+    first = FirstWeights()
+    clf = NNClassifier(hidden_layer_sizes=(50,), activation="logistic", batch_norm=True,
+                       max_epochs=1, random_state=0, callbacks=[first]).fit(X, y)
+    assert clf.network_.batch_norm is True and "gamma1" in clf.network_.parameters
+    limit = np.sqrt(2.0 / (X.shape[1] + 50))
+    assert 0.9 * limit < np.abs(first.W1).max() <= limit
+    assert NNClassifier(max_epochs=1).fit(X, y).network_.batch_norm is False
