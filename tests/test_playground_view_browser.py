@@ -145,6 +145,17 @@ def test_no_sideways_scroll_and_the_picture_near_the_train_button(open_page, sho
     assert picture["y"] + picture["height"] - train["y"] <= height, \
         "the decision boundary is not within one screen of the Train button"
     assert picture["x"] >= 0 and picture["x"] + picture["width"] <= width[1]
+    # The diagram's column headings side by side, none over the next, each naming its column.
+    headings = page.locator("#diagram .diagram-heading")
+    assert headings.count() == layers + 2
+    texts = page.evaluate("() => [...document.querySelectorAll('#diagram .diagram-heading')]"
+                          ".map((h) => { const r = document.createRange(); r.selectNodeContents(h);"
+                          " const b = r.getBoundingClientRect(); return [h.textContent, b.left,"
+                          " b.right, h.title]; })")
+    for (_, _, right, _), (text, left, _, _) in zip(texts, texts[1:]):
+        assert right <= left, f"the diagram's heading {text!r} overlaps the one before it"
+    assert [title for *_, title in texts] == (
+        ["inputs", *(f"layer {l}" for l in range(1, layers + 1)), "output"])
     page.screenshot(path=str(shots / f"playground-{viewport}-{layers}-layers.png"))
 
 

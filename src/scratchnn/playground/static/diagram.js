@@ -94,7 +94,10 @@ const Diagram = (() => {
     dims.forEach((n, l) => {
       const heading = document.createElement("div");
       heading.className = "diagram-heading";
-      heading.textContent = l === 0 ? "inputs" : l === L ? "output" : `layer ${l}`;
+      // The full name as the heading's title; where the columns are too close for it (a deep
+      // network on a phone), the heading shows a short one.
+      heading.title = l === 0 ? "inputs" : l === L ? "output" : `layer ${l}`;
+      heading.textContent = step >= 64 ? heading.title : l === 0 ? "in" : l === L ? "out" : `L${l}`;
       heading.style.left = `${pos[l][0][0] - 30}px`;
       box.appendChild(heading);
       nodes.push(pos[l].map(([x, y], i) => {
