@@ -94,6 +94,55 @@ def test_others_running_leaves_out_this_process_threads(tmp_path):
     assert threads._others_running(str(tmp_path)) == 0
 
 
+def cpu_files(root, user, nice, idle, own, own_nice=0):
+    """``/proc/stat`` for two CPUs and ``/proc/self/stat`` with the given clock ticks so far."""
+    write(root, "proc/stat", f"cpu  {user} {nice} 0 {idle} 0 0 0 0 0 0\n"
+                             "cpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n"
+                             "procs_running 3\n")
+    write(root, "proc/self/stat",
+          f"7 (py (thon)) R 1 2 3 4 5 6 7 8 9 10 {own} 0 0 0 20 {own_nice} 1 0 9")
+
+
+def test_others_busy_averages_other_processes_normal_priority_work_over_a_window(tmp_path):
+    root = str(tmp_path)
+    cpu_files(tmp_path, user=1000, nice=500, idle=5000, own=100)
+    assert threads._others_busy(root, now=10.0) is None  # the first reading: no window yet
+    # One second later on two CPUs (200 ticks): this process used 50 ticks, others 100 at
+    # normal priority and 50 niced: one core busy with other work that competes.
+    cpu_files(tmp_path, user=1150, nice=550, idle=5000, own=150)
+    assert threads._others_busy(root, now=11.0) == pytest.approx(100 / 200 * 2)
+    # A window shorter than WINDOW_SECONDS says nothing and keeps where the next one starts.
+    cpu_files(tmp_path, user=1160, nice=550, idle=5010, own=160)
+    assert threads._others_busy(root, now=11.0 + threads.WINDOW_SECONDS / 2) is None
+    # Quiet but for niced work (a nice-19 mutation run): nothing competes.
+    cpu_files(tmp_path, user=1250, nice=650, idle=5060, own=250)
+    assert threads._others_busy(root, now=12.0) == pytest.approx(0.0)
+    # A process that runs niced itself competes with other niced work too.
+    cpu_files(tmp_path, user=1250, nice=850, idle=5060, own=350, own_nice=10)
+    assert threads._others_busy(root, now=13.0) == pytest.approx(100 / 200 * 2)
+    # Without the files: not known.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert threads._others_busy(str(empty), now=0.0) is None
+    assert threads._others_busy(str(empty), now=5.0) is None
+
+
+@pytest.mark.parametrize("running, average, start", [
+    (2, 0.1, 2),  # two niced processes runnable now, nothing at normal priority: all cores
+    (1, 0.9, 1),  # a CPU-bound process beside: one core left
+    (0, 1.0, 2),  # a process that has just ended: all cores
+    (1, 0.4, 2),  # runnable now, but it kept less than half a core busy: all cores
+    (3, None, 1),  # no average known yet (the first second after the import): the instant count
+])
+def test_the_first_count_leaves_out_cores_others_keep_busy_now_and_on_average(
+        monkeypatch, running, average, start):
+    monkeypatch.setattr(threads, "_facts", {})
+    monkeypatch.setattr(threads, "available_cpus", lambda root="/", affinity=None: 2)
+    monkeypatch.setattr(threads, "_others_running", lambda root="/": running)
+    monkeypatch.setattr(threads, "_others_busy", lambda root="/": average)
+    assert threads.automatic_threads(2) == start
+
+
 # --------------------------------------------------------------------------- the tuner
 class ScriptedClock:
     """A clock whose every reading advances by the step time of the tuner's current count."""
@@ -212,7 +261,8 @@ def test_short_runs_one_after_another_share_one_schedule():
 
     set_counts = []
     first, used = short_run([2, 1])
-    assert used.count(2) == 4 and first.count == 1  # the first run measures
+    # the first run measures (its first steps are not timed)
+    assert used.count(2) == threads.WARMUP_STEPS + threads.TRIAL_STEPS and first.count == 1
     # The next runs, before the next round is due, start at the count found and measure nothing
     # while the machine's load (the first candidate) agrees with it.
     for _ in range(2):
@@ -232,6 +282,88 @@ def test_short_runs_one_after_another_share_one_schedule():
     for _ in range(10):
         alone.step_done()
     assert alone.rounds
+
+
+def test_the_first_steps_of_a_run_are_not_timed():
+    # Two threads are faster, but a run's first steps are slow at any count: timed, they would
+    # make the first count (two) look no faster than one thread, and the tuner keep one.
+    clock, steps = ScriptedClock(None), []
+
+    def step_seconds(count):
+        steps.append(count)
+        return (0.004 if len(steps) <= threads.WARMUP_STEPS else 0.002 if count == 2 else 0.003)
+
+    clock.step_seconds = step_seconds
+    tuner = threads.ThreadTuner([2, 1], lambda n: None, clock=clock)
+    clock.tuner = tuner
+    used = []
+    for _ in range(40):
+        used.append(tuner.count)
+        tuner.step_done()
+    assert tuner.rounds[0] == {2: pytest.approx(0.002), 1: pytest.approx(0.003)}
+    assert tuner.count == 2
+    assert used[:threads.WARMUP_STEPS + threads.TRIAL_STEPS] == [2] * 7 and 1 in used
+
+
+def test_a_first_round_put_off_runs_the_load_count_until_then_and_is_shared():
+    # Beside a busy process (two threads 10x slower), blas_threads starts at one thread and
+    # puts the first round off: a trial of two threads there costs a time slice.
+    schedule = {}
+    clock = ScriptedClock({1: 0.002, 2: 0.02}.get)
+
+    def run(steps, candidates=(1, 2)):
+        tuner = threads.ThreadTuner(candidates, lambda n: None, clock=clock, schedule=schedule,
+                                    first_round=threads.RETUNE_SECONDS)
+        clock.tuner, used = tuner, []
+        for _ in range(steps):
+            used.append(tuner.count)
+            tuner.step_done()
+        return tuner, used
+
+    first, used = run(450)  # 0.9 s of steps
+    assert used == [1] * 450 and not first.rounds
+    # The next short runs, with the same load, wait for the same round, not one of their own.
+    for _ in range(4):
+        tuner, used = run(450)
+        assert not tuner.rounds and used == [1] * 450
+    assert clock.now < threads.RETUNE_SECONDS
+    # The round is due RETUNE_SECONDS after the first run started, in the middle of the next
+    # run: it measures, spending one step on two threads, and keeps one.
+    tuner, used = run(500)
+    assert tuner.rounds and used.count(2) == 1 and tuner.count == 1
+    # A run without a schedule puts its own first round off; a long run then measures.
+    alone = threads.ThreadTuner([1, 2], lambda n: None, clock=clock,
+                                first_round=threads.RETUNE_SECONDS)
+    clock.tuner, start, used = alone, clock.now, []
+    while clock.now < start + threads.RETUNE_SECONDS + 1:
+        used.append(alone.count)
+        alone.step_done()
+    assert len(alone.rounds) == 1 and used.count(2) == 1
+    assert used.index(2) * 0.002 >= threads.RETUNE_SECONDS - 0.01
+
+
+@pytest.mark.parametrize("running, average, first_round", [
+    (1, 0.9, threads.RETUNE_SECONDS),  # busy now and over the last second: round put off
+    (2, 0.1, 0.0),  # niced work only: all cores, measured at once
+])
+def test_blas_threads_puts_the_first_round_off_only_when_others_keep_a_core_busy(
+        monkeypatch, running, average, first_round):
+    monkeypatch.setattr(threads, "_facts", {})
+    monkeypatch.setattr(threads, "available_cpus", lambda root="/", affinity=None: 2)
+    monkeypatch.setattr(threads, "_others_running", lambda root="/": running)
+    monkeypatch.setattr(threads, "_others_busy", lambda root="/": average)
+    made = []
+    original = threads.ThreadTuner.__init__
+
+    def init(self, candidates, set_threads, clock=None, schedule=None, first_round=0.0):
+        original(self, candidates, set_threads, clock=clock, schedule=schedule,
+                 first_round=first_round)
+        made.append(first_round)
+
+    monkeypatch.setattr(threads.ThreadTuner, "__init__", init)
+    with threadpool_limits(2, user_api="blas"), threads.blas_threads() as tuner:
+        assert blas_counts() == [tuner.count] * len(blas_counts())
+    assert made == [first_round] and tuner.count == 2 - (first_round > 0)
 
 
 # --------------------------------------------------------------------------- validation
@@ -411,9 +543,9 @@ def scripted_tuner(monkeypatch, faster):
     tuners = []
     original = threads.ThreadTuner.__init__
 
-    def init(self, candidates, set_threads, clock=None, schedule=None):
+    def init(self, candidates, set_threads, clock=None, schedule=None, first_round=0.0):
         original(self, candidates, set_threads, clock=ScriptedClockFor(self, faster),
-                 schedule=schedule)
+                 schedule=schedule, first_round=first_round)
         tuners.append(self)
 
     monkeypatch.setattr(threads.ThreadTuner, "__init__", init)

@@ -15,7 +15,9 @@ are not there, and a step can take ten times longer than on one thread. So train
    inside a dask worker or a joblib (loky) child: those share the machine by design.
 3. A :class:`ThreadTuner` then measures rather than predicts (as FFTW's planner does): it times a
    few steps at each candidate count at the start of a run and again every few seconds, and keeps
-   the faster, so a run adapts when other work starts or stops beside it.
+   the faster, so a run adapts when other work starts or stops beside it. Where other processes
+   keep cores busy both now and over the last second (niced work does not count), the count
+   that leaves them out is taken as right, and the first round waits :data:`RETUNE_SECONDS`.
 
 :func:`blas_threads` applies all of this with threadpoolctl, scoped to one call: whatever the BLAS
 count was before (a user's own limit included), it is again after the call, however the call
@@ -47,6 +49,11 @@ MAX_THREADS = 4096
 
 TRIAL_STEPS = 3
 """Steps timed at each candidate thread count in one round of the tuner."""
+
+WARMUP_STEPS = 4
+"""A run's first steps, never timed: they run at the first count, but slower than the steps after
+them whatever the count (first touches of the optimizer's buffers, cold caches), so timing them
+would make the first count look as slow as the next one."""
 
 RETUNE_SECONDS = 5.0
 """Seconds between two rounds of the tuner (longer when a round is slow: see
@@ -190,8 +197,69 @@ def _others_running(root="/"):
     return max(0, running - max(own, 1))
 
 
+def _cpu_times(root="/"):
+    """CPU time so far in clock ticks, from ``/proc/stat``'s ``cpu`` line and ``/proc/self/stat``:
+    ``(busy, nice, total, own, own_niced, cpus)``, or None where the system does not say.
+
+    ``busy`` is the time all CPUs spent on work at normal priority (user, system, irq, softirq),
+    ``nice`` on work at a lowered priority (``nice`` > 0), ``total`` all of it (idle included);
+    ``own`` is this process's user and system time, ``own_niced`` whether it runs niced itself
+    (then its time is counted under ``nice``), ``cpus`` the number of ``cpuN`` lines."""
+    lines = (_read(os.path.join(root, "proc/stat")) or "").splitlines()
+    fields = next((line.split()[1:] for line in lines if line.startswith("cpu ")), [])
+    own = (_read(os.path.join(root, "proc/self/stat")) or "").rpartition(")")[2].split()
+    try:
+        user, nice, system, idle, iowait, irq, softirq, *rest = (int(f) for f in fields[:8])
+        own_time, own_nice = int(own[11]) + int(own[12]), int(own[16])
+    except (ValueError, IndexError):
+        return None
+    total = user + nice + system + idle + iowait + irq + softirq + sum(rest)
+    cpus = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
+    return user + system + irq + softirq, nice, total, own_time, own_nice > 0, max(cpus, 1)
+
+
+WINDOW_SECONDS = 0.2
+"""The shortest stretch of time over which :func:`_others_busy` averages (CPU time is counted
+in ticks of 10 ms: a shorter window says too little)."""
+
+_cpu_seen = {}  # root -> (time, _cpu_times): the reading the next window starts from
+
+
+def _others_busy(root="/", now=None):
+    """Cores that other processes' work at this process's priority or above kept busy, on
+    average since the last reading (at least :data:`WINDOW_SECONDS` ago; the first reading is
+    taken when this module is imported), or None where that is not known yet.
+
+    Unlike :func:`_others_running`, which sees one instant, this leaves out a process that only
+    just ran, and niced work (``nice`` > 0: a mutation test or a build at ``nice -n 19`` yields
+    its core to this process, so it does not make more BLAS threads slower). ``now``: seconds of
+    ``time.monotonic()``, the default; tests pass their own."""
+    now, times = time.monotonic() if now is None else now, _cpu_times(root)
+    seen = _cpu_seen.get(root)
+    if times is None or seen is None or now - seen[0] < WINDOW_SECONDS:
+        if times is not None and seen is None:
+            _cpu_seen[root] = (now, times)
+        return None
+    _cpu_seen[root] = (now, times)
+    busy, nice, total, own = (after - first for after, first in zip(times[:4], seen[1][:4]))
+    if total <= 0:
+        return None
+    if times[4]:  # this process runs niced: other niced work competes with it too
+        busy += nice
+    return max(0.0, (busy - own) / total * times[5])
+
+
+def _others_busy_now(root="/"):
+    """Cores other processes keep busy now: runnable at this instant (:func:`_others_running`)
+    *and* busy on average over the last second or so (:func:`_others_busy`, rounded), the
+    smaller; the instant count alone where no average is known yet."""
+    instant = _fact(_others_running, root)
+    average = _fact(_others_busy, root)
+    return instant if average is None else min(instant, math.floor(average + 0.5))
+
+
 _facts = {}  # (function, root) -> (time read, value): reading /proc and /sys takes ~1 ms
-FACTS_SECONDS = {"available_cpus": 10.0, "_others_running": 1.0}
+FACTS_SECONDS = {"available_cpus": 10.0, "_others_running": 1.0, "_others_busy": 1.0}
 """How long :func:`blas_threads` reuses what it read about the machine, by function (a short
 training or prediction call must not spend a millisecond on it each time). Affinity and quota
 rarely change; the other processes' load does."""
@@ -204,6 +272,9 @@ def _fact(function, root):
     if seen is None or now - seen[0] > FACTS_SECONDS.get(function.__name__, 1.0):
         seen = _facts[key] = (now, function(root))
     return seen[1]
+
+
+_others_busy()  # the first reading: the first training's window starts at the import
 
 
 # --------------------------------------------------------------------------- threadpoolctl
@@ -242,12 +313,14 @@ def automatic_threads(current, root="/"):
     """The thread count to start from when ``n_threads`` is None.
 
     One inside a dask worker or loky child (:func:`in_worker_process`); otherwise
-    :func:`available_cpus` less the cores other processes keep busy right now, capped by
-    ``current``, the BLAS's count before the call (a user's limit is never raised).
+    :func:`available_cpus` less the cores other processes keep busy (runnable now and busy over
+    the last second or so, at this process's priority or above: niced work and a process that
+    only just ran do not count), capped by ``current``, the BLAS's count before the call (a
+    user's limit is never raised).
     """
     if in_worker_process():
         return 1
-    return max(1, min(current, _fact(available_cpus, root) - _fact(_others_running, root)))
+    return max(1, min(current, _fact(available_cpus, root) - _others_busy_now(root)))
 
 
 def check_n_threads(n_threads, name="n_threads"):
@@ -276,6 +349,16 @@ class ThreadTuner:
     candidate: the cores not busy now) is that choice. Otherwise it measures at once, that
     count first (three timed steps: the first step after more threads wake up is slow, and a
     count measured first is never abandoned after one step, so a wrong choice cannot keep itself).
+    A run's first :data:`WARMUP_STEPS` steps are never timed (they are slower at any count).
+
+    When the first count is clearly right, ``first_round`` puts the first round off:
+    :func:`blas_threads` passes :data:`RETUNE_SECONDS` when other processes keep cores busy both
+    at this instant and on average over the last second or so, so that the count it starts from
+    leaves those cores out. Beside a busy process, the one trial step at more threads and their
+    spinning afterwards cost more than a short run's whole tuning is worth (70-90 ms against a
+    0.4 s epoch), and a load measured over a second does not mistake niced work or a process that
+    just ended for contention. The round put off is shared through ``schedule`` like any other,
+    so short runs one after another meet it once it is due, and a long run measures then.
 
     The loop calls :meth:`step_done` after every step and never looks at the count; the count
     changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
@@ -292,6 +375,9 @@ class ThreadTuner:
         Shared between tuners (:func:`blas_threads` passes one for the whole process): the last
         round's choice and the next round's time, by candidate set and clock. None: measure
         from the start.
+    first_round : float, default 0
+        Seconds before the first round, where no shared schedule has a choice that agrees with
+        the first candidate; 0: measure from the start.
 
     Attributes
     ----------
@@ -301,25 +387,30 @@ class ThreadTuner:
         Each finished round's median step time (seconds) by count.
     """
 
-    def __init__(self, candidates, set_threads, clock=None, schedule=None):
+    def __init__(self, candidates, set_threads, clock=None, schedule=None, first_round=0.0):
         self.candidates = tuple(dict.fromkeys(candidates))
         self._set_threads = set_threads
         self.clock = time.perf_counter if clock is None else clock
         self.rounds = []
         self._schedule, self._key = schedule, frozenset(self.candidates)
-        self._last = None
+        self._last, self._steps = None, 0
         kept = None if schedule is None else schedule.get(self._key)
         if kept is not None and kept["clock"] is not self.clock:
             kept = None
-        if kept is None:
-            self.count, self._interval = self.candidates[0], None
-        elif kept["count"] == self.candidates[0]:  # the machine's load agrees with the choice
+        agrees = kept is not None and kept["count"] == self.candidates[0]
+        if agrees:  # the machine's load agrees with the last round's choice
             self.count, self._interval = kept["count"], kept["interval"]
-        else:  # it has changed since: measure now, from the load's count, as after a change
+        else:  # no choice yet, or the load has changed since: from the load's count
             self.count, self._interval = self.candidates[0], None
         self._start_round(self.count, None)
-        if kept is not None and self._interval is not None and self.clock() < kept["next_round"]:
+        if agrees and self.clock() < kept["next_round"]:
             self._plan, self._next_round = [], kept["next_round"]  # no round until it is due
+        elif first_round > 0 and not agrees:  # the load's count is right for now: round later
+            self._plan, self._next_round = [], self.clock() + first_round
+            self._interval = first_round
+            if self._schedule is not None:  # the next short runs wait for that round too
+                self._schedule[self._key] = {"count": self.count, "next_round": self._next_round,
+                                             "interval": first_round, "clock": self.clock}
         self._set_threads(self.count)
 
     def _start_round(self, first, now):
@@ -336,8 +427,9 @@ class ThreadTuner:
         """Count one finished step; switch the thread count when a trial or round is over."""
         now = self.clock()
         last, self._last = self._last, now
-        if last is None:
-            return  # the first step: no time to measure it from
+        self._steps += 1
+        if self._steps <= WARMUP_STEPS:
+            return  # the run's first steps (the very first has no time to measure it from)
         if self._round_start is None:
             self._round_start = last
         if not self._plan:
@@ -458,8 +550,9 @@ def blas_threads(n_threads=None, tune=True, root="/"):
             if in_worker_process() or not tune or cap == 1:
                 set_threads(start)
                 yield _FixedThreads(start)
-            else:
-                yield ThreadTuner(_candidates(start, cap), set_threads, schedule=_schedule)
+            else:  # fewer threads than cores: other work keeps the rest busy (see ThreadTuner)
+                yield ThreadTuner(_candidates(start, cap), set_threads, schedule=_schedule,
+                                  first_round=RETUNE_SECONDS if start < cap else 0.0)
     finally:
         _inside.value = False
         with _active_lock:
