@@ -305,41 +305,38 @@ def test_the_first_steps_of_a_run_are_not_timed():
     assert used[:threads.WARMUP_STEPS + threads.TRIAL_STEPS] == [2] * 7 and 1 in used
 
 
-def test_a_first_round_put_off_runs_the_load_count_until_then_and_is_shared():
+def test_a_first_round_put_off_runs_the_load_count_and_only_a_long_run_measures():
     # Beside a busy process (two threads 10x slower), blas_threads starts at one thread and
     # puts the first round off: a trial of two threads there costs a time slice.
     schedule = {}
     clock = ScriptedClock({1: 0.002, 2: 0.02}.get)
 
-    def run(steps, candidates=(1, 2)):
+    def run(steps, first_round=threads.RETUNE_SECONDS, candidates=(1, 2)):
         tuner = threads.ThreadTuner(candidates, lambda n: None, clock=clock, schedule=schedule,
-                                    first_round=threads.RETUNE_SECONDS)
+                                    first_round=first_round)
         clock.tuner, used = tuner, []
         for _ in range(steps):
             used.append(tuner.count)
             tuner.step_done()
         return tuner, used
 
-    first, used = run(450)  # 0.9 s of steps
-    assert used == [1] * 450 and not first.rounds
-    # The next short runs, with the same load, wait for the same round, not one of their own.
-    for _ in range(4):
-        tuner, used = run(450)
-        assert not tuner.rounds and used == [1] * 450
-    assert clock.now < threads.RETUNE_SECONDS
-    # The round is due RETUNE_SECONDS after the first run started, in the middle of the next
-    # run: it measures, spending one step on two threads, and keeps one.
-    tuner, used = run(500)
-    assert tuner.rounds and used.count(2) == 1 and tuner.count == 1
-    # A run without a schedule puts its own first round off; a long run then measures.
-    alone = threads.ThreadTuner([1, 2], lambda n: None, clock=clock,
-                                first_round=threads.RETUNE_SECONDS)
-    clock.tuner, start, used = alone, clock.now, []
-    while clock.now < start + threads.RETUNE_SECONDS + 1:
-        used.append(alone.count)
-        alone.step_done()
-    assert len(alone.rounds) == 1 and used.count(2) == 1
-    assert used.index(2) * 0.002 >= threads.RETUNE_SECONDS - 0.01
+    # Short runs one after another, 9 s in all: none measures, nor waits for a shared round.
+    for _ in range(10):
+        tuner, used = run(450)  # 0.9 s of steps
+        assert used == [1] * 450 and not tuner.rounds
+    assert clock.now > threads.RETUNE_SECONDS and not schedule
+    # A run longer than RETUNE_SECONDS measures once that much of it has gone: one step on two
+    # threads, one kept; the next runs with a schedule that agrees (no first_round) wait for it.
+    tuner, used = run(3500)  # 7 s
+    assert len(tuner.rounds) == 1 and used.count(2) == 1 and tuner.count == 1
+    assert used.index(2) * 0.002 == pytest.approx(threads.RETUNE_SECONDS, abs=0.02)
+    tuner, used = run(100, first_round=0.0)
+    assert not tuner.rounds and used == [1] * 100
+    # A first round put off overrides the shared schedule: its round, due in a second, is not
+    # measured in a two-second run (without first_round it is).
+    for first_round, measured in ((threads.RETUNE_SECONDS, False), (0.0, True)):
+        schedule[frozenset((1, 2))]["next_round"] = clock.now + 1
+        assert bool(run(1000, first_round=first_round)[0].rounds) is measured
 
 
 @pytest.mark.parametrize("running, average, first_round", [

@@ -17,7 +17,7 @@ are not there, and a step can take ten times longer than on one thread. So train
    few steps at each candidate count at the start of a run and again every few seconds, and keeps
    the faster, so a run adapts when other work starts or stops beside it. Where other processes
    keep cores busy both now and over the last second (niced work does not count), the count
-   that leaves them out is taken as right, and the first round waits :data:`RETUNE_SECONDS`.
+   that leaves them out is taken as right: the run's first round waits :data:`RETUNE_SECONDS`.
 
 :func:`blas_threads` applies all of this with threadpoolctl, scoped to one call: whatever the BLAS
 count was before (a user's own limit included), it is again after the call, however the call
@@ -351,14 +351,14 @@ class ThreadTuner:
     count measured first is never abandoned after one step, so a wrong choice cannot keep itself).
     A run's first :data:`WARMUP_STEPS` steps are never timed (they are slower at any count).
 
-    When the first count is clearly right, ``first_round`` puts the first round off:
-    :func:`blas_threads` passes :data:`RETUNE_SECONDS` when other processes keep cores busy both
-    at this instant and on average over the last second or so, so that the count it starts from
-    leaves those cores out. Beside a busy process, the one trial step at more threads and their
-    spinning afterwards cost more than a short run's whole tuning is worth (70-90 ms against a
-    0.4 s epoch), and a load measured over a second does not mistake niced work or a process that
-    just ended for contention. The round put off is shared through ``schedule`` like any other,
-    so short runs one after another meet it once it is due, and a long run measures then.
+    When the first count is clearly right, ``first_round`` puts the first round off, for this
+    run only (the shared schedule is neither read nor written until it measures): a run shorter
+    than that measures nothing. :func:`blas_threads` passes :data:`RETUNE_SECONDS` when other
+    processes keep cores busy both at this instant and on average over the last second or so, so
+    that the count it starts from leaves those cores out. Beside a busy process, the one trial
+    step at more threads and their spinning afterwards cost 70-90 ms, a sixth of a 0.45 s epoch
+    but under 2% of a run of :data:`RETUNE_SECONDS`; a load measured over a second does not
+    mistake niced work or a process that just ended for contention, and each run reads it anew.
 
     The loop calls :meth:`step_done` after every step and never looks at the count; the count
     changes only how fast a step runs, never what it computes (see the module's notes on BLAS).
@@ -376,8 +376,8 @@ class ThreadTuner:
         round's choice and the next round's time, by candidate set and clock. None: measure
         from the start.
     first_round : float, default 0
-        Seconds before the first round, where no shared schedule has a choice that agrees with
-        the first candidate; 0: measure from the start.
+        Seconds before the first round (whatever the shared schedule says); 0: the schedule's
+        next round where it agrees with the first candidate, else measure from the start.
 
     Attributes
     ----------
@@ -397,7 +397,7 @@ class ThreadTuner:
         kept = None if schedule is None else schedule.get(self._key)
         if kept is not None and kept["clock"] is not self.clock:
             kept = None
-        agrees = kept is not None and kept["count"] == self.candidates[0]
+        agrees = kept is not None and kept["count"] == self.candidates[0] and first_round <= 0
         if agrees:  # the machine's load agrees with the last round's choice
             self.count, self._interval = kept["count"], kept["interval"]
         else:  # no choice yet, or the load has changed since: from the load's count
@@ -405,12 +405,8 @@ class ThreadTuner:
         self._start_round(self.count, None)
         if agrees and self.clock() < kept["next_round"]:
             self._plan, self._next_round = [], kept["next_round"]  # no round until it is due
-        elif first_round > 0 and not agrees:  # the load's count is right for now: round later
+        elif first_round > 0:  # the load's count is right: no round unless the run is long
             self._plan, self._next_round = [], self.clock() + first_round
-            self._interval = first_round
-            if self._schedule is not None:  # the next short runs wait for that round too
-                self._schedule[self._key] = {"count": self.count, "next_round": self._next_round,
-                                             "interval": first_round, "clock": self.clock}
         self._set_threads(self.count)
 
     def _start_round(self, first, now):
