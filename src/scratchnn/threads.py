@@ -546,7 +546,7 @@ def blas_threads(n_threads=None, tune=True, root="/"):
             if in_worker_process() or not tune or cap == 1:
                 set_threads(start)
                 yield _FixedThreads(start)
-            else:  # fewer threads than cores: other work keeps the rest busy (see ThreadTuner)
+            else:  # starting below the cap: other work keeps cores busy (see ThreadTuner)
                 yield ThreadTuner(_candidates(start, cap), set_threads, schedule=_schedule,
                                   first_round=RETUNE_SECONDS if start < cap else 0.0)
     finally:
