@@ -120,6 +120,13 @@ def test_others_busy_averages_other_processes_normal_priority_work_over_a_window
     # A process that runs niced itself competes with other niced work too.
     cpu_files(tmp_path, user=1250, nice=850, idle=5060, own=350, own_nice=10)
     assert threads._others_busy(root, now=13.0) == pytest.approx(100 / 200 * 2)
+    # Where the kernel groups processes by session, niced work in another session competes.
+    write(tmp_path, "proc/sys/kernel/sched_autogroup_enabled", "1\n")
+    cpu_files(tmp_path, user=1250, nice=1050, idle=5060, own=350)
+    assert threads._others_busy(root, now=14.0) == pytest.approx(200 / 200 * 2)
+    write(tmp_path, "proc/sys/kernel/sched_autogroup_enabled", "0\n")
+    cpu_files(tmp_path, user=1250, nice=1250, idle=5060, own=350)
+    assert threads._others_busy(root, now=15.0) == pytest.approx(0.0)
     # Without the files: not known.
     empty = tmp_path / "empty"
     empty.mkdir()

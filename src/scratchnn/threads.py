@@ -16,8 +16,9 @@ are not there, and a step can take ten times longer than on one thread. So train
 3. A :class:`ThreadTuner` then measures rather than predicts (as FFTW's planner does): it times a
    few steps at each candidate count at the start of a run and again every few seconds, and keeps
    the faster, so a run adapts when other work starts or stops beside it. Where other processes
-   keep cores busy both now and over the last second (niced work does not count), the count
-   that leaves them out is taken as right: the run's first round waits :data:`RETUNE_SECONDS`.
+   keep cores busy both now and over the last second (niced work counts only where the kernel
+   groups processes by session), the count that leaves them out is taken as right: the run's
+   first round waits :data:`RETUNE_SECONDS`.
 
 :func:`blas_threads` applies all of this with threadpoolctl, scoped to one call: whatever the BLAS
 count was before (a user's own limit included), it is again after the call, however the call
@@ -225,6 +226,13 @@ in ticks of 10 ms: a shorter window says too little)."""
 _cpu_seen = {}  # root -> (time, _cpu_times): the reading the next window starts from
 
 
+def _autogroup(root="/"):
+    """Whether the kernel schedules by session (``/proc/sys/kernel/sched_autogroup_enabled`` is 1,
+    the default of many desktop distributions): then each session gets an equal share of the CPU
+    whatever its processes' ``nice``."""
+    return (_read(os.path.join(root, "proc/sys/kernel/sched_autogroup_enabled")) or "").strip() == "1"
+
+
 def _others_busy(root="/", now=None):
     """Cores that other processes' work at this process's priority or above kept busy, on
     average since the last reading (at least :data:`WINDOW_SECONDS` ago; the first reading is
@@ -232,8 +240,10 @@ def _others_busy(root="/", now=None):
 
     Unlike :func:`_others_running`, which sees one instant, this leaves out a process that only
     just ran, and niced work (``nice`` > 0: a mutation test or a build at ``nice -n 19`` yields
-    its core to this process, so it does not make more BLAS threads slower). ``now``: seconds of
-    ``time.monotonic()``, the default; tests pass their own."""
+    its core to this process, so it does not make more BLAS threads slower), but not where the
+    kernel groups processes by session (:func:`_autogroup`): there ``nice`` ranks processes only
+    within one session, and a niced job started from another terminal competes at full weight.
+    ``now``: seconds of ``time.monotonic()``, the default; tests pass their own."""
     now, times = time.monotonic() if now is None else now, _cpu_times(root)
     seen = _cpu_seen.get(root)
     if times is None or seen is None or now - seen[0] < WINDOW_SECONDS:
@@ -244,7 +254,7 @@ def _others_busy(root="/", now=None):
     busy, nice, total, own = (after - first for after, first in zip(times[:4], seen[1][:4]))
     if total <= 0:
         return None
-    if times[4]:  # this process runs niced: other niced work competes with it too
+    if times[4] or _autogroup(root):  # niced work competes with this process too
         busy += nice
     return max(0.0, (busy - own) / total * times[5])
 
