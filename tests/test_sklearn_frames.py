@@ -319,3 +319,31 @@ def test_column_names_that_are_the_same_as_strings_are_refused():
             f"X: a DataFrame's column names must be distinct (as strings), got {names!r}")
             + "$"):
         NNClassifier(max_epochs=1).fit(frame, np.arange(20) % 2)
+
+
+def test_an_array_a_frame_fitted_estimator_cannot_read_is_refused_naming_x():
+    from scipy import sparse
+
+    frame, y = mixed_frame(60)
+    model = NNClassifier(max_epochs=1, **SMALL).fit(frame, y)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "X: Expected 2D array, got 1D array instead:\narray=[0. 1. 2. 3. 4.].\nReshape your "
+            "data either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample.") + "$"):
+        model.predict(np.arange(5.0))
+    with pytest.raises(TypeError, match="^" + re.escape(
+            "Sparse data was passed for X, but dense data is required. Use '.toarray()' to "
+            "convert to a dense numpy array.") + "$"):
+        model.predict(sparse.csr_matrix(np.ones((3, 5))))
+
+
+def test_a_frame_with_column_names_that_are_not_strings_predicts_by_position_as_at_fit():
+    # Columns named 0..4 (no feature names for scikit-learn) are the preprocessing's "0".."4":
+    # the same model, the same probabilities as the frame with those names as strings.
+    frame, y = mixed_frame(60)
+    by_number = frame.set_axis(range(5), axis=1)
+    by_string = frame.set_axis([str(i) for i in range(5)], axis=1)
+    numbered = NNClassifier(max_epochs=2, **SMALL).fit(by_number, y)
+    named = NNClassifier(max_epochs=2, **SMALL).fit(by_string, y)
+    assert numbered.preprocessing_.column_names == ["0", "1", "2", "3", "4"]
+    np.testing.assert_array_equal(numbered.predict_proba(by_number), named.predict_proba(by_string))

@@ -680,3 +680,28 @@ def test_the_network_is_built_from_the_hyperparameters(blobs):
     limit = np.sqrt(2.0 / (X.shape[1] + 50))
     assert 0.9 * limit < np.abs(first.W1).max() <= limit
     assert NNClassifier(max_epochs=1).fit(X, y).network_.batch_norm is False
+
+
+def test_n_threads_reaches_the_training_loop(blobs):
+    # The BLAS thread count seen from inside the loop (a callback, at each step) is n_threads,
+    # here above the caller's limit of 1, which an automatic count never exceeds.
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    blas = ThreadpoolController().select(user_api="blas")
+
+    class Counts(Callback):
+        def __init__(self):
+            self.counts = set()
+
+        def on_batch_end(self, step):
+            self.counts.add(max(info["num_threads"] for info in blas.info()))
+
+    X, y = blobs
+    if not blas.info():  # pragma: no cover - a NumPy whose BLAS threadpoolctl cannot see
+        pytest.skip("threadpoolctl sees no BLAS")
+    with threadpool_limits(1, user_api="blas"):
+        for n_threads, expected in [(3, {3}), (None, {1})]:
+            counts = Counts()
+            NNClassifier(hidden_layer_sizes=(4,), max_epochs=2, batch_size=40, random_state=0,
+                         n_threads=n_threads, callbacks=[counts]).fit(X, y)
+            assert counts.counts == expected
