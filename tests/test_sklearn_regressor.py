@@ -465,7 +465,10 @@ def test_callbacks_see_the_validation_r2_and_may_not_monitor_an_accuracy(friedma
                                                       validation_data=(X_val, y_val))
     assert [logs["val_r2"] for logs in keys.logs] == model.validation_scores_
     assert [logs["val_loss"] for logs in keys.logs] == model.validation_loss_curve_
-    with pytest.raises(ValueError, match="val_accuracy"):
+    # refused before training, by the regression model's own task
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "EarlyStopping monitors 'val_accuracy', which a regression model does not report: "
+            "monitor 'loss', 'val_loss' or 'val_r2'") + "$"):
         small(callbacks=[EarlyStopping("val_accuracy")]).fit(
             X_train, y_train, validation_data=(X_val, y_val))
 
