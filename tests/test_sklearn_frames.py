@@ -347,3 +347,29 @@ def test_a_frame_with_column_names_that_are_not_strings_predicts_by_position_as_
     named = NNClassifier(max_epochs=2, **SMALL).fit(by_string, y)
     assert numbered.preprocessing_.column_names == ["0", "1", "2", "3", "4"]
     np.testing.assert_array_equal(numbered.predict_proba(by_number), named.predict_proba(by_string))
+
+
+def test_a_frame_is_told_by_its_class_and_only_plain_numpy_numbers_make_it_an_array():
+    from scratchnn.sklearn._data import is_dataframe
+
+    # A DataFrame (or a subclass) of any pandas, whose DataFrame class was defined in a
+    # submodule before pandas named its module "pandas"; nothing else of pandas, no other
+    # DataFrame.
+    older = type("DataFrame", (), {"__module__": "pandas.core.frame"})
+    assert is_dataframe(pd.DataFrame()) and is_dataframe(type("Sub", (pd.DataFrame,), {})())
+    assert is_dataframe(older()) and is_dataframe(type("Sub", (older,), {})())
+    assert not is_dataframe(pd.Series(dtype=float)) and not is_dataframe(pd.Index([1]))
+    assert not is_dataframe(type("DataFrame", (), {"__module__": "polars.dataframe"})())
+    # A Series X is refused as scikit-learn refuses it, not read as a frame.
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "X: Expected a 2-dimensional container but got <class 'pandas.Series'> instead. "
+            "Pass a DataFrame containing a single row (i.e. single sample) or a single column "
+            "(i.e. single feature) instead.") + "$"):
+        NNClassifier(max_epochs=1).fit(pd.Series(np.arange(6.0)), np.arange(6) % 2)
+    # Booleans or text in NumPy dtypes (no pandas dtype) still make a table.
+    y = np.arange(20) % 2
+    for other in ([True, False] * 10, ["a", "b"] * 10):
+        frame = pd.DataFrame({"x": np.arange(20.0), "other": other})
+        model = NNClassifier(max_epochs=1, **SMALL).fit(frame, y)
+        assert model.preprocessing_ is not None
+        assert model.preprocessing_.column_names == ["x", "other"]
