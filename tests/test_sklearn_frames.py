@@ -373,3 +373,15 @@ def test_a_frame_is_told_by_its_class_and_only_plain_numpy_numbers_make_it_an_ar
         model = NNClassifier(max_epochs=1, **SMALL).fit(frame, y)
         assert model.preprocessing_ is not None
         assert model.preprocessing_.column_names == ["x", "other"]
+
+
+def test_a_frame_fitted_estimator_continues_on_an_array_of_its_columns():
+    # After a fit on a DataFrame, partial_fit (or a warm fit) reads an array as the frame's
+    # columns, in their order, through the same preprocessing, as predict does.
+    frame, y = mixed_frame(60)
+    on_frame = NNClassifier(max_epochs=2, **SMALL).fit(frame, y).partial_fit(frame, y)
+    on_array = NNClassifier(max_epochs=2, **SMALL).fit(frame, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        on_array.partial_fit(frame.to_numpy(dtype=object), y)
+    assert len(on_array.loss_curve_) == 3
+    assert on_array.loss_curve_ == on_frame.loss_curve_  # the same features, the same shapes
