@@ -729,3 +729,16 @@ def test_y_val_is_read_as_fit_reads_y():
         y_long = np.longdouble(1e16) + np.r_[tail, tail, np.longdouble(0)]
         assert np.array_equal(y_long.astype(np.float64), 1e16 + np.array([0, 4, 0, 4, 0.0]))
         assert curves(big.astype(np.longdouble), y_long) == curves(big, y_long.astype(np.float64))
+
+
+def test_weights_left_only_on_the_held_out_rows_are_refused_whole():
+    # One weighted row of 20, and 18 held out by early stopping: with random_state=1 the
+    # weighted row is among them, and no training row carries any weight.
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    weights = np.r_[1.0, np.zeros(19)]
+    params = dict(hidden_layer_sizes=(2,), max_epochs=1, validation_fraction=0.9, random_state=1)
+    NNRegressor(**params).fit(X, X[:, 0], sample_weight=weights)  # without the split: trains
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "sample_weight is 0 on every training row (all the weighted rows fell in early "
+            "stopping's held-out part): weigh more rows, or pass validation_data") + "$"):
+        NNRegressor(early_stopping=True, **params).fit(X, X[:, 0], sample_weight=weights)
