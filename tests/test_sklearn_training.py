@@ -767,3 +767,19 @@ def test_rows_serves_c_ordered_blocks_of_the_models_dtype_and_keeps_a_sparse_x_a
         assert all(b.X.flags.c_contiguous and b.X.dtype == np.float64 for b in blocks)
         np.testing.assert_array_equal(np.concatenate([b.X for b in blocks]),
                                       X if index is None else X[index])
+
+
+def test_the_memmap_block_size_cuts_only_a_memory_mapped_x(blobs, monkeypatch):
+    # An array or a sparse matrix in memory is one block, however small MEMMAP_BLOCK_BYTES is
+    # (160 bytes: blocks of one mini-batch of these 2-feature rows, were X cut in blocks).
+    from scipy import sparse
+
+    import scratchnn.sklearn as nn_sklearn
+
+    X, y = blobs
+    params = dict(hidden_layer_sizes=(4,), max_epochs=2, batch_size=10, random_state=0)
+    reference = NNClassifier(**params).fit(X, y).loss_curve_
+    sparse_reference = NNClassifier(**params).fit(sparse.csr_matrix(X), y).loss_curve_
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 160)
+    assert NNClassifier(**params).fit(X, y).loss_curve_ == reference
+    assert NNClassifier(**params).fit(sparse.csr_matrix(X), y).loss_curve_ == sparse_reference
