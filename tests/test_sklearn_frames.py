@@ -319,3 +319,69 @@ def test_column_names_that_are_the_same_as_strings_are_refused():
             f"X: a DataFrame's column names must be distinct (as strings), got {names!r}")
             + "$"):
         NNClassifier(max_epochs=1).fit(frame, np.arange(20) % 2)
+
+
+def test_an_array_a_frame_fitted_estimator_cannot_read_is_refused_naming_x():
+    from scipy import sparse
+
+    frame, y = mixed_frame(60)
+    model = NNClassifier(max_epochs=1, **SMALL).fit(frame, y)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "X: Expected 2D array, got 1D array instead:\narray=[0. 1. 2. 3. 4.].\nReshape your "
+            "data either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample.") + "$"):
+        model.predict(np.arange(5.0))
+    with pytest.raises(TypeError, match="^" + re.escape(
+            "Sparse data was passed for X, but dense data is required. Use '.toarray()' to "
+            "convert to a dense numpy array.") + "$"):
+        model.predict(sparse.csr_matrix(np.ones((3, 5))))
+
+
+def test_a_frame_with_column_names_that_are_not_strings_predicts_by_position_as_at_fit():
+    # Columns named 0..4 (no feature names for scikit-learn) are the preprocessing's "0".."4":
+    # the same model, the same probabilities as the frame with those names as strings.
+    frame, y = mixed_frame(60)
+    by_number = frame.set_axis(range(5), axis=1)
+    by_string = frame.set_axis([str(i) for i in range(5)], axis=1)
+    numbered = NNClassifier(max_epochs=2, **SMALL).fit(by_number, y)
+    named = NNClassifier(max_epochs=2, **SMALL).fit(by_string, y)
+    assert numbered.preprocessing_.column_names == ["0", "1", "2", "3", "4"]
+    np.testing.assert_array_equal(numbered.predict_proba(by_number), named.predict_proba(by_string))
+
+
+def test_a_frame_is_told_by_its_class_and_only_plain_numpy_numbers_make_it_an_array():
+    from scratchnn.sklearn._data import is_dataframe
+
+    # A DataFrame (or a subclass) of any pandas, whose DataFrame class was defined in a
+    # submodule before pandas named its module "pandas"; nothing else of pandas, no other
+    # DataFrame.
+    older = type("DataFrame", (), {"__module__": "pandas.core.frame"})
+    assert is_dataframe(pd.DataFrame()) and is_dataframe(type("Sub", (pd.DataFrame,), {})())
+    assert is_dataframe(older()) and is_dataframe(type("Sub", (older,), {})())
+    assert not is_dataframe(pd.Series(dtype=float)) and not is_dataframe(pd.Index([1]))
+    assert not is_dataframe(type("DataFrame", (), {"__module__": "polars.dataframe"})())
+    # A Series X is refused as scikit-learn refuses it, not read as a frame.
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "X: Expected a 2-dimensional container but got <class 'pandas.Series'> instead. "
+            "Pass a DataFrame containing a single row (i.e. single sample) or a single column "
+            "(i.e. single feature) instead.") + "$"):
+        NNClassifier(max_epochs=1).fit(pd.Series(np.arange(6.0)), np.arange(6) % 2)
+    # Booleans or text in NumPy dtypes (no pandas dtype) still make a table.
+    y = np.arange(20) % 2
+    for other in ([True, False] * 10, ["a", "b"] * 10):
+        frame = pd.DataFrame({"x": np.arange(20.0), "other": other})
+        model = NNClassifier(max_epochs=1, **SMALL).fit(frame, y)
+        assert model.preprocessing_ is not None
+        assert model.preprocessing_.column_names == ["x", "other"]
+
+
+def test_a_frame_fitted_estimator_continues_on_an_array_of_its_columns():
+    # After a fit on a DataFrame, partial_fit (or a warm fit) reads an array as the frame's
+    # columns, in their order, through the same preprocessing, as predict does.
+    frame, y = mixed_frame(60)
+    on_frame = NNClassifier(max_epochs=2, **SMALL).fit(frame, y).partial_fit(frame, y)
+    on_array = NNClassifier(max_epochs=2, **SMALL).fit(frame, y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        on_array.partial_fit(frame.to_numpy(dtype=object), y)
+    assert len(on_array.loss_curve_) == 3
+    assert on_array.loss_curve_ == on_frame.loss_curve_  # the same features, the same shapes

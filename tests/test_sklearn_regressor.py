@@ -465,7 +465,10 @@ def test_callbacks_see_the_validation_r2_and_may_not_monitor_an_accuracy(friedma
                                                       validation_data=(X_val, y_val))
     assert [logs["val_r2"] for logs in keys.logs] == model.validation_scores_
     assert [logs["val_loss"] for logs in keys.logs] == model.validation_loss_curve_
-    with pytest.raises(ValueError, match="val_accuracy"):
+    # refused before training, by the regression model's own task
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "EarlyStopping monitors 'val_accuracy', which a regression model does not report: "
+            "monitor 'loss', 'val_loss' or 'val_r2'") + "$"):
         small(callbacks=[EarlyStopping("val_accuracy")]).fit(
             X_train, y_train, validation_data=(X_val, y_val))
 
@@ -666,3 +669,76 @@ def test_every_hyperparameter_is_stored_as_given():
 def test_each_refused_regression_hyperparameter_gets_its_whole_message(params, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         NNRegressor(**params)._check_hyperparameters()
+
+
+@pytest.mark.parametrize("mean, above", [(0.0, 10.5), (0.5, 10.5), (4.0, 44.0), (-4.0, 44.0)])
+def test_a_spread_of_10_epsilons_times_max_1_and_the_mean_is_rounding_and_above_it_is_kept(
+        mean, above):
+    # The documented threshold: sigma <= 10 eps max(1, |mu|), eps = 2**-52 (float64's machine
+    # epsilon), is rounding (sigma = 1, only centred); a larger sigma is the target's own. The
+    # targets mean -/+ d are exact in float64 for these d (at the threshold, and `above` epsilons:
+    # the next such spread, a unit in the last place of mean + d further), so their mean is
+    # `mean` and their standard deviation d exactly.
+    eps = 2.0 ** -52
+    threshold = 10 * eps * max(1.0, abs(mean))
+    X = np.array([[0.0], [1.0]])
+    for d, rounding in [(threshold, True), (above * eps, False)]:
+        y = np.array([mean - d, mean + d])
+        assert y.mean() == mean and y.std() == d  # the construction is exact
+        model = NNRegressor(hidden_layer_sizes=(), max_epochs=1, random_state=0).fit(X, y)
+        assert model.y_mean_.tolist() == [mean]
+        assert model.y_scale_.tolist() == [1.0 if rounding else d]
+
+
+@pytest.mark.parametrize("y_val", [np.array(["1.5", "2", "0.5", "1", "3"]),
+                                   np.array([b"1", b"2", b"0", b"1", b"3"])], ids=["text", "bytes"])
+def test_y_val_of_numbers_written_as_text_is_refused_as_fit_refuses_such_a_y(y_val):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    quick = dict(hidden_layer_sizes=(2,), max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"y must hold numbers (a regressor's targets), got dtype {y_val.dtype}") + "$"):
+        NNRegressor(**quick).fit(X[:5], y_val)
+    with pytest.raises(ValueError, match="^" + re.escape(
+            f"validation_data: y_val must hold numbers (a regressor's targets), got dtype "
+            f"{y_val.dtype}") + "$"):
+        NNRegressor(**quick).fit(X, X[:, 0], validation_data=(X[:5], y_val))
+
+
+def test_y_val_is_read_as_fit_reads_y():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y_val = np.array([1.5, 2.0, -0.5, 1.0, 3.0])
+
+    def curves(y, validation_target):
+        model = NNRegressor(hidden_layer_sizes=(2,), max_epochs=2, random_state=0)
+        model.fit(X, y, validation_data=(X[:5], validation_target))
+        return model.loss_curve_, model.validation_loss_curve_
+
+    # Objects holding numbers, or numbers written as text, are floats to fit (scikit-learn's
+    # y_numeric), and so they are in y_val; so are integers and booleans.
+    reference = curves(X[:, 0], y_val)
+    for same in (y_val.astype(object), y_val.astype(str).astype(object)):
+        assert curves(X[:, 0], same) == reference
+    assert curves(X[:, 0], np.array([1, 0, 1, 1, 0])) == curves(
+        X[:, 0], np.array([True, False, True, True, False]))
+    assert curves(X[:, 0].astype(str).astype(object), y_val) == reference
+    if np.finfo(np.longdouble).eps < np.finfo(np.float64).eps:
+        # Long doubles are rounded to float64 first, as fit rounds y: about 1e16, where float64
+        # has even integers only, 1e16 + 1 and + 3 are 1e16 and 1e16 + 4.
+        big = np.array([1e16 - 2, 1e16 + 2] * 10)  # mean 1e16, spread taken for rounding: scale 1
+        tail = np.array([1, 3], dtype=np.longdouble)
+        y_long = np.longdouble(1e16) + np.r_[tail, tail, np.longdouble(0)]
+        assert np.array_equal(y_long.astype(np.float64), 1e16 + np.array([0, 4, 0, 4, 0.0]))
+        assert curves(big.astype(np.longdouble), y_long) == curves(big, y_long.astype(np.float64))
+
+
+def test_weights_left_only_on_the_held_out_rows_are_refused_whole():
+    # One weighted row of 20, and 18 held out by early stopping: with random_state=1 the
+    # weighted row is among them, and no training row carries any weight.
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    weights = np.r_[1.0, np.zeros(19)]
+    params = dict(hidden_layer_sizes=(2,), max_epochs=1, validation_fraction=0.9, random_state=1)
+    NNRegressor(**params).fit(X, X[:, 0], sample_weight=weights)  # without the split: trains
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "sample_weight is 0 on every training row (all the weighted rows fell in early "
+            "stopping's held-out part): weigh more rows, or pass validation_data") + "$"):
+        NNRegressor(early_stopping=True, **params).fit(X, X[:, 0], sample_weight=weights)

@@ -680,3 +680,106 @@ def test_the_network_is_built_from_the_hyperparameters(blobs):
     limit = np.sqrt(2.0 / (X.shape[1] + 50))
     assert 0.9 * limit < np.abs(first.W1).max() <= limit
     assert NNClassifier(max_epochs=1).fit(X, y).network_.batch_norm is False
+
+
+def test_n_threads_reaches_the_training_loop(blobs):
+    # The BLAS thread count seen from inside the loop (a callback, at each step) is n_threads,
+    # here above the caller's limit of 1, which an automatic count never exceeds.
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    blas = ThreadpoolController().select(user_api="blas")
+
+    class Counts(Callback):
+        def __init__(self):
+            self.counts = set()
+
+        def on_batch_end(self, step):
+            self.counts.add(max(info["num_threads"] for info in blas.info()))
+
+    X, y = blobs
+    if not blas.info():  # pragma: no cover - a NumPy whose BLAS threadpoolctl cannot see
+        pytest.skip("threadpoolctl sees no BLAS")
+    with threadpool_limits(1, user_api="blas"):
+        for n_threads, expected in [(3, {3}), (None, {1})]:
+            counts = Counts()
+            NNClassifier(hidden_layer_sizes=(4,), max_epochs=2, batch_size=40, random_state=0,
+                         n_threads=n_threads, callbacks=[counts]).fit(X, y)
+            assert counts.counts == expected
+
+
+def test_a_callback_monitoring_r2_is_refused_before_training_by_the_classification_task(blobs):
+    from scratchnn.callbacks import EarlyStopping
+
+    X, y = blobs
+    stopper = EarlyStopping("val_r2")
+    refused("EarlyStopping monitors 'val_r2', which a classification model does not report: "
+            "monitor 'loss', 'val_loss' or 'val_accuracy'",
+            NNClassifier(max_epochs=1, callbacks=[stopper]).fit, X, y,
+            validation_data=(X[:20], y[:20]))
+    assert not hasattr(stopper, "model")  # no training began
+
+
+def test_predictions_of_a_sparse_x_of_two_chunks_are_all_its_rows(blobs, monkeypatch):
+    from scipy import sparse
+
+    from scratchnn import training
+
+    X, y = blobs
+    clf = NNClassifier(hidden_layer_sizes=(4,), max_epochs=2, random_state=0).fit(X, y)
+    dense = clf.predict_proba(X)
+    monkeypatch.setattr(training, "EVALUATION_CHUNK", 70)  # 120 rows: chunks of 70 and 50
+    np.testing.assert_allclose(clf.predict_proba(sparse.csr_matrix(X)), dense, rtol=1e-10)
+
+
+def test_rows_serves_c_ordered_blocks_of_the_models_dtype_and_keeps_a_sparse_x_as_it_is(
+        tmp_path, monkeypatch):
+    # The training loop takes mini-batches of rows: Rows serves C-ordered rows (an F-ordered X
+    # in memory or in a memmap is rearranged), and a CSR X already of the model's dtype is
+    # served itself, not copied.
+    from scipy import sparse
+
+    import scratchnn.sklearn as nn_sklearn
+    from scratchnn import ClassifierNN
+    from scratchnn.losses import BinaryCrossEntropy
+    from scratchnn.sklearn._data import Rows, memmap_block_rows
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.normal(size=(40, 3)))
+    Y = (X[:, :1].T > 0).astype(np.float64)
+    network = ClassifierNN([3, 2, 1], ["relu", "sigmoid"], seed=0)
+    for index in (None, np.arange(0, 40, 3)):
+        block, = Rows(X, Y, None, index, network, BinaryCrossEntropy).blocks()
+        assert block.X.flags.c_contiguous and block.X.dtype == np.float64
+        np.testing.assert_array_equal(block.X, X if index is None else X[index])
+    X_csr = sparse.csr_matrix(np.ascontiguousarray(X))
+    block, = Rows(X_csr, Y, None, None, network, BinaryCrossEntropy).blocks()
+    assert block.X is X_csr
+    np.save(tmp_path / "X.npy", X)  # np.save keeps Fortran order
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    assert mapped.flags.f_contiguous and not mapped.flags.c_contiguous
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 240)
+    block_rows = memmap_block_rows(3, np.float64, 5)
+    assert block_rows == 10  # 240 bytes of 24-byte rows
+    for index in (None, np.arange(0, 40, 3)):
+        rows = Rows(mapped, Y, None, index, network, BinaryCrossEntropy, block_rows)
+        blocks = list(rows.blocks())
+        assert len(blocks) == 4
+        assert all(b.X.flags.c_contiguous and b.X.dtype == np.float64 for b in blocks)
+        np.testing.assert_array_equal(np.concatenate([b.X for b in blocks]),
+                                      X if index is None else X[index])
+
+
+def test_the_memmap_block_size_cuts_only_a_memory_mapped_x(blobs, monkeypatch):
+    # An array or a sparse matrix in memory is one block, however small MEMMAP_BLOCK_BYTES is
+    # (160 bytes: blocks of one mini-batch of these 2-feature rows, were X cut in blocks).
+    from scipy import sparse
+
+    import scratchnn.sklearn as nn_sklearn
+
+    X, y = blobs
+    params = dict(hidden_layer_sizes=(4,), max_epochs=2, batch_size=10, random_state=0)
+    reference = NNClassifier(**params).fit(X, y).loss_curve_
+    sparse_reference = NNClassifier(**params).fit(sparse.csr_matrix(X), y).loss_curve_
+    monkeypatch.setattr(nn_sklearn, "MEMMAP_BLOCK_BYTES", 160)
+    assert NNClassifier(**params).fit(X, y).loss_curve_ == reference
+    assert NNClassifier(**params).fit(sparse.csr_matrix(X), y).loss_curve_ == sparse_reference

@@ -32,7 +32,9 @@ def standardization(y, weights):
 
     (:math:`w_i = 1` without weights). A column whose :math:`\sigma` is zero, or too small next
     to its mean to be told from rounding, gets :math:`\sigma = 1`, as in scikit-learn's
-    ``StandardScaler``: a constant target is only centred.
+    ``StandardScaler``: a constant target is only centred. Too small is
+    :math:`\sigma \le 10\,\epsilon \max(1, |\mu|)`, with :math:`\epsilon = 2^{-52}` float64's
+    machine epsilon: a spread of a few units in the last place of :math:`\mu`.
 
     Parameters
     ----------
@@ -223,8 +225,10 @@ class NNRegressor(RegressorMixin, NNEstimator):
     units of ``y``. Scaling ``y`` by 1000 therefore scales the predictions by 1000 and leaves the
     training itself unchanged. Later :meth:`partial_fit` calls and ``warm_start`` fits keep the
     first statistics (the network was trained on them); a fit without ``warm_start`` computes
-    them again. The losses (``loss_curve_``, ``huber_delta``, ``tol`` on the training loss) are
-    in standardized units; :math:`R^2` is the same in both.
+    them again. A target whose :math:`\sigma` is at most :math:`10\,\epsilon \max(1, |\mu|)`
+    (:math:`\epsilon = 2^{-52}`, float64's machine epsilon), constant up to rounding, gets
+    :math:`\sigma = 1`: it is only centred. The losses (``loss_curve_``, ``huber_delta``, ``tol``
+    on the training loss) are in standardized units; :math:`R^2` is the same in both.
 
     ``sample_weight`` multiplies each example's loss. The weights are rescaled to average 1 over
     the training rows, so they change the examples' relative importance but not the effective
@@ -382,6 +386,11 @@ class NNRegressor(RegressorMixin, NNEstimator):
         return Y
 
     def _encode_validation(self, y_val):
+        # As fit takes y: numbers, booleans, or objects that convert to finite floats; text and
+        # bytes are refused even when they read as numbers.
+        if y_val.dtype.kind not in "biufO":
+            raise ValueError(f"validation_data: y_val must hold numbers (a regressor's targets), "
+                             f"got dtype {y_val.dtype}")
         try:
             y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
         except (TypeError, ValueError) as exc:
