@@ -731,6 +731,20 @@ def test_y_val_is_read_as_fit_reads_y():
         assert curves(big.astype(np.longdouble), y_long) == curves(big, y_long.astype(np.float64))
 
 
+@pytest.mark.parametrize("shape", [(20,), (20, 2)])
+def test_a_missing_target_is_refused_as_missing_not_as_too_large(shape):
+    # scikit-learn turns an object y's None into NaN after its own check of finite values.
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.ones(shape).astype(object)
+    y[3] = None
+    y[7] = None
+    with pytest.raises(ValueError, match=r"^y holds a missing value \(None or NaN\) in 2 "
+                                         r"row\(s\): drop those rows or fill them in$"):
+        NNRegressor(max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="^validation_data: Input y_val contains NaN"):
+        NNRegressor(max_epochs=1).fit(X, X[:, 0], validation_data=(X[:3], [1.0, None, 2.0]))
+
+
 def test_weights_left_only_on_the_held_out_rows_are_refused_whole():
     # One weighted row of 20, and 18 held out by early stopping: with random_state=1 the
     # weighted row is among them, and no training row carries any weight.

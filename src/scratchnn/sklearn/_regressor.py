@@ -57,6 +57,16 @@ def standardization(y, weights):
     return mean, scale
 
 
+def _no_missing(y, name):
+    """``y`` (float64) unless it holds NaN: an object array's ``None`` becomes NaN only after
+    scikit-learn's own check of finite values, so a missing target reaches this point."""
+    missing = np.isnan(y.reshape(len(y), -1)).any(axis=1)
+    if missing.any():
+        raise ValueError(f"{name} holds a missing value (None or NaN) in {missing.sum()} row(s): "
+                         "drop those rows or fill them in")
+    return y
+
+
 def weighted_r2(blocks, predict):
     r""":math:`R^2` of ``predict`` over ``blocks`` (weighted), averaged over the outputs.
 
@@ -362,7 +372,7 @@ class NNRegressor(RegressorMixin, NNEstimator):
             y = y.toarray()
         if y.dtype.kind not in "biuf":
             raise ValueError(f"y must hold numbers (a regressor's targets), got dtype {y.dtype}")
-        y = y.astype(np.float64, copy=False)
+        y = _no_missing(y.astype(np.float64, copy=False), "y")
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         weights = None
         if sample_weight is not None:
