@@ -854,3 +854,203 @@ def test_evaluate_and_predict_read_numeric_columns_as_numbers_not_text(tmp_path)
     assert (status, err) == (0, "") and len(_csv(out)) == len(ROWS) + 1
     status, out, err = run(["evaluate", model, data])
     assert (status, err) == (0, "") and f"({len(ROWS)} rows, target 'y')" in out
+
+
+# --------------------------------------------------------------------------- evaluate, regression
+
+# Twelve distinct fractional numbers in each target: a regression by the rule of --task auto.
+REGRESSION_HEADER = ["x", "color", "a", "b"]
+REGRESSION_ROWS = [[f"{k / 11:.3f}", ["red", "blue"][k % 2], f"{(k * 5) % 12 / 4 + 1:.2f}",
+                    f"{100 + 3 * k + (k % 3) / 2:.1f}"] for k in range(12)]
+
+
+@pytest.fixture(scope="module")
+def regressions(tmp_path_factory):
+    """Two regression models trained on REGRESSION_ROWS (3 epochs) from ``x`` and ``color``: of
+    ``a``, and of ``a`` and ``b``; and the table."""
+    folder = tmp_path_factory.mktemp("cli-regressions")
+    data = write(folder / "r.csv", table(REGRESSION_HEADER, REGRESSION_ROWS))
+    models = {}
+    for targets in (["a"], ["a", "b"]):
+        model = folder / f"{'_'.join(targets)}.npz"
+        options = [option for name in targets for option in ("--target", name)]
+        if targets == ["a"]:
+            options += ["--ignore", "b"]  # both models read x and color only
+        status, _, err = run(["train", data, *options, "--out", model, "--epochs", "3",
+                              "--hidden", "3", "--val-split", "0", "--quiet"])
+        assert status == 0, err
+        models[tuple(targets)] = model
+    return models, data
+
+
+def _regression_scores(model, rows, targets):
+    """``{target: (rmse, mae, r2)}`` of the model on ``rows`` (REGRESSION_HEADER's columns),
+    from its predictions and NumPy's formulas."""
+    import pandas
+
+    _, _, bundle = load_model(model)
+    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in rows], columns=["x", "color"])
+    X, _, _ = bundle.inputs(frame, "t", str)
+    P = bundle.predict_values(X)
+    scores = {}
+    for name, p in zip(targets, P):
+        y = np.array([float(r[REGRESSION_HEADER.index(name)]) for r in rows])
+        spread = np.sum((y - y.mean()) ** 2)
+        r2 = 1 - np.sum((y - p) ** 2) / spread if spread > 0 else np.nan
+        scores[name] = (np.sqrt(np.mean((y - p) ** 2)), np.mean(np.abs(y - p)), r2)
+    return scores
+
+
+def _regression_report(out, n_lines):
+    """evaluate's table of a regression: checks its header and columns (the names padded to the
+    widest, the numbers right-aligned in 12, 12 and 8 characters) and returns
+    ``{target: (rmse, mae, r2)}`` (``r2`` None where it prints n/a)."""
+    lines = out.rstrip("\n").split("\n")[1:]
+    assert len(lines) == n_lines, out
+    width = max(len(line.split()[0]) for line in lines if not line.startswith("("))
+    assert lines[0] == "target".ljust(width) + "          RMSE           MAE        R2"
+    printed = {}
+    for line in lines[1:]:
+        if line.startswith("("):
+            continue
+        name, rmse, mae, r2 = line.split()
+        assert line == f"{name.ljust(width)}  {rmse:>12}  {mae:>12}  {r2:>8}"
+        assert r2 == "n/a" or len(r2.split(".")[1]) == 4  # R2 with 4 decimals
+        printed[name] = (float(rmse), float(mae), None if r2 == "n/a" else float(r2))
+    return printed
+
+
+def _assert_scores(printed, expected):
+    assert list(printed) == list(expected)
+    for name, (rmse, mae, r2) in expected.items():
+        np.testing.assert_allclose(printed[name][:2], [rmse, mae], rtol=5e-6)  # %.6g printed
+        assert printed[name][2] == pytest.approx(r2, abs=5e-5)
+
+
+def test_evaluate_of_a_regression_prints_rmse_mae_and_r2_of_its_target(regressions):
+    models, data = regressions
+    model = models[("a",)]
+    status, out, err = run(["evaluate", model, data])
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: ignoring column(s) {format_names(['b'])}, which "
+                   f"the model does not read\n")
+    assert out.startswith(f"{model} on {data} (12 rows, target 'a')\n")
+    printed = _regression_report(out, 2)
+    _assert_scores(printed, _regression_scores(model, REGRESSION_ROWS, ["a"]))
+    assert printed["a"][0] != pytest.approx(printed["a"][1])  # RMSE and MAE, not one twice
+
+
+def test_evaluate_of_several_targets_adds_their_mean(regressions, monkeypatch):
+    import scratchnn.tables
+
+    models, data = regressions
+    model = models[("a", "b")]
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['a', 'b'])\n")
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"])
+    expected["mean"] = tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))
+    _assert_scores(_regression_report(out, 4), expected)
+    monkeypatch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # the scores merged over chunks
+    chunked = run(["evaluate", model, data])
+    assert chunked[0] == 0
+    _assert_scores(_regression_report(chunked[1], 4), expected)
+
+
+def test_evaluate_of_a_regression_on_a_constant_target_prints_r2_as_na(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:3], "7.5"] for r in REGRESSION_ROWS]  # b constant: R2 undefined
+    data = write(tmp_path / "c.csv", table(REGRESSION_HEADER, rows))
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    printed = _regression_report(out, 5)
+    assert printed["b"][2] is None and printed["a"][2] is not None
+    assert out.endswith("\n(R2 n/a: the target is constant on these rows)\n")
+    expected = _regression_scores(model, rows, ["a", "b"])
+    assert printed["b"][:2] == pytest.approx(expected["b"][:2], rel=5e-6)
+    assert printed["mean"][2] is None  # the mean of an undefined R2
+    status, out, _ = run(["evaluate", models[("a",)], data])  # a varies: no note
+    assert status == 0 and "n/a" not in out
+
+
+def test_evaluate_of_a_regression_scores_other_columns_named_by_target(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:2], r[3], r[2]] for r in REGRESSION_ROWS]  # the columns swapped
+    data = write(tmp_path / "s.csv", table(["x", "color", "u", "v"], rows))
+    status, out, err = run(["evaluate", model, data, "--target", "v", "--target", "u"])
+    assert (status, err) == (0, "")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['v', 'u'])\n")
+    printed = _regression_report(out, 4)
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"])
+    _assert_scores({"v": printed["v"], "u": printed["u"]}, {"v": expected["a"], "u": expected["b"]})
+    assert one_line_error(["evaluate", model, data, "--target", "v"]) == (
+        f"scratchnn: error: --target is given 1 time(s); {model} predicts 2 target(s) "
+        f"{format_names(['a', 'b'])}, one --target each, in that order\n")
+
+
+def test_evaluate_of_a_regression_refusals(regressions, tmp_path):
+    models, data = regressions
+    model = models[("a", "b")]
+    assert one_line_error(["evaluate", model, data, "--plot", tmp_path / "c.png"]) == (
+        f"scratchnn: error: --plot draws a confusion matrix, which only a classifier has; "
+        f"{model} is a regression of {format_names(['a', 'b'])}\n")
+    absent = write(tmp_path / "n.csv", table(REGRESSION_HEADER[:3],
+                                              [r[:3] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, absent]) == (
+        f"scratchnn: error: {absent}: no target column(s) {format_names(['b'])} (--target); the "
+        f"columns are {format_names(REGRESSION_HEADER[:3])}\n")
+    empty = write(tmp_path / "e.csv", table(REGRESSION_HEADER,
+                                             [[*r[:2], "", r[3]] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, empty, "--drop-missing-target"]) == (
+        f"scratchnn: error: {empty}: no row with a target value to evaluate on\n")
+
+
+def test_evaluate_of_a_regression_refuses_or_drops_rows_without_a_target(regressions, tmp_path,
+                                                                         monkeypatch):
+    import scratchnn.tables
+
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[4][2], rows[6][3], rows[9][2] = "", "NA", ""
+    data = write(tmp_path / "g.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}: the target {format_names(['a', 'b'])} is empty on 3 row(s) "
+        f"(the first on line 6); fill them, or leave those rows out with --drop-missing-target\n")
+    status, out, err = run(["evaluate", model, data, "--drop-missing-target"])
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: left out 3 row(s) whose target is empty "
+                   f"(--drop-missing-target)\n")
+    kept = [r for k, r in enumerate(REGRESSION_ROWS) if k not in (4, 6, 9)]
+    assert out.startswith(f"{model} on {data} (9 rows, targets ['a', 'b'])\n")
+    expected = _regression_scores(model, kept, ["a", "b"])
+    expected["mean"] = tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))
+    _assert_scores(_regression_report(out, 4), expected)
+    monkeypatch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # the first in the second chunk
+    rows[4][2] = REGRESSION_ROWS[4][2]
+    data = write(tmp_path / "g.csv", table(REGRESSION_HEADER, rows))
+    assert "is empty on 2 row(s) (the first on line 8);" in one_line_error(
+        ["evaluate", model, data])
+
+
+def test_evaluate_of_a_regression_notes_and_warns_of_its_columns(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a",)]
+    rows = [[*r, "n"] for r in REGRESSION_ROWS]
+    rows[1][0] = ""
+    data = write(tmp_path / "t.csv", table([*REGRESSION_HEADER, "extra"], rows))
+    status, out, err = run(["evaluate", model, data])
+    assert status == 0 and out.startswith(f"{model} on {data} (12 rows, target 'a')\n")
+    # b is neither a feature nor the target of this model: ignored like "extra".
+    assert err == (
+        f"scratchnn: note: {data}: ignoring column(s) {format_names(['b', 'extra'])}, which the "
+        f"model does not read\n"
+        f"scratchnn: warning: {data}: missing cells were filled as in training (numbers and "
+        f"dates with the training value, text as no category): 'x': 1 of 12\n")
+    empty = write(tmp_path / "e.csv", table(REGRESSION_HEADER,
+                                             [["", *r[1:]] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, empty, "--strict"]) == (
+        f"scratchnn: error: {empty}: feature column(s) {format_names(['x'])} are empty on every "
+        f"row (--strict); the model needs their values\n")

@@ -1041,3 +1041,143 @@ def test_a_regression_hands_the_loop_its_network_and_records_its_settings(
     training = load_model(model)[2].training
     assert training["loss"] == "MeanSquaredError" and training["lr_schedule"] is None
     assert "class_weight" not in training and "label_smoothing" not in training
+
+
+# --------------------------------------------------------------------------- a regression's scores
+
+
+def _scores(bundle, rows, names, part):
+    """``{target: (rmse, mae, r2)}`` of ``bundle`` on ``rows`` (cells of the columns ``names``:
+    the inputs ``x``, then the targets), from NumPy's formulas; ``r2`` NaN for a constant
+    target."""
+    import pandas
+
+    frame = pandas.DataFrame([[float(c) for c in r] for r in rows], columns=names)
+    X, _, _ = bundle.inputs(frame[["x"]], part, str)
+    P = bundle.predict_values(X)
+    scores = {}
+    for name, p in zip(bundle.targets, P):
+        y = frame[name].to_numpy()
+        spread = np.sum((y - y.mean()) ** 2)
+        r2 = 1 - np.sum((y - p) ** 2) / spread if spread > 0 else np.nan
+        scores[name] = (np.sqrt(np.mean((y - p) ** 2)), np.mean(np.abs(y - p)), r2)
+    return scores
+
+
+def _printed_scores(out):
+    """``{(part, target): (rmse, mae, r2, rows)}`` from the lines train prints for a regression
+    (``r2`` None for n/a), each line checked whole."""
+    import re
+
+    printed = {}
+    for line in out.splitlines():
+        match = re.fullmatch(r"(train|validation)( '(\w+)')?: RMSE (\S+), MAE (\S+), R2 (\S+) "
+                             r"\((\d+) rows\)", line)
+        if match:
+            part, _, name, rmse, mae, r2, n = match.groups()
+            assert r2 == "n/a" or len(r2.split(".")[1]) == 4, line  # R2 with 4 decimals
+            printed[part, name] = (float(rmse), float(mae), None if r2 == "n/a" else float(r2),
+                                   int(n))
+    return printed
+
+
+def test_a_regression_prints_and_keeps_rmse_mae_and_r2_of_both_parts(tmp_path,
+                                                                     regression_recorder):
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", data, "--target", "y", "--out", model, "--quiet"])
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, val_rows = train._split(30, 0.2, 0, "d")
+    printed = _printed_scores(out)
+    assert list(printed) == [("train", None), ("validation", None)]
+    for part, rows in (("train", train_rows), ("validation", val_rows)):
+        (rmse, mae, r2), = _scores(bundle, [REGRESSION[k] for k in rows], ["x", "y"],
+                                   part).values()
+        assert printed[part, None][3] == len(rows)
+        np.testing.assert_allclose(printed[part, None][:2], [rmse, mae], rtol=5e-6)
+        assert printed[part, None][2] == pytest.approx(r2, abs=5e-5)
+        stored = [bundle.training[f"{part}_{metric}"] for metric in ("rmse", "mae", "r2")]
+        assert all(isinstance(value, float) for value in stored)  # one target: numbers
+        np.testing.assert_allclose(stored, [rmse, mae, r2], rtol=1e-6)
+    assert "train accuracy" not in out
+    status, out, err = run(["train", data, "--target", "y", "--out", model, "--quiet",
+                            "--val-split", "0"])
+    assert status == 0, err
+    assert list(_printed_scores(out)) == [("train", None)]  # no validation rows, no line
+    training = load_model(model)[2].training
+    assert "train_rmse" in training and "validation_rmse" not in training
+
+
+def test_a_regression_of_several_targets_scores_each_and_says_when_r2_is_undefined(
+        tmp_path, regression_recorder):
+    _, val_rows = train._split(30, 0.2, 0, "d")
+    # z is constant on the validation rows: R2 undefined there, n/a.
+    rows = [[x, y, "5" if k in val_rows else str(float(y) * 2 + k % 3)]
+            for k, (x, y) in enumerate(REGRESSION)]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", data, "--target", "y", "--target", "z", "--out", model,
+                            "--quiet"])
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, val_rows = train._split(30, 0.2, 0, "d")
+    printed = _printed_scores(out)
+    assert list(printed) == [("train", "y"), ("train", "z"), ("validation", "y"),
+                             ("validation", "z")]
+    for part, part_rows in (("train", train_rows), ("validation", val_rows)):
+        expected = _scores(bundle, [rows[k] for k in part_rows], ["x", "y", "z"], part)
+        for k, name in enumerate("yz"):
+            rmse, mae, r2 = expected[name]
+            assert printed[part, name][3] == len(part_rows)
+            np.testing.assert_allclose(printed[part, name][:2], [rmse, mae], rtol=5e-6)
+            for metric, value in zip(("rmse", "mae"), (rmse, mae)):
+                assert bundle.training[f"{part}_{metric}"][k] == pytest.approx(value, rel=1e-6)
+            if np.isnan(r2):
+                assert printed[part, name][2] is None
+                assert bundle.training[f"{part}_r2"][k] is None
+            else:
+                assert printed[part, name][2] == pytest.approx(r2, abs=5e-5)
+                assert bundle.training[f"{part}_r2"][k] == pytest.approx(r2, rel=1e-6)
+    assert printed["validation", "z"][2] is None and printed["train", "z"][2] is not None
+
+
+@pytest.mark.parametrize("options, why", [
+    (["--task", "regression"], "train fits a regression (--task regression)"),
+    (["--target", "z"], "train fits a regression (several --target)"),
+    ([], "the target is continuous, so train fits a regression (--task classification "
+         "classifies it)"),
+])
+def test_a_regression_refuses_the_classifier_options_saying_why(tmp_path, regression_recorder,
+                                                                options, why):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    argv = ["train", data, "--target", "y", "--out", tmp_path / "m.npz", "--quiet", *options]
+    if options != ["--target", "z"]:
+        argv += ["--ignore", "z"]
+    for given, named in ((["--class-weight", "balanced"], "--class-weight"),
+                         (["--label-smoothing", "0.1"], "--label-smoothing"),
+                         (["--label-smoothing", "0.1", "--class-weight", "balanced"],
+                          "--class-weight, --label-smoothing")):
+        assert one_line_error([*argv, *given]) == (
+            f"scratchnn: error: {named} is for classifiers only; {why}\n")
+    # Their values that change nothing are no reason to refuse.
+    status, _, err = run([*argv, "--class-weight", "none", "--label-smoothing", "0"])
+    assert status == 0, err
+
+
+def test_a_validation_value_beyond_the_inputs_dtype_once_standardized_is_refused(tmp_path,
+                                                                                  recorder):
+    # Standardized with the training rows' mean and spread (about 0.5 and 0.3), a validation
+    # value of 1e39 is about 3e39, beyond float32's largest (3.4e38); as a training row it
+    # makes the spread itself, and is about 3 spreads from the mean.
+    train_rows, val_rows = train._split(10, 0.2, 0, "d")
+    rows = [["1e39" if k == val_rows[0] else r[1], r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: column 'x' holds values too large to standardize (beyond "
+        f"the float32 range once centred)\n")
+    status, _, err, _ = _train(data, tmp_path, "--dtype", "float64")  # within float64's range
+    assert status == 0, err
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0, err
