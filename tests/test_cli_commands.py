@@ -1054,3 +1054,17 @@ def test_evaluate_of_a_regression_notes_and_warns_of_its_columns(regressions, tm
     assert one_line_error(["evaluate", model, empty, "--strict"]) == (
         f"scratchnn: error: {empty}: feature column(s) {format_names(['x'])} are empty on every "
         f"row (--strict); the model needs their values\n")
+
+
+def test_info_of_a_regression_names_its_targets(regressions):
+    from scratchnn.summary import summary
+
+    models, _ = regressions
+    model = models[("a", "b")]
+    network, metadata, bundle = load_model(model)
+    status, out, _ = run(["info", model])
+    assert status == 0
+    expected = summary(network, metadata, title=f"Model: RegressorNN ({model})")
+    expected += "\n\nTask: regression of 'a', 'b'"
+    expected += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
+    assert out == expected + "\n"
