@@ -1068,3 +1068,33 @@ def test_info_of_a_regression_names_its_targets(regressions):
     expected += "\n\nTask: regression of 'a', 'b'"
     expected += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
     assert out == expected + "\n"
+
+
+def test_regression_scores_merge_chunks_as_numpy_scores_all_the_rows():
+    """RMSE, MAE and R2 accumulated over chunks (empty ones, one row, several) equal NumPy's
+    two-pass formulas on all the rows at once, each target on its own, for targets far from 0
+    with a small spread (the sum of squared deviations below 1)."""
+    import warnings
+
+    from scratchnn.cli.regression import RegressionScores
+
+    rng = np.random.default_rng(3)
+    Y = np.array([[1000.0], [-50.0]]) + rng.normal(0, 0.01, (2, 23))
+    P = Y + rng.normal(0.002, 0.01, (2, 23))
+    scores = RegressionScores(2)
+    for start, stop in ((0, 0), (0, 1), (1, 8), (8, 8), (8, 23)):
+        scores.add(Y[:, start:stop], P[:, start:stop])
+    assert scores.m == 23
+    spread = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    assert np.all(spread < 1)
+    np.testing.assert_allclose(scores.rmse(), np.sqrt(np.mean((Y - P) ** 2, axis=1)), rtol=1e-9)
+    np.testing.assert_allclose(scores.mae(), np.mean(np.abs(Y - P), axis=1), rtol=1e-9)
+    np.testing.assert_allclose(scores.r2(), 1 - np.sum((Y - P) ** 2, axis=1) / spread,
+                               rtol=1e-7)
+    # A constant target: R2 undefined (NaN), without a warning, even if predicted exactly.
+    constant = RegressionScores(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        constant.add(np.array([[2.0, 2.0], [1.0, 3.0]]), np.array([[2.0, 2.0], [1.0, 2.0]]))
+        r2 = constant.r2()
+    assert np.isnan(r2[0]) and r2[1] == 1 - 1 / 2

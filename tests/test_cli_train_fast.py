@@ -313,6 +313,7 @@ def test_a_regression_shows_and_keeps_its_validation_r2(tmp_path, regression_rec
     status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", "3"])
     assert status == 0 and regression_recorder.calls
     assert regression_recorder.calls[0][2].dtype == np.float32  # the targets, as the inputs
+    assert regression_recorder.kwargs["validation_data"][1].dtype == np.float32
     assert "cost=0.5000, val_r2=0.750" in err  # the progress bar's last state
     history = load_model(model)[2].history
     assert history["val_r2"].tolist() == [0.25, 0.5, 0.75]
@@ -602,6 +603,7 @@ def test_the_task_follows_the_rule_for_continuous_numbers():
     assert classes(eleven) == ([near(11)], [])  # 11 whole numbers, 2 rows each, <= 20
     twenty_one = [str(k) for k in range(21)] * 2
     assert regression(twenty_one) == []  # more than 20 distinct
+    assert classes([str(k) for k in range(20)] * 2) == ([near(20)], [])  # 20: not more
     assert regression(eleven[:11] + ["0"] * 9) == []  # 11 distinct in 20 rows: < 2 each
     assert classes(eleven[:11] + ["0"] * 11) == ([near(11)], [])  # 22 rows: 2 each
     fractional = [f"{k}.5" for k in range(11)] * 3
