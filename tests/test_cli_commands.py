@@ -1098,3 +1098,10 @@ def test_regression_scores_merge_chunks_as_numpy_scores_all_the_rows():
         constant.add(np.array([[2.0, 2.0], [1.0, 3.0]]), np.array([[2.0, 2.0], [1.0, 2.0]]))
         r2 = constant.r2()
     assert np.isnan(r2[0]) and r2[1] == 1 - 1 / 2
+
+
+def test_evaluate_of_a_classifier_takes_one_target(trained):
+    model, data = trained
+    assert one_line_error(["evaluate", model, data, "--target", "y", "--target", "x"]) == (
+        f"scratchnn: error: --target is given 2 times; {model} is a classifier of one target "
+        f"('y')\n")

@@ -1183,3 +1183,26 @@ def test_a_validation_value_beyond_the_inputs_dtype_once_standardized_is_refused
     assert status == 0, err
     status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
     assert status == 0, err
+
+
+def test_a_continuous_target_written_with_decimal_commas_is_refused_with_its_fixes(tmp_path,
+                                                                                 recorder):
+    # Twelve distinct fractional numbers, quoted "1,37": continuous when read with --decimal ,.
+    rows = [[k % 7, f"\"{k * 0.37 + 1:.2f}\"".replace(".", ",")] for k in range(12)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    model = tmp_path / "m.npz"
+    err = refusal(["train", data, "--target", "y", "--out", model])
+    assert err == (
+        f"scratchnn: error: {data}: 1 problem(s) to fix before training:\n"
+        f"  - the target 'y' holds numbers written with a decimal comma (12 distinct): read so, "
+        f"they are continuous and train fits a regression; read as text, each is a class "
+        f"(--decimal , or --task classification)\n"
+        f"run instead:\n  scratchnn train {data} --target y --out {model} --decimal ,\n")
+    # Not all numbers (1e999 is no finite number), or few distinct: text labels, no problem.
+    for cells in ([*[r[1] for r in rows[:3]], "1e999", *[r[1] for r in rows[4:]]],
+                  [f"\"{k % 5 + 0.5}\"".replace(".", ",") for k in range(12)]):
+        data = write(tmp_path / "d.csv", table(["x", "y"], [[r[0], c] for r, c in
+                                                            zip(rows, cells)]))
+        status, _, err = run(["train", data, "--target", "y", "--out", model, "--quiet"])
+        assert status == 0 and "decimal comma" not in err, err
+        assert load_model(model)[2].task == "classification"
