@@ -1105,3 +1105,23 @@ def test_evaluate_of_a_classifier_takes_one_target(trained):
     assert one_line_error(["evaluate", model, data, "--target", "y", "--target", "x"]) == (
         f"scratchnn: error: --target is given 2 times; {model} is a classifier of one target "
         f"('y')\n")
+
+
+def test_predict_of_a_regression_writes_each_targets_value(regressions, tmp_path):
+    import pandas
+
+    models, data = regressions
+    model = models[("a", "b")]
+    status, out, err = run(["predict", model, data])
+    assert (status, err) == (0, "")
+    lines = _csv(out)
+    assert lines[0] == ["predicted_a", "predicted_b"] and len(lines) == len(REGRESSION_ROWS) + 1
+    _, _, bundle = load_model(model)
+    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in REGRESSION_ROWS],
+                             columns=["x", "color"])
+    X, _, _ = bundle.inputs(frame, "t", str)
+    got = np.array([[float(v) for v in line] for line in lines[1:]]).T
+    np.testing.assert_allclose(got, bundle.predict_values(X), rtol=1e-6)
+    assert one_line_error(["predict", model, data, "--proba"]) == (
+        f"scratchnn: error: --proba: {model} is a regression of {format_names(['a', 'b'])}, "
+        f"which predicts values, not class probabilities\n")

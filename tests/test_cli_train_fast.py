@@ -1206,3 +1206,41 @@ def test_a_continuous_target_written_with_decimal_commas_is_refused_with_its_fix
         status, _, err = run(["train", data, "--target", "y", "--out", model, "--quiet"])
         assert status == 0 and "decimal comma" not in err, err
         assert load_model(model)[2].task == "classification"
+
+
+def test_a_target_empty_on_every_row_leaves_nothing_to_train_on(tmp_path):
+    rows = [[f"{k / 10}", "", "1" if k % 2 else ""] for k in range(10)]
+    data = write(tmp_path / "d.csv", table(["x", "y", "z"], rows))
+    argv = ["train", data, "--target", "y", "--out", tmp_path / "m.npz"]
+    for options in ([], ["--drop-missing-target"], ["--task", "regression"],
+                    ["--task", "classification", "--drop-missing-target"]):
+        assert one_line_error([*argv, "--ignore", "z", *options]) == (
+            f"scratchnn: error: {data}: the target 'y' is empty on every row; there is nothing "
+            f"to train on\n")
+    assert one_line_error([*argv, "--target", "z", "--drop-missing-target"]) == (
+        f"scratchnn: error: {data}: a target of {format_names(['y', 'z'])} is empty on every "
+        f"row; there is nothing to train on\n")
+
+
+def test_task_classification_refuses_several_targets(tmp_path):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--target", "z", "--out",
+                           tmp_path / "m.npz", "--task", "classification"]) == (
+        f"scratchnn: error: --task classification takes one --target; several "
+        f"({format_names(['y', 'z'])}) make a regression\n")
+
+
+def test_target_numbers_reads_each_target_and_marks_what_is_no_finite_number():
+    import pandas
+
+    from scratchnn.cli.regression import target_numbers
+
+    frame = pandas.DataFrame({"a": pandas.Series(["1,5", "x", "", "1e999", "-2"], dtype=object),
+                              "b": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    Y, bad = target_numbers(frame, ["a", "b"], ",")
+    np.testing.assert_array_equal(Y, [[1.5, np.nan, np.nan, np.inf, -2.0], [1, 2, 3, 4, 5]])
+    # A word and an infinite number are bad; a missing cell is not (it is NaN).
+    assert bad.tolist() == [[False, True, False, True, False], [False] * 5]
+    Y, bad = target_numbers(frame, ["a"], ".")
+    assert np.isnan(Y[0, 0]) and bad[0].tolist() == [True, True, False, True, False]
