@@ -978,14 +978,17 @@ def test_evaluate_of_a_regression_scores_other_columns_named_by_target(regressio
     models, _ = regressions
     model = models[("a", "b")]
     rows = [[*r[:2], r[3], r[2]] for r in REGRESSION_ROWS]  # the columns swapped
-    data = write(tmp_path / "s.csv", table(["x", "color", "u", "v"], rows))
-    status, out, err = run(["evaluate", model, data, "--target", "v", "--target", "u"])
+    # A name longer than "target" widens the first column of the table.
+    data = write(tmp_path / "s.csv", table(["x", "color", "u", "measured"], rows))
+    status, out, err = run(["evaluate", model, data, "--target", "measured", "--target", "u"])
     assert (status, err) == (0, "")
-    assert out.startswith(f"{model} on {data} (12 rows, targets ['v', 'u'])\n")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['measured', 'u'])\n")
     printed = _regression_report(out, 4)
+    assert out.split("\n")[1].startswith("target    ")
     expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"])
-    _assert_scores({"v": printed["v"], "u": printed["u"]}, {"v": expected["a"], "u": expected["b"]})
-    assert one_line_error(["evaluate", model, data, "--target", "v"]) == (
+    _assert_scores({"measured": printed["measured"], "u": printed["u"]},
+                   {"measured": expected["a"], "u": expected["b"]})
+    assert one_line_error(["evaluate", model, data, "--target", "u"]) == (
         f"scratchnn: error: --target is given 1 time(s); {model} predicts 2 target(s) "
         f"{format_names(['a', 'b'])}, one --target each, in that order\n")
 
@@ -1016,9 +1019,13 @@ def test_evaluate_of_a_regression_refuses_or_drops_rows_without_a_target(regress
     rows = [list(r) for r in REGRESSION_ROWS]
     rows[4][2], rows[6][3], rows[9][2] = "", "NA", ""
     data = write(tmp_path / "g.csv", table(REGRESSION_HEADER, rows))
-    assert one_line_error(["evaluate", model, data]) == (
-        f"scratchnn: error: {data}: the target {format_names(['a', 'b'])} is empty on 3 row(s) "
-        f"(the first on line 6); fill them, or leave those rows out with --drop-missing-target\n")
+    message = (f"scratchnn: error: {data}: the target {format_names(['a', 'b'])} is empty on 3 "
+               f"row(s) (the first on line 6); fill them, or leave those rows out with "
+               f"--drop-missing-target\n")
+    assert one_line_error(["evaluate", model, data]) == message
+    with monkeypatch.context() as patch:
+        patch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # counted over two chunks
+        assert one_line_error(["evaluate", model, data]) == message
     status, out, err = run(["evaluate", model, data, "--drop-missing-target"])
     assert status == 0
     assert err == (f"scratchnn: note: {data}: left out 3 row(s) whose target is empty "
@@ -1125,3 +1132,59 @@ def test_predict_of_a_regression_writes_each_targets_value(regressions, tmp_path
     assert one_line_error(["predict", model, data, "--proba"]) == (
         f"scratchnn: error: --proba: {model} is a regression of {format_names(['a', 'b'])}, "
         f"which predicts values, not class probabilities\n")
+
+
+def test_evaluate_of_a_regression_names_the_file_and_line_of_a_bad_cell(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[3][0] = "abc"
+    data = write(tmp_path / "x.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 5: column 'x' is 'abc', not a number\n")
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[5][2] = "cheap"
+    data = write(tmp_path / "y.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 7: the target 'a' is 'cheap', not a number\n")
+
+
+def test_evaluate_of_a_regression_reads_the_targets_as_text(regressions, tmp_path):
+    # pandas would read True/False as booleans, the numbers 1 and 0; read as text (as train
+    # reads a target), they are no numbers: in the model's target column or another one named.
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:2], ["True", "False"][k % 2], r[3]] for k, r in enumerate(REGRESSION_ROWS)]
+    data = write(tmp_path / "f.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 2: the target 'a' is 'True', not a number\n")
+    rows = [[*r, ["True", "False"][k % 2]] for k, r in enumerate(REGRESSION_ROWS)]
+    data = write(tmp_path / "g.csv", table([*REGRESSION_HEADER, "flag"], rows))
+    assert one_line_error(["evaluate", model, data, "--target", "a", "--target", "flag"]) == (
+        f"scratchnn: error: {data}, line 2: the target 'flag' is 'True', not a number\n")
+
+
+def test_evaluate_of_a_regression_reads_the_table_as_the_model_was_trained(tmp_path):
+    text = table(REGRESSION_HEADER, REGRESSION_ROWS, sep=";")
+    data = write(tmp_path / "r.txt", text)
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "a", "--target", "b", "--sep", ";",
+                          "--out", model, "--epochs", "2", "--val-split", "0", "--quiet"])
+    assert status == 0, err
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    _assert_scores(_regression_report(out, 4), {
+        **_regression_scores(model, REGRESSION_ROWS, ["a", "b"]),
+        "mean": tuple(np.mean([_regression_scores(model, REGRESSION_ROWS, ["a", "b"])[name][i]
+                               for name in "ab"]) for i in range(3))})
+
+
+def test_predict_and_evaluate_refuse_a_plain_network_file(tmp_path):
+    path = tmp_path / "net.npz"
+    ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0).save(path)
+    data = write(tmp_path / "d.csv", table(["x", "z", "y"], [["1", "2", "a"]]))
+    for command in ("predict", "evaluate"):
+        assert one_line_error([command, path, data]) == (
+            f"scratchnn: error: {path} is not a model written by `scratchnn train`: it holds a "
+            f"network but no feature names, standardization or label names (save a model with "
+            f"`scratchnn train` to use it on tables)\n")
