@@ -616,6 +616,8 @@ def test_the_task_follows_the_rule_for_continuous_numbers():
         "d: the target 'y' looks continuous (21 distinct numbers in 42 rows); trained as 21 "
         "classes, as --task classification asks (without it, a regression)"])
     assert classes(ten, "classification") == ([], [])
+    # Not all numbers: classes, and never "looks continuous", however many distinct numbers.
+    assert classes([f"{k}.5" for k in range(39)] + ["many"], "classification") == ([], [])
     assert classes([f"t{k}" for k in range(30)]) == ([], [])  # text labels are classes
     assert classes([str(k) for k in range(39)] + ["many"]) == ([], [])  # one word: not numbers
     assert classes(eleven + ["inf", "inf"]) == ([], [])  # inf is no finite number
@@ -937,8 +939,16 @@ def test_a_regression_target_that_is_not_a_number_is_located(tmp_path):
     data = write(tmp_path / "r.csv", table(["x", "y"], rows))
     err = refusal(["train", data, "--target", "y", "--task", "regression", "--out",
                    tmp_path / "m.npz"])
-    assert ("the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
-            "regression) needs numbers") in err
+    assert ("  - the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
+            "regression) needs numbers\n") in err
+    # Several targets make the regression; a decimal comma gets a hint.
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    rows[4][2] = "\"3,5\""
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    err = refusal(["train", data, "--target", "y", "--target", "z", "--out", tmp_path / "m.npz"])
+    assert ("  - the target 'z' is '3,5' on line 6, not a finite number; a regression (several "
+            "--target) needs numbers (numbers written with a decimal comma need --decimal ,)\n"
+            ) in err
 
 
 def test_decimal_given_reads_a_text_feature_column_with_it(tmp_path):
