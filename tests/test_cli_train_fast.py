@@ -943,12 +943,23 @@ def test_a_regression_target_that_is_not_a_number_is_located(tmp_path):
             "regression) needs numbers\n") in err
     # Several targets make the regression; a decimal comma gets a hint.
     rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
-    rows[4][2] = "\"3,5\""
+    rows[4][2], rows[7][1] = "\"3,5\"", "lots"
     data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
     err = refusal(["train", data, "--target", "y", "--target", "z", "--out", tmp_path / "m.npz"])
-    assert ("  - the target 'z' is '3,5' on line 6, not a finite number; a regression (several "
+    assert ("  - the target 'y' is 'lots' on line 9, not a finite number; a regression (several "
+            "--target) needs numbers\n"
+            "  - the target 'z' is '3,5' on line 6, not a finite number; a regression (several "
             "--target) needs numbers (numbers written with a decimal comma need --decimal ,)\n"
             ) in err
+
+
+def test_a_regression_target_with_one_value_is_refused(tmp_path):
+    rows = [[x, "2.5"] for x, _ in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--task", "regression", "--out",
+                           tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: the target 'y' holds one value only (2.5); a regression "
+        f"needs at least two\n")
 
 
 def test_decimal_given_reads_a_text_feature_column_with_it(tmp_path):
