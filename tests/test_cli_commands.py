@@ -883,13 +883,13 @@ def regressions(tmp_path_factory):
     return models, data
 
 
-def _regression_scores(model, rows, targets):
-    """``{target: (rmse, mae, r2)}`` of the model on ``rows`` (REGRESSION_HEADER's columns),
-    from its predictions and NumPy's formulas."""
+def _regression_scores(model, rows, targets, columns=("x", "color")):
+    """``{target: (rmse, mae, r2)}`` of the model on ``rows`` (REGRESSION_HEADER's columns,
+    the features named ``columns`` in the model), from its predictions and NumPy's formulas."""
     import pandas
 
     _, _, bundle = load_model(model)
-    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in rows], columns=["x", "color"])
+    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in rows], columns=list(columns))
     X, _, _ = bundle.inputs(frame, "t", str)
     P = bundle.predict_values(X)
     scores = {}
@@ -1165,18 +1165,21 @@ def test_evaluate_of_a_regression_reads_the_targets_as_text(regressions, tmp_pat
 
 
 def test_evaluate_of_a_regression_reads_the_table_as_the_model_was_trained(tmp_path):
-    text = table(REGRESSION_HEADER, REGRESSION_ROWS, sep=";")
-    data = write(tmp_path / "r.txt", text)
+    # No header, ";" between cells and decimal commas: evaluate reads the table as train did.
+    rows = [[c.replace(".", ",") for c in r] for r in REGRESSION_ROWS]
+    data = write(tmp_path / "r.txt", table(REGRESSION_HEADER, rows, sep=";").split("\n", 1)[1])
     model = tmp_path / "m.npz"
-    status, _, err = run(["train", data, "--target", "a", "--target", "b", "--sep", ";",
-                          "--out", model, "--epochs", "2", "--val-split", "0", "--quiet"])
+    status, _, err = run(["train", data, "--target", "3", "--target", "4", "--no-header",
+                          "--sep", ";", "--decimal", ",", "--out", model, "--epochs", "2",
+                          "--val-split", "0", "--quiet"])
     assert status == 0, err
     status, out, err = run(["evaluate", model, data])
     assert (status, err) == (0, "")
-    _assert_scores(_regression_report(out, 4), {
-        **_regression_scores(model, REGRESSION_ROWS, ["a", "b"]),
-        "mean": tuple(np.mean([_regression_scores(model, REGRESSION_ROWS, ["a", "b"])[name][i]
-                               for name in "ab"]) for i in range(3))})
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['3', '4'])\n")
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"], columns=["1", "2"])
+    expected = {"3": expected["a"], "4": expected["b"],
+                "mean": tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))}
+    _assert_scores(_regression_report(out, 4), expected)
 
 
 def test_predict_and_evaluate_refuse_a_plain_network_file(tmp_path):
