@@ -854,3 +854,340 @@ def test_evaluate_and_predict_read_numeric_columns_as_numbers_not_text(tmp_path)
     assert (status, err) == (0, "") and len(_csv(out)) == len(ROWS) + 1
     status, out, err = run(["evaluate", model, data])
     assert (status, err) == (0, "") and f"({len(ROWS)} rows, target 'y')" in out
+
+
+# --------------------------------------------------------------------------- evaluate, regression
+
+# Twelve distinct fractional numbers in each target: a regression by the rule of --task auto.
+REGRESSION_HEADER = ["x", "color", "a", "b"]
+REGRESSION_ROWS = [[f"{k / 11:.3f}", ["red", "blue"][k % 2], f"{(k * 5) % 12 / 4 + 1:.2f}",
+                    f"{100 + 3 * k + (k % 3) / 2:.1f}"] for k in range(12)]
+
+
+@pytest.fixture(scope="module")
+def regressions(tmp_path_factory):
+    """Two regression models trained on REGRESSION_ROWS (3 epochs) from ``x`` and ``color``: of
+    ``a``, and of ``a`` and ``b``; and the table."""
+    folder = tmp_path_factory.mktemp("cli-regressions")
+    data = write(folder / "r.csv", table(REGRESSION_HEADER, REGRESSION_ROWS))
+    models = {}
+    for targets in (["a"], ["a", "b"]):
+        model = folder / f"{'_'.join(targets)}.npz"
+        options = [option for name in targets for option in ("--target", name)]
+        if targets == ["a"]:
+            options += ["--ignore", "b"]  # both models read x and color only
+        status, _, err = run(["train", data, *options, "--out", model, "--epochs", "3",
+                              "--hidden", "3", "--val-split", "0", "--quiet"])
+        assert status == 0, err
+        models[tuple(targets)] = model
+    return models, data
+
+
+def _regression_scores(model, rows, targets, columns=("x", "color")):
+    """``{target: (rmse, mae, r2)}`` of the model on ``rows`` (REGRESSION_HEADER's columns,
+    the features named ``columns`` in the model), from its predictions and NumPy's formulas."""
+    import pandas
+
+    _, _, bundle = load_model(model)
+    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in rows], columns=list(columns))
+    X, _, _ = bundle.inputs(frame, "t", str)
+    P = bundle.predict_values(X)
+    scores = {}
+    for name, p in zip(targets, P):
+        y = np.array([float(r[REGRESSION_HEADER.index(name)]) for r in rows])
+        spread = np.sum((y - y.mean()) ** 2)
+        r2 = 1 - np.sum((y - p) ** 2) / spread if spread > 0 else np.nan
+        scores[name] = (np.sqrt(np.mean((y - p) ** 2)), np.mean(np.abs(y - p)), r2)
+    return scores
+
+
+def _regression_report(out, n_lines):
+    """evaluate's table of a regression: checks its header and columns (the names padded to the
+    widest, the numbers right-aligned in 12, 12 and 8 characters) and returns
+    ``{target: (rmse, mae, r2)}`` (``r2`` None where it prints n/a)."""
+    lines = out.rstrip("\n").split("\n")[1:]
+    assert len(lines) == n_lines, out
+    width = max(len(line.split()[0]) for line in lines if not line.startswith("("))
+    assert lines[0] == "target".ljust(width) + "          RMSE           MAE        R2"
+    printed = {}
+    for line in lines[1:]:
+        if line.startswith("("):
+            continue
+        name, rmse, mae, r2 = line.split()
+        assert line == f"{name.ljust(width)}  {rmse:>12}  {mae:>12}  {r2:>8}"
+        assert r2 == "n/a" or len(r2.split(".")[1]) == 4  # R2 with 4 decimals
+        printed[name] = (float(rmse), float(mae), None if r2 == "n/a" else float(r2))
+    return printed
+
+
+def _assert_scores(printed, expected):
+    assert list(printed) == list(expected)
+    for name, (rmse, mae, r2) in expected.items():
+        np.testing.assert_allclose(printed[name][:2], [rmse, mae], rtol=5e-6)  # %.6g printed
+        assert printed[name][2] == pytest.approx(r2, abs=5e-5)
+
+
+def test_evaluate_of_a_regression_prints_rmse_mae_and_r2_of_its_target(regressions):
+    models, data = regressions
+    model = models[("a",)]
+    status, out, err = run(["evaluate", model, data])
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: ignoring column(s) {format_names(['b'])}, which "
+                   f"the model does not read\n")
+    assert out.startswith(f"{model} on {data} (12 rows, target 'a')\n")
+    printed = _regression_report(out, 2)
+    _assert_scores(printed, _regression_scores(model, REGRESSION_ROWS, ["a"]))
+    assert printed["a"][0] != pytest.approx(printed["a"][1])  # RMSE and MAE, not one twice
+
+
+def test_evaluate_of_several_targets_adds_their_mean(regressions, monkeypatch):
+    import scratchnn.tables
+
+    models, data = regressions
+    model = models[("a", "b")]
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['a', 'b'])\n")
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"])
+    expected["mean"] = tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))
+    _assert_scores(_regression_report(out, 4), expected)
+    monkeypatch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # the scores merged over chunks
+    chunked = run(["evaluate", model, data])
+    assert chunked[0] == 0
+    _assert_scores(_regression_report(chunked[1], 4), expected)
+
+
+def test_evaluate_of_a_regression_on_a_constant_target_prints_r2_as_na(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:3], "7.5"] for r in REGRESSION_ROWS]  # b constant: R2 undefined
+    data = write(tmp_path / "c.csv", table(REGRESSION_HEADER, rows))
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    printed = _regression_report(out, 5)
+    assert printed["b"][2] is None and printed["a"][2] is not None
+    assert out.endswith("\n(R2 n/a: the target is constant on these rows)\n")
+    expected = _regression_scores(model, rows, ["a", "b"])
+    assert printed["b"][:2] == pytest.approx(expected["b"][:2], rel=5e-6)
+    assert printed["mean"][2] is None  # the mean of an undefined R2
+    status, out, _ = run(["evaluate", models[("a",)], data])  # a varies: no note
+    assert status == 0 and "n/a" not in out
+
+
+def test_evaluate_of_a_regression_scores_other_columns_named_by_target(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:2], r[3], r[2]] for r in REGRESSION_ROWS]  # the columns swapped
+    # A name longer than "target" widens the first column of the table.
+    data = write(tmp_path / "s.csv", table(["x", "color", "u", "measured"], rows))
+    status, out, err = run(["evaluate", model, data, "--target", "measured", "--target", "u"])
+    assert (status, err) == (0, "")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['measured', 'u'])\n")
+    printed = _regression_report(out, 4)
+    assert out.split("\n")[1].startswith("target    ")
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"])
+    _assert_scores({"measured": printed["measured"], "u": printed["u"]},
+                   {"measured": expected["a"], "u": expected["b"]})
+    assert one_line_error(["evaluate", model, data, "--target", "u"]) == (
+        f"scratchnn: error: --target is given 1 time(s); {model} predicts 2 target(s) "
+        f"{format_names(['a', 'b'])}, one --target each, in that order\n")
+
+
+def test_evaluate_of_a_regression_refusals(regressions, tmp_path):
+    models, data = regressions
+    model = models[("a", "b")]
+    assert one_line_error(["evaluate", model, data, "--plot", tmp_path / "c.png"]) == (
+        f"scratchnn: error: --plot draws a confusion matrix, which only a classifier has; "
+        f"{model} is a regression of {format_names(['a', 'b'])}\n")
+    absent = write(tmp_path / "n.csv", table(REGRESSION_HEADER[:3],
+                                              [r[:3] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, absent]) == (
+        f"scratchnn: error: {absent}: no target column(s) {format_names(['b'])} (--target); the "
+        f"columns are {format_names(REGRESSION_HEADER[:3])}\n")
+    empty = write(tmp_path / "e.csv", table(REGRESSION_HEADER,
+                                             [[*r[:2], "", r[3]] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, empty, "--drop-missing-target"]) == (
+        f"scratchnn: error: {empty}: no row with a target value to evaluate on\n")
+
+
+def test_evaluate_of_a_regression_refuses_or_drops_rows_without_a_target(regressions, tmp_path,
+                                                                         monkeypatch):
+    import scratchnn.tables
+
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[4][2], rows[6][3], rows[9][2] = "", "NA", ""
+    data = write(tmp_path / "g.csv", table(REGRESSION_HEADER, rows))
+    message = (f"scratchnn: error: {data}: the target {format_names(['a', 'b'])} is empty on 3 "
+               f"row(s) (the first on line 6); fill them, or leave those rows out with "
+               f"--drop-missing-target\n")
+    assert one_line_error(["evaluate", model, data]) == message
+    with monkeypatch.context() as patch:
+        patch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # counted over two chunks
+        assert one_line_error(["evaluate", model, data]) == message
+    status, out, err = run(["evaluate", model, data, "--drop-missing-target"])
+    assert status == 0
+    assert err == (f"scratchnn: note: {data}: left out 3 row(s) whose target is empty "
+                   f"(--drop-missing-target)\n")
+    kept = [r for k, r in enumerate(REGRESSION_ROWS) if k not in (4, 6, 9)]
+    assert out.startswith(f"{model} on {data} (9 rows, targets ['a', 'b'])\n")
+    expected = _regression_scores(model, kept, ["a", "b"])
+    expected["mean"] = tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))
+    _assert_scores(_regression_report(out, 4), expected)
+    monkeypatch.setattr(scratchnn.tables, "CHUNK_ROWS", 5)  # the first in the second chunk
+    rows[4][2] = REGRESSION_ROWS[4][2]
+    data = write(tmp_path / "g.csv", table(REGRESSION_HEADER, rows))
+    assert "is empty on 2 row(s) (the first on line 8);" in one_line_error(
+        ["evaluate", model, data])
+
+
+def test_evaluate_of_a_regression_notes_and_warns_of_its_columns(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a",)]
+    rows = [[*r, "n"] for r in REGRESSION_ROWS]
+    rows[1][0] = ""
+    data = write(tmp_path / "t.csv", table([*REGRESSION_HEADER, "extra"], rows))
+    status, out, err = run(["evaluate", model, data])
+    assert status == 0 and out.startswith(f"{model} on {data} (12 rows, target 'a')\n")
+    # b is neither a feature nor the target of this model: ignored like "extra".
+    assert err == (
+        f"scratchnn: note: {data}: ignoring column(s) {format_names(['b', 'extra'])}, which the "
+        f"model does not read\n"
+        f"scratchnn: warning: {data}: missing cells were filled as in training (numbers and "
+        f"dates with the training value, text as no category): 'x': 1 of 12\n")
+    empty = write(tmp_path / "e.csv", table(REGRESSION_HEADER,
+                                             [["", *r[1:]] for r in REGRESSION_ROWS]))
+    assert one_line_error(["evaluate", model, empty, "--strict"]) == (
+        f"scratchnn: error: {empty}: feature column(s) {format_names(['x'])} are empty on every "
+        f"row (--strict); the model needs their values\n")
+
+
+def test_info_of_a_regression_names_its_targets(regressions):
+    from scratchnn.summary import summary
+
+    models, _ = regressions
+    model = models[("a", "b")]
+    network, metadata, bundle = load_model(model)
+    status, out, _ = run(["info", model])
+    assert status == 0
+    expected = summary(network, metadata, title=f"Model: RegressorNN ({model})")
+    expected += "\n\nTask: regression of 'a', 'b'"
+    expected += "\n\nColumns:\n" + "\n".join(f"  {line}" for line in bundle.describe())
+    assert out == expected + "\n"
+
+
+def test_regression_scores_merge_chunks_as_numpy_scores_all_the_rows():
+    """RMSE, MAE and R2 accumulated over chunks (empty ones, one row, several) equal NumPy's
+    two-pass formulas on all the rows at once, each target on its own, for targets far from 0
+    with a small spread (the sum of squared deviations below 1)."""
+    import warnings
+
+    from scratchnn.cli.regression import RegressionScores
+
+    rng = np.random.default_rng(3)
+    Y = np.array([[1000.0], [-50.0]]) + rng.normal(0, 0.01, (2, 23))
+    P = Y + rng.normal(0.002, 0.01, (2, 23))
+    scores = RegressionScores(2)
+    for start, stop in ((0, 0), (0, 1), (1, 8), (8, 8), (8, 23)):
+        scores.add(Y[:, start:stop], P[:, start:stop])
+    assert scores.m == 23
+    spread = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    assert np.all(spread < 1)
+    np.testing.assert_allclose(scores.rmse(), np.sqrt(np.mean((Y - P) ** 2, axis=1)), rtol=1e-9)
+    np.testing.assert_allclose(scores.mae(), np.mean(np.abs(Y - P), axis=1), rtol=1e-9)
+    np.testing.assert_allclose(scores.r2(), 1 - np.sum((Y - P) ** 2, axis=1) / spread,
+                               rtol=1e-7)
+    # A constant target: R2 undefined (NaN), without a warning, even if predicted exactly.
+    constant = RegressionScores(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        constant.add(np.array([[2.0, 2.0], [1.0, 3.0]]), np.array([[2.0, 2.0], [1.0, 2.0]]))
+        r2 = constant.r2()
+    assert np.isnan(r2[0]) and r2[1] == 1 - 1 / 2
+
+
+def test_evaluate_of_a_classifier_takes_one_target(trained):
+    model, data = trained
+    assert one_line_error(["evaluate", model, data, "--target", "y", "--target", "x"]) == (
+        f"scratchnn: error: --target is given 2 times; {model} is a classifier of one target "
+        f"('y')\n")
+
+
+def test_predict_of_a_regression_writes_each_targets_value(regressions, tmp_path):
+    import pandas
+
+    models, data = regressions
+    model = models[("a", "b")]
+    status, out, err = run(["predict", model, data])
+    assert (status, err) == (0, "")
+    lines = _csv(out)
+    assert lines[0] == ["predicted_a", "predicted_b"] and len(lines) == len(REGRESSION_ROWS) + 1
+    _, _, bundle = load_model(model)
+    frame = pandas.DataFrame([[float(r[0]), r[1]] for r in REGRESSION_ROWS],
+                             columns=["x", "color"])
+    X, _, _ = bundle.inputs(frame, "t", str)
+    got = np.array([[float(v) for v in line] for line in lines[1:]]).T
+    np.testing.assert_allclose(got, bundle.predict_values(X), rtol=1e-6)
+    assert one_line_error(["predict", model, data, "--proba"]) == (
+        f"scratchnn: error: --proba: {model} is a regression of {format_names(['a', 'b'])}, "
+        f"which predicts values, not class probabilities\n")
+
+
+def test_evaluate_of_a_regression_names_the_file_and_line_of_a_bad_cell(regressions, tmp_path):
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[3][0] = "abc"
+    data = write(tmp_path / "x.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 5: column 'x' is 'abc', not a number\n")
+    rows = [list(r) for r in REGRESSION_ROWS]
+    rows[5][2] = "cheap"
+    data = write(tmp_path / "y.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 7: the target 'a' is 'cheap', not a number\n")
+
+
+def test_evaluate_of_a_regression_reads_the_targets_as_text(regressions, tmp_path):
+    # pandas would read True/False as booleans, the numbers 1 and 0; read as text (as train
+    # reads a target), they are no numbers: in the model's target column or another one named.
+    models, _ = regressions
+    model = models[("a", "b")]
+    rows = [[*r[:2], ["True", "False"][k % 2], r[3]] for k, r in enumerate(REGRESSION_ROWS)]
+    data = write(tmp_path / "f.csv", table(REGRESSION_HEADER, rows))
+    assert one_line_error(["evaluate", model, data]) == (
+        f"scratchnn: error: {data}, line 2: the target 'a' is 'True', not a number\n")
+    rows = [[*r, ["True", "False"][k % 2]] for k, r in enumerate(REGRESSION_ROWS)]
+    data = write(tmp_path / "g.csv", table([*REGRESSION_HEADER, "flag"], rows))
+    assert one_line_error(["evaluate", model, data, "--target", "a", "--target", "flag"]) == (
+        f"scratchnn: error: {data}, line 2: the target 'flag' is 'True', not a number\n")
+
+
+def test_evaluate_of_a_regression_reads_the_table_as_the_model_was_trained(tmp_path):
+    # No header, ";" between cells and decimal commas: evaluate reads the table as train did.
+    rows = [[c.replace(".", ",") for c in r] for r in REGRESSION_ROWS]
+    data = write(tmp_path / "r.txt", table(REGRESSION_HEADER, rows, sep=";").split("\n", 1)[1])
+    model = tmp_path / "m.npz"
+    status, _, err = run(["train", data, "--target", "3", "--target", "4", "--no-header",
+                          "--sep", ";", "--decimal", ",", "--out", model, "--epochs", "2",
+                          "--val-split", "0", "--quiet"])
+    assert status == 0, err
+    status, out, err = run(["evaluate", model, data])
+    assert (status, err) == (0, "")
+    assert out.startswith(f"{model} on {data} (12 rows, targets ['3', '4'])\n")
+    expected = _regression_scores(model, REGRESSION_ROWS, ["a", "b"], columns=["1", "2"])
+    expected = {"3": expected["a"], "4": expected["b"],
+                "mean": tuple(np.mean([expected[name][i] for name in "ab"]) for i in range(3))}
+    _assert_scores(_regression_report(out, 4), expected)
+
+
+def test_predict_and_evaluate_refuse_a_plain_network_file(tmp_path):
+    path = tmp_path / "net.npz"
+    ClassifierNN([2, 3, 1], ["relu", "sigmoid"], seed=0).save(path)
+    data = write(tmp_path / "d.csv", table(["x", "z", "y"], [["1", "2", "a"]]))
+    for command in ("predict", "evaluate"):
+        assert one_line_error([command, path, data]) == (
+            f"scratchnn: error: {path} is not a model written by `scratchnn train`: it holds a "
+            f"network but no feature names, standardization or label names (save a model with "
+            f"`scratchnn train` to use it on tables)\n")

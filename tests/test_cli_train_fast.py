@@ -313,6 +313,7 @@ def test_a_regression_shows_and_keeps_its_validation_r2(tmp_path, regression_rec
     status, _, err = run(["train", data, "--target", "y", "--out", model, "--epochs", "3"])
     assert status == 0 and regression_recorder.calls
     assert regression_recorder.calls[0][2].dtype == np.float32  # the targets, as the inputs
+    assert regression_recorder.kwargs["validation_data"][1].dtype == np.float32
     assert "cost=0.5000, val_r2=0.750" in err  # the progress bar's last state
     history = load_model(model)[2].history
     assert history["val_r2"].tolist() == [0.25, 0.5, 0.75]
@@ -602,6 +603,7 @@ def test_the_task_follows_the_rule_for_continuous_numbers():
     assert classes(eleven) == ([near(11)], [])  # 11 whole numbers, 2 rows each, <= 20
     twenty_one = [str(k) for k in range(21)] * 2
     assert regression(twenty_one) == []  # more than 20 distinct
+    assert classes([str(k) for k in range(20)] * 2) == ([near(20)], [])  # 20: not more
     assert regression(eleven[:11] + ["0"] * 9) == []  # 11 distinct in 20 rows: < 2 each
     assert classes(eleven[:11] + ["0"] * 11) == ([near(11)], [])  # 22 rows: 2 each
     fractional = [f"{k}.5" for k in range(11)] * 3
@@ -614,6 +616,8 @@ def test_the_task_follows_the_rule_for_continuous_numbers():
         "d: the target 'y' looks continuous (21 distinct numbers in 42 rows); trained as 21 "
         "classes, as --task classification asks (without it, a regression)"])
     assert classes(ten, "classification") == ([], [])
+    # Not all numbers: classes, and never "looks continuous", however many distinct numbers.
+    assert classes([f"{k}.5" for k in range(39)] + ["many"], "classification") == ([], [])
     assert classes([f"t{k}" for k in range(30)]) == ([], [])  # text labels are classes
     assert classes([str(k) for k in range(39)] + ["many"]) == ([], [])  # one word: not numbers
     assert classes(eleven + ["inf", "inf"]) == ([], [])  # inf is no finite number
@@ -935,8 +939,27 @@ def test_a_regression_target_that_is_not_a_number_is_located(tmp_path):
     data = write(tmp_path / "r.csv", table(["x", "y"], rows))
     err = refusal(["train", data, "--target", "y", "--task", "regression", "--out",
                    tmp_path / "m.npz"])
-    assert ("the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
-            "regression) needs numbers") in err
+    assert ("  - the target 'y' is 'lots' on line 4, not a finite number; a regression (--task "
+            "regression) needs numbers\n") in err
+    # Several targets make the regression; a decimal comma gets a hint.
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    rows[4][2], rows[7][1] = "\"3,5\"", "lots"
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    err = refusal(["train", data, "--target", "y", "--target", "z", "--out", tmp_path / "m.npz"])
+    assert ("  - the target 'y' is 'lots' on line 9, not a finite number; a regression (several "
+            "--target) needs numbers\n"
+            "  - the target 'z' is '3,5' on line 6, not a finite number; a regression (several "
+            "--target) needs numbers (numbers written with a decimal comma need --decimal ,)\n"
+            ) in err
+
+
+def test_a_regression_target_with_one_value_is_refused(tmp_path):
+    rows = [[x, "2.5"] for x, _ in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--task", "regression", "--out",
+                           tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: the target 'y' holds one value only (2.5); a regression "
+        f"needs at least two\n")
 
 
 def test_decimal_given_reads_a_text_feature_column_with_it(tmp_path):
@@ -1041,3 +1064,204 @@ def test_a_regression_hands_the_loop_its_network_and_records_its_settings(
     training = load_model(model)[2].training
     assert training["loss"] == "MeanSquaredError" and training["lr_schedule"] is None
     assert "class_weight" not in training and "label_smoothing" not in training
+
+
+# --------------------------------------------------------------------------- a regression's scores
+
+
+def _scores(bundle, rows, names, part):
+    """``{target: (rmse, mae, r2)}`` of ``bundle`` on ``rows`` (cells of the columns ``names``:
+    the inputs ``x``, then the targets), from NumPy's formulas; ``r2`` NaN for a constant
+    target."""
+    import pandas
+
+    frame = pandas.DataFrame([[float(c) for c in r] for r in rows], columns=names)
+    X, _, _ = bundle.inputs(frame[["x"]], part, str)
+    P = bundle.predict_values(X)
+    scores = {}
+    for name, p in zip(bundle.targets, P):
+        y = frame[name].to_numpy()
+        spread = np.sum((y - y.mean()) ** 2)
+        r2 = 1 - np.sum((y - p) ** 2) / spread if spread > 0 else np.nan
+        scores[name] = (np.sqrt(np.mean((y - p) ** 2)), np.mean(np.abs(y - p)), r2)
+    return scores
+
+
+def _printed_scores(out):
+    """``{(part, target): (rmse, mae, r2, rows)}`` from the lines train prints for a regression
+    (``r2`` None for n/a), each line checked whole."""
+    import re
+
+    printed = {}
+    for line in out.splitlines():
+        match = re.fullmatch(r"(train|validation)( '(\w+)')?: RMSE (\S+), MAE (\S+), R2 (\S+) "
+                             r"\((\d+) rows\)", line)
+        if match:
+            part, _, name, rmse, mae, r2, n = match.groups()
+            assert r2 == "n/a" or len(r2.split(".")[1]) == 4, line  # R2 with 4 decimals
+            printed[part, name] = (float(rmse), float(mae), None if r2 == "n/a" else float(r2),
+                                   int(n))
+    return printed
+
+
+def test_a_regression_prints_and_keeps_rmse_mae_and_r2_of_both_parts(tmp_path,
+                                                                     regression_recorder):
+    data = write(tmp_path / "r.csv", table(["x", "y"], REGRESSION))
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", data, "--target", "y", "--out", model, "--quiet"])
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, val_rows = train._split(30, 0.2, 0, "d")
+    printed = _printed_scores(out)
+    assert list(printed) == [("train", None), ("validation", None)]
+    for part, rows in (("train", train_rows), ("validation", val_rows)):
+        (rmse, mae, r2), = _scores(bundle, [REGRESSION[k] for k in rows], ["x", "y"],
+                                   part).values()
+        assert printed[part, None][3] == len(rows)
+        np.testing.assert_allclose(printed[part, None][:2], [rmse, mae], rtol=5e-6)
+        assert printed[part, None][2] == pytest.approx(r2, abs=5e-5)
+        stored = [bundle.training[f"{part}_{metric}"] for metric in ("rmse", "mae", "r2")]
+        assert all(isinstance(value, float) for value in stored)  # one target: numbers
+        np.testing.assert_allclose(stored, [rmse, mae, r2], rtol=1e-6)
+    assert "train accuracy" not in out
+    status, out, err = run(["train", data, "--target", "y", "--out", model, "--quiet",
+                            "--val-split", "0"])
+    assert status == 0, err
+    assert list(_printed_scores(out)) == [("train", None)]  # no validation rows, no line
+    training = load_model(model)[2].training
+    assert "train_rmse" in training and "validation_rmse" not in training
+
+
+def test_a_regression_of_several_targets_scores_each_and_says_when_r2_is_undefined(
+        tmp_path, regression_recorder):
+    _, val_rows = train._split(30, 0.2, 0, "d")
+    # z is constant on the validation rows: R2 undefined there, n/a.
+    rows = [[x, y, "5" if k in val_rows else str(float(y) * 2 + k % 3)]
+            for k, (x, y) in enumerate(REGRESSION)]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    model = tmp_path / "m.npz"
+    status, out, err = run(["train", data, "--target", "y", "--target", "z", "--out", model,
+                            "--quiet"])
+    assert status == 0, err
+    bundle = load_model(model)[2]
+    train_rows, val_rows = train._split(30, 0.2, 0, "d")
+    printed = _printed_scores(out)
+    assert list(printed) == [("train", "y"), ("train", "z"), ("validation", "y"),
+                             ("validation", "z")]
+    for part, part_rows in (("train", train_rows), ("validation", val_rows)):
+        expected = _scores(bundle, [rows[k] for k in part_rows], ["x", "y", "z"], part)
+        for k, name in enumerate("yz"):
+            rmse, mae, r2 = expected[name]
+            assert printed[part, name][3] == len(part_rows)
+            np.testing.assert_allclose(printed[part, name][:2], [rmse, mae], rtol=5e-6)
+            for metric, value in zip(("rmse", "mae"), (rmse, mae)):
+                assert bundle.training[f"{part}_{metric}"][k] == pytest.approx(value, rel=1e-6)
+            if np.isnan(r2):
+                assert printed[part, name][2] is None
+                assert bundle.training[f"{part}_r2"][k] is None
+            else:
+                assert printed[part, name][2] == pytest.approx(r2, abs=5e-5)
+                assert bundle.training[f"{part}_r2"][k] == pytest.approx(r2, rel=1e-6)
+    assert printed["validation", "z"][2] is None and printed["train", "z"][2] is not None
+
+
+@pytest.mark.parametrize("options, why", [
+    (["--task", "regression"], "train fits a regression (--task regression)"),
+    (["--target", "z"], "train fits a regression (several --target)"),
+    ([], "the target is continuous, so train fits a regression (--task classification "
+         "classifies it)"),
+])
+def test_a_regression_refuses_the_classifier_options_saying_why(tmp_path, regression_recorder,
+                                                                options, why):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    argv = ["train", data, "--target", "y", "--out", tmp_path / "m.npz", "--quiet", *options]
+    if options != ["--target", "z"]:
+        argv += ["--ignore", "z"]
+    for given, named in ((["--class-weight", "balanced"], "--class-weight"),
+                         (["--label-smoothing", "0.1"], "--label-smoothing"),
+                         (["--label-smoothing", "0.1", "--class-weight", "balanced"],
+                          "--class-weight, --label-smoothing")):
+        assert one_line_error([*argv, *given]) == (
+            f"scratchnn: error: {named} is for classifiers only; {why}\n")
+    # Their values that change nothing are no reason to refuse.
+    status, _, err = run([*argv, "--class-weight", "none", "--label-smoothing", "0"])
+    assert status == 0, err
+
+
+def test_a_validation_value_beyond_the_inputs_dtype_once_standardized_is_refused(tmp_path,
+                                                                                  recorder):
+    # Standardized with the training rows' mean and spread (about 0.5 and 0.3), a validation
+    # value of 1e39 is about 3e39, beyond float32's largest (3.4e38); as a training row it
+    # makes the spread itself, and is about 3 spreads from the mean.
+    train_rows, val_rows = train._split(10, 0.2, 0, "d")
+    rows = [["1e39" if k == val_rows[0] else r[1], r[3]] for k, r in enumerate(ROWS)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--out", tmp_path / "m.npz"]) == (
+        f"scratchnn: error: {data}: column 'x' holds values too large to standardize (beyond "
+        f"the float32 range once centred)\n")
+    status, _, err, _ = _train(data, tmp_path, "--dtype", "float64")  # within float64's range
+    assert status == 0, err
+    status, _, err, _ = _train(data, tmp_path, "--val-split", "0")
+    assert status == 0, err
+
+
+def test_a_continuous_target_written_with_decimal_commas_is_refused_with_its_fixes(tmp_path,
+                                                                                 recorder):
+    # Twelve distinct fractional numbers, quoted "1,37": continuous when read with --decimal ,.
+    rows = [[k % 7, f"\"{k * 0.37 + 1:.2f}\"".replace(".", ",")] for k in range(12)]
+    data = write(tmp_path / "d.csv", table(["x", "y"], rows))
+    model = tmp_path / "m.npz"
+    err = refusal(["train", data, "--target", "y", "--out", model])
+    assert err == (
+        f"scratchnn: error: {data}: 1 problem(s) to fix before training:\n"
+        f"  - the target 'y' holds numbers written with a decimal comma (12 distinct): read so, "
+        f"they are continuous and train fits a regression; read as text, each is a class "
+        f"(--decimal , or --task classification)\n"
+        f"run instead:\n  scratchnn train {data} --target y --out {model} --decimal ,\n")
+    # Not all numbers (1e999 is no finite number), or few distinct: text labels, no problem.
+    for cells in ([*[r[1] for r in rows[:3]], "1e999", *[r[1] for r in rows[4:]]],
+                  [f"\"{k % 5 + 0.5}\"".replace(".", ",") for k in range(12)]):
+        data = write(tmp_path / "d.csv", table(["x", "y"], [[r[0], c] for r, c in
+                                                            zip(rows, cells)]))
+        status, _, err = run(["train", data, "--target", "y", "--out", model, "--quiet"])
+        assert status == 0 and "decimal comma" not in err, err
+        assert load_model(model)[2].task == "classification"
+
+
+def test_a_target_empty_on_every_row_leaves_nothing_to_train_on(tmp_path):
+    rows = [[f"{k / 10}", "", "1" if k % 2 else ""] for k in range(10)]
+    data = write(tmp_path / "d.csv", table(["x", "y", "z"], rows))
+    argv = ["train", data, "--target", "y", "--out", tmp_path / "m.npz"]
+    for options in ([], ["--drop-missing-target"], ["--task", "regression"],
+                    ["--task", "classification", "--drop-missing-target"]):
+        assert one_line_error([*argv, "--ignore", "z", *options]) == (
+            f"scratchnn: error: {data}: the target 'y' is empty on every row; there is nothing "
+            f"to train on\n")
+    assert one_line_error([*argv, "--target", "z", "--drop-missing-target"]) == (
+        f"scratchnn: error: {data}: a target of {format_names(['y', 'z'])} is empty on every "
+        f"row; there is nothing to train on\n")
+
+
+def test_task_classification_refuses_several_targets(tmp_path):
+    rows = [[x, y, str(float(y) * 2)] for x, y in REGRESSION]
+    data = write(tmp_path / "r.csv", table(["x", "y", "z"], rows))
+    assert one_line_error(["train", data, "--target", "y", "--target", "z", "--out",
+                           tmp_path / "m.npz", "--task", "classification"]) == (
+        f"scratchnn: error: --task classification takes one --target; several "
+        f"({format_names(['y', 'z'])}) make a regression\n")
+
+
+def test_target_numbers_reads_each_target_and_marks_what_is_no_finite_number():
+    import pandas
+
+    from scratchnn.cli.regression import target_numbers
+
+    frame = pandas.DataFrame({"a": pandas.Series(["1,5", "x", "", "1e999", "-2"], dtype=object),
+                              "b": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    Y, bad = target_numbers(frame, ["a", "b"], ",")
+    np.testing.assert_array_equal(Y, [[1.5, np.nan, np.nan, np.inf, -2.0], [1, 2, 3, 4, 5]])
+    # A word and an infinite number are bad; a missing cell is not (it is NaN).
+    assert bad.tolist() == [[False, True, False, True, False], [False] * 5]
+    Y, bad = target_numbers(frame, ["a"], ".")
+    assert np.isnan(Y[0, 0]) and bad[0].tolist() == [True, True, False, True, False]

@@ -79,12 +79,17 @@ def decide_task(args, frame, decimal, locate):
     Raises
     ------
     ValueError
-        Several targets with ``--task classification``, or a regression target with one value.
+        Several targets with ``--task classification``, no row left (every row's target is
+        empty), or a regression target with one value.
     """
     targets, data = args.targets, args.data
     if args.task == "classification" and len(targets) > 1:
         raise ValueError(f"--task classification takes one --target; several "
                          f"({format_names(targets)}) make a regression")
+    if len(frame) == 0:
+        which = (f"the target {targets[0]!r} is empty" if len(targets) == 1
+                 else f"a target of {format_names(targets)} is empty")
+        raise ValueError(f"{data}: {which} on every row; there is nothing to train on")
     Y, bad = target_numbers(frame, targets, decimal)
     bad |= np.isnan(Y)  # the rows left are those with a target: NA kept as text is no number
     numeric = not np.any(bad)
