@@ -403,3 +403,31 @@ def test_a_session_encodes_its_curves_once_per_point_not_per_frame(monkeypatch):
     assert session.cost.frames == 6
     assert len(encoded) == len(set(encoded)) < 6
     assert encoded[-1] == len(session.frame["history"]["epoch"])
+
+
+@pytest.mark.parametrize("size", sorted(set(GRID_SIZES.values())))
+def test_unit_pictures_are_each_layers_outputs_on_its_own_scale(size):
+    session = Session(PlaygroundConfig(n_points=60, seed=3,
+                                       hidden=[{"units": 5, "activation": "relu"},
+                                               {"units": 3, "activation": "relu"},
+                                               {"units": 4, "activation": "tanh"}]))
+    views = session._views
+    session.model.parameters["W3"][...] = 0.0  # the last hidden layer outputs tanh(0) = 0
+    session.model.parameters["b3"][...] = 0.0
+    pictures = views.pictures(size)
+    _, caches = views._grid_forward(size, views._picture_model)  # the same float32 pass
+    shown = ([pictures["inputs"]["layers"][0]] + pictures["units"]["layers"],
+             pictures["inputs"]["scales"] + pictures["units"]["scales"])
+    step = size // UNIT_GRID
+    assert len(shown[0]) == len(caches.layers) - 1 == 4
+    for l, (text, scale) in enumerate(zip(*shown)):
+        A = caches.layers[l].A.reshape(-1, size, size)[:, ::step, ::step]
+        got = np.frombuffer(base64.b64decode(text), np.uint8).reshape(A.shape)
+        peak = np.abs(A).max()
+        assert scale == float(peak)
+        if l == 3:
+            assert peak == 0 and np.all(got == 127)  # a layer of zeros: mid-scale, no NaN
+        else:
+            expected = np.rint(A.astype(np.float64) / float(peak) * 127 + 127)
+            assert np.abs(got.astype(int) - expected).max() <= 1  # float32's rounding
+            assert np.abs(got.astype(int) - 127).max() == 127  # the layer's extreme: full colour
