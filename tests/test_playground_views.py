@@ -241,9 +241,9 @@ def _spy_on_encoding(monkeypatch):
     threads = []
     original = streaming.frame_event
 
-    def frame_event(version, frame):
+    def frame_event(version, frame, encoded=None):
         threads.append(threading.current_thread().name)
-        return original(version, frame)
+        return original(version, frame, encoded)
 
     monkeypatch.setattr(streaming, "frame_event", frame_event)
     return threads
@@ -281,7 +281,7 @@ def test_an_unwatched_session_encodes_no_frame(monkeypatch):
 def test_a_frame_json_cannot_carry_is_refused_where_it_is_sent_not_in_training(monkeypatch):
     _every_epoch_a_frame(monkeypatch)
 
-    def refuse(version, frame):
+    def refuse(version, frame, encoded=None):
         raise ValueError("Out of range float values are not JSON compliant")
 
     monkeypatch.setattr(streaming, "frame_event", refuse)
@@ -322,3 +322,112 @@ def test_core_wait_seconds_reads_the_threads_waits_for_a_core():
     with open(path, encoding="ascii") as file:
         after = int(file.read().split()[1]) / 1e9
     assert before <= seconds <= after
+
+
+def test_an_event_with_parts_encoded_before_decodes_to_the_whole_frame():
+    frame = Session(PlaygroundConfig(n_points=40)).frame
+    history = {"epoch": [1, 2], "loss": [0.5, 0.25]}
+    frame = dict(frame, history=history)
+    text = json.dumps(history)
+    event = streaming.frame_event(7, frame, {"history": text})
+    assert event.startswith(b"data: ") and event.endswith(b"\n\n") and b"\n" not in event[:-2]
+    assert json.loads(event[len(b"data: "):]) == {"version": 7, **frame}
+    assert text.encode() in event  # put in as it was, not encoded again
+    assert streaming.frame_event(7, frame, {}) == streaming.frame_event(7, frame)
+    with pytest.raises(ValueError, match="JSON compliant"):  # the rest is still checked
+        streaming.frame_event(7, dict(frame, loss=float("inf")), {"history": text})
+
+
+def _history(n, names=("loss", "train_accuracy")):
+    return {"epoch": list(range(1, n + 1)), **{name: [0.5 / k for k in range(1, n + 1)]
+                                               for name in names}}
+
+
+def test_encoded_curves_are_thinned_and_made_again_only_when_a_point_is_added():
+    curves = streaming.EncodedCurves(max_points=4)
+    history = _history(10)
+    thinned = curves.curves(history)
+    # Every third point (10 / 4 rounded up), and the last one.
+    assert thinned["epoch"] == [1, 4, 7, 10]
+    assert thinned["loss"] == [history["loss"][i] for i in (0, 3, 6, 9)]
+    assert curves.curves(history) is thinned  # nothing added: the same curves
+    text = curves.encoded(thinned)["history"]
+    assert json.loads(text) == thinned
+    assert curves.encoded(thinned)["history"] is text  # encoded once
+    assert curves.encoded(dict(thinned)) == {} and curves.encoded(None) == {}  # not these
+    for values in history.values():
+        values.append(values[-1] + 1)  # a point added
+    again = curves.curves(history)
+    assert again is not thinned and again["epoch"] == [1, 4, 7, 10, 11]
+    assert curves.encoded(thinned) == {}  # the old curves' text is not handed out
+    assert json.loads(curves.encoded(again)["history"]) == again
+
+
+def test_encoded_curves_follow_a_new_history_of_the_same_length():
+    # A reset (classification to regression, say) starts a new history: its names, not the
+    # old one's, even where both have as many points.
+    curves = streaming.EncodedCurves(max_points=400)
+    first = curves.curves(_history(0))
+    second = curves.curves(_history(0, names=("loss", "train_r2")))
+    assert "train_accuracy" in first and set(second) == {"epoch", "loss", "train_r2"}
+
+
+def test_encoded_curves_refuse_a_number_json_cannot_carry():
+    curves = streaming.EncodedCurves(max_points=400)
+    history = _history(3)
+    history["loss"][1] = float("nan")
+    with pytest.raises(ValueError, match="JSON compliant"):
+        curves.encoded(curves.curves(history))
+
+
+def test_a_session_encodes_its_curves_once_per_point_not_per_frame(monkeypatch):
+    _every_epoch_a_frame(monkeypatch)
+    monkeypatch.setattr(streaming, "METRICS_DUTY", 1e-9)  # metrics only when training holds
+    encoded = []
+    original = streaming._json
+
+    def spy(value):
+        if isinstance(value, dict) and "epoch" in value and isinstance(value["epoch"], list):
+            encoded.append(len(value["epoch"]))
+        return original(value)
+
+    monkeypatch.setattr(streaming, "_json", spy)
+    session = Session(PlaygroundConfig(n_points=40, epochs=6))
+    session.watch(+1)
+    session.play()
+    assert session.wait_idle(WAIT)
+    version, event = session.wait_for_event(-1, timeout=0.0)
+    assert json.loads(event[len(b"data: "):]) == {"version": version, **session.frame}
+    # Six frames, plus the finished one; the curves gained points at the first epoch (its
+    # metrics came with the first frame) and at the last: each length encoded once.
+    assert session.cost.frames == 6
+    assert len(encoded) == len(set(encoded)) < 6
+    assert encoded[-1] == len(session.frame["history"]["epoch"])
+
+
+@pytest.mark.parametrize("size", sorted(set(GRID_SIZES.values())))
+def test_unit_pictures_are_each_layers_outputs_on_its_own_scale(size):
+    session = Session(PlaygroundConfig(n_points=60, seed=3,
+                                       hidden=[{"units": 5, "activation": "relu"},
+                                               {"units": 3, "activation": "relu"},
+                                               {"units": 4, "activation": "tanh"}]))
+    views = session._views
+    session.model.parameters["W3"][...] = 0.0  # the last hidden layer outputs tanh(0) = 0
+    session.model.parameters["b3"][...] = 0.0
+    pictures = views.pictures(size)
+    _, caches = views._grid_forward(size, views._picture_model)  # the same float32 pass
+    shown = ([pictures["inputs"]["layers"][0]] + pictures["units"]["layers"],
+             pictures["inputs"]["scales"] + pictures["units"]["scales"])
+    step = size // UNIT_GRID
+    assert len(shown[0]) == len(caches.layers) - 1 == 4
+    for l, (text, scale) in enumerate(zip(*shown)):
+        A = caches.layers[l].A.reshape(-1, size, size)[:, ::step, ::step]
+        got = np.frombuffer(base64.b64decode(text), np.uint8).reshape(A.shape)
+        peak = np.abs(A).max()
+        assert scale == float(peak)
+        if l == 3:
+            assert peak == 0 and np.all(got == 127)  # a layer of zeros: mid-scale, no NaN
+        else:
+            expected = np.rint(A.astype(np.float64) / float(peak) * 127 + 127)
+            assert np.abs(got.astype(int) - expected).max() <= 1  # float32's rounding
+            assert np.abs(got.astype(int) - 127).max() == 127  # the layer's extreme: full colour

@@ -154,6 +154,7 @@ class Session:
         self._rates = {"pictures": streaming.Rate(streaming.FRAME_DUTY),
                        "metrics": streaming.Rate(streaming.METRICS_DUTY),
                        "diagnostics": streaming.Rate(streaming.DIAGNOSTICS_DUTY)}
+        self._curves = streaming.EncodedCurves(MAX_CURVE_POINTS)
         self._last_epoch_end = None
         self._epoch_time = 0.0  # the last epoch's own time, without the hooks
         self.cost = StreamCost()
@@ -428,11 +429,17 @@ class Session:
         training thread, which alone publishes while it runs; timed as part of the frame."""
         begin = time.perf_counter()
         try:
-            return (self.version + 1, streaming.frame_event(self.version + 1, frame))
+            return (self.version + 1, self._event_bytes(self.version + 1, frame))
         except ValueError:
             return None
         finally:
             self.cost.frame_seconds += time.perf_counter() - begin
+
+    def _event_bytes(self, version, frame):
+        """:func:`.streaming.frame_event`, its curves encoded once for all the frames that
+        show them (:class:`.streaming.EncodedCurves`)."""
+        return streaming.frame_event(version, frame,
+                                     self._curves.encoded(frame.get("history")))
 
     def _run_tasks(self):
         while self._tasks:
@@ -481,7 +488,7 @@ class Session:
                 return version, None
             version, frame, event = self.version, self.frame, self._event
         if event is None or event[0] != version:
-            event = (version, streaming.frame_event(version, frame))
+            event = (version, self._event_bytes(version, frame))
             with self._cond:
                 if self.version == version:
                     self._event = event
@@ -521,12 +528,8 @@ class Session:
             last = getattr(self, "frame", None)
             pictures = (self._views.blank() if last is None
                         else {key: last[key] for key in ("boundary", "inputs", "units")})
-        n = len(self.history["epoch"])
-        stride = max(1, math.ceil(n / MAX_CURVE_POINTS))
-        keep = list(range(0, n, stride))
-        if n and keep[-1] != n - 1:
-            keep.append(n - 1)  # the curves always end at the latest epoch
-        history = {key: [values[i] for i in keep] for key, values in self.history.items()}
+        # Thinned (and encoded, :meth:`_event_bytes`) once per point added, not once per frame.
+        history = self._curves.curves(self.history)
         loss = self._last_logs.get("loss")
         metrics = self._latest_metrics
         extra = {key: value for key, value in self._last_logs.items() if key != "loss"}
