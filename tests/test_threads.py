@@ -134,6 +134,14 @@ def test_others_busy_averages_other_processes_normal_priority_work_over_a_window
     assert threads._others_busy(str(empty), now=5.0) is None
 
 
+def fake_load(monkeypatch, running, average):
+    """Two CPUs, ``running`` other threads runnable now and ``average`` cores busy lately."""
+    monkeypatch.setattr(threads, "_facts", {})
+    monkeypatch.setattr(threads, "available_cpus", lambda root="/", affinity=None: 2)
+    monkeypatch.setattr(threads, "_others_running", lambda root="/": running)
+    monkeypatch.setattr(threads, "_others_busy", lambda root="/": average)
+
+
 @pytest.mark.parametrize("running, average, start", [
     (2, 0.1, 2),  # two niced processes runnable now, nothing at normal priority: all cores
     (1, 0.9, 1),  # a CPU-bound process beside: one core left
@@ -143,10 +151,7 @@ def test_others_busy_averages_other_processes_normal_priority_work_over_a_window
 ])
 def test_the_first_count_leaves_out_cores_others_keep_busy_now_and_on_average(
         monkeypatch, running, average, start):
-    monkeypatch.setattr(threads, "_facts", {})
-    monkeypatch.setattr(threads, "available_cpus", lambda root="/", affinity=None: 2)
-    monkeypatch.setattr(threads, "_others_running", lambda root="/": running)
-    monkeypatch.setattr(threads, "_others_busy", lambda root="/": average)
+    fake_load(monkeypatch, running, average)
     assert threads.automatic_threads(2) == start
 
 
@@ -352,10 +357,7 @@ def test_a_first_round_put_off_runs_the_load_count_and_only_a_long_run_measures(
 ])
 def test_blas_threads_puts_the_first_round_off_only_when_others_keep_a_core_busy(
         monkeypatch, running, average, first_round):
-    monkeypatch.setattr(threads, "_facts", {})
-    monkeypatch.setattr(threads, "available_cpus", lambda root="/", affinity=None: 2)
-    monkeypatch.setattr(threads, "_others_running", lambda root="/": running)
-    monkeypatch.setattr(threads, "_others_busy", lambda root="/": average)
+    fake_load(monkeypatch, running, average)
     made = []
     original = threads.ThreadTuner.__init__
 
