@@ -168,14 +168,19 @@ class ScriptedClock:
         return self.now
 
 
-def run_tuner(candidates, step_seconds, steps):
-    clock, set_counts = ScriptedClock(step_seconds), []
-    tuner = threads.ThreadTuner(candidates, set_counts.append, clock=clock)
-    clock.tuner = tuner
-    used = []
+def drive(tuner, clock, steps):
+    """Run ``steps`` steps of ``tuner`` on ``clock``: the tuner and the count of each step."""
+    clock.tuner, used = tuner, []
     for _ in range(steps):
         used.append(tuner.count)
         tuner.step_done()
+    return tuner, used
+
+
+def run_tuner(candidates, step_seconds, steps):
+    clock, set_counts = ScriptedClock(step_seconds), []
+    tuner, used = drive(threads.ThreadTuner(candidates, set_counts.append, clock=clock), clock,
+                        steps)
     return tuner, used, set_counts
 
 
@@ -263,13 +268,8 @@ def test_short_runs_one_after_another_share_one_schedule():
     clock = ScriptedClock({1: 0.002, 2: 0.02, 3: 0.03}.get)  # busy: one thread is faster
 
     def short_run(candidates, steps=100):
-        tuner = threads.ThreadTuner(candidates, set_counts.append, clock=clock,
-                                    schedule=schedule)
-        clock.tuner, used = tuner, []
-        for _ in range(steps):
-            used.append(tuner.count)
-            tuner.step_done()
-        return tuner, used
+        return drive(threads.ThreadTuner(candidates, set_counts.append, clock=clock,
+                                         schedule=schedule), clock, steps)
 
     set_counts = []
     first, used = short_run([2, 1])
@@ -324,13 +324,9 @@ def test_a_first_round_put_off_runs_the_load_count_and_only_a_long_run_measures(
     clock = ScriptedClock({1: 0.002, 2: 0.02}.get)
 
     def run(steps, first_round=threads.RETUNE_SECONDS, candidates=(1, 2)):
-        tuner = threads.ThreadTuner(candidates, lambda n: None, clock=clock, schedule=schedule,
-                                    first_round=first_round)
-        clock.tuner, used = tuner, []
-        for _ in range(steps):
-            used.append(tuner.count)
-            tuner.step_done()
-        return tuner, used
+        return drive(threads.ThreadTuner(candidates, lambda n: None, clock=clock,
+                                         schedule=schedule, first_round=first_round),
+                     clock, steps)
 
     # Short runs one after another, 9 s in all: none measures, nor waits for a shared round.
     for _ in range(10):
