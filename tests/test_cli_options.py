@@ -409,7 +409,9 @@ def test_an_interrupted_training_exits_130_with_its_message(monkeypatch, capsys)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_terminating_signal_exits_128_plus_its_number(monkeypatch, capsys, signum):
     def handler(args):
-        os.kill(os.getpid(), signum)
+        # To this thread, whose handler runs before raise_signal returns: os.kill to the process
+        # may be taken by another thread (a test's leftover), and the handler run too late.
+        signal.raise_signal(signum)
         raise AssertionError("the signal did not stop the command")
 
     from scratchnn.cli import model
@@ -428,7 +430,7 @@ def test_a_signal_handler_of_someone_else_is_left_alone(monkeypatch):
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
     try:
         def handler(args):
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             return 0
 
         from scratchnn.cli import model

@@ -495,7 +495,7 @@ def test_ctrl_c_during_train_saves_nothing_and_exits_130(moons, tmp_path, monkey
     def interrupt_in_epoch_3(self, model):
         calls.append(1)
         if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, deferred to the epoch's end
+            signal.raise_signal(signal.SIGINT)  # a real Ctrl-C, deferred to the epoch's end
         return evaluate(self, model)
 
     # The validation rows are scored at the end of every epoch, inside the training loop.
@@ -707,7 +707,7 @@ def test_interrupt_before_the_first_checkpoint(moons, tmp_path, monkeypatch, def
     evaluate = ValidationData.evaluate
 
     def interrupt(self, model):
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
         return evaluate(self, model)
 
     monkeypatch.setattr(ValidationData, "evaluate", interrupt)

@@ -18,7 +18,6 @@ Ctrl-C and reshuffling tests wrap ``model.optimizer.step`` of a model that ``tra
 resume=True)`` then continues), so they survive a rewrite of the code they guard.
 """
 
-import os
 import signal
 
 import numpy as np
@@ -166,7 +165,7 @@ def test_ctrl_c_during_an_optimizer_step(presses, default_ctrl_c):
     def press(t):
         if t == 13:
             for _ in range(presses):
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
 
     nn = adam_model_with_steps(X, y, press)
     with pytest.warns(UserWarning, match="interrupted after 1 complete epoch"):

@@ -422,7 +422,7 @@ class RecordCounts(Callback):
         self.counts.append(max(blas_counts()))
         if len(self.counts) == self.raise_at:
             if self.exception == "sigint":
-                os.kill(os.getpid(), signal.SIGINT)  # deferred by the loop to the step's end
+                signal.raise_signal(signal.SIGINT)  # deferred by the loop to the step's end
             else:
                 raise self.exception
 

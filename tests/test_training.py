@@ -362,7 +362,6 @@ def test_resume_with_new_hyperparameters_keeps_the_moments():
 
 
 def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises(default_ctrl_c):
-    import os
     import signal
 
     X, y = small_problem(m=40)
@@ -372,7 +371,7 @@ def test_ctrl_c_finishes_the_step_keeps_the_model_and_reraises(default_ctrl_c):
 
     def press_ctrl_c(epoch, cost):
         if epoch == 3:
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
 
     nn = ClassifierNN([3, 6, 1], ["tanh", "sigmoid"], seed=4)
     with pytest.warns(UserWarning, match=r"^training interrupted after 3 complete epoch\(s\): "
