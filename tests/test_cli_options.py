@@ -416,13 +416,34 @@ def test_a_terminating_signal_exits_128_plus_its_number(monkeypatch, capsys, sig
 
     from scratchnn.cli import model
 
-    before = signal.getsignal(signum)
-    monkeypatch.setattr(model, "_run_info", handler)
-    assert cli.main(["info", "m.npz"]) == 128 + signum
-    name = signal.Signals(signum).name
-    assert capsys.readouterr().err == (
-        f"scratchnn: stopped by {name}; nothing half-written was left\n")
-    assert signal.getsignal(signum) is before  # put back afterwards
+    # The default disposition, as in a terminal (under nohup SIGHUP is ignored, and stays so:
+    # the next test).
+    before = signal.signal(signum, signal.SIG_DFL)
+    try:
+        monkeypatch.setattr(model, "_run_info", handler)
+        assert cli.main(["info", "m.npz"]) == 128 + signum
+        name = signal.Signals(signum).name
+        assert capsys.readouterr().err == (
+            f"scratchnn: stopped by {name}; nothing half-written was left\n")
+        assert signal.getsignal(signum) is signal.SIG_DFL  # put back afterwards
+    finally:
+        signal.signal(signum, before)
+
+
+def test_an_ignored_sighup_stays_ignored_as_under_nohup(monkeypatch):
+    def handler(args):
+        signal.raise_signal(signal.SIGHUP)
+        return 0
+
+    from scratchnn.cli import model
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        monkeypatch.setattr(model, "_run_info", handler)
+        assert cli.main(["info", "m.npz"]) == 0
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
 
 
 def test_a_signal_handler_of_someone_else_is_left_alone(monkeypatch):
