@@ -778,6 +778,34 @@ def test_streaming_benchmark_reports():
     assert "| network | epochs timed | frames/s at the page |" in result.stdout
     assert re.search(r"^\| 2x8 \| \d+ \| [\d.]+ \|", result.stdout, re.MULTILINE), result.stdout
     assert "load average" in result.stdout
+    assert "| lost to drawing, in one run (wall / CPU) |" in result.stdout
+
+
+def test_the_in_run_comparison_leaves_out_each_phase_s_first_epoch_and_restores_the_methods():
+    from benchmarks.playground import SwitchedStreaming
+    from scratchnn.playground import streaming
+    from scratchnn.playground.session import Session
+
+    due, epoch_end = streaming.Rate.due, Session.epoch_end
+    with SwitchedStreaming(phase=0.3) as switch:
+        assert streaming.Rate.due is not due and Session.epoch_end is not epoch_end
+        switch.on = False
+        assert not streaming.Rate.due(streaming.Rate(duty=0.5), when=1e9)
+        switch.on = True
+        assert streaming.Rate.due(streaming.Rate(duty=0.5), when=1e9)
+    assert streaming.Rate.due is due and Session.epoch_end is epoch_end
+    # (wall, cpu, on): epochs on take 3 s of wall and 2 of CPU, off 2 and 1; the first epoch
+    # of each phase (after a switch) is 100 s and must be left out
+    ends, wall, cpu = [], 0.0, 0.0
+    for on in [True] * 4 + [False] * 4 + [True] * 3:
+        first = bool(ends) and ends[-1][2] != on
+        wall += 100.0 if first else (3.0 if on else 2.0)
+        cpu += 100.0 if first else (2.0 if on else 1.0)
+        ends.append((wall, cpu, on))
+    switch.ends = ends
+    assert switch.lost() == pytest.approx((3.0 / 2.0 - 1.0, 2.0 / 1.0 - 1.0))
+    switch.ends = ends[:4]  # never off: nothing to compare
+    assert all(np.isnan(switch.lost()))
 
 
 
