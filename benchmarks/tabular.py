@@ -18,7 +18,9 @@ Models (``--models``; the default is every one of ``MODELS`` that is installed):
 - ``hgb``: ``HistGradientBoostingClassifier(categorical_features="from_dtype")`` on the table
   itself (categorical columns have pandas' category dtype).
 - ``realmlp-td``, ``realmlp-td-s``: pytabkit's RealMLP (not a dependency; skipped with a note
-  when pytabkit is not installed) on the table itself, as pytabkit preprocesses it.
+  when pytabkit is not installed) on the table itself, as pytabkit preprocesses it, after
+  each numeric column's missing values are filled with its training median (RealMLP refuses
+  them).
 
 ``VARIANTS`` are ``nn`` with one change (or all of them), for choosing tabular defaults:
 ``--models nn nn-best-loss nn-cosine ...``.
@@ -105,6 +107,23 @@ class FrameModel:
         return np.asarray(self.model.predict_proba(X)), np.asarray(self.model.classes_)
 
 
+class ImputedFrameModel(FrameModel):
+    """:class:`FrameModel` with each numeric column's missing values filled with its median on
+    the training rows first (pytabkit's RealMLP refuses missing numbers; its categories may be
+    missing)."""
+
+    def fit(self, X, y, seed):
+        numeric = [name for name in X.columns if X[name].dtype.name != "category"]
+        self.medians = X[numeric].median()
+        return super().fit(self._filled(X), y, seed)
+
+    def predict_proba(self, X):
+        return super().predict_proba(self._filled(X))
+
+    def _filled(self, X):
+        return X.fillna(self.medians.to_dict())
+
+
 class CommandLineModel:
     """``scratchnn train`` then ``scratchnn predict --proba`` on CSV files, in-process."""
 
@@ -173,7 +192,7 @@ def _realmlp(name):
 
         def make(seed):
             return getattr(pytabkit, name)(random_state=seed, n_threads=1)
-        return FrameModel(make)
+        return ImputedFrameModel(make)
     return model
 
 
