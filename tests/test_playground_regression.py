@@ -17,7 +17,7 @@ from scratchnn.playground.learn import lesson
 from scratchnn.playground.mathml import to_mathml
 from scratchnn.playground.settings import REGRESSION_DATASETS, make_plan, options
 from serving import serving
-from test_playground import call, frame_of, new_session, wait_until
+from test_playground import WAIT, call, frame_of, new_session, wait_until
 from tolerances import assert_float32_close
 
 FUNCTIONS = {"plane": (make_plane, 1.0, lambda X: (X[:, 0] + X[:, 1]) / 2),
@@ -167,7 +167,9 @@ def test_the_learn_panel_shows_the_squared_error_and_its_fused_delta():
 # --------------------------------------------------------------------------- the script
 @pytest.fixture
 def playground():
-    yield from serving(make_server("127.0.0.1", 0))
+    # A session without an event stream lives unwatched_seconds past its last request (10 s by
+    # default); these tests' steps (a script run, a training) can take longer on a busy machine.
+    yield from serving(make_server("127.0.0.1", 0, unwatched_seconds=WAIT))
 
 
 @pytest.mark.parametrize("config", [

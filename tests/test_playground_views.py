@@ -20,7 +20,9 @@ from test_playground import WAIT, call, new_session, wait_until
 
 @pytest.fixture
 def playground():
-    yield from serving(make_server("127.0.0.1", 0))
+    # A session without an event stream lives unwatched_seconds past its last request (10 s by
+    # default); these tests' steps (a script run, a training) can take longer on a busy machine.
+    yield from serving(make_server("127.0.0.1", 0, unwatched_seconds=WAIT))
 
 
 def _weights(frame, layer_dims):
