@@ -1,8 +1,11 @@
-"""Shared test configuration: Hypothesis profiles, the ``--slow`` option and the
-``default_ctrl_c`` fixture."""
+"""Shared test configuration: Hypothesis profiles, the ``--slow`` option, the
+``default_ctrl_c`` fixture, and the browser tests' ``browser`` and ``shots`` fixtures."""
 
+import os
+import shutil
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 import tqdm
@@ -35,3 +38,27 @@ def default_ctrl_c():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium driven by Playwright, one per test module; the test is skipped, saying why,
+    where either is missing (the browser test modules skip themselves whole first)."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright is not installed (pip install playwright)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """The folder the browser tests' screenshots go to: ``$PLAYGROUND_SCREENSHOTS`` when set,
+    else the test's temporary folder."""
+    folder = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

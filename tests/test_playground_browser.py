@@ -5,20 +5,17 @@ Chromium where it can). Screenshots go to ``$PLAYGROUND_SCREENSHOTS`` when set, 
 test's temporary folder.
 """
 
-import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="Playwright is not installed (pip install playwright)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
+pytest.importorskip("playwright.sync_api",
+                    reason="Playwright is not installed (pip install playwright)")
+if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from scratchnn.formulas import FORMULAS  # noqa: E402
@@ -40,14 +37,6 @@ def url():
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
@@ -58,13 +47,6 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"the page raised JavaScript errors: {errors}"
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _pictures(page):

@@ -9,18 +9,15 @@ Screenshots go to ``$PLAYGROUND_SCREENSHOTS`` when set, else to the test's tempo
 """
 
 import base64
-import os
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="Playwright is not installed (pip install playwright)")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
+pytest.importorskip("playwright.sync_api",
+                    reason="Playwright is not installed (pip install playwright)")
+if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from scratchnn.playground import make_server  # noqa: E402
@@ -35,21 +32,6 @@ VIEWPORTS = {"desktop": (1400, 900), "phone": (390, 844)}
 @pytest.fixture(scope="module")
 def server():
     yield from serving(make_server("127.0.0.1", 0))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("PLAYGROUND_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 class Page:
