@@ -92,3 +92,29 @@ def test_derivative_at_zero_is_the_documented_subgradient(name, slope):
     A = act.forward(np.zeros((2, 3)))
     dA = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
     np.testing.assert_array_equal(act.backward(dA, A), slope * dA)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_into_out_gives_the_same_bits(dtype):
+    """ReLU into a work array (the training loop's case; float32 takes another NumPy route)
+    writes exactly max(Z, 0), signed zeros, infinities, NaN and subnormals included, and so does
+    ReLU in place or without ``out``."""
+    rng = np.random.default_rng(3)
+    Zs = rng.standard_normal((37, 29)).astype(dtype)
+    specials = [-0.0, 0.0, np.nan, -np.inf, np.inf, np.finfo(dtype).smallest_subnormal,
+                -np.finfo(dtype).smallest_subnormal, -np.nan]
+    Zs.flat[:len(specials)] = specials
+    # Reference: the maximum written element by element, independently of the array routes.
+    expected = np.array([z if z > 0 or np.isnan(z) else dtype(0.0) for z in Zs.flat],
+                        dtype=dtype).reshape(Zs.shape)
+    relu = activations.get("relu")
+    out = np.full_like(Zs, 7.0)
+    assert relu.forward(Zs, out=out) is out
+    in_place = Zs.copy()
+    relu.forward(in_place, out=in_place)
+    for result in (out, in_place, relu.forward(Zs)):
+        assert result.dtype == dtype
+        np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+        finite = ~np.isnan(expected)
+        np.testing.assert_array_equal(result[finite].view(f"u{Zs.itemsize}"),
+                                      expected[finite].view(f"u{Zs.itemsize}"))

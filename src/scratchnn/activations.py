@@ -96,6 +96,12 @@ class ReLU:
 
     @staticmethod
     def forward(Z, out=None):
+        if (out is not None and Z.dtype == out.dtype == np.float32
+                and not np.may_share_memory(Z, out)):
+            # NumPy's float32 maximum against a scalar runs without SIMD (NumPy 2.4): against
+            # an array of zeros it is 2-3 times faster, with the same bits (float64 gains nothing).
+            out.fill(0.0)
+            return np.maximum(Z, out, out=out)
         return np.maximum(Z, 0.0, out=out)
 
     @staticmethod

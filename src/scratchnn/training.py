@@ -180,8 +180,9 @@ def batch_rows(X, index, out):
     if isinstance(X, np.ndarray):
         if index is None:
             return X
-        # mode="clip" lets take write straight into out (the indices are valid anyway).
-        return np.take(X, index, axis=0, out=out, mode="clip")
+        # mode="clip" lets take write straight into out (the indices are valid anyway); the
+        # method skips np.take's Python dispatch, a microsecond a call.
+        return X.take(index, axis=0, out=out, mode="clip")
     return (X if index is None else X[index]).toarray(out=out)
 
 
@@ -795,10 +796,10 @@ def _train_block(run, block, epoch):
             index = permutation[start:stop]
             buffers = run.buffers_for(index.size, block)
             X_batch = batch_rows(block.X, index, buffers.X)
-            Y_batch = np.take(block.Y, index, axis=0, out=buffers.Y, mode="clip")
+            Y_batch = block.Y.take(index, axis=0, out=buffers.Y, mode="clip")
             if block.weights is not None:
-                weights = np.take(block.weights, index, axis=0, out=buffers.weights,
-                                  mode="clip").T
+                weights = block.weights.take(index, axis=0, out=buffers.weights,
+                                             mode="clip").T
         workspace = buffers.workspace
         A, caches = model.forward(X_batch.T, None, keep_prob, True, workspace=workspace)
         Y_batch = Y_batch.T
