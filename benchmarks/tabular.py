@@ -340,6 +340,8 @@ VARIANTS = {
     "nn-seeds5": Model(lambda: Seeds(5)),
     "nn-seeds3-cosine": Model(lambda: Seeds(3, lr_schedule="cosine")),
     "nn-seeds5-cosine": Model(lambda: Seeds(5, lr_schedule="cosine")),
+    # The preset that the second round's best single network became (scratchnn.presets).
+    "nn-tabular": Model(_nn(preset="tabular")),
 }
 ALL_MODELS = {**MODELS, **VARIANTS}
 
