@@ -21,7 +21,15 @@ Models (``--models``; the default is every one of ``MODELS`` that is installed):
   when pytabkit is not installed) on the table itself, as pytabkit preprocesses it.
 
 ``VARIANTS`` are ``nn`` with one change (or all of them), for choosing tabular defaults:
-``--models nn nn-best-loss nn-cosine ...``.
+``--models nn nn-best-loss nn-cosine ...``. The second round (:class:`BestValidationLoss`'s
+options, :class:`Seeds`) tries to keep the best-epoch gain without losing on small tables: a
+10% validation share (``-10``), a refit on every row for the kept number of epochs
+(``nn-refit``, ``-scaled``: that number divided by 0.8), k-fold cross-fit ensembles
+(``nn-cv3``, ``nn-cv5``: one network per fold, each keeping its own best epoch, probabilities
+averaged), the validation accuracy with ties broken toward the later epoch or the lower loss
+(``nn-acc-last``, ``nn-acc-loss``), ensembles of 3 or 5 seeds of ``nn`` (``nn-seeds3``,
+``nn-seeds5``), each also with the cosine schedule (``-cosine``); ``nn-tabular`` is
+``NNClassifier(preset="tabular")``.
 """
 
 import argparse
