@@ -24,14 +24,14 @@ def _table(n=240, seed=0):
     return frame
 
 
-def _cli_model(tmp_path, frame, preset, seed):
+def _cli_model(tmp_path, frame, preset, seed, options=()):
     """``scratchnn train`` on ``frame`` written as CSV; the loaded model's probabilities on the
     same file, in the estimator's class order, and the bundle."""
     data = tmp_path / "t.csv"
     frame.to_csv(data, index=False)
     model = tmp_path / f"{preset}-{seed}.npz"
     status, _, err = run(["train", data, "--target", "y", "--out", model, "--seed", seed,
-                          "--preset", preset, "--quiet"])
+                          "--preset", preset, "--quiet", *options])
     assert status == 0, err
     out = tmp_path / "p.csv"
     status, _, err = run(["predict", model, data, "--proba", "--out", out])
@@ -40,12 +40,20 @@ def _cli_model(tmp_path, frame, preset, seed):
     return pd.read_csv(out), bundle
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_the_command_line_and_the_estimator_train_the_same_model(tmp_path, preset):
+@pytest.mark.parametrize("preset, options, params", [
+    ("tabular", [], {}),
+    ("mlp", [], {}),
+    # a larger step, so that the training loss stalls and both stop early (after 117 epochs)
+    ("mlp", ["--lr", "0.03"], {"learning_rate": 0.03}),
+])
+def test_the_command_line_and_the_estimator_train_the_same_model(tmp_path, preset, options,
+                                                                 params):
     frame = _table()
-    predicted, bundle = _cli_model(tmp_path, frame, preset, 3)
+    predicted, bundle = _cli_model(tmp_path, frame, preset, 3, options)
     X, y = frame.drop(columns="y"), frame["y"]
-    estimator = NNClassifier(preset=preset, random_state=3).fit(X, y)
+    estimator = NNClassifier(preset=preset, random_state=3, **params).fit(X, y)
+    if options:
+        assert estimator.n_iter_ < estimator.max_epochs
     proba = estimator.predict_proba(X)
     cli = predicted[[f"proba_{label}" for label in estimator.classes_]].to_numpy()
     # float64 on both sides, through other code paths: equal to float64's rounding
@@ -57,7 +65,7 @@ def test_the_command_line_and_the_estimator_train_the_same_model(tmp_path, prese
     assert bundle.training["validation_rows"] == (
         int(np.ceil(0.1 * len(frame))) if PRESETS[preset].keep_best else 0)
     # ... and a model of its own for another seed (the comparison can fail)
-    other = NNClassifier(preset=preset, random_state=4).fit(X, y).predict_proba(X)
+    other = NNClassifier(preset=preset, random_state=4, **params).fit(X, y).predict_proba(X)
     assert np.max(np.abs(other - proba)) > 1e-3
 
 

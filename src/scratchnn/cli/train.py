@@ -59,7 +59,7 @@ def add_train(subparsers):
         "of 25 and 15 units, --lr 0.01, --batch-size 64, float32, early stopping on a 20% "
         "validation split) differ from NNClassifier's, which are MLPClassifier's ((100,), "
         "0.001, 'auto', float64, no early stopping); the documentation's Command line page "
-        "says why.",
+        "says why. --preset trains as NNClassifier(preset=NAME) does.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
     parser.add_argument("--target", required=True, action="append", metavar="COLUMN",
@@ -276,7 +276,6 @@ def _fill_defaults(args):
     preset = getattr(args, "preset", None)
     args.preset_settings = None if preset is None else PRESETS[preset]
     defaults = (_OWN_DEFAULTS if preset is None else _preset_defaults(args.preset_settings))
-    args.given_patience = getattr(args, "patience", None) is not None
     for name, value in defaults.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
