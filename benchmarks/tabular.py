@@ -23,7 +23,15 @@ Models (``--models``; the default is every one of ``MODELS`` that is installed):
   them).
 
 ``VARIANTS`` are ``nn`` with one change (or all of them), for choosing tabular defaults:
-``--models nn nn-best-loss nn-cosine ...``.
+``--models nn nn-best-loss nn-cosine ...``. The second round (:class:`BestValidationLoss`'s
+options, :class:`Seeds`) tries to keep the best-epoch gain without losing on small tables: a
+10% validation share (``-10``), a refit on every row for the kept number of epochs
+(``nn-refit``, ``-scaled``: that number divided by 0.8), k-fold cross-fit ensembles
+(``nn-cv3``, ``nn-cv5``: one network per fold, each keeping its own best epoch, probabilities
+averaged), the validation accuracy with ties broken toward the later epoch or the lower loss
+(``nn-acc-last``, ``nn-acc-loss``), ensembles of 3 or 5 seeds of ``nn`` (``nn-seeds3``,
+``nn-seeds5``), each also with the cosine schedule (``-cosine``); ``nn-tabular`` is
+``NNClassifier(preset="tabular")``.
 """
 
 import argparse
@@ -38,6 +46,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from scratchnn.callback import Callback
 
 from .tabular_suite import SUITES, TABLES
 
@@ -196,38 +206,119 @@ def _realmlp(name):
     return model
 
 
-class BestValidationLoss:
-    """``nn`` trained a fixed budget of ``max_epochs`` on 80% of its training rows, keeping the
-    epoch of the lowest loss on the other 20% (``EarlyStopping('val_loss',
-    patience=max_epochs, restore_best_weights=True)`` with ``validation_data``)."""
+class StopAfter(Callback):
+    """A training-loop callback that stops after ``epochs`` epochs (the schedule still spans
+    ``max_epochs``: a refit retraces the selected run's learning rates up to its kept epoch)."""
 
-    def __init__(self, **params):
-        self.params = params
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs):  # epochs count from 1
+        return epoch >= self.epochs
+
+
+class TieBreak(Callback):
+    """Adds ``logs['val_key']``: the validation accuracy with ties broken toward the later epoch
+    (``"acc-last"``, pytabkit's choice) or toward the lower validation loss (``"acc-loss"``), for
+    an ``EarlyStopping('val_key', mode='max')`` after it."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def on_epoch_end(self, epoch, logs):
+        tie = epoch * 1e-9 if self.rule == "acc-last" else -1e-6 * logs["val_loss"]
+        logs["val_key"] = logs["val_accuracy"] + tie
+        return False
+
+
+class BestValidationLoss:
+    """``nn`` trained a fixed budget of ``max_epochs`` on ``1 - val_share`` of its training
+    rows, keeping the epoch of the lowest loss on the other ``val_share`` (``EarlyStopping(
+    'val_loss', patience=max_epochs, restore_best_weights=True)`` with ``validation_data``).
+
+    ``refit``: then train a new network on all the training rows for the kept number of epochs
+    (``"same"``) or that number divided by ``1 - val_share`` (``"scaled"``), and use it alone.
+    ``folds``: instead of one split, ``folds`` stratified folds, one network per fold (trained
+    on the others, keeping its own best validation-loss epoch), probabilities averaged.
+    """
+
+    def __init__(self, val_share=0.2, refit=None, folds=None, rule="loss", **params):
+        self.val_share, self.refit, self.folds, self.params = val_share, refit, folds, params
+        self.rule = rule  # "loss", or the validation accuracy with a TieBreak rule
 
     def __call__(self):
-        return self
+        return BestValidationLoss(self.val_share, self.refit, self.folds, self.rule,
+                                  **self.params)
 
-    def fit(self, X, y, seed):
-        from sklearn.model_selection import train_test_split
-
+    def _member(self, X_fit, y_fit, X_val, y_val, seed):
         from scratchnn.callbacks import EarlyStopping
         from scratchnn.sklearn import NNClassifier
 
-        X = _as_objects(X)
-        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.2, stratify=y,
-                                                      random_state=seed)
         budget = self.params.get("max_epochs", 200)
-        self.preprocessing = shared_preprocessing(X).fit(X_fit)
-        self.model = NNClassifier(random_state=seed, n_iter_no_change=budget, callbacks=[
-            EarlyStopping("val_loss", patience=budget, restore_best_weights=True)],
-            **self.params)
-        self.model.fit(self.preprocessing.transform(X_fit), y_fit,
-                       validation_data=(self.preprocessing.transform(X_val), y_val))
+        preprocessing = shared_preprocessing(X_fit).fit(X_fit)
+        callbacks = [EarlyStopping("val_loss", patience=budget, restore_best_weights=True)]
+        if self.rule != "loss":
+            callbacks = [TieBreak(self.rule), EarlyStopping(
+                "val_key", patience=budget, restore_best_weights=True, mode="max")]
+        model = NNClassifier(random_state=seed, n_iter_no_change=budget, callbacks=callbacks,
+                             **self.params)
+        model.fit(preprocessing.transform(X_fit), y_fit,
+                  validation_data=(preprocessing.transform(X_val), y_val))
+        model.best_epoch = callbacks[-1].best_epoch
+        return preprocessing, model
+
+    def fit(self, X, y, seed):
+        from sklearn.model_selection import StratifiedKFold, train_test_split
+
+        from scratchnn.sklearn import NNClassifier
+
+        X = _as_objects(X)
+        y = np.asarray(y)
+        if self.folds:
+            folds = StratifiedKFold(self.folds, shuffle=True, random_state=seed)
+            self.members = [self._member(X.iloc[fit], y[fit], X.iloc[val], y[val],
+                                         seed * self.folds + k)
+                            for k, (fit, val) in enumerate(folds.split(X, y))]
+            self.best_epochs = [m.best_epoch for _, m in self.members]
+            return self
+        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=self.val_share,
+                                                      stratify=y, random_state=seed)
+        self.members = [self._member(X_fit, y_fit, X_val, y_val, seed)]
+        best = self.members[0][1].best_epoch
+        self.best_epochs = [best]
+        if self.refit:
+            budget = self.params.get("max_epochs", 200)
+            epochs = best if self.refit == "same" else round(best / (1 - self.val_share))
+            epochs = min(max(epochs, 1), budget)
+            preprocessing = shared_preprocessing(X).fit(X)
+            model = NNClassifier(random_state=seed, n_iter_no_change=budget,
+                                 callbacks=[StopAfter(epochs)], **self.params)
+            model.fit(preprocessing.transform(X), y)
+            self.members = [(preprocessing, model)]
         return self
 
     def predict_proba(self, X):
-        return (self.model.predict_proba(self.preprocessing.transform(_as_objects(X))),
-                self.model.classes_)
+        X = _as_objects(X)
+        proba = np.mean([model.predict_proba(preprocessing.transform(X))
+                         for preprocessing, model in self.members], axis=0)
+        return proba, self.members[0][1].classes_
+
+
+class Seeds:
+    """``n`` of ``nn`` (all the training rows each, seeds ``n * seed + k``), probabilities
+    averaged."""
+
+    def __init__(self, n, **params):
+        self.n, self.params = n, params
+
+    def fit(self, X, y, seed):
+        self.members = [_nn(**self.params)().fit(X, y, self.n * seed + k)
+                        for k in range(self.n)]
+        return self
+
+    def predict_proba(self, X):
+        outputs = [member.predict_proba(X) for member in self.members]
+        return np.mean([proba for proba, _ in outputs], axis=0), outputs[0][1]
 
 
 @dataclass(frozen=True)
@@ -255,6 +346,29 @@ VARIANTS = {
     "nn-beta2": Model(_nn(beta2=0.95)),
     "nn-best-cosine": Model(BestValidationLoss(lr_schedule="cosine")),
     "nn-all": Model(BestValidationLoss(**_ALL_CHANGES)),
+    # Keeping the best-loss epoch without giving up rows (issue 25, second round):
+    "nn-best-loss-10": Model(BestValidationLoss(val_share=0.1)),
+    "nn-refit": Model(BestValidationLoss(refit="same")),
+    "nn-refit-scaled": Model(BestValidationLoss(refit="scaled")),
+    "nn-refit-10": Model(BestValidationLoss(val_share=0.1, refit="same")),
+    "nn-cv3": Model(BestValidationLoss(folds=3)),
+    "nn-cv5": Model(BestValidationLoss(folds=5)),
+    "nn-best-cosine-10": Model(BestValidationLoss(val_share=0.1, lr_schedule="cosine")),
+    "nn-refit-cosine": Model(BestValidationLoss(refit="same", lr_schedule="cosine")),
+    "nn-refit-scaled-cosine": Model(BestValidationLoss(refit="scaled", lr_schedule="cosine")),
+    "nn-cv3-cosine": Model(BestValidationLoss(folds=3, lr_schedule="cosine")),
+    "nn-cv5-cosine": Model(BestValidationLoss(folds=5, lr_schedule="cosine")),
+    "nn-acc-last": Model(BestValidationLoss(rule="acc-last")),
+    "nn-acc-loss": Model(BestValidationLoss(rule="acc-loss")),
+    "nn-refit-acc-last": Model(BestValidationLoss(rule="acc-last", refit="same")),
+    "nn-refit-acc-loss": Model(BestValidationLoss(rule="acc-loss", refit="same")),
+    "nn-cv5-acc-loss": Model(BestValidationLoss(folds=5, rule="acc-loss")),
+    "nn-seeds3": Model(lambda: Seeds(3)),
+    "nn-seeds5": Model(lambda: Seeds(5)),
+    "nn-seeds3-cosine": Model(lambda: Seeds(3, lr_schedule="cosine")),
+    "nn-seeds5-cosine": Model(lambda: Seeds(5, lr_schedule="cosine")),
+    # The preset that the second round's best single network became (scratchnn.presets).
+    "nn-tabular": Model(_nn(preset="tabular")),
 }
 ALL_MODELS = {**MODELS, **VARIANTS}
 

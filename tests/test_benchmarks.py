@@ -119,7 +119,8 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
     monkeypatch.setitem(tabular.ALL_MODELS, "absent",
                         tabular.Model(None, requires="no_such_module_for_scratchnn"))
     out = tmp_path / "tabular.json"
-    models = ["nn", "cli", "mlp", "hgb", "nn-best-loss", "nn-all", "absent"]
+    models = ["nn", "cli", "mlp", "hgb", "nn-best-loss", "nn-all", "nn-refit-scaled", "nn-cv3",
+              "nn-acc-last", "nn-seeds3", "nn-tabular", "absent"]
     assert tabular.main(["--tables", "synthetic", "--splits", "1", "--models", *models,
                          "--json", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out

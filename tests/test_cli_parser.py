@@ -26,13 +26,36 @@ def test_train_defaults():
     assert args == {
         "command": "train", "data": "d.csv", "targets": ["y"], "out": "m.npz", "ids": [],
         "ignore": [], "categorical": [], "date_format": None, "drop_missing_target": False,
-        "max_classes": 1000, "task": "auto", "impute": "median", "hidden": [25, 15],
-        "activation": "relu", "optimizer": "adam", "epochs": 100, "batch_size": 64,
-        "lr": 0.01, "lr_schedule": None, "clipnorm": None, "weight_decay": None,
-        "label_smoothing": 0.0, "l2": 0.0, "dropout": 0.0, "batch_norm": False,
-        "dtype": "float32", "class_weight": "none", "val_split": 0.2, "patience": 10,
-        "no_early_stopping": False, "seed": 0, "plot": None, "checkpoint": None,
-        "checkpoint_every": 1, "threads": None, **READING, "quiet": False}
+        "max_classes": 1000, "task": "auto", "impute": "median", "preset": None,
+        "hidden": None, "activation": "relu", "optimizer": "adam", "epochs": None,
+        "batch_size": None, "lr": None, "lr_schedule": None, "clipnorm": None,
+        "weight_decay": None, "label_smoothing": 0.0, "l2": 0.0, "dropout": 0.0,
+        "batch_norm": False, "dtype": None, "class_weight": "none", "val_split": None,
+        "patience": None, "no_early_stopping": False, "seed": 0, "plot": None,
+        "checkpoint": None, "checkpoint_every": 1, "threads": None, **READING, "quiet": False}
+    # Left out, the options a preset decides get the command line's own defaults when training.
+    filled = argparse.Namespace(**args)
+    train._fill_defaults(filled)
+    assert {name: getattr(filled, name) for name in train._OWN_DEFAULTS} == {
+        "hidden": [25, 15], "epochs": 100, "batch_size": 64, "lr": 0.01, "dtype": "float32",
+        "val_split": 0.2, "patience": 10}
+
+
+@pytest.mark.parametrize("preset", ["mlp", "tabular"])
+def test_train_preset_defaults_are_the_estimators(preset):
+    """``--preset NAME`` makes the options it decides default to NNClassifier's values under
+    that preset; an option given keeps its value."""
+    from scratchnn.presets import PRESETS
+
+    _, args = _parse(["train", "d.csv", "--target", "y", "--out", "m.npz", "--preset", preset,
+                      "--lr", "0.5"])
+    filled = argparse.Namespace(**args)
+    train._fill_defaults(filled)
+    keep_best = preset == "tabular"
+    assert filled.preset_settings is PRESETS[preset]
+    assert (filled.hidden, filled.epochs, filled.batch_size, filled.lr, filled.dtype,
+            filled.val_split, filled.patience) == (
+        [100], 200, None, 0.5, "float64", 0.1 if keep_best else 0.0, 200 if keep_best else 10)
 
 
 def test_train_options_parse_to_their_values():
@@ -41,8 +64,8 @@ def test_train_options_parse_to_their_values():
         "--id", "b",
         "--ignore", "c", "--categorical", "e", "--date-format", "%d/%m/%Y",
         "--drop-missing-target", "--max-classes", "5", "--task", "classification",
-        "--impute", "mean", "--hidden", "4", "3", "--activation", "tanh", "--optimizer",
-        "rmsprop", "--epochs", "7", "--batch-size", "8", "--lr", "0.5",
+        "--impute", "mean", "--preset", "tabular", "--hidden", "4", "3", "--activation",
+        "tanh", "--optimizer", "rmsprop", "--epochs", "7", "--batch-size", "8", "--lr", "0.5",
         "--lr-schedule", "cosine:2", "--clipnorm", "1.5", "--weight-decay", "0.1",
         "--label-smoothing", "0.2", "--l2", "0.3", "--dropout", "0.4", "--batch-norm",
         "--dtype", "float64", "--class-weight", "balanced", "--val-split", "0",
@@ -54,7 +77,8 @@ def test_train_options_parse_to_their_values():
         "ids": ["a", "b"],
         "ignore": ["c"], "categorical": ["e"], "date_format": "%d/%m/%Y",
         "drop_missing_target": True, "max_classes": 5, "task": "classification",
-        "impute": "mean", "hidden": [4, 3], "activation": "tanh", "optimizer": "rmsprop",
+        "impute": "mean", "preset": "tabular", "hidden": [4, 3], "activation": "tanh",
+        "optimizer": "rmsprop",
         "epochs": 7, "batch_size": 8, "lr": 0.5, "lr_schedule": ("cosine", 2),
         "clipnorm": 1.5, "weight_decay": 0.1, "label_smoothing": 0.2, "l2": 0.3,
         "dropout": 0.4, "batch_norm": True, "dtype": "float64", "class_weight": "balanced",

@@ -387,7 +387,8 @@ def test_the_model_records_the_training_settings(data, tmp_path, recorder):
         "lr_schedule": repr(ExponentialDecay(0.5)), "clipnorm": 1.0, "weight_decay": 0.2,
         "label_smoothing": 0.1, "epochs": 3, "epochs_run": 3, "early_stopping": 10,
         "best_epoch": 3, "batch_size": 4, "learning_rate": 0.02, "l2": 0.1, "dropout": 0.5,
-        "batch_norm": False, "dtype": "float32", "seed": 2, "final_cost": pytest.approx(1 / 3)}
+        "batch_norm": False, "dtype": "float32", "seed": 2, "preset": None,
+        "final_cost": pytest.approx(1 / 3)}
     assert bundle.target == "y" and bundle.id_columns == []
     assert [c.name for c in bundle.columns] == ["x", "color"]
 

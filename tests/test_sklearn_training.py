@@ -174,7 +174,7 @@ def test_every_hyperparameter_is_stored_as_given():
                  n_iter_no_change=4, tol=0.01, class_weight="balanced", random_state=5,
                  verbose=True, warm_start=True, lr_schedule="cosine", clipnorm=1.5,
                  weight_decay=0.2, label_smoothing=0.1, callbacks=[Recorder()], n_threads=2,
-                 beta1=0.8, beta2=0.95, epsilon=1e-6)
+                 beta1=0.8, beta2=0.95, epsilon=1e-6, preset="tabular")
     assert NNClassifier(**given).get_params() == given
 
 

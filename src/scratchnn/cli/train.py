@@ -12,6 +12,7 @@ import numpy as np
 
 from ..columns import format_names, shell_option
 from ..preprocessing import IMPUTE_STRATEGIES
+from ..presets import PRESETS
 from ..threads import MAX_THREADS
 from ._common import (
     ACTIVATION_NAMES,
@@ -58,7 +59,7 @@ def add_train(subparsers):
         "of 25 and 15 units, --lr 0.01, --batch-size 64, float32, early stopping on a 20% "
         "validation split) differ from NNClassifier's, which are MLPClassifier's ((100,), "
         "0.001, 'auto', float64, no early stopping); the documentation's Command line page "
-        "says why.",
+        "says why. --preset trains as NNClassifier(preset=NAME) does.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
     parser.add_argument("--target", required=True, action="append", metavar="COLUMN",
@@ -94,18 +95,23 @@ def add_train(subparsers):
     parser.add_argument("--impute", choices=IMPUTE_STRATEGIES, default="median",
                         help="what a missing number becomes: the training rows' median (default), "
                         "mean or most frequent value, or 'error' to refuse missing values")
-    parser.add_argument("--hidden", type=positive_int, nargs="+", default=[25, 15], metavar="N",
-                        help="units of each hidden layer (default: 25 15)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                        help="train as NNClassifier(preset=NAME) does, the same model from the "
+                        "same table and seed: its hidden layer, learning rate, batch size, epochs, "
+                        "float64, validation split and kept epoch become the defaults of the "
+                        "options below (see Presets in the documentation; classifiers only)")
+    parser.add_argument("--hidden", type=positive_int, nargs="+", default=None, metavar="N",
+                        help="units of each hidden layer (default: 25 15, or --preset's)")
     parser.add_argument("--activation", choices=ACTIVATION_NAMES, default="relu",
                         help="activation of the hidden layers (default: relu)")
     parser.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="adam",
                         help="(default: adam); lbfgs is full-batch L-BFGS (the scipy extra)")
-    parser.add_argument("--epochs", type=positive_int, default=100, metavar="N",
-                        help="passes over the training rows (default: 100)")
-    parser.add_argument("--batch-size", type=positive_int, default=64, metavar="N",
-                        help="rows per mini-batch (default: 64)")
-    parser.add_argument("--lr", type=learning_rate_float, default=0.01, metavar="X",
-                        help="learning rate (default: 0.01)")
+    parser.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                        help="passes over the training rows (default: 100, or --preset's)")
+    parser.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
+                        help="rows per mini-batch (default: 64, or --preset's)")
+    parser.add_argument("--lr", type=learning_rate_float, default=None, metavar="X",
+                        help="learning rate (default: 0.01, or --preset's)")
     parser.add_argument("--lr-schedule", type=lr_schedule_type, default=None, metavar="SCHEDULE",
                         help="the learning rate per epoch: none (default), cosine (down to 0 "
                         "over --epochs), cosine:W (after W warmup epochs), step:N[:GAMMA] "
@@ -125,19 +131,19 @@ def add_train(subparsers):
                         "(default: 0)")
     parser.add_argument("--batch-norm", action="store_true",
                         help="batch-normalize the hidden layers")
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=None,
                         help="precision of the inputs and the network: float32 (default) needs "
-                        "half the memory; float64 as the library computes by default")
+                        "half the memory; float64 as the library computes by default, and under --preset")
     parser.add_argument("--class-weight", choices=("none", "balanced"), default="none",
                         help="'balanced' weighs each class's rows by m / (n_classes * its rows), "
                         "so rare classes count as much as common ones (default: none; "
                         "classifiers only)")
-    parser.add_argument("--val-split", type=fraction_float, default=0.2, metavar="X",
+    parser.add_argument("--val-split", type=fraction_float, default=None, metavar="X",
                         help="fraction of the rows held out for validation and early stopping; 0 "
-                        "trains on every row (default: 0.2)")
-    parser.add_argument("--patience", type=positive_int, default=10, metavar="N",
+                        "trains on every row (default: 0.2, or --preset's)")
+    parser.add_argument("--patience", type=positive_int, default=None, metavar="N",
                         help="with a validation split, stop after N epochs without a lower "
-                        "validation cost and keep the best epoch's weights (default: 10)")
+                        "validation cost and keep the best epoch's weights (default: 10, or --preset's)")
     parser.add_argument("--no-early-stopping", action="store_true",
                         help="train every epoch and keep the last weights")
     parser.add_argument("--seed", type=seed_int, default=0, metavar="N",
@@ -250,6 +256,31 @@ def _decimal_comma(frame, names, args, options, problems, notes):
     return dataclasses.replace(options, decimal=",")
 
 
+_OWN_DEFAULTS = {"hidden": [25, 15], "epochs": 100, "batch_size": 64, "lr": 0.01,
+                 "dtype": "float32", "val_split": 0.2, "patience": 10}
+"""The defaults of ``train``'s options without ``--preset``."""
+
+
+def _preset_defaults(preset):
+    """The defaults of ``train``'s options under ``preset`` (a :class:`~scratchnn.presets.Preset`):
+    NNClassifier's. A batch size of None is ``'auto'`` (:func:`scratchnn.presets.batch_size`);
+    a preset that keeps the best epoch waits the whole budget for a lower validation cost."""
+    return {"hidden": list(preset.hidden_layer_sizes), "epochs": preset.max_epochs,
+            "batch_size": None, "lr": preset.learning_rate, "dtype": "float64",
+            "val_split": preset.validation_fraction if preset.keep_best else 0.0,
+            "patience": preset.max_epochs if preset.keep_best else preset.n_iter_no_change}
+
+
+def _fill_defaults(args):
+    """Give each option left out its default: the command line's own, or ``--preset``'s."""
+    preset = getattr(args, "preset", None)
+    args.preset_settings = None if preset is None else PRESETS[preset]
+    defaults = (_OWN_DEFAULTS if preset is None else _preset_defaults(args.preset_settings))
+    for name, value in defaults.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+
+
 def _check_training_options(args):
     """Combinations of training options that cannot work, refused before any reading."""
     if args.optimizer == "lbfgs":
@@ -283,6 +314,7 @@ def _run_train(args):
     )
     from ..network import ClassifierNN
     from ..preprocessing import LabelEncoder
+    from ..presets import batch_size, holdout, init_like_mlp_classifier, network_seed
     from ..tables import read_table
     from .regression import (
         decide_task,
@@ -291,6 +323,7 @@ def _run_train(args):
         standardized_targets,
     )
 
+    _fill_defaults(args)
     _check_training_options(args)
     inputs = [(args.data, "DATA")]
     check_output(args.out, "--out", inputs)
@@ -365,10 +398,19 @@ def _run_train(args):
         label_names = encoder.classes_
     else:
         refuse_classification_options(args)
+        if args.preset is not None:
+            raise ValueError(f"--preset {args.preset} is for classifiers only (NNClassifier's "
+                             f"presets); train fits a regression here")
         label_names = []
     problems += decimal_problems
     settings = dataclasses.replace(settings, decimal=options.decimal)
-    train_rows, val_rows = _split(len(labels), args.val_split, args.seed, args.data)
+    preset = args.preset_settings
+    if preset is not None and preset.keep_best and args.val_split > 0:
+        # NNClassifier(preset=...)'s split: stratified by the classes when they allow it.
+        train_rows, val_rows = holdout(len(labels), args.val_split, network_seed(args.seed),
+                                       encoder.transform(list(labels)))
+    else:
+        train_rows, val_rows = _split(len(labels), args.val_split, args.seed, args.data)
     treatments, column_problems, column_notes = fit_columns(
         frame, feature_names, train_rows, settings, args.data, locate)
     problems += column_problems + input_collisions(treatments)
@@ -407,11 +449,14 @@ def _run_train(args):
         Y_train, Y_val = y[train_rows].reshape(1, -1), y[val_rows].reshape(1, -1)
         n_classes = len(encoder.classes_)
         binary = n_classes == 2
-        network = ClassifierNN(
-            [X_rows.shape[1], *args.hidden, 1 if binary else n_classes],
-            [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"],
-            batch_norm=args.batch_norm, seed=args.seed,
-        )
+        dims = [X_rows.shape[1], *args.hidden, 1 if binary else n_classes]
+        activations = [args.activation] * n_hidden + ["sigmoid" if binary else "softmax"]
+        if preset is None:
+            network = ClassifierNN(dims, activations, batch_norm=args.batch_norm, seed=args.seed)
+        else:  # built, seeded and initialized as NNClassifier builds it
+            network = ClassifierNN(dims, activations, "xavier", batch_norm=args.batch_norm,
+                                   seed=network_seed(args.seed), dtype=args.dtype)
+            init_like_mlp_classifier(network, args.activation)
         loss = "BinaryCrossEntropy" if binary else "SparseCategoricalCrossEntropy"
         sample_weight = None
         if args.class_weight == "balanced":
@@ -430,6 +475,8 @@ def _run_train(args):
         )
         loss, sample_weight = "MeanSquaredError", None
     bundle.network = network
+    if args.batch_size is None:  # a preset's 'auto'
+        args.batch_size = batch_size(len(train_rows))
     run = _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_weight, args)
 
     costs = run.costs
@@ -460,6 +507,7 @@ def _run_train(args):
         "batch_norm": args.batch_norm,
         "dtype": args.dtype,
         "seed": args.seed,
+        "preset": args.preset,
         "final_cost": float(costs[-1]),
     }
     if task == "classification":
@@ -556,6 +604,12 @@ def _train_with_progress(network, X_train, Y_train, X_val, Y_val, loss, sample_w
     if run.patience is not None:
         stopper = EarlyStopping("val_loss", patience=run.patience, restore_best_weights=True)
         callbacks.append(stopper)
+    elif getattr(args, "preset_settings", None) is not None and not args.no_early_stopping:
+        # A preset without a validation split stops as NNClassifier does: when the training
+        # loss has not fallen by more than tol for --patience epochs, keeping the last weights.
+        callbacks.append(EarlyStopping("loss", patience=args.patience,
+                                       min_delta=args.preset_settings.tol,
+                                       restore_best_weights=False, mode="min"))
     # train()'s own bar knows only the cost, so it is off and this one shows the validation
     # accuracy too.
     with tqdm(total=args.epochs, desc="training", unit="epoch", disable=args.quiet,

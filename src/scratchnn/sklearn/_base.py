@@ -23,9 +23,10 @@ from ..activations import ACTIVATIONS
 from ..callback import Callback
 from ..callbacks import EarlyStopping
 from ..diagnostics import advice_for
-from ..initializers import glorot_uniform
 from ..losses import smooth_labels
 from ..optimizers import OPTIMIZERS
+from ..presets import PRESETS, holdout
+from ..presets import init_like_mlp_classifier as init_like_mlp_classifier
 from ..table_inputs import fit_frame
 from ..threads import check_n_threads
 from ..validation import check_float, check_int
@@ -42,23 +43,6 @@ from ._data import (
 )
 
 _ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "linear"}  # MLPClassifier's names
-
-
-def init_like_mlp_classifier(network, activation):
-    r"""Draw ``network``'s weights and biases as scikit-learn's MLPClassifier does.
-
-    Every ``W{l}`` and ``b{l}`` is drawn by :func:`scratchnn.initializers.glorot_uniform`, layer
-    by layer, with ``factor`` 2 for sigmoid hidden layers and 6 otherwise, from the network's own
-    generator; batch-norm ``gamma``/``beta`` keep 1 and 0. Starting from MLPClassifier's
-    distribution (MLPRegressor's is the same) makes the estimators' results comparable; on the
-    small datasets of ``benchmarks/accuracy.py`` it also trains better in 200 epochs than He
-    initialization.
-    """
-    factor = 2.0 if activation == "sigmoid" else 6.0
-    for l in range(1, network.num_layers):
-        glorot_uniform(network.parameters[f"W{l}"], network.rng,
-                       network.parameters.get(f"b{l}"), factor)
-    return network
 
 
 def _named_columns(frame):
@@ -141,6 +125,10 @@ class NNEstimator(BaseEstimator):
     def _check_target_parameters(self):
         """Check the parameters that only a subclass has."""
 
+    def _preset(self):
+        """The :class:`~scratchnn.presets.Preset` this estimator trains by (checked)."""
+        return PRESETS["mlp"]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -208,7 +196,8 @@ class NNEstimator(BaseEstimator):
             keep_prob = [1.0] + [1.0 - float(rate) for rate in rates]
         schedule = training.check_schedule(self.lr_schedule, int(self.max_epochs))
         return {"sizes": sizes, "activation": activation, "keep_prob": keep_prob,
-                "lr_schedule": schedule, **betas, "epsilon": epsilon}
+                "lr_schedule": schedule, **betas, "epsilon": epsilon,
+                "keep_best": self._preset().keep_best}
 
     def _random_state(self):
         """A RandomState for this fit; a fresh one (not NumPy's global state) for ``None``."""
@@ -334,7 +323,11 @@ class NNEstimator(BaseEstimator):
         # a DataFrame's preprocessing is fitted on the training rows only.
         n_samples = X.shape[0]
         train_index = val_index = None
-        if not incremental and self.early_stopping and validation_data is None:
+        keep_best = settings["keep_best"] and not incremental
+        if keep_best and validation_data is None:
+            # A preset that keeps the best epoch: the split every front end makes (presets).
+            train_index, val_index = holdout(n_samples, self.validation_fraction, seed, strata)
+        elif not incremental and self.early_stopping and validation_data is None:
             n_val = int(np.ceil(self.validation_fraction * n_samples))
             minimum, in_words = self._validation_minimum(strata)
             if n_val < minimum:
@@ -427,7 +420,17 @@ class NNEstimator(BaseEstimator):
         record = EpochRecord(self, validation, self._score_rows, self._loss_rows,
                              self._SCORE_KEY)
         callbacks = [record]
-        if not incremental:
+        if not incremental and settings["keep_best"]:
+            # The preset's: the epoch of the lowest validation loss is kept, of the whole budget
+            # (of the epochs until n_iter_no_change without a fall of more than tol, with
+            # early_stopping), as ``scratchnn train --preset`` keeps it.
+            stopper = EarlyStopping(
+                "val_loss", patience=int(self.n_iter_no_change if early_stopping
+                                         else self.max_epochs),
+                min_delta=self.tol if early_stopping else 0.0, restore_best_weights=True,
+                mode="min")
+            callbacks.append(stopper)
+        elif not incremental:
             # Without early stopping the training loss is watched, as in MLPClassifier.
             monitor, mode = (self._SCORE_KEY, "max") if early_stopping else ("loss", "min")
             stopper = EarlyStopping(monitor, patience=int(self.n_iter_no_change),
@@ -440,7 +443,8 @@ class NNEstimator(BaseEstimator):
         with advice_for("estimator"):  # what helps, in this estimator's parameters
             training.fit(network, train, run, callbacks)
         if not incremental and stopper.stopped_epoch is not None and self.verbose:
-            watched = "Validation score" if early_stopping else "Training loss"
+            watched = ("Validation loss" if settings["keep_best"] else
+                       "Validation score" if early_stopping else "Training loss")
             print(f"{watched} did not improve by more than tol={self.tol} for "
                   f"{self.n_iter_no_change} consecutive epochs: stopping")
         if validation is not None and not incremental:

@@ -13,6 +13,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ..losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smoothed_loss
 from ..network import ClassifierNN
+from ..presets import DEFAULT_PRESET, get_preset
 from ..table_inputs import classifier_outputs
 from ..validation import check_float
 from ._base import NNEstimator, init_like_mlp_classifier
@@ -97,6 +98,15 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         0.95 is RealMLP's choice for tables.
     epsilon : float > 0, default 1e-8
         Added to the square root in the adaptive optimizers' denominators.
+    preset : {'mlp', 'tabular'}, default 'mlp'
+        How the epoch that is kept is chosen (:mod:`scratchnn.presets`; ``scratchnn train
+        --preset`` trains the same model from the same table and seed). ``'mlp'``,
+        MLPClassifier's: every row is trained on, until the training loss stalls (above).
+        ``'tabular'``: a stratified ``validation_fraction`` of the rows is held out
+        (:func:`scratchnn.presets.holdout`), all ``max_epochs`` epochs are trained on the rest
+        (with ``early_stopping``, until the validation loss has not fallen by more than ``tol``
+        for ``n_iter_no_change`` epochs), and the weights of the epoch of the lowest validation
+        loss are kept; ``validation_data``, if given, is the held-out part.
 
     Attributes
     ----------
@@ -149,7 +159,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
                  n_iter_no_change=10, tol=1e-4, class_weight=None, random_state=None,
                  verbose=False, warm_start=False, lr_schedule=None, clipnorm=None,
                  weight_decay=None, label_smoothing=0.0, callbacks=None, n_threads=None,
-                 beta1=0.9, beta2=0.999, epsilon=1e-8):
+                 beta1=0.9, beta2=0.999, epsilon=1e-8, preset=DEFAULT_PRESET):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -176,6 +186,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.preset = preset
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -275,6 +286,9 @@ class NNClassifier(ClassifierMixin, NNEstimator):
 
     def _label_smoothing(self):
         return float(self.label_smoothing)
+
+    def _preset(self):
+        return get_preset(self.preset)
 
     def _validation_minimum(self, strata):
         # a stratified split needs a row of every class on each side
