@@ -23,8 +23,9 @@ epochs per second, streamed
     are compared, so a slow phase of a shared machine hits both; the fastest runs too (what
     other processes add only slows runs down, so the minimum is the least disturbed figure).
     This comparison of separate runs is at the mercy of the machine between runs (on the
-    2-core development machine, plain runs of the same code differ by up to 15% from one run
-    to the next: see "spread of the plain runs"), so the loss is measured inside one run too:
+    2-core development machine, five plain runs of the same code spread by 2-18% when it was
+    quiet and up to 46% beside niced work: see "spread of the plain runs"), so the loss is
+    measured inside one run too:
 lost to drawing, in one run
     the main figure: one session's run, a page watching, with its streaming switched on and
     off in alternating phases of ``--phase`` seconds (while off, no part of a frame falls due:
