@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from scratchnn.playground.features import feature_matrix
-from test_playground_view_browser import COLORS, Page, _painted, browser, open_page, server  # noqa: F401
+from test_playground_view_browser import COLORS, Page, _painted, open_page, server  # noqa: F401
 
 
 def _value_color(value, scale):
