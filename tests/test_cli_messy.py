@@ -477,11 +477,16 @@ def test_each_interface_names_the_others_defaults_as_they_are():
     import re
 
     from scratchnn.cli import build_parser
+    from scratchnn.cli.train import _fill_defaults
     from scratchnn.sklearn import NNClassifier
 
     parser = build_parser()
     train_parser = parser._subparsers._group_actions[0].choices["train"]
-    defaults = {action.dest: action.default for action in train_parser._actions}
+    # The options left out get their defaults when train runs (the command line's own, or a
+    # --preset's): those of a command line without options.
+    args = parser.parse_args(["train", "table.csv", "--target", "y", "--out", "model.npz"])
+    _fill_defaults(args)
+    defaults = vars(args)
     estimator = NNClassifier().get_params()
     described = " ".join(train_parser.description.split())
     assert (f"hidden layers of {defaults['hidden'][0]} and {defaults['hidden'][1]} units, --lr "
