@@ -49,7 +49,7 @@ Each block is trained on as a whole (shuffled within itself), and the blocks are
 random order every epoch; a block is rounded down to a whole number of mini-batches.
 """
 
-from ._base import init_like_mlp_classifier
+from ..presets import init_like_mlp_classifier
 from ._classifier import NNClassifier
 from ._regressor import NNRegressor
 

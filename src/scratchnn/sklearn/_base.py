@@ -26,7 +26,7 @@ from ..diagnostics import advice_for
 from ..losses import smooth_labels
 from ..optimizers import OPTIMIZERS
 from ..presets import PRESETS, holdout
-from ..presets import init_like_mlp_classifier as init_like_mlp_classifier
+from ..presets import batch_size as presets_batch_size
 from ..table_inputs import fit_frame
 from ..threads import check_n_threads
 from ..validation import check_float, check_int
@@ -375,7 +375,8 @@ class NNEstimator(BaseEstimator):
             weights = weights / mean_weight
 
         n_train = X.shape[0] if train_index is None else train_index.size
-        batch_size = min(200, n_train) if self.batch_size == "auto" else int(self.batch_size)
+        batch_size = (presets_batch_size(n_train) if self.batch_size == "auto"
+                      else int(self.batch_size))
         block_rows = memmap_block_rows(X.shape[1], dtype, batch_size) if mapped else None
         train = Rows(X, Y, weights, train_index, network, self._loss(), block_rows,
                      self._label_smoothing())

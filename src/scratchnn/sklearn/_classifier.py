@@ -13,10 +13,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ..losses import BinaryCrossEntropy, SparseCategoricalCrossEntropy, smoothed_loss
 from ..network import ClassifierNN
-from ..presets import DEFAULT_PRESET, get_preset
+from ..presets import DEFAULT_PRESET, get_preset, init_like_mlp_classifier
 from ..table_inputs import classifier_outputs
 from ..validation import check_float
-from ._base import NNEstimator, init_like_mlp_classifier
+from ._base import NNEstimator
 from ._data import outputs_by_rows
 
 

@@ -11,10 +11,11 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from ..losses import Huber, MeanSquaredError
 from ..metrics import r2_from_sums
+from ..presets import init_like_mlp_classifier
 from ..regressor import RegressorNN
 from ..table_inputs import regression_outputs
 from ..validation import check_float
-from ._base import NNEstimator, init_like_mlp_classifier
+from ._base import NNEstimator
 from ._data import naming, outputs_by_rows
 
 LOSSES = {
