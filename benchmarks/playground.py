@@ -148,19 +148,26 @@ def _session(server, config):
     return session_id, session, reader
 
 
-def streamed_training_time(server, config):
-    """``(seconds, cost, frames, theta)`` of a session's training thread with a page watching:
-    ``frames`` is the number of frames the page received after the first; ``cost`` is the
-    session's ``StreamCost`` (its ``cpu_seconds``: the thread's CPU time)."""
+def _watched_run(server, config):
+    """``(cost, theta, frames)`` of one session's whole run with a page watching: its
+    ``StreamCost``, its final parameters, and the frames the page received after the first."""
     session_id, session, reader = _session(server, config)
     session.play()
     session.wait_idle()  # woken once, at the end: this thread takes no turn per frame
     if session.status != "finished" or session.error is not None:
-        raise RuntimeError(f"the streamed run did not finish: {session.error}")
+        raise RuntimeError(f"the session's run did not finish: {session.error}")
     cost, theta = session.cost, session.model.theta.copy()
     time.sleep(0.2)  # the last frame reaches the page
     frames = reader.frames()
     server.end_session(session_id)
+    return cost, theta, frames
+
+
+def streamed_training_time(server, config):
+    """``(seconds, cost, frames, theta)`` of a session's training thread with a page watching:
+    ``frames`` is the number of frames the page received after the first; ``cost`` is the
+    session's ``StreamCost`` (its ``cpu_seconds``: the thread's CPU time)."""
+    cost, theta, frames = _watched_run(server, config)
     return cost.train_seconds, cost, frames, theta
 
 
@@ -214,13 +221,7 @@ def switched_training_loss(server, config, phase):
     """``(wall, cpu)`` lost to drawing inside one session's run, a page watching
     (:class:`SwitchedStreaming`)."""
     with SwitchedStreaming(phase) as switch:
-        session_id, session, reader = _session(server, config)
-        session.play()
-        session.wait_idle()
-        if session.status != "finished" or session.error is not None:
-            raise RuntimeError(f"the switched run did not finish: {session.error}")
-        reader.frames()
-        server.end_session(session_id)
+        _watched_run(server, config)
     return switch.lost()
 
 
