@@ -369,7 +369,7 @@ class _Run:
         self.model, self.settings, self.callbacks = model, settings, callbacks
         self.threads = threads  # the BLAS thread count's tuner (scratchnn.threads)
         self.logs = {}
-        self.buffers = {}  # by batch size
+        self.buffers = {}  # by batch size: the settings' and at most one other (buffers_for)
         self.batch_callbacks = [c for c in callbacks
                                 if type(c).on_batch_end is not Callback.on_batch_end]
         self.interrupt = _DeferredInterrupt()
@@ -377,9 +377,17 @@ class _Run:
         self.last_block = None  # the block of the last step, sampled by the end-of-run check
 
     def buffers_for(self, size, block):
-        """The work arrays for batches of ``size`` examples of ``block``, made on first use."""
+        """The work arrays for batches of ``size`` examples of ``block``, made on first use.
+
+        Kept for the full batch size and for one other, the last one asked for: blocks of
+        different sizes (a memory-mapped ``X`` with rows held out) each end on a batch of
+        their own size, and keeping one set per size would hold up to ``batch_size`` sets.
+        """
         buffers = self.buffers.get(size)
         if buffers is None:
+            if size != self.settings.batch_size:
+                self.buffers = {key: value for key, value in self.buffers.items()
+                                if key == self.settings.batch_size}
             dtype = self.model.compute_dtype
             buffers = self.buffers[size] = _Buffers(
                 self.model.make_workspace(size, self.settings.keep_prob),
