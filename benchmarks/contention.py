@@ -103,17 +103,43 @@ def runners(has_torch):
     return rows
 
 
+def turns(configs, repeat):
+    """The order of ``configs`` in repeat ``repeat`` (0, 1, ...): a Williams design.
+
+    A run is slowed by the one before it (another library's or the BLAS's threads still awake,
+    or this process's thread moved onto the busy core: beside a busy process, a one-thread epoch
+    right after a two-thread one took 1.1-1.2 times as long), so one fixed order would charge
+    that to the same configurations in every repeat (a rotation would too: it keeps who follows
+    whom). Row ``r`` of a Williams design (a balanced Latin square) is ``0, 1, n-1, 2, n-2, ...``
+    plus ``r`` modulo ``n``, reversed in the second ``n`` rows when ``n`` is odd: over ``n``
+    repeats (``2n`` when odd) every configuration runs right after every other one equally
+    often, and in every position."""
+    n = len(configs)
+    if n == 0:
+        return []
+    base, low, high = [0], 1, n - 1
+    while len(base) < n:
+        base.append(low)
+        low += 1
+        if len(base) < n:
+            base.append(high)
+            high -= 1
+    order = [configs[(i + repeat) % n] for i in base]
+    return order[::-1] if n % 2 and (repeat // n) % 2 else order
+
+
 def alternate(configs, repeats, run_one):
     """Each configuration once per repeat, in turn (after one warm-up each); seconds by label.
 
-    A configuration whose warm-up took more than :data:`SLOW` seconds is not run again: its
-    warm-up is its time (on a busy machine an oversubscribed epoch can take ten seconds)."""
+    The order changes from one repeat to the next (:func:`turns`). A configuration whose warm-up
+    took more than :data:`SLOW` seconds is not run again: its warm-up is its time (on a busy
+    machine an oversubscribed epoch can take ten seconds)."""
     times = {}
     for label, kind, n in configs:
         seconds = run_one(kind, n)
         times[label] = [seconds] if seconds > SLOW else []
-    for _ in range(repeats):
-        for label, kind, n in configs:
+    for repeat in range(repeats):
+        for label, kind, n in turns(configs, repeat):
             if len(times[label]) == 1 and times[label][0] > SLOW:
                 continue
             time.sleep(0.3)  # let the previous run's spinning BLAS threads go to sleep

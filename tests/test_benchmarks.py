@@ -86,6 +86,29 @@ def test_contention_benchmark_starts_and_stops_its_competitors():
     for _, medians in results.values():
         assert len(medians) == 3 and all(seconds > 0 for seconds in medians.values())
     assert any("load" in title for title, _ in results.values())
+@pytest.mark.parametrize("n", [1, 2, 4, 5])
+def test_contention_turns_let_each_configuration_follow_each_other_equally_often(n):
+    """A run is slowed by the one before it, so the order changes between repeats: over a full
+    design (n repeats, 2n for odd n) each configuration runs right after each other one equally
+    often (counted within repeats) and equally often in every position."""
+    from collections import Counter
+
+    from benchmarks import contention
+
+    configs = [f"config {i}" for i in range(n)]
+    repeats = n if n % 2 == 0 else 2 * n
+    orders = [contention.turns(configs, repeat) for repeat in range(repeats)]
+    assert all(sorted(order) == configs for order in orders)
+    positions = Counter((position, label) for order in orders
+                        for position, label in enumerate(order))
+    assert set(positions.values()) == {repeats // n}
+    assert len(positions) == n * n
+    pairs = Counter(pair for order in orders for pair in zip(order, order[1:]))
+    assert len(pairs) == n * (n - 1)  # every ordered pair of different configurations
+    assert len(set(pairs.values())) <= 1  # each equally often
+    assert contention.turns([], 3) == []
+
+
 def _mixed_table(rows=240, seed=0):
     """A seeded table with numeric, categorical and missing cells whose class follows them."""
     import pandas as pd
