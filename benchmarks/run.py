@@ -152,7 +152,8 @@ def estimator_trainer(X, y, spec):
     def run():
         clf = NNClassifier(hidden_layer_sizes=spec["hidden"], learning_rate=spec["lr"],
                            batch_size=spec["batch"], max_epochs=spec["epochs"],
-                           n_iter_no_change=10 ** 9, random_state=0)
+                           n_iter_no_change=10 ** 9, random_state=0,
+                           preset="mlp")  # every row trained on, as the engine's run
         return clf.fit(X, y)
 
     return run

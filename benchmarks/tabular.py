@@ -8,7 +8,8 @@ than the wall clock by other jobs on a shared machine).
 
 Models (``--models``; the default is every one of ``MODELS`` that is installed):
 
-- ``nn``: :class:`scratchnn.sklearn.NNClassifier` at its defaults, after the shared
+- ``nn``: :class:`scratchnn.sklearn.NNClassifier` at its defaults (the ``auto`` preset since
+  2026-12-07; ``nn-mlp`` is the ``mlp`` preset, the defaults before), after the shared
   preprocessing of the NumPy models: scikit-learn's ``ColumnTransformer`` with median
   imputation and standardization of numeric columns, one-hot encoding of categorical ones (a
   missing category is a category of its own; one unseen in training is all zeros).
@@ -31,7 +32,11 @@ options, :class:`Seeds`) tries to keep the best-epoch gain without losing on sma
 averaged), the validation accuracy with ties broken toward the later epoch or the lower loss
 (``nn-acc-last``, ``nn-acc-loss``), ensembles of 3 or 5 seeds of ``nn`` (``nn-seeds3``,
 ``nn-seeds5``), each also with the cosine schedule (``-cosine``); ``nn-tabular`` is
-``NNClassifier(preset="tabular")``.
+``NNClassifier(preset="tabular")``. Before the default became the ``auto`` preset, ``nn`` was
+what ``nn-mlp`` is now, and every variant above was measured against it: they are ``nn-mlp``
+with one change.
+
+``--baseline NAME`` reports every other model's accuracy minus that model's (default ``nn``).
 """
 
 import argparse
@@ -369,6 +374,8 @@ VARIANTS = {
     "nn-seeds5-cosine": Model(lambda: Seeds(5, lr_schedule="cosine")),
     # The preset that the second round's best single network became (scratchnn.presets).
     "nn-tabular": Model(_nn(preset="tabular")),
+    # NNClassifier()'s defaults until its preset became 'auto' (MLPClassifier's).
+    "nn-mlp": Model(_nn(preset="mlp")),
 }
 ALL_MODELS = {**MODELS, **VARIANTS}
 
@@ -439,9 +446,9 @@ def mean_ranks(results, model_names):
     return dict(zip(model_names, np.mean(ranks, axis=0)))
 
 
-def report(results, model_names):
+def report(results, model_names, baseline="nn"):
     """Markdown tables: accuracy (with each model's average and mean rank), log loss, fit time,
-    and with ``nn`` among several models each other model's accuracy gain over it."""
+    and with ``baseline`` among several models each other model's accuracy gain over it."""
     lines = []
     header = "| table | " + " | ".join(model_names) + " |"
     rule = "|---|" + "---|" * len(model_names)
@@ -459,11 +466,12 @@ def report(results, model_names):
             ranks = mean_ranks(results, model_names)
             lines.append("| **mean rank** | " + " | ".join(f"{ranks[name]:.2f}"
                                                            for name in model_names) + " |")
-    if "nn" in model_names and len(model_names) > 1:
-        others = [name for name in model_names if name != "nn"]
-        lines += ["", "Accuracy minus nn's, in points (worst table in the last row):", "",
+    if baseline in model_names and len(model_names) > 1:
+        others = [name for name in model_names if name != baseline]
+        lines += ["", f"Accuracy minus {baseline}'s, in points (worst table in the last row):",
+                  "",
                   "| table | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
-        gains = {name: [100 * (np.mean(r[name]["accuracy"]) - np.mean(r["nn"]["accuracy"]))
+        gains = {name: [100 * (np.mean(r[name]["accuracy"]) - np.mean(r[baseline]["accuracy"]))
                         for r in results.values()] for name in others}
         for k, table in enumerate(results):
             lines.append(f"| {table} | " + " | ".join(f"{gains[name][k]:+.2f}"
@@ -499,6 +507,8 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=5, help="stratified 80/20 splits per table")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
     parser.add_argument("--quiet", action="store_true", help="no line per fit")
+    parser.add_argument("--baseline", choices=sorted(ALL_MODELS), default="nn", metavar="MODEL",
+                        help="report the others' accuracy minus this model's (default: nn)")
     parser.add_argument("--merge", nargs="+", metavar="JSON",
                         help="print the report of earlier --json results, merged (of --models only, "
                         "if given), and run nothing")
@@ -510,7 +520,7 @@ def main(argv=None):
         if args.models:
             names = [name for name in args.models if name in names]
             results = {table: {name: r[name] for name in names} for table, r in results.items()}
-        print(report(results, names))
+        print(report(results, names, args.baseline))
         return 0
     tables = args.tables or SUITES[args.suite]
     requested = args.models or list(MODELS)
@@ -526,7 +536,7 @@ def main(argv=None):
                   (lambda message: print(message, flush=True)))
     print(f"\n{args.splits} stratified 80/20 split(s) per table; load average "
           f"{os.getloadavg()[0]:.1f} at the end")
-    print(report(results, models))
+    print(report(results, models, args.baseline))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"splits": args.splits, "results": results}, f, indent=1)

@@ -93,6 +93,7 @@ def scratchnn_row(X, X_val, y, y_val, target, budget, **params):
 
     NNClassifier(hidden_layer_sizes=(100,), learning_rate=1e-3, batch_size=200,
                  max_epochs=budget, n_iter_no_change=budget, tol=0.0, random_state=0,
+                 preset="mlp",  # every row trained on, as MLPClassifier's
                  callbacks=[StopAtTarget()], **params).fit(X, y)
     return clock
 

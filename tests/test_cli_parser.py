@@ -41,7 +41,7 @@ def test_train_defaults():
         "val_split": 0.2, "patience": 10}
 
 
-@pytest.mark.parametrize("preset", ["mlp", "tabular"])
+@pytest.mark.parametrize("preset", ["mlp", "tabular", "auto"])
 def test_train_preset_defaults_are_the_estimators(preset):
     """``--preset NAME`` makes the options it decides default to NNClassifier's values under
     that preset; an option given keeps its value."""
@@ -53,9 +53,14 @@ def test_train_preset_defaults_are_the_estimators(preset):
     train._fill_defaults(filled)
     keep_best = preset == "tabular"
     assert filled.preset_settings is PRESETS[preset]
+    # auto's split and patience wait for the number of rows (train decides them once read)
     assert (filled.hidden, filled.epochs, filled.batch_size, filled.lr, filled.dtype,
             filled.val_split, filled.patience) == (
-        [100], 200, None, 0.5, "float64", 0.1 if keep_best else 0.0, 200 if keep_best else 10)
+        [100], 200, None, 0.5, "float64", *((None, None) if preset == "auto" else
+                                            (0.1, 200) if keep_best else (0.0, 10)))
+    if preset == "auto":
+        assert train._preset_defaults(PRESETS["auto"], 4999)["val_split"] == 0.0
+        assert train._preset_defaults(PRESETS["auto"], 5000)["patience"] == 200
 
 
 def test_train_options_parse_to_their_values():

@@ -2,6 +2,7 @@
 (issue 25): the held-out split, the kept epoch, and the same model from both front ends for the
 same table and seed."""
 
+import dataclasses
 import inspect
 
 import numpy as np
@@ -69,7 +70,7 @@ def test_the_command_line_and_the_estimator_train_the_same_model(tmp_path, prese
     assert np.max(np.abs(other - proba)) > 1e-3
 
 
-def test_the_estimators_defaults_are_the_mlp_presets():
+def test_the_estimators_defaults_are_the_presets_and_its_preset_is_auto():
     defaults = {name: p.default
                 for name, p in inspect.signature(NNClassifier).parameters.items()}
     for preset in PRESETS.values():  # the presets differ only in how the kept epoch is chosen
@@ -79,8 +80,47 @@ def test_the_estimators_defaults_are_the_mlp_presets():
         assert defaults["validation_fraction"] == preset.validation_fraction
         assert defaults["n_iter_no_change"] == preset.n_iter_no_change
         assert defaults["tol"] == preset.tol
-    assert defaults["preset"] == "mlp" and not PRESETS["mlp"].keep_best
+    assert defaults["preset"] == "auto" and not PRESETS["mlp"].keep_best
     assert defaults["batch_size"] == "auto" and batch_size(1000) == 200 and batch_size(37) == 37
+
+
+def test_the_auto_preset_keeps_the_best_epoch_from_5000_rows():
+    auto, tabular = PRESETS["auto"], PRESETS["tabular"]
+    assert not auto.keeps_best(4999) and auto.keeps_best(5000) and auto.keeps_best(10**6)
+    assert tabular.keeps_best(1) and not PRESETS["mlp"].keeps_best(10**6)
+    # Through the estimator, at the bound (two epochs: only the split and the curve matter).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 2))
+    y = (X[:, 0] > 0).astype(int)
+    at = NNClassifier(max_epochs=2, random_state=0).fit(X, y)
+    below = NNClassifier(max_epochs=2, random_state=0).fit(X[:4999], y[:4999])
+    assert len(at.validation_loss_curve_) == 2 and below.validation_loss_curve_ is None
+    # The 500 held-out rows are holdout()'s: the kept weights' loss on them is the curve's minimum.
+    _, held_out = holdout(5000, 0.1, network_seed(0), y)
+    p = at.predict_proba(X[held_out])[np.arange(held_out.size), y[held_out]]
+    assert held_out.size == 500
+    assert -np.mean(np.log(p)) == pytest.approx(min(at.validation_loss_curve_), rel=1e-9)
+
+
+@pytest.mark.parametrize("n_rows, as_preset", [(239, "mlp"), (240, "tabular")])
+def test_the_auto_preset_trains_as_mlp_below_its_bound_and_as_tabular_from_it(
+        tmp_path, monkeypatch, n_rows, as_preset):
+    """Both front ends, with the bound lowered to 240 rows so that the test is quick: the same
+    model as ``as_preset`` gives, bit for bit."""
+    monkeypatch.setitem(PRESETS, "auto", dataclasses.replace(PRESETS["auto"],
+                                                             min_rows_to_keep_best=240))
+    frame = _table(n_rows, seed=2)
+    X, y = frame.drop(columns="y"), frame["y"]
+    auto = NNClassifier(random_state=1, max_epochs=40).fit(X, y)
+    same = NNClassifier(preset=as_preset, random_state=1, max_epochs=40).fit(X, y)
+    for name, value in same.network_.parameters.items():
+        np.testing.assert_array_equal(auto.network_.parameters[name], value, err_msg=name)
+    assert (auto.validation_loss_curve_ is None) == (as_preset == "mlp")
+    predicted, bundle = _cli_model(tmp_path, frame, "auto", 1, ["--epochs", "40"])
+    cli = predicted[[f"proba_{label}" for label in auto.classes_]].to_numpy()
+    np.testing.assert_allclose(cli, auto.predict_proba(X), rtol=1e-9, atol=1e-12)
+    assert bundle.training["validation_rows"] == (24 if as_preset == "tabular" else 0)
+    assert bundle.training["epochs_run"] == auto.n_iter_
 
 
 def test_the_tabular_preset_keeps_the_epoch_of_the_lowest_held_out_loss():
@@ -145,7 +185,7 @@ def test_network_seed_is_the_estimators_draw():
 
 
 def test_a_bad_preset_is_refused_by_name():
-    with pytest.raises(ValueError, match=r"preset must be one of \['mlp', 'tabular'\], got 'x'"):
+    with pytest.raises(ValueError, match=r"preset must be one of \['auto', 'mlp', 'tabular'\], got 'x'"):
         get_preset("x")
     with pytest.raises(TypeError, match="preset must be a string"):
         get_preset(None)

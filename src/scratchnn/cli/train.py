@@ -58,8 +58,8 @@ def add_train(subparsers):
         "rows; the model file holds the network and all of that. The defaults (hidden layers "
         "of 25 and 15 units, --lr 0.01, --batch-size 64, float32, early stopping on a 20% "
         "validation split) differ from NNClassifier's, which are MLPClassifier's ((100,), "
-        "0.001, 'auto', float64, no early stopping); the documentation's Command line page "
-        "says why. --preset trains as NNClassifier(preset=NAME) does.",
+        "0.001, 'auto', float64, no early stopping below 5,000 rows); the documentation's "
+        "Command line page says why. --preset trains as NNClassifier(preset=NAME) does.",
     )
     parser.add_argument("data", metavar="DATA", help="training data (.csv, .tsv, .parquet, ...)")
     parser.add_argument("--target", required=True, action="append", metavar="COLUMN",
@@ -261,14 +261,19 @@ _OWN_DEFAULTS = {"hidden": [25, 15], "epochs": 100, "batch_size": 64, "lr": 0.01
 """The defaults of ``train``'s options without ``--preset``."""
 
 
-def _preset_defaults(preset):
+def _preset_defaults(preset, n_rows=None):
     """The defaults of ``train``'s options under ``preset`` (a :class:`~scratchnn.presets.Preset`):
     NNClassifier's. A batch size of None is ``'auto'`` (:func:`scratchnn.presets.batch_size`);
-    a preset that keeps the best epoch waits the whole budget for a lower validation cost."""
-    return {"hidden": list(preset.hidden_layer_sizes), "epochs": preset.max_epochs,
-            "batch_size": None, "lr": preset.learning_rate, "dtype": "float64",
-            "val_split": preset.validation_fraction if preset.keep_best else 0.0,
-            "patience": preset.max_epochs if preset.keep_best else preset.n_iter_no_change}
+    a preset that keeps the best epoch waits the whole budget for a lower validation cost.
+    Where that depends on the number of rows (``auto``), ``--val-split`` and ``--patience``
+    are left out until ``n_rows`` is known."""
+    defaults = {"hidden": list(preset.hidden_layer_sizes), "epochs": preset.max_epochs,
+                "batch_size": None, "lr": preset.learning_rate, "dtype": "float64"}
+    if n_rows is not None or not preset.min_rows_to_keep_best:
+        keep_best = preset.keeps_best(n_rows or 0)
+        defaults.update(val_split=preset.validation_fraction if keep_best else 0.0,
+                        patience=preset.max_epochs if keep_best else preset.n_iter_no_change)
+    return defaults
 
 
 def _fill_defaults(args):
@@ -405,7 +410,11 @@ def _run_train(args):
     problems += decimal_problems
     settings = dataclasses.replace(settings, decimal=options.decimal)
     preset = args.preset_settings
-    if preset is not None and preset.keep_best and args.val_split > 0:
+    if preset is not None:  # the defaults that depend on the rows (--preset auto's)
+        for name, value in _preset_defaults(preset, len(labels)).items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
+    if preset is not None and preset.keeps_best(len(labels)) and args.val_split > 0:
         # NNClassifier(preset=...)'s split: stratified by the classes when they allow it.
         train_rows, val_rows = holdout(len(labels), args.val_split, network_seed(args.seed),
                                        encoder.transform(list(labels)))

@@ -197,7 +197,7 @@ class NNEstimator(BaseEstimator):
         schedule = training.check_schedule(self.lr_schedule, int(self.max_epochs))
         return {"sizes": sizes, "activation": activation, "keep_prob": keep_prob,
                 "lr_schedule": schedule, **betas, "epsilon": epsilon,
-                "keep_best": self._preset().keep_best}
+                "preset": self._preset()}
 
     def _random_state(self):
         """A RandomState for this fit; a fresh one (not NumPy's global state) for ``None``."""
@@ -323,7 +323,9 @@ class NNEstimator(BaseEstimator):
         # a DataFrame's preprocessing is fitted on the training rows only.
         n_samples = X.shape[0]
         train_index = val_index = None
-        keep_best = settings["keep_best"] and not incremental
+        # Whether the preset holds rows out and keeps the best epoch (by the number of rows).
+        keep_best = settings["keep_best"] = (settings["preset"].keeps_best(n_samples)
+                                             and not incremental)
         if keep_best and validation_data is None:
             # A preset that keeps the best epoch: the split every front end makes (presets).
             train_index, val_index = holdout(n_samples, self.validation_fraction, seed, strata)

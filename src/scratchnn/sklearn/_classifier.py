@@ -98,7 +98,7 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         0.95 is RealMLP's choice for tables.
     epsilon : float > 0, default 1e-8
         Added to the square root in the adaptive optimizers' denominators.
-    preset : {'mlp', 'tabular'}, default 'mlp'
+    preset : {'auto', 'mlp', 'tabular'}, default 'auto'
         How the epoch that is kept is chosen (:mod:`scratchnn.presets`; ``scratchnn train
         --preset`` trains the same model from the same table and seed). ``'mlp'``,
         MLPClassifier's: every row is trained on, until the training loss stalls (above).
@@ -106,7 +106,10 @@ class NNClassifier(ClassifierMixin, NNEstimator):
         (:func:`scratchnn.presets.holdout`), all ``max_epochs`` epochs are trained on the rest
         (with ``early_stopping``, until the validation loss has not fallen by more than ``tol``
         for ``n_iter_no_change`` epochs), and the weights of the epoch of the lowest validation
-        loss are kept; ``validation_data``, if given, is the held-out part.
+        loss are kept; ``validation_data``, if given, is the held-out part. ``'auto'``:
+        ``'tabular'`` when ``fit`` is given 5,000 rows or more, ``'mlp'`` below (chosen on
+        the tabular benchmark; before 2026-12-07 the default was ``'mlp'``, which gives the
+        results of earlier versions).
 
     Attributes
     ----------
@@ -144,7 +147,9 @@ class NNClassifier(ClassifierMixin, NNEstimator):
     the effective learning rate, and integer weights train like repeated rows.
 
     The defaults are :class:`sklearn.neural_network.MLPClassifier`'s, so that the estimator drops
-    into code written for it. ``scratchnn train`` defaults to other ones, chosen for a table and
+    into code written for it; on 5,000 rows or more the default preset ``'auto'`` then holds out
+    10% of them and keeps the epoch of the lowest validation loss of all 200 (``preset='mlp'``
+    trains as MLPClassifier does there too). ``scratchnn train`` defaults to other ones, chosen for a table and
     no tuning: hidden layers of 25 and 15 units, a learning rate of 0.01, mini-batches of 64,
     float32, and early stopping on a 20% validation split that keeps the epoch of the lowest
     validation cost (see "Defaults: the command line's and the estimator's" on the
