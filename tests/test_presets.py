@@ -2,6 +2,7 @@
 (issue 25): the held-out split, the kept epoch, and the same model from both front ends for the
 same table and seed."""
 
+import copy
 import dataclasses
 import inspect
 
@@ -10,9 +11,18 @@ import pandas as pd
 import pytest
 
 from cli_run import run
+from scratchnn import ClassifierNN
 from scratchnn.cli import load_model
-from scratchnn.presets import PRESETS, batch_size, get_preset, holdout, network_seed
+from scratchnn.presets import (
+    PRESETS,
+    batch_size,
+    get_preset,
+    holdout,
+    init_like_mlp_classifier,
+    network_seed,
+)
 from scratchnn.sklearn import NNClassifier
+from scratchnn.splitting import split_indices
 
 
 def _table(n=240, seed=0):
@@ -177,6 +187,59 @@ def test_holdout_falls_back_to_a_plain_split_for_a_lone_class():
     plain = holdout(20, 0.1, 0)
     np.testing.assert_array_equal(held_out, plain[1])
     assert held_out.size == 2 and train.size == 18
+
+
+@pytest.mark.parametrize("classes, fraction, stratified", [
+    # a lone row of class 2, but 10 rows held out (room for every class): plain
+    ([0] * 50 + [1] * 49 + [2], 0.1, False),
+    # two rows of class 2 are enough: stratified
+    ([0] * 60 + [1] * 38 + [2] * 2, 0.1, True),
+    # 3 rows held out for 3 classes: exactly room for one of each, stratified
+    ([0] * 10 + [1] * 10 + [2] * 10, 0.1, True),
+    # 18 of 20 rows held out leave 2 to train on, too few for 3 classes: plain
+    ([0] * 7 + [1] * 7 + [2] * 6, 0.9, False),
+])
+def test_holdout_stratifies_exactly_when_each_part_can_hold_every_class(classes, fraction,
+                                                                         stratified):
+    classes = np.array(classes)
+    n = classes.size
+    held_out = holdout(n, fraction, 5, classes)[1]
+    assert held_out.size == int(np.ceil(fraction * n))
+    # The expected split, drawn by split_indices itself, stratified or not; the two differ for
+    # this seed, so that the comparison can fail.
+    with_classes = split_indices(n, fraction, 5, classes)[1] if stratified else None
+    plain = split_indices(n, fraction, 5)[1]
+    if stratified:
+        assert not np.array_equal(with_classes, plain)
+        np.testing.assert_array_equal(held_out, with_classes)
+        counts = np.bincount(classes[held_out], minlength=3)
+        assert counts.min() >= 1  # every class is held out
+    else:
+        np.testing.assert_array_equal(held_out, plain)
+
+
+def test_holdout_names_the_validation_fraction_in_its_refusal():
+    with pytest.raises(ValueError, match=r"^the validation fraction must be"):
+        holdout(10, 1.5, 0)
+
+
+@pytest.mark.parametrize("activation, factor", [("sigmoid", 2.0), ("relu", 6.0), ("tanh", 6.0)])
+def test_init_like_mlp_classifier_draws_every_layer_as_mlp_classifier(activation, factor):
+    """scikit-learn's MLPClassifier._init_coef, written out: each layer's weights, then its
+    biases, uniform in +-sqrt(factor / (fan_in + fan_out)), from the network's generator."""
+    network = ClassifierNN([30, 20, 10, 3], [activation, activation, "softmax"], "xavier",
+                           seed=0)
+    rng = copy.deepcopy(network.rng)
+    before = {name: value.copy() for name, value in network.parameters.items()}
+    assert init_like_mlp_classifier(network, activation) is network
+    for l, (fan_in, fan_out) in enumerate([(30, 20), (20, 10), (10, 3)], start=1):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        W = rng.uniform(-bound, bound, (fan_out, fan_in))
+        b = rng.uniform(-bound, bound, (fan_out, 1))
+        np.testing.assert_allclose(network.parameters[f"W{l}"], W, rtol=1e-15, err_msg=l)
+        np.testing.assert_allclose(network.parameters[f"b{l}"].reshape(b.shape), b, rtol=1e-15,
+                                   err_msg=l)
+        assert not np.array_equal(before[f"W{l}"], W)  # the layer was drawn anew
 
 
 def test_network_seed_is_the_estimators_draw():
