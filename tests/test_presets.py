@@ -266,3 +266,12 @@ def test_the_command_line_refuses_a_preset_for_a_regression(tmp_path):
                           "--preset", "tabular", "--quiet"])
     assert status == 1
     assert "--preset tabular is for classifiers only" in err
+
+
+def test_a_keep_best_preset_with_val_split_0_trains_on_every_row(tmp_path):
+    """``--val-split 0`` under a preset that keeps the best epoch: nothing is held out (no split
+    of a fraction 0 is drawn), and every epoch of the budget is trained on all the rows."""
+    frame = _table(120, seed=3)
+    _, bundle = _cli_model(tmp_path, frame, "tabular", 0, ["--val-split", "0", "--epochs", "3"])
+    assert bundle.training["validation_rows"] == 0
+    assert bundle.training["epochs_run"] == 3

@@ -629,6 +629,9 @@ def test_a_float32_memmap_in_one_float32_block_trains_exactly_like_the_array(tmp
     # mini-batch of its own size: the loop keeps work arrays for two batch sizes, not each
     {"preset": "auto"},  # 10% of these 10,000 rows held out
     {"preset": "mlp", "early_stopping": True},
+    # half the rows held out: they too are read block by block, not gathered into one array
+    {"preset": "mlp", "early_stopping": True, "validation_fraction": 0.5},
+    {"preset": "tabular", "validation_fraction": 0.5},
 ])
 def test_a_memmap_of_bytes_is_streamed_not_converted_whole(tmp_path, monkeypatch, params):
     # A uint8 memmap (pixels, bits) is validated where it lies; only its blocks become float64.
