@@ -34,7 +34,9 @@ averaged), the validation accuracy with ties broken toward the later epoch or th
 ``nn-seeds5``), each also with the cosine schedule (``-cosine``); ``nn-tabular`` is
 ``NNClassifier(preset="tabular")``. Before the default became the ``auto`` preset, ``nn`` was
 what ``nn-mlp`` is now, and every variant above was measured against it: they are ``nn-mlp``
-with one change.
+with one change. ``nn-robust-clip`` is ``nn`` (the ``auto`` preset) with RealMLP's robust
+scaling and smooth clipping of the numbers in place of standardization
+(:func:`shared_preprocessing`).
 
 ``--baseline NAME`` reports every other model's accuracy minus that model's (default ``nn``).
 """
@@ -58,18 +60,33 @@ from .tabular_suite import SUITES, TABLES
 
 
 # ---------------------------------------------------------------------------- preprocessing
-def shared_preprocessing(X):
+def smooth_clip(Z):
+    r"""RealMLP's smooth clipping of robustly scaled numbers, :math:`z / \sqrt{1 + (z/3)^2}`:
+    close to :math:`z` near 0, never beyond :math:`\pm 3`."""
+    return Z / np.sqrt(1.0 + (Z / 3.0) ** 2)
+
+
+def shared_preprocessing(X, scaling="standard"):
     """The NumPy models' preprocessing, a scikit-learn ``ColumnTransformer`` for frame ``X``
-    (non-numeric columns are the categorical ones)."""
+    (non-numeric columns are the categorical ones). ``scaling="robust-clip"`` scales numbers as
+    RealMLP does instead of standardizing them: minus the median, over the interquartile range
+    (scikit-learn's ``RobustScaler``: 1 where that range is 0), then :func:`smooth_clip`."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        OneHotEncoder,
+        RobustScaler,
+        StandardScaler,
+    )
 
     categorical = [name for name in X.columns if X[name].dtype.kind not in "biuf"]
     numeric = [name for name in X.columns if name not in categorical]
+    scalers = (StandardScaler(),) if scaling == "standard" else (
+        RobustScaler(), FunctionTransformer(smooth_clip))
     return ColumnTransformer([
-        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), *scalers), numeric),
         ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
          categorical),
     ])
@@ -91,14 +108,14 @@ def _as_objects(X):
 class NumpyModel:
     """A scikit-learn classifier after :func:`shared_preprocessing`."""
 
-    def __init__(self, make):
-        self.make = make
+    def __init__(self, make, scaling="standard"):
+        self.make, self.scaling = make, scaling
 
     def fit(self, X, y, seed):
         from sklearn.pipeline import make_pipeline
 
         X = _as_objects(X)
-        self.pipeline = make_pipeline(shared_preprocessing(X), self.make(seed))
+        self.pipeline = make_pipeline(shared_preprocessing(X, self.scaling), self.make(seed))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # MLPClassifier's ConvergenceWarning at 200 epochs
             self.pipeline.fit(X, y)
@@ -179,11 +196,11 @@ class CommandLineModel:
             raise RuntimeError(f"scratchnn {argv[0]} failed ({status}):\n{messages.getvalue()}")
 
 
-def _nn(**params):
+def _nn(scaling="standard", **params):
     def make(seed):
         from scratchnn.sklearn import NNClassifier
         return NNClassifier(random_state=seed, **params)
-    return lambda: NumpyModel(make)
+    return lambda: NumpyModel(make, scaling)
 
 
 def _mlp():
@@ -376,6 +393,8 @@ VARIANTS = {
     "nn-tabular": Model(_nn(preset="tabular")),
     # NNClassifier()'s defaults until its preset became 'auto' (MLPClassifier's).
     "nn-mlp": Model(_nn(preset="mlp")),
+    # RealMLP's robust scaling and smooth clipping of the numbers, on the auto preset.
+    "nn-robust-clip": Model(_nn(scaling="robust-clip")),
 }
 ALL_MODELS = {**MODELS, **VARIANTS}
 

@@ -143,7 +143,7 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
                         tabular.Model(None, requires="no_such_module_for_scratchnn"))
     out = tmp_path / "tabular.json"
     models = ["nn", "cli", "mlp", "hgb", "nn-best-loss", "nn-all", "nn-refit-scaled", "nn-cv3",
-              "nn-acc-last", "nn-seeds3", "nn-tabular", "nn-mlp", "absent"]
+              "nn-acc-last", "nn-seeds3", "nn-tabular", "nn-mlp", "nn-robust-clip", "absent"]
     assert tabular.main(["--tables", "synthetic", "--splits", "1", "--models", *models,
                          "--json", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
@@ -168,6 +168,32 @@ def test_tabular_benchmark_runs_every_model_on_one_table_and_split(tmp_path, mon
     merged = capsys.readouterr().out
     gain = 100 * (results["nn"]["accuracy"][0] - results["nn-mlp"]["accuracy"][0])
     assert "Accuracy minus nn-mlp's" in merged and f"| synthetic | {gain:+.2f} |" in merged
+
+
+def test_robust_scaling_with_smooth_clipping_is_robust_to_one_huge_value(monkeypatch):
+    """The tabular benchmark's ``robust-clip`` scaling (RealMLP's): one huge value leaves the
+    other rows' scaled values as they were and is itself clipped below 3; standardization
+    squeezes every other row towards one value."""
+    pytest.importorskip("sklearn")
+    pd = pytest.importorskip("pandas")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.tabular import shared_preprocessing, smooth_clip
+
+    z = np.linspace(-50, 50, 10001)
+    clipped = smooth_clip(z)
+    assert np.all(np.abs(clipped) < 3) and np.all(np.diff(clipped) > 0)  # bounded, increasing
+    np.testing.assert_allclose(smooth_clip(z[np.abs(z) < 0.01]), z[np.abs(z) < 0.01], rtol=1e-5)
+    x = np.random.default_rng(0).normal(size=200)
+    frame = pd.DataFrame({"x": x})
+    huge = pd.DataFrame({"x": np.append(x[:-1], 1e9)})
+    robust = [shared_preprocessing(f, "robust-clip").fit_transform(f)[:, 0] for f in (frame, huge)]
+    q1, median, q3 = np.percentile(huge["x"], [25, 50, 75])
+    expected = smooth_clip((x[:-1] - median) / (q3 - q1))  # written out: median, IQR, clip
+    np.testing.assert_allclose(robust[1][:-1], expected, rtol=1e-12)
+    assert 2.99 < robust[1][-1] <= 3  # 3 to float64 precision at 1e9
+    np.testing.assert_allclose(robust[0][:-1], robust[1][:-1], atol=0.02)  # barely moved
+    standard = shared_preprocessing(huge).fit_transform(huge)[:, 0]
+    assert np.ptp(standard[:-1]) < 1e-6  # standardized: the other 199 rows all but equal
 
 
 def test_tabular_suite_tables_load_with_their_drops(monkeypatch):
