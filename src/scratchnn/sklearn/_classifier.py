@@ -149,11 +149,11 @@ class NNClassifier(ClassifierMixin, NNEstimator):
     The defaults are :class:`sklearn.neural_network.MLPClassifier`'s, so that the estimator drops
     into code written for it; on 5,000 rows or more the default preset ``'auto'`` then holds out
     10% of them and keeps the epoch of the lowest validation loss of all 200 (``preset='mlp'``
-    trains as MLPClassifier does there too). ``scratchnn train`` defaults to other ones, chosen for a table and
-    no tuning: hidden layers of 25 and 15 units, a learning rate of 0.01, mini-batches of 64,
-    float32, and early stopping on a 20% validation split that keeps the epoch of the lowest
-    validation cost (see "Defaults: the command line's and the estimator's" on the
-    documentation's Command line page).
+    trains as MLPClassifier does there too). ``scratchnn train`` defaults to other ones, chosen
+    for a table and no tuning: hidden layers of 25 and 15 units, a learning rate of 0.01,
+    mini-batches of 64, float32, and early stopping on a 20% validation split that keeps the
+    epoch of the lowest validation cost (see "Defaults: the command line's and the estimator's"
+    on the documentation's Command line page).
     """
 
     _SCORE_KEY = "val_accuracy"
