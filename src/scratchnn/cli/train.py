@@ -276,11 +276,13 @@ def _preset_defaults(preset, n_rows=None):
     return defaults
 
 
-def _fill_defaults(args):
-    """Give each option left out its default: the command line's own, or ``--preset``'s."""
+def _fill_defaults(args, n_rows=None):
+    """Give each option left out its default: the command line's own, or ``--preset``'s (those
+    that depend on the number of rows once ``n_rows`` is given)."""
     preset = getattr(args, "preset", None)
     args.preset_settings = None if preset is None else PRESETS[preset]
-    defaults = (_OWN_DEFAULTS if preset is None else _preset_defaults(args.preset_settings))
+    defaults = (_OWN_DEFAULTS if preset is None else
+                _preset_defaults(args.preset_settings, n_rows))
     for name, value in defaults.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
@@ -410,10 +412,7 @@ def _run_train(args):
     problems += decimal_problems
     settings = dataclasses.replace(settings, decimal=options.decimal)
     preset = args.preset_settings
-    if preset is not None:  # the defaults that depend on the rows (--preset auto's)
-        for name, value in _preset_defaults(preset, len(labels)).items():
-            if getattr(args, name) is None:
-                setattr(args, name, value)
+    _fill_defaults(args, len(labels))  # the defaults that depend on the rows (--preset auto's)
     if preset is not None and preset.keeps_best(len(labels)) and args.val_split > 0:
         # NNClassifier(preset=...)'s split: stratified by the classes when they allow it.
         train_rows, val_rows = holdout(len(labels), args.val_split, network_seed(args.seed),
